@@ -1,0 +1,28 @@
+"""Errors that point at a place in a file and say what to do."""
+
+
+class FormatError(ValueError):
+    """A malformed input file.
+
+    Parameters
+    ----------
+    path : str
+        The file.
+    line : int or None
+        1-based line number, when the problem sits on one line.
+    message : str
+        What was expected and what came.
+    fix : str, optional
+        What the user can do about it.
+    """
+
+    def __init__(self, path, line, message, fix=None):
+        self.path = str(path)
+        self.line = line
+        self.message = message
+        self.fix = fix
+        where = f"{self.path}:{line}" if line is not None else self.path
+        text = f"{where}: {message}"
+        if fix:
+            text += f" ({fix})"
+        super().__init__(text)

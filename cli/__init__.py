@@ -1,0 +1,1 @@
+"""offramp's command line (click): parse, call one library function, write, summarise."""

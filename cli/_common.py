@@ -1,0 +1,41 @@
+"""Helpers shared by the commands: error translation and reproducibility signatures."""
+import functools
+import json
+
+import click
+
+from alignment._version import __version__
+
+
+def signature(**fields):
+    """``offramp:0.1.0|method:...|seed:...`` from keyword fields, in the order given."""
+    parts = [f"offramp:{__version__}"]
+    for key, value in fields.items():
+        if value is None:
+            continue
+        if isinstance(value, (list, tuple)):
+            value = ",".join(map(str, value))
+        parts.append(f"{key}:{value}")
+    return "|".join(parts)
+
+
+def user_errors(func):
+    """Turn the library's ValueError/FileNotFoundError into a clean click error (exit 1/2)."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except (ValueError, FileNotFoundError, FileExistsError, TypeError) as exc:
+            raise click.ClickException(str(exc)) from exc
+
+    return wrapper
+
+
+def write_json(path, payload):
+    """Write a JSON report atomically."""
+    from bootstrap._atomic import atomic_open
+
+    with atomic_open(path) as handle:
+        json.dump(payload, handle, indent=2, ensure_ascii=False)
+        handle.write("\n")

