@@ -36,5 +36,6 @@ setup(
         "gpu": ["cupy-cuda12x"],
         "test": ["pytest>=7"],
     },
+    data_files=[("share/offramp", ["data/sources.json"])],
     entry_points={"console_scripts": ["offramp=cli.main:main"]},
 )

@@ -1,0 +1,225 @@
+"""Linear maps between two embedding spaces, learned from a dictionary of index pairs.
+
+Every estimator maps *both* spaces into a shared one: ``X @ W_src_`` and ``Z @ W_tgt_``.
+For the orthogonal map ``W_tgt_`` is the identity; VecMap's multi-step framework
+(Artetxe et al., AAAI 2018) moves both sides.
+
+``fit(X, Z, pairs)`` takes
+
+X : ndarray of shape (n_src, dim_src)
+Z : ndarray of shape (n_tgt, dim_tgt)
+pairs : int ndarray of shape (n_pairs, 2)
+    Row ``(i, j)`` says that ``X[i]`` translates to ``Z[j]``.
+"""
+from ._backend import get_namespace, to_numpy
+
+
+def check_pairs(pairs, n_src, n_tgt, xp=None):
+    """Validate a dictionary of index pairs and return it as an int64 array of shape (n, 2).
+
+    Out-of-range indices raise (CuPy would silently wrap them).
+    """
+    import numpy as np
+
+    host = np.asarray(to_numpy(pairs))
+    if host.ndim != 2 or host.shape[1] != 2:
+        raise ValueError(f"pairs must have shape (n_pairs, 2); got {host.shape}")
+    if host.shape[0] == 0:
+        raise ValueError("pairs is empty: a mapping needs at least one dictionary pair")
+    if not np.issubdtype(host.dtype, np.integer):
+        raise TypeError(f"pairs must hold integer indices; got dtype {host.dtype}")
+    if host.min() < 0 or host[:, 0].max() >= n_src or host[:, 1].max() >= n_tgt:
+        raise ValueError(f"pairs hold indices out of range for n_src={n_src}, n_tgt={n_tgt}")
+    host = host.astype(np.int64, copy=False)
+    return host if xp is None or xp is np else xp.asarray(host)
+
+
+def procrustes(A, B):
+    """Orthogonal ``W`` minimising ``||A W - B||_F`` (Schönemann, 1966).
+
+    Parameters
+    ----------
+    A : ndarray of shape (n, dim)
+    B : ndarray of shape (n, dim)
+
+    Returns
+    -------
+    W : ndarray of shape (dim, dim), orthogonal
+    """
+    xp = get_namespace(A, B)
+    if A.shape[1] != B.shape[1]:
+        raise ValueError(f"orthogonal mapping needs equal dimensions; got src dim={A.shape[1]}, "
+                         f"tgt dim={B.shape[1]}")
+    U, _, Vt = xp.linalg.svd(A.T @ B)
+    return (U @ Vt).astype(A.dtype, copy=False)
+
+
+def _inv_sqrt_psd(C, eps):
+    """``C^{-1/2}`` of a symmetric PSD matrix, eigenvalues floored at ``eps * max``."""
+    xp = get_namespace(C)
+    w, V = xp.linalg.eigh(C.astype(xp.float64))
+    w = xp.maximum(w, eps * float(w.max()))
+    return ((V / xp.sqrt(w)[None, :]) @ V.T)
+
+
+def _sqrt_psd(C, eps):
+    xp = get_namespace(C)
+    w, V = xp.linalg.eigh(C.astype(xp.float64))
+    w = xp.maximum(w, eps * float(w.max()))
+    return (V * xp.sqrt(w)[None, :]) @ V.T
+
+
+class _Mapping:
+    def transform_src(self, X):
+        """Map source vectors ``X`` of shape (n, dim_src) into the shared space."""
+        self._check_fitted()
+        return X @ self.W_src_.astype(X.dtype, copy=False)
+
+    def transform_tgt(self, Z):
+        """Map target vectors ``Z`` of shape (n, dim_tgt) into the shared space."""
+        self._check_fitted()
+        return Z @ self.W_tgt_.astype(Z.dtype, copy=False)
+
+    def transform(self, X, Z):
+        """Both spaces mapped: ``(X @ W_src_, Z @ W_tgt_)``."""
+        return self.transform_src(X), self.transform_tgt(Z)
+
+    def _check_fitted(self):
+        if not hasattr(self, "W_src_"):
+            raise ValueError(f"{type(self).__name__} is not fitted; call fit(X, Z, pairs) first")
+
+    def get_params(self):
+        return {k: v for k, v in vars(self).items() if not k.endswith("_")}
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({args})"
+
+
+class OrthogonalMapping(_Mapping):
+    """Orthogonal Procrustes: ``W_src_`` is the rotation that best maps dictionary sources onto targets.
+
+    Attributes
+    ----------
+    W_src_ : ndarray of shape (dim, dim)
+    W_tgt_ : ndarray of shape (dim, dim), the identity
+    """
+
+    def fit(self, X, Z, pairs):
+        xp = get_namespace(X, Z)
+        pairs = check_pairs(pairs, X.shape[0], Z.shape[0], xp)
+        self.W_src_ = procrustes(X[pairs[:, 0]], Z[pairs[:, 1]])
+        self.W_tgt_ = xp.eye(Z.shape[1], dtype=Z.dtype)
+        return self
+
+
+class LeastSquaresMapping(_Mapping):
+    """Unconstrained linear map (Mikolov et al., 2013): ``W_src_ = argmin ||X_d W - Z_d||``.
+
+    Parameters
+    ----------
+    alpha : float
+        Ridge penalty; 0 is ordinary least squares.
+    """
+
+    def __init__(self, *, alpha=0.0):
+        self.alpha = alpha
+
+    def fit(self, X, Z, pairs):
+        xp = get_namespace(X, Z)
+        if self.alpha < 0:
+            raise ValueError(f"alpha must be >= 0; got {self.alpha}")
+        pairs = check_pairs(pairs, X.shape[0], Z.shape[0], xp)
+        A = X[pairs[:, 0]].astype(xp.float64)
+        B = Z[pairs[:, 1]].astype(xp.float64)
+        G = A.T @ A + self.alpha * xp.eye(A.shape[1])
+        self.W_src_ = xp.linalg.lstsq(G, A.T @ B, rcond=None)[0].astype(X.dtype)
+        self.W_tgt_ = xp.eye(Z.shape[1], dtype=Z.dtype)
+        return self
+
+
+class MultiStepMapping(_Mapping):
+    """VecMap's multi-step framework: whiten, orthogonal map, re-weight, de-whiten, reduce.
+
+    With the defaults this is VecMap's ``--supervised`` recipe. Steps (on the dictionary rows
+    ``X_d``, ``Z_d``):
+
+    1. whitening ``M_x = (X_d^T X_d)^{-1/2}``, ``M_z = (Z_d^T Z_d)^{-1/2}``;
+    2. orthogonal mapping ``U, s, V^T = svd((X_d M_x)^T (Z_d M_z))``, both sides rotated;
+    3. re-weighting of the shared dimensions by ``s ** src_reweight`` and ``s ** tgt_reweight``;
+    4. de-whitening with the source (``'src'``) or target (``'tgt'``) whitening inverse,
+       expressed in the rotated basis;
+    5. dimensionality reduction to the first ``dim_reduction`` shared dimensions.
+
+    Parameters
+    ----------
+    whiten : bool
+    src_reweight, tgt_reweight : float
+        Powers of the singular values (0 disables re-weighting).
+    src_dewhiten, tgt_dewhiten : {'src', 'tgt', None}
+    dim_reduction : int or None
+    eps : float
+        Eigenvalue floor (relative) for whitening; keeps tiny dictionaries (fewer pairs
+        than dimensions) from blowing up.
+
+    Attributes
+    ----------
+    W_src_ : ndarray of shape (dim_src, dim_out)
+    W_tgt_ : ndarray of shape (dim_tgt, dim_out)
+    singular_values_ : ndarray of shape (dim,)
+    """
+
+    def __init__(self, *, whiten=True, src_reweight=0.5, tgt_reweight=0.5, src_dewhiten="src",
+                 tgt_dewhiten="tgt", dim_reduction=None, eps=1e-6):
+        self.whiten = whiten
+        self.src_reweight = src_reweight
+        self.tgt_reweight = tgt_reweight
+        self.src_dewhiten = src_dewhiten
+        self.tgt_dewhiten = tgt_dewhiten
+        self.dim_reduction = dim_reduction
+        self.eps = eps
+
+    def fit(self, X, Z, pairs):
+        xp = get_namespace(X, Z)
+        for name in ("src_dewhiten", "tgt_dewhiten"):
+            if getattr(self, name) not in ("src", "tgt", None):
+                raise ValueError(f"{name} must be 'src', 'tgt' or None; got {getattr(self, name)!r}")
+        if X.shape[1] != Z.shape[1]:
+            raise ValueError(f"the multi-step mapping needs equal dimensions; got src dim={X.shape[1]}, "
+                             f"tgt dim={Z.shape[1]}")
+        pairs = check_pairs(pairs, X.shape[0], Z.shape[0], xp)
+        Xd = X[pairs[:, 0]].astype(xp.float64)
+        Zd = Z[pairs[:, 1]].astype(xp.float64)
+        dim = X.shape[1]
+        eye = xp.eye(dim)
+        if self.whiten:
+            Mx, Mz = _inv_sqrt_psd(Xd.T @ Xd, self.eps), _inv_sqrt_psd(Zd.T @ Zd, self.eps)
+            Mx_inv, Mz_inv = _sqrt_psd(Xd.T @ Xd, self.eps), _sqrt_psd(Zd.T @ Zd, self.eps)
+        else:
+            Mx = Mz = Mx_inv = Mz_inv = eye
+        U, s, Vt = xp.linalg.svd((Xd @ Mx).T @ (Zd @ Mz))
+        V = Vt.T
+        Wx = Mx @ U * (s ** self.src_reweight)[None, :]
+        Wz = Mz @ V * (s ** self.tgt_reweight)[None, :]
+        dewhiten = {"src": U.T @ Mx_inv @ U, "tgt": V.T @ Mz_inv @ V, None: eye}
+        if self.whiten:
+            Wx = Wx @ dewhiten[self.src_dewhiten]
+            Wz = Wz @ dewhiten[self.tgt_dewhiten]
+        if self.dim_reduction:
+            if not 0 < self.dim_reduction <= dim:
+                raise ValueError(f"dim_reduction must be in [1, {dim}]; got {self.dim_reduction}")
+            Wx, Wz = Wx[:, :self.dim_reduction], Wz[:, :self.dim_reduction]
+        self.W_src_ = Wx.astype(X.dtype)
+        self.W_tgt_ = Wz.astype(Z.dtype)
+        self.singular_values_ = s.astype(X.dtype)
+        return self
+
+
+MAPPINGS = {"orthogonal": OrthogonalMapping, "least_squares": LeastSquaresMapping, "multistep": MultiStepMapping}
+
+
+def make_mapping(name, **params):
+    """Build a mapping estimator by name ('orthogonal', 'least_squares', 'multistep')."""
+    if name not in MAPPINGS:
+        raise ValueError(f"mapping must be one of {tuple(MAPPINGS)}; got {name!r}")
+    return MAPPINGS[name](**params)

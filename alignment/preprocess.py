@@ -1,0 +1,147 @@
+"""Embedding normalisation, as in VecMap: each step returns a new array (inputs are never mutated).
+
+Steps
+-----
+``unit``
+    Scale every row to unit Euclidean length.
+``center``
+    Subtract the mean row (per-dimension mean centering).
+``unitdim``
+    Scale every column (dimension) to unit length.
+``none``
+    Identity.
+
+The common recipe ``('unit', 'center', 'unit')`` (Artetxe et al., 2018) makes cosine an inner
+product and removes the shared mean direction that hurts isomorphism.
+"""
+from ._backend import get_namespace
+
+STEPS = ("unit", "center", "unitdim", "none")
+DEFAULT_NORMALIZE = ("unit", "center", "unit")
+
+
+def _safe(xp, norms):
+    return xp.where(norms == 0, xp.ones_like(norms), norms)
+
+
+def unit(X):
+    """Rows scaled to unit length; zero rows stay zero.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, dim)
+
+    Returns
+    -------
+    ndarray of shape (n, dim)
+    """
+    xp = get_namespace(X)
+    return X / _safe(xp, xp.linalg.norm(X, axis=1))[:, None]
+
+
+def center(X):
+    """Mean-centred copy of ``X`` (n, dim)."""
+    return X - X.mean(axis=0, keepdims=True)
+
+
+def unitdim(X):
+    """Columns scaled to unit length; ``X`` of shape (n, dim)."""
+    xp = get_namespace(X)
+    return X / _safe(xp, xp.linalg.norm(X, axis=0))[None, :]
+
+
+_FUNCS = {"unit": unit, "center": center, "unitdim": unitdim, "none": lambda X: X}
+
+
+def check_steps(steps):
+    """Validate a sequence of step names; a comma-separated string is accepted."""
+    if isinstance(steps, str):
+        steps = tuple(s.strip() for s in steps.split(",") if s.strip())
+    steps = tuple(steps)
+    for step in steps:
+        if step not in STEPS:
+            raise ValueError(f"unknown normalisation step {step!r}; choose from {STEPS}")
+    return steps
+
+
+def normalize(X, steps=DEFAULT_NORMALIZE):
+    """Apply normalisation ``steps`` in order and return a new array.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, dim)
+    steps : sequence of {'unit', 'center', 'unitdim', 'none'}
+
+    Returns
+    -------
+    ndarray of shape (n, dim), same dtype as ``X``
+    """
+    out = X
+    for step in check_steps(steps):
+        out = _FUNCS[step](out)
+    if out is X:
+        out = X.copy()
+    return out.astype(X.dtype, copy=False)
+
+
+class Normalizer:
+    """Normalisation as an estimator, so that new vectors get the *same* transform.
+
+    ``center`` subtracts the mean learned in :meth:`fit` and ``unitdim`` divides by the learned
+    column norms, which is what mapping out-of-vocabulary vectors (e.g. fastText subwords)
+    into an aligned space needs.
+
+    Parameters
+    ----------
+    steps : sequence of {'unit', 'center', 'unitdim', 'none'}
+
+    Attributes
+    ----------
+    stats_ : list
+        One entry per step: the mean (dim,) for ``center``, the column norms (dim,) for
+        ``unitdim``, ``None`` otherwise.
+    """
+
+    def __init__(self, *, steps=DEFAULT_NORMALIZE):
+        self.steps = steps
+
+    def fit(self, X):
+        """Learn the per-step statistics from ``X`` of shape (n, dim)."""
+        self.fit_transform(X)
+        return self
+
+    def fit_transform(self, X):
+        xp = get_namespace(X)
+        stats, out = [], X
+        for step in check_steps(self.steps):
+            if step == "center":
+                mean = out.mean(axis=0)
+                stats.append(mean)
+                out = out - mean[None, :]
+            elif step == "unitdim":
+                norms = _safe(xp, xp.linalg.norm(out, axis=0))
+                stats.append(norms)
+                out = out / norms[None, :]
+            else:
+                stats.append(None)
+                out = _FUNCS[step](out)
+        self.stats_ = stats
+        if out is X:
+            out = X.copy()
+        return out.astype(X.dtype, copy=False)
+
+    def transform(self, X):
+        """Apply the learned transform to ``X`` of shape (n, dim)."""
+        if not hasattr(self, "stats_"):
+            raise ValueError("Normalizer is not fitted; call fit(X) first")
+        out = X
+        for step, stat in zip(check_steps(self.steps), self.stats_):
+            if step == "center":
+                out = out - stat[None, :].astype(X.dtype)
+            elif step == "unitdim":
+                out = out / stat[None, :].astype(X.dtype)
+            else:
+                out = _FUNCS[step](out)
+        if out is X:
+            out = X.copy()
+        return out.astype(X.dtype, copy=False)

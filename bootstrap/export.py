@@ -1,0 +1,218 @@
+"""Write a transferred model directory, and the bare embedding matrix for users' own training code.
+
+The model directory holds what ``transformers.AutoModel.from_pretrained(dir)`` and
+``AutoTokenizer.from_pretrained(dir)`` need offline (``config.json``, ``model.safetensors``, the
+tokenizer files), the other files of the source directory unchanged (e.g. sentence-transformers'
+``modules.json`` and ``1_Pooling/``), the new input embeddings alone as ``embeddings.safetensors``
+(tensor ``"weight"``, shape (n_tokens, hidden)), and ``offramp_transfer.json`` (routes, options).
+
+Load the bare matrix into any ``torch.nn.Embedding`` with :func:`load_embedding_matrix`.
+"""
+import json
+import os
+import shutil
+
+import numpy as np
+
+from ._atomic import atomic_dir, atomic_path
+
+EMBEDDINGS_FILE = "embeddings.safetensors"
+REPORT_FILE = "offramp_transfer.json"
+# Files the export writes itself; everything else in the source directory is copied unchanged.
+_REPLACED = {"config.json", "model.safetensors", "model.safetensors.index.json", "pytorch_model.bin",
+             "pytorch_model.bin.index.json", "tf_model.h5", "flax_model.msgpack", "rust_model.ot", "onnx",
+             "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt", "vocab.json",
+             "merges.txt", "added_tokens.json", "spiece.model", "sentencepiece.bpe.model", "tokenizer.model",
+             "generation_config.json", EMBEDDINGS_FILE, REPORT_FILE}
+
+
+def load_source_model(model_dir):
+    """Load a Hugging Face model from a local directory, with its own architecture when known.
+
+    The class named first in ``config.architectures`` is used (so a masked-LM or causal-LM head is
+    kept), else ``AutoModel``.
+
+    Raises
+    ------
+    FileNotFoundError
+        When ``model_dir`` has no ``config.json``.
+    ValueError
+        When the weights cannot be loaded.
+    """
+    model_dir = os.fspath(model_dir)
+    if not os.path.exists(os.path.join(model_dir, "config.json")):
+        raise FileNotFoundError(f"{model_dir}: no config.json; point to a Hugging Face model directory "
+                                "(the one you would pass to AutoModel.from_pretrained)")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import transformers
+    from transformers import AutoConfig, AutoModel
+
+    config = AutoConfig.from_pretrained(model_dir)
+    cls = AutoModel
+    for name in getattr(config, "architectures", None) or []:
+        if hasattr(transformers, name):
+            cls = getattr(transformers, name)
+            break
+    try:
+        return cls.from_pretrained(model_dir)
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{model_dir}: could not load the model weights ({exc})") from None
+
+
+def save_embedding_matrix(embeddings, path, *, metadata=None):
+    """Write an embedding matrix as safetensors (tensor ``"weight"``), atomically.
+
+    Parameters
+    ----------
+    embeddings : ndarray of shape (n_tokens, hidden)
+    path : str or path-like
+    metadata : dict of str -> str, optional
+    """
+    from safetensors.numpy import save_file
+
+    embeddings = np.ascontiguousarray(embeddings)
+    if embeddings.ndim != 2:
+        raise ValueError(f"embeddings must be a matrix (n_tokens, hidden); got shape {embeddings.shape}")
+    meta = {"format": "offramp-embeddings", "shape": f"{embeddings.shape[0]}x{embeddings.shape[1]}"}
+    meta.update({str(k): str(v) for k, v in (metadata or {}).items()})
+    with atomic_path(path) as tmp:
+        save_file({"weight": embeddings}, tmp, metadata=meta)
+    return os.fspath(path)
+
+
+def load_embedding_matrix(path, embedding=None, *, freeze=False):
+    """Load an ``embeddings.safetensors`` matrix into a ``torch.nn.Embedding``.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A file written by :func:`save_embedding_matrix` (or by ``offramp transfer``).
+    embedding : torch.nn.Embedding, optional
+        An existing layer of shape (n_tokens, hidden) to fill in place; a new one is made when omitted.
+    freeze : bool, default False
+        For a new layer: keep the weights fixed during training.
+
+    Returns
+    -------
+    embedding : torch.nn.Embedding
+
+    Examples
+    --------
+    >>> emb = load_embedding_matrix("fi-model/embeddings.safetensors")            # doctest: +SKIP
+    >>> load_embedding_matrix("fi-model/embeddings.safetensors", my_model.tok_emb)  # doctest: +SKIP
+    """
+    import torch
+    from safetensors.torch import load_file
+
+    tensors = load_file(os.fspath(path))
+    if "weight" not in tensors:
+        raise ValueError(f"{path}: no tensor named 'weight' (found {', '.join(tensors)}); "
+                         "write it with save_embedding_matrix or offramp transfer")
+    weight = tensors["weight"]
+    if embedding is None:
+        return torch.nn.Embedding.from_pretrained(weight, freeze=freeze)
+    if tuple(embedding.weight.shape) != tuple(weight.shape):
+        raise ValueError(f"{path} holds a ({weight.shape[0]}, {weight.shape[1]}) matrix but the embedding layer is "
+                         f"{tuple(embedding.weight.shape)}; build it as nn.Embedding({weight.shape[0]}, {weight.shape[1]})")
+    with torch.no_grad():
+        embedding.weight.copy_(weight.to(embedding.weight.dtype))
+    return embedding
+
+
+def _set_special_ids(config, tokenizer):
+    for role in ("pad", "bos", "eos", "sep", "cls", "mask", "unk"):
+        attr = f"{role}_token_id"
+        value = getattr(tokenizer, attr, None)
+        if value is not None and getattr(config, attr, None) is not None:
+            setattr(config, attr, int(value))
+
+
+def export_model(model, tokenizer, out, *, plan, source_dir=None, fallback_noise=1.0, random_state=0,
+                 report=None, overwrite=True):
+    """Give ``model`` the embeddings of ``plan`` for ``tokenizer`` and write the model directory.
+
+    Input embeddings are rebuilt with ``plan.apply``; untied output embeddings (and an output bias
+    over the vocabulary) are rebuilt with the same plan, so every row keeps its meaning. Everything
+    else in the model is unchanged.
+
+    Parameters
+    ----------
+    model : transformers.PreTrainedModel
+        The source model (modified in place).
+    tokenizer : PreTrainedTokenizerFast
+        The target tokenizer, ``n_tgt = len(tokenizer)``.
+    out : str or path-like
+    plan : bootstrap.transfer.TransferPlan
+    source_dir : str or path-like, optional
+        Files of this directory not written by the export are copied unchanged.
+    fallback_noise : float
+    random_state : int
+    report : dict, optional
+        Written as ``offramp_transfer.json``.
+    overwrite : bool
+
+    Returns
+    -------
+    embeddings : ndarray of shape (n_tgt, hidden), float32
+        The new input embedding matrix.
+    """
+    import torch
+
+    n_tgt = len(tokenizer)
+    if len(plan.route) != n_tgt:
+        raise ValueError(f"the plan has {len(plan.route)} rows but the tokenizer {n_tgt} tokens")
+    inp = model.get_input_embeddings()
+    source_in = inp.weight.detach().cpu().float().numpy()
+    new_in = plan.apply(source_in, fallback_noise=fallback_noise, random_state=random_state)
+    out_layer = model.get_output_embeddings()
+    tied = out_layer is None or out_layer.weight is inp.weight or (
+        out_layer.weight.data_ptr() == inp.weight.data_ptr())
+    new_out = new_bias = None
+    if out_layer is not None and not tied:
+        new_out = plan.apply(out_layer.weight.detach().cpu().float().numpy(), fallback_noise=fallback_noise,
+                             random_state=random_state + 1)
+    bias = getattr(out_layer, "bias", None) if out_layer is not None else None
+    if bias is not None and bias.ndim == 1 and bias.shape[0] == source_in.shape[0]:
+        new_bias = plan.apply(bias.detach().cpu().float().numpy()[:, None], fallback_noise=0.0)[:, 0]
+    model.resize_token_embeddings(n_tgt, mean_resizing=False)
+    with torch.no_grad():
+        emb = model.get_input_embeddings()
+        emb.weight.copy_(torch.from_numpy(new_in).to(emb.weight.dtype))
+        if tokenizer.pad_token_id is not None and getattr(emb, "padding_idx", None) is not None:
+            emb.padding_idx = int(tokenizer.pad_token_id)
+        layer = model.get_output_embeddings()
+        if new_out is not None:
+            layer.weight.copy_(torch.from_numpy(new_out).to(layer.weight.dtype))
+        if new_bias is not None and getattr(layer, "bias", None) is not None:
+            layer.bias.copy_(torch.from_numpy(new_bias).to(layer.bias.dtype))
+    model.config.vocab_size = n_tgt
+    _set_special_ids(model.config, tokenizer)
+    with atomic_dir(out, overwrite=overwrite) as tmp:
+        model.save_pretrained(tmp, safe_serialization=True)
+        tokenizer.save_pretrained(tmp)
+        if source_dir is not None:
+            _copy_rest(os.fspath(source_dir), tmp)
+        save_embedding_matrix(new_in, os.path.join(tmp, EMBEDDINGS_FILE),
+                              metadata={"source_model": os.fspath(source_dir) if source_dir else ""})
+        if report is not None:
+            with open(os.path.join(tmp, REPORT_FILE), "w", encoding="utf-8") as handle:
+                json.dump(report, handle, indent=2, ensure_ascii=False, default=_json_default)
+                handle.write("\n")
+    return new_in
+
+
+def _json_default(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def _copy_rest(source_dir, target_dir):
+    for name in os.listdir(source_dir):
+        if name in _REPLACED or name.startswith(".") or os.path.exists(os.path.join(target_dir, name)):
+            continue
+        src = os.path.join(source_dir, name)
+        if os.path.isdir(src):
+            shutil.copytree(src, os.path.join(target_dir, name))
+        else:
+            shutil.copy2(src, os.path.join(target_dir, name))

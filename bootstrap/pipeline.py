@@ -1,0 +1,364 @@
+"""Word-level pipeline on ``KeyedVectors``: align two spaces, evaluate BLI, induce a lexicon.
+
+These are the library functions behind ``offramp align``, ``offramp evaluate`` and
+``offramp induce``; they turn words into row indices, move arrays to the chosen device,
+call :mod:`alignment`, and bring the results back as ``KeyedVectors`` and plain dicts.
+"""
+import hashlib
+import json
+import os
+import platform
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from alignment import __version__
+from alignment._backend import asarray, resolve_device, to_numpy
+from alignment.metrics import DEFAULT_KS, bli_scores
+from alignment.preprocess import unit
+from alignment.retrieval import METHODS, gold_ranks, retrieve
+from alignment.selflearning import PRESETS, SelfLearning
+
+from ._atomic import atomic_open
+from .dictionaries import group_by_source, lookup_pairs, read_dictionary
+from .embeddings import make_keyed_vectors, save_embeddings, word_counts
+from .seeds import seed_entries
+
+SEED_MODES = ("dictionary", "identical", "numerals", "identical+numerals", "dictionary+identical",
+              "unsupervised")
+SIDECAR_SUFFIX = ".offramp.json"
+
+
+@dataclass
+class AlignResult:
+    """What :func:`align_embeddings` learned.
+
+    Attributes
+    ----------
+    src_mapped, tgt_mapped : KeyedVectors
+        Both vocabularies in the shared space (float32).
+    estimator : SelfLearning
+        The fitted estimator, arrays on the host.
+    report : dict
+        Parameters, seed coverage, per-iteration history, timings (JSON-serialisable).
+    """
+
+    src_mapped: object
+    tgt_mapped: object
+    estimator: SelfLearning
+    report: dict = field(default_factory=dict)
+
+    @property
+    def W_src(self):
+        """Source map, ndarray of shape (dim, dim_out); apply after :attr:`estimator`'s normaliser."""
+        return self.estimator.W_src_
+
+    @property
+    def W_tgt(self):
+        """Target map, ndarray of shape (dim, dim_out)."""
+        return self.estimator.W_tgt_
+
+    def transform_src(self, vectors):
+        """Map any source-space vectors (n, dim), e.g. fastText subword vectors, into the shared space."""
+        return self.estimator.transform_src(np.asarray(vectors, dtype=np.float32))
+
+    def transform_tgt(self, vectors):
+        """Map any target-space vectors (n, dim) into the shared space."""
+        return self.estimator.transform_tgt(np.asarray(vectors, dtype=np.float32))
+
+
+def _host_estimator(est):
+    for name in ("W_src_", "W_tgt_", "pairs_"):
+        setattr(est, name, to_numpy(getattr(est, name)))
+    for norm in (est.normalizer_src_, est.normalizer_tgt_):
+        norm.stats_ = [None if s is None else to_numpy(s) for s in norm.stats_]
+    est.final_mapping_ = None
+    return est
+
+
+def _progress_callback(progress, max_iter):
+    if not progress:
+        return None, None
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=max_iter, desc="self-learning", unit="it", leave=False)
+
+    def callback(record):
+        bar.update(1)
+        post = {"obj": f"{record['objective']:.4f}", "keep": f"{record['keep_prob']:.2f}"}
+        if "val_p@1" in record:
+            post["val@1"] = f"{100 * record['val_p@1']:.1f}"
+        bar.set_postfix(post)
+
+    return callback, bar
+
+
+def _entries(dictionary, lowercase=False):
+    if dictionary is None:
+        return None, None
+    if isinstance(dictionary, (str, os.PathLike)):
+        return read_dictionary(dictionary, lowercase=lowercase), os.fspath(dictionary)
+    return list(dictionary), None
+
+
+def align_embeddings(src, tgt, *, seed="identical+numerals", seed_dict=None, preset="offramp",
+                     validation_dict=None, device="cpu", random_state=0, progress=True, **params):
+    """Map two embedding spaces into one.
+
+    Parameters
+    ----------
+    src, tgt : KeyedVectors
+        Source and target vectors, most frequent words first.
+    seed : {'dictionary', 'identical', 'numerals', 'identical+numerals', 'dictionary+identical',
+            'unsupervised'}
+        Where the seed dictionary comes from.
+    seed_dict : path or list of (str, str), optional
+        Gold training dictionary (for seed modes with ``dictionary``).
+    preset : str
+        A recipe from :data:`alignment.selflearning.PRESETS`: ``'offramp'`` (default: fast
+        stochastic self-learning), VecMap's ``'supervised'``, ``'semi_supervised'``,
+        ``'identical'``, ``'unsupervised'``, or ``'procrustes'`` (one orthogonal fit).
+    validation_dict : path or list of (str, str), optional
+        Gold pairs whose P@1 is logged per iteration (never used for fitting).
+    device : {'cpu', 'cuda', 'auto'}
+    random_state : int
+    progress : bool
+        Show a tqdm bar over iterations.
+    **params
+        Overrides of :class:`alignment.selflearning.SelfLearning` parameters
+        (``vocabulary_cutoff``, ``csls_k``, ``direction``, ``max_iter``, ``normalize``, ...).
+
+    Returns
+    -------
+    AlignResult
+    """
+    if seed not in SEED_MODES:
+        raise ValueError(f"seed must be one of {SEED_MODES}; got {seed!r}")
+    if preset not in PRESETS:
+        raise ValueError(f"preset must be one of {tuple(PRESETS)}; got {preset!r}")
+    if src.vector_size != tgt.vector_size:
+        raise ValueError(f"the two spaces have different dimensions: src dim={src.vector_size}, "
+                         f"tgt dim={tgt.vector_size}; train both with the same --dim")
+    started = time.perf_counter()
+    device = resolve_device(device)
+    config = dict(PRESETS[preset])
+    if seed == "unsupervised":
+        config["init"] = "unsupervised"
+    config.update(params)
+    config["random_state"] = random_state
+
+    entries, dict_path = _entries(seed_dict)
+    if "dictionary" in seed and entries is None:
+        raise ValueError(f"seed={seed!r} needs a seed dictionary (--seed-dict)")
+    seed_report = {"mode": seed}
+    pairs = None
+    if config.get("init", "seed") != "unsupervised":
+        words = seed_entries(seed, src.index_to_key, tgt.key_to_index, dictionary=entries)
+        if not words:
+            raise ValueError(f"seed mode {seed!r} found no seed pairs in these vocabularies; try "
+                             "another seed mode (e.g. --unsupervised) or give --seed-dict")
+        pairs, coverage = lookup_pairs(words, src.key_to_index, tgt.key_to_index, path=dict_path)
+        seed_report.update(coverage)
+        seed_report["n_seed_pairs"] = int(pairs.shape[0])
+    val_pairs = None
+    if validation_dict is not None:
+        val_entries, val_path = _entries(validation_dict)
+        val_pairs, val_cov = lookup_pairs(val_entries, src.key_to_index, tgt.key_to_index, path=val_path)
+        seed_report["validation"] = val_cov
+
+    callback, bar = _progress_callback(progress and config.get("self_learning", True),
+                                       config.get("max_iter", 100))
+    config["callback"] = callback
+    X = asarray(src.vectors, device=device, dtype=np.float32)
+    Z = asarray(tgt.vectors, device=device, dtype=np.float32)
+    try:
+        est = SelfLearning(**config).fit(X, Z, pairs, validation_pairs=val_pairs)
+        Xm = to_numpy(est.transform_src(X))
+        Zm = to_numpy(est.transform_tgt(Z))
+    finally:
+        if bar is not None:
+            bar.close()
+    est.callback = None
+    est = _host_estimator(est)
+    src_mapped = make_keyed_vectors(src.index_to_key, Xm, word_counts(src))
+    tgt_mapped = make_keyed_vectors(tgt.index_to_key, Zm, word_counts(tgt))
+    params_out = {k: (list(v) if isinstance(v, tuple) else v) for k, v in est.get_params().items()}
+    report = {
+        "command": "align",
+        "offramp_version": __version__,
+        "preset": preset,
+        "seed": seed_report,
+        "params": params_out,
+        "device": device,
+        "dtype": "float32",
+        "n_src": len(src),
+        "n_tgt": len(tgt),
+        "dim": int(src.vector_size),
+        "n_iter": int(est.n_iter_),
+        "converged": bool(est.converged_),
+        "n_final_pairs": int(est.pairs_.shape[0]),
+        "history": est.history_,
+        "fit_s": est.fit_time_s_,
+        "wall_s": time.perf_counter() - started,
+        "python": platform.python_version(),
+    }
+    return AlignResult(src_mapped, tgt_mapped, est, report)
+
+
+def space_id(result):
+    """A short hash that names the shared space of one alignment run."""
+    h = hashlib.sha256()
+    h.update(np.ascontiguousarray(result.W_src).tobytes())
+    h.update(np.ascontiguousarray(result.W_tgt).tobytes())
+    return h.hexdigest()[:16]
+
+
+def save_aligned(result, out_src, out_tgt, *, binary=False, report_path=None, signature=None):
+    """Write both mapped spaces (atomically) with a sidecar ``PATH.offramp.json`` each.
+
+    The sidecars record that the files were mapped into one space (same ``space_id``), which
+    lets later steps (``offramp transfer``) refuse vectors that were never aligned together.
+    """
+    sid = space_id(result)
+    for side, kv, path in (("src", result.src_mapped, out_src), ("tgt", result.tgt_mapped, out_tgt)):
+        if path is None:
+            continue
+        save_embeddings(kv, path, binary=binary)
+        meta = {"offramp_version": __version__, "mapped": True, "space_id": sid, "side": side,
+                "n_words": len(kv), "dim": int(kv.vector_size), "signature": signature,
+                "preset": result.report.get("preset"), "seed": result.report["seed"]["mode"]}
+        with atomic_open(os.fspath(path) + SIDECAR_SUFFIX) as handle:
+            json.dump(meta, handle, indent=2)
+    result.report["space_id"] = sid
+    if report_path is not None:
+        with atomic_open(report_path) as handle:
+            json.dump(result.report, handle, indent=2, default=float)
+    return sid
+
+
+def read_space_info(path):
+    """The sidecar metadata of a mapped embedding file, or ``None`` when it has none."""
+    meta = os.fspath(path) + SIDECAR_SUFFIX
+    if not os.path.exists(meta):
+        return None
+    with open(meta, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def _unit_host(kv, normalize):
+    V = np.asarray(kv.vectors, dtype=np.float32)
+    return unit(V) if normalize else V
+
+
+def evaluate_bli(src, tgt, test_dict, *, method="csls", csls_k=10, normalize=True, ks=DEFAULT_KS,
+                 device="cpu", lowercase=False, beta=30.0):
+    """Bilingual lexicon induction scores of two mapped spaces on a gold test dictionary.
+
+    Parameters
+    ----------
+    src, tgt : KeyedVectors
+        Mapped source and target vectors (one shared space).
+    test_dict : path or list of (str, str)
+        Gold pairs; a source word may have several translations (a hit on any counts).
+    method : {'nn', 'csls', 'isf'}
+    csls_k : int
+    normalize : bool
+        Length-normalise the vectors first (cosine similarity).
+    ks : tuple of int
+
+    Returns
+    -------
+    dict
+        ``p@1``, ``p@5``, ``p@10``, ``mrr``, ``coverage`` (percent, OOV excluded), ``n_test``,
+        ``n_covered``, ``counted_wrong`` (same scores with OOV counted wrong), ``oov`` (the
+        uncovered words), ``method``, ``csls_k``.
+    """
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}; got {method!r}")
+    if src.vector_size != tgt.vector_size:
+        raise ValueError(f"the spaces have different dimensions (src {src.vector_size}, tgt "
+                         f"{tgt.vector_size}); evaluate the mapped files written by offramp align")
+    entries, path = _entries(test_dict, lowercase=lowercase)
+    groups = group_by_source(entries)
+    if not groups:
+        raise ValueError(f"{path or 'the test dictionary'} holds no pairs")
+    _, coverage = lookup_pairs(entries, src.key_to_index, tgt.key_to_index, path=path)
+    queries, gold, src_oov, tgt_oov = [], [], [], []
+    for word, translations in groups.items():
+        if word not in src.key_to_index:
+            src_oov.append(word)
+            continue
+        rows = [tgt.key_to_index[t] for t in translations if t in tgt.key_to_index]
+        if not rows:
+            tgt_oov.append(word)
+            continue
+        queries.append(src.key_to_index[word])
+        gold.append(rows)
+    device = resolve_device(device)
+    X = asarray(_unit_host(src, normalize), device=device)
+    Z = asarray(_unit_host(tgt, normalize), device=device)
+    q = asarray(np.asarray(queries, dtype=np.int64), device=device)
+    ranks = gold_ranks(X[q], Z, gold, method=method, csls_k=csls_k, X=X, beta=beta) if queries else np.zeros(0)
+    out = bli_scores(np.asarray(ranks), len(src_oov) + len(tgt_oov), ks=ks)
+    out.update({
+        "method": method,
+        "csls_k": csls_k if method == "csls" else None,
+        "n_pairs": coverage["n_entries"],
+        "oov": {"n_src_oov": len(src_oov), "n_no_tgt_in_vocab": len(tgt_oov),
+                "src_oov_examples": src_oov[:10], "no_tgt_examples": tgt_oov[:10]},
+        "unit": "percent",
+    })
+    return out
+
+
+def induce_lexicon(src, tgt, *, method="csls", k=1, csls_k=10, max_src=None, normalize=True,
+                   mutual=False, device="cpu", beta=30.0):
+    """Translate source words into their ``k`` best target words.
+
+    Parameters
+    ----------
+    src, tgt : KeyedVectors
+        Mapped vectors in one shared space.
+    method : {'nn', 'csls', 'isf'}
+    k : int
+        Candidates per source word.
+    max_src : int, optional
+        Translate only the most frequent ``max_src`` source words.
+    mutual : bool
+        Keep only pairs that are also the target word's best source (precision over recall).
+
+    Returns
+    -------
+    list of (str, str, float, int)
+        ``(source, target, score, rank)``, sources in frequency order, ranks from 1.
+    """
+    if k < 1:
+        raise ValueError(f"k must be >= 1; got {k}")
+    device = resolve_device(device)
+    X = asarray(_unit_host(src, normalize), device=device)
+    Z = asarray(_unit_host(tgt, normalize), device=device)
+    n = len(src) if max_src is None else min(max_src, len(src))
+    scores, index = retrieve(X[:n], Z, k, method=method, csls_k=csls_k, X=X, beta=beta)
+    scores, index = to_numpy(scores), to_numpy(index)
+    back = None
+    if mutual:
+        _, b = retrieve(Z, X, 1, method=method, csls_k=csls_k, beta=beta)
+        back = to_numpy(b)[:, 0]
+    out = []
+    for i in range(n):
+        for r in range(index.shape[1]):
+            j = int(index[i, r])
+            if back is not None and back[j] != i:
+                continue
+            out.append((src.index_to_key[i], tgt.index_to_key[j], float(scores[i, r]), r + 1))
+    return out
+
+
+def write_lexicon(rows, path):
+    """Write ``(source, target, score, rank)`` rows as TSV with a header, atomically."""
+    with atomic_open(path) as handle:
+        handle.write("# source\ttarget\tscore\trank\n")
+        for s, t, score, rank in rows:
+            handle.write(f"{s}\t{t}\t{score:.6f}\t{rank}\n")
+    return path

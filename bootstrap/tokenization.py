@@ -1,0 +1,388 @@
+"""Target-language tokenizers shaped like a source model's, and their fertility on a corpus.
+
+Two ways to get a tokenizer for a new language:
+
+``train_tokenizer``
+    Train a fresh vocabulary with Hugging Face ``tokenizers`` using the *source* tokenizer's
+    pipeline: same model type (WordPiece for BERT-style models, BPE or Unigram otherwise), same
+    normaliser, pre-tokeniser, post-processor and special tokens. Only the vocabulary is new.
+``extend_tokenizer``
+    Keep the source vocabulary and add ``extend`` whole target-language words: those that the
+    source tokenizer splits the most often (tokens saved = corpus count x (pieces - 1)), with the
+    target words of an induced lexicon eligible even when rare in the corpus.
+
+``fertility`` reports tokens per word and the share of words split into 3 or more pieces.
+
+The LLM libraries (``transformers``, ``tokenizers``) are imported inside the functions, so the
+rest of offramp works without the ``llm`` extra.
+"""
+import collections
+import os
+
+import numpy as np
+
+from ._atomic import atomic_dir
+
+_TOKENIZER_FILES = ("tokenizer.json", "vocab.txt", "vocab.json", "spiece.model", "sentencepiece.bpe.model",
+                    "tokenizer.model")
+
+
+def load_tokenizer(path):
+    """Load a fast Hugging Face tokenizer from a model or tokenizer directory (offline).
+
+    Parameters
+    ----------
+    path : str or path-like
+        A directory holding ``tokenizer.json`` (or the files a fast tokenizer is converted from,
+        e.g. BERT's ``vocab.txt``).
+
+    Returns
+    -------
+    tokenizer : transformers.PreTrainedTokenizerFast
+
+    Raises
+    ------
+    FileNotFoundError
+        When ``path`` is not a directory.
+    ValueError
+        When the directory holds no tokenizer, or only a slow (Python) one.
+    """
+    path = os.fspath(path)
+    if not os.path.isdir(path):
+        raise FileNotFoundError(f"{path}: no such model or tokenizer directory")
+    if not any(os.path.exists(os.path.join(path, name)) for name in _TOKENIZER_FILES):
+        raise ValueError(
+            f"{path} holds no tokenizer (none of {', '.join(_TOKENIZER_FILES)}); "
+            "save the model with its tokenizer (tokenizer.save_pretrained(dir)) or copy the tokenizer files there"
+        )
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from transformers import AutoTokenizer
+
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(path)
+    except (OSError, ValueError, KeyError) as exc:
+        raise ValueError(f"{path}: could not load the tokenizer ({exc}); "
+                         "check that tokenizer.json / tokenizer_config.json are complete") from None
+    if not getattr(tokenizer, "is_fast", False):
+        raise ValueError(f"{path}: only a slow tokenizer could be loaded; offramp needs a fast one "
+                         "(a tokenizer.json): convert it with PreTrainedTokenizerFast and save it again")
+    return tokenizer
+
+
+def tokenizer_kind(tokenizer):
+    """The subword model of a fast tokenizer: ``'WordPiece'``, ``'BPE'``, ``'Unigram'`` or ``'WordLevel'``."""
+    return type(tokenizer.backend_tokenizer.model).__name__
+
+
+def continuation_prefix(tokenizer):
+    """The marker of word-internal pieces (``'##'`` for WordPiece), or ``''`` when the model has none."""
+    model = tokenizer.backend_tokenizer.model
+    return getattr(model, "continuing_subword_prefix", None) or ""
+
+
+def _lowercases(tokenizer):
+    normalizer = tokenizer.backend_tokenizer.normalizer
+    return normalizer is not None and normalizer.normalize_str("A") == "a"
+
+
+def _as_corpus(corpus, *, lowercase, exclude_ids):
+    """Paths (or one path) -> ``bootstrap.corpora.Corpus``; anything else is taken as token lists."""
+    if isinstance(corpus, (str, os.PathLike)):
+        corpus = [corpus]
+    if isinstance(corpus, (list, tuple)) and corpus and all(isinstance(p, (str, os.PathLike)) for p in corpus):
+        from .corpora import Corpus
+
+        return Corpus([os.fspath(p) for p in corpus], lowercase=lowercase, exclude_ids=exclude_ids)
+    if isinstance(corpus, (list, tuple)) and not corpus:
+        raise ValueError("no corpus given; pass one or more text files")
+    return corpus
+
+
+def _describe(corpus):
+    paths = getattr(corpus, "paths", None)
+    if paths:
+        return ", ".join(map(str, paths))
+    return "the corpus"
+
+
+def word_counts(corpus, *, lowercase=True, exclude_ids=None):
+    """Count the words of a corpus.
+
+    Parameters
+    ----------
+    corpus : path, list of paths, or iterable of token lists
+    lowercase : bool
+    exclude_ids : collection of str, optional
+        Verse/line ids to leave out (held-out evaluation data).
+
+    Returns
+    -------
+    counts : collections.Counter
+    """
+    counts = collections.Counter()
+    corpus = _as_corpus(corpus, lowercase=lowercase, exclude_ids=exclude_ids)
+    for tokens in corpus:
+        counts.update(tokens)
+    if not counts:
+        raise ValueError(f"{_describe(corpus)}: the corpus holds no words; point to non-empty text files "
+                         "(or check that --exclude-ids does not remove every line)")
+    return counts
+
+
+def _special_tokens(tokenizer):
+    return list(dict.fromkeys(tokenizer.all_special_tokens))
+
+
+def train_tokenizer(corpus, *, like, vocab_size=16000, min_frequency=2, exclude_ids=None):
+    """Train a target-language tokenizer with the pipeline and special tokens of ``like``.
+
+    Parameters
+    ----------
+    corpus : path, list of paths, or iterable of token lists
+        Target-language text; Bible-style ``ID<TAB>text`` files are read by ``bootstrap.corpora``.
+    like : PreTrainedTokenizerFast, or a model/tokenizer directory
+        The source model's tokenizer. Its model type (WordPiece, BPE, Unigram), normaliser,
+        pre-tokeniser, post-processor and special tokens are kept; only the vocabulary is learned.
+    vocab_size : int, default 16000
+        Size of the new vocabulary, special tokens included.
+    min_frequency : int, default 2
+        Pieces seen fewer times are not merged into the vocabulary (BPE, WordPiece).
+    exclude_ids : collection of str, optional
+        Line ids to hold out (e.g. evaluation verses), forwarded to the corpus reader.
+
+    Returns
+    -------
+    tokenizer : PreTrainedTokenizerFast
+        Same class as ``like``; ``len(tokenizer) <= vocab_size``.
+
+    Raises
+    ------
+    ValueError
+        For a vocabulary smaller than the special tokens plus one, or an empty corpus.
+    """
+    if not hasattr(like, "backend_tokenizer"):
+        like = load_tokenizer(like)
+    specials = _special_tokens(like)
+    if not isinstance(vocab_size, (int, np.integer)) or vocab_size <= len(specials):
+        raise ValueError(f"vocab_size must be larger than the {len(specials)} special tokens "
+                         f"({', '.join(specials)}); got {vocab_size}")
+    if min_frequency < 1:
+        raise ValueError(f"min_frequency must be >= 1; got {min_frequency}")
+    counts = word_counts(corpus, lowercase=_lowercases(like), exclude_ids=exclude_ids)
+
+    def lines(batch=1000):
+        # The trainer sees each distinct word repeated by its count, via short pseudo-lines;
+        # this keeps memory proportional to the vocabulary, not the corpus.
+        words = []
+        for word, count in counts.items():
+            words.extend([word] * count)
+            if len(words) >= batch:
+                yield " ".join(words)
+                words = []
+        if words:
+            yield " ".join(words)
+
+    kwargs = {"min_frequency": min_frequency} if tokenizer_kind(like) in ("BPE", "WordPiece") else {}
+    return like.train_new_from_iterator(lines(), int(vocab_size), length=None, **kwargs)
+
+
+def extend_tokenizer(corpus, *, like, extend, lexicon=None, min_count=5, exclude_ids=None):
+    """Add ``extend`` whole target-language words to a copy of the source tokenizer.
+
+    Candidates are corpus words seen at least ``min_count`` times, plus the target words of
+    ``lexicon`` seen at least once, that ``like`` splits into 2 or more pieces. They are ranked by
+    the tokens they save on the corpus, ``count * (pieces - 1)`` (a word the source maps to its unknown
+    token counts one piece per character), and the top ``extend`` are added
+    as whole-word tokens (``AddedToken(single_word=True)``, in the tokenizer's normalised form), so
+    every source token keeps its id and the new ones follow.
+
+    Parameters
+    ----------
+    corpus : path, list of paths, or iterable of token lists
+    like : PreTrainedTokenizerFast, or a model/tokenizer directory
+    extend : int
+        How many tokens to add (fewer when fewer candidates exist).
+    lexicon : path, optional
+        An induced lexicon whose target words are eligible regardless of ``min_count``.
+    min_count : int, default 5
+    exclude_ids : collection of str, optional
+
+    Returns
+    -------
+    tokenizer : PreTrainedTokenizerFast
+        ``len(tokenizer) == len(like) + n_added``.
+    added : list of str
+        The added tokens, best first.
+    """
+    if extend < 1:
+        raise ValueError(f"extend must be a positive number of tokens; got {extend}")
+    if not hasattr(like, "backend_tokenizer"):
+        like = load_tokenizer(like)
+    from transformers import AddedToken
+
+    counts = word_counts(corpus, lowercase=_lowercases(like), exclude_ids=exclude_ids)
+    boost = set()
+    if lexicon is not None:
+        from .dictionaries import read_dictionary
+
+        boost = {tgt.lower() if _lowercases(like) else tgt for _, tgt in read_dictionary(lexicon)}
+    normalizer = like.backend_tokenizer.normalizer
+    vocab = like.get_vocab()
+    merged = collections.Counter()
+    for word, count in counts.items():
+        if count >= min_count or word in boost:
+            form = normalizer.normalize_str(word) if normalizer is not None else word
+            if form and not any(c.isspace() for c in form) and form not in vocab:
+                merged[form] += count
+    forms = list(merged)
+    pieces = _pieces_per_word(like, forms, unknown_as_chars=True)
+    saved = np.array([merged[f] for f in forms], dtype=np.int64) * (pieces - 1)
+    order = np.argsort(-saved, kind="stable")
+    added = [forms[i] for i in order[:extend] if saved[i] > 0]
+    tokenizer = _copy_tokenizer(like)
+    tokenizer.add_tokens([AddedToken(w, single_word=True, normalized=True) for w in added])
+    return tokenizer, added
+
+
+def _copy_tokenizer(tokenizer):
+    import copy
+
+    return copy.deepcopy(tokenizer)
+
+
+def plain_backend(tokenizer):
+    """A copy of the tokenizer's ``tokenizers.Tokenizer`` with padding and truncation switched off.
+
+    Saved tokenizers may pad every encoding to a fixed length (all-MiniLM-L6-v2 pads to 128), which
+    would make every word look 128 tokens long.
+    """
+    from tokenizers import Tokenizer
+
+    backend = Tokenizer.from_str(tokenizer.backend_tokenizer.to_str())
+    backend.no_padding()
+    backend.no_truncation()
+    return backend
+
+
+def _pieces_per_word(tokenizer, words, batch_size=10000, unknown_as_chars=False):
+    """Number of tokens (no special tokens) of each word, as an int64 array of shape (n_words,).
+
+    With ``unknown_as_chars``, a word whose encoding holds the unknown token counts as many pieces
+    as it has characters: the model sees nothing of it, so adding it saves the most.
+    """
+    backend = plain_backend(tokenizer)
+    unk = tokenizer.unk_token_id if unknown_as_chars else None
+    out = np.zeros(len(words), dtype=np.int64)
+    for start in range(0, len(words), batch_size):
+        chunk = words[start:start + batch_size]
+        encodings = backend.encode_batch(chunk, add_special_tokens=False)
+        out[start:start + len(chunk)] = [max(len(w), len(e.ids)) if unk is not None and unk in e.ids else len(e.ids)
+                                         for w, e in zip(chunk, encodings)]
+    return out
+
+
+def _has_unknown(tokenizer, words, batch_size=10000):
+    """Boolean array of shape (n_words,): the word's encoding holds the unknown token."""
+    unk = tokenizer.unk_token_id
+    out = np.zeros(len(words), dtype=bool)
+    if unk is None:
+        return out
+    backend = plain_backend(tokenizer)
+    for start in range(0, len(words), batch_size):
+        chunk = words[start:start + batch_size]
+        out[start:start + len(chunk)] = [unk in e.ids for e in backend.encode_batch(chunk, add_special_tokens=False)]
+    return out
+
+
+def fertility(corpus, tokenizers, *, exclude_ids=None, lowercase=False):
+    """Tokens per word, and the share of words split into 3+ pieces, for each tokenizer.
+
+    Words are the corpus reader's tokens, counted with repetition (running text), so the numbers
+    are what a model sees per word of text.
+
+    Parameters
+    ----------
+    corpus : path, list of paths, or iterable of token lists
+    tokenizers : dict of name -> PreTrainedTokenizerFast or directory
+    exclude_ids : collection of str, optional
+    lowercase : bool, default False
+        Lowercase the words before tokenising (the tokenizers' own normalisers run either way).
+
+    Returns
+    -------
+    report : dict of name -> dict
+        ``{"tokens_per_word": float, "share_3plus": float, "share_unknown": float, "n_words": int,
+        "n_types": int}``; ``share_unknown`` is the share of words whose encoding holds the unknown
+        token (1 piece, but the model sees nothing of them).
+    """
+    if not tokenizers:
+        raise ValueError("give at least one tokenizer")
+    counts = word_counts(corpus, lowercase=lowercase, exclude_ids=exclude_ids)
+    words = list(counts)
+    weights = np.array([counts[w] for w in words], dtype=np.int64)
+    total = int(weights.sum())
+    report = {}
+    for name, tok in tokenizers.items():
+        if not hasattr(tok, "backend_tokenizer"):
+            tok = load_tokenizer(tok)
+        pieces = _pieces_per_word(tok, words)
+        unknown = _has_unknown(tok, words)
+        report[name] = {
+            "tokens_per_word": float((pieces * weights).sum() / total),
+            "share_3plus": float(weights[pieces >= 3].sum() / total),
+            "share_unknown": float(weights[unknown].sum() / total),
+            "n_words": total,
+            "n_types": len(words),
+        }
+    return report
+
+
+def save_tokenizer(tokenizer, out, *, overwrite=True):
+    """Write ``tokenizer`` to directory ``out`` atomically (loadable with ``AutoTokenizer``)."""
+    with atomic_dir(out, overwrite=overwrite) as tmp:
+        tokenizer.save_pretrained(tmp)
+    return os.fspath(out)
+
+
+def build_tokenizer(corpus, *, like, out, vocab_size=16000, extend=None, lexicon=None, min_frequency=2,
+                    min_count=5, exclude_ids=None, overwrite=True):
+    """Train (or, with ``extend``, extend) a tokenizer like ``like`` and write it to ``out``.
+
+    Parameters
+    ----------
+    corpus : path or list of paths
+    like : str or path-like
+        The source model (or tokenizer) directory.
+    out : str or path-like
+        Output directory, loadable with ``AutoTokenizer.from_pretrained``; written atomically.
+    vocab_size : int, default 16000
+        For a new vocabulary (ignored with ``extend``).
+    extend : int, optional
+        Keep the source vocabulary and add this many target words (see :func:`extend_tokenizer`).
+    lexicon : path, optional
+        Induced lexicon whose target words are eligible for ``extend``.
+    min_frequency, min_count, exclude_ids, overwrite
+        See :func:`train_tokenizer`, :func:`extend_tokenizer`, :func:`bootstrap._atomic.atomic_dir`.
+
+    Returns
+    -------
+    info : dict
+        ``{"mode", "kind", "n_tokens", "n_source_tokens", "n_added", "added_examples", "special_tokens", "out"}``.
+    """
+    source = load_tokenizer(like)
+    if extend is not None:
+        tokenizer, added = extend_tokenizer(corpus, like=source, extend=extend, lexicon=lexicon,
+                                            min_count=min_count, exclude_ids=exclude_ids)
+        mode = "extend"
+    else:
+        if lexicon is not None:
+            raise ValueError("a lexicon is used only with --extend (it picks the words to add); drop --lexicon "
+                             "or add --extend N")
+        tokenizer = train_tokenizer(corpus, like=source, vocab_size=vocab_size, min_frequency=min_frequency,
+                                    exclude_ids=exclude_ids)
+        added = []
+        mode = "train"
+    save_tokenizer(tokenizer, out, overwrite=overwrite)
+    return {"mode": mode, "kind": tokenizer_kind(tokenizer), "n_tokens": len(tokenizer),
+            "n_source_tokens": len(source), "n_added": len(added), "added_examples": added[:20],
+            "special_tokens": _special_tokens(tokenizer), "out": os.fspath(out)}

@@ -1,0 +1,292 @@
+"""Monolingual word-embedding training with gensim (Word2Vec skip-gram / CBOW, FastText).
+
+Defaults for small corpora (0.02 to 3M tokens)
+----------------------------------------------
+Every default lives in :data:`DEFAULTS`, so a sweep changes one place. The reasons:
+
+``model='fasttext'``
+    Skip-gram with character n-grams (Bojanowski et al. 2017). For Finnish, Hungarian, Estonian,
+    Latvian or Slovene a 1M-token corpus sees most inflected forms a handful of times; sharing
+    n-grams across forms gives rare forms usable vectors and out-of-vocabulary forms any vector.
+``dim=300``
+    The dimension of the MUSE/VecMap baselines and of the pre-trained fastText vectors that the
+    aligned spaces get compared with. Training time grows linearly with it; a 100-dim space is the
+    cheap alternative for corpora under ~0.1M tokens.
+``window=5``, ``negative=10``
+    word2vec's window; 5-20 negative samples are recommended for small data (Mikolov et al. 2013),
+    10 costs about 1.6x the time of 5.
+``min_count=3``
+    A word seen once or twice gets a vector that is mostly its random initialisation (or, for
+    fasttext, its n-grams); 3 keeps the vocabulary, and thus lexicon-induction coverage, larger
+    than gensim's 5 on small corpora.
+``sample=1e-3``
+    gensim's default. fastText's 1e-4 discards every occurrence of a word above about 1e-4 of the
+    tokens with some probability: on a 0.7M-token Bible that is every word seen over ~70 times,
+    most of the text, leaving too few training pairs.
+``epochs=None`` (automatic)
+    gensim's 5 epochs assume large corpora. Below ``epochs_token_budget`` (10M) tokens the number
+    of epochs is raised so that each run makes about that many token passes:
+    ``epochs = clip(ceil(10M / n_tokens), 5, 50)``: 13 for a 0.8M-token Bible, 5 from 2M tokens,
+    50 (the cap) for corpora under 0.2M tokens.
+``min_n=3``, ``max_n=6``
+    fastText's n-gram range.
+``bucket=500_000``
+    Hash buckets for n-grams. gensim's 2M buckets x 300 dims take 2.4 GB of float32 (and so does
+    a saved ``.bin``). All fi corpora of the shared data (2.1M tokens, 50k words seen 3+ times)
+    hold 184k distinct 3-6-grams: 0.5M buckets leave 16% of them sharing a bucket (2M: 4%, 0.2M:
+    35%) at a quarter of the memory (600 MB at dim 300).
+``workers=min(4, os.cpu_count())``
+    gensim worker threads. Results are bit-identical for the same seed only with ``workers=1``:
+    with several threads, the order in which jobs update the shared weights depends on scheduling.
+
+Measured on the shared data (2 shared CPU cores): see the module constants ``MEASURED``.
+"""
+import math
+import os
+import warnings
+import zlib
+
+import numpy as np
+
+from .corpora import Corpus
+
+__all__ = ["DEFAULTS", "MODELS", "train_embeddings", "resolve_epochs", "save_fasttext_model", "save_model"]
+
+MODELS = ("fasttext", "skipgram", "cbow")
+
+DEFAULTS = {
+    "model": "fasttext",
+    "dim": 300,
+    "window": 5,
+    "min_count": 3,
+    "epochs": None,
+    "negative": 10,
+    "sample": 1e-3,
+    "min_n": 3,
+    "max_n": 6,
+    "bucket": 500_000,
+    "workers": min(4, os.cpu_count() or 1),
+    "epochs_token_budget": 10_000_000,
+    "min_epochs": 5,
+    "max_epochs": 50,
+}
+
+
+def _stable_hash(text):
+    """A hash that does not change with PYTHONHASHSEED (gensim's default is ``hash``)."""
+    return zlib.crc32(text.encode("utf-8"))
+
+
+def resolve_epochs(n_tokens, epochs=None):
+    """The number of epochs: ``epochs`` when given, else the automatic small-corpus rule.
+
+    ``clip(ceil(DEFAULTS['epochs_token_budget'] / n_tokens), DEFAULTS['min_epochs'],
+    DEFAULTS['max_epochs'])``.
+    """
+    if epochs is not None:
+        return epochs
+    if n_tokens <= 0:
+        return DEFAULTS["max_epochs"]
+    wanted = math.ceil(DEFAULTS["epochs_token_budget"] / n_tokens)
+    return int(min(DEFAULTS["max_epochs"], max(DEFAULTS["min_epochs"], wanted)))
+
+
+def _check_int(name, value, low):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer; got {type(value).__name__} {value!r}")
+    if value < low:
+        raise ValueError(f"{name} must be >= {low}; got {value}")
+    return int(value)
+
+
+class _EpochBar:
+    """A gensim callback that advances a tqdm bar once per epoch."""
+
+    def __init__(self, epochs, desc, disable):
+        from gensim.models.callbacks import CallbackAny2Vec
+        from tqdm.auto import tqdm
+
+        # gensim checks callbacks with isinstance, so build a subclass on the fly.
+        bar = tqdm(total=epochs, desc=desc, unit="epoch", disable=disable)
+        self.bar = bar
+
+        class Callback(CallbackAny2Vec):
+            def on_epoch_end(self, model):
+                bar.update(1)
+
+        self.callback = Callback()
+
+    def close(self):
+        self.bar.close()
+
+
+def train_embeddings(paths_or_corpus, *, model=DEFAULTS["model"], dim=DEFAULTS["dim"],
+                     window=DEFAULTS["window"], min_count=DEFAULTS["min_count"], epochs=DEFAULTS["epochs"],
+                     negative=DEFAULTS["negative"], sample=DEFAULTS["sample"], min_n=DEFAULTS["min_n"],
+                     max_n=DEFAULTS["max_n"], bucket=DEFAULTS["bucket"], workers=DEFAULTS["workers"],
+                     random_state=0, exclude_ids=None, lowercase=True, max_lines=None, progress=True,
+                     return_model=False):
+    """Train monolingual word embeddings on a corpus with gensim.
+
+    Parameters
+    ----------
+    paths_or_corpus : str, path-like, list of them, or Corpus
+        Corpus files (read with :class:`bootstrap.corpora.Corpus`) or a ready corpus: any
+        restartable iterable of token lists.
+    model : {'fasttext', 'skipgram', 'cbow'}
+        ``fasttext`` is FastText skip-gram with character n-grams; the others are Word2Vec.
+    dim : int
+        Vector dimension.
+    window : int
+        Maximum distance between a word and its context words.
+    min_count : int
+        Words seen fewer times are dropped.
+    epochs : int, optional
+        Passes over the corpus; ``None`` picks them from the corpus size (:func:`resolve_epochs`).
+    negative : int
+        Negative samples per positive pair.
+    sample : float
+        Downsampling threshold for frequent words (0 disables it).
+    min_n, max_n : int
+        Character n-gram lengths (fasttext only).
+    bucket : int
+        Hash buckets for the n-gram vectors (fasttext only).
+    workers : int
+        Training threads; only ``workers=1`` is bit-reproducible.
+    random_state : int
+        Seed for the initial vectors, negative sampling, window shrinking and downsampling.
+    exclude_ids, lowercase, max_lines
+        Passed to :class:`Corpus` when files are given; must be left at their defaults when a
+        corpus object is given.
+    progress : bool
+        Show a tqdm bar over the vocabulary scan and the epochs.
+    return_model : bool
+        Also return the trained gensim model (for fasttext, it gives vectors to unseen words).
+
+    Returns
+    -------
+    kv : gensim.models.KeyedVectors
+        ``kv.vectors`` is float32 of shape (n_words, dim), words in descending frequency; each
+        word's corpus count is ``kv.get_vecattr(word, 'count')``. A plain ``KeyedVectors`` even for
+        fasttext, so ``word in kv`` means "in the trained vocabulary".
+    model : gensim.models.Word2Vec or gensim.models.FastText
+        Only with ``return_model=True``; ``model.epochs`` is the number of epochs run and
+        ``model.corpus_total_words`` the number of tokens per epoch.
+
+    Raises
+    ------
+    ValueError
+        For bad parameters, or when no word reaches ``min_count``.
+    FormatError
+        For an empty corpus or a damaged file (from :class:`Corpus`).
+    """
+    from gensim.models import FastText, Word2Vec
+    from tqdm.auto import tqdm
+
+    from .embeddings import make_keyed_vectors
+
+    if model not in MODELS:
+        raise ValueError(f"model must be one of {MODELS}; got {model!r}")
+    dim = _check_int("dim", dim, 1)
+    window = _check_int("window", window, 1)
+    min_count = _check_int("min_count", min_count, 1)
+    negative = _check_int("negative", negative, 1)
+    workers = _check_int("workers", workers, 1)
+    random_state = _check_int("random_state", random_state, 0)
+    if epochs is not None:
+        epochs = _check_int("epochs", epochs, 1)
+    if not 0 <= float(sample) < 1:
+        raise ValueError(f"sample must be in [0, 1); got {sample}")
+    if model == "fasttext":
+        min_n = _check_int("min_n", min_n, 1)
+        max_n = _check_int("max_n", max_n, 0)
+        bucket = _check_int("bucket", bucket, 1)
+        if max_n and max_n < min_n:
+            raise ValueError(f"max_n must be >= min_n (or 0 for no n-grams); got min_n={min_n}, max_n={max_n}")
+
+    if isinstance(paths_or_corpus, (str, os.PathLike, list, tuple)):
+        corpus = Corpus(paths_or_corpus, lowercase=lowercase, exclude_ids=exclude_ids, max_lines=max_lines)
+    else:
+        if exclude_ids is not None or max_lines is not None or lowercase is not True:
+            raise ValueError("exclude_ids, lowercase and max_lines apply to corpus files; "
+                             "set them on the Corpus object instead")
+        corpus = paths_or_corpus
+
+    common = dict(vector_size=dim, window=window, min_count=min_count, negative=negative, hs=0,
+                  sample=float(sample), workers=workers, seed=random_state, hashfxn=_stable_hash)
+    if model == "fasttext":
+        gensim_model = FastText(sg=1, min_n=min_n, max_n=max_n, bucket=bucket, **common)
+    else:
+        gensim_model = Word2Vec(sg=int(model == "skipgram"), **common)
+
+    scan = tqdm(corpus, desc="scanning corpus", unit=" lines", disable=not progress, leave=False)
+    try:
+        gensim_model.build_vocab(corpus_iterable=scan)
+    finally:
+        scan.close()
+    n_tokens = int(gensim_model.corpus_total_words)
+    if len(gensim_model.wv) == 0:
+        where = ", ".join(map(str, getattr(corpus, "paths", []))) or "the corpus"
+        raise ValueError(f"{where}: no word occurs at least min_count={min_count} times in {n_tokens} tokens; "
+                         "lower min_count (--min-count) or add text")
+    if exclude_ids and getattr(corpus, "n_excluded", None) == 0:
+        warnings.warn(f"none of the {len(exclude_ids)} exclude_ids matched an ID<TAB>text line; "
+                      "is the corpus a .tsv file with ids?", stacklevel=2)
+    epochs = resolve_epochs(n_tokens, epochs)
+    gensim_model.epochs = epochs
+
+    bar = _EpochBar(epochs, f"training {model}", disable=not progress)
+    try:
+        gensim_model.train(corpus_iterable=corpus, total_examples=gensim_model.corpus_count,
+                           total_words=n_tokens, epochs=epochs, callbacks=[bar.callback])
+    finally:
+        bar.close()
+    gensim_model.callbacks = ()
+
+    wv = gensim_model.wv
+    words = list(wv.index_to_key)
+    counts = np.array([wv.get_vecattr(w, "count") for w in words], dtype=np.int64)
+    kv = make_keyed_vectors(words, wv.vectors[: len(words)])
+    # gensim's set_vecattr takes one key at a time; fill the whole column at once.
+    kv.allocate_vecattrs(attrs=["count"], types=[np.int64])
+    kv.expandos["count"][:] = counts
+    if return_model:
+        return kv, gensim_model
+    return kv
+
+
+def save_fasttext_model(model, path):
+    """Write a gensim FastText model as a Facebook fastText ``.bin`` file, atomically.
+
+    The file keeps the n-gram vectors, so ``load_embeddings(path)`` (or fastText itself) gives
+    vectors to out-of-vocabulary words.
+    """
+    from gensim.models import FastText
+    from gensim.models.fasttext import save_facebook_model
+
+    from ._atomic import atomic_path
+
+    if not isinstance(model, FastText):
+        raise TypeError(f"expected a gensim FastText model; got {type(model).__name__}")
+    with atomic_path(path) as tmp:
+        save_facebook_model(model, tmp)
+    return os.fspath(path)
+
+
+def save_model(model, path):
+    """Save a trained model to one file, atomically.
+
+    FastText -> Facebook ``.bin`` (:func:`save_fasttext_model`); Word2Vec -> one gensim pickle
+    (``Word2Vec.load(path)``; ``load_embeddings(path, fmt='gensim')`` reads its vectors).
+    """
+    from gensim.models import FastText, Word2Vec
+
+    from ._atomic import atomic_path
+
+    if isinstance(model, FastText):
+        return save_fasttext_model(model, path)
+    if not isinstance(model, Word2Vec):
+        raise TypeError(f"expected a gensim Word2Vec or FastText model; got {type(model).__name__}")
+    with atomic_path(path) as tmp:
+        model.save(tmp, separately=[])
+    return os.fspath(path)

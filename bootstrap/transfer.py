@@ -1,0 +1,432 @@
+"""Initialise a source model's token embeddings for a new tokenizer from aligned word vectors.
+
+The recipe is WECHSEL's (Minixhofer et al. 2022), with FOCUS's copy of shared tokens as an option
+(Dobler & de Melo 2023). Every target token takes exactly one *route*:
+
+``special``
+    The target's special tokens (``[CLS]``, ``<s>``, ...) copy the source row of the token with the
+    same role (``cls_token`` -> ``cls_token``), or of the same string.
+``copy`` (only with ``copy_shared=True``)
+    A token whose string is also in the source vocabulary copies that row exactly.
+``lexicon`` (only with a lexicon)
+    A whole-word target token whose lexicon translations are single source tokens takes the mean of
+    those source rows.
+``wechsel``
+    A token with a static vector in the aligned space takes a softmax-weighted mix of the source
+    rows of its ``k`` nearest source tokens: with cosine similarities ``s_1..s_k`` and
+    ``w_j = exp(s_j / temperature) / sum_l exp(s_l / temperature)``, the row is ``sum_j w_j E_src[n_j]``.
+``fallback``
+    A token with no signal gets ``mean(E_src) + fallback_noise * std(E_src) * N(0, 1)`` (per
+    dimension, drawn with ``random_state``): a plausible row, never zeros.
+
+Static token vectors (:func:`token_vectors`) come from the word vectors, for both vocabularies:
+a token that is a whole word of the vector vocabulary takes the (unit-length) vector of that word,
+or the mean over the words that tokenise to exactly it; any other token (a word piece) takes the
+mean of the unit vectors of all words whose tokenisation contains it; a token found in no word has
+no vector.
+
+Before anything is mixed, :func:`check_aligned` makes sure the two vector files share one space:
+equal dimensions, and translation pairs (the lexicon, else strings identical in both vocabularies)
+must be clearly more similar than the same words paired at random. Vectors from two independent
+``offramp train`` runs fail it; the same vectors after ``offramp align`` pass it.
+"""
+import os
+
+import numpy as np
+
+ROUTES = ("special", "copy", "lexicon", "wechsel", "fallback")
+_SPECIAL_ROLES = ("pad_token", "unk_token", "cls_token", "sep_token", "mask_token", "bos_token", "eos_token")
+
+
+def _unit(X):
+    X = np.asarray(X, dtype=np.float32)
+    norms = np.linalg.norm(X, axis=1, keepdims=True)
+    return X / np.where(norms > 0, norms, 1.0)
+
+
+def token_vectors(tokenizer, kv, *, batch_size=10000, show_progress=False):
+    """Static vectors of every token of ``tokenizer`` in the space of ``kv``.
+
+    Parameters
+    ----------
+    tokenizer : PreTrainedTokenizerFast
+        ``n_tokens = len(tokenizer)`` (added tokens included).
+    kv : KeyedVectors
+        Word vectors of the tokenizer's language, in the aligned space.
+    batch_size : int
+        Words tokenised per batch.
+    show_progress : bool
+
+    Returns
+    -------
+    vectors : ndarray of shape (n_tokens, dim), float32
+        Unit-length rows; zero rows where ``kind == 0``.
+    kind : ndarray of shape (n_tokens,), int8
+        0 no vector, 1 whole word, 2 word piece (mean over the words that contain it).
+    """
+    from scipy import sparse
+    from tqdm.auto import tqdm
+
+    words = list(kv.index_to_key)
+    n_tokens = len(tokenizer)
+    dim = kv.vector_size
+    if not words:
+        return np.zeros((n_tokens, dim), np.float32), np.zeros(n_tokens, np.int8)
+    from .tokenization import plain_backend
+
+    backend = plain_backend(tokenizer)
+    special = set(tokenizer.all_special_ids)
+    rows, cols, whole_rows, whole_cols = [], [], [], []
+    for start in tqdm(range(0, len(words), batch_size), desc="tokenising word vectors", unit="batch",
+                      disable=not show_progress):
+        encodings = backend.encode_batch(words[start:start + batch_size], add_special_tokens=False)
+        for offset, enc in enumerate(encodings):
+            ids = [i for i in dict.fromkeys(enc.ids) if i not in special and i < n_tokens]
+            if not ids:
+                continue
+            if len(enc.ids) == 1:
+                whole_rows.append(ids[0])
+                whole_cols.append(start + offset)
+            rows.extend(ids)
+            cols.extend([start + offset] * len(ids))
+    X = _unit(kv.vectors)
+
+    def mean_rows(r, c):
+        M = sparse.csr_matrix((np.ones(len(r), np.float32), (np.asarray(r, np.int64), np.asarray(c, np.int64))),
+                              shape=(n_tokens, len(words)))
+        counts = np.asarray(M.sum(axis=1)).ravel()
+        return np.asarray(M @ X, dtype=np.float32), counts
+
+    pieces, piece_counts = mean_rows(rows, cols)
+    whole, whole_counts = mean_rows(whole_rows, whole_cols)
+    kind = np.zeros(n_tokens, np.int8)
+    kind[piece_counts > 0] = 2
+    kind[whole_counts > 0] = 1
+    vectors = np.where((whole_counts > 0)[:, None], whole, pieces)
+    return _unit(vectors), kind
+
+
+def check_aligned(src_kv, tgt_kv, *, pairs=None, min_pairs=20, margin=0.1, max_rank=20000, random_state=0):
+    """Check that two sets of word vectors live in one aligned space.
+
+    Translation pairs (``pairs``, else strings identical in both vocabularies among the
+    ``max_rank`` most frequent words) are compared with the same words paired at random: in an
+    aligned space the mean cosine of true pairs exceeds the shuffled mean by far (typically
+    0.3-0.6 against about 0); in two unrelated spaces both are about 0.
+
+    Parameters
+    ----------
+    src_kv, tgt_kv : KeyedVectors
+    pairs : list of (str, str), optional
+        Translation pairs, e.g. a lexicon; those with both words in the vocabularies are used.
+    min_pairs : int, default 20
+        Fewer usable pairs than this cannot decide; the check then raises and asks for a lexicon.
+    margin : float, default 0.1
+        Required excess of the paired over the shuffled mean cosine. With ``n`` pairs of
+        unrelated ``dim``-dimensional vectors the paired mean has a standard deviation of about
+        ``1 / sqrt(n * dim)`` (0.02 for 20 pairs in 100 dimensions), so 0.1 is 5 sigma away from chance.
+    max_rank : int, default 20000
+    random_state : int
+
+    Returns
+    -------
+    report : dict
+        ``{"n_pairs", "paired_cosine", "shuffled_cosine", "pairs_from"}``.
+
+    Raises
+    ------
+    ValueError
+        Dimension mismatch, too few pairs, or spaces that are not aligned.
+    """
+    if src_kv.vector_size != tgt_kv.vector_size:
+        raise ValueError(f"the word vectors are not in one space: src dim={src_kv.vector_size}, "
+                         f"tgt dim={tgt_kv.vector_size}; map both with offramp align and pass its mapped outputs")
+    src_index, tgt_index = src_kv.key_to_index, tgt_kv.key_to_index
+    source = "lexicon"  # where the pairs come from, for the messages
+    if pairs is not None:
+        idx = [(src_index[s], tgt_index[t]) for s, t in pairs if s in src_index and t in tgt_index]
+    else:
+        source = "identical-string"
+        top_tgt = set(tgt_kv.index_to_key[:max_rank])
+        idx = [(src_index[w], tgt_index[w]) for w in src_kv.index_to_key[:max_rank] if w in top_tgt]
+    if len(idx) < min_pairs:
+        raise ValueError(f"cannot check that the word vectors are aligned: only {len(idx)} {source} pairs are in "
+                         f"both vocabularies (need {min_pairs}); pass a lexicon (--lexicon) or skip the check "
+                         "(--no-check-alignment) if you know the files come from offramp align")
+    idx = np.asarray(idx, dtype=np.int64)
+    X = _unit(src_kv.vectors[idx[:, 0]])
+    Z = _unit(tgt_kv.vectors[idx[:, 1]])
+    rng = np.random.default_rng(random_state)
+    paired = float(np.mean(np.sum(X * Z, axis=1)))
+    shuffled = float(np.mean([np.mean(np.sum(X * Z[rng.permutation(len(Z))], axis=1)) for _ in range(5)]))
+    report = {"n_pairs": int(len(idx)), "paired_cosine": paired, "shuffled_cosine": shuffled, "pairs_from": source}
+    if paired - shuffled < margin:
+        raise ValueError(
+            f"the word vectors do not look aligned: {len(idx)} {source} pairs have mean cosine {paired:.3f} against "
+            f"{shuffled:.3f} for shuffled pairs (need a gap of {margin}); were the .vec files mapped with offramp align "
+            "into one space? Pass its mapped outputs (e.g. en.mapped.vec and fi.mapped.vec)"
+        )
+    return report
+
+
+class TransferPlan:
+    """Which source rows make up each target row; :meth:`apply` turns a source matrix into a target one.
+
+    Attributes
+    ----------
+    route : ndarray of shape (n_tgt,), int8
+        Index into :data:`ROUTES`.
+    neighbours : ndarray of shape (n_tgt, k), int64
+        Source token ids mixed into each row (routes ``special``, ``copy``, ``lexicon``, ``wechsel``).
+    weights : ndarray of shape (n_tgt, k), float32
+        Mixing weights, rows summing to 1 (zero padding where fewer than ``k`` ids are used).
+    similarities : ndarray of shape (n_tgt, k), float32
+        Cosine similarities of the ``wechsel`` neighbours (0 elsewhere).
+    params : dict
+        The options the plan was built with.
+    """
+
+    def __init__(self, route, neighbours, weights, similarities, params):
+        self.route = route
+        self.neighbours = neighbours
+        self.weights = weights
+        self.similarities = similarities
+        self.params = params
+
+    def counts(self):
+        """Number of target tokens per route, ``{route: n}``."""
+        return {name: int(np.sum(self.route == code)) for code, name in enumerate(ROUTES)}
+
+    def mask(self, name):
+        """Boolean mask of shape (n_tgt,) for one route."""
+        return self.route == ROUTES.index(name)
+
+    def apply(self, source, *, fallback_noise=1.0, random_state=0):
+        """Build the target matrix from a source matrix.
+
+        Parameters
+        ----------
+        source : ndarray of shape (n_src, hidden)
+            The source model's embedding rows (input or untied output embeddings).
+        fallback_noise : float, default 1.0
+            Scale of the noise around the mean for ``fallback`` rows, in units of the per-dimension
+            standard deviation of ``source`` (1.0 draws from the fitted normal, as WECHSEL does).
+        random_state : int or numpy Generator
+
+        Returns
+        -------
+        target : ndarray of shape (n_tgt, hidden), dtype of ``source``
+        """
+        source = np.asarray(source)
+        if source.ndim != 2:
+            raise ValueError(f"source must be a matrix (n_src, hidden); got shape {source.shape}")
+        if self.neighbours.size and self.neighbours.max() >= source.shape[0]:
+            raise ValueError(f"the plan uses source ids up to {int(self.neighbours.max())} but the source matrix has "
+                             f"{source.shape[0]} rows; was it built for another model?")
+        if fallback_noise < 0:
+            raise ValueError(f"fallback_noise must be >= 0; got {fallback_noise}")
+        n_tgt = len(self.route)
+        target = np.empty((n_tgt, source.shape[1]), dtype=source.dtype)
+        mixed = ~self.mask("fallback")
+        rows = np.flatnonzero(mixed)
+        for start in range(0, len(rows), 4096):  # bounded memory: block x k x hidden
+            r = rows[start:start + 4096]
+            target[r] = np.einsum("nk,nkh->nh", self.weights[r], source[self.neighbours[r]].astype(np.float32))
+        fallback = np.flatnonzero(~mixed)
+        if len(fallback):
+            rng = np.random.default_rng(random_state)
+            src64 = source.astype(np.float64)
+            mean, std = src64.mean(axis=0), src64.std(axis=0)
+            noise = rng.standard_normal((len(fallback), source.shape[1]))
+            rows_ = mean + fallback_noise * std * noise
+            zero = ~np.any(rows_, axis=1)
+            rows_[zero] = mean + std + 1e-3  # only reachable for an all-zero source with fallback_noise=0
+            target[fallback] = rows_.astype(source.dtype)
+        return target
+
+
+def _special_pairs(src_tokenizer, tgt_tokenizer):
+    """``{tgt_id: src_id}`` for special tokens, matched by role, then by string."""
+    out = {}
+    src_vocab = src_tokenizer.get_vocab()
+    for role in _SPECIAL_ROLES:
+        s, t = getattr(src_tokenizer, role, None), getattr(tgt_tokenizer, role, None)
+        if s is not None and t is not None:
+            out[tgt_tokenizer.convert_tokens_to_ids(str(t))] = src_tokenizer.convert_tokens_to_ids(str(s))
+    for token, tid in zip(tgt_tokenizer.all_special_tokens, tgt_tokenizer.all_special_ids):
+        if tid not in out and token in src_vocab:
+            out[tid] = src_vocab[token]
+    return out
+
+
+def plan_transfer(src_tokenizer, tgt_tokenizer, src_kv, tgt_kv, *, lexicon=None, k=10, temperature=0.1,
+                  copy_shared=False, check_alignment=True, show_progress=False):
+    """Decide the route and the source rows of every target token.
+
+    Parameters
+    ----------
+    src_tokenizer, tgt_tokenizer : PreTrainedTokenizerFast
+        ``n_src = len(src_tokenizer)``, ``n_tgt = len(tgt_tokenizer)``.
+    src_kv, tgt_kv : KeyedVectors
+        Source- and target-language word vectors in one aligned space (e.g. ``offramp align`` outputs).
+    lexicon : list of (str, str), optional
+        ``(source word, target word)`` translations: used for the alignment check and the ``lexicon`` route.
+    k : int, default 10
+        Source neighbours mixed per token.
+    temperature : float, default 0.1
+        Softmax temperature over cosine similarities; small values approach the nearest neighbour.
+    copy_shared : bool, default False
+        Copy the source row of tokens whose string is in both vocabularies (FOCUS).
+    check_alignment : bool, default True
+        Run :func:`check_aligned` first.
+    show_progress : bool
+
+    Returns
+    -------
+    plan : TransferPlan
+    """
+    from alignment.retrieval import knn
+
+    if not isinstance(k, (int, np.integer)) or k < 1:
+        raise ValueError(f"k must be a positive integer; got {k!r}")
+    if not temperature > 0:
+        raise ValueError(f"temperature must be > 0; got {temperature!r}")
+    if src_kv.vector_size != tgt_kv.vector_size:
+        raise ValueError(f"the word vectors are not in one space: src dim={src_kv.vector_size}, "
+                         f"tgt dim={tgt_kv.vector_size}; map both with offramp align and pass its mapped outputs")
+    alignment = check_aligned(src_kv, tgt_kv, pairs=lexicon) if check_alignment else None
+    n_tgt = len(tgt_tokenizer)
+    route = np.full(n_tgt, ROUTES.index("fallback"), dtype=np.int8)
+    neighbours = np.zeros((n_tgt, k), dtype=np.int64)
+    weights = np.zeros((n_tgt, k), dtype=np.float32)
+    similarities = np.zeros((n_tgt, k), dtype=np.float32)
+
+    def fixed(tid, src_ids, name):
+        src_ids = list(src_ids)[:k]
+        neighbours[tid, :len(src_ids)] = src_ids
+        weights[tid, :len(src_ids)] = 1.0 / len(src_ids)
+        route[tid] = ROUTES.index(name)
+
+    special = _special_pairs(src_tokenizer, tgt_tokenizer)
+    for tid, sid in special.items():
+        fixed(tid, [sid], "special")
+    special_tgt = set(tgt_tokenizer.all_special_ids)
+    free = np.ones(n_tgt, dtype=bool)
+    free[list(special_tgt)] = False
+    tgt_vocab = tgt_tokenizer.get_vocab()
+    src_vocab = src_tokenizer.get_vocab()
+    if copy_shared:
+        for token, tid in tgt_vocab.items():
+            if free[tid] and token in src_vocab:
+                fixed(tid, [src_vocab[token]], "copy")
+                free[tid] = False
+    if lexicon:
+        translations = {}
+        for s, t in lexicon:
+            translations.setdefault(t, []).append(s)
+        from .tokenization import plain_backend
+
+        backend_src, backend_tgt = plain_backend(src_tokenizer), plain_backend(tgt_tokenizer)
+        for word, sources in translations.items():
+            ids = backend_tgt.encode(word, add_special_tokens=False).ids
+            if len(ids) != 1 or not free[ids[0]]:
+                continue
+            src_ids = [e.ids[0] for e in backend_src.encode_batch(sources, add_special_tokens=False) if len(e.ids) == 1]
+            if src_ids:
+                fixed(ids[0], list(dict.fromkeys(src_ids)), "lexicon")
+                free[ids[0]] = False
+    tgt_vecs, tgt_kind = token_vectors(tgt_tokenizer, tgt_kv, show_progress=show_progress)
+    src_vecs, src_kind = token_vectors(src_tokenizer, src_kv, show_progress=show_progress)
+    src_kind[list(set(src_tokenizer.all_special_ids))] = 0
+    database = np.flatnonzero(src_kind > 0)
+    queries = np.flatnonzero(free & (tgt_kind > 0))
+    if len(database) and len(queries):
+        kk = min(k, len(database))
+        sims, idx = knn(tgt_vecs[queries], np.ascontiguousarray(src_vecs[database]), kk)
+        sims = np.asarray(sims, dtype=np.float32)
+        logits = (sims - sims[:, :1]) / np.float32(temperature)  # row max first: exp never overflows
+        w = np.exp(logits)
+        w /= w.sum(axis=1, keepdims=True)
+        neighbours[queries, :kk] = database[np.asarray(idx)]
+        weights[queries, :kk] = w
+        similarities[queries, :kk] = sims
+        route[queries] = ROUTES.index("wechsel")
+    params = {"k": int(k), "temperature": float(temperature), "copy_shared": bool(copy_shared),
+              "lexicon_pairs": len(lexicon) if lexicon else 0, "alignment_check": alignment,
+              "src_tokens_with_vectors": int(len(database)),
+              "tgt_tokens_with_vectors": int(np.sum(tgt_kind > 0))}
+    return TransferPlan(route, neighbours, weights, similarities, params)
+
+
+def _check_sidecars(src_path, tgt_path):
+    """Refuse two files that ``offramp align`` wrote in *different* runs (their sidecars say so).
+
+    Files without sidecars are left to the statistical :func:`check_aligned`.
+    """
+    if not all(isinstance(p, (str, os.PathLike)) for p in (src_path, tgt_path)):
+        return
+    from .pipeline import read_space_info
+
+    src_info, tgt_info = read_space_info(src_path), read_space_info(tgt_path)
+    if src_info is None or tgt_info is None:
+        return
+    if src_info.get("space_id") != tgt_info.get("space_id"):
+        raise ValueError(f"{os.fspath(src_path)} and {os.fspath(tgt_path)} were mapped by different offramp align runs "
+                         f"(space {src_info.get('space_id')} vs {tgt_info.get('space_id')}); pass the two outputs of "
+                         "one run")
+
+
+def transfer(source_model, *, tokenizer, src_vectors, tgt_vectors, out, lexicon=None, k=10, temperature=0.1,
+             copy_shared=False, fallback_noise=1.0, check_alignment=True, random_state=0, overwrite=True,
+             show_progress=True):
+    """Transfer ``source_model`` to a new tokenizer and write a loadable model directory.
+
+    Parameters
+    ----------
+    source_model : str or path-like
+        A Hugging Face model directory with its tokenizer (loaded offline).
+    tokenizer : str, path-like or PreTrainedTokenizerFast
+        The target tokenizer (``offramp tokenizer`` output).
+    src_vectors, tgt_vectors : str, path-like or KeyedVectors
+        Source- and target-language word vectors in one aligned space.
+    out : str or path-like
+        Output directory; written to a temporary sibling and renamed when complete.
+    lexicon : str, path-like or list of (str, str), optional
+    k, temperature, copy_shared, check_alignment
+        See :func:`plan_transfer`.
+    fallback_noise : float, default 1.0
+        See :meth:`TransferPlan.apply`.
+    random_state : int
+    overwrite : bool, default True
+    show_progress : bool
+
+    Returns
+    -------
+    report : dict
+        Route counts, alignment check, parameters and output paths (also written to
+        ``out/offramp_transfer.json``).
+    """
+    from .embeddings import load_embeddings
+    from .export import export_model, load_source_model
+    from .tokenization import load_tokenizer
+
+    src_tokenizer = load_tokenizer(source_model)
+    tgt_tokenizer = tokenizer if hasattr(tokenizer, "backend_tokenizer") else load_tokenizer(tokenizer)
+    if check_alignment:
+        _check_sidecars(src_vectors, tgt_vectors)
+    src_kv = src_vectors if hasattr(src_vectors, "key_to_index") else load_embeddings(src_vectors)
+    tgt_kv = tgt_vectors if hasattr(tgt_vectors, "key_to_index") else load_embeddings(tgt_vectors)
+    if lexicon is not None and isinstance(lexicon, (str, os.PathLike)):
+        from .dictionaries import read_dictionary
+
+        lexicon = read_dictionary(lexicon)
+    plan = plan_transfer(src_tokenizer, tgt_tokenizer, src_kv, tgt_kv, lexicon=lexicon, k=k,
+                         temperature=temperature, copy_shared=copy_shared, check_alignment=check_alignment,
+                         show_progress=show_progress)
+    model = load_source_model(source_model)
+    report = {"source_model": os.fspath(source_model), "n_src_tokens": len(src_tokenizer),
+              "n_tgt_tokens": len(tgt_tokenizer), "routes": plan.counts(), "params": plan.params,
+              "fallback_noise": float(fallback_noise), "random_state": random_state}
+    export_model(model, tgt_tokenizer, out, plan=plan, source_dir=source_model, fallback_noise=fallback_noise,
+                 random_state=random_state, report=report, overwrite=overwrite)
+    return report

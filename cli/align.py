@@ -1,0 +1,102 @@
+"""``offramp align``: map two embedding spaces into one."""
+import click
+
+from ._common import signature, user_errors
+from ._options import device_option, embedding_options, load_pair
+
+
+def _seed_mode(seed_dict, identical, numerals, unsupervised):
+    if unsupervised and (seed_dict or identical or numerals):
+        raise click.UsageError("--unsupervised uses no seed; drop --seed-dict/--identical/--numerals")
+    parts = []
+    if seed_dict:
+        parts.append("dictionary")
+    if identical:
+        parts.append("identical")
+    if numerals:
+        parts.append("numerals")
+    if unsupervised:
+        return "unsupervised"
+    if not parts:
+        raise click.UsageError("choose a seed: --seed-dict FILE, --identical, --numerals or --unsupervised")
+    mode = "+".join(parts)
+    if mode not in ("dictionary", "identical", "numerals", "identical+numerals", "dictionary+identical"):
+        raise click.UsageError(f"unsupported seed combination {mode!r}")
+    return mode
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("src_vectors", type=click.Path(exists=True, dir_okay=False))
+@click.argument("tgt_vectors", type=click.Path(exists=True, dir_okay=False))
+@click.option("--seed-dict", type=click.Path(exists=True, dir_okay=False), help="Seed (training) dictionary.")
+@click.option("--identical", is_flag=True, help="Seed with words spelled the same in both vocabularies.")
+@click.option("--numerals", is_flag=True, help="Seed with numerals found in both vocabularies.")
+@click.option("--unsupervised", is_flag=True, help="No seed: similarity-distribution initialisation.")
+@click.option("--out-src", required=True, type=click.Path(dir_okay=False), help="Mapped source vectors to write.")
+@click.option("--out-tgt", required=True, type=click.Path(dir_okay=False), help="Mapped target vectors to write.")
+@click.option("--preset", type=click.Choice(["offramp", "procrustes", "supervised", "semi_supervised",
+                                             "identical", "unsupervised"]),
+              default="offramp", show_default=True,
+              help="Recipe: offramp's fast self-learning, one Procrustes fit, or VecMap's presets.")
+@click.option("--no-self-learning", is_flag=True, help="Fit once on the seed; no iterations.")
+@click.option("--vocabulary-cutoff", type=click.IntRange(min=1), default=None,
+              help="Induce dictionaries among the N most frequent words (preset default 20000).")
+@click.option("--csls", "csls_k", type=click.IntRange(min=0), default=None,
+              help="CSLS neighbourhood for induction (0 = nearest neighbour; default 10).")
+@click.option("--direction", type=click.Choice(["forward", "backward", "union", "intersection"]), default=None,
+              help="Induction direction (default union).")
+@click.option("--max-iter", type=click.IntRange(min=1), default=None, help="Iteration cap.")
+@click.option("--threshold", type=float, default=None, help="Convergence: minimum objective gain.")
+@click.option("--stochastic-initial", type=click.FloatRange(0, 1, min_open=True), default=None,
+              help="Initial keep probability of stochastic induction (1 disables it).")
+@click.option("--stochastic-interval", type=click.IntRange(min=1), default=None,
+              help="Iterations without improvement before the keep probability doubles.")
+@click.option("--normalize", default=None, help="Normalisation steps, e.g. unit,center,unit.")
+@click.option("--mapping", type=click.Choice(["orthogonal", "multistep", "least_squares"]), default=None,
+              help="Final mapping fitted on the last dictionary.")
+@click.option("--validation-dict", type=click.Path(exists=True, dir_okay=False),
+              help="Gold pairs whose P@1 is logged each iteration (not used for fitting).")
+@click.option("--seed", "random_state", type=int, default=0, show_default=True, help="Random seed.")
+@click.option("--binary", is_flag=True, help="Write word2vec binary instead of text.")
+@click.option("--report", type=click.Path(dir_okay=False), help="JSON report with per-iteration objective and timing.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@embedding_options
+@device_option
+@user_errors
+def align(src_vectors, tgt_vectors, seed_dict, identical, numerals, unsupervised, out_src, out_tgt, preset,
+          no_self_learning, vocabulary_cutoff, csls_k, direction, max_iter, threshold, stochastic_initial,
+          stochastic_interval, normalize, mapping, validation_dict, random_state, binary, report, quiet, fmt,
+          max_vocab, device):
+    """Map SRC_VECTORS and TGT_VECTORS into one space by Procrustes + CSLS self-learning.
+
+    \b
+    Examples:
+      offramp align en.vec fi.vec --seed-dict train.txt --out-src en.mapped.vec --out-tgt fi.mapped.vec
+      offramp align en.vec fi.vec --identical --numerals --out-src en.m.vec --out-tgt fi.m.vec
+      offramp align en.vec fi.vec --unsupervised --out-src en.m.vec --out-tgt fi.m.vec --report r.json
+    """
+    from bootstrap.pipeline import align_embeddings, save_aligned
+
+    seed = _seed_mode(seed_dict, identical, numerals, unsupervised)
+    params = {"vocabulary_cutoff": vocabulary_cutoff, "csls_k": csls_k, "direction": direction,
+              "max_iter": max_iter, "threshold": threshold, "stochastic_initial": stochastic_initial,
+              "stochastic_interval": stochastic_interval,
+              "normalize": tuple(normalize.split(",")) if normalize else None,
+              "final_mapping": {"name": mapping} if mapping else None}
+    if no_self_learning:
+        params["self_learning"] = False
+    params = {k: v for k, v in params.items() if v is not None}
+    src, tgt = load_pair(src_vectors, tgt_vectors, fmt, max_vocab)
+    result = align_embeddings(src, tgt, seed=seed, seed_dict=seed_dict, preset=preset,
+                              validation_dict=validation_dict, device=device, random_state=random_state,
+                              progress=not quiet, **params)
+    est = result.estimator
+    sig = signature(method=preset, mapping=(est.final_mapping or {"name": "orthogonal"})["name"], seed=seed,
+                    csls=est.csls_k, cutoff=est.vocabulary_cutoff, norm=list(est.normalize), dtype="float32",
+                    device=result.report["device"], random_state=random_state)
+    result.report["signature"] = sig
+    save_aligned(result, out_src, out_tgt, binary=binary, report_path=report, signature=sig)
+    r = result.report
+    click.echo(f"aligned {r['n_src']} x {r['n_tgt']} words (dim {r['dim']}): {r['seed'].get('n_seed_pairs', 0)} "
+               f"seed pairs, {r['n_iter']} iterations, {r['n_final_pairs']} final pairs, "
+               f"{r['wall_s']:.1f}s | {sig}")

@@ -1,0 +1,86 @@
+"""``offramp data``: list, fetch and locate public dictionaries, corpora and vectors."""
+import click
+
+from ._common import signature, user_errors
+
+_CACHE = click.option("--cache", "cache_dir", type=click.Path(file_okay=False), default=None,
+                      help="Cache directory [default: $OFFRAMP_CACHE or ~/.cache/offramp].")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def data():
+    """Fetch public corpora and dictionaries into a local cache.
+
+    \b
+    Examples:
+      offramp data list
+      offramp data fetch muse en-fi en-fi.0-5000 en-fi.5000-6500
+      offramp data fetch ud Finnish-TDT --mirror ../shared/data
+      offramp data path muse en-fi
+    """
+
+
+@data.command("list")
+@click.argument("kind", required=False)
+@_CACHE
+@user_errors
+def list_(kind, cache_dir):
+    """What offramp can fetch and what is cached; with KIND, every known name."""
+    from bootstrap.data import KNOWN_SOURCES, default_cache_dir, list_sources
+
+    if kind is not None and kind not in KNOWN_SOURCES:
+        raise click.BadParameter(f"unknown kind {kind!r}; known: {', '.join(KNOWN_SOURCES)}", param_hint="KIND")
+    rows = list_sources(cache_dir=cache_dir)
+    if kind is None:
+        for row in rows:
+            click.echo(f"{row['kind']:<15} {row['fetch']:<11} {len(row['names']):>4} known "
+                       f"{len(row['cached']):>4} cached  {row['description']} [{row['licence']}]")
+        click.echo(f"cache: {cache_dir or default_cache_dir()}")
+        return
+    row = next(r for r in rows if r["kind"] == kind)
+    click.echo(f"{kind}: {row['description']}")
+    click.echo(f"licence: {row['licence']}; {'public URL' if row['fetch'] == 'url' else 'mirror-only'}"
+               + (f"; {row['homepage']}" if row["homepage"] else ""))
+    for name in row["names"] + [n for n in row["cached"] if n not in row["names"]]:
+        click.echo(f"  {name}{'  (cached)' if name in row['cached'] else ''}")
+
+
+@data.command()
+@click.argument("kind")
+@click.argument("names", nargs=-1, required=True)
+@_CACHE
+@click.option("--mirror", type=str, default=None,
+              help="Directory (or http(s) base URL) laid out like shared/data to copy from [default: $OFFRAMP_MIRROR].")
+@click.option("--force", is_flag=True, help="Fetch again even when cached.")
+@click.option("--link", is_flag=True, help="With a local --mirror, symlink instead of copying.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@user_errors
+def fetch(kind, names, cache_dir, mirror, force, link, quiet):
+    """Fetch NAMES of KIND (e.g. muse en-fi) into the cache and print their paths."""
+    from bootstrap.data import FetchError, cache_record, fetch as fetch_one
+
+    for name in names:
+        try:
+            path = fetch_one(kind, name, cache_dir=cache_dir, mirror=mirror, progress=not quiet, force=force,
+                             link=link)
+        except FetchError as exc:
+            raise click.ClickException(str(exc)) from exc
+        record = cache_record(kind, name, cache_dir=cache_dir) or {}
+        sig = signature(data=kind, name=name, sha256=(record.get("sha256") or "")[:16])
+        click.echo(f"{path} ({record.get('bytes', '?')} bytes) | {sig}")
+
+
+@data.command()
+@click.argument("kind")
+@click.argument("name")
+@_CACHE
+@user_errors
+def path(kind, name, cache_dir):
+    """Print the local path of cached KIND NAME (exit 1 when it is not cached)."""
+    from bootstrap.data import cached_path
+
+    found = cached_path(kind, name, cache_dir=cache_dir)
+    if found is None:
+        raise click.ClickException(f"{kind} {name} is not cached; run `offramp data fetch {kind} {name}` "
+                                   "(add --mirror DIR without network access)")
+    click.echo(str(found))

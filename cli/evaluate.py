@@ -1,0 +1,45 @@
+"""``offramp evaluate``: BLI scores of two mapped spaces on a gold test dictionary."""
+import json
+
+import click
+
+from ._common import signature, user_errors
+from ._options import device_option, embedding_options, load_pair
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("src_vectors", type=click.Path(exists=True, dir_okay=False))
+@click.argument("tgt_vectors", type=click.Path(exists=True, dir_okay=False))
+@click.argument("test_dict", type=click.Path(exists=True, dir_okay=False))
+@click.option("--retrieval", "method", type=click.Choice(["nn", "csls", "isf"]), default="csls", show_default=True,
+              help="Nearest neighbour, CSLS, or inverted softmax.")
+@click.option("--csls-k", type=click.IntRange(min=1), default=10, show_default=True, help="CSLS neighbourhood.")
+@click.option("--no-normalize", is_flag=True, help="Score by raw dot product instead of cosine.")
+@click.option("--lowercase", is_flag=True, help="Lowercase the test dictionary.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a summary line.")
+@embedding_options
+@device_option
+@user_errors
+def evaluate(src_vectors, tgt_vectors, test_dict, method, csls_k, no_normalize, lowercase, as_json, fmt, max_vocab,
+             device):
+    """Score the translation of TEST_DICT's source words: P@1/5/10, MRR, coverage.
+
+    Scores are percentages over the covered test words (OOV excluded, as in MUSE and VecMap);
+    the same scores with OOV words counted wrong are under "counted_wrong".
+    """
+    from bootstrap.pipeline import evaluate_bli
+
+    src, tgt = load_pair(src_vectors, tgt_vectors, fmt, max_vocab)
+    out = evaluate_bli(src, tgt, test_dict, method=method, csls_k=csls_k, normalize=not no_normalize,
+                       device=device, lowercase=lowercase)
+    sig = signature(retrieval=method, csls=csls_k if method == "csls" else None,
+                    norm="unit" if not no_normalize else "none", dtype="float32", device=device,
+                    max_vocab=max_vocab)
+    out["signature"] = sig
+    if as_json:
+        click.echo(json.dumps(out, ensure_ascii=False))
+        return
+    cw = out["counted_wrong"]
+    click.echo(f"P@1 {out['p@1']:.2f}  P@5 {out['p@5']:.2f}  P@10 {out['p@10']:.2f}  MRR {out['mrr']:.2f}  "
+               f"coverage {out['coverage']:.2f}% of {out['n_test']} words (OOV counted wrong: P@1 "
+               f"{cw['p@1']:.2f}) | {sig}")

@@ -1,0 +1,32 @@
+"""``offramp induce``: a bilingual lexicon from two mapped spaces."""
+import click
+
+from ._common import signature, user_errors
+from ._options import device_option, embedding_options, load_pair
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("src_vectors", type=click.Path(exists=True, dir_okay=False))
+@click.argument("tgt_vectors", type=click.Path(exists=True, dir_okay=False))
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Lexicon TSV to write.")
+@click.option("--retrieval", "method", type=click.Choice(["nn", "csls", "isf"]), default="csls", show_default=True)
+@click.option("--csls-k", type=click.IntRange(min=1), default=10, show_default=True)
+@click.option("-k", "--candidates", "k", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Translations per source word.")
+@click.option("--max-src", type=click.IntRange(min=1), default=None,
+              help="Translate only the N most frequent source words.")
+@click.option("--mutual", is_flag=True, help="Keep only mutual best translations (higher precision).")
+@embedding_options
+@device_option
+@user_errors
+def induce(src_vectors, tgt_vectors, out, method, csls_k, k, max_src, mutual, fmt, max_vocab, device):
+    """Write word translation pairs with scores: '# source target score rank' TSV."""
+    from bootstrap.pipeline import induce_lexicon, write_lexicon
+
+    src, tgt = load_pair(src_vectors, tgt_vectors, fmt, max_vocab)
+    rows = induce_lexicon(src, tgt, method=method, k=k, csls_k=csls_k, max_src=max_src, mutual=mutual,
+                          device=device)
+    write_lexicon(rows, out)
+    sig = signature(retrieval=method, csls=csls_k if method == "csls" else None, k=k,
+                    mutual="yes" if mutual else "no", dtype="float32", device=device)
+    click.echo(f"wrote {len(rows)} pairs for {len({r[0] for r in rows})} source words to {out} | {sig}")

@@ -1,0 +1,121 @@
+"""``offramp train``: monolingual word embeddings from raw corpora."""
+import time
+from pathlib import Path
+
+import click
+
+from ._common import signature, user_errors, write_json
+
+# Kept in step with bootstrap.training.DEFAULTS (which the command does not import at start-up,
+# so that ``offramp --help`` stays fast); tests/test_cli_train.py checks that they agree.
+_DEFAULTS = {"model": "fasttext", "dim": 300, "window": 5, "min_count": 3, "negative": 10,
+             "sample": 1e-3, "min_n": 3, "max_n": 6}
+
+
+def _expand(corpus, lang):
+    """Corpus arguments: files as given; a directory becomes its files of ``--lang``."""
+    from bootstrap.corpora import find_corpora
+
+    paths = []
+    for item in corpus:
+        item = Path(item)
+        if item.is_dir():
+            if lang is None:
+                raise click.BadParameter(f"{item} is a directory; --lang is needed to pick its corpora",
+                                         param_hint="CORPUS")
+            found = find_corpora(item, lang)
+            if not found:
+                raise click.BadParameter(f"no {lang} corpus in {item} (looked for corpora/bible/{lang}.*.tsv, "
+                                         "corpora/ted/<Language>.txt, corpora/ud/<Language>-*.txt)",
+                                         param_hint="CORPUS")
+            paths.extend(found)
+        else:
+            paths.append(item)
+    return paths
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("corpus", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--lang", default=None, help="ISO 639-1 code; needed when CORPUS is a data directory "
+              "(then all its corpora of that language are used), recorded in the signature.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Output vectors, word2vec text (.vec) or binary with --binary.")
+@click.option("--model", type=click.Choice(["fasttext", "skipgram", "cbow"]), default=_DEFAULTS["model"],
+              show_default=True, help="fasttext = skip-gram with character n-grams.")
+@click.option("--dim", type=click.IntRange(min=1), default=_DEFAULTS["dim"], show_default=True)
+@click.option("--window", type=click.IntRange(min=1), default=_DEFAULTS["window"], show_default=True)
+@click.option("--min-count", type=click.IntRange(min=1), default=_DEFAULTS["min_count"], show_default=True)
+@click.option("--epochs", type=click.IntRange(min=1), default=None,
+              help="Passes over the corpus [default: from corpus size, 5 to 50].")
+@click.option("--negative", type=click.IntRange(min=1), default=_DEFAULTS["negative"], show_default=True)
+@click.option("--sample", type=click.FloatRange(min=0, max=1, max_open=True), default=_DEFAULTS["sample"],
+              show_default=True, help="Downsampling threshold for frequent words.")
+@click.option("--min-n", type=click.IntRange(min=1), default=_DEFAULTS["min_n"], show_default=True,
+              help="Shortest character n-gram (fasttext).")
+@click.option("--max-n", type=click.IntRange(min=0), default=_DEFAULTS["max_n"], show_default=True,
+              help="Longest character n-gram (fasttext; 0 = none).")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Training threads [default: min(4, CPUs)]; only 1 gives bit-identical reruns.")
+@click.option("--max-lines", type=click.IntRange(min=1), default=None, help="Read at most this many lines.")
+@click.option("--exclude-ids", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="File of line ids to skip (one per line, or ID<TAB>text lines), e.g. held-out verses.")
+@click.option("--binary", is_flag=True, help="Write word2vec binary instead of text.")
+@click.option("--save-model", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also save the full model: fastText .bin for fasttext (vectors for unseen words), "
+                   "a gensim model file otherwise.")
+@click.option("--report", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write a JSON report (parameters, corpus sizes, wall time).")
+@click.option("--progress/--no-progress", default=True, show_default=True, help="Show progress bars.")
+@user_errors
+def train(corpus, lang, out, model, dim, window, min_count, epochs, negative, sample, min_n, max_n, seed,
+          workers, max_lines, exclude_ids, binary, save_model, report, progress):
+    """Train monolingual word embeddings on CORPUS files (gensim).
+
+    CORPUS: plain text, .gz/.bz2/.xz, or ID<TAB>text .tsv files (the Bible format), or a data
+    directory with the shared layout together with --lang.
+
+    \b
+    Example:
+      offramp train ../shared/data/corpora/bible/fi.FinPR.tsv --lang fi --out fi.vec
+    """
+    from bootstrap.corpora import Corpus, read_ids
+    from bootstrap.embeddings import save_embeddings
+    from bootstrap.training import DEFAULTS, save_model as save_full_model, train_embeddings
+
+    paths = _expand(corpus, lang)
+    ids = read_ids(exclude_ids) if exclude_ids is not None else None
+    workers = DEFAULTS["workers"] if workers is None else workers
+    source = Corpus(paths, exclude_ids=ids, max_lines=max_lines)
+    params = dict(model=model, dim=dim, window=window, min_count=min_count, epochs=epochs, negative=negative,
+                  sample=sample, min_n=min_n, max_n=max_n, workers=workers, random_state=seed)
+
+    start = time.perf_counter()
+    kv, gensim_model = train_embeddings(source, progress=progress, return_model=True, **params)
+    save_embeddings(kv, out, binary=binary)
+    if save_model is not None:
+        save_full_model(gensim_model, save_model)
+    wall_s = time.perf_counter() - start
+
+    params["epochs"] = gensim_model.epochs
+    sig = signature(model=model, dim=dim, epochs=gensim_model.epochs, min_count=min_count, seed=seed,
+                    lang=lang, workers=workers)
+    if report is not None:
+        write_json(report, {
+            "command": "train",
+            "signature": sig,
+            "lang": lang,
+            "params": {**params, "max_lines": max_lines,
+                       "exclude_ids": str(exclude_ids) if exclude_ids is not None else None},
+            "n_tokens": source.n_tokens,
+            "n_lines": source.n_lines,
+            "n_excluded": source.n_excluded,
+            "n_words": len(kv),
+            "wall_s": round(wall_s, 3),
+            "corpora": [str(p) for p in paths],
+            "out": str(out),
+            "model_out": str(save_model) if save_model is not None else None,
+        })
+    excluded = f", {source.n_excluded:,} excluded" if ids else ""
+    click.echo(f"{out}: {len(kv):,} words from {source.n_tokens:,} tokens ({source.n_lines:,} lines{excluded}) "
+               f"in {wall_s:.1f} s  {sig}")

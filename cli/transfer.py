@@ -1,0 +1,133 @@
+"""``offramp tokenizer``, ``offramp transfer`` and ``offramp fertility``: moving a model to a new language."""
+import click
+
+from ._common import signature, user_errors, write_json
+
+_CTX = {"help_option_names": ["-h", "--help"]}
+
+
+def _exclude(path):
+    if path is None:
+        return None
+    from bootstrap.corpora import read_ids
+
+    return read_ids(path)
+
+
+@click.command(context_settings=_CTX)
+@click.argument("corpus", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--like", required=True, type=click.Path(file_okay=False),
+              help="Source model (or tokenizer) directory whose tokenizer type and special tokens to copy.")
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Tokenizer directory to write.")
+@click.option("--vocab-size", default=16000, show_default=True, type=int,
+              help="Size of the new vocabulary, special tokens included.")
+@click.option("--extend", default=None, type=click.IntRange(min=1),
+              help="Keep the source vocabulary and add N target-language words instead of training a new one.")
+@click.option("--lexicon", default=None, type=click.Path(dir_okay=False),
+              help="With --extend: an induced lexicon whose target words may be added.")
+@click.option("--min-frequency", default=2, show_default=True, type=click.IntRange(min=1),
+              help="Minimum count of a merged piece (new vocabulary).")
+@click.option("--min-count", default=5, show_default=True, type=click.IntRange(min=1),
+              help="With --extend: minimum corpus count of a candidate word.")
+@click.option("--exclude-ids", default=None, type=click.Path(dir_okay=False),
+              help="File of line ids (e.g. held-out verses) to leave out of the corpus.")
+@click.option("--report", default=None, type=click.Path(dir_okay=False), help="Also write the summary as JSON.")
+@user_errors
+def tokenizer(corpus, like, out, vocab_size, extend, lexicon, min_frequency, min_count, exclude_ids, report):
+    """Train a target-language tokenizer shaped like the source model's, or extend the source one.
+
+    \b
+    Example:
+      offramp tokenizer fi.FinPR.tsv --like all-MiniLM-L6-v2/ --vocab-size 16000 --out fi-tokenizer/
+      offramp tokenizer fi.FinPR.tsv --like all-MiniLM-L6-v2/ --extend 5000 --out fi-ext-tokenizer/
+    """
+    from bootstrap.tokenization import build_tokenizer
+
+    info = build_tokenizer(list(corpus), like=like, out=out, vocab_size=vocab_size, extend=extend, lexicon=lexicon,
+                           min_frequency=min_frequency, min_count=min_count, exclude_ids=_exclude(exclude_ids))
+    if report:
+        write_json(report, info)
+    what = (f"added {info['n_added']} tokens to {info['n_source_tokens']}" if info["mode"] == "extend"
+            else f"trained {info['n_tokens']} tokens")
+    sig = signature(tokenizer=info["kind"], mode=info["mode"],
+                    vocab=vocab_size if info["mode"] == "train" else None, extend=extend)
+    click.echo(f"{what} ({info['kind']}) -> {out} | {sig}")
+
+
+@click.command(context_settings=_CTX)
+@click.argument("source_model", type=click.Path(file_okay=False))
+@click.option("--tokenizer", required=True, type=click.Path(file_okay=False),
+              help="Target tokenizer directory (offramp tokenizer output).")
+@click.option("--src-vectors", required=True, type=click.Path(dir_okay=False),
+              help="Source-language word vectors, mapped into the shared space (offramp align output).")
+@click.option("--tgt-vectors", required=True, type=click.Path(dir_okay=False),
+              help="Target-language word vectors in the same space.")
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Model directory to write.")
+@click.option("--lexicon", default=None, type=click.Path(dir_okay=False),
+              help="Induced lexicon (source<TAB>target): alignment check and whole-word translations.")
+@click.option("-k", "--k", "k", default=10, show_default=True, type=click.IntRange(min=1),
+              help="Source neighbours mixed per target token.")
+@click.option("--temperature", default=0.1, show_default=True, type=click.FloatRange(min=0, min_open=True),
+              help="Softmax temperature over cosine similarities.")
+@click.option("--copy-shared/--no-copy-shared", default=False, show_default=True,
+              help="Copy the source rows of tokens present in both vocabularies (FOCUS).")
+@click.option("--fallback-noise", default=1.0, show_default=True, type=click.FloatRange(min=0),
+              help="Noise around the mean row for tokens without signal, in standard deviations.")
+@click.option("--check-alignment/--no-check-alignment", default=True, show_default=True,
+              help="Check that the two vector files share one aligned space.")
+@click.option("--seed", "random_state", default=0, show_default=True, type=int, help="Seed of the fallback noise.")
+@click.option("--report", default=None, type=click.Path(dir_okay=False), help="Also write the report as JSON.")
+@user_errors
+def transfer(source_model, tokenizer, src_vectors, tgt_vectors, out, lexicon, k, temperature, copy_shared,
+             fallback_noise, check_alignment, random_state, report):
+    """Initialise SOURCE_MODEL's token embeddings for a new tokenizer from aligned word vectors.
+
+    Each target token takes a softmax-weighted mix of the embeddings of its k nearest source tokens
+    in the aligned space (WECHSEL); special tokens copy their source counterparts; tokens without
+    signal get the mean row plus noise. Writes a directory that AutoModel/AutoTokenizer load offline.
+
+    \b
+    Example:
+      offramp transfer all-MiniLM-L6-v2/ --tokenizer fi-tokenizer/ --src-vectors en.mapped.vec \\
+                       --tgt-vectors fi.mapped.vec --out fi-model/
+    """
+    from bootstrap.transfer import transfer as run_transfer
+
+    info = run_transfer(source_model, tokenizer=tokenizer, src_vectors=src_vectors, tgt_vectors=tgt_vectors,
+                        out=out, lexicon=lexicon, k=k, temperature=temperature, copy_shared=copy_shared,
+                        fallback_noise=fallback_noise, check_alignment=check_alignment, random_state=random_state)
+    if report:
+        write_json(report, info)
+    routes = ", ".join(f"{name} {n}" for name, n in info["routes"].items())
+    sig = signature(init="wechsel", k=k, temperature=temperature, copy_shared="yes" if copy_shared else "no",
+                    lexicon="yes" if lexicon else "no", seed=random_state)
+    click.echo(f"{info['n_tgt_tokens']} tokens ({routes}) -> {out} | {sig}")
+
+
+@click.command(context_settings=_CTX)
+@click.argument("corpus", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--tokenizer", "tokenizers", required=True, multiple=True, type=click.Path(file_okay=False),
+              help="Tokenizer or model directory; repeat to compare several.")
+@click.option("--exclude-ids", default=None, type=click.Path(dir_okay=False),
+              help="File of line ids to leave out of the corpus.")
+@click.option("--json", "json_path", default=None, type=click.Path(dir_okay=False), help="Also write the table as JSON.")
+@user_errors
+def fertility(corpus, tokenizers, exclude_ids, json_path):
+    """Tokens per word, and the share of words split into 3+ pieces, for each tokenizer.
+
+    \b
+    Example:
+      offramp fertility fi.FinPR.tsv --tokenizer all-MiniLM-L6-v2/ --tokenizer fi-tokenizer/
+    """
+    from bootstrap.tokenization import fertility as measure
+
+    table = measure(list(corpus), dict((t, t) for t in tokenizers), exclude_ids=_exclude(exclude_ids))
+    if json_path:
+        write_json(json_path, table)
+    width = max(len(t) for t in table)
+    n_words = next(iter(table.values()))["n_words"]
+    click.echo(f"{'tokenizer':<{width}}  tokens/word  3+ pieces  unknown")
+    for name, row in table.items():
+        click.echo(f"{name:<{width}}  {row['tokens_per_word']:>11.3f}  {100 * row['share_3plus']:>8.1f}%"
+                   f"  {100 * row['share_unknown']:>6.1f}%")
+    click.echo(f"{n_words} words | {signature(metric='fertility', words=n_words)}")

@@ -1,0 +1,116 @@
+"""``offramp train`` through click's CliRunner."""
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from cli.main import main
+
+FAST = ["--dim", "8", "--epochs", "2", "--workers", "1", "--no-progress"]
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    """ID<TAB>text lines: 60 verses over a 12-word vocabulary, plus one held-out-able verse."""
+    rng = np.random.default_rng(0)
+    words = "alussa loi jumala taivaan ja maan oli autio tyhjä pimeys henki vetten".split()
+    lines = [f"Gen.1.{i + 1}\t" + " ".join(rng.choice(words, size=6)) for i in range(60)]
+    lines.append("Gen.2.1\tharvinainen harvinainen harvinainen")
+    path = tmp_path_factory.mktemp("corpus") / "fi.Test.tsv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def run(args):
+    return CliRunner().invoke(main, ["train", *map(str, args)])
+
+
+def test_help():
+    result = run(["--help"])
+    assert result.exit_code == 0, result.output
+    for option in ("--lang", "--out", "--model", "--dim", "--window", "--min-count", "--epochs", "--seed",
+                   "--workers", "--binary", "--save-model", "--exclude-ids", "--report"):
+        assert option in result.output
+
+
+def test_cli_defaults_match_the_library():
+    from bootstrap.training import DEFAULTS
+    from cli.train import _DEFAULTS
+
+    assert _DEFAULTS == {key: DEFAULTS[key] for key in _DEFAULTS}
+
+
+@pytest.mark.parametrize("model", ["fasttext", "skipgram", "cbow"])
+def test_train_writes_vec_and_report(tmp_path, corpus, model):
+    from gensim.models import KeyedVectors
+
+    out, report = tmp_path / "fi.vec", tmp_path / "report.json"
+    result = run([corpus, "--lang", "fi", "--out", out, "--model", model, "--report", report, "--seed", "3", *FAST])
+    assert result.exit_code == 0, result.output
+    kv = KeyedVectors.load_word2vec_format(out)
+    assert len(kv) == 13 and kv.vector_size == 8
+    assert kv.index_to_key[-1] == "harvinainen"  # 3 occurrences; the 12 others ~30 each
+    line = result.output.strip()
+    assert "\n" not in line
+    assert f"{out}: 13 words from 363 tokens (61 lines)" in line
+    assert f"model:{model}|dim:8|epochs:2|min_count:3|seed:3|lang:fi|workers:1" in line
+    payload = json.loads(report.read_text(encoding="utf-8"))
+    assert payload["command"] == "train"
+    assert (payload["n_tokens"], payload["n_lines"], payload["n_words"]) == (363, 61, 13)
+    assert payload["params"]["model"] == model and payload["params"]["epochs"] == 2
+    assert payload["params"]["random_state"] == 3
+    assert payload["corpora"] == [str(corpus)] and payload["wall_s"] >= 0
+
+
+def test_binary_save_model_and_exclude_ids(tmp_path, corpus):
+    from gensim.models import KeyedVectors
+
+    from bootstrap.embeddings import load_embeddings
+
+    ids = tmp_path / "heldout.tsv"
+    ids.write_text("Gen.2.1\tharvinainen\n", encoding="utf-8")
+    out, model = tmp_path / "fi.bin.vec", tmp_path / "fi.bin"
+    result = run([corpus, "--out", out, "--binary", "--save-model", model, "--exclude-ids", ids, *FAST])
+    assert result.exit_code == 0, result.output
+    assert "(60 lines, 1 excluded)" in result.output
+    kv = KeyedVectors.load_word2vec_format(out, binary=True)
+    assert "harvinainen" not in kv and len(kv) == 12
+    full = load_embeddings(model)  # fastText .bin: vectors for unseen words too
+    assert full.index_to_key == kv.index_to_key
+    assert full["harvinaisempi"].shape == (8,)
+
+
+def test_directory_with_lang(tmp_path, corpus):
+    root = tmp_path / "data"
+    (root / "corpora" / "bible").mkdir(parents=True)
+    (root / "corpora" / "bible" / "fi.Test.tsv").write_bytes(corpus.read_bytes())
+    out, report = tmp_path / "fi.vec", tmp_path / "r.json"
+    result = run([root, "--lang", "fi", "--out", out, "--report", report, *FAST])
+    assert result.exit_code == 0, result.output
+    assert json.loads(report.read_text())["corpora"] == [str(root / "corpora" / "bible" / "fi.Test.tsv")]
+    result = run([root, "--out", out, *FAST])
+    assert result.exit_code == 2 and "--lang is needed" in result.output
+    result = run([root, "--lang", "mt", "--out", out, *FAST])
+    assert result.exit_code == 2 and "no mt corpus in" in result.output
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"... !!!\n\n", "no tokens in the corpus"),
+    (b"ok\n\xe4iti\n", "empty.txt:2: bytes are not UTF-8"),
+    (b"yksi kaksi\n", "no word occurs at least min_count=3 times"),
+])
+def test_errors_exit_nonzero_and_leave_no_output(tmp_path, content, message):
+    path = tmp_path / "empty.txt"
+    path.write_bytes(content)
+    out = tmp_path / "out" / "x.vec"
+    result = run([path, "--out", out, *FAST])
+    assert result.exit_code == 1
+    assert message in result.output and str(path) in result.output
+    assert not out.exists()
+    assert not (out.parent.exists() and list(out.parent.iterdir()))
+
+
+def test_missing_corpus_is_a_usage_error(tmp_path):
+    result = run([tmp_path / "nope.txt", "--out", tmp_path / "x.vec"])
+    assert result.exit_code == 2 and "does not exist" in result.output

@@ -1,0 +1,138 @@
+"""``offramp tokenizer``, ``offramp transfer`` and ``offramp fertility`` through click's CliRunner."""
+import json
+
+import pytest
+from click.testing import CliRunner
+
+pytest.importorskip("transformers")
+
+from fixtures.tiny_models import FI_VOCAB, aligned_vectors, build_source_model
+
+from cli.main import main
+
+FI_TEXT = "Gen.1.1\ttalossa on iso koira\nGen.1.2\tkoirat ja kissat talossa\nGen.1.3\tkuningas ja vesi\n" * 20
+
+
+@pytest.fixture(scope="module")
+def source_dir(tmp_path_factory):
+    return build_source_model(tmp_path_factory.mktemp("src") / "tiny-bert")
+
+
+@pytest.fixture()
+def corpus(tmp_path):
+    path = tmp_path / "fi.test.tsv"
+    path.write_text(FI_TEXT, encoding="utf-8")
+    return path
+
+
+@pytest.fixture()
+def vectors(tmp_path):
+    from bootstrap.embeddings import save_embeddings
+
+    def write(rotate=False):
+        en_kv, fi_kv = aligned_vectors(rotate=rotate)
+        save_embeddings(en_kv, tmp_path / "en.mapped.vec")
+        save_embeddings(fi_kv, tmp_path / "fi.mapped.vec")
+        return tmp_path / "en.mapped.vec", tmp_path / "fi.mapped.vec"
+
+    return write
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+@pytest.mark.parametrize("command", ["tokenizer", "transfer", "fertility"])
+def test_help(command):
+    result = run(command, "--help")
+    assert result.exit_code == 0 and "Example" in result.output
+
+
+@pytest.mark.parametrize("extra, expected", [
+    (["--vocab-size", "60"], "trained"),
+    (["--extend", "3"], "added 3 tokens to 20"),
+])
+def test_tokenizer_command(source_dir, corpus, tmp_path, extra, expected):
+    out = tmp_path / "fi-tok"
+    result = run("tokenizer", corpus, "--like", source_dir, "--out", out, "--min-frequency", "1", *extra,
+                 "--report", tmp_path / "r.json")
+    assert result.exit_code == 0, result.output
+    assert expected in result.output and "offramp:" in result.output and "tokenizer:WordPiece" in result.output
+    from transformers import AutoTokenizer
+
+    assert AutoTokenizer.from_pretrained(out).all_special_tokens == ["[UNK]", "[SEP]", "[PAD]", "[CLS]", "[MASK]"]
+    assert json.loads((tmp_path / "r.json").read_text())["kind"] == "WordPiece"
+
+
+def test_tokenizer_exclude_ids(source_dir, corpus, tmp_path):
+    ids = tmp_path / "ids.txt"
+    ids.write_text("Gen.1.1\nGen.1.2\nGen.1.3\n", encoding="utf-8")
+    result = run("tokenizer", corpus, "--like", source_dir, "--out", tmp_path / "t", "--exclude-ids", ids)
+    assert result.exit_code != 0 and "fi.test.tsv" in result.output  # every line held out: nothing left
+    assert not (tmp_path / "t").exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--vocab-size", "5"], "larger than the 5 special tokens"),
+    (["--lexicon", "lex.tsv"], "only with --extend"),
+])
+def test_tokenizer_bad_input(source_dir, corpus, tmp_path, args, message):
+    result = run("tokenizer", corpus, "--like", source_dir, "--out", tmp_path / "t", *args)
+    assert result.exit_code != 0 and message in result.output
+    assert not (tmp_path / "t").exists()
+
+
+def test_tokenizer_empty_corpus(source_dir, tmp_path):
+    empty = tmp_path / "empty.txt"
+    empty.write_text("", encoding="utf-8")
+    result = run("tokenizer", empty, "--like", source_dir, "--out", tmp_path / "t")
+    assert result.exit_code != 0 and "empty.txt" in result.output
+
+
+def test_transfer_command(source_dir, vectors, tmp_path):
+    from bootstrap.tokenization import save_tokenizer
+    from fixtures.tiny_models import tokenizer_from_vocab
+
+    save_tokenizer(tokenizer_from_vocab(tmp_path, FI_VOCAB, "fi-src"), tmp_path / "fi-tok")
+    en, fi = vectors()
+    out = tmp_path / "fi-model"
+    result = run("transfer", source_dir, "--tokenizer", tmp_path / "fi-tok", "--src-vectors", en, "--tgt-vectors", fi,
+                 "--out", out, "--copy-shared", "-k", "3", "--report", tmp_path / "r.json")
+    assert result.exit_code == 0, result.output
+    assert "18 tokens (special 5, copy 2, lexicon 0, wechsel 10, fallback 1)" in result.output
+    assert "k:3" in result.output and "copy_shared:yes" in result.output
+    from transformers import AutoModel
+
+    assert AutoModel.from_pretrained(out).get_input_embeddings().weight.shape == (18, 16)
+    assert json.loads((tmp_path / "r.json").read_text())["routes"]["copy"] == 2
+
+
+def test_transfer_refuses_unaligned_vectors(source_dir, vectors, tmp_path):
+    en, fi = vectors(rotate=True)
+    result = run("transfer", source_dir, "--tokenizer", source_dir, "--src-vectors", en, "--tgt-vectors", fi,
+                 "--out", tmp_path / "m")
+    assert result.exit_code == 1 and "do not look aligned" in result.output
+    assert not (tmp_path / "m").exists()
+
+
+def test_transfer_source_without_tokenizer(source_dir, vectors, tmp_path):
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    (bare / "config.json").write_text((source_dir / "config.json").read_text())
+    en, fi = vectors()
+    result = run("transfer", bare, "--tokenizer", source_dir, "--src-vectors", en, "--tgt-vectors", fi,
+                 "--out", tmp_path / "m")
+    assert result.exit_code == 1 and "holds no tokenizer" in result.output
+
+
+def test_fertility_command(source_dir, corpus, tmp_path):
+    out = tmp_path / "fi-tok"
+    assert run("tokenizer", corpus, "--like", source_dir, "--out", out, "--vocab-size", "60",
+               "--min-frequency", "1").exit_code == 0
+    result = run("fertility", corpus, "--tokenizer", source_dir, "--tokenizer", out, "--json", tmp_path / "f.json")
+    assert result.exit_code == 0, result.output
+    table = json.loads((tmp_path / "f.json").read_text())
+    # The tiny English vocabulary knows no Finnish word: 1 token each, all unknown.
+    assert table[str(source_dir)]["tokens_per_word"] == 1.0 and table[str(source_dir)]["share_unknown"] == 1.0
+    assert table[str(out)]["share_unknown"] == 0.0
+    assert table[str(out)]["n_words"] == 220 and "tokens/word" in result.output

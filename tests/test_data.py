@@ -1,0 +1,255 @@
+"""Fetching data into the cache: mirrors, HTTP (faked), sidecars, errors, and the ``data`` command."""
+import hashlib
+import io
+import json
+import os
+import re
+import urllib.error
+
+import pytest
+from click.testing import CliRunner
+
+import bootstrap.data as data
+from bootstrap.data import FetchError, KNOWN_SOURCES, cached_path, default_cache_dir, fetch, list_sources
+from cli.main import main
+
+CONTENT = "and\tja\nwas\toli\nwas\toliko\n".encode("utf-8")
+
+
+@pytest.fixture
+def mirror(tmp_path):
+    """A tmp directory laid out like shared/data with one MUSE and one UD file."""
+    root = tmp_path / "mirror"
+    (root / "dictionaries" / "muse").mkdir(parents=True)
+    (root / "dictionaries" / "muse" / "en-fi.txt").write_bytes(CONTENT)
+    (root / "corpora" / "ud").mkdir(parents=True)
+    (root / "corpora" / "ud" / "Finnish-TDT.txt").write_text("Hyvää huomenta .\n", encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    monkeypatch.delenv("OFFRAMP_MIRROR", raising=False)
+    path = tmp_path / "cache"
+    monkeypatch.setenv("OFFRAMP_CACHE", str(path))
+    return path
+
+
+def _files(root):
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file() or p.is_symlink())
+
+
+def test_sources_json_is_consistent():
+    assert {"muse", "ud", "bible", "ted", "freedict", "omw", "apertium"} <= set(KNOWN_SOURCES)
+    assert KNOWN_SOURCES["muse"]["url"] == "https://dl.fbaipublicfiles.com/arrival/dictionaries/{name}.txt"
+    paths = set()
+    for kind, source in KNOWN_SOURCES.items():
+        assert source["names"], kind
+        for name in source["names"]:
+            assert re.fullmatch(source["name_pattern"], name), (kind, name)
+            paths.add(data.relative_path(kind, name))
+    assert len(paths) == sum(len(s["names"]) for s in KNOWN_SOURCES.values())  # no two names share a file
+    assert {"en-fi", "en-fi.0-5000", "en-fi.5000-6500"} <= set(KNOWN_SOURCES["muse"]["names"])
+
+
+def test_fetch_from_mirror_records_sha256(cache, mirror):
+    path = fetch("muse", "en-fi", mirror=mirror, progress=False)
+    assert path == cache / "dictionaries" / "muse" / "en-fi.txt"
+    assert path.read_bytes() == CONTENT
+    record = json.loads((path.parent / "en-fi.txt.meta.json").read_text())
+    assert record["sha256"] == hashlib.sha256(CONTENT).hexdigest()
+    assert record["bytes"] == len(CONTENT)
+    assert record["origin"] == str((mirror / "dictionaries/muse/en-fi.txt").resolve())
+    assert cached_path("muse", "en-fi", verify=True) == path
+    assert _files(cache) == ["dictionaries/muse/en-fi.txt", "dictionaries/muse/en-fi.txt.meta.json"]
+
+
+def test_cached_file_is_not_fetched_again_unless_forced(cache, mirror):
+    fetch("muse", "en-fi", mirror=mirror, progress=False)
+    (mirror / "dictionaries" / "muse" / "en-fi.txt").write_bytes(b"x y\n")
+    assert fetch("muse", "en-fi", mirror=mirror, progress=False).read_bytes() == CONTENT
+    assert fetch("muse", "en-fi", mirror=mirror, progress=False, force=True).read_bytes() == b"x y\n"
+    assert data.cache_record("muse", "en-fi")["sha256"] == hashlib.sha256(b"x y\n").hexdigest()
+
+
+def test_verify_detects_a_changed_cache_file(cache, mirror):
+    path = fetch("muse", "en-fi", mirror=mirror, progress=False)
+    path.write_bytes(b"tampered\n")
+    assert cached_path("muse", "en-fi") == path
+    with pytest.raises(ValueError, match=r"sha256 .* differs .*--force"):
+        cached_path("muse", "en-fi", verify=True)
+
+
+def test_file_without_sidecar_is_not_cached(cache, mirror):
+    path = fetch("muse", "en-fi", mirror=mirror, progress=False)
+    (path.parent / "en-fi.txt.meta.json").unlink()
+    assert cached_path("muse", "en-fi") is None
+
+
+def test_link_mirror_and_env_mirror(cache, mirror, monkeypatch):
+    path = fetch("ud", "Finnish-TDT", mirror=mirror, link=True, progress=False)
+    assert path.is_symlink() and os.path.realpath(path) == str((mirror / "corpora/ud/Finnish-TDT.txt").resolve())
+    monkeypatch.setenv("OFFRAMP_MIRROR", str(mirror))
+    assert fetch("muse", "en-fi", progress=False).read_bytes() == CONTENT
+
+
+def test_explicit_cache_dir(tmp_path, cache, mirror):
+    other = tmp_path / "other"
+    path = fetch("muse", "en-fi", cache_dir=other, mirror=mirror, progress=False)
+    assert path == other / "dictionaries" / "muse" / "en-fi.txt"
+    assert cached_path("muse", "en-fi", cache_dir=other) == path
+    assert cached_path("muse", "en-fi") is None
+
+
+@pytest.mark.parametrize("env, expected", [
+    ({"OFFRAMP_CACHE": "/x/offramp-cache", "XDG_CACHE_HOME": "/y"}, "/x/offramp-cache"),
+    ({"XDG_CACHE_HOME": "/y"}, "/y/offramp"),
+    ({"HOME": "/home/u"}, "/home/u/.cache/offramp"),
+])
+def test_default_cache_dir(monkeypatch, env, expected):
+    for key in ("OFFRAMP_CACHE", "XDG_CACHE_HOME"):
+        monkeypatch.delenv(key, raising=False)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    assert str(default_cache_dir()) == expected
+
+
+@pytest.mark.parametrize("kind, name, error, match", [
+    ("muse", "../../etc/passwd", ValueError, "is not a muse name"),
+    ("muse", "en_fi", ValueError, r"is not a muse name \(expected something like 'en-fi'\)"),
+    ("muse", "", ValueError, "is not a muse name"),
+    ("ud", "Finnish-TDT/../../x", ValueError, "is not a ud name"),
+    ("wikipedia", "fi", ValueError, "unknown data kind 'wikipedia'; known: muse"),
+    ("ted", "Finnish", ValueError, r"ted is mirror-only .*--mirror DIR.*corpora/ted/Finnish\.txt"),
+])
+def test_fetch_bad_requests(cache, kind, name, error, match):
+    with pytest.raises(error, match=match):
+        fetch(kind, name, progress=False)
+
+
+def test_mirror_without_the_file(cache, mirror):
+    with pytest.raises(FileNotFoundError, match=r"not in the mirror .*dictionaries/muse/en-de\.txt"):
+        fetch("muse", "en-de", mirror=mirror, progress=False)
+    assert not cache.exists() or _files(cache) == []
+
+
+# ---------------------------------------------------------------- HTTP, with urlopen faked
+
+class _Response(io.BytesIO):
+    def __init__(self, payload, length=None):
+        super().__init__(payload)
+        self.headers = {"Content-Length": str(len(payload) if length is None else length)}
+
+
+def _fake_urlopen(monkeypatch, outcome):
+    calls = []
+
+    def urlopen(request, timeout=None):
+        calls.append(request.full_url)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    monkeypatch.setattr(data.urllib.request, "urlopen", urlopen)
+    return calls
+
+
+def test_http_download(cache, monkeypatch):
+    calls = _fake_urlopen(monkeypatch, _Response(CONTENT))
+    path = fetch("muse", "en-fi.5000-6500", progress=False)
+    assert calls == ["https://dl.fbaipublicfiles.com/arrival/dictionaries/en-fi.5000-6500.txt"]
+    assert path.read_bytes() == CONTENT
+    assert data.cache_record("muse", "en-fi.5000-6500")["origin"] == calls[0]
+
+
+def test_http_mirror_base_url(cache, monkeypatch):
+    calls = _fake_urlopen(monkeypatch, _Response(b"x\n"))
+    fetch("ted", "Finnish", mirror="https://example.org/offramp-data/", progress=False)
+    assert calls == ["https://example.org/offramp-data/corpora/ted/Finnish.txt"]
+
+
+@pytest.mark.parametrize("outcome, match", [
+    (urllib.error.URLError("[Errno -2] Name or service not known"),
+     r"muse en-fi: could not download https://dl\.fbaipublicfiles\.com/arrival/dictionaries/en-fi\.txt "
+     r"\(\[Errno -2\] Name or service not known\); without network access, pass --mirror DIR"),
+    (TimeoutError("timed out"), r"could not download .*\(timed out\).*--mirror DIR"),
+    (urllib.error.HTTPError("u", 404, "Not Found", {}, None), r"not found at .* \(HTTP 404\).*data list muse"),
+    (urllib.error.HTTPError("u", 503, "Service Unavailable", {}, None), r"HTTP 503 Service Unavailable.*--mirror"),
+    (_Response(CONTENT, length=len(CONTENT) + 10), r"stopped after 25 of 35 bytes.*--mirror"),
+])
+def test_network_failures_suggest_mirror_and_leave_nothing(cache, monkeypatch, outcome, match):
+    _fake_urlopen(monkeypatch, outcome)
+    with pytest.raises(FetchError, match=match):
+        fetch("muse", "en-fi", progress=False)
+    assert cached_path("muse", "en-fi") is None
+    assert not cache.exists() or _files(cache) == []
+
+
+def test_list_sources_shows_cached(cache, mirror, monkeypatch):
+    fetch("muse", "en-fi", mirror=mirror, progress=False)
+    _fake_urlopen(monkeypatch, _Response(b"a b\n"))
+    fetch("muse", "en-ja", progress=False)  # fits the pattern, not in the known list
+    rows = {row["kind"]: row for row in list_sources()}
+    assert rows["muse"]["cached"] == ["en-fi", "en-ja"] and rows["muse"]["fetch"] == "url"
+    assert rows["ud"]["cached"] == [] and rows["ud"]["fetch"] == "mirror-only"
+
+
+# ---------------------------------------------------------------- the data command
+
+@pytest.mark.parametrize("args", [["data", "--help"], ["data", "list", "--help"], ["data", "fetch", "--help"],
+                                  ["data", "path", "--help"]])
+def test_data_help(args):
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0 and "Usage:" in result.output
+
+
+def test_data_cli_fetch_list_path(cache, mirror):
+    runner = CliRunner()
+    result = runner.invoke(main, ["data", "fetch", "muse", "en-fi", "--mirror", str(mirror), "-q"])
+    assert result.exit_code == 0, result.output
+    expected = cache / "dictionaries" / "muse" / "en-fi.txt"
+    sha = hashlib.sha256(CONTENT).hexdigest()[:16]
+    assert result.output == f"{expected} (25 bytes) | offramp:{data.__version__}|data:muse|name:en-fi|sha256:{sha}\n"
+    result = runner.invoke(main, ["data", "path", "muse", "en-fi"])
+    assert result.exit_code == 0 and result.output == f"{expected}\n"
+    result = runner.invoke(main, ["data", "list"])
+    assert result.exit_code == 0 and re.search(r"^muse +url +\d+ known +1 cached", result.output, re.M)
+    result = runner.invoke(main, ["data", "list", "muse"])
+    assert "  en-fi  (cached)\n" in result.output and "  en-de\n" in result.output
+
+
+@pytest.mark.parametrize("args, match", [
+    (["data", "path", "muse", "en-de"], "muse en-de is not cached; run `offramp data fetch muse en-de`"),
+    (["data", "fetch", "ted", "Finnish"], "ted is mirror-only"),
+    (["data", "fetch", "muse", "en/fi"], "is not a muse name"),
+    (["data", "list", "nope"], "unknown kind 'nope'"),
+])
+def test_data_cli_errors(cache, args, match):
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code != 0 and match in result.output
+
+
+def test_data_cli_network_failure(cache, monkeypatch):
+    _fake_urlopen(monkeypatch, urllib.error.URLError("no route to host"))
+    result = CliRunner().invoke(main, ["data", "fetch", "muse", "en-fi", "-q"])
+    assert result.exit_code == 1
+    assert "could not download" in result.output and "--mirror DIR" in result.output
+
+
+# ---------------------------------------------------------------- the real shared data as mirror
+
+def test_fetch_from_real_shared_data(cache, shared_data):
+    source = shared_data / "dictionaries" / "muse" / "en-fi.5000-6500.txt"
+    result = CliRunner().invoke(main, ["data", "fetch", "muse", "en-fi.5000-6500", "--mirror", str(shared_data), "-q"])
+    assert result.exit_code == 0, result.output
+    path = cached_path("muse", "en-fi.5000-6500", verify=True)
+    assert path.read_bytes() == source.read_bytes()
+    assert data.cache_record("muse", "en-fi.5000-6500")["sha256"] == hashlib.sha256(source.read_bytes()).hexdigest()
+
+
+def test_known_names_exist_in_the_shared_layout(shared_data):
+    for kind, source in KNOWN_SOURCES.items():
+        if kind.startswith("fasttext"):
+            continue  # vectors are fetched from their public home; the shared data has none
+        missing = [n for n in source["names"] if not (shared_data / data.relative_path(kind, n)).is_file()]
+        assert missing == [], kind

