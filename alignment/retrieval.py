@@ -306,7 +306,7 @@ def gold_ranks(Q, D, gold, *, method="csls", csls_k=10, X=None, beta=30.0, batch
     source = Q if X is None else X
     r_tgt = log_norm = None
     if method == "csls":
-        r_tgt = mean_topk_similarity(D, source, csls_k, use_faiss=use_faiss)
+        r_tgt = mean_topk_similarity(D, source, csls_k, batch_size=batch_size, use_faiss=use_faiss)
     elif method == "isf":
         log_norm = _log_column_normaliser(source, D, beta, batch_size)
     ranks = np.full(Q.shape[0], np.inf)

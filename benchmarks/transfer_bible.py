@@ -87,12 +87,14 @@ def align(src_kv, tgt_kv, tgt, data, cache_key, args):
         return load_embeddings(out_src), load_embeddings(out_tgt), out_src, out_tgt
     t0 = time.time()
     if seed_dict.exists():
-        result = align_embeddings(src_kv, tgt_kv, seed="dictionary", seed_dict=str(seed_dict),
+        result = align_embeddings(src_kv, tgt_kv, seed="dictionary", seed_dict=str(seed_dict), preset=args.preset,
                                   random_state=args.seed, progress=False)
     else:
-        result = align_embeddings(src_kv, tgt_kv, seed="identical+numerals", random_state=args.seed, progress=False)
+        result = align_embeddings(src_kv, tgt_kv, seed="identical+numerals", preset=args.preset,
+                                  random_state=args.seed, progress=False)
     save_aligned(result, out_src, out_tgt)
-    print(f"  aligned en-{tgt} ({'MUSE seed' if seed_dict.exists() else 'identical+numerals seed'}), "
+    print(f"  aligned en-{tgt} ({'MUSE seed' if seed_dict.exists() else 'identical+numerals seed'}, "
+          f"preset {args.preset}), "
           f"{time.time() - t0:.0f} s")
     return result.src_mapped, result.tgt_mapped, out_src, out_tgt
 
@@ -150,6 +152,8 @@ def main(argv=None):
     parser.add_argument("--dim", type=int, default=100)
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--min-count", type=int, default=3)
+    parser.add_argument("--preset", default="offramp",
+                        help="Alignment recipe (bootstrap.pipeline.align_embeddings); 'procrustes' is one fit.")
     parser.add_argument("--vocab-size", type=int, default=16000)
     parser.add_argument("--k", type=int, default=10)
     parser.add_argument("--temperature", type=float, default=0.1)
@@ -179,7 +183,7 @@ def main(argv=None):
 
     en_kv, _ = vectors("en", data, held_out, args)
     tgt_kv, tgt_paths = vectors(args.tgt, data, held_out, args)
-    ck = key("align", len(en_kv), len(tgt_kv), args.dim, args.epochs, args.min_count, args.seed, args.bible_only,
+    ck = key("align", args.preset, len(en_kv), len(tgt_kv), args.dim, args.epochs, args.min_count, args.seed, args.bible_only,
              sorted(held_out))
     src_mapped, tgt_mapped, _, _ = align(en_kv, tgt_kv, args.tgt, data, ck, args)
 

@@ -23,6 +23,7 @@ file, line number and a fix; binary formats go through gensim.
 import gzip
 import itertools
 import os
+import pickle
 import struct
 
 import numpy as np
@@ -40,7 +41,9 @@ def _keyed_vectors(words, vectors, counts=None):
     kv = KeyedVectors(vectors.shape[1], count=0, dtype=vectors.dtype)
     kv.add_vectors(list(words), vectors)
     if counts is not None:
-        kv.set_vecattr(list(words), "count", np.asarray(counts, dtype=np.int64))
+        # gensim's set_vecattr takes one key at a time; fill the whole column at once.
+        kv.allocate_vecattrs(attrs=["count"], types=[np.int64])
+        kv.expandos["count"][:] = np.asarray(counts, dtype=np.int64)
     return kv
 
 
@@ -228,7 +231,7 @@ def _read_gensim(path, kind, max_vocab, dtype):
     except UnicodeDecodeError as exc:
         raise FormatError(path, None, f"a word is not valid UTF-8 ({exc.reason})",
                           "re-export the vectors with UTF-8 words") from None
-    except (ValueError, EOFError, struct.error, OSError) as exc:
+    except (ValueError, EOFError, struct.error, OSError, pickle.UnpicklingError) as exc:
         raise FormatError(path, None, f"could not read as {kind}: {exc}",
                           "check --format (word2vec, glove, word2vec-binary, fasttext, gensim)") from None
     if max_vocab is not None and len(kv) > max_vocab and kind != "word2vec-binary":

@@ -1,0 +1,212 @@
+#!/usr/bin/env python
+"""BLI benchmark on small real corpora: train, split, align with every seed mode, score.
+
+    python benchmarks/bli_bible.py --src en --tgt fi --data ../shared/data --json out.json
+
+For each language it trains embeddings on every corpus of that language in the data dir
+(``corpora/bible/LANG.*.tsv``, ``corpora/ted/Language.txt``, ``corpora/ud/Language-*.txt``),
+caching them under ``--cache``. The test/train split comes from the MUSE dictionary
+``dictionaries/muse/SRC-TGT.txt`` and the *corpus* vocabularies (words seen at least
+``--vocab-min-count`` times), so the test words do not depend on the embedding settings; a test
+word missing from the embeddings counts as wrong (scores are "OOV counted wrong").
+
+Modes: ``supervised`` (the train dictionary as seed, offramp's self-learning on top),
+``identical`` (identical strings + numerals, no dictionary), ``unsupervised`` (no seed), and,
+with ``--baseline``, ``vecmap_supervised``: the issue's reference setting measured in the same
+process -- plain skip-gram (300d, min_count 3, 10 epochs) and VecMap's ``--supervised`` recipe
+(the ``supervised`` preset) -- so ratios against it are printed.
+"""
+import argparse
+import hashlib
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+MODES = {
+    "supervised": {"seed": "dictionary"},
+    "identical": {"seed": "identical+numerals"},
+    "unsupervised": {"seed": "unsupervised"},
+}
+
+
+def _key(*parts):
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:12]
+
+
+def corpus_files(data, lang):
+    from bootstrap.corpora import find_corpora
+
+    files = find_corpora(data, lang)
+    if not files:
+        raise SystemExit(f"no corpus for {lang!r} under {data}/corpora (bible/{lang}.*.tsv, ted/, ud/)")
+    return files
+
+
+def corpus_counts(files, cache):
+    """Word counts of the corpora (cached as JSON)."""
+    from bootstrap.corpora import Corpus
+
+    stamp = [(str(f), os.path.getsize(f)) for f in files]
+    path = cache / f"counts-{_key(stamp)}.json"
+    if path.exists():
+        return json.loads(path.read_text(encoding="utf-8"))
+    corpus = Corpus(files)
+    counts = corpus.count_words()
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    path.write_text(json.dumps(ranked, ensure_ascii=False), encoding="utf-8")
+    return ranked
+
+
+def embeddings(files, cache, **params):
+    """Train (or load from the cache) embeddings for these corpora with these settings."""
+    from bootstrap.embeddings import load_embeddings, save_embeddings
+    from bootstrap.training import train_embeddings
+
+    stamp = [(str(f), os.path.getsize(f)) for f in files]
+    path = cache / f"vectors-{_key(stamp, params)}.vec"
+    if path.exists():
+        return load_embeddings(path), 0.0
+    t0 = time.perf_counter()
+    kv = train_embeddings(files, random_state=0, **params)
+    elapsed = time.perf_counter() - t0
+    save_embeddings(kv, path)
+    return kv, elapsed
+
+
+def run(args):
+    from bootstrap.dictionaries import read_dictionary
+    from bootstrap.pipeline import align_embeddings, evaluate_bli
+    from bootstrap.split import frequency_split
+
+    data = Path(args.data)
+    cache = Path(args.cache)
+    cache.mkdir(parents=True, exist_ok=True)
+    pair = f"{args.src}-{args.tgt}"
+    gold_path = data / "dictionaries" / "muse" / f"{pair}.txt"
+    if not gold_path.exists():
+        raise SystemExit(f"{gold_path}: no MUSE dictionary for {pair}")
+    files = {lang: corpus_files(data, lang) for lang in (args.src, args.tgt)}
+    for lang, fs in files.items():
+        print(f"{lang}: {', '.join(f.name for f in fs)}", file=sys.stderr)
+
+    counts = {lang: corpus_counts(fs, cache) for lang, fs in files.items()}
+    vocab = {lang: [w for w, c in ranked if c >= args.vocab_min_count] for lang, ranked in counts.items()}
+    gold = read_dictionary(gold_path)
+    train, test, info = frequency_split(gold, vocab[args.src], set(vocab[args.tgt]), n_test=args.n_test,
+                                        max_train=args.max_train)
+    print(f"split: {info['n_test_words']} test words, {info['n_train_words']} train words "
+          f"(corpus vocabularies: {len(vocab[args.src])} / {len(vocab[args.tgt])} words seen "
+          f">= {args.vocab_min_count} times)", file=sys.stderr)
+
+    emb_params = {"model": args.model, "dim": args.dim, "epochs": args.epochs, "min_count": args.min_count,
+                  "workers": args.workers, "progress": not args.quiet}
+    spaces, train_s = {}, {}
+    for lang, fs in files.items():
+        spaces[lang], train_s[lang] = embeddings(fs, cache, **emb_params)
+        print(f"{lang}: {len(spaces[lang])} vectors ({'cached' if not train_s[lang] else f'{train_s[lang]:.0f}s'})",
+              file=sys.stderr)
+
+    runs = [(name, MODES[name], spaces, "offramp") for name in args.modes]
+    if args.baseline:
+        base_params = {"model": "skipgram", "dim": 300, "epochs": 10, "min_count": 3, "workers": args.workers,
+                       "progress": not args.quiet}
+        base = {lang: embeddings(fs, cache, **base_params)[0] for lang, fs in files.items()}
+        runs.append(("vecmap_supervised", {"seed": "dictionary"}, base, "supervised"))
+
+    results = {}
+    for name, mode, sp, preset in runs:
+        t0 = time.perf_counter()
+        result = align_embeddings(sp[args.src], sp[args.tgt], seed=mode["seed"], seed_dict=train, preset=preset,
+                                  device=args.device, random_state=args.seed, progress=not args.quiet)
+        wall = time.perf_counter() - t0
+        scores = {m: evaluate_bli(result.src_mapped, result.tgt_mapped, test, method=m, device=args.device)
+                  for m in ("csls", "nn")}
+        results[name] = {
+            "p@1_csls": round(scores["csls"]["counted_wrong"]["p@1"], 2),
+            "p@1_nn": round(scores["nn"]["counted_wrong"]["p@1"], 2),
+            "p@10_csls": round(scores["csls"]["counted_wrong"]["p@10"], 2),
+            "mrr_csls": round(scores["csls"]["counted_wrong"]["mrr"], 2),
+            "p@1_csls_oov_excluded": round(scores["csls"]["p@1"], 2),
+            "coverage": round(scores["csls"]["coverage"], 2),
+            "n_test": scores["csls"]["n_test"],
+            "wall_s": round(wall, 1),
+            "n_iter": result.report["n_iter"],
+            "s_per_iter": round(sum(h["time_s"] for h in result.report["history"]) / max(1, result.report["n_iter"]), 2)
+            if result.report["history"] else None,
+            "preset": preset,
+            "seed_pairs": result.report["seed"].get("n_seed_pairs", 0),
+        }
+        print(f"{name}: P@1 csls {results[name]['p@1_csls']} nn {results[name]['p@1_nn']} "
+              f"({results[name]['wall_s']}s, {results[name]['n_iter']} it)", file=sys.stderr)
+
+    out = {
+        "pair": pair,
+        "modes": results,
+        "n_test": info["n_test_words"],
+        "n_train": info["n_train_words"],
+        "embeddings": {k: v for k, v in emb_params.items() if k != "progress"},
+        "train_s": train_s,
+        "corpora": {lang: [f.name for f in fs] for lang, fs in files.items()},
+        "device": args.device,
+        "p@1_unit": "percent, OOV counted wrong",
+    }
+    return out
+
+
+def print_table(out):
+    modes = out["modes"]
+    base = modes.get("vecmap_supervised", {}).get("p@1_csls")
+    print(f"\nBLI {out['pair']}: {out['n_test']} test words (MUSE, frequency-matched to the corpora), "
+          f"P@1 in %, OOV counted wrong")
+    header = f"{'mode':<18} {'P@1 CSLS':>9} {'P@1 NN':>7} {'P@10':>6} {'cov %':>6} {'iters':>5} {'s/it':>5} {'wall s':>7}"
+    if base:
+        header += f" {'x base':>7}"
+    print(header)
+    for name, r in modes.items():
+        line = (f"{name:<18} {r['p@1_csls']:>9.2f} {r['p@1_nn']:>7.2f} {r['p@10_csls']:>6.2f} {r['coverage']:>6.1f} "
+                f"{r['n_iter']:>5} {r['s_per_iter'] or 0:>5.2f} {r['wall_s']:>7.1f}")
+        if base:
+            line += f" {r['p@1_csls'] / base:>7.2f}"
+        print(line)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--src", default="en")
+    parser.add_argument("--tgt", required=True)
+    parser.add_argument("--data", default=str(HERE.parent.parent / "shared" / "data"))
+    parser.add_argument("--json", help="write the results here")
+    parser.add_argument("--cache", default=str(HERE / "_cache"))
+    parser.add_argument("--modes", default="supervised,identical,unsupervised",
+                        type=lambda s: [m for m in s.split(",") if m])
+    parser.add_argument("--baseline", action="store_true",
+                        help="also run the reference setting (skip-gram + VecMap --supervised recipe)")
+    parser.add_argument("--model", default="fasttext")
+    parser.add_argument("--dim", type=int, default=300)
+    parser.add_argument("--epochs", type=int, default=None)
+    parser.add_argument("--min-count", type=int, default=3)
+    parser.add_argument("--vocab-min-count", type=int, default=3)
+    parser.add_argument("--n-test", type=int, default=1000)
+    parser.add_argument("--max-train", type=int, default=5000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--quiet", action="store_true")
+    args = parser.parse_args(argv)
+    for m in args.modes:
+        if m not in MODES:
+            parser.error(f"unknown mode {m!r}; choose from {', '.join(MODES)}")
+    out = run(args)
+    print_table(out)
+    if args.json:
+        Path(args.json).write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
+    return out
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,161 @@
+"""Linear maps: Procrustes, least squares and the multi-step framework, on closed-form cases."""
+import numpy as np
+import pytest
+
+from alignment._backend import to_numpy
+from alignment.mapping import (MAPPINGS, LeastSquaresMapping, MultiStepMapping, OrthogonalMapping, check_pairs,
+                               make_mapping, procrustes)
+
+EPS32 = np.finfo(np.float32).eps
+
+
+def _rotation_2d(theta):
+    c, s = np.cos(theta), np.sin(theta)
+    return np.array([[c, s], [-s, c]])
+
+
+def _random_orthogonal(rng, dim):
+    Q, R = np.linalg.qr(rng.standard_normal((dim, dim)))
+    return Q * np.sign(np.diag(R))[None, :]
+
+
+@pytest.mark.parametrize("W_true", [
+    _rotation_2d(np.pi / 6),
+    _rotation_2d(-2.0),
+    np.array([[1.0, 0.0], [0.0, -1.0]]),  # a reflection is orthogonal too
+    np.eye(2),
+])
+def test_procrustes_recovers_a_2d_rotation(xp, W_true):
+    A = np.array([[1.0, 0.0], [0.0, 1.0], [2.0, -1.0], [0.5, 3.0]], dtype=np.float32)
+    B = (A @ W_true).astype(np.float32)
+    W = procrustes(xp.asarray(A), xp.asarray(B))
+    assert W.dtype == np.float32 and W.shape == (2, 2)
+    # A^T B = (A^T A) W_true with A^T A positive definite, so W_true is the unique solution;
+    # float32 inputs and a 2x2 SVD: errors of a few eps
+    np.testing.assert_allclose(to_numpy(W), W_true, atol=20 * EPS32)
+
+
+def test_procrustes_on_hand_computed_case(xp):
+    # A = I: A^T B = B, so W is the orthogonal polar factor of B. For B = diag(2, 3) that is I,
+    # and for B = [[0, 2], [3, 0]] it is [[0, 1], [1, 0]].
+    A = xp.asarray(np.eye(2, dtype=np.float32))
+    for B, expected in ((np.diag([2.0, 3.0]), np.eye(2)), (np.array([[0.0, 2.0], [3.0, 0.0]]), [[0, 1], [1, 0]])):
+        W = procrustes(A, xp.asarray(B.astype(np.float32)))
+        np.testing.assert_allclose(to_numpy(W), expected, atol=10 * EPS32)
+
+
+def test_procrustes_dimension_mismatch(xp):
+    with pytest.raises(ValueError, match="orthogonal mapping needs equal dimensions; got src dim=3, tgt dim=4"):
+        procrustes(xp.zeros((5, 3), dtype=np.float32), xp.zeros((5, 4), dtype=np.float32))
+
+
+@pytest.fixture
+def rotated():
+    """X (60, 8), a random orthogonal W, Z = X W, and the identity dictionary."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((60, 8)).astype(np.float32)
+    W = _random_orthogonal(rng, 8)
+    Z = (X @ W).astype(np.float32)
+    pairs = np.stack([np.arange(60), np.arange(60)], axis=1)
+    return X, Z, W, pairs
+
+
+def test_orthogonal_mapping_recovers_rotation(xp, rotated):
+    X, Z, W, pairs = rotated
+    est = OrthogonalMapping().fit(xp.asarray(X), xp.asarray(Z), xp.asarray(pairs))
+    # well-conditioned 60x8 data: the recovered map is within ~dim eps of the truth
+    np.testing.assert_allclose(to_numpy(est.W_src_), W, atol=100 * EPS32)
+    np.testing.assert_array_equal(to_numpy(est.W_tgt_), np.eye(8))
+    Xm, Zm = est.transform(xp.asarray(X), xp.asarray(Z))
+    np.testing.assert_allclose(to_numpy(Xm), to_numpy(Zm), atol=100 * EPS32 * np.abs(X).max())
+
+
+def test_least_squares_recovers_general_linear_map(xp):
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((40, 5)).astype(np.float32)
+    A = rng.standard_normal((5, 5))
+    Z = (X @ A).astype(np.float32)
+    pairs = np.stack([np.arange(40), np.arange(40)], axis=1)
+    est = LeastSquaresMapping().fit(xp.asarray(X), xp.asarray(Z), pairs)
+    # a consistent system solved in float64 from float32 data: error of order eps32 * cond
+    np.testing.assert_allclose(to_numpy(est.W_src_), A, atol=1e-4)
+    ridge = LeastSquaresMapping(alpha=1e3).fit(xp.asarray(X), xp.asarray(Z), pairs)
+    assert np.linalg.norm(to_numpy(ridge.W_src_)) < np.linalg.norm(A)  # the penalty shrinks the map
+    with pytest.raises(ValueError, match="alpha must be >= 0"):
+        LeastSquaresMapping(alpha=-1).fit(xp.asarray(X), xp.asarray(Z), pairs)
+
+
+def test_multistep_without_whitening_equals_procrustes(xp):
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((30, 6)).astype(np.float32)
+    Z = rng.standard_normal((30, 6)).astype(np.float32)  # unrelated spaces: a non-trivial fit
+    pairs = np.stack([np.arange(20), rng.permutation(20)], axis=1)
+    Xd, Zd = xp.asarray(X), xp.asarray(Z)
+    ortho = OrthogonalMapping().fit(Xd, Zd, pairs)
+    multi = MultiStepMapping(whiten=False, src_reweight=0, tgt_reweight=0).fit(Xd, Zd, pairs)
+    # both sides move (W_src = U, W_tgt = V), so compare the rotation-free cross similarities:
+    # (X U)(Z V)^T = X U V^T Z^T = X W_procrustes Z^T.
+    S_multi = to_numpy(multi.transform_src(Xd) @ multi.transform_tgt(Zd).T)
+    S_ortho = to_numpy(ortho.transform_src(Xd) @ ortho.transform_tgt(Zd).T)
+    # entries of size ~dim; float32 products of length 6 twice: ~1e-5 relative
+    np.testing.assert_allclose(S_multi, S_ortho, atol=1e-4 * np.abs(S_ortho).max())
+    for W in (multi.W_src_, multi.W_tgt_):  # each side is itself orthogonal
+        np.testing.assert_allclose(to_numpy(W.T @ W), np.eye(6), atol=1e-5)
+
+
+def test_multistep_whitening_and_reduction(xp, rotated):
+    X, Z, _, pairs = rotated
+    est = MultiStepMapping(dim_reduction=3).fit(xp.asarray(X), xp.asarray(Z), pairs)
+    assert est.W_src_.shape == (8, 3) and est.W_tgt_.shape == (8, 3)
+    assert est.W_src_.dtype == np.float32
+    s = to_numpy(est.singular_values_)
+    # whitened identical spaces (Z = X W): every canonical correlation is 1
+    np.testing.assert_allclose(s, 1.0, atol=1e-4)
+    Xm, Zm = est.transform(xp.asarray(X), xp.asarray(Z))
+    np.testing.assert_allclose(to_numpy(Xm), to_numpy(Zm), atol=1e-3 * np.abs(to_numpy(Xm)).max())
+
+
+@pytest.mark.parametrize("params, match", [
+    ({"src_dewhiten": "both"}, "src_dewhiten must be 'src', 'tgt' or None"),
+    ({"tgt_dewhiten": 1}, "tgt_dewhiten must be"),
+    ({"dim_reduction": 9}, r"dim_reduction must be in \[1, 8\]"),
+])
+def test_multistep_bad_parameters(rotated, params, match):
+    X, Z, _, pairs = rotated
+    with pytest.raises(ValueError, match=match):
+        MultiStepMapping(**params).fit(X, Z, pairs)
+
+
+def test_multistep_dimension_mismatch():
+    with pytest.raises(ValueError, match="src dim=3, tgt dim=4"):
+        MultiStepMapping().fit(np.zeros((2, 3), np.float32), np.zeros((2, 4), np.float32), [[0, 0]])
+
+
+@pytest.mark.parametrize("pairs, error, match", [
+    (np.zeros((0, 2), dtype=np.int64), ValueError, "pairs is empty"),
+    (np.array([1, 2]), ValueError, r"shape \(n_pairs, 2\); got \(2,\)"),
+    (np.array([[0, 1, 2]]), ValueError, r"shape \(n_pairs, 2\)"),
+    (np.array([[0.0, 1.0]]), TypeError, "integer indices"),
+    (np.array([[-1, 0]]), ValueError, "out of range for n_src=5, n_tgt=4"),
+    (np.array([[5, 0]]), ValueError, "out of range"),
+    (np.array([[0, 4]]), ValueError, "out of range"),
+])
+def test_check_pairs_rejects(pairs, error, match):
+    with pytest.raises(error, match=match):
+        check_pairs(pairs, 5, 4)
+
+
+def test_check_pairs_returns_int64_on_the_backend(xp):
+    out = check_pairs(np.array([[0, 1], [4, 3]], dtype=np.int32), 5, 4, xp)
+    assert out.dtype == np.int64
+    np.testing.assert_array_equal(to_numpy(out), [[0, 1], [4, 3]])
+
+
+def test_unfitted_and_factory():
+    with pytest.raises(ValueError, match="OrthogonalMapping is not fitted"):
+        OrthogonalMapping().transform_src(np.zeros((1, 2), np.float32))
+    assert isinstance(make_mapping("multistep", whiten=False), MultiStepMapping)
+    assert set(MAPPINGS) == {"orthogonal", "least_squares", "multistep"}
+    assert repr(LeastSquaresMapping(alpha=0.5)) == "LeastSquaresMapping(alpha=0.5)"
+    with pytest.raises(ValueError, match="mapping must be one of"):
+        make_mapping("cca")

@@ -1,0 +1,254 @@
+"""Nearest neighbours, CSLS and inverted softmax: hand-computed values, faiss vs blocked path, memory."""
+import tracemalloc
+
+import numpy as np
+import pytest
+from scipy.special import logsumexp
+
+import alignment.retrieval as retrieval
+from alignment._backend import to_numpy
+from alignment.retrieval import (METHODS, csls_knn, faiss_available, gold_ranks, isf_knn, knn, mean_topk_similarity,
+                                 offset_knn, retrieve, score_rows)
+
+needs_faiss = pytest.mark.skipif(not faiss_available(), reason="faiss is not installed")
+USE_FAISS = [False, pytest.param(True, marks=needs_faiss)]
+
+# A 3x3 similarity matrix S = Q @ D.T with Q = I, D = S.T. Target 0 is a hub: it is every
+# query's nearest neighbour, and CSLS moves query 2 to target 2.
+S3 = np.array([[0.9, 0.5, 0.1],
+               [0.8, 0.6, 0.2],
+               [0.7, 0.1, 0.6]])
+# With csls_k = 2:
+#   r_src = mean of each row's 2 best    = [(0.9+0.5)/2, (0.8+0.6)/2, (0.7+0.6)/2] = [0.7, 0.7, 0.65]
+#   r_tgt = mean of each column's 2 best = [(0.9+0.8)/2, (0.6+0.5)/2, (0.6+0.2)/2] = [0.85, 0.55, 0.4]
+#   CSLS[i, j] = 2 S[i, j] - r_src[i] - r_tgt[j]
+CSLS3 = np.array([[0.25, -0.25, -0.9],
+                  [0.05, -0.05, -0.7],
+                  [-0.10, -1.00, 0.15]])
+# float32 inputs, a handful of roundings on values <= 2: within 1e-6
+TOL3 = 1e-6
+
+
+def _q_d(xp):
+    return xp.asarray(np.eye(3, dtype=np.float32)), xp.asarray(S3.T.astype(np.float32))
+
+
+@pytest.mark.parametrize("use_faiss", USE_FAISS)
+def test_knn_ordering_on_hand_example(xp, use_faiss):
+    Q, D = _q_d(xp)
+    scores, index = knn(Q, D, 3, use_faiss=use_faiss)
+    np.testing.assert_array_equal(to_numpy(index), [[0, 1, 2], [0, 1, 2], [0, 2, 1]])
+    np.testing.assert_allclose(to_numpy(scores), [[0.9, 0.5, 0.1], [0.8, 0.6, 0.2], [0.7, 0.6, 0.1]], atol=TOL3)
+    assert to_numpy(index).dtype == np.int64 and scores.dtype == np.float32
+    _, top = knn(Q, D, 10, use_faiss=use_faiss)  # k is clipped to the database size
+    assert top.shape == (3, 3)
+
+
+@pytest.mark.parametrize("use_faiss", USE_FAISS)
+def test_csls_on_hand_example(xp, use_faiss):
+    Q, D = _q_d(xp)
+    np.testing.assert_allclose(to_numpy(mean_topk_similarity(Q, D, 2, use_faiss=use_faiss)), [0.7, 0.7, 0.65],
+                               atol=TOL3)
+    np.testing.assert_allclose(to_numpy(mean_topk_similarity(D, Q, 2, use_faiss=use_faiss)), [0.85, 0.55, 0.4],
+                               atol=TOL3)
+    scores, index = csls_knn(Q, D, 3, csls_k=2, use_faiss=use_faiss)
+    expected_index = np.argsort(-CSLS3, axis=1)
+    np.testing.assert_array_equal(to_numpy(index), expected_index)
+    np.testing.assert_allclose(to_numpy(scores), np.take_along_axis(CSLS3, expected_index, axis=1), atol=TOL3)
+    # hubness correction: NN sends every query to target 0, CSLS sends query 2 to target 2
+    _, nn_index = retrieve(Q, D, 1, method="nn", use_faiss=use_faiss)
+    _, csls_index = retrieve(Q, D, 1, method="csls", csls_k=2, use_faiss=use_faiss)
+    np.testing.assert_array_equal(to_numpy(nn_index)[:, 0], [0, 0, 0])
+    np.testing.assert_array_equal(to_numpy(csls_index)[:, 0], [0, 0, 2])
+    # score_rows keeps the ranking (it drops the per-query constant r_src)
+    r_tgt = mean_topk_similarity(D, Q, 2)
+    S = to_numpy(score_rows(Q, D, method="csls", r_tgt=r_tgt))
+    np.testing.assert_allclose(S, CSLS3 + np.array([0.7, 0.7, 0.65])[:, None], atol=TOL3)
+
+
+@pytest.mark.parametrize("use_faiss", USE_FAISS)
+def test_offset_knn_on_hand_example(xp, use_faiss):
+    Q, D = _q_d(xp)
+    offset = xp.asarray(np.array([0.5, 0.0, 0.0], dtype=np.float32))
+    scores, index = offset_knn(Q, D, offset, 2, use_faiss=use_faiss)
+    # S - [0.5, 0, 0] = [[0.4, 0.5, 0.1], [0.3, 0.6, 0.2], [0.2, 0.1, 0.6]]
+    np.testing.assert_array_equal(to_numpy(index), [[1, 0], [1, 0], [2, 0]])
+    np.testing.assert_allclose(to_numpy(scores), [[0.5, 0.4], [0.6, 0.3], [0.6, 0.2]], atol=TOL3)
+
+
+# gold_ranks: values that are exact in binary floating point, so ties are exact ties.
+GOLD_D = np.array([[0.5, 0.25, 1.0],  # columns are the targets: S = Q @ D.T with Q rows e0, e1, e2
+                   [0.5, 0.75, 0.5],
+                   [0.25, 0.75, 0.5]], dtype=np.float32)
+GOLD_Q = np.eye(3, dtype=np.float32)[[0, 1, 2, 0, 1]]
+GOLD = [[0], [0, 2], [2], [2], []]
+# S rows: e0 -> [0.5, 0.5, 0.25]; e1 -> [0.25, 0.75, 0.75]; e2 -> [1.0, 0.5, 0.5]
+# NN ranks (1 + number of strictly better targets):
+#   q0 gold 0 (0.5, tied with target 1) -> 1; q1 best gold 2 (0.75, tied) -> 1;
+#   q2 gold 2 (0.5; 1.0 is better, 0.5 ties) -> 2; q3 gold 2 (0.25; two better) -> 3; q4 no gold -> inf
+# CSLS with csls_k=1 over the queries as source space: r_tgt = column maxima = [1.0, 0.75, 0.75],
+# ranking scores 2 S - r_tgt: e0 -> [0, 0.25, -0.25]; e1 -> [-0.5, 0.75, 0.75]; e2 -> [1, 0.25, 0.25]
+#   q0 gold 0 (0 < 0.25) -> 2; q1 -> 1; q2 -> 2; q3 gold 2 (-0.25) -> 3; q4 -> inf
+@pytest.mark.parametrize("method, expected", [
+    ("nn", [1, 1, 2, 3, np.inf]),
+    ("csls", [2, 1, 2, 3, np.inf]),
+])
+@pytest.mark.parametrize("use_faiss", USE_FAISS)
+@pytest.mark.parametrize("batch_size", [1, 2, 1024])
+def test_gold_ranks_with_ties(xp, method, expected, use_faiss, batch_size):
+    ranks = gold_ranks(xp.asarray(GOLD_Q), xp.asarray(GOLD_D), GOLD, method=method, csls_k=1,
+                       batch_size=batch_size, use_faiss=use_faiss)
+    assert isinstance(ranks, np.ndarray) and ranks.dtype == np.float64
+    np.testing.assert_array_equal(ranks, expected)
+
+
+def test_gold_ranks_length_mismatch():
+    with pytest.raises(ValueError, match="gold has 2 entries for 5 queries"):
+        gold_ranks(GOLD_Q, GOLD_D, GOLD[:2])
+
+
+@pytest.fixture
+def spaces():
+    """Unit-length random spaces: Q (150, 16), D (230, 16), whole source X (400, 16) containing Q."""
+    rng = np.random.default_rng(7)
+
+    def unit(n):
+        M = rng.standard_normal((n, 16))
+        return (M / np.linalg.norm(M, axis=1, keepdims=True)).astype(np.float32)
+
+    X = unit(400)
+    return X[:150], unit(230), X
+
+
+def _separated(scores64, k, tol):
+    """Rows whose top-(k+1) exact scores differ pairwise by more than ``2 tol`` (no near-ties).
+
+    Each path's scores are within ``tol`` of the exact float64 ones, so the two paths may order
+    neighbours differently only where two exact scores lie within ``2 tol``; such rows are left
+    out of the index comparison (the sorted scores are compared on every row: order statistics
+    do not depend on how a near-tie is broken).
+    """
+    top = -np.sort(-scores64, axis=1)[:, :k + 1]
+    rows = np.min(-np.diff(top, axis=1), axis=1) > 2 * tol
+    assert rows.mean() > 0.9, "the fixture has too many near-ties; pick another seed"
+    return rows
+
+
+# Tolerances for the faiss-vs-blocked comparisons: float32 inner products of unit vectors in dim 16
+# differ between BLAS kernels by at most ~dim * eps32 = 2e-6; CSLS combines 2 cos and two means of
+# cosines (~4 such errors), inverted softmax scales by beta = 30 and adds a log-sum-exp.
+TOL_NN, TOL_CSLS, TOL_ISF = 5e-6, 2e-5, 5e-4
+
+
+@needs_faiss
+@pytest.mark.parametrize("k", [1, 5])
+def test_faiss_and_blocked_paths_agree(spaces, k):
+    Q, D, X = spaces
+    S = Q.astype(np.float64) @ D.T.astype(np.float64)
+    rows = _separated(S, k, TOL_NN)
+    (fs, fi), (bs, bi) = [knn(Q, D, k, use_faiss=f, batch_size=32) for f in (True, False)]
+    np.testing.assert_array_equal(fi[rows], bi[rows])
+    np.testing.assert_allclose(fs, bs, atol=TOL_NN)
+    np.testing.assert_allclose(bs, -np.sort(-S, axis=1)[:, :k], atol=TOL_NN)  # and both are exact
+
+    r_tgt = mean_topk_similarity(D, X, 10).astype(np.float64)
+    r_src = mean_topk_similarity(Q, D, 10).astype(np.float64)
+    C = 2 * S - r_src[:, None] - r_tgt[None, :]
+    rows = _separated(C, k, TOL_CSLS)
+    (fs, fi), (bs, bi) = [csls_knn(Q, D, k, csls_k=10, r_tgt=mean_topk_similarity(D, X, 10, use_faiss=f),
+                                   use_faiss=f, batch_size=32) for f in (True, False)]
+    np.testing.assert_array_equal(fi[rows], bi[rows])
+    np.testing.assert_allclose(fs, bs, atol=TOL_CSLS)
+    np.testing.assert_allclose(bs, -np.sort(-C, axis=1)[:, :k], atol=TOL_CSLS)
+
+    offset = np.linspace(-0.3, 0.3, D.shape[0]).astype(np.float32)
+    O = S - offset[None, :]
+    rows = _separated(O, k, TOL_NN)
+    (fs, fi), (bs, bi) = [offset_knn(Q, D, offset, k, use_faiss=f, batch_size=32) for f in (True, False)]
+    np.testing.assert_array_equal(fi[rows], bi[rows])
+    np.testing.assert_allclose(fs, bs, atol=TOL_NN)
+    np.testing.assert_allclose(bs, -np.sort(-O, axis=1)[:, :k], atol=TOL_NN)
+
+
+@pytest.mark.parametrize("use_faiss", USE_FAISS)
+def test_isf_matches_brute_force(spaces, use_faiss):
+    Q, D, X = spaces
+    beta = 30.0
+    S = X.astype(np.float64) @ D.T.astype(np.float64)
+    log_p = beta * S[:150] - logsumexp(beta * S, axis=0)[None, :]  # log P(q | z), normaliser over X
+    rows = _separated(log_p, 3, TOL_ISF)
+    scores, index = isf_knn(Q, D, 3, X=X, beta=beta, batch_size=64, use_faiss=use_faiss)
+    np.testing.assert_array_equal(index[rows], np.argsort(-log_p, axis=1)[rows, :3])
+    np.testing.assert_allclose(scores, -np.sort(-log_p, axis=1)[:, :3], atol=TOL_ISF)
+    s2, i2 = retrieve(Q, D, 3, method="isf", X=X, beta=beta, use_faiss=use_faiss)
+    np.testing.assert_array_equal(i2, index)
+
+
+def test_retrieve_methods_agree_with_building_blocks(xp, spaces):
+    Q, D, X = (xp.asarray(a) for a in spaces)
+    s_nn, i_nn = retrieve(Q, D, 2, method="nn")
+    s_knn, i_knn = knn(Q, D, 2)
+    np.testing.assert_array_equal(to_numpy(i_nn), to_numpy(i_knn))
+    r_tgt = mean_topk_similarity(D, X, 10)
+    s_c, i_c = retrieve(Q, D, 2, method="csls", X=X)  # r_tgt measured against the whole source space
+    s_ref, i_ref = csls_knn(Q, D, 2, r_tgt=r_tgt)
+    np.testing.assert_array_equal(to_numpy(i_c), to_numpy(i_ref))
+    np.testing.assert_allclose(to_numpy(s_c), to_numpy(s_ref), atol=TOL_CSLS)
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda Q, D: knn(Q, D, 0), ValueError, "k must be a positive integer; got 0"),
+    (lambda Q, D: knn(Q, D, 1.5), ValueError, "k must be a positive integer"),
+    (lambda Q, D: knn(Q, D[:, :2], 1), ValueError, "query and database dimensions differ: 3 vs 2"),
+    (lambda Q, D: knn(Q[0], D, 1), ValueError, "expected 2-d arrays"),
+    (lambda Q, D: knn(Q, D[:0], 1), ValueError, "the database is empty"),
+    (lambda Q, D: knn(Q, D, 1, use_faiss="yes"), ValueError, "use_faiss must be True, False or 'auto'"),
+    (lambda Q, D: retrieve(Q, D, 1, method="cosine"), ValueError, "method must be one of"),
+    (lambda Q, D: score_rows(Q, D, method="csls"), ValueError, "method='csls' needs r_tgt"),
+    (lambda Q, D: score_rows(Q, D, method="isf"), ValueError, "method='isf' needs log_norm"),
+    (lambda Q, D: score_rows(Q, D, method="dot"), ValueError, "method must be one of"),
+    (lambda Q, D: isf_knn(Q, D, 1, beta=0), ValueError, "beta must be positive"),
+])
+def test_bad_arguments(xp, call, error, match):
+    Q, D = _q_d(xp)
+    with pytest.raises(error, match=match):
+        call(Q, D)
+    assert set(METHODS) == {"nn", "csls", "isf"}
+
+
+def test_blocked_path_holds_at_most_one_block(monkeypatch):
+    """The xp path never materialises more than ``batch_size x n_db`` scores at once."""
+    rng = np.random.default_rng(0)
+    n_q, n_db, dim, batch, k = 2048, 1000, 16, 16, 5
+    Q = rng.standard_normal((n_q, dim)).astype(np.float32)
+    D = rng.standard_normal((n_db, dim)).astype(np.float32)
+    shapes = []
+    real_topk = retrieval._topk_rows
+    monkeypatch.setattr(retrieval, "_topk_rows", lambda xp, S, k: (shapes.append(S.shape), real_topk(xp, S, k))[1])
+    r_tgt = mean_topk_similarity(D, Q, 10, batch_size=batch, use_faiss=False)
+    shapes.clear()
+    tracemalloc.start()
+    try:
+        knn(Q, D, k, batch_size=batch, use_faiss=False)
+        csls_knn(Q, D, k, r_tgt=r_tgt, batch_size=batch, use_faiss=False)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert shapes and max(s[0] for s in shapes) <= batch and {s[1] for s in shapes} == {n_db}
+    full = n_q * n_db * 4  # one float32 (n_q, n_db) matrix: 8 MB
+    # one (batch, n_other) block at 8 bytes per entry (int64 indices of argpartition); the CSLS r
+    # term searches the database against the queries, so its blocks are (batch, n_q)
+    block = batch * max(n_q, n_db) * 8
+    outputs = 3 * n_q * k * 12 + 3 * n_q * 4 + n_q * dim * 4  # scores/indices, r terms, 2 Q for CSLS
+    # a block needs S, -S, argpartition's indices and a gather: at most 4 such buffers
+    assert peak <= 4 * block + outputs, (peak, full)
+    assert peak < full / 4
+
+    tracemalloc.start()
+    try:  # gold_ranks: the CSLS r term and the rank blocks are bounded by the same batch_size
+        gold_ranks(Q, D, [[0]] * n_q, method="csls", batch_size=batch, use_faiss=False)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak <= 4 * block + n_q * (8 + 4), peak  # blocks plus the ranks and r_tgt vectors
+    assert peak < full / 4
