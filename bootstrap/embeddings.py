@@ -86,6 +86,18 @@ def _decode(raw, path, lineno):
         ) from None
 
 
+def _ends_with_number(word):
+    """True when a (space-containing) word ends in a number: the line has too many components."""
+    head, _, last = word.rpartition(" ")
+    if not head:
+        return False
+    try:
+        float(last)
+    except ValueError:
+        return False
+    return True
+
+
 def _read_text(path, fmt, max_vocab, dtype, encoding_errors, on_duplicate):
     words, rows = [], []
     seen = {}
@@ -128,7 +140,7 @@ def _read_text(path, fmt, max_vocab, dtype, encoding_errors, on_duplicate):
                     raise FormatError(path, lineno, "expected a word followed by its vector components",
                                       "each line must be 'word x1 x2 ... xd'")
             parts = line.rstrip().rsplit(" ", dim)
-            if len(parts) != dim + 1 or not parts[0]:
+            if len(parts) != dim + 1 or not parts[0] or _ends_with_number(parts[0]):
                 got = len(line.split()) - 1
                 raise FormatError(path, lineno, f"expected {dim} vector components, got {got}",
                                   "every line must have the dimension of the header (or of the first line)")

@@ -6,7 +6,7 @@ The recipe is WECHSEL's (Minixhofer et al. 2022), with FOCUS's copy of shared to
 ``special``
     The target's special tokens (``[CLS]``, ``<s>``, ...) copy the source row of the token with the
     same role (``cls_token`` -> ``cls_token``), or of the same string.
-``copy`` (only with ``copy_shared=True``)
+``copy`` (with ``copy_shared=True``, the default)
     A token whose string is also in the source vocabulary copies that row exactly.
 ``lexicon`` (only with a lexicon)
     A whole-word target token whose lexicon translations are single source tokens takes the mean of
@@ -260,7 +260,7 @@ def _special_pairs(src_tokenizer, tgt_tokenizer):
 
 
 def plan_transfer(src_tokenizer, tgt_tokenizer, src_kv, tgt_kv, *, lexicon=None, k=10, temperature=0.1,
-                  copy_shared=False, check_alignment=True, show_progress=False):
+                  copy_shared=True, check_alignment=True, show_progress=False):
     """Decide the route and the source rows of every target token.
 
     Parameters
@@ -275,8 +275,10 @@ def plan_transfer(src_tokenizer, tgt_tokenizer, src_kv, tgt_kv, *, lexicon=None,
         Source neighbours mixed per token.
     temperature : float, default 0.1
         Softmax temperature over cosine similarities; small values approach the nearest neighbour.
-    copy_shared : bool, default False
-        Copy the source row of tokens whose string is in both vocabularies (FOCUS).
+    copy_shared : bool, default True
+        Copy the source row of tokens whose string is in both vocabularies (FOCUS). On the Bible
+        benchmark (fi, 1000 verses) it raised P@1 from 28.3% to 33.6%: names, numbers and
+        punctuation keep their trained rows.
     check_alignment : bool, default True
         Run :func:`check_aligned` first.
     show_progress : bool
@@ -377,7 +379,7 @@ def _check_sidecars(src_path, tgt_path):
 
 
 def transfer(source_model, *, tokenizer, src_vectors, tgt_vectors, out, lexicon=None, k=10, temperature=0.1,
-             copy_shared=False, fallback_noise=1.0, check_alignment=True, random_state=0, overwrite=True,
+             copy_shared=True, fallback_noise=1.0, check_alignment=True, random_state=0, overwrite=True,
              show_progress=True):
     """Transfer ``source_model`` to a new tokenizer and write a loadable model directory.
 

@@ -69,7 +69,7 @@ def tokenizer(corpus, like, out, vocab_size, extend, lexicon, min_frequency, min
               help="Source neighbours mixed per target token.")
 @click.option("--temperature", default=0.1, show_default=True, type=click.FloatRange(min=0, min_open=True),
               help="Softmax temperature over cosine similarities.")
-@click.option("--copy-shared/--no-copy-shared", default=False, show_default=True,
+@click.option("--copy-shared/--no-copy-shared", default=True, show_default=True,
               help="Copy the source rows of tokens present in both vocabularies (FOCUS).")
 @click.option("--fallback-noise", default=1.0, show_default=True, type=click.FloatRange(min=0),
               help="Noise around the mean row for tokens without signal, in standard deviations.")

@@ -119,6 +119,8 @@ BAD_TEXT = [
                  "fmt='word2vec'", id="glove-with-header"),
     pytest.param("3 3\na 1 2 3\nb 4 5 6\nc 7 8\n", "auto", {}, 4, "expected 3 vector components, got 2",
                  "dimension of the header", id="short-line"),
+    pytest.param("3 3\na 1 2 3\nb 4 5 6 7\nc 7 8 9\n", "auto", {}, 3, "expected 3 vector components, got 4",
+                 "dimension of the header", id="long-line"),
     pytest.param("a 1 2\nb 3 4\nc 5\n", "glove", {}, 3, "expected 2 vector components, got 1",
                  "or of the first line", id="glove-short-line"),
     pytest.param("4 2\na 1 2\nb 3 4\nc 5 6\na 7 8\n", "auto", {}, 5, "duplicate word 'a' (first at line 2)",
@@ -155,6 +157,12 @@ def test_damaged_text_files(tmp_path, content, fmt, kwargs, line, message, fix):
     assert message in err.message and fix in err.fix
     where = f"{path}:{line}: " if line is not None else f"{path}: "
     assert str(err).startswith(where)
+
+
+def test_words_with_spaces_are_read_but_extra_numbers_are_not(tmp_path):
+    path = tmp_path / "phrases.vec"
+    path.write_text("2 2\nnew york 1 2\nb 3 4\n", encoding="utf-8")
+    assert load_embeddings(path).index_to_key == ["new york", "b"]
 
 
 def test_lenient_options(tmp_path):

@@ -180,7 +180,7 @@ def test_isf_matches_brute_force(spaces, use_faiss):
     scores, index = isf_knn(Q, D, 3, X=X, beta=beta, batch_size=64, use_faiss=use_faiss)
     np.testing.assert_array_equal(index[rows], np.argsort(-log_p, axis=1)[rows, :3])
     np.testing.assert_allclose(scores, -np.sort(-log_p, axis=1)[:, :3], atol=TOL_ISF)
-    s2, i2 = retrieve(Q, D, 3, method="isf", X=X, beta=beta, use_faiss=use_faiss)
+    _, i2 = retrieve(Q, D, 3, method="isf", X=X, beta=beta, use_faiss=use_faiss)
     np.testing.assert_array_equal(i2, index)
 
 

@@ -9,7 +9,7 @@ import pytest
 pytest.importorskip("transformers")
 pytest.importorskip("safetensors")
 
-from fixtures.tiny_models import EN_VOCAB, FI_VOCAB, PAIRS, aligned_vectors, build_source_model, tokenizer_from_vocab
+from fixtures.tiny_models import EN_VOCAB, FI_VOCAB, aligned_vectors, build_source_model, tokenizer_from_vocab
 
 from bootstrap import transfer as T
 from bootstrap.export import EMBEDDINGS_FILE, REPORT_FILE, load_embedding_matrix, save_embedding_matrix

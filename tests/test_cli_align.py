@@ -1,0 +1,200 @@
+"""The ``offramp`` root command and the ``align``, ``evaluate`` and ``induce`` commands (CliRunner)."""
+import json
+import os
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from alignment._version import __version__
+from bootstrap.dictionaries import write_dictionary
+from bootstrap.embeddings import load_embeddings, make_keyed_vectors, save_embeddings
+from bootstrap.pipeline import SIDECAR_SUFFIX, read_space_info
+from cli.main import COMMANDS, main
+from test_pipeline import N_WORDS, make_spaces
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    """Source/target vectors (a rotation apart), a 40-pair seed dictionary and a test dictionary."""
+    root = tmp_path_factory.mktemp("cli_align")
+    src, tgt, gold = make_spaces()
+    save_embeddings(src, root / "src.vec")
+    save_embeddings(tgt, root / "tgt.vec")
+    write_dictionary(gold[:40], root / "seed.txt")
+    write_dictionary(gold[100:], root / "test.txt")
+    return root
+
+
+def _invoke(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def _outputs(out):
+    return [out / "en.vec", out / "fi.vec", out / ("en.vec" + SIDECAR_SUFFIX), out / ("fi.vec" + SIDECAR_SUFFIX),
+            out / "report.json"]
+
+
+def _align(files, out, *seed_args):
+    return _invoke("align", files / "src.vec", files / "tgt.vec", *seed_args, "--out-src", out / "en.vec",
+                   "--out-tgt", out / "fi.vec", "--report", out / "report.json", "--quiet",
+                   "--stochastic-interval", "1")
+
+
+def test_root_help_and_version():
+    result = _invoke("--help")
+    assert result.exit_code == 0
+    for name in COMMANDS:
+        assert name in result.output
+    result = _invoke("--version")
+    assert result.exit_code == 0 and result.output.strip() == f"offramp, version {__version__}"
+
+
+@pytest.mark.parametrize("command, options", [
+    ("align", ["--seed-dict", "--identical", "--numerals", "--unsupervised", "--out-src", "--out-tgt", "--preset",
+               "--vocabulary-cutoff", "--csls", "--direction", "--max-iter", "--report", "--device", "--format",
+               "--max-vocab", "--validation-dict"]),
+    ("evaluate", ["--retrieval", "--csls-k", "--json", "--lowercase", "--no-normalize", "--device", "--format"]),
+    ("induce", ["--out", "--retrieval", "--candidates", "--max-src", "--mutual", "--device"]),
+])
+def test_command_help(command, options):
+    for flag in ("--help", "-h"):
+        result = _invoke(command, flag)
+        assert result.exit_code == 0, result.output
+        for option in options:
+            assert option in result.output, option
+
+
+@pytest.mark.parametrize("seed_args, mode, n_seed", [
+    (["--seed-dict", "{files}/seed.txt"], "dictionary", 40),
+    (["--identical", "--numerals"], "identical+numerals", 10),
+    (["--numerals"], "numerals", 5),
+    (["--unsupervised"], "unsupervised", 0),
+])
+def test_align_writes_both_spaces_sidecars_and_report(files, tmp_path, seed_args, mode, n_seed):
+    seed_args = [a.format(files=files) for a in seed_args]
+    result = _align(files, tmp_path, *seed_args)
+    assert result.exit_code == 0, result.output
+    assert all(path.exists() for path in _outputs(tmp_path))
+    line = result.output.strip()
+    assert line.startswith(f"aligned {N_WORDS} x {N_WORDS} words (dim 16): {n_seed} seed pairs, ")
+    assert f"| offramp:{__version__}|method:offramp|mapping:orthogonal|seed:{mode}|csls:10|" in line
+    assert "|norm:unit,center,unit|dtype:float32|device:cpu|random_state:0" in line
+    report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert report["seed"]["mode"] == mode and report["signature"] == line.split(" | ")[1]
+    assert report["history"] and all({"objective", "time_s", "keep_prob", "n_pairs"} <= set(h)
+                                      for h in report["history"])
+    src_info, tgt_info = read_space_info(tmp_path / "en.vec"), read_space_info(tmp_path / "fi.vec")
+    assert src_info["space_id"] == tgt_info["space_id"] == report["space_id"]
+    assert (src_info["side"], tgt_info["side"]) == ("src", "tgt")
+
+    # evaluate --json on what align wrote: one JSON object, perfect scores on the rotation
+    result = _invoke("evaluate", tmp_path / "en.vec", tmp_path / "fi.vec", files / "test.txt", "--json")
+    assert result.exit_code == 0, result.output
+    scores = json.loads(result.output)
+    assert {"p@1", "p@5", "p@10", "mrr", "coverage", "n_test", "counted_wrong", "signature"} <= set(scores)
+    assert scores["p@1"] == 100.0 and scores["coverage"] == 100.0 and scores["n_test"] == N_WORDS - 100
+
+
+def test_align_options_reach_the_estimator(files, tmp_path):
+    result = _invoke("align", files / "src.vec", files / "tgt.vec", "--seed-dict", files / "seed.txt",
+                     "--out-src", tmp_path / "en.bin", "--out-tgt", tmp_path / "fi.bin", "--binary", "--quiet",
+                     "--report", tmp_path / "r.json", "--preset", "supervised", "--csls", "5", "--direction",
+                     "forward", "--normalize", "unit", "--max-vocab", "250", "--seed", "3")
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert report["preset"] == "supervised" and report["n_iter"] == 0
+    assert report["params"]["csls_k"] == 5 and report["params"]["direction"] == "forward"
+    assert report["params"]["normalize"] == ["unit"] and report["params"]["random_state"] == 3
+    assert report["n_src"] == 250 and "method:supervised|mapping:multistep" in result.output
+    assert len(load_embeddings(tmp_path / "en.bin")) == 250
+
+
+def test_evaluate_summary_line_and_induce(files, tmp_path):
+    assert _align(files, tmp_path, "--seed-dict", files / "seed.txt").exit_code == 0
+    result = _invoke("evaluate", tmp_path / "en.vec", tmp_path / "fi.vec", files / "test.txt", "--retrieval", "nn")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("P@1 100.00  P@5 100.00  P@10 100.00  MRR 100.00  coverage 100.00% of 200 words")
+    assert f"| offramp:{__version__}|retrieval:nn|norm:unit|dtype:float32|device:cpu" in result.output
+
+    lexicon = tmp_path / "lex.tsv"
+    result = _invoke("induce", tmp_path / "en.vec", tmp_path / "fi.vec", "--out", lexicon, "-k", "2",
+                     "--max-src", "50")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"wrote 100 pairs for 50 source words to {lexicon} | offramp:{__version__}|")
+    lines = lexicon.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "# source\ttarget\tscore\trank" and len(lines) == 101
+    gold = dict(line.split("\t") for line in (files / "seed.txt").read_text(encoding="utf-8").splitlines())
+    first = [line.split("\t") for line in lines[1:] if line.endswith("\t1")]
+    assert len(first) == 50 and all(gold[s] == t for s, t, _, _ in first if s in gold)
+
+
+def _assert_nothing_written(out):
+    assert os.listdir(out) == [], os.listdir(out)  # no outputs, no temporary files
+
+
+@pytest.mark.parametrize("seed_args, exit_code, message", [
+    ([], 2, "choose a seed: --seed-dict FILE, --identical, --numerals or --unsupervised"),
+    (["--unsupervised", "--identical"], 2, "--unsupervised uses no seed"),
+    (["--seed-dict", "{files}/seed.txt", "--numerals"], 2, "unsupported seed combination 'dictionary+numerals'"),
+    (["--seed-dict", "{files}/missing.txt"], 2, "does not exist"),
+    (["--identical", "--preset", "vecmap"], 2, "Invalid value for '--preset'"),
+])
+def test_align_usage_errors(files, tmp_path, seed_args, exit_code, message):
+    out = tmp_path / "out"
+    out.mkdir()
+    result = _align(files, out, *[a.format(files=files) for a in seed_args])
+    assert result.exit_code == exit_code, result.output
+    assert message in result.output
+    _assert_nothing_written(out)
+
+
+@pytest.fixture
+def bad_inputs(tmp_path, files):
+    """Damaged or mismatched inputs, next to an empty output folder."""
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    save_embeddings(make_keyed_vectors(["a", "b"], np.eye(3)[:2]), bad / "dim3.vec")
+    (bad / "three.txt").write_text("s0\tt0\ns1 t1 extra\n", encoding="utf-8")
+    (bad / "reversed.txt").write_text("t100\ts100\nt101\ts101\n", encoding="utf-8")
+    (bad / "damaged.vec").write_text("3 16\n" + "w " + " ".join(["0.5"] * 16) + "\nv 1 2\n", encoding="utf-8")
+    (bad / "latin1.txt").write_bytes(b"s0 t0\ncaf\xe9 t1\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    return bad, out
+
+
+@pytest.mark.parametrize("src, tgt, seed_args, message", [
+    ("{files}/src.vec", "{bad}/dim3.vec", ["--identical"],
+     "the two spaces have different dimensions: src dim=16, tgt dim=3; train both with the same --dim"),
+    ("{files}/src.vec", "{files}/tgt.vec", ["--seed-dict", "{bad}/three.txt"], "three.txt:2: expected 2 fields, got 3"),
+    ("{files}/src.vec", "{files}/tgt.vec", ["--seed-dict", "{bad}/latin1.txt"],
+     "latin1.txt:2: bytes are not UTF-8 (byte 0xe9 at column 4)"),
+    ("{files}/src.vec", "{files}/tgt.vec", ["--seed-dict", "{bad}/reversed.txt"],
+     "0 of 2 dictionary pairs are in the vocabulary (src OOV 2, tgt OOV 2); are --src and --tgt swapped?"),
+    ("{bad}/damaged.vec", "{files}/tgt.vec", ["--identical"], "damaged.vec:3: expected 16 vector components, got 2"),
+])
+def test_align_bad_input_fails_cleanly(files, bad_inputs, src, tgt, seed_args, message):
+    bad, out = bad_inputs
+    fill = {"files": files, "bad": bad}
+    result = _invoke("align", src.format(**fill), tgt.format(**fill), *[a.format(**fill) for a in seed_args],
+                     "--out-src", out / "en.vec", "--out-tgt", out / "fi.vec", "--report", out / "r.json", "--quiet")
+    assert result.exit_code == 1, result.output
+    assert message in result.output and result.output.startswith("Error: ")
+    assert "Traceback" not in result.output
+    _assert_nothing_written(out)
+
+
+def test_evaluate_and_induce_errors(files, bad_inputs):
+    bad, out = bad_inputs
+    result = _invoke("evaluate", files / "src.vec", files / "tgt.vec", bad / "reversed.txt")
+    assert result.exit_code == 1 and "are --src and --tgt swapped?" in result.output
+    result = _invoke("evaluate", files / "src.vec", bad / "dim3.vec", files / "test.txt", "--json")
+    assert result.exit_code == 1 and "different dimensions (src 16, tgt 3)" in result.output
+    result = _invoke("evaluate", files / "src.vec", files / "tgt.vec", bad / "three.txt")
+    assert result.exit_code == 1 and "three.txt:2: expected 2 fields, got 3" in result.output
+    result = _invoke("induce", bad / "damaged.vec", files / "tgt.vec", "--out", out / "lex.tsv")
+    assert result.exit_code == 1 and "damaged.vec:3: expected 16 vector components" in result.output
+    result = _invoke("induce", files / "src.vec", files / "tgt.vec", "--out", out / "lex.tsv", "-k", "0")
+    assert result.exit_code == 2 and "-k" in result.output
+    _assert_nothing_written(out)

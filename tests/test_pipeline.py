@@ -1,0 +1,263 @@
+"""The word-level pipeline: align_embeddings, save_aligned, evaluate_bli, induce_lexicon, write_lexicon."""
+import json
+import os
+
+import numpy as np
+import pytest
+
+from alignment._backend import cuda_available
+from alignment.retrieval import knn
+from bootstrap.embeddings import load_embeddings, make_keyed_vectors
+from bootstrap.errors import FormatError
+from bootstrap.pipeline import (SEED_MODES, SIDECAR_SUFFIX, align_embeddings, evaluate_bli, induce_lexicon,
+                                read_space_info, save_aligned, space_id, write_lexicon)
+
+N_WORDS, DIM = 300, 16
+# Source ranks that are spelled the same in the target: even ones numerals, odd ones names.
+SHARED_RANKS = list(range(3, 83, 8))
+
+
+def make_spaces(n=N_WORDS, dim=DIM, random_state=0):
+    """Two vocabularies whose vectors differ by a random rotation, rows shuffled.
+
+    Source words are ``s{i}``, their translations ``t{i}``, except 10 words spelled alike in both
+    (5 numerals, 5 names), so every seed mode has something to start from.
+
+    Returns
+    -------
+    src, tgt : KeyedVectors
+    gold : list of (str, str)
+        The translation of every source word, in source frequency order.
+    """
+    rng = np.random.default_rng(random_state)
+    X = rng.standard_normal((n, dim)) * np.linspace(2.0, 0.5, dim)[None, :] + rng.standard_normal(dim)[None, :]
+    Q, T = np.linalg.qr(rng.standard_normal((dim, dim)))
+    perm = rng.permutation(n)
+    Z = np.empty_like(X)
+    Z[perm] = X @ (Q * np.sign(np.diag(T))[None, :])
+    src = [f"s{i}" for i in range(n)]
+    for j, rank in enumerate(SHARED_RANKS):
+        src[rank] = str(1990 + j) if j % 2 == 0 else f"name{j}"
+    tgt = [None] * n
+    for i, word in enumerate(src):
+        tgt[perm[i]] = word if i in SHARED_RANKS else f"t{i}"
+    gold = [(src[i], tgt[perm[i]]) for i in range(n)]
+    counts = np.arange(n, 0, -1) * 7
+    return make_keyed_vectors(src, X, counts), make_keyed_vectors(tgt, Z), gold
+
+
+@pytest.fixture(scope="module")
+def spaces():
+    return make_spaces()
+
+
+@pytest.mark.parametrize("seed, n_seed", [
+    ("dictionary", 40),
+    ("identical", 10),
+    ("numerals", 5),
+    ("identical+numerals", 10),  # numerals are identical strings: no new pairs
+    ("dictionary+identical", 45),  # 40 dictionary pairs, 5 of them identical already
+    ("unsupervised", None),
+])
+def test_align_every_seed_mode_recovers_the_rotation(spaces, seed, n_seed):
+    src, tgt, gold = spaces
+    # the default recipe with a quicker stochastic schedule (keep_prob doubles every iteration)
+    result = align_embeddings(src, tgt, seed=seed, seed_dict=gold[:40] if "dictionary" in seed else None,
+                              progress=False, random_state=0, stochastic_interval=1)
+    assert result.report["seed"].get("n_seed_pairs") == n_seed
+    out = evaluate_bli(result.src_mapped, result.tgt_mapped, gold[100:], method="nn")
+    assert out["p@1"] == 100.0 and out["coverage"] == 100.0 and out["n_test"] == N_WORDS - 100
+    assert result.src_mapped.vectors.dtype == np.float32
+    assert result.src_mapped.index_to_key == src.index_to_key and result.tgt_mapped.index_to_key == tgt.index_to_key
+    # the mapped spaces can map new vectors: the source's own vectors land on its mapped rows
+    # (same float32 operations in the same order)
+    np.testing.assert_array_equal(result.transform_src(src.vectors[:5]), result.src_mapped.vectors[:5])
+    np.testing.assert_array_equal(result.src_mapped.get_vecattr("s0", "count"), src.get_vecattr("s0", "count"))
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not cuda_available(), reason="CuPy with a visible GPU is not available")
+def test_align_evaluate_induce_on_cuda_match_cpu(spaces):
+    src, tgt, gold = spaces
+    runs = {device: align_embeddings(src, tgt, seed="dictionary", seed_dict=gold[:40], preset="procrustes",
+                                     device=device, progress=False) for device in ("cpu", "cuda")}
+    cpu, gpu = runs["cpu"], runs["cuda"]
+    assert gpu.report["device"] == "cuda" and isinstance(gpu.src_mapped.vectors, np.ndarray)
+    # the same float32 Procrustes fit on two BLAS implementations: coordinates of unit-length
+    # vectors agree to ~dim * eps32
+    np.testing.assert_allclose(gpu.src_mapped.vectors, cpu.src_mapped.vectors, atol=1e-5)
+    for device in ("cpu", "cuda"):
+        assert evaluate_bli(gpu.src_mapped, gpu.tgt_mapped, gold[100:], device=device)["p@1"] == 100.0
+    lexicons = [[(s, t, r) for s, t, _, r in induce_lexicon(gpu.src_mapped, gpu.tgt_mapped, device=device)]
+                for device in ("cpu", "cuda")]
+    assert lexicons[0] == lexicons[1]
+
+
+def test_align_report_and_history(spaces):
+    src, tgt, gold = spaces
+    result = align_embeddings(src, tgt, seed="dictionary", seed_dict=gold[:40], validation_dict=gold[200:],
+                              progress=False, max_iter=5, csls_k=5)
+    report = result.report
+    json.dumps(report, default=float)  # serialisable
+    assert report["command"] == "align" and report["preset"] == "offramp" and report["device"] == "cpu"
+    assert (report["n_src"], report["n_tgt"], report["dim"]) == (N_WORDS, N_WORDS, DIM)
+    assert report["params"]["csls_k"] == 5 and report["params"]["max_iter"] == 5
+    assert report["seed"]["n_pairs_in_vocab"] == 40 and report["seed"]["validation"]["n_entries"] == 100
+    assert 1 <= report["n_iter"] == len(report["history"]) <= 5
+    for i, entry in enumerate(report["history"], start=1):
+        assert entry["iteration"] == i
+        assert isinstance(entry["objective"], float) and entry["time_s"] >= 0 and "val_p@1" in entry
+    assert report["wall_s"] >= report["fit_s"] > 0
+
+
+def test_align_presets(spaces):
+    src, tgt, gold = spaces
+    for preset in ("procrustes", "supervised"):
+        result = align_embeddings(src, tgt, seed="dictionary", seed_dict=gold[:40], preset=preset, progress=False)
+        assert result.report["n_iter"] == 0 and result.report["history"] == []
+        out = evaluate_bli(result.src_mapped, result.tgt_mapped, gold[100:], method="nn")
+        assert out["p@1"] == 100.0, preset
+
+
+def test_seed_dictionary_file_errors_name_file_and_line(spaces, tmp_path):
+    src, tgt, gold = spaces
+    path = tmp_path / "seed.txt"
+    path.write_text("s0\tt0\ns1 t1 extra\n", encoding="utf-8")
+    with pytest.raises(FormatError, match=r"seed\.txt:2: expected 2 fields, got 3"):
+        align_embeddings(src, tgt, seed="dictionary", seed_dict=str(path), progress=False)
+
+
+def test_no_pair_dictionary_suggests_swapping(spaces, tmp_path):
+    src, tgt, gold = spaces
+    path = tmp_path / "reversed.txt"
+    path.write_text("".join(f"{t}\t{s}\n" for s, t in gold[100:140]), encoding="utf-8")
+    with pytest.raises(ValueError, match=r"reversed\.txt: 0 of 40 dictionary pairs are in the vocabulary "
+                                         r"\(src OOV 40, tgt OOV 40\); are --src and --tgt swapped\?"):
+        align_embeddings(src, tgt, seed="dictionary", seed_dict=str(path), progress=False)
+    with pytest.raises(ValueError, match="are --src and --tgt swapped"):
+        evaluate_bli(src, tgt, str(path))
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"seed": "gold"}, "seed must be one of"),
+    ({"seed": "identical", "preset": "muse"}, "preset must be one of"),
+    ({"seed": "dictionary"}, r"seed='dictionary' needs a seed dictionary \(--seed-dict\)"),
+    ({"seed": "identical", "device": "tpu"}, "device must be one of"),
+])
+def test_align_bad_arguments(spaces, kwargs, match):
+    src, tgt, _ = spaces
+    with pytest.raises(ValueError, match=match):
+        align_embeddings(src, tgt, progress=False, **kwargs)
+
+
+def test_align_dimension_mismatch_and_empty_seed():
+    src = make_keyed_vectors(["a", "b"], np.eye(2))
+    with pytest.raises(ValueError, match=r"different dimensions: src dim=2, tgt dim=3; train both with the same --dim"):
+        align_embeddings(src, make_keyed_vectors(["a", "b", "c"], np.eye(3)), seed="identical", progress=False)
+    with pytest.raises(ValueError, match="found no seed pairs in these vocabularies; try another seed mode"):
+        align_embeddings(src, make_keyed_vectors(["x", "y"], np.eye(2)), seed="numerals", progress=False)
+    assert "unsupervised" in SEED_MODES
+
+
+def test_save_aligned_writes_files_sidecars_and_report(spaces, tmp_path):
+    src, tgt, gold = spaces
+    result = align_embeddings(src, tgt, seed="identical", progress=False, max_iter=3)
+    out_src, out_tgt, report = tmp_path / "en.vec", tmp_path / "fi.vec", tmp_path / "r" / "report.json"
+    sid = save_aligned(result, out_src, out_tgt, report_path=report, signature="offramp:test")
+    assert sid == space_id(result) and len(sid) == 16
+    for path, side, kv in ((out_src, "src", result.src_mapped), (out_tgt, "tgt", result.tgt_mapped)):
+        loaded = load_embeddings(path)
+        assert loaded.index_to_key == kv.index_to_key
+        np.testing.assert_array_equal(loaded.vectors, kv.vectors)
+        info = read_space_info(path)
+        assert info == json.loads((tmp_path / (path.name + SIDECAR_SUFFIX)).read_text(encoding="utf-8"))
+        assert info["space_id"] == sid and info["side"] == side and info["mapped"] is True
+        assert info["signature"] == "offramp:test" and info["seed"] == "identical" and info["dim"] == DIM
+    saved = json.loads(report.read_text(encoding="utf-8"))
+    assert saved["space_id"] == sid and len(saved["history"]) == saved["n_iter"]
+    assert read_space_info(tmp_path / "nothing.vec") is None
+    assert not [name for name in os.listdir(tmp_path) if name.endswith(".tmp")]
+
+
+def test_save_aligned_binary_and_one_side(spaces, tmp_path):
+    src, tgt, _ = spaces
+    result = align_embeddings(src, tgt, seed="identical", preset="procrustes", progress=False)
+    save_aligned(result, tmp_path / "en.bin", None, binary=True)
+    assert sorted(os.listdir(tmp_path)) == ["en.bin", "en.bin" + SIDECAR_SUFFIX]
+    np.testing.assert_array_equal(load_embeddings(tmp_path / "en.bin").vectors, result.src_mapped.vectors)
+
+
+# A hand-checkable evaluation: unit vectors at angles on a circle (dim 2).
+def _circle(words, degrees):
+    rad = np.deg2rad(degrees)
+    return make_keyed_vectors(words, np.stack([np.cos(rad), np.sin(rad)], axis=1))
+
+
+EVAL_SRC = _circle(["a", "b", "c", "d"], [0, 90, 180, 270])
+EVAL_TGT = _circle(["A", "B", "C", "D2", "E"], [5, 95, 150, 300, 50])
+# Angular distances (degrees) from each source word, nearest first:
+#   a (0):   A 5, E 50, D2 60, B 95, C 150      b (90):  B 5, E 40, C 60, A 85, D2 150
+#   c (180): C 30, B 85, E 130, A 175, D2 120 -> C, B, D2, E, A
+#   d (270): D2 30, A 95, C 120, B 175, E 140 -> D2, A, C, E, B
+# Test dictionary: a has two gold translations (A2 is not in the target vocabulary; A ranks 1),
+# b's gold C ranks 3, c -> C ranks 1, x is not in the source vocabulary, and d's only
+# translation D is not in the target vocabulary.
+EVAL_DICT = [("a", "A2"), ("a", "A"), ("b", "C"), ("c", "C"), ("x", "X"), ("d", "D")]
+
+
+def test_evaluate_bli_hand_example():
+    out = evaluate_bli(EVAL_SRC, EVAL_TGT, EVAL_DICT, method="nn")
+    # covered: a (rank 1), b (rank 3), c (rank 1); uncovered: x (src OOV), d (no tgt in vocab)
+    assert out["n_test"] == 5 and out["n_covered"] == 3 and out["coverage"] == pytest.approx(60.0)
+    assert out["p@1"] == pytest.approx(200 / 3) and out["p@5"] == pytest.approx(100.0)
+    assert out["mrr"] == pytest.approx(100 * (1 + 1 / 3 + 1) / 3)
+    assert out["counted_wrong"]["p@1"] == pytest.approx(40.0)  # 2 of 5
+    assert out["oov"] == {"n_src_oov": 1, "n_no_tgt_in_vocab": 1, "src_oov_examples": ["x"],
+                          "no_tgt_examples": ["d"]}
+    assert out["n_pairs"] == 6 and out["method"] == "nn" and out["csls_k"] is None and out["unit"] == "percent"
+    for method in ("csls", "isf"):
+        scores = evaluate_bli(EVAL_SRC, EVAL_TGT, EVAL_DICT, method=method, csls_k=2)
+        assert scores["n_covered"] == 3 and 0 <= scores["p@1"] <= 100
+
+
+def test_evaluate_bli_file_lowercase_and_errors(tmp_path):
+    path = tmp_path / "test.txt"
+    path.write_text("A a\nC c\n", encoding="utf-8")  # reversed and upper-cased
+    src = _circle(["a", "c"], [0, 180])
+    tgt = _circle(["a", "c"], [0, 180])
+    assert evaluate_bli(src, tgt, str(path), lowercase=True)["p@1"] == 100.0
+    with pytest.raises(ValueError, match="lowercased, 2 pairs would match"):
+        evaluate_bli(src, tgt, str(path))
+    with pytest.raises(ValueError, match=r"different dimensions \(src 2, tgt 3\)"):
+        evaluate_bli(src, make_keyed_vectors(["a"], np.ones((1, 3))), [("a", "a")])
+    with pytest.raises(ValueError, match="method must be one of"):
+        evaluate_bli(src, tgt, [("a", "a")], method="cos")
+    with pytest.raises(ValueError, match="the test dictionary holds no pairs"):
+        evaluate_bli(src, tgt, [])
+
+
+def test_induce_lexicon_and_write(tmp_path):
+    rows = induce_lexicon(EVAL_SRC, EVAL_TGT, method="nn", k=2)
+    assert [(s, t, r) for s, t, _, r in rows] == [("a", "A", 1), ("a", "E", 2), ("b", "B", 1), ("b", "E", 2),
+                                                   ("c", "C", 1), ("c", "B", 2), ("d", "D2", 1), ("d", "A", 2)]
+    assert rows[0][2] == pytest.approx(np.cos(np.deg2rad(5)), abs=1e-6)  # float32 cosine
+    assert [r[0] for r in induce_lexicon(EVAL_SRC, EVAL_TGT, method="nn", max_src=2)] == ["a", "b"]
+    # mutual: each best target's own best source is the query (E, nobody's first choice, is b's)
+    mutual = induce_lexicon(EVAL_SRC, EVAL_TGT, method="nn", mutual=True)
+    assert [(s, t) for s, t, _, _ in mutual] == [("a", "A"), ("b", "B"), ("c", "C"), ("d", "D2")]
+    path = write_lexicon(rows[:2], tmp_path / "lex.tsv")
+    lines = open(path, encoding="utf-8").read().splitlines()
+    assert lines[0] == "# source\ttarget\tscore\trank"
+    assert lines[1] == f"a\tA\t{rows[0][2]:.6f}\t1" and lines[2].startswith("a\tE\t")
+    with pytest.raises(ValueError, match="k must be >= 1"):
+        induce_lexicon(EVAL_SRC, EVAL_TGT, k=0)
+
+
+def test_nearest_neighbours_of_hand_example_are_as_documented():
+    """Guard for the comments above: the expected ranks come from the angles."""
+    S = EVAL_SRC.vectors @ EVAL_TGT.vectors.T
+    _, index = knn(EVAL_SRC.vectors, EVAL_TGT.vectors, 5)
+    order = [[EVAL_TGT.index_to_key[j] for j in row] for row in index]
+    assert order == [["A", "E", "D2", "B", "C"], ["B", "E", "C", "A", "D2"], ["C", "B", "D2", "E", "A"],
+                     ["D2", "A", "C", "E", "B"]]
+    assert np.all(-np.diff(np.sort(S, axis=1), axis=1) < -1e-3)  # no ties
