@@ -78,7 +78,7 @@ def test_align_writes_both_spaces_sidecars_and_report(files, tmp_path, seed_args
     assert all(path.exists() for path in _outputs(tmp_path))
     line = result.output.strip()
     assert line.startswith(f"aligned {N_WORDS} x {N_WORDS} words (dim 16): {n_seed} seed pairs, ")
-    assert f"| offramp:{__version__}|method:offramp|mapping:orthogonal|seed:{mode}|csls:10|" in line
+    assert f"| offramp:{__version__}|method:offramp|mapping:multistep|seed:{mode}|csls:10|" in line
     assert "|norm:unit,center,unit|dtype:float32|device:cpu|random_state:0" in line
     report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
     assert report["seed"]["mode"] == mode and report["signature"] == line.split(" | ")[1]

@@ -100,7 +100,7 @@ def seed_pairs(problem, mode):
     return pairs
 
 
-def assert_recovered(est, problem, xp):
+def assert_recovered(est, problem, xp, exact_map=True):
     X, Z = xp.asarray(problem.X), xp.asarray(problem.Z)
     Xm, Zm = est.transform(X, Z)
     _, index = knn(Xm, Zm, 1)
@@ -109,6 +109,8 @@ def assert_recovered(est, problem, xp):
     # the final dictionary holds only true translations
     pairs = to_numpy(est.pairs_)
     np.testing.assert_array_equal(problem.perm[pairs[:, 0]], pairs[:, 1])
+    if not exact_map:  # a multi-step final map (whitening) is not R itself; P@1 above is the claim
+        return
     # R-independent residual of the normalised spaces. Z = X R was computed in float32 and the map
     # is applied in float32: each coordinate is a length-dim dot product, off by at most about
     # dim * eps for unit rows, so a row (dim coordinates) by sqrt(dim) * dim * eps; twice that
@@ -151,7 +153,7 @@ def test_offramp_preset_stochastic_schedule(xp, synthetic_problem):
     records = []
     est = SelfLearning.from_preset("offramp", random_state=0, callback=records.append)
     est.fit(xp.asarray(p.X), xp.asarray(p.Z), seed_pairs(p, "numerals"))
-    assert_recovered(est, p, xp)
+    assert_recovered(est, p, xp, exact_map=False)
     keep = [r["keep_prob"] for r in est.history_]
     assert keep[0] == PRESETS["offramp"]["stochastic_initial"] == 0.1
     assert keep == sorted(keep) and keep[-1] == 1.0  # keep_prob only grows, up to 1
