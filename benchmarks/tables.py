@@ -1,0 +1,56 @@
+#!/usr/bin/env python
+"""Print the markdown tables of benchmarks/README.md from the JSON files the benchmarks wrote.
+
+    python benchmarks/tables.py benchmarks/out
+"""
+import json
+import sys
+from pathlib import Path
+
+
+def bli(out):
+    rows = ["| pair | test words | supervised CSLS (NN) | identical+numerals CSLS (NN) | unsupervised CSLS (NN) "
+            "| VecMap --supervised recipe, skip-gram CSLS (NN) | supervised / baseline | iterations sup/id/unsup "
+            "| s per iteration | align wall s sup/id/unsup |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for path in sorted(out.glob("en-*.json")):
+        r = json.loads(path.read_text())
+        m = r["modes"]
+
+        def cell(name):
+            return f"{m[name]['p@1_csls']:.1f} ({m[name]['p@1_nn']:.1f})" if name in m else "-"
+
+        base = m.get("vecmap_supervised", {}).get("p@1_csls")
+        ratio = f"{m['supervised']['p@1_csls'] / base:.2f}x" if base and "supervised" in m else "-"
+        names = ("supervised", "identical", "unsupervised")
+        iters = "/".join(str(m[n]["n_iter"]) if n in m else "-" for n in names)
+        spi = "/".join(f"{m[n]['s_per_iter']:.1f}" if n in m and m[n]["s_per_iter"] else "-" for n in names)
+        wall = "/".join(f"{m[n]['wall_s']:.0f}" if n in m else "-" for n in names)
+        rows.append(f"| {r['pair']} | {r['n_test']} | {cell('supervised')} | {cell('identical')} | "
+                    f"{cell('unsupervised')} | {cell('vecmap_supervised')} | {ratio} | {iters} | {spi} | {wall} |")
+    return "\n".join(rows)
+
+
+def transfer(out):
+    rows = ["| target | Bible | no transfer | random | copy shared only | offramp | offramp / no transfer "
+            "| tokens/word source -> new | 3+ pieces source -> new |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for path in sorted(out.glob("transfer-*.json")):
+        r = json.loads(path.read_text())
+        res = r["results"]
+        f = r["fertility"]
+        share = r.get("share_3plus", {})
+        ratio = res["offramp"]["p@1"] / res["no_transfer"]["p@1"] if res["no_transfer"]["p@1"] else float("inf")
+        s3 = (f"{100 * share['source_tokenizer']:.1f}% -> {100 * share['new_tokenizer']:.1f}%"
+              if share else "-")
+        rows.append(f"| {r['tgt']} | {r['target_bible']} | {res['no_transfer']['p@1']:.1f} | {res['random']['p@1']:.1f} "
+                    f"| {res['copy_only']['p@1']:.1f} | **{res['offramp']['p@1']:.1f}** | {ratio:.1f}x "
+                    f"| {f['source_tokenizer']:.2f} -> {f['new_tokenizer']:.2f} | {s3} |")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    out = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).parent / "out")
+    print(bli(out))
+    print()
+    print(transfer(out))
