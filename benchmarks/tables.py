@@ -32,9 +32,9 @@ def bli(out):
 
 
 def transfer(out):
-    rows = ["| target | Bible | no transfer | random | copy shared only | offramp | offramp / no transfer "
+    rows = ["| target | Bible | alignment | no transfer | random | copy shared only | offramp | offramp / no transfer "
             "| tokens/word source -> new | 3+ pieces source -> new |",
-            "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+            "|---|---|---|---:|---:|---:|---:|---:|---:|---:|"]
     for path in sorted(out.glob("transfer-*.json")):
         r = json.loads(path.read_text())
         res = r["results"]
@@ -43,7 +43,7 @@ def transfer(out):
         ratio = res["offramp"]["p@1"] / res["no_transfer"]["p@1"] if res["no_transfer"]["p@1"] else float("inf")
         s3 = (f"{100 * share['source_tokenizer']:.1f}% -> {100 * share['new_tokenizer']:.1f}%"
               if share else "-")
-        rows.append(f"| {r['tgt']} | {r['target_bible']} | {res['no_transfer']['p@1']:.1f} | {res['random']['p@1']:.1f} "
+        rows.append(f"| {r['tgt']} | {r['target_bible']} | {r['options']['preset']} | {res['no_transfer']['p@1']:.1f} | {res['random']['p@1']:.1f} "
                     f"| {res['copy_only']['p@1']:.1f} | **{res['offramp']['p@1']:.1f}** | {ratio:.1f}x "
                     f"| {f['source_tokenizer']:.2f} -> {f['new_tokenizer']:.2f} | {s3} |")
     return "\n".join(rows)

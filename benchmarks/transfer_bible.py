@@ -152,9 +152,10 @@ def main(argv=None):
     parser.add_argument("--dim", type=int, default=100)
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--min-count", type=int, default=3)
-    parser.add_argument("--preset", default="procrustes",
-                        help="Alignment recipe (bootstrap.pipeline.align_embeddings). Default: one orthogonal fit on "
-                             "the MUSE train dictionary (13 s); 'offramp' self-learning took over 10 min on 2 shared cores.")
+    parser.add_argument("--preset", default="offramp",
+                        help="Alignment recipe (bootstrap.pipeline.align_embeddings), seeded with the MUSE train "
+                             "dictionary. 'offramp' (self-learning) beat 'procrustes' (one orthogonal fit) on lv: "
+                             "24.8%% vs 15.9%% P@1.")
     parser.add_argument("--vocab-size", type=int, default=16000)
     parser.add_argument("--k", type=int, default=10)
     parser.add_argument("--temperature", type=float, default=0.1)
