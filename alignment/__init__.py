@@ -1,4 +1,10 @@
-"""offramp's alignment engine: array math only (NumPy or CuPy), no file I/O."""
+"""offramp's alignment engine: array math only (NumPy or CuPy), no file I/O.
+
+Modules: ``_backend`` (namespace and device helpers), ``preprocess`` (normalisation),
+``mapping`` (Procrustes, VecMap's multi-step map, least squares), ``retrieval`` (exact batched
+NN / CSLS / inverted-softmax k-NN, faiss-backed on CPU), ``selflearning`` (the bootstrapping
+loop and presets), ``metrics`` (P@k, MRR, coverage).
+"""
 from ._version import __version__
 
 __all__ = ["__version__"]
