@@ -34,14 +34,15 @@ import os
 
 import numpy as np
 
+from alignment.preprocess import unit
+
 ROUTES = ("special", "copy", "lexicon", "wechsel", "fallback")
 _SPECIAL_ROLES = ("pad_token", "unk_token", "cls_token", "sep_token", "mask_token", "bos_token", "eos_token")
 
 
 def _unit(X):
-    X = np.asarray(X, dtype=np.float32)
-    norms = np.linalg.norm(X, axis=1, keepdims=True)
-    return X / np.where(norms > 0, norms, 1.0)
+    """Float32 copy of ``X`` (n, dim) with unit-length rows (zero rows stay zero)."""
+    return unit(np.asarray(X, dtype=np.float32))
 
 
 def token_vectors(tokenizer, kv, *, batch_size=10000, show_progress=False):
