@@ -14,8 +14,12 @@ Formats (``fmt``):
     VecMap (Artetxe et al. 2018): ``src tgt`` separated by whitespace; read like ``muse``.
 ``tsv``
     ``src<TAB>tgt``; only TABs separate, so multi-word entries survive.
+``lexicon``
+    What ``offramp induce`` writes: ``src<TAB>tgt<TAB>score<TAB>rank`` under the header line
+    :data:`LEXICON_HEADER`; the scores and ranks are checked and dropped. ``auto`` reads a file that
+    starts with that header as a lexicon.
 
-Every format needs exactly two fields per line. Blank lines and comment lines are skipped; a
+Every other format needs exactly two fields per line. Blank lines and comment lines are skipped; a
 comment is a line whose first non-blank character is ``#`` followed by whitespace or nothing,
 because MUSE holds hashtag entries such as ``#add #lisää``. A UTF-8 byte-order mark at the start
 of the file and CRLF line ends are accepted; ``.gz`` files are decompressed on the fly.
@@ -28,7 +32,9 @@ import numpy as np
 from ._atomic import atomic_open
 from .errors import FormatError
 
-FORMATS = ("auto", "muse", "vecmap", "tsv")
+FORMATS = ("auto", "muse", "vecmap", "tsv", "lexicon")
+LEXICON_HEADER = "# source\ttarget\tscore\trank"
+_FIX_LEXICON = "each line of an induced lexicon must be 'source<TAB>target<TAB>score<TAB>rank'"
 _N_EXAMPLES = 10
 _FIX_FIELDS = ("each line must be 'source<TAB>target' (or 'source target'); "
                "put multi-word entries in a TAB-separated file and read it with fmt='tsv' / --format tsv")
@@ -75,7 +81,7 @@ def read_dictionary(path, *, fmt="auto", lowercase=False):
     ----------
     path : str or path-like
         A MUSE, VecMap or TSV dictionary (optionally ``.gz``).
-    fmt : {'auto', 'muse', 'vecmap', 'tsv'}
+    fmt : {'auto', 'muse', 'vecmap', 'tsv', 'lexicon'}
         How a line is split into fields; see the module docstring.
     lowercase : bool, default False
         Lowercase both words (before duplicates are dropped).
@@ -99,13 +105,18 @@ def read_dictionary(path, *, fmt="auto", lowercase=False):
         raise FileNotFoundError(f"{path}: no such dictionary file")
     entries, seen = [], set()
     for lineno, line in _iter_lines(path):
+        if lineno == 1 and fmt == "auto" and line.rstrip() == LEXICON_HEADER:
+            fmt = "lexicon"
         if not line.strip() or _is_comment(line):
             continue
-        fields = _split(line, fmt)
-        if len(fields) != 2 or not fields[0] or not fields[1]:
-            got = len([f for f in fields if f])
-            raise FormatError(path, lineno, f"expected 2 fields, got {got}", _FIX_FIELDS)
-        src, tgt = fields
+        if fmt == "lexicon":
+            src, tgt = _lexicon_fields(line, path, lineno)
+        else:
+            fields = _split(line, fmt)
+            if len(fields) != 2 or not fields[0] or not fields[1]:
+                got = len([f for f in fields if f])
+                raise FormatError(path, lineno, f"expected 2 fields, got {got}", _FIX_FIELDS)
+            src, tgt = fields
         if lowercase:
             src, tgt = src.lower(), tgt.lower()
         if (src, tgt) in seen:
@@ -116,6 +127,19 @@ def read_dictionary(path, *, fmt="auto", lowercase=False):
         raise FormatError(path, None, "no dictionary entries (the file is empty or holds only blank/comment lines)",
                           "point to a dictionary with one 'source<TAB>target' pair per line")
     return entries
+
+
+def _lexicon_fields(line, path, lineno):
+    fields = line.split("\t")
+    if len(fields) != 4 or not fields[0] or not fields[1]:
+        raise FormatError(path, lineno, f"expected 4 TAB-separated fields, got {len(fields)}", _FIX_LEXICON)
+    try:
+        float(fields[2])
+        int(fields[3])
+    except ValueError:
+        raise FormatError(path, lineno, f"score {fields[2]!r} or rank {fields[3]!r} is not a number",
+                          _FIX_LEXICON) from None
+    return fields[0], fields[1]
 
 
 def write_dictionary(entries, path, *, sep="\t"):

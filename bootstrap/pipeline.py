@@ -21,7 +21,7 @@ from alignment.retrieval import METHODS, gold_ranks, retrieve
 from alignment.selflearning import PRESETS, SelfLearning
 
 from ._atomic import atomic_open
-from .dictionaries import group_by_source, lookup_pairs, read_dictionary
+from .dictionaries import LEXICON_HEADER, group_by_source, lookup_pairs, read_dictionary
 from .embeddings import make_keyed_vectors, save_embeddings, word_counts
 from .seeds import seed_entries
 
@@ -356,9 +356,12 @@ def induce_lexicon(src, tgt, *, method="csls", k=1, csls_k=10, max_src=None, nor
 
 
 def write_lexicon(rows, path):
-    """Write ``(source, target, score, rank)`` rows as TSV with a header, atomically."""
+    """Write ``(source, target, score, rank)`` rows as TSV under :data:`LEXICON_HEADER`, atomically.
+
+    :func:`bootstrap.dictionaries.read_dictionary` reads the file back as ``(source, target)`` entries.
+    """
     with atomic_open(path) as handle:
-        handle.write("# source\ttarget\tscore\trank\n")
+        handle.write(LEXICON_HEADER + "\n")
         for s, t, score, rank in rows:
             handle.write(f"{s}\t{t}\t{score:.6f}\t{rank}\n")
     return path

@@ -172,3 +172,28 @@ def test_real_muse_space_separated(shared_data, name):
     assert all(" " not in s and " " not in t for s, t in entries)
     groups = group_by_source(entries)
     assert len(groups) < len(entries)  # several gold translations per source word
+
+
+def test_induced_lexicon_reads_back_as_entries(tmp_path):
+    """What `offramp induce` writes is a dictionary for `transfer --lexicon` and `tokenizer --extend`."""
+    from bootstrap.pipeline import write_lexicon
+
+    path = tmp_path / "lexicon.tsv"
+    write_lexicon([("dog", "koira", 0.5, 1), ("dog", "hurtta", 0.25, 2), ("house", "talo", -0.125, 1)], path)
+    assert read_dictionary(path) == [("dog", "koira"), ("dog", "hurtta"), ("house", "talo")]
+    assert read_dictionary(path, fmt="lexicon") == read_dictionary(path)
+
+
+@pytest.mark.parametrize("line, message", [
+    ("dog\tkoira\t0.5", "expected 4 TAB-separated fields, got 3"),
+    ("dog\tkoira\thigh\t1", "score 'high' or rank '1' is not a number"),
+])
+def test_bad_lexicon_line_names_file_and_line(tmp_path, line, message):
+    from bootstrap.dictionaries import LEXICON_HEADER
+
+    path = tmp_path / "lexicon.tsv"
+    path.write_text(f"{LEXICON_HEADER}\ncat\tkissa\t0.9\t1\n{line}\n", encoding="utf-8")
+    with pytest.raises(FormatError) as info:
+        read_dictionary(path)
+    assert f"{path}:3: {message}" in str(info.value)
+    assert "source<TAB>target<TAB>score<TAB>rank" in str(info.value)
