@@ -23,6 +23,7 @@ setup(
         "faiss-cpu>=1.7.4",
         "click>=8.0",
         "tqdm>=4.60",
+        "rapidfuzz>=3.0",
     ],
     extras_require={
         "llm": [

@@ -67,7 +67,11 @@ def embeddings(files, cache, **params):
     from bootstrap.embeddings import load_embeddings, save_embeddings
     from bootstrap.training import train_embeddings
 
+    from bootstrap.training import DEFAULTS
+
     stamp = [(str(f), os.path.getsize(f)) for f in files]
+    if params.get("epochs") is None:  # automatic epochs: the rule's budget decides the vectors
+        stamp.append(("epochs_token_budget", DEFAULTS["epochs_token_budget"]))
     path = cache / f"vectors-{_key(stamp, params)}.vec"
     if path.exists():
         return load_embeddings(path), 0.0
@@ -121,11 +125,19 @@ def run(args):
     results = {}
     for name, mode, sp, preset in runs:
         t0 = time.perf_counter()
+        extra = ({"identical_rank_ratio": args.identical_rank_ratio}
+                 if "identical" in mode["seed"] and args.identical_rank_ratio is not None else {})
         result = align_embeddings(sp[args.src], sp[args.tgt], seed=mode["seed"], seed_dict=train, preset=preset,
-                                  device=args.device, random_state=args.seed, progress=not args.quiet)
+                                  device=args.device, random_state=args.seed, progress=not args.quiet, **extra)
         wall = time.perf_counter() - t0
         scores = {m: evaluate_bli(result.src_mapped, result.tgt_mapped, test, method=m, device=args.device)
                   for m in ("csls", "nn")}
+        reranked = None
+        if preset != "supervised" and args.rerank:
+            # Weights fitted on the train dictionary where the mode may use it, else the defaults.
+            reranked = evaluate_bli(result.src_mapped, result.tgt_mapped, test, method="csls", device=args.device,
+                                    rerank_features=("ortho", "freq"),
+                                    tune_dict=train if "dictionary" in mode["seed"] else None)
         results[name] = {
             "p@1_csls": round(scores["csls"]["counted_wrong"]["p@1"], 2),
             "p@1_nn": round(scores["nn"]["counted_wrong"]["p@1"], 2),
@@ -141,7 +153,11 @@ def run(args):
             "preset": preset,
             "seed_pairs": result.report["seed"].get("n_seed_pairs", 0),
         }
+        if reranked is not None:
+            results[name]["p@1_csls_rerank"] = round(reranked["counted_wrong"]["p@1"], 2)
+            results[name]["rerank"] = reranked["rerank"]
         print(f"{name}: P@1 csls {results[name]['p@1_csls']} nn {results[name]['p@1_nn']} "
+              f"rerank {results[name].get('p@1_csls_rerank')} "
               f"({results[name]['wall_s']}s, {results[name]['n_iter']} it)", file=sys.stderr)
 
     out = {
@@ -163,12 +179,14 @@ def print_table(out):
     base = modes.get("vecmap_supervised", {}).get("p@1_csls")
     print(f"\nBLI {out['pair']}: {out['n_test']} test words (MUSE, frequency-matched to the corpora), "
           f"P@1 in %, OOV counted wrong")
-    header = f"{'mode':<18} {'P@1 CSLS':>9} {'P@1 NN':>7} {'P@10':>6} {'cov %':>6} {'iters':>5} {'s/it':>5} {'wall s':>7}"
+    header = f"{'mode':<18} {'P@1 CSLS':>9} {'P@1 NN':>7} {'rerank':>7} {'P@10':>6} {'cov %':>6} {'iters':>5} {'s/it':>5} {'wall s':>7}"
     if base:
         header += f" {'x base':>7}"
     print(header)
     for name, r in modes.items():
-        line = (f"{name:<18} {r['p@1_csls']:>9.2f} {r['p@1_nn']:>7.2f} {r['p@10_csls']:>6.2f} {r['coverage']:>6.1f} "
+        rr = r.get("p@1_csls_rerank")
+        line = (f"{name:<18} {r['p@1_csls']:>9.2f} {r['p@1_nn']:>7.2f} {'-' if rr is None else f'{rr:.2f}':>7} "
+                f"{r['p@10_csls']:>6.2f} {r['coverage']:>6.1f} "
                 f"{r['n_iter']:>5} {r['s_per_iter'] or 0:>5.2f} {r['wall_s']:>7.1f}")
         if base:
             line += f" {r['p@1_csls'] / base:>7.2f}"
@@ -197,6 +215,10 @@ def main(argv=None):
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--quiet", action="store_true")
+    parser.add_argument("--no-rerank", dest="rerank", action="store_false",
+                        help="skip the re-ranked (string similarity + frequency) scores")
+    parser.add_argument("--identical-rank-ratio", type=float, default=None,
+                        help="frequency-rank filter for identical-string seeds (default: the library's)")
     args = parser.parse_args(argv)
     for m in args.modes:
         if m not in MODES:

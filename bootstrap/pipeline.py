@@ -14,20 +14,24 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from alignment import __version__
-from alignment._backend import asarray, resolve_device, to_numpy
+from alignment._backend import asarray, get_namespace, resolve_device, to_numpy
 from alignment.metrics import DEFAULT_KS, bli_scores
 from alignment.preprocess import unit
+from alignment.rerank import DEFAULT_WEIGHTS, candidate_ranks, fit_weights, rerank
 from alignment.retrieval import METHODS, gold_ranks, retrieve
 from alignment.selflearning import PRESETS, SelfLearning
 
 from ._atomic import atomic_open
 from .dictionaries import LEXICON_HEADER, group_by_source, lookup_pairs, read_dictionary
 from .embeddings import make_keyed_vectors, save_embeddings, word_counts
+from .orthography import candidate_features
 from .seeds import seed_entries
 
 SEED_MODES = ("dictionary", "identical", "numerals", "identical+numerals", "dictionary+identical",
               "unsupervised")
 SIDECAR_SUFFIX = ".offramp.json"
+#: Default frequency-rank filter for identical-string seeds (None: keep every identical string).
+DEFAULT_IDENTICAL_RANK_RATIO = None
 
 
 @dataclass
@@ -103,7 +107,8 @@ def _entries(dictionary, lowercase=False):
 
 
 def align_embeddings(src, tgt, *, seed="identical+numerals", seed_dict=None, preset="offramp",
-                     validation_dict=None, device="cpu", random_state=0, progress=True, **params):
+                     validation_dict=None, device="cpu", random_state=0, progress=True,
+                     identical_rank_ratio=DEFAULT_IDENTICAL_RANK_RATIO, **params):
     """Map two embedding spaces into one.
 
     Parameters
@@ -121,6 +126,9 @@ def align_embeddings(src, tgt, *, seed="identical+numerals", seed_dict=None, pre
         ``'identical'``, ``'unsupervised'``, or ``'procrustes'`` (one orthogonal fit).
     validation_dict : path or list of (str, str), optional
         Gold pairs whose P@1 is logged per iteration (never used for fitting).
+    identical_rank_ratio : float or None
+        Identical-string seeds: keep a word only if its frequency ranks on the two sides differ
+        by at most this factor (see :func:`bootstrap.seeds.identical_pairs`); None keeps all.
     device : {'cpu', 'cuda', 'auto'}
     random_state : int
     progress : bool
@@ -154,7 +162,10 @@ def align_embeddings(src, tgt, *, seed="identical+numerals", seed_dict=None, pre
     seed_report = {"mode": seed}
     pairs = None
     if config.get("init", "seed") != "unsupervised":
-        words = seed_entries(seed, src.index_to_key, tgt.key_to_index, dictionary=entries)
+        words = seed_entries(seed, src.index_to_key, tgt.key_to_index, dictionary=entries,
+                             max_rank_ratio=identical_rank_ratio if "identical" in seed else None)
+        if "identical" in seed:
+            seed_report["identical_rank_ratio"] = identical_rank_ratio
         if not words:
             raise ValueError(f"seed mode {seed!r} found no seed pairs in these vocabularies; try "
                              "another seed mode (e.g. --unsupervised) or give --seed-dict")
@@ -251,8 +262,72 @@ def _unit_host(kv, normalize):
     return unit(V) if normalize else V
 
 
+DEFAULT_RERANK_K = 50
+
+
+def _plain_candidates(X, Z, queries, *, method, csls_k, beta, k):
+    """Each query's ``min(k, n_tgt)`` best candidates by plain retrieval, as host arrays."""
+    xp = get_namespace(X)
+    scores, index = retrieve(X[xp.asarray(queries)], Z, min(k, Z.shape[0]), method=method, csls_k=csls_k, X=X,
+                             beta=beta)
+    return to_numpy(scores), to_numpy(index)
+
+
+def _reranked_candidates(src, tgt, X, Z, queries, weights, *, method, csls_k, beta, k):
+    """Each query's ``k`` best candidates, re-ordered by retrieval score + weighted features (host arrays)."""
+    scores, index = _plain_candidates(X, Z, queries, method=method, csls_k=csls_k, beta=beta, k=k)
+    features = candidate_features(sorted(weights), src.index_to_key, tgt.index_to_key, queries, index)
+    return rerank(scores, index, features, weights)
+
+
+def _check_rerank_args(features, weights, tune_dict):
+    if not features and (weights is not None or tune_dict is not None):
+        raise ValueError("re-ranking weights or a tuning dictionary were given without re-ranking features; "
+                         "add rerank_features (CLI: --rerank ortho,freq)")
+
+
+def _rerank_setup(src, tgt, X, Z, features, weights, tune_dict, *, method, csls_k, beta, k, lowercase=False):
+    """Resolve the re-ranking weights: given, fitted on ``tune_dict``, or the defaults."""
+    if isinstance(features, str):
+        features = features.split(",")
+    features = sorted(dict.fromkeys(features))
+    unknown = [f for f in features if f not in DEFAULT_WEIGHTS]
+    if unknown:
+        raise ValueError(f"unknown re-ranking feature(s) {unknown}; choose from {sorted(DEFAULT_WEIGHTS)}")
+    if weights is not None:
+        extra = [f for f in weights if f not in features]
+        if extra:
+            raise ValueError(f"rerank weights name {extra}, which are not among the re-ranking features "
+                             f"{features}; add them to the features or drop them")
+        missing = [f for f in features if f not in weights]
+        if missing:
+            raise ValueError(f"rerank weights name no value for {missing}; give e.g. "
+                             + ",".join(f"{f}={DEFAULT_WEIGHTS[f]}" for f in features))
+        chosen = {f: float(weights[f]) for f in features}
+        return {"features": features, "weights": chosen, "weights_from": "given", "k": k}
+    if tune_dict is None:
+        return {"features": features, "weights": {f: DEFAULT_WEIGHTS[f] for f in features},
+                "weights_from": "defaults", "k": k}
+    entries, path = _entries(tune_dict, lowercase=lowercase)
+    queries, gold = [], []
+    for word, translations in group_by_source(entries).items():
+        rows = [tgt.key_to_index[t] for t in translations if t in tgt.key_to_index]
+        if word in src.key_to_index and rows:
+            queries.append(src.key_to_index[word])
+            gold.append(rows)
+    if not queries:
+        raise ValueError(f"{path or 'the tuning dictionary'}: no pair has both words in the vocabularies, so "
+                         "the re-ranking weights cannot be fitted on it; check --src/--tgt order")
+    scores, index = _plain_candidates(X, Z, np.asarray(queries), method=method, csls_k=csls_k, beta=beta, k=k)
+    feats = candidate_features(features, src.index_to_key, tgt.index_to_key, np.asarray(queries), index)
+    chosen, p1 = fit_weights(scores, index, feats, gold)
+    return {"features": features, "weights": chosen, "weights_from": path or "tune_dict",
+            "tune_p@1": round(100 * p1, 2), "tune_n": len(queries), "k": k}
+
+
 def evaluate_bli(src, tgt, test_dict, *, method="csls", csls_k=10, normalize=True, ks=DEFAULT_KS,
-                 device="cpu", lowercase=False, beta=30.0):
+                 device="cpu", lowercase=False, beta=30.0, rerank_features=(), rerank_weights=None,
+                 tune_dict=None, rerank_k=DEFAULT_RERANK_K):
     """Bilingual lexicon induction scores of two mapped spaces on a gold test dictionary.
 
     Parameters
@@ -266,13 +341,25 @@ def evaluate_bli(src, tgt, test_dict, *, method="csls", csls_k=10, normalize=Tru
     normalize : bool
         Length-normalise the vectors first (cosine similarity).
     ks : tuple of int
+    rerank_features : sequence of {'ortho', 'freq'}
+        Re-rank each word's ``rerank_k`` best candidates with these pair features
+        (:mod:`alignment.rerank`); empty: plain retrieval.
+    rerank_weights : dict of str -> float, optional
+        Feature weights. Default: fitted on ``tune_dict`` when given, else
+        :data:`alignment.rerank.DEFAULT_WEIGHTS`.
+    tune_dict : path or list of (str, str), optional
+        A dictionary to fit the weights on, e.g. the one the mapping was trained with
+        (never the test dictionary).
+    rerank_k : int
+        Candidates re-ranked per word; a gold word outside them keeps its retrieval rank.
 
     Returns
     -------
     dict
         ``p@1``, ``p@5``, ``p@10``, ``mrr``, ``coverage`` (percent, OOV excluded), ``n_test``,
         ``n_covered``, ``counted_wrong`` (same scores with OOV counted wrong), ``oov`` (the
-        uncovered words), ``method``, ``csls_k``.
+        uncovered words), ``method``, ``csls_k``, and ``rerank`` (features, weights, how they
+        were chosen) when re-ranking.
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}; got {method!r}")
@@ -300,7 +387,19 @@ def evaluate_bli(src, tgt, test_dict, *, method="csls", csls_k=10, normalize=Tru
     Z = asarray(_unit_host(tgt, normalize), device=device)
     q = asarray(np.asarray(queries, dtype=np.int64), device=device)
     ranks = gold_ranks(X[q], Z, gold, method=method, csls_k=csls_k, X=X, beta=beta) if queries else np.zeros(0)
-    out = bli_scores(np.asarray(ranks), len(src_oov) + len(tgt_oov), ks=ks)
+    ranks = np.asarray(ranks)
+    rerank_info = None
+    _check_rerank_args(rerank_features, rerank_weights, tune_dict)
+    if rerank_features:
+        rerank_info = _rerank_setup(src, tgt, X, Z, rerank_features, rerank_weights, tune_dict, method=method,
+                                    csls_k=csls_k, beta=beta, k=rerank_k, lowercase=lowercase)
+        if queries:
+            _, index = _reranked_candidates(src, tgt, X, Z, np.asarray(queries), rerank_info["weights"],
+                                            method=method, csls_k=csls_k, beta=beta, k=rerank_k)
+            ranks = candidate_ranks(index, gold, fallback=np.maximum(ranks, rerank_k + 1))
+    out = bli_scores(ranks, len(src_oov) + len(tgt_oov), ks=ks)
+    if rerank_info is not None:
+        out["rerank"] = rerank_info
     out.update({
         "method": method,
         "csls_k": csls_k if method == "csls" else None,
@@ -313,7 +412,8 @@ def evaluate_bli(src, tgt, test_dict, *, method="csls", csls_k=10, normalize=Tru
 
 
 def induce_lexicon(src, tgt, *, method="csls", k=1, csls_k=10, max_src=None, normalize=True,
-                   mutual=False, device="cpu", beta=30.0):
+                   mutual=False, device="cpu", beta=30.0, rerank_features=(), rerank_weights=None, tune_dict=None,
+                   rerank_k=DEFAULT_RERANK_K):
     """Translate source words into their ``k`` best target words.
 
     Parameters
@@ -327,6 +427,9 @@ def induce_lexicon(src, tgt, *, method="csls", k=1, csls_k=10, max_src=None, nor
         Translate only the most frequent ``max_src`` source words.
     mutual : bool
         Keep only pairs that are also the target word's best source (precision over recall).
+    rerank_features, rerank_weights, tune_dict, rerank_k
+        Re-rank each word's ``rerank_k`` best candidates, as in :func:`evaluate_bli`; the
+        score column is then the combined score.
 
     Returns
     -------
@@ -339,8 +442,16 @@ def induce_lexicon(src, tgt, *, method="csls", k=1, csls_k=10, max_src=None, nor
     X = asarray(_unit_host(src, normalize), device=device)
     Z = asarray(_unit_host(tgt, normalize), device=device)
     n = len(src) if max_src is None else min(max_src, len(src))
-    scores, index = retrieve(X[:n], Z, k, method=method, csls_k=csls_k, X=X, beta=beta)
-    scores, index = to_numpy(scores), to_numpy(index)
+    _check_rerank_args(rerank_features, rerank_weights, tune_dict)
+    if rerank_features:
+        info = _rerank_setup(src, tgt, X, Z, rerank_features, rerank_weights, tune_dict, method=method,
+                             csls_k=csls_k, beta=beta, k=max(k, rerank_k))
+        scores, index = _reranked_candidates(src, tgt, X, Z, np.arange(n), info["weights"], method=method,
+                                             csls_k=csls_k, beta=beta, k=max(k, rerank_k))
+        scores, index = scores[:, :k], index[:, :k]
+    else:
+        scores, index = retrieve(X[:n], Z, k, method=method, csls_k=csls_k, X=X, beta=beta)
+        scores, index = to_numpy(scores), to_numpy(index)
     back = None
     if mutual:
         _, b = retrieve(Z, X, 1, method=method, csls_k=csls_k, beta=beta)

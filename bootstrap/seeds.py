@@ -5,6 +5,7 @@ dictionary (Artetxe et al. 2017; Søgaard et al. 2018); numerals alone are a wea
 All functions return ``(source word, target word)`` entries, which
 :func:`bootstrap.dictionaries.lookup_pairs` turns into row indices.
 """
+import numbers
 import re
 
 MODES = ("dictionary", "identical", "numerals", "identical+numerals", "unsupervised")
@@ -22,7 +23,14 @@ def _ranked(words, max_rank, name):
     return words
 
 
-def identical_pairs(src_words, tgt_words, *, min_len=1, max_rank=None, require_letter=False):
+def _rank_lookup(words):
+    if hasattr(words, "get") and hasattr(words, "keys"):
+        return words  # a key_to_index mapping: row == frequency rank
+    return {w: i for i, w in enumerate(dict.fromkeys(words))}
+
+
+def identical_pairs(src_words, tgt_words, *, min_len=1, max_rank=None, require_letter=False,
+                    max_rank_ratio=None):
     """Strings present in both vocabularies, paired with themselves.
 
     Parameters
@@ -37,6 +45,12 @@ def identical_pairs(src_words, tgt_words, *, min_len=1, max_rank=None, require_l
         Consider only the ``max_rank`` most frequent words of each vocabulary.
     require_letter : bool, default False
         Keep only words that contain at least one letter (drops numbers and punctuation).
+    max_rank_ratio : float, optional
+        Keep a word only if its frequency ranks (1-based) in the two vocabularies differ by at
+        most this factor. A string that is frequent on one side and rare on the other is
+        usually not a translation of itself: English words quoted in a Latvian corpus (``the``
+        at rank 1 in English, 2570 in Latvian), or false friends. ``tgt_words`` must then be in
+        descending frequency (a list, or a ``key_to_index`` mapping).
 
     Returns
     -------
@@ -45,15 +59,23 @@ def identical_pairs(src_words, tgt_words, *, min_len=1, max_rank=None, require_l
     """
     if int(min_len) != min_len or min_len < 1:
         raise ValueError(f"min_len must be a positive integer; got {min_len!r}")
+    if max_rank_ratio is not None and (isinstance(max_rank_ratio, bool) or not isinstance(max_rank_ratio, numbers.Real)
+                                       or not max_rank_ratio >= 1):
+        raise ValueError(f"max_rank_ratio must be a number >= 1 or None; got {max_rank_ratio!r}")
+    tgt_rank = _rank_lookup(tgt_words) if max_rank_ratio is not None else None
     src_words = _ranked(src_words, max_rank, "src_words")
     tgt_set = set(_ranked(tgt_words, max_rank, "tgt_words"))
     out, seen = [], set()
-    for word in src_words:
+    for rank, word in enumerate(src_words):
         if word in seen or word not in tgt_set or len(word) < min_len:
             continue
         if require_letter and not any(c.isalpha() for c in word):
             continue
         seen.add(word)
+        if tgt_rank is not None:
+            a, b = rank + 1, tgt_rank[word] + 1
+            if max(a, b) > max_rank_ratio * min(a, b):
+                continue
         out.append((word, word))
     return out
 
@@ -91,7 +113,7 @@ def numeral_pairs(src_words, tgt_words, *, max_rank=None):
 
 
 def seed_entries(mode, src_words, tgt_words, *, dictionary=None, min_len=1, max_rank=None,
-                 require_letter=False, fmt="auto", lowercase=False):
+                 require_letter=False, max_rank_ratio=None, fmt="auto", lowercase=False):
     """The seed lexicon for ``mode``.
 
     Parameters
@@ -107,7 +129,7 @@ def seed_entries(mode, src_words, tgt_words, *, dictionary=None, min_len=1, max_
     dictionary : list of (str, str) or str or path-like, optional
         Entries, or a dictionary file read with :func:`bootstrap.dictionaries.read_dictionary`;
         required when ``mode`` includes ``'dictionary'``.
-    min_len, max_rank, require_letter
+    min_len, max_rank, require_letter, max_rank_ratio
         Passed to :func:`identical_pairs` (``max_rank`` also to :func:`numeral_pairs`).
     fmt, lowercase
         Passed to ``read_dictionary`` when ``dictionary`` is a path.
@@ -146,7 +168,7 @@ def seed_entries(mode, src_words, tgt_words, *, dictionary=None, min_len=1, max_
             extend(entries)
         elif part == "identical":
             extend(identical_pairs(src_words, tgt_words, min_len=min_len, max_rank=max_rank,
-                                   require_letter=require_letter))
+                                   require_letter=require_letter, max_rank_ratio=max_rank_ratio))
         else:
             extend(numeral_pairs(src_words, tgt_words, max_rank=max_rank))
     return out

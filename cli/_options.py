@@ -23,3 +23,47 @@ def load_pair(src_path, tgt_path, fmt, max_vocab):
 
     return (load_embeddings(src_path, fmt=fmt, max_vocab=max_vocab),
             load_embeddings(tgt_path, fmt=fmt, max_vocab=max_vocab))
+
+
+def _parse_features(ctx, param, value):
+    if not value:
+        return ()
+    from alignment.rerank import FEATURES
+
+    names = [v.strip() for v in value.split(",") if v.strip()]
+    bad = [n for n in names if n not in FEATURES]
+    if bad:
+        raise click.BadParameter(f"unknown feature(s) {', '.join(bad)}; choose from {', '.join(FEATURES)} "
+                                 "(comma-separated, e.g. ortho,freq)")
+    return tuple(dict.fromkeys(names))
+
+
+def _parse_weights(ctx, param, value):
+    if not value:
+        return None
+    out = {}
+    for part in value.split(","):
+        name, sep, number = part.partition("=")
+        try:
+            if not sep:
+                raise ValueError
+            out[name.strip()] = float(number)
+        except ValueError:
+            raise click.BadParameter(f"{part!r} is not NAME=NUMBER; write e.g. ortho=0.3,freq=0.05") from None
+    return out
+
+
+def rerank_options(func):
+    """``--rerank``, ``--rerank-weights``, ``--tune-dict``, ``--rerank-k`` for evaluate and induce."""
+    func = click.option("--rerank-k", type=click.IntRange(min=1), default=50, show_default=True,
+                        help="Candidates re-ranked per source word.")(func)
+    func = click.option("--tune-dict", type=click.Path(exists=True, dir_okay=False), default=None,
+                        help="Fit the re-ranking weights on this dictionary (e.g. the seed/train "
+                             "dictionary; never the test one).")(func)
+    func = click.option("--rerank-weights", callback=_parse_weights, default=None,
+                        help="Feature weights, e.g. ortho=0.3,freq=0.05 (default: fitted on --tune-dict, "
+                             "else ortho=0.3,freq=0.05).")(func)
+    func = click.option("--rerank", "rerank_features", callback=_parse_features, default="",
+                        help="Re-rank candidates with pair features: 'ortho' (string similarity of the "
+                             "words), 'freq' (frequency-rank agreement), or 'ortho,freq'.")(func)
+    return func

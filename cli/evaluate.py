@@ -4,7 +4,7 @@ import json
 import click
 
 from ._common import signature, user_errors
-from ._options import device_option, embedding_options, load_pair
+from ._options import device_option, embedding_options, load_pair, rerank_options
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -17,11 +17,12 @@ from ._options import device_option, embedding_options, load_pair
 @click.option("--no-normalize", is_flag=True, help="Score by raw dot product instead of cosine.")
 @click.option("--lowercase", is_flag=True, help="Lowercase the test dictionary.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a summary line.")
+@rerank_options
 @embedding_options
 @device_option
 @user_errors
-def evaluate(src_vectors, tgt_vectors, test_dict, method, csls_k, no_normalize, lowercase, as_json, fmt, max_vocab,
-             device):
+def evaluate(src_vectors, tgt_vectors, test_dict, method, csls_k, no_normalize, lowercase, as_json, rerank_features,
+             rerank_weights, tune_dict, rerank_k, fmt, max_vocab, device):
     """Score the translation of TEST_DICT's source words: P@1/5/10, MRR, coverage.
 
     Scores are percentages over the covered test words (OOV excluded, as in MUSE and VecMap);
@@ -31,10 +32,11 @@ def evaluate(src_vectors, tgt_vectors, test_dict, method, csls_k, no_normalize, 
 
     src, tgt = load_pair(src_vectors, tgt_vectors, fmt, max_vocab)
     out = evaluate_bli(src, tgt, test_dict, method=method, csls_k=csls_k, normalize=not no_normalize,
-                       device=device, lowercase=lowercase)
+                       device=device, lowercase=lowercase, rerank_features=rerank_features,
+                       rerank_weights=rerank_weights, tune_dict=tune_dict, rerank_k=rerank_k)
     sig = signature(retrieval=method, csls=csls_k if method == "csls" else None,
                     norm="unit" if not no_normalize else "none", dtype="float32", device=device,
-                    max_vocab=max_vocab)
+                    max_vocab=max_vocab, rerank=_rerank_tag(out.get("rerank")))
     out["signature"] = sig
     if as_json:
         click.echo(json.dumps(out, ensure_ascii=False))
@@ -43,3 +45,9 @@ def evaluate(src_vectors, tgt_vectors, test_dict, method, csls_k, no_normalize, 
     click.echo(f"P@1 {out['p@1']:.2f}  P@5 {out['p@5']:.2f}  P@10 {out['p@10']:.2f}  MRR {out['mrr']:.2f}  "
                f"coverage {out['coverage']:.2f}% of {out['n_test']} words (OOV counted wrong: P@1 "
                f"{cw['p@1']:.2f}) | {sig}")
+
+
+def _rerank_tag(info):
+    if not info:
+        return None
+    return "+".join(f"{f}={info['weights'][f]:g}" for f in info["features"])

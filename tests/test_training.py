@@ -91,8 +91,9 @@ def test_return_model_and_resolved_epochs(tiny_corpus):
 @pytest.mark.parametrize("n_tokens, epochs, expected", [
     (20_000, None, 50),       # tiny: capped at max_epochs
     (200_000, None, 50),
-    (800_000, None, 13),      # a Bible
-    (2_000_000, None, 5),
+    (800_000, None, 32),      # a Bible: ceil(25M / 0.8M)
+    (2_000_000, None, 13),    # all corpora of one language in the shared data
+    (10_000_000, None, 5),    # ceil(2.5) = 3, raised to min_epochs
     (30_000_000, None, 5),    # large corpora: gensim's usual 5
     (800_000, 3, 3),          # an explicit value wins
     (0, None, 50),

@@ -1,0 +1,85 @@
+"""String features of candidate translation pairs (the word side of :mod:`alignment.rerank`).
+
+Words are compared after *folding*: Unicode NFKD, combining marks dropped, case folded, so
+that ``nación`` / ``nation`` or ``Šaul`` / ``Saul`` differ only where their letters do.
+Similarity is ``1 - Levenshtein(a, b) / max(len(a), len(b))`` (rapidfuzz's normalised
+similarity), in [0, 1].
+"""
+import unicodedata
+from functools import lru_cache
+
+import numpy as np
+
+from alignment.rerank import FEATURES, rank_gap
+
+__all__ = ["fold", "string_similarity", "candidate_features"]
+
+
+@lru_cache(maxsize=200_000)
+def fold(word):
+    """The comparison form of a word: NFKD, no combining marks, case-folded."""
+    decomposed = unicodedata.normalize("NFKD", word)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def string_similarity(src_words, tgt_words, query_rows, index):
+    """Normalised Levenshtein similarity of every (query, candidate) pair.
+
+    Parameters
+    ----------
+    src_words : sequence of str
+        Source vocabulary (row order).
+    tgt_words : sequence of str
+        Target vocabulary (row order).
+    query_rows : ndarray of shape (n_queries,)
+        Source rows of the queries.
+    index : ndarray of shape (n_queries, k)
+        Target rows of their candidates.
+
+    Returns
+    -------
+    ndarray of shape (n_queries, k), float32, values in [0, 1]
+    """
+    from rapidfuzz.distance import Levenshtein
+
+    query_rows = np.asarray(query_rows)
+    index = np.asarray(index)
+    if index.ndim != 2 or query_rows.shape != (index.shape[0],):
+        raise ValueError(f"query_rows must have shape (n,) and index (n, k); got {query_rows.shape} and {index.shape}")
+    out = np.empty(index.shape, dtype=np.float32)
+    similarity = Levenshtein.normalized_similarity
+    for r, i in enumerate(query_rows):
+        a = fold(src_words[int(i)])
+        for c, j in enumerate(index[r]):
+            out[r, c] = similarity(a, fold(tgt_words[int(j)]))
+    return out
+
+
+def candidate_features(names, src_words, tgt_words, query_rows, index):
+    """The named pair features of a candidate list, as host arrays.
+
+    Parameters
+    ----------
+    names : sequence of {'ortho', 'freq'}
+        ``ortho``: :func:`string_similarity`; ``freq``: :func:`alignment.rerank.rank_gap`
+        (rows must be in frequency order, as offramp writes and gensim trains them).
+    src_words, tgt_words : sequence of str
+    query_rows : ndarray of shape (n_queries,)
+    index : ndarray of shape (n_queries, k)
+
+    Returns
+    -------
+    dict of str -> ndarray of shape (n_queries, k), float32
+    """
+    unknown = [n for n in names if n not in FEATURES]
+    if unknown:
+        raise ValueError(f"unknown re-ranking feature(s) {unknown}; choose from {', '.join(FEATURES)}")
+    query_rows = np.asarray(query_rows)
+    index = np.asarray(index)
+    out = {}
+    for name in names:
+        if name == "ortho":
+            out[name] = string_similarity(src_words, tgt_words, query_rows, index)
+        else:
+            out[name] = np.asarray(rank_gap(query_rows, index), dtype=np.float32)
+    return out
