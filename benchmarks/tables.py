@@ -8,26 +8,54 @@ import sys
 from pathlib import Path
 
 
-def bli(out):
-    rows = ["| pair | test words | supervised CSLS (NN) | identical+numerals CSLS (NN) | unsupervised CSLS (NN) "
-            "| VecMap --supervised recipe, skip-gram CSLS (NN) | supervised / baseline | iterations sup/id/unsup "
-            "| s per iteration | align wall s sup/id/unsup |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+def _bli_runs(out):
+    """One record per pair: the modes of every ``en-*.json`` of that pair merged (a later file name wins),
+    so that one mode can be rerun into ``en-XX.MODE.json`` without rerunning the others."""
+    merged = {}
     for path in sorted(out.glob("en-*.json")):
         r = json.loads(path.read_text())
+        if "modes" not in r:
+            continue
+        if r["pair"] in merged:
+            merged[r["pair"]]["modes"].update(r["modes"])
+        else:
+            merged[r["pair"]] = r
+    return [merged[p] for p in sorted(merged)]
+
+
+def bli(out):
+    rows = ["| pair | test words | supervised CSLS (NN) | + re-rank | identical+numerals CSLS (NN) | + re-rank "
+            "| unsupervised CSLS (NN) | VecMap --supervised recipe, skip-gram CSLS (NN) "
+            "| supervised / baseline (re-ranked) | identical / baseline (re-ranked) | iterations sup/id/unsup "
+            "| s per iteration | align wall s sup/id/unsup |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in _bli_runs(out):
         m = r["modes"]
 
         def cell(name):
             return f"{m[name]['p@1_csls']:.1f} ({m[name]['p@1_nn']:.1f})" if name in m else "-"
 
+        def rerank(name):
+            value = m.get(name, {}).get("p@1_csls_rerank")
+            return "-" if value is None else f"{value:.1f}"
+
         base = m.get("vecmap_supervised", {}).get("p@1_csls")
-        ratio = f"{m['supervised']['p@1_csls'] / base:.2f}x" if base and "supervised" in m else "-"
+
+        def ratio(name):
+            if not base or name not in m:
+                return "-"
+            rr = m[name].get("p@1_csls_rerank")
+            extra = f" ({rr / base:.2f}x)" if rr is not None else ""
+            return f"{m[name]['p@1_csls'] / base:.2f}x{extra}"
+
         names = ("supervised", "identical", "unsupervised")
         iters = "/".join(str(m[n]["n_iter"]) if n in m else "-" for n in names)
         spi = "/".join(f"{m[n]['s_per_iter']:.1f}" if n in m and m[n]["s_per_iter"] else "-" for n in names)
         wall = "/".join(f"{m[n]['wall_s']:.0f}" if n in m else "-" for n in names)
-        rows.append(f"| {r['pair']} | {r['n_test']} | {cell('supervised')} | {cell('identical')} | "
-                    f"{cell('unsupervised')} | {cell('vecmap_supervised')} | {ratio} | {iters} | {spi} | {wall} |")
+        rows.append(f"| {r['pair']} | {r['n_test']} | {cell('supervised')} | {rerank('supervised')} "
+                    f"| {cell('identical')} | {rerank('identical')} | {cell('unsupervised')} "
+                    f"| {cell('vecmap_supervised')} | {ratio('supervised')} | {ratio('identical')} | {iters} "
+                    f"| {spi} | {wall} |")
     return "\n".join(rows)
 
 

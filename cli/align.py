@@ -31,6 +31,10 @@ def _seed_mode(seed_dict, identical, numerals, unsupervised):
 @click.option("--seed-dict", type=click.Path(exists=True, dir_okay=False), help="Seed (training) dictionary.")
 @click.option("--identical", is_flag=True, help="Seed with words spelled the same in both vocabularies.")
 @click.option("--numerals", is_flag=True, help="Seed with numerals found in both vocabularies.")
+@click.option("--identical-rank-ratio", type=click.FloatRange(min=1), default=None,
+              help="With --identical: keep a string only if its frequency ranks on the two sides differ by "
+                   "at most this factor (drops e.g. English words quoted in the other corpus). "
+                   "'inf' keeps every identical string.")
 @click.option("--unsupervised", is_flag=True, help="No seed: similarity-distribution initialisation.")
 @click.option("--out-src", required=True, type=click.Path(dir_okay=False), help="Mapped source vectors to write.")
 @click.option("--out-tgt", required=True, type=click.Path(dir_okay=False), help="Mapped target vectors to write.")
@@ -63,9 +67,9 @@ def _seed_mode(seed_dict, identical, numerals, unsupervised):
 @embedding_options
 @device_option
 @user_errors
-def align(src_vectors, tgt_vectors, seed_dict, identical, numerals, unsupervised, out_src, out_tgt, preset,
-          no_self_learning, vocabulary_cutoff, csls_k, direction, max_iter, threshold, stochastic_initial,
-          stochastic_interval, normalize, mapping, validation_dict, random_state, binary, report, quiet, fmt,
+def align(src_vectors, tgt_vectors, seed_dict, identical, numerals, identical_rank_ratio, unsupervised, out_src,
+          out_tgt, preset, no_self_learning, vocabulary_cutoff, csls_k, direction, max_iter, threshold,
+          stochastic_initial, stochastic_interval, normalize, mapping, validation_dict, random_state, binary, report, quiet, fmt,
           max_vocab, device):
     """Map SRC_VECTORS and TGT_VECTORS into one space by Procrustes + CSLS self-learning.
 
@@ -78,6 +82,11 @@ def align(src_vectors, tgt_vectors, seed_dict, identical, numerals, unsupervised
     from bootstrap.pipeline import align_embeddings, save_aligned
 
     seed = _seed_mode(seed_dict, identical, numerals, unsupervised)
+    if identical_rank_ratio is not None and not identical:
+        raise click.UsageError("--identical-rank-ratio filters identical-string seeds; add --identical or drop it")
+    seed_options = {}
+    if identical_rank_ratio is not None:
+        seed_options["identical_rank_ratio"] = None if identical_rank_ratio == float("inf") else identical_rank_ratio
     params = {"vocabulary_cutoff": vocabulary_cutoff, "csls_k": csls_k, "direction": direction,
               "max_iter": max_iter, "threshold": threshold, "stochastic_initial": stochastic_initial,
               "stochastic_interval": stochastic_interval,
@@ -89,10 +98,10 @@ def align(src_vectors, tgt_vectors, seed_dict, identical, numerals, unsupervised
     src, tgt = load_pair(src_vectors, tgt_vectors, fmt, max_vocab)
     result = align_embeddings(src, tgt, seed=seed, seed_dict=seed_dict, preset=preset,
                               validation_dict=validation_dict, device=device, random_state=random_state,
-                              progress=not quiet, **params)
+                              progress=not quiet, **seed_options, **params)
     est = result.estimator
     sig = signature(method=preset, mapping=(est.final_mapping or {"name": "orthogonal"})["name"], seed=seed,
-                    csls=est.csls_k, cutoff=est.vocabulary_cutoff, norm=list(est.normalize), dtype="float32",
+                    rank_ratio=result.report["seed"].get("identical_rank_ratio"), csls=est.csls_k, cutoff=est.vocabulary_cutoff, norm=list(est.normalize), dtype="float32",
                     device=result.report["device"], random_state=random_state)
     result.report["signature"] = sig
     save_aligned(result, out_src, out_tgt, binary=binary, report_path=report, signature=sig)

@@ -139,6 +139,8 @@ def _assert_nothing_written(out):
     (["--seed-dict", "{files}/seed.txt", "--numerals"], 2, "unsupported seed combination 'dictionary+numerals'"),
     (["--seed-dict", "{files}/missing.txt"], 2, "does not exist"),
     (["--identical", "--preset", "vecmap"], 2, "Invalid value for '--preset'"),
+    (["--numerals", "--identical-rank-ratio", "4"], 2, "--identical-rank-ratio filters identical-string seeds"),
+    (["--identical", "--identical-rank-ratio", "0.5"], 2, "Invalid value for '--identical-rank-ratio'"),
 ])
 def test_align_usage_errors(files, tmp_path, seed_args, exit_code, message):
     out = tmp_path / "out"
@@ -198,3 +200,16 @@ def test_evaluate_and_induce_errors(files, bad_inputs):
     result = _invoke("induce", files / "src.vec", files / "tgt.vec", "--out", out / "lex.tsv", "-k", "0")
     assert result.exit_code == 2 and "-k" in result.output
     _assert_nothing_written(out)
+
+
+@pytest.mark.parametrize("ratio, recorded, n_seed", [
+    ("1", 1.0, 5),     # only strings at equal ranks: the identical words go, the 5 numerals stay
+    ("inf", None, 10),  # every identical string, as without the filter
+])
+def test_align_identical_rank_ratio(files, tmp_path, ratio, recorded, n_seed):
+    result = _align(files, tmp_path, "--identical", "--numerals", "--identical-rank-ratio", ratio)
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert report["seed"]["identical_rank_ratio"] == recorded
+    assert report["seed"]["n_seed_pairs"] == n_seed
+    assert ("|rank_ratio:1.0|" in result.output) == (recorded is not None)
