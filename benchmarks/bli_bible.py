@@ -11,7 +11,8 @@ caching them under ``--cache``. The test/train split comes from the MUSE diction
 word missing from the embeddings counts as wrong (scores are "OOV counted wrong").
 
 Modes: ``supervised`` (the train dictionary as seed, offramp's self-learning on top),
-``identical`` (identical strings + numerals, no dictionary), ``unsupervised`` (no seed), and,
+``identical`` (identical strings + numerals, no dictionary), ``cognates`` (mutually most similar
+spellings + numerals, no dictionary; not in the default ``--modes``), ``unsupervised`` (no seed), and,
 with ``--baseline``, ``vecmap_supervised``: the issue's reference setting measured in the same
 process -- plain skip-gram (300d, min_count 3, 10 epochs) and VecMap's ``--supervised`` recipe
 (the ``supervised`` preset) -- so ratios against it are printed.
@@ -30,6 +31,7 @@ sys.path.insert(0, str(HERE.parent))
 MODES = {
     "supervised": {"seed": "dictionary"},
     "identical": {"seed": "identical+numerals"},
+    "cognates": {"seed": "cognates+numerals"},
     "unsupervised": {"seed": "unsupervised"},
 }
 

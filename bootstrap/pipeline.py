@@ -25,10 +25,13 @@ from ._atomic import atomic_open
 from .dictionaries import LEXICON_HEADER, group_by_source, lookup_pairs, read_dictionary
 from .embeddings import make_keyed_vectors, save_embeddings, word_counts
 from .orthography import candidate_features
-from .seeds import seed_entries
+from .seeds import _PARTS as SEED_PARTS
+from .seeds import COGNATE_DEFAULTS, seed_entries
 
-SEED_MODES = ("dictionary", "identical", "numerals", "identical+numerals", "dictionary+identical",
-              "unsupervised")
+#: Seed modes of :func:`align_embeddings`; other '+'-joined combinations of dictionary, identical,
+#: cognates and numerals work too (see :func:`bootstrap.seeds.seed_entries`).
+SEED_MODES = ("dictionary", "identical", "cognates", "numerals", "identical+numerals", "cognates+numerals",
+              "dictionary+identical", "unsupervised")
 SIDECAR_SUFFIX = ".offramp.json"
 #: Default frequency-rank filter for identical-string seeds (None: keep every identical string).
 DEFAULT_IDENTICAL_RANK_RATIO = None
@@ -108,16 +111,17 @@ def _entries(dictionary, lowercase=False):
 
 def align_embeddings(src, tgt, *, seed="identical+numerals", seed_dict=None, preset="offramp",
                      validation_dict=None, device="cpu", random_state=0, progress=True,
-                     identical_rank_ratio=DEFAULT_IDENTICAL_RANK_RATIO, **params):
+                     identical_rank_ratio=DEFAULT_IDENTICAL_RANK_RATIO, cognates=None, **params):
     """Map two embedding spaces into one.
 
     Parameters
     ----------
     src, tgt : KeyedVectors
         Source and target vectors, most frequent words first.
-    seed : {'dictionary', 'identical', 'numerals', 'identical+numerals', 'dictionary+identical',
-            'unsupervised'}
-        Where the seed dictionary comes from.
+    seed : {'dictionary', 'identical', 'cognates', 'numerals', 'identical+numerals', 'cognates+numerals',
+            'dictionary+identical', 'unsupervised'}
+        Where the seed dictionary comes from (any '+'-joined combination of dictionary,
+        identical, cognates and numerals works).
     seed_dict : path or list of (str, str), optional
         Gold training dictionary (for seed modes with ``dictionary``).
     preset : str
@@ -129,6 +133,9 @@ def align_embeddings(src, tgt, *, seed="identical+numerals", seed_dict=None, pre
     identical_rank_ratio : float or None
         Identical-string seeds: keep a word only if its frequency ranks on the two sides differ
         by at most this factor (see :func:`bootstrap.seeds.identical_pairs`); None keeps all.
+    cognates : dict, optional
+        Options of :func:`bootstrap.seeds.cognate_pairs` for seed modes with ``cognates``
+        (``min_similarity``, ``min_len``, ``max_rank``, ``max_rank_ratio``).
     device : {'cpu', 'cuda', 'auto'}
     random_state : int
     progress : bool
@@ -141,8 +148,10 @@ def align_embeddings(src, tgt, *, seed="identical+numerals", seed_dict=None, pre
     -------
     AlignResult
     """
-    if seed not in SEED_MODES:
-        raise ValueError(f"seed must be one of {SEED_MODES}; got {seed!r}")
+    parts = seed.split("+") if isinstance(seed, str) else [None]
+    if seed != "unsupervised" and (any(p not in SEED_PARTS for p in parts) or len(set(parts)) != len(parts)):
+        raise ValueError(f"seed must be one of {SEED_MODES} or a '+'-joined combination of {SEED_PARTS}; "
+                         f"got {seed!r}")
     if preset not in PRESETS:
         raise ValueError(f"preset must be one of {tuple(PRESETS)}; got {preset!r}")
     if src.vector_size != tgt.vector_size:
@@ -163,9 +172,12 @@ def align_embeddings(src, tgt, *, seed="identical+numerals", seed_dict=None, pre
     pairs = None
     if config.get("init", "seed") != "unsupervised":
         words = seed_entries(seed, src.index_to_key, tgt.key_to_index, dictionary=entries,
-                             max_rank_ratio=identical_rank_ratio if "identical" in seed else None)
-        if "identical" in seed:
+                             max_rank_ratio=identical_rank_ratio if "identical" in parts else None,
+                             cognates=cognates)
+        if "identical" in parts:
             seed_report["identical_rank_ratio"] = identical_rank_ratio
+        if "cognates" in parts:
+            seed_report["cognates"] = {**COGNATE_DEFAULTS, **(cognates or {})}
         if not words:
             raise ValueError(f"seed mode {seed!r} found no seed pairs in these vocabularies; try "
                              "another seed mode (e.g. --unsupervised) or give --seed-dict")

@@ -2,14 +2,21 @@
 
 Identical strings (names, loanwords, numbers, punctuation) are a cheap seed that needs no
 dictionary (Artetxe et al. 2017; Søgaard et al. 2018); numerals alone are a weaker, safer one.
+*Cognates* widen identical strings to mutually most similar spellings (``david`` / ``dāvids``,
+``altar`` / ``altāra``), which matters where the target language inflects names and loan words
+(Latvian, Finnish, Slovene), so that few strings are exactly identical.
 All functions return ``(source word, target word)`` entries, which
 :func:`bootstrap.dictionaries.lookup_pairs` turns into row indices.
 """
 import numbers
 import re
 
-MODES = ("dictionary", "identical", "numerals", "identical+numerals", "unsupervised")
-_PARTS = ("dictionary", "identical", "numerals")
+MODES = ("dictionary", "identical", "cognates", "numerals", "identical+numerals", "cognates+numerals",
+         "unsupervised")
+_PARTS = ("dictionary", "identical", "cognates", "numerals")
+#: Defaults of :func:`cognate_pairs`, measured on en-lv (benchmarks/README.md).
+_SIMILARITY_TOL = 1e-6  # float32 similarities (0.8 -> 0.79999995) still meet a threshold of 0.8
+COGNATE_DEFAULTS = {"min_similarity": 0.8, "min_len": 5, "max_rank": 20000, "max_rank_ratio": 10.0}
 _NUMERAL = re.compile(r"[0-9]+(?:[.,][0-9]+)*")
 
 
@@ -59,9 +66,7 @@ def identical_pairs(src_words, tgt_words, *, min_len=1, max_rank=None, require_l
     """
     if int(min_len) != min_len or min_len < 1:
         raise ValueError(f"min_len must be a positive integer; got {min_len!r}")
-    if max_rank_ratio is not None and (isinstance(max_rank_ratio, bool) or not isinstance(max_rank_ratio, numbers.Real)
-                                       or not max_rank_ratio >= 1):
-        raise ValueError(f"max_rank_ratio must be a number >= 1 or None; got {max_rank_ratio!r}")
+    _check_ratio(max_rank_ratio)
     tgt_rank = _rank_lookup(tgt_words) if max_rank_ratio is not None else None
     src_words = _ranked(src_words, max_rank, "src_words")
     tgt_set = set(_ranked(tgt_words, max_rank, "tgt_words"))
@@ -77,6 +82,98 @@ def identical_pairs(src_words, tgt_words, *, min_len=1, max_rank=None, require_l
             if max(a, b) > max_rank_ratio * min(a, b):
                 continue
         out.append((word, word))
+    return out
+
+
+def _check_ratio(max_rank_ratio):
+    if max_rank_ratio is not None and (isinstance(max_rank_ratio, bool) or not isinstance(max_rank_ratio, numbers.Real)
+                                       or not max_rank_ratio >= 1):
+        raise ValueError(f"max_rank_ratio must be a number >= 1 or None; got {max_rank_ratio!r}")
+
+
+def cognate_pairs(src_words, tgt_words, *, min_similarity=COGNATE_DEFAULTS["min_similarity"],
+                  min_len=COGNATE_DEFAULTS["min_len"], max_rank=COGNATE_DEFAULTS["max_rank"],
+                  max_rank_ratio=COGNATE_DEFAULTS["max_rank_ratio"], batch_size=2000, workers=-1):
+    """Mutually most similar spellings of the two vocabularies (likely cognates, names, loan words).
+
+    Words are compared after folding (:func:`bootstrap.orthography.fold`: no accents, case-folded)
+    by normalised Levenshtein similarity (rapidfuzz). A pair is kept when each word is the
+    other's most similar word, the similarity is at least ``min_similarity``, both words have at
+    least ``min_len`` characters and a letter, and their frequency ranks differ by at most
+    ``max_rank_ratio``.
+
+    Parameters
+    ----------
+    src_words : sequence of str
+        Source vocabulary in descending frequency; sets the output order.
+    tgt_words : sequence of str or mapping of str -> int
+        Target vocabulary in descending frequency (a list, or a ``key_to_index`` mapping).
+    min_similarity : float in (0, 1]
+        1 keeps only identical spellings (after folding).
+    min_len : int
+    max_rank : int or None
+        Compare only the ``max_rank`` most frequent words of each side (cost ~ max_rank squared
+        string comparisons: 20000 takes about 10-20 s on 2 cores).
+    max_rank_ratio : float or None
+    batch_size : int
+        Source words per block of the similarity matrix (memory ~ batch_size x max_rank floats).
+    workers : int
+        rapidfuzz threads (-1: all cores).
+
+    Returns
+    -------
+    entries : list of (str, str)
+        ``(source word, target word)`` in source-frequency order.
+    """
+    import numpy as np
+    from rapidfuzz import process
+    from rapidfuzz.distance import Levenshtein
+
+    from .orthography import fold
+
+    if not 0 < min_similarity <= 1:
+        raise ValueError(f"min_similarity must be in (0, 1]; got {min_similarity!r}")
+    if int(min_len) != min_len or min_len < 1:
+        raise ValueError(f"min_len must be a positive integer; got {min_len!r}")
+    _check_ratio(max_rank_ratio)
+    if hasattr(tgt_words, "keys"):
+        tgt_words = sorted(tgt_words, key=tgt_words.get)
+    src = [w for w in _ranked(src_words, max_rank, "src_words")]
+    tgt = [w for w in _ranked(tgt_words, max_rank, "tgt_words")]
+
+    def usable(word):
+        return len(word) >= min_len and any(c.isalpha() for c in word)
+
+    src_rows = [i for i, w in enumerate(src) if usable(w)]
+    tgt_rows = [j for j, w in enumerate(tgt) if usable(w)]
+    if not src_rows or not tgt_rows:
+        return []
+    src_fold = [fold(src[i]) for i in src_rows]
+    tgt_fold = [fold(tgt[j]) for j in tgt_rows]
+    best_tgt = np.zeros(len(src_rows), dtype=np.int64)
+    best_tgt_score = np.zeros(len(src_rows), dtype=np.float32)
+    best_src = np.zeros(len(tgt_rows), dtype=np.int64)
+    best_src_score = np.full(len(tgt_rows), -1.0, dtype=np.float32)
+    for start in range(0, len(src_rows), batch_size):
+        # A little below the threshold: rapidfuzz turns the cutoff into 1 - t as a distance limit,
+        # and 1 - 0.8 rounds below 0.2, which would drop a 1-in-5 edit at exactly 0.8.
+        block = process.cdist(src_fold[start:start + batch_size], tgt_fold,
+                              scorer=Levenshtein.normalized_similarity, dtype=np.float32,
+                              score_cutoff=max(0.0, min_similarity - _SIMILARITY_TOL), workers=workers)
+        best_tgt[start:start + block.shape[0]] = block.argmax(axis=1)
+        best_tgt_score[start:start + block.shape[0]] = block.max(axis=1)
+        col = block.max(axis=0)
+        better = col > best_src_score  # strictly: the more frequent source word wins ties
+        best_src[better] = block.argmax(axis=0)[better] + start
+        best_src_score = np.maximum(best_src_score, col)
+    out = []
+    for a, (b, score) in enumerate(zip(best_tgt.tolist(), best_tgt_score.tolist())):
+        if score < min_similarity - _SIMILARITY_TOL or score <= 0 or best_src[b] != a:
+            continue
+        i, j = src_rows[a], tgt_rows[b]
+        if max_rank_ratio is not None and max(i + 1, j + 1) > max_rank_ratio * min(i + 1, j + 1):
+            continue
+        out.append((src[i], tgt[j]))
     return out
 
 
@@ -113,15 +210,16 @@ def numeral_pairs(src_words, tgt_words, *, max_rank=None):
 
 
 def seed_entries(mode, src_words, tgt_words, *, dictionary=None, min_len=1, max_rank=None,
-                 require_letter=False, max_rank_ratio=None, fmt="auto", lowercase=False):
+                 require_letter=False, max_rank_ratio=None, cognates=None, fmt="auto", lowercase=False):
     """The seed lexicon for ``mode``.
 
     Parameters
     ----------
     mode : str
-        ``'dictionary'``, ``'identical'``, ``'numerals'``, ``'unsupervised'``, or a ``+``-joined
-        combination of the first three (e.g. ``'identical+numerals'``, ``'dictionary+identical'``);
-        combined seeds are concatenated in that order without repeats.
+        ``'dictionary'``, ``'identical'``, ``'cognates'``, ``'numerals'``, ``'unsupervised'``, or a
+        ``+``-joined combination of the first four (e.g. ``'identical+numerals'``,
+        ``'cognates+numerals'``, ``'dictionary+identical'``); combined seeds are concatenated in
+        the order given, without repeats.
     src_words : sequence of str
         Source vocabulary in descending frequency.
     tgt_words : collection of str
@@ -129,6 +227,8 @@ def seed_entries(mode, src_words, tgt_words, *, dictionary=None, min_len=1, max_
     dictionary : list of (str, str) or str or path-like, optional
         Entries, or a dictionary file read with :func:`bootstrap.dictionaries.read_dictionary`;
         required when ``mode`` includes ``'dictionary'``.
+    cognates : dict, optional
+        Keyword arguments of :func:`cognate_pairs` (default :data:`COGNATE_DEFAULTS`).
     min_len, max_rank, require_letter, max_rank_ratio
         Passed to :func:`identical_pairs` (``max_rank`` also to :func:`numeral_pairs`).
     fmt, lowercase
@@ -146,6 +246,8 @@ def seed_entries(mode, src_words, tgt_words, *, dictionary=None, min_len=1, max_
     parts = mode.split("+")
     if not parts or any(p not in _PARTS for p in parts) or len(set(parts)) != len(parts):
         raise ValueError(f"mode must be one of {MODES} or a '+'-joined combination of {_PARTS}; got {mode!r}")
+    if cognates and "cognates" not in parts:
+        raise ValueError(f"cognate options were given, but seed mode {mode!r} has no 'cognates' part")
     out, seen = [], set()
 
     def extend(entries):
@@ -169,6 +271,8 @@ def seed_entries(mode, src_words, tgt_words, *, dictionary=None, min_len=1, max_
         elif part == "identical":
             extend(identical_pairs(src_words, tgt_words, min_len=min_len, max_rank=max_rank,
                                    require_letter=require_letter, max_rank_ratio=max_rank_ratio))
+        elif part == "cognates":
+            extend(cognate_pairs(src_words, tgt_words, **(cognates or {})))
         else:
             extend(numeral_pairs(src_words, tgt_words, max_rank=max_rank))
     return out

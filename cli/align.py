@@ -5,22 +5,18 @@ from ._common import signature, user_errors
 from ._options import device_option, embedding_options, load_pair
 
 
-def _seed_mode(seed_dict, identical, numerals, unsupervised):
-    if unsupervised and (seed_dict or identical or numerals):
-        raise click.UsageError("--unsupervised uses no seed; drop --seed-dict/--identical/--numerals")
-    parts = []
-    if seed_dict:
-        parts.append("dictionary")
-    if identical:
-        parts.append("identical")
-    if numerals:
-        parts.append("numerals")
+def _seed_mode(seed_dict, identical, cognates, numerals, unsupervised):
+    if unsupervised and (seed_dict or identical or cognates or numerals):
+        raise click.UsageError("--unsupervised uses no seed; drop --seed-dict/--identical/--cognates/--numerals")
     if unsupervised:
         return "unsupervised"
+    parts = [name for name, on in (("dictionary", seed_dict), ("identical", identical), ("cognates", cognates),
+                                   ("numerals", numerals)) if on]
     if not parts:
-        raise click.UsageError("choose a seed: --seed-dict FILE, --identical, --numerals or --unsupervised")
+        raise click.UsageError("choose a seed: --seed-dict FILE, --identical, --cognates, --numerals or "
+                               "--unsupervised")
     mode = "+".join(parts)
-    if mode not in ("dictionary", "identical", "numerals", "identical+numerals", "dictionary+identical"):
+    if mode == "dictionary+numerals":
         raise click.UsageError(f"unsupported seed combination {mode!r}")
     return mode
 
@@ -30,6 +26,11 @@ def _seed_mode(seed_dict, identical, numerals, unsupervised):
 @click.argument("tgt_vectors", type=click.Path(exists=True, dir_okay=False))
 @click.option("--seed-dict", type=click.Path(exists=True, dir_okay=False), help="Seed (training) dictionary.")
 @click.option("--identical", is_flag=True, help="Seed with words spelled the same in both vocabularies.")
+@click.option("--cognates", is_flag=True,
+              help="Seed with mutually most similar spellings (david/dāvids), for languages that inflect "
+                   "names and loan words.")
+@click.option("--cognate-similarity", type=click.FloatRange(0, 1, min_open=True), default=None,
+              help="With --cognates: minimum normalised edit similarity (default 0.8).")
 @click.option("--numerals", is_flag=True, help="Seed with numerals found in both vocabularies.")
 @click.option("--identical-rank-ratio", type=click.FloatRange(min=1), default=None,
               help="With --identical: keep a string only if its frequency ranks on the two sides differ by "
@@ -67,24 +68,29 @@ def _seed_mode(seed_dict, identical, numerals, unsupervised):
 @embedding_options
 @device_option
 @user_errors
-def align(src_vectors, tgt_vectors, seed_dict, identical, numerals, identical_rank_ratio, unsupervised, out_src,
-          out_tgt, preset, no_self_learning, vocabulary_cutoff, csls_k, direction, max_iter, threshold,
-          stochastic_initial, stochastic_interval, normalize, mapping, validation_dict, random_state, binary, report, quiet, fmt,
-          max_vocab, device):
+def align(src_vectors, tgt_vectors, seed_dict, identical, cognates, cognate_similarity, numerals,
+          identical_rank_ratio, unsupervised, out_src, out_tgt, preset, no_self_learning, vocabulary_cutoff, csls_k,
+          direction, max_iter, threshold, stochastic_initial, stochastic_interval, normalize, mapping,
+          validation_dict, random_state, binary, report, quiet, fmt, max_vocab, device):
     """Map SRC_VECTORS and TGT_VECTORS into one space by Procrustes + CSLS self-learning.
 
     \b
     Examples:
       offramp align en.vec fi.vec --seed-dict train.txt --out-src en.mapped.vec --out-tgt fi.mapped.vec
       offramp align en.vec fi.vec --identical --numerals --out-src en.m.vec --out-tgt fi.m.vec
+      offramp align en.vec lv.vec --cognates --numerals --out-src en.m.vec --out-tgt lv.m.vec
       offramp align en.vec fi.vec --unsupervised --out-src en.m.vec --out-tgt fi.m.vec --report r.json
     """
     from bootstrap.pipeline import align_embeddings, save_aligned
 
-    seed = _seed_mode(seed_dict, identical, numerals, unsupervised)
+    seed = _seed_mode(seed_dict, identical, cognates, numerals, unsupervised)
     if identical_rank_ratio is not None and not identical:
         raise click.UsageError("--identical-rank-ratio filters identical-string seeds; add --identical or drop it")
     seed_options = {}
+    if cognate_similarity is not None:
+        if not cognates:
+            raise click.UsageError("--cognate-similarity sets the --cognates seed; add --cognates or drop it")
+        seed_options["cognates"] = {"min_similarity": cognate_similarity}
     if identical_rank_ratio is not None:
         seed_options["identical_rank_ratio"] = None if identical_rank_ratio == float("inf") else identical_rank_ratio
     params = {"vocabulary_cutoff": vocabulary_cutoff, "csls_k": csls_k, "direction": direction,
@@ -101,7 +107,8 @@ def align(src_vectors, tgt_vectors, seed_dict, identical, numerals, identical_ra
                               progress=not quiet, **seed_options, **params)
     est = result.estimator
     sig = signature(method=preset, mapping=(est.final_mapping or {"name": "orthogonal"})["name"], seed=seed,
-                    rank_ratio=result.report["seed"].get("identical_rank_ratio"), csls=est.csls_k, cutoff=est.vocabulary_cutoff, norm=list(est.normalize), dtype="float32",
+                    rank_ratio=result.report["seed"].get("identical_rank_ratio"),
+                    cognate_sim=result.report["seed"].get("cognates", {}).get("min_similarity"), csls=est.csls_k, cutoff=est.vocabulary_cutoff, norm=list(est.normalize), dtype="float32",
                     device=result.report["device"], random_state=random_state)
     result.report["signature"] = sig
     save_aligned(result, out_src, out_tgt, binary=binary, report_path=report, signature=sig)
