@@ -12,7 +12,8 @@ word missing from the embeddings counts as wrong (scores are "OOV counted wrong"
 
 Modes: ``supervised`` (the train dictionary as seed, offramp's self-learning on top),
 ``identical`` (identical strings + numerals, no dictionary), ``cognates`` (mutually most similar
-spellings + numerals, no dictionary; not in the default ``--modes``), ``unsupervised`` (no seed), and,
+spellings + numerals, no dictionary), ``supervised_cognates`` (the train dictionary plus cognate
+seeds; these two are not in the default ``--modes``), ``unsupervised`` (no seed), and,
 with ``--baseline``, ``vecmap_supervised``: the issue's reference setting measured in the same
 process -- plain skip-gram (300d, min_count 3, 10 epochs) and VecMap's ``--supervised`` recipe
 (the ``supervised`` preset) -- so ratios against it are printed.
@@ -32,6 +33,7 @@ MODES = {
     "supervised": {"seed": "dictionary"},
     "identical": {"seed": "identical+numerals"},
     "cognates": {"seed": "cognates+numerals"},
+    "supervised_cognates": {"seed": "dictionary+cognates"},
     "unsupervised": {"seed": "unsupervised"},
 }
 

@@ -25,8 +25,8 @@ from ._atomic import atomic_open
 from .dictionaries import LEXICON_HEADER, group_by_source, lookup_pairs, read_dictionary
 from .embeddings import make_keyed_vectors, save_embeddings, word_counts
 from .orthography import candidate_features
-from .seeds import _PARTS as SEED_PARTS
 from .seeds import COGNATE_DEFAULTS, seed_entries
+from .seeds import PARTS as SEED_PARTS
 
 #: Seed modes of :func:`align_embeddings`; other '+'-joined combinations of dictionary, identical,
 #: cognates and numerals work too (see :func:`bootstrap.seeds.seed_entries`).

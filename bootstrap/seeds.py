@@ -13,7 +13,7 @@ import re
 
 MODES = ("dictionary", "identical", "cognates", "numerals", "identical+numerals", "cognates+numerals",
          "unsupervised")
-_PARTS = ("dictionary", "identical", "cognates", "numerals")
+PARTS = ("dictionary", "identical", "cognates", "numerals")
 #: Defaults of :func:`cognate_pairs`, measured on en-lv (benchmarks/README.md).
 _SIMILARITY_TOL = 1e-6  # float32 similarities (0.8 -> 0.79999995) still meet a threshold of 0.8
 COGNATE_DEFAULTS = {"min_similarity": 0.8, "min_len": 5, "max_rank": 20000, "max_rank_ratio": 10.0}
@@ -244,8 +244,8 @@ def seed_entries(mode, src_words, tgt_words, *, dictionary=None, min_len=1, max_
     if mode == "unsupervised":
         return []
     parts = mode.split("+")
-    if not parts or any(p not in _PARTS for p in parts) or len(set(parts)) != len(parts):
-        raise ValueError(f"mode must be one of {MODES} or a '+'-joined combination of {_PARTS}; got {mode!r}")
+    if not parts or any(p not in PARTS for p in parts) or len(set(parts)) != len(parts):
+        raise ValueError(f"mode must be one of {MODES} or a '+'-joined combination of {PARTS}; got {mode!r}")
     if cognates and "cognates" not in parts:
         raise ValueError(f"cognate options were given, but seed mode {mode!r} has no 'cognates' part")
     out, seen = [], set()
