@@ -24,12 +24,16 @@ Every default lives in :data:`DEFAULTS`, so a sweep changes one place. The reaso
     tokens: in fi.FinPR / en.KJV (0.6M / 0.8M tokens) words seen over 62 / 79 times, which make up
     63% / 87% of the text (with 1e-3: 40% / 68%), leaving a small corpus fewer training pairs.
 ``epochs=None`` (automatic)
-    gensim's 5 epochs assume large corpora. Below ``epochs_token_budget`` (25M) tokens the number
-    of epochs is raised so that each run makes about that many token passes:
-    ``epochs = clip(ceil(25M / n_tokens), 5, 50)``: 10 for the 2.6M English tokens of the shared
-    data, 14 for 1.9M Slovene, 22 for 1.1M Latvian, 32 for a 0.8M-token Bible, 50 (the cap) for
-    corpora under 0.5M tokens. Measured on the BLI benchmark (benchmarks/README.md): the earlier
-    10M budget (5-6 epochs on en/sl) gave en-sl supervised P@1 21.6; 10 epochs on both sides 26.8.
+    gensim's 5 epochs assume large corpora. Small corpora get more epochs, up to a budget of
+    token passes that grows with the dimension: ``budget = 25M * dim / 300`` and
+    ``epochs = clip(ceil(budget / n_tokens), 5, 50)``. At 300 dimensions: 10 epochs for the 2.6M
+    English tokens of the shared data, 14 for 1.9M Slovene, 22 for 1.1M Latvian; at 100
+    dimensions: 11 for the 0.8M-token KJV Bible, 14 for the 0.6M-token Finnish FinPR Bible.
+    Measured on BLI (benchmarks/README.md, section 3): at 300 dimensions on all corpora of a
+    language (1-2.6M tokens) more passes keep helping up to this budget (en-sl supervised P@1
+    21.6 with 5-6 epochs, 26.8 with 10, 28.1 with 10/14; en-fr 44.4 with 10 epochs, 51.0 with
+    25); at 100 dimensions on one Bible per language (en-fi, the README's command) fewer passes
+    are better: P@1 19.1 with 13/17 epochs, 17.8 with 20, 15.8 with 25, 13.1 with 32/41.
 ``min_n=3``, ``max_n=6``
     fastText's n-gram range.
 ``bucket=500_000``
@@ -79,6 +83,7 @@ DEFAULTS = {
     "bucket": 500_000,
     "workers": min(4, os.cpu_count() or 1),
     "epochs_token_budget": 25_000_000,
+    "budget_dim": 300,
     "min_epochs": 5,
     "max_epochs": 50,
 }
@@ -89,17 +94,19 @@ def _stable_hash(text):
     return zlib.crc32(text.encode("utf-8"))
 
 
-def resolve_epochs(n_tokens, epochs=None):
+def resolve_epochs(n_tokens, epochs=None, dim=DEFAULTS["dim"]):
     """The number of epochs: ``epochs`` when given, else the automatic small-corpus rule.
 
-    ``clip(ceil(DEFAULTS['epochs_token_budget'] / n_tokens), DEFAULTS['min_epochs'],
-    DEFAULTS['max_epochs'])``.
+    ``clip(ceil(budget / n_tokens), DEFAULTS['min_epochs'], DEFAULTS['max_epochs'])`` with
+    ``budget = DEFAULTS['epochs_token_budget'] * dim / DEFAULTS['budget_dim']`` token passes
+    (25M at 300 dimensions, 8.3M at 100).
     """
     if epochs is not None:
         return epochs
     if n_tokens <= 0:
         return DEFAULTS["max_epochs"]
-    wanted = math.ceil(DEFAULTS["epochs_token_budget"] / n_tokens)
+    budget = DEFAULTS["epochs_token_budget"] * dim / DEFAULTS["budget_dim"]
+    wanted = math.ceil(budget / n_tokens)
     return int(min(DEFAULTS["max_epochs"], max(DEFAULTS["min_epochs"], wanted)))
 
 
@@ -244,7 +251,7 @@ def train_embeddings(paths_or_corpus, *, model=DEFAULTS["model"], dim=DEFAULTS["
     if exclude_ids and getattr(corpus, "n_excluded", None) == 0:
         warnings.warn(f"none of the {len(exclude_ids)} exclude_ids matched an ID<TAB>text line; "
                       "is the corpus a .tsv file with ids?", stacklevel=2)
-    epochs = resolve_epochs(n_tokens, epochs)
+    epochs = resolve_epochs(n_tokens, epochs, dim)
     gensim_model.epochs = epochs
 
     bar = _EpochBar(epochs, f"training {model}", disable=not progress)

@@ -81,25 +81,28 @@ def test_return_model_and_resolved_epochs(tiny_corpus):
     kv, model = train_embeddings(tiny_corpus, model="fasttext", return_model=True, **{**TINY, "epochs": None})
     assert isinstance(model, FastText)
     assert model.corpus_total_words == 300 * 8 + 3 * 40 + 2
-    assert model.epochs == resolve_epochs(model.corpus_total_words) == DEFAULTS["max_epochs"]
+    assert model.epochs == resolve_epochs(model.corpus_total_words, None, TINY["dim"]) == DEFAULTS["max_epochs"]
     assert np.array_equal(kv["sana0"], model.wv["sana0"])
     assert model.wv["unseenword"].shape == (8,)  # n-grams give unseen words a vector
     _, cbow = train_embeddings(tiny_corpus, model="cbow", return_model=True, **TINY)
     assert type(cbow) is Word2Vec and cbow.sg == 0 and cbow.epochs == 2
 
 
-@pytest.mark.parametrize("n_tokens, epochs, expected", [
-    (20_000, None, 50),       # tiny: capped at max_epochs
-    (200_000, None, 50),
-    (800_000, None, 32),      # a Bible: ceil(25M / 0.8M)
-    (2_000_000, None, 13),    # all corpora of one language in the shared data
-    (10_000_000, None, 5),    # ceil(2.5) = 3, raised to min_epochs
-    (30_000_000, None, 5),    # large corpora: gensim's usual 5
-    (800_000, 3, 3),          # an explicit value wins
-    (0, None, 50),
+@pytest.mark.parametrize("n_tokens, epochs, dim, expected", [
+    (20_000, None, 300, 50),       # tiny: capped at max_epochs
+    (200_000, None, 300, 50),
+    (800_000, None, 300, 32),      # a Bible: ceil(25M / 0.8M)
+    (790_600, None, 100, 11),      # the KJV Bible at 100 dims: ceil(8.33M / 0.79M)
+    (623_232, None, 100, 14),      # the FinPR Bible at 100 dims
+    (2_000_000, None, 300, 13),    # all corpora of one language in the shared data
+    (10_000_000, None, 300, 5),    # ceil(2.5) = 3, raised to min_epochs
+    (30_000_000, None, 300, 5),    # large corpora: gensim's usual 5
+    (800_000, 3, 300, 3),          # an explicit value wins
+    (800_000, 3, 100, 3),
+    (0, None, 300, 50),
 ])
-def test_resolve_epochs(n_tokens, epochs, expected):
-    assert resolve_epochs(n_tokens, epochs) == expected
+def test_resolve_epochs(n_tokens, epochs, dim, expected):
+    assert resolve_epochs(n_tokens, epochs, dim) == expected
 
 
 def test_corpus_object_and_exclusion(tmp_path):
