@@ -13,7 +13,7 @@ word missing from the embeddings counts as wrong (scores are "OOV counted wrong"
 Modes: ``supervised`` (the train dictionary as seed, offramp's self-learning on top),
 ``identical`` (identical strings + numerals, no dictionary), ``cognates`` (mutually most similar
 spellings + numerals, no dictionary), ``supervised_cognates`` (the train dictionary plus cognate
-seeds; these two are not in the default ``--modes``), ``unsupervised`` (no seed), and,
+seeds; not in the default ``--modes``), ``unsupervised`` (no seed), and,
 with ``--baseline``, ``vecmap_supervised``: the issue's reference setting measured in the same
 process -- plain skip-gram (300d, min_count 3, 10 epochs) and VecMap's ``--supervised`` recipe
 (the ``supervised`` preset) -- so ratios against it are printed.
@@ -204,7 +204,7 @@ def main(argv=None):
     parser.add_argument("--data", default=str(HERE.parent.parent / "shared" / "data"))
     parser.add_argument("--json", help="write the results here")
     parser.add_argument("--cache", default=str(HERE / "_cache"))
-    parser.add_argument("--modes", default="supervised,identical,unsupervised",
+    parser.add_argument("--modes", default="supervised,identical,cognates,unsupervised",
                         type=lambda s: [m for m in s.split(",") if m])
     parser.add_argument("--baseline", action="store_true",
                         help="also run the reference setting (skip-gram + VecMap --supervised recipe)")

@@ -25,10 +25,12 @@ def _bli_runs(out):
 
 def bli(out):
     rows = ["| pair | test words | VecMap --supervised recipe, skip-gram (baseline) | supervised | + re-rank "
+            "| supervised + cognates | + re-rank "
             "| identical+numerals | + re-rank | cognates+numerals | + re-rank | unsupervised "
-            "| supervised / baseline (re-ranked) | best seedless / baseline (re-ranked) "
+            "| supervised / baseline (re-ranked) | best supervised / baseline (re-ranked) "
+            "| best seedless / baseline (re-ranked) "
             "| iterations sup/id/cog/unsup | align wall s sup/id/cog/unsup |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     names = ("supervised", "identical", "cognates", "unsupervised")
     for r in _bli_runs(out):
         m = r["modes"]
@@ -54,8 +56,10 @@ def bli(out):
         iters = "/".join(str(m[n]["n_iter"]) if n in m else "-" for n in names)
         wall = "/".join(f"{m[n]['wall_s']:.0f}" if n in m else "-" for n in names)
         rows.append(f"| {r['pair']} | {r['n_test']} | {cell('vecmap_supervised')} | {cell('supervised')} "
-                    f"| {rerank('supervised')} | {cell('identical')} | {rerank('identical')} | {cell('cognates')} "
+                    f"| {rerank('supervised')} | {cell('supervised_cognates')} | {rerank('supervised_cognates')} "
+                    f"| {cell('identical')} | {rerank('identical')} | {cell('cognates')} "
                     f"| {rerank('cognates')} | {cell('unsupervised')} | {ratio('supervised')} "
+                    f"| {ratio('supervised', 'supervised_cognates')} "
                     f"| {ratio('identical', 'cognates')} | {iters} | {wall} |")
     return "\n".join(rows)
 

@@ -32,8 +32,10 @@ Every default lives in :data:`DEFAULTS`, so a sweep changes one place. The reaso
     Measured on BLI (benchmarks/README.md, section 3): at 300 dimensions on all corpora of a
     language (1-2.6M tokens) more passes keep helping up to this budget (en-sl supervised P@1
     21.6 with 5-6 epochs, 26.8 with 10, 28.1 with 10/14; en-fr 44.4 with 10 epochs, 51.0 with
-    25); at 100 dimensions on one Bible per language (en-fi, the README's command) fewer passes
-    are better: P@1 19.1 with 13/17 epochs, 17.8 with 20, 15.8 with 25, 13.1 with 32/41.
+    25). At 100 dimensions on one Bible per language (en-fi, the README's command, 619 test words)
+    11 to 25 epochs score alike within run-to-run noise (P@1 14.9-19.1 over 8 runs, about +-1.5
+    between seeds), and 32/41 epochs, what the 300-dimension budget would give, scored lowest
+    (13.1); hence a budget proportional to the dimension, which is also a fixed compute budget.
 ``min_n=3``, ``max_n=6``
     fastText's n-gram range.
 ``bucket=500_000``
