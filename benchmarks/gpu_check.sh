@@ -15,7 +15,7 @@ PY
 # the whole alignment suite on both backends (the xp fixture adds cupy when a GPU is visible)
 timeout 300 python -m pytest -q -m "gpu" tests/ 2>&1 | tail -15 | tee "$OUT/gpu_tests.txt"
 timeout 300 python -m pytest -q tests/test_retrieval.py tests/test_selflearning.py tests/test_mapping.py \
-  tests/test_preprocess.py tests/test_metrics.py 2>&1 | tail -5 | tee -a "$OUT/gpu_tests.txt"
+  tests/test_preprocess.py tests/test_metrics.py tests/test_rerank.py 2>&1 | tail -5 | tee -a "$OUT/gpu_tests.txt"
 # iteration cost at the size, GPU then CPU, same process settings
 timeout 200 python benchmarks/iteration_cost.py --n 20000 --dim 300 --device cuda --json "$OUT/iter_gpu.json"
 timeout 200 python benchmarks/iteration_cost.py --n 20000 --dim 300 --device cpu --repeat 1 --json "$OUT/iter_cpu.json"
