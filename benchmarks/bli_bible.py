@@ -140,7 +140,7 @@ def run(args):
         if preset != "supervised" and args.rerank:
             # Weights fitted on the train dictionary where the mode may use it, else the defaults.
             reranked = evaluate_bli(result.src_mapped, result.tgt_mapped, test, method="csls", device=args.device,
-                                    rerank_features=("ortho", "freq"),
+                                    rerank=("ortho", "freq"),
                                     tune_dict=train if "dictionary" in mode["seed"] else None)
         results[name] = {
             "p@1_csls": round(scores["csls"]["counted_wrong"]["p@1"], 2),

@@ -17,7 +17,8 @@ from alignment import __version__
 from alignment._backend import asarray, get_namespace, resolve_device, to_numpy
 from alignment.metrics import DEFAULT_KS, bli_scores
 from alignment.preprocess import unit
-from alignment.rerank import DEFAULT_WEIGHTS, candidate_ranks, fit_weights, rerank
+from alignment.rerank import DEFAULT_WEIGHTS, candidate_ranks, fit_weights
+from alignment.rerank import rerank as rerank_candidates
 from alignment.retrieval import METHODS, gold_ranks, retrieve
 from alignment.selflearning import PRESETS, SelfLearning
 
@@ -289,13 +290,13 @@ def _reranked_candidates(src, tgt, X, Z, queries, weights, *, method, csls_k, be
     """Each query's ``k`` best candidates, re-ordered by retrieval score + weighted features (host arrays)."""
     scores, index = _plain_candidates(X, Z, queries, method=method, csls_k=csls_k, beta=beta, k=k)
     features = candidate_features(sorted(weights), src.index_to_key, tgt.index_to_key, queries, index)
-    return rerank(scores, index, features, weights)
+    return rerank_candidates(scores, index, features, weights)
 
 
 def _check_rerank_args(features, weights, tune_dict):
     if not features and (weights is not None or tune_dict is not None):
         raise ValueError("re-ranking weights or a tuning dictionary were given without re-ranking features; "
-                         "add rerank_features (CLI: --rerank ortho,freq)")
+                         "add rerank=('ortho', 'freq') (CLI: --rerank ortho,freq)")
 
 
 def _rerank_setup(src, tgt, X, Z, features, weights, tune_dict, *, method, csls_k, beta, k, lowercase=False):
@@ -338,7 +339,7 @@ def _rerank_setup(src, tgt, X, Z, features, weights, tune_dict, *, method, csls_
 
 
 def evaluate_bli(src, tgt, test_dict, *, method="csls", csls_k=10, normalize=True, ks=DEFAULT_KS,
-                 device="cpu", lowercase=False, beta=30.0, rerank_features=(), rerank_weights=None,
+                 device="cpu", lowercase=False, beta=30.0, rerank=(), rerank_weights=None,
                  tune_dict=None, rerank_k=DEFAULT_RERANK_K):
     """Bilingual lexicon induction scores of two mapped spaces on a gold test dictionary.
 
@@ -353,7 +354,7 @@ def evaluate_bli(src, tgt, test_dict, *, method="csls", csls_k=10, normalize=Tru
     normalize : bool
         Length-normalise the vectors first (cosine similarity).
     ks : tuple of int
-    rerank_features : sequence of {'ortho', 'freq'}
+    rerank : sequence of {'ortho', 'freq'}
         Re-rank each word's ``rerank_k`` best candidates with these pair features
         (:mod:`alignment.rerank`); empty: plain retrieval.
     rerank_weights : dict of str -> float, optional
@@ -401,9 +402,9 @@ def evaluate_bli(src, tgt, test_dict, *, method="csls", csls_k=10, normalize=Tru
     ranks = gold_ranks(X[q], Z, gold, method=method, csls_k=csls_k, X=X, beta=beta) if queries else np.zeros(0)
     ranks = np.asarray(ranks)
     rerank_info = None
-    _check_rerank_args(rerank_features, rerank_weights, tune_dict)
-    if rerank_features:
-        rerank_info = _rerank_setup(src, tgt, X, Z, rerank_features, rerank_weights, tune_dict, method=method,
+    _check_rerank_args(rerank, rerank_weights, tune_dict)
+    if rerank:
+        rerank_info = _rerank_setup(src, tgt, X, Z, rerank, rerank_weights, tune_dict, method=method,
                                     csls_k=csls_k, beta=beta, k=rerank_k, lowercase=lowercase)
         if queries:
             _, index = _reranked_candidates(src, tgt, X, Z, np.asarray(queries), rerank_info["weights"],
@@ -424,7 +425,7 @@ def evaluate_bli(src, tgt, test_dict, *, method="csls", csls_k=10, normalize=Tru
 
 
 def induce_lexicon(src, tgt, *, method="csls", k=1, csls_k=10, max_src=None, normalize=True,
-                   mutual=False, device="cpu", beta=30.0, rerank_features=(), rerank_weights=None, tune_dict=None,
+                   mutual=False, device="cpu", beta=30.0, rerank=(), rerank_weights=None, tune_dict=None,
                    rerank_k=DEFAULT_RERANK_K):
     """Translate source words into their ``k`` best target words.
 
@@ -439,7 +440,7 @@ def induce_lexicon(src, tgt, *, method="csls", k=1, csls_k=10, max_src=None, nor
         Translate only the most frequent ``max_src`` source words.
     mutual : bool
         Keep only pairs that are also the target word's best source (precision over recall).
-    rerank_features, rerank_weights, tune_dict, rerank_k
+    rerank, rerank_weights, tune_dict, rerank_k
         Re-rank each word's ``rerank_k`` best candidates, as in :func:`evaluate_bli`; the
         score column is then the combined score.
 
@@ -454,9 +455,9 @@ def induce_lexicon(src, tgt, *, method="csls", k=1, csls_k=10, max_src=None, nor
     X = asarray(_unit_host(src, normalize), device=device)
     Z = asarray(_unit_host(tgt, normalize), device=device)
     n = len(src) if max_src is None else min(max_src, len(src))
-    _check_rerank_args(rerank_features, rerank_weights, tune_dict)
-    if rerank_features:
-        info = _rerank_setup(src, tgt, X, Z, rerank_features, rerank_weights, tune_dict, method=method,
+    _check_rerank_args(rerank, rerank_weights, tune_dict)
+    if rerank:
+        info = _rerank_setup(src, tgt, X, Z, rerank, rerank_weights, tune_dict, method=method,
                              csls_k=csls_k, beta=beta, k=max(k, rerank_k))
         scores, index = _reranked_candidates(src, tgt, X, Z, np.arange(n), info["weights"], method=method,
                                              csls_k=csls_k, beta=beta, k=max(k, rerank_k))

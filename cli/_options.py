@@ -63,7 +63,7 @@ def rerank_options(func):
     func = click.option("--rerank-weights", callback=_parse_weights, default=None,
                         help="Feature weights, e.g. ortho=0.3,freq=0.05 (default: fitted on --tune-dict, "
                              "else ortho=0.3,freq=0.05).")(func)
-    func = click.option("--rerank", "rerank_features", callback=_parse_features, default="",
+    func = click.option("--rerank", callback=_parse_features, default="",
                         help="Re-rank candidates with pair features: 'ortho' (string similarity of the "
                              "words), 'freq' (frequency-rank agreement), or 'ortho,freq'.")(func)
     return func

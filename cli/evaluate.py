@@ -21,7 +21,7 @@ from ._options import device_option, embedding_options, load_pair, rerank_option
 @embedding_options
 @device_option
 @user_errors
-def evaluate(src_vectors, tgt_vectors, test_dict, method, csls_k, no_normalize, lowercase, as_json, rerank_features,
+def evaluate(src_vectors, tgt_vectors, test_dict, method, csls_k, no_normalize, lowercase, as_json, rerank,
              rerank_weights, tune_dict, rerank_k, fmt, max_vocab, device):
     """Score the translation of TEST_DICT's source words: P@1/5/10, MRR, coverage.
 
@@ -32,7 +32,7 @@ def evaluate(src_vectors, tgt_vectors, test_dict, method, csls_k, no_normalize, 
 
     src, tgt = load_pair(src_vectors, tgt_vectors, fmt, max_vocab)
     out = evaluate_bli(src, tgt, test_dict, method=method, csls_k=csls_k, normalize=not no_normalize,
-                       device=device, lowercase=lowercase, rerank_features=rerank_features,
+                       device=device, lowercase=lowercase, rerank=rerank,
                        rerank_weights=rerank_weights, tune_dict=tune_dict, rerank_k=rerank_k)
     sig = signature(retrieval=method, csls=csls_k if method == "csls" else None,
                     norm="unit" if not no_normalize else "none", dtype="float32", device=device,

@@ -20,16 +20,17 @@ from ._options import device_option, embedding_options, load_pair, rerank_option
 @embedding_options
 @device_option
 @user_errors
-def induce(src_vectors, tgt_vectors, out, method, csls_k, k, max_src, mutual, rerank_features, rerank_weights,
+def induce(src_vectors, tgt_vectors, out, method, csls_k, k, max_src, mutual, rerank, rerank_weights,
            tune_dict, rerank_k, fmt, max_vocab, device):
     """Write word translation pairs with scores: '# source target score rank' TSV."""
     from bootstrap.pipeline import induce_lexicon, write_lexicon
 
     src, tgt = load_pair(src_vectors, tgt_vectors, fmt, max_vocab)
     rows = induce_lexicon(src, tgt, method=method, k=k, csls_k=csls_k, max_src=max_src, mutual=mutual,
-                          device=device, rerank_features=rerank_features, rerank_weights=rerank_weights,
+                          device=device, rerank=rerank, rerank_weights=rerank_weights,
                           tune_dict=tune_dict, rerank_k=rerank_k)
     write_lexicon(rows, out)
     sig = signature(retrieval=method, csls=csls_k if method == "csls" else None, k=k,
-                    mutual="yes" if mutual else "no", rerank=",".join(rerank_features) or None, dtype="float32", device=device)
+                    mutual="yes" if mutual else "no", rerank=",".join(rerank) or None, dtype="float32",
+                    device=device)
     click.echo(f"wrote {len(rows)} pairs for {len({r[0] for r in rows})} source words to {out} | {sig}")

@@ -337,15 +337,15 @@ def test_rerank_fixture_is_as_documented():
 
 @pytest.mark.parametrize("kwargs, p1, weights, weights_from", [
     ({}, 0.0, None, None),
-    ({"rerank_features": ("ortho",)}, 100.0, {"ortho": 0.3}, "defaults"),
-    ({"rerank_features": ("ortho", "freq")}, 100.0, {"freq": 0.05, "ortho": 0.3}, "defaults"),
-    ({"rerank_features": ("freq",)}, 25.0, {"freq": 0.05}, "defaults"),
-    ({"rerank_features": ("freq",), "rerank_weights": {"freq": 0.2}}, 100.0, {"freq": 0.2}, "given"),
-    ({"rerank_features": ("ortho",), "rerank_weights": {"ortho": 0.05}}, 0.0, {"ortho": 0.05}, "given"),
-    ({"rerank_features": ("ortho", "freq"), "rerank_weights": {"ortho": 0.1, "freq": 0}}, 100.0,
+    ({"rerank": ("ortho",)}, 100.0, {"ortho": 0.3}, "defaults"),
+    ({"rerank": ("ortho", "freq")}, 100.0, {"freq": 0.05, "ortho": 0.3}, "defaults"),
+    ({"rerank": ("freq",)}, 25.0, {"freq": 0.05}, "defaults"),
+    ({"rerank": ("freq",), "rerank_weights": {"freq": 0.2}}, 100.0, {"freq": 0.2}, "given"),
+    ({"rerank": ("ortho",), "rerank_weights": {"ortho": 0.05}}, 0.0, {"ortho": 0.05}, "given"),
+    ({"rerank": ("ortho", "freq"), "rerank_weights": {"ortho": 0.1, "freq": 0}}, 100.0,
      {"freq": 0.0, "ortho": 0.1}, "given"),
     # one candidate per word: re-ranking cannot move anything; the gold word keeps its rank 2
-    ({"rerank_features": ("ortho",), "rerank_k": 1}, 0.0, {"ortho": 0.3}, "defaults"),
+    ({"rerank": ("ortho",), "rerank_k": 1}, 0.0, {"ortho": 0.3}, "defaults"),
 ])
 def test_evaluate_bli_rerank(kwargs, p1, weights, weights_from):
     out = evaluate_bli(RR_SRC, RR_TGT, RR_TEST, csls_k=2, **kwargs)
@@ -359,19 +359,19 @@ def test_evaluate_bli_rerank(kwargs, p1, weights, weights_from):
 
 def test_evaluate_bli_rerank_weights_fitted_on_tune_dict(tmp_path):
     tune = RR_TEST[:2]  # nation, music: fitted there, scored on all four
-    out = evaluate_bli(RR_SRC, RR_TGT, RR_TEST, csls_k=2, rerank_features=("ortho",), tune_dict=tune)
+    out = evaluate_bli(RR_SRC, RR_TGT, RR_TEST, csls_k=2, rerank=("ortho",), tune_dict=tune)
     assert out["p@1"] == 100.0
     # the smallest grid weight above m / (5/6) = 0.072
     assert out["rerank"] == {"features": ["ortho"], "weights": {"ortho": 0.1}, "weights_from": "tune_dict",
                              "tune_p@1": 100.0, "tune_n": 2, "k": 50}
     path = tmp_path / "train.txt"
     path.write_text("".join(f"{s}\t{t}\n" for s, t in tune), encoding="utf-8")
-    out = evaluate_bli(RR_SRC, RR_TGT, RR_TEST, csls_k=2, rerank_features=("ortho", "freq"), tune_dict=str(path))
+    out = evaluate_bli(RR_SRC, RR_TGT, RR_TEST, csls_k=2, rerank=("ortho", "freq"), tune_dict=str(path))
     info = out["rerank"]
     assert out["p@1"] == 100.0 and info["weights_from"] == str(path) and info["tune_n"] == 2
     assert info["tune_p@1"] == 100.0 and set(info["weights"]) == {"ortho", "freq"}
     # given weights win over a tuning dictionary
-    out = evaluate_bli(RR_SRC, RR_TGT, RR_TEST, csls_k=2, rerank_features=("ortho",),
+    out = evaluate_bli(RR_SRC, RR_TGT, RR_TEST, csls_k=2, rerank=("ortho",),
                        rerank_weights={"ortho": 0.3}, tune_dict=str(path))
     assert out["rerank"]["weights_from"] == "given"
 
@@ -380,17 +380,17 @@ def test_evaluate_bli_rerank_errors(tmp_path):
     reversed_tune = tmp_path / "reversed.txt"
     reversed_tune.write_text("".join(f"{t}\t{s}\n" for s, t in RR_TEST), encoding="utf-8")
     with pytest.raises(ValueError, match=r"reversed\.txt: no pair has both words in the vocabularies.*--src/--tgt"):
-        evaluate_bli(RR_SRC, RR_TGT, RR_TEST, rerank_features=("ortho",), tune_dict=str(reversed_tune))
+        evaluate_bli(RR_SRC, RR_TGT, RR_TEST, rerank=("ortho",), tune_dict=str(reversed_tune))
     with pytest.raises(ValueError, match=r"the tuning dictionary: no pair .*--src/--tgt"):
-        evaluate_bli(RR_SRC, RR_TGT, RR_TEST, rerank_features=("ortho",), tune_dict=[("x", "y")])
+        evaluate_bli(RR_SRC, RR_TGT, RR_TEST, rerank=("ortho",), tune_dict=[("x", "y")])
     with pytest.raises(ValueError, match=r"rerank weights name no value for \['freq'\]; give e\.g\. "
                                          r"freq=0\.05,ortho=0\.3"):
-        evaluate_bli(RR_SRC, RR_TGT, RR_TEST, rerank_features=("ortho", "freq"), rerank_weights={"ortho": 0.3})
+        evaluate_bli(RR_SRC, RR_TGT, RR_TEST, rerank=("ortho", "freq"), rerank_weights={"ortho": 0.3})
 
 
 def test_induce_lexicon_rerank():
     plain = induce_lexicon(RR_SRC, RR_TGT, csls_k=2, k=2)
-    rows = induce_lexicon(RR_SRC, RR_TGT, csls_k=2, k=2, rerank_features=("ortho",))
+    rows = induce_lexicon(RR_SRC, RR_TGT, csls_k=2, k=2, rerank=("ortho",))
     assert [(s, t, r) for s, t, _, r in rows] == [(s, t, r) for s, right, wrong in zip(RR_SRC_WORDS, RR_RIGHT, RR_WRONG)
                                                   for t, r in ((right, 1), (wrong, 2))]
     # the score column is the combined score: retrieval score + 0.3 * similarity (float32 sums: ~1e-6)
@@ -398,10 +398,10 @@ def test_induce_lexicon_rerank():
     similarity = dict(zip(RR_RIGHT + RR_WRONG, [5 / 6, 5 / 6, 1, 1, 0, 0, 0, 0]))
     for s, t, score, _ in rows:
         assert score == pytest.approx(plain_score[(s, t)] + 0.3 * similarity[t], abs=1e-6)
-    top = induce_lexicon(RR_SRC, RR_TGT, csls_k=2, max_src=2, rerank_features=("ortho", "freq"))
+    top = induce_lexicon(RR_SRC, RR_TGT, csls_k=2, max_src=2, rerank=("ortho", "freq"))
     assert [(s, t, r) for s, t, _, r in top] == [("nation", "nación", 1), ("music", "música", 1)]
     # weights fitted on a tuning dictionary (as in evaluate_bli: ortho 0.1 is enough)
-    tuned = induce_lexicon(RR_SRC, RR_TGT, csls_k=2, rerank_features=("ortho",), tune_dict=RR_TEST[:2])
+    tuned = induce_lexicon(RR_SRC, RR_TGT, csls_k=2, rerank=("ortho",), tune_dict=RR_TEST[:2])
     assert [t for _, t, _, _ in tuned] == RR_RIGHT
 
 
@@ -442,8 +442,8 @@ def test_fit_weights_with_no_candidates(xp):
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    ({"rerank_features": ("bogus",)}, "unknown re-ranking feature"),
-    ({"rerank_features": ("ortho",), "rerank_weights": {"ortho": 0.3, "orth": 5.0}}, "not among the re-ranking"),
+    ({"rerank": ("bogus",)}, "unknown re-ranking feature"),
+    ({"rerank": ("ortho",), "rerank_weights": {"ortho": 0.3, "orth": 5.0}}, "not among the re-ranking"),
     ({"rerank_weights": {"ortho": 0.3}}, "without re-ranking features"),
     ({"tune_dict": RR_TEST}, "without re-ranking features"),
 ])
@@ -454,8 +454,8 @@ def test_rerank_arguments_are_never_silently_ignored(kwargs, match):
         induce_lexicon(RR_SRC, RR_TGT, csls_k=2, **kwargs)
 
 
-def test_rerank_features_as_a_comma_string():
-    out = evaluate_bli(RR_SRC, RR_TGT, RR_TEST, csls_k=2, rerank_features="ortho")
+def test_rerank_as_a_comma_string():
+    out = evaluate_bli(RR_SRC, RR_TGT, RR_TEST, csls_k=2, rerank="ortho")
     assert out["rerank"]["features"] == ["ortho"] and out["p@1"] == 100.0
 
 
