@@ -26,8 +26,7 @@ from ._atomic import atomic_open
 from .dictionaries import LEXICON_HEADER, group_by_source, lookup_pairs, read_dictionary
 from .embeddings import make_keyed_vectors, save_embeddings, word_counts
 from .orthography import candidate_features
-from .seeds import COGNATE_DEFAULTS, seed_entries
-from .seeds import PARTS as SEED_PARTS
+from .seeds import COGNATE_DEFAULTS, parse_mode, seed_entries
 
 #: Seed modes of :func:`align_embeddings`; other '+'-joined combinations of dictionary, identical,
 #: cognates and numerals work too (see :func:`bootstrap.seeds.seed_entries`).
@@ -149,10 +148,7 @@ def align_embeddings(src, tgt, *, seed="identical+numerals", seed_dict=None, pre
     -------
     AlignResult
     """
-    parts = seed.split("+") if isinstance(seed, str) else [None]
-    if seed != "unsupervised" and (any(p not in SEED_PARTS for p in parts) or len(set(parts)) != len(parts)):
-        raise ValueError(f"seed must be one of {SEED_MODES} or a '+'-joined combination of {SEED_PARTS}; "
-                         f"got {seed!r}")
+    parts = parse_mode(seed, name="seed", examples=SEED_MODES)
     if preset not in PRESETS:
         raise ValueError(f"preset must be one of {tuple(PRESETS)}; got {preset!r}")
     if src.vector_size != tgt.vector_size:
@@ -167,7 +163,7 @@ def align_embeddings(src, tgt, *, seed="identical+numerals", seed_dict=None, pre
     config["random_state"] = random_state
 
     entries, dict_path = _entries(seed_dict)
-    if "dictionary" in seed and entries is None:
+    if "dictionary" in parts and entries is None:
         raise ValueError(f"seed={seed!r} needs a seed dictionary (--seed-dict)")
     seed_report = {"mode": seed}
     pairs = None
@@ -278,6 +274,23 @@ def _unit_host(kv, normalize):
 DEFAULT_RERANK_K = 50
 
 
+def _queries_and_gold(groups, src, tgt):
+    """Source rows with their gold target rows, and the source words without a vector or a gold
+    translation in the target vocabulary: ``(queries, gold, src_oov, tgt_oov)``."""
+    queries, gold, src_oov, tgt_oov = [], [], [], []
+    for word, translations in groups.items():
+        if word not in src.key_to_index:
+            src_oov.append(word)
+            continue
+        rows = [tgt.key_to_index[t] for t in translations if t in tgt.key_to_index]
+        if not rows:
+            tgt_oov.append(word)
+            continue
+        queries.append(src.key_to_index[word])
+        gold.append(rows)
+    return queries, gold, src_oov, tgt_oov
+
+
 def _plain_candidates(X, Z, queries, *, method, csls_k, beta, k):
     """Each query's ``min(k, n_tgt)`` best candidates by plain retrieval, as host arrays."""
     xp = get_namespace(X)
@@ -322,12 +335,7 @@ def _rerank_setup(src, tgt, X, Z, features, weights, tune_dict, *, method, csls_
         return {"features": features, "weights": {f: DEFAULT_WEIGHTS[f] for f in features},
                 "weights_from": "defaults", "k": k}
     entries, path = _entries(tune_dict, lowercase=lowercase)
-    queries, gold = [], []
-    for word, translations in group_by_source(entries).items():
-        rows = [tgt.key_to_index[t] for t in translations if t in tgt.key_to_index]
-        if word in src.key_to_index and rows:
-            queries.append(src.key_to_index[word])
-            gold.append(rows)
+    queries, gold, _, _ = _queries_and_gold(group_by_source(entries), src, tgt)
     if not queries:
         raise ValueError(f"{path or 'the tuning dictionary'}: no pair has both words in the vocabularies, so "
                          "the re-ranking weights cannot be fitted on it; check --src/--tgt order")
@@ -384,17 +392,7 @@ def evaluate_bli(src, tgt, test_dict, *, method="csls", csls_k=10, normalize=Tru
     if not groups:
         raise ValueError(f"{path or 'the test dictionary'} holds no pairs")
     _, coverage = lookup_pairs(entries, src.key_to_index, tgt.key_to_index, path=path)
-    queries, gold, src_oov, tgt_oov = [], [], [], []
-    for word, translations in groups.items():
-        if word not in src.key_to_index:
-            src_oov.append(word)
-            continue
-        rows = [tgt.key_to_index[t] for t in translations if t in tgt.key_to_index]
-        if not rows:
-            tgt_oov.append(word)
-            continue
-        queries.append(src.key_to_index[word])
-        gold.append(rows)
+    queries, gold, src_oov, tgt_oov = _queries_and_gold(groups, src, tgt)
     device = resolve_device(device)
     X = asarray(_unit_host(src, normalize), device=device)
     Z = asarray(_unit_host(tgt, normalize), device=device)

@@ -14,8 +14,8 @@ import re
 MODES = ("dictionary", "identical", "cognates", "numerals", "identical+numerals", "cognates+numerals",
          "unsupervised")
 PARTS = ("dictionary", "identical", "cognates", "numerals")
-#: Defaults of :func:`cognate_pairs`, measured on en-lv (benchmarks/README.md).
 _SIMILARITY_TOL = 1e-6  # float32 similarities (0.8 -> 0.79999995) still meet a threshold of 0.8
+#: Defaults of :func:`cognate_pairs`, measured on en-lv (benchmarks/README.md).
 COGNATE_DEFAULTS = {"min_similarity": 0.8, "min_len": 5, "max_rank": 20000, "max_rank_ratio": 10.0}
 _NUMERAL = re.compile(r"[0-9]+(?:[.,][0-9]+)*")
 
@@ -77,12 +77,15 @@ def identical_pairs(src_words, tgt_words, *, min_len=1, max_rank=None, require_l
         if require_letter and not any(c.isalpha() for c in word):
             continue
         seen.add(word)
-        if tgt_rank is not None:
-            a, b = rank + 1, tgt_rank[word] + 1
-            if max(a, b) > max_rank_ratio * min(a, b):
-                continue
+        if tgt_rank is not None and not _ranks_agree(rank, tgt_rank[word], max_rank_ratio):
+            continue
         out.append((word, word))
     return out
+
+
+def _ranks_agree(i, j, max_rank_ratio):
+    """Rows ``i`` and ``j`` (0-based frequency ranks) differ by at most ``max_rank_ratio`` as 1-based ranks."""
+    return max_rank_ratio is None or max(i + 1, j + 1) <= max_rank_ratio * min(i + 1, j + 1)
 
 
 def _check_ratio(max_rank_ratio):
@@ -138,8 +141,8 @@ def cognate_pairs(src_words, tgt_words, *, min_similarity=COGNATE_DEFAULTS["min_
     _check_ratio(max_rank_ratio)
     if hasattr(tgt_words, "keys"):
         tgt_words = sorted(tgt_words, key=tgt_words.get)
-    src = [w for w in _ranked(src_words, max_rank, "src_words")]
-    tgt = [w for w in _ranked(tgt_words, max_rank, "tgt_words")]
+    src = list(_ranked(src_words, max_rank, "src_words"))
+    tgt = list(_ranked(tgt_words, max_rank, "tgt_words"))
 
     def usable(word):
         return len(word) >= min_len and any(c.isalpha() for c in word)
@@ -171,9 +174,8 @@ def cognate_pairs(src_words, tgt_words, *, min_similarity=COGNATE_DEFAULTS["min_
         if score < min_similarity - _SIMILARITY_TOL or score <= 0 or best_src[b] != a:
             continue
         i, j = src_rows[a], tgt_rows[b]
-        if max_rank_ratio is not None and max(i + 1, j + 1) > max_rank_ratio * min(i + 1, j + 1):
-            continue
-        out.append((src[i], tgt[j]))
+        if _ranks_agree(i, j, max_rank_ratio):
+            out.append((src[i], tgt[j]))
     return out
 
 
@@ -209,6 +211,21 @@ def numeral_pairs(src_words, tgt_words, *, max_rank=None):
     return out
 
 
+def parse_mode(mode, *, name="mode", examples=MODES):
+    """The parts of a seed mode: ``[]`` for ``'unsupervised'``, else its '+'-joined parts.
+
+    Raises ``ValueError`` (naming ``name`` and listing ``examples``) for anything else: a
+    non-string, an unknown or a repeated part.
+    """
+    if mode == "unsupervised":
+        return []
+    parts = mode.split("+") if isinstance(mode, str) else [None]
+    if any(p not in PARTS for p in parts) or len(set(parts)) != len(parts):
+        raise ValueError(f"{name} must be one of {examples} or a '+'-joined combination of {PARTS}; "
+                         f"got {mode!r}")
+    return parts
+
+
 def seed_entries(mode, src_words, tgt_words, *, dictionary=None, min_len=1, max_rank=None,
                  require_letter=False, max_rank_ratio=None, cognates=None, fmt="auto", lowercase=False):
     """The seed lexicon for ``mode``.
@@ -241,11 +258,9 @@ def seed_entries(mode, src_words, tgt_words, *, dictionary=None, min_len=1, max_
     """
     if not isinstance(mode, str):
         raise TypeError(f"mode must be a string; got {type(mode).__name__}")
-    if mode == "unsupervised":
+    parts = parse_mode(mode)
+    if not parts:
         return []
-    parts = mode.split("+")
-    if not parts or any(p not in PARTS for p in parts) or len(set(parts)) != len(parts):
-        raise ValueError(f"mode must be one of {MODES} or a '+'-joined combination of {PARTS}; got {mode!r}")
     if cognates and "cognates" not in parts:
         raise ValueError(f"cognate options were given, but seed mode {mode!r} has no 'cognates' part")
     out, seen = [], set()

@@ -108,7 +108,8 @@ def align(src_vectors, tgt_vectors, seed_dict, identical, cognates, cognate_simi
     est = result.estimator
     sig = signature(method=preset, mapping=(est.final_mapping or {"name": "orthogonal"})["name"], seed=seed,
                     rank_ratio=result.report["seed"].get("identical_rank_ratio"),
-                    cognate_sim=result.report["seed"].get("cognates", {}).get("min_similarity"), csls=est.csls_k, cutoff=est.vocabulary_cutoff, norm=list(est.normalize), dtype="float32",
+                    cognate_sim=result.report["seed"].get("cognates", {}).get("min_similarity"), csls=est.csls_k,
+                    cutoff=est.vocabulary_cutoff, norm=list(est.normalize), dtype="float32",
                     device=result.report["device"], random_state=random_state)
     result.report["signature"] = sig
     save_aligned(result, out_src, out_tgt, binary=binary, report_path=report, signature=sig)

@@ -3,28 +3,12 @@ import json
 import os
 
 import pytest
-from click.testing import CliRunner
 
 from alignment._version import __version__
-from bootstrap.embeddings import save_embeddings
 from bootstrap.pipeline import SIDECAR_SUFFIX, read_space_info
 from bootstrap.seeds import COGNATE_DEFAULTS
-from cli.main import main
-from test_pipeline import N_WORDS, make_spaces
-
-
-@pytest.fixture(scope="module")
-def files(tmp_path_factory):
-    """Source/target vectors a rotation apart (see test_pipeline.make_spaces)."""
-    root = tmp_path_factory.mktemp("cli_cognates")
-    src, tgt, _ = make_spaces()
-    save_embeddings(src, root / "src.vec")
-    save_embeddings(tgt, root / "tgt.vec")
-    return root
-
-
-def _invoke(*args):
-    return CliRunner().invoke(main, [str(a) for a in args])
+from test_cli_align import _invoke, files  # noqa: F401  (files: the same rotated spaces, a pytest fixture)
+from test_pipeline import N_WORDS
 
 
 def _align(files, out, *seed_args):
