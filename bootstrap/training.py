@@ -33,7 +33,7 @@ Every default lives in :data:`DEFAULTS`, so a sweep changes one place. The reaso
     language (1-2.6M tokens) more passes keep helping up to this budget (en-sl supervised P@1
     21.6 with 5-6 epochs, 26.8 with 10, 28.1 with 10/14; en-fr 44.4 with 10 epochs, 51.0 with
     25). At 100 dimensions on one Bible per language (en-fi, the README's command, 619 test words)
-    11 to 25 epochs score alike within run-to-run noise (P@1 14.9-19.1 over 10 runs, about +-1.5
+    11 to 25 epochs score alike within run-to-run noise (P@1 14.9-19.1 over 11 runs, about +-1.5
     between seeds), and 32/41 epochs, what the 300-dimension budget would give, scored lowest
     (13.1); hence a budget proportional to the dimension, which is also a fixed compute budget.
 ``min_n=3``, ``max_n=6``
