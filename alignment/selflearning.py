@@ -18,9 +18,11 @@ is fitted on the last dictionary.
 Cost per iteration: four exact k-NN searches of the (cutoff, dim) spaces against each other
 (two for the CSLS ``r`` terms, one per induction direction), each a blocked matrix product
 plus a heap top-k (faiss on CPU), so memory is bounded by the block size, never n x n.
-Stochastic induction draws the dropout mask only over each row's ``m`` best candidates,
-with ``m`` chosen so that all of them are dropped with probability below ``1e-3``: the same
-distribution as VecMap's dense dropout at a fraction of the cost.
+On NumPy, stochastic induction draws the dropout mask only over each row's ``m`` best
+candidates (faiss top-m), with ``m`` chosen so that all of them are dropped with probability
+below ``1e-3``: the same distribution as VecMap's dense dropout at a fraction of the cost. On
+CuPy, where a top-m of dozens means a sort, the mask is drawn over each whole similarity block
+and followed by an argmax (VecMap's dense dropout), which costs one more pass over the block.
 """
 import math
 import time
@@ -81,6 +83,52 @@ def _pick(scores, index, keep_prob, rng, xp):
     return scores[rows, first], index[rows, first]
 
 
+def _dropout_best(Q, D, offset, keep_prob, rng, batch_size):
+    """Best row of ``D`` per query under ``Q @ D.T - offset`` after dropping each score with
+    probability ``1 - keep_prob`` (dense dropout); a query whose scores were all dropped keeps
+    its best one.
+
+    Parameters
+    ----------
+    Q : ndarray of shape (n_q, dim)
+    D : ndarray of shape (n_d, dim)
+    offset : ndarray of shape (n_d,)
+
+    Returns
+    -------
+    best : ndarray of shape (n_q,)
+        The kept score of the chosen row.
+    index : ndarray of shape (n_q,), int64
+    """
+    xp = get_namespace(Q, D, offset)
+    n = Q.shape[0]
+    best = xp.empty(n, dtype=Q.dtype)
+    index = xp.empty(n, dtype=xp.int64)
+    Dt = D.T
+    for start in range(0, n, batch_size):
+        S = Q[start:start + batch_size] @ Dt
+        S -= offset[None, :]
+        rows = xp.arange(S.shape[0])
+        top = xp.argmax(S, axis=1)
+        top_val = S[rows, top]
+        S = xp.where(rng.random(S.shape, dtype=xp.float32) < keep_prob, S, -xp.inf)
+        pick = xp.argmax(S, axis=1)
+        vals = S[rows, pick]
+        none_kept = vals == -xp.inf
+        best[start:start + batch_size] = xp.where(none_kept, top_val, vals)
+        pick = xp.where(none_kept, top, pick)
+        index[start:start + batch_size] = pick
+    return best, index
+
+
+def _induce_side(Q, D, offset, keep_prob, rng, xp, kw):
+    """One induction direction: each query's (stochastically) best row of ``D``."""
+    if keep_prob < 1.0 and xp is not np:
+        return _dropout_best(Q, D, offset, keep_prob, rng, kw["batch_size"])
+    s, i = offset_knn(Q, D, offset, _candidates(keep_prob, D.shape[0]), **kw)
+    return _pick(s, i, keep_prob, rng, xp)
+
+
 def _candidates(keep_prob, n, tail=1e-3):
     if keep_prob >= 1.0:
         return 1
@@ -125,13 +173,11 @@ def induce_dictionary(Xm, Zm, *, direction="union", csls_k=10, keep_prob=1.0, ra
         r_tgt = xp.zeros(Zm.shape[0], dtype=Zm.dtype)
     parts, objectives = {}, []
     if direction != "backward":
-        s, i = offset_knn(Xm, Zm, r_tgt / 2, _candidates(keep_prob, Zm.shape[0]), **kw)
-        best, tgt = _pick(s, i, keep_prob, rng, xp)
+        best, tgt = _induce_side(Xm, Zm, r_tgt / 2, keep_prob, rng, xp, kw)
         parts["forward"] = xp.stack([xp.arange(Xm.shape[0]), tgt], axis=1)
         objectives.append(float(best.mean()))
     if direction != "forward":
-        s, i = offset_knn(Zm, Xm, r_src / 2, _candidates(keep_prob, Xm.shape[0]), **kw)
-        best, src = _pick(s, i, keep_prob, rng, xp)
+        best, src = _induce_side(Zm, Xm, r_src / 2, keep_prob, rng, xp, kw)
         parts["backward"] = xp.stack([src, xp.arange(Zm.shape[0])], axis=1)
         objectives.append(float(best.mean()))
     if direction in ("forward", "backward"):

@@ -1,21 +1,51 @@
 #!/usr/bin/env bash
-# One short call on a GPU machine: install the GPU extras, run the test suite on CuPy, run the
-# GPU iteration benchmark beside the CPU one. Usage (from the repo root): bash benchmarks/gpu_check.sh
+# One short call on a GPU machine: the array-code test suite on NumPy and CuPy, the iteration cost
+# on GPU and CPU, and whole self-learning runs on real vectors on both devices.
+# Usage (from anywhere): bash benchmarks/gpu_check.sh      results go to $OUT (default benchmarks/out/gpu)
+#
+# A machine with a package index: the GPU extras are installed with pip. An offline machine (no
+# index): carry the packages its image lacks as wheels in .whl/ at the repo root, built for its
+# Python (gensim, smart_open, rapidfuzz; faiss-cpu optional, the CuPy path does not use it), and
+# CuPy must be there already. Make them here with, e.g., `pip download --no-deps --only-binary=:all:
+# --python-version 3.12 --platform manylinux_2_28_x86_64 -d .whl gensim smart_open rapidfuzz` (and
+# list .whl/ in .git/info/exclude). Real vectors for the last step: benchmarks/_cache/en-fr.npz, made
+# here with `python benchmarks/selflearning_device.py --prepare --src en --tgt fr --out ...`.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-OUT=${OUT:-benchmarks/out}
+OUT=${OUT:-benchmarks/out/gpu}
 mkdir -p "$OUT"
+PY=${PYTHON:-python3}
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv | tee "$OUT/gpu.txt"
-python -m pip install -q "torch==2.13.0" 2>/dev/null || true
-python -m pip install -q -e ".[test]" cupy-cuda12x 2>&1 | tail -2
-python - <<'PY' | tee -a "$OUT/gpu.txt"
+if [ -d .whl ]; then
+  $PY -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl \
+    || { echo "installing the carried wheels failed"; exit 1; }
+  export PYTHONPATH=/tmp/site:$PWD
+else
+  $PY -m pip install -q "torch==2.13.0" 2>/dev/null || true
+  $PY -m pip install -q -e ".[test]" cupy-cuda12x 2>&1 | tail -2
+fi
+$PY - <<'PY' | tee -a "$OUT/gpu.txt"
+import sys, numpy
 from alignment._backend import cuda_available
-print("cupy sees a GPU:", cuda_available())
+print("python", sys.version.split()[0], "numpy", numpy.__version__)
+try:
+    import cupy
+    print("cupy", cupy.__version__, "sees a GPU:", cuda_available())
+except Exception as e:
+    print("cupy does not import:", e)
 PY
-# the whole alignment suite on both backends (the xp fixture adds cupy when a GPU is visible)
-timeout 300 python -m pytest -q -m "gpu" tests/ 2>&1 | tail -15 | tee "$OUT/gpu_tests.txt"
-timeout 300 python -m pytest -q tests/test_retrieval.py tests/test_selflearning.py tests/test_mapping.py \
-  tests/test_preprocess.py tests/test_metrics.py tests/test_rerank.py 2>&1 | tail -5 | tee -a "$OUT/gpu_tests.txt"
-# iteration cost at the issue's size, GPU then CPU, same process settings
-timeout 200 python benchmarks/iteration_cost.py --n 20000 --dim 300 --device cuda --json "$OUT/iter_gpu.json"
-timeout 200 python benchmarks/iteration_cost.py --n 20000 --dim 300 --device cpu --repeat 1 --json "$OUT/iter_cpu.json"
+# the array code's suites, every test on NumPy and (xp fixture) on CuPy, and the pipeline's cpu-vs-cuda test
+timeout 300 $PY -m pytest -q -p no:cacheprovider tests/test_backend.py tests/test_preprocess.py tests/test_mapping.py \
+  tests/test_retrieval.py tests/test_metrics.py tests/test_selflearning.py tests/test_rerank.py tests/test_pipeline.py \
+  2>&1 | tail -40 | tee "$OUT/gpu_tests.txt"
+# iteration cost at the issue's size (20000 words, 300 dims), GPU then CPU
+timeout 120 $PY benchmarks/iteration_cost.py --n 20000 --dim 300 --device cuda --breakdown --json "$OUT/iter_gpu.json"
+timeout 120 $PY benchmarks/iteration_cost.py --n 20000 --dim 300 --device cpu --repeat 1 --json "$OUT/iter_cpu.json"
+# whole self-learning runs on real vectors (en-fr), same seeds and settings on both devices; the CPU
+# runs at cutoff 20000 take minutes without faiss, so only the 5000-word cutoff runs on both
+if [ -f benchmarks/_cache/en-fr.npz ]; then
+  timeout 150 $PY benchmarks/selflearning_device.py --npz benchmarks/_cache/en-fr.npz --devices cuda,cpu \
+    --configs dictionary-5k,identical-5k --json "$OUT/selflearning_5k.json"
+  timeout 60 $PY benchmarks/selflearning_device.py --npz benchmarks/_cache/en-fr.npz --devices cuda \
+    --configs dictionary-20k,identical-20k --json "$OUT/selflearning_20k.json"
+fi

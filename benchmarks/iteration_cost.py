@@ -51,6 +51,28 @@ def iteration(X, Z, pairs, keep_prob, batch_size, rng):
     return out
 
 
+def breakdown(X, Z, pairs, batch_size, repeat):
+    """Best-of times of the deterministic iteration's stages, each synchronised."""
+    from alignment.retrieval import mean_topk_similarity, offset_knn
+
+    xp = get_namespace(X, Z)
+    W = OrthogonalMapping().fit(X, Z, pairs).W_src_
+    Xm, Zm = X @ W, Z
+    r = mean_topk_similarity(Zm, Xm, 10, batch_size=batch_size)
+
+    def timed(fn):
+        return best_of(lambda: (fn(), _sync(xp)), repeat)
+
+    return {
+        "procrustes_fit": timed(lambda: OrthogonalMapping().fit(X, Z, pairs)),
+        "map_source": timed(lambda: X @ W),
+        "csls_r_terms (2 x knn k=10)": timed(lambda: (mean_topk_similarity(Xm, Zm, 10, batch_size=batch_size),
+                                                      mean_topk_similarity(Zm, Xm, 10, batch_size=batch_size))),
+        "induction (2 x knn k=1)": timed(lambda: (offset_knn(Xm, Zm, r / 2, 1, batch_size=batch_size),
+                                                  offset_knn(Zm, Xm, r / 2, 1, batch_size=batch_size))),
+    }
+
+
 def best_of(fn, repeat):
     times = []
     for _ in range(repeat):
@@ -68,6 +90,7 @@ def main(argv=None):
     p.add_argument("--batch-size", type=int, default=4096)
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--vectors", nargs=2, help="two embedding files to use instead of random vectors")
+    p.add_argument("--breakdown", action="store_true", help="also time the iteration's stages one by one")
     p.add_argument("--json")
     args = p.parse_args(argv)
 
@@ -96,6 +119,8 @@ def main(argv=None):
     t_det = best_of(lambda: iteration(X, Z, pairs, 1.0, args.batch_size, irng), args.repeat)
     t_sto = best_of(lambda: iteration(X, Z, pairs, 0.1, args.batch_size, irng), args.repeat)
 
+    stages = breakdown(X, Z, pairs, args.batch_size, args.repeat) if args.breakdown else None
+
     peak_mb = None
     if xp is np:
         tracemalloc.start()
@@ -108,6 +133,8 @@ def main(argv=None):
            "ratio": round(t_det / t_prod, 3), "ratio_stochastic": round(t_sto / t_prod, 3),
            "peak_traced_mb": None if peak_mb is None else round(peak_mb, 1),
            "one_block_mb": round(block_mb, 1), "n_by_n_mb": round(n * n * 4 / 2**20, 1)}
+    if stages:
+        out["stages_s"] = stages
     print(f"one iteration at n={n}, dim={dim} on {args.device}:")
     print(f"  4 similarity products (matmul only)     {t_prod:8.3f} s")
     print(f"  iteration, deterministic (keep_prob=1)  {t_det:8.3f} s   ratio {t_det / t_prod:.2f}x")
@@ -115,6 +142,8 @@ def main(argv=None):
     if peak_mb is not None:
         print(f"  peak traced memory {peak_mb:.0f} MB (one {args.batch_size} x n block: {block_mb:.0f} MB; "
               f"an n x n matrix: {n * n * 4 / 2**20:.0f} MB)")
+    for name, t in (stages or {}).items():
+        print(f"  stage {name:<34} {t:8.4f} s")
     if args.json:
         Path(args.json).write_text(json.dumps(out, indent=2) + "\n")
     return out

@@ -224,7 +224,7 @@ def test_blocked_path_holds_at_most_one_block(monkeypatch):
     D = rng.standard_normal((n_db, dim)).astype(np.float32)
     shapes = []
     real_topk = retrieval._topk_rows
-    monkeypatch.setattr(retrieval, "_topk_rows", lambda xp, S, k: (shapes.append(S.shape), real_topk(xp, S, k))[1])
+    monkeypatch.setattr(retrieval, "_topk_rows", lambda xp, S, k, **kw: (shapes.append(S.shape), real_topk(xp, S, k, **kw))[1])
     r_tgt = mean_topk_similarity(D, Q, 10, batch_size=batch, use_faiss=False)
     shapes.clear()
     tracemalloc.start()
@@ -252,3 +252,31 @@ def test_blocked_path_holds_at_most_one_block(monkeypatch):
         tracemalloc.stop()
     assert peak <= 4 * block + n_q * (8 + 4), peak  # blocks plus the ranks and r_tgt vectors
     assert peak < full / 4
+
+
+@pytest.mark.parametrize("k", [1, 2, 10, 16, 17, 40])
+@pytest.mark.parametrize("overwrite", [False, True])
+def test_topk_rows_matches_full_sort(xp, k, overwrite):
+    """Every selection path (argmax for k=1, repeated argmax on GPU for k <= 16, partition above)
+    returns the rows' k largest scores in decreasing order; distinct values make the order unique."""
+    rng = np.random.default_rng(3)
+    S0 = rng.permutation(300 * 50).reshape(300, 50).astype(np.float32) / 7.0
+    S = xp.asarray(S0)
+    vals, idx = retrieval._topk_rows(xp, S.copy() if overwrite else S, k, overwrite=overwrite)
+    expect = np.argsort(-S0, axis=1)[:, :k]
+    np.testing.assert_array_equal(to_numpy(idx), expect)
+    np.testing.assert_array_equal(to_numpy(vals), np.take_along_axis(S0, expect, axis=1))
+    assert to_numpy(idx).dtype == np.int64
+    if not overwrite:
+        np.testing.assert_array_equal(to_numpy(S), S0)  # the caller's scores are left alone
+
+
+def test_topk_by_argmax_on_numpy_matches_partition():
+    """The GPU selection routine is plain array code: check it on NumPy too, ties included
+    (equal scores: any of the tied indices is a correct answer, the values must match)."""
+    rng = np.random.default_rng(4)
+    S0 = rng.integers(0, 20, size=(200, 60)).astype(np.float32)
+    vals, idx = retrieval._topk_by_argmax(np, S0.copy(), 8)
+    np.testing.assert_array_equal(vals, -np.sort(-S0, axis=1)[:, :8])
+    np.testing.assert_array_equal(np.take_along_axis(S0, idx, axis=1), vals)
+    assert all(len(set(row)) == 8 for row in idx.tolist())

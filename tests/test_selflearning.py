@@ -288,3 +288,46 @@ def test_presets_are_complete():
         assert est.init in INITS and est.direction in DIRECTIONS, name
     assert PRESETS["unsupervised"]["init"] == "unsupervised"
     assert PRESETS["supervised"]["self_learning"] is False
+
+
+# --- dense dropout induction (the CuPy path of stochastic induction), run on every backend ---
+
+def _dropout_inputs(xp, n_q=6, n_d=40, dim=8, seed=5):
+    rng = np.random.default_rng(seed)
+    Q = normalize(rng.standard_normal((n_q, dim)).astype(np.float32))
+    D = normalize(rng.standard_normal((n_d, dim)).astype(np.float32))
+    offset = (rng.random(n_d) * 0.1).astype(np.float32)
+    S = Q @ D.T - offset[None, :]
+    return xp.asarray(Q), xp.asarray(D), xp.asarray(offset), S
+
+
+@pytest.mark.parametrize("keep_prob, expect", [(1.0, "argmax"), (1e-12, "argmax")])
+def test_dropout_best_keeps_everything_or_falls_back_to_the_best(xp, keep_prob, expect):
+    """keep_prob=1 drops nothing; a keep_prob so small that every score is dropped falls back to
+    each query's best row. Either way the answer is the plain argmax, with its score."""
+    from alignment.selflearning import _dropout_best
+
+    Q, D, offset, S = _dropout_inputs(xp)
+    best, index = _dropout_best(Q, D, offset, keep_prob, xp.random.default_rng(0), batch_size=4)
+    np.testing.assert_array_equal(to_numpy(index), S.argmax(axis=1))
+    # float32 products on either backend: scores agree to float32 rounding of 8-term sums
+    np.testing.assert_allclose(to_numpy(best), S.max(axis=1), rtol=0, atol=1e-6)
+
+
+def test_dropout_best_follows_the_dropout_distribution(xp):
+    """With keep_prob p, the j-th best row (0-based) is chosen with probability p (1-p)^j.
+    One query repeated 4000 times; the tolerance is 4 binomial standard deviations."""
+    from alignment.selflearning import _dropout_best
+
+    Q, D, offset, S = _dropout_inputs(xp, n_q=1)
+    reps = 4000
+    Qr = xp.repeat(Q, reps, axis=0)
+    p = 0.5
+    best, index = _dropout_best(Qr, D, offset, p, xp.random.default_rng(1), batch_size=1024)
+    order = np.argsort(-S[0])
+    index = to_numpy(index)
+    for j in range(3):
+        share = float((index == order[j]).mean())
+        expected = p * (1 - p) ** j
+        assert abs(share - expected) <= 4 * np.sqrt(expected * (1 - expected) / reps)
+    np.testing.assert_allclose(to_numpy(best), S[0, index], rtol=0, atol=1e-6)
