@@ -93,6 +93,20 @@ def prepare(args):
           f"{len(pairs(identical))} identical pairs, {len(queries)}/{len(test_words)} test words inside")
 
 
+def score_packed(est, packed, device):
+    """CSLS BLI scores of a fitted estimator on the packed test words (others counted wrong)."""
+    X = asarray(packed["X"], device=device, dtype=np.float32)
+    Z = asarray(packed["Z"], device=device, dtype=np.float32)
+    Xm, Zm = est.transform(X, Z)
+    xp = get_namespace(Xm)
+    Xm = Xm / xp.maximum(xp.linalg.norm(Xm, axis=1, keepdims=True), 1e-12)  # as evaluate_bli scores them
+    Zm = Zm / xp.maximum(xp.linalg.norm(Zm, axis=1, keepdims=True), 1e-12)
+    ptr, flat = packed["gold_ptr"], packed["gold_flat"]
+    gold = [flat[ptr[i]:ptr[i + 1]] for i in range(len(ptr) - 1)]
+    ranks = gold_ranks(Xm[asarray(packed["queries"], device=device)], Zm, gold, method="csls", X=Xm)
+    return bli_scores(np.asarray(to_numpy(ranks)), int(packed["n_test"]) - len(gold))
+
+
 def run_one(packed, config, device, random_state):
     seed_name, cutoff = CONFIGS[config]
     X = asarray(packed["X"], device=device, dtype=np.float32)
@@ -100,20 +114,12 @@ def run_one(packed, config, device, random_state):
     est = SelfLearning.from_preset("offramp", vocabulary_cutoff=cutoff, random_state=random_state)
     t0 = time.perf_counter()
     est.fit(X, Z, packed[seed_name])
-    Xm, Zm = est.transform(X, Z)
-    xp = get_namespace(Xm)
-    Xm = Xm / xp.maximum(xp.linalg.norm(Xm, axis=1, keepdims=True), 1e-12)  # as evaluate_bli scores them
-    Zm = Zm / xp.maximum(xp.linalg.norm(Zm, axis=1, keepdims=True), 1e-12)
     if device == "cuda":
         import cupy
 
         cupy.cuda.Stream.null.synchronize()
     wall = time.perf_counter() - t0
-    ptr, flat = packed["gold_ptr"], packed["gold_flat"]
-    gold = [flat[ptr[i]:ptr[i + 1]] for i in range(len(ptr) - 1)]
-    queries = asarray(packed["queries"], device=device)
-    ranks = gold_ranks(Xm[queries], Zm, gold, method="csls", X=Xm)
-    scores = bli_scores(np.asarray(to_numpy(ranks)), int(packed["n_test"]) - len(gold))
+    scores = score_packed(est, packed, device)
     per_iter = [h["time_s"] for h in est.history_]
     return {"config": config, "device": device, "wall_s": round(wall, 2), "n_iter": est.n_iter_,
             "s_per_iter": round(float(np.mean(per_iter)), 4) if per_iter else None,

@@ -216,6 +216,7 @@ def align_embeddings(src, tgt, *, seed="identical+numerals", seed_dict=None, pre
         "n_tgt": len(tgt),
         "dim": int(src.vector_size),
         "n_iter": int(est.n_iter_),
+        "warmup_dim": getattr(est, "warmup_dim_", None),
         "converged": bool(est.converged_),
         "n_final_pairs": int(est.pairs_.shape[0]),
         "history": est.history_,

@@ -21,6 +21,20 @@ def _seed_mode(seed_dict, identical, cognates, numerals, unsupervised):
     return mode
 
 
+def _warmup_dim(value):
+    """--warmup-dim: a positive integer, 'auto' or 'off'."""
+    if value in ("auto", "off"):
+        return None if value == "off" else "auto"
+    try:
+        dim = int(value)
+    except ValueError:
+        dim = 0
+    if dim < 1:
+        raise click.BadParameter(f"expected a positive integer, 'auto' or 'off'; got {value!r}",
+                                 param_hint="--warmup-dim")
+    return dim
+
+
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("src_vectors", type=click.Path(exists=True, dir_okay=False))
 @click.argument("tgt_vectors", type=click.Path(exists=True, dir_okay=False))
@@ -56,6 +70,10 @@ def _seed_mode(seed_dict, identical, cognates, numerals, unsupervised):
               help="Initial keep probability of stochastic induction (1 disables it).")
 @click.option("--stochastic-interval", type=click.IntRange(min=1), default=None,
               help="Iterations without improvement before the keep probability doubles.")
+@click.option("--warmup-dim", default=None,
+              help="Warm up in this many principal directions before all of them: an integer, 'auto' "
+                   "(the offramp preset's: 30 when the seed has under 150 pairs) or 'off'. Lets a seed of "
+                   "a few dozen pairs take off.")
 @click.option("--normalize", default=None, help="Normalisation steps, e.g. unit,center,unit.")
 @click.option("--mapping", type=click.Choice(["orthogonal", "multistep", "least_squares"]), default=None,
               help="Final mapping fitted on the last dictionary.")
@@ -70,7 +88,7 @@ def _seed_mode(seed_dict, identical, cognates, numerals, unsupervised):
 @user_errors
 def align(src_vectors, tgt_vectors, seed_dict, identical, cognates, cognate_similarity, numerals,
           identical_rank_ratio, unsupervised, out_src, out_tgt, preset, no_self_learning, vocabulary_cutoff, csls_k,
-          direction, max_iter, threshold, stochastic_initial, stochastic_interval, normalize, mapping,
+          direction, max_iter, threshold, stochastic_initial, stochastic_interval, warmup_dim, normalize, mapping,
           validation_dict, random_state, binary, report, quiet, fmt, max_vocab, device):
     """Map SRC_VECTORS and TGT_VECTORS into one space by Procrustes + CSLS self-learning.
 
@@ -101,6 +119,8 @@ def align(src_vectors, tgt_vectors, seed_dict, identical, cognates, cognate_simi
     if no_self_learning:
         params["self_learning"] = False
     params = {k: v for k, v in params.items() if v is not None}
+    if warmup_dim is not None:  # after the filter: 'off' is None, and must override the preset
+        params["warmup_dim"] = _warmup_dim(warmup_dim)
     src, tgt = load_pair(src_vectors, tgt_vectors, fmt, max_vocab)
     result = align_embeddings(src, tgt, seed=seed, seed_dict=seed_dict, preset=preset,
                               validation_dict=validation_dict, device=device, random_state=random_state,
@@ -109,7 +129,8 @@ def align(src_vectors, tgt_vectors, seed_dict, identical, cognates, cognate_simi
     sig = signature(method=preset, mapping=(est.final_mapping or {"name": "orthogonal"})["name"], seed=seed,
                     rank_ratio=result.report["seed"].get("identical_rank_ratio"),
                     cognate_sim=result.report["seed"].get("cognates", {}).get("min_similarity"), csls=est.csls_k,
-                    cutoff=est.vocabulary_cutoff, norm=list(est.normalize), dtype="float32",
+                    cutoff=est.vocabulary_cutoff, warmup=result.report.get("warmup_dim"), norm=list(est.normalize),
+                    dtype="float32",
                     device=result.report["device"], random_state=random_state)
     result.report["signature"] = sig
     save_aligned(result, out_src, out_tgt, binary=binary, report_path=report, signature=sig)

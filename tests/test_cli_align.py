@@ -213,3 +213,24 @@ def test_align_identical_rank_ratio(files, tmp_path, ratio, recorded, n_seed):
     assert report["seed"]["identical_rank_ratio"] == recorded
     assert report["seed"]["n_seed_pairs"] == n_seed
     assert ("|rank_ratio:1.0|" in result.output) == (recorded is not None)
+
+
+@pytest.mark.parametrize("value, expected", [("off", None), ("4", 4), ("auto", None)])
+def test_align_warmup_dim_option(files, tmp_path, value, expected):
+    """--warmup-dim reaches the estimator; 'auto' skips the warm-up here because the fixture's
+    40-pair seed is small but its 16 dimensions are fewer than the automatic 30 directions."""
+    result = _align(files, tmp_path, "--seed-dict", files / "seed.txt", "--warmup-dim", value)
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert report["warmup_dim"] == expected and report["params"]["warmup_dim"] == (
+        None if value == "off" else "auto" if value == "auto" else 4)
+    stages = {h["stage"] for h in report["history"]}
+    assert stages == ({"warmup", "main"} if expected else {"main"})
+    assert (f"|warmup:{expected}|" in result.output) == bool(expected)
+
+
+@pytest.mark.parametrize("value", ["0", "-2", "many"])
+def test_align_warmup_dim_rejects_bad_values(files, tmp_path, value):
+    result = _align(files, tmp_path, "--seed-dict", files / "seed.txt", "--warmup-dim", value)
+    assert result.exit_code == 2 and "--warmup-dim" in result.output and "'auto' or 'off'" in result.output
+    assert not (tmp_path / "en.vec").exists()

@@ -263,7 +263,8 @@ def test_history_records_and_validation(xp, synthetic_problem):
     est = SelfLearning(random_state=0, **FAST).fit(xp.asarray(p.X), xp.asarray(p.Z), seeds, validation_pairs=val)
     assert [r["iteration"] for r in est.history_] == list(range(1, est.n_iter_ + 1))
     for record in est.history_:
-        assert set(record) == {"iteration", "objective", "keep_prob", "n_pairs", "time_s", "val_p@1"}
+        assert set(record) == {"iteration", "stage", "objective", "keep_prob", "n_pairs", "time_s", "val_p@1"}
+        assert record["stage"] == "main"
         assert isinstance(record["objective"], float) and record["time_s"] >= 0
         assert 0 <= record["val_p@1"] <= 1
     assert est.history_[-1]["val_p@1"] == 1.0
@@ -331,3 +332,51 @@ def test_dropout_best_follows_the_dropout_distribution(xp):
         expected = p * (1 - p) ** j
         assert abs(share - expected) <= 4 * np.sqrt(expected * (1 - expected) / reps)
     np.testing.assert_allclose(to_numpy(best), S[0, index], rtol=0, atol=1e-6)
+
+
+# --- the low-dimensional warm-up (coarse to fine) ---
+
+@pytest.mark.parametrize("warmup_dim", [6, 12])
+def test_warmup_then_main_stage_recover_the_rotation(xp, synthetic_problem, warmup_dim):
+    """From 10 numeral seeds: a warm-up in the top principal directions, then the loop in all 24
+    dimensions; the rotation is found exactly and the history tells the stages apart."""
+    p = synthetic_problem
+    est = SelfLearning.from_preset("offramp", warmup_dim=warmup_dim, random_state=0)
+    est.fit(xp.asarray(p.X), xp.asarray(p.Z), seed_pairs(p, "numerals"))
+    assert_recovered(est, p, xp, exact_map=False)
+    assert est.warmup_dim_ == warmup_dim
+    stages = [r["stage"] for r in est.history_]
+    n_warm = stages.count("warmup")
+    assert n_warm >= 1 and stages == ["warmup"] * n_warm + ["main"] * (len(stages) - n_warm)
+    assert [r["iteration"] for r in est.history_] == list(range(1, est.n_iter_ + 1))
+    for stage in ("warmup", "main"):  # each stage runs its own stochastic schedule, 0.1 up to 1
+        keep = [r["keep_prob"] for r in est.history_ if r["stage"] == stage]
+        assert keep[0] == 0.1 and keep == sorted(keep) and keep[-1] == 1.0
+
+
+def _seed(xp, n_distinct, repeat=1):
+    pairs = np.stack([np.arange(n_distinct), np.arange(n_distinct)[::-1]], axis=1)
+    return xp.asarray(np.concatenate([pairs] * repeat))
+
+
+@pytest.mark.parametrize("warmup_dim, n_distinct, repeat, dim, expected", [
+    (None, 10, 1, 300, None),       # off
+    ("auto", 10, 1, 300, 30),       # a tiny seed warms up in 30 directions
+    ("auto", 149, 1, 300, 30),
+    ("auto", 150, 1, 300, None),    # from 150 distinct pairs on, no warm-up
+    ("auto", 100, 3, 300, 30),      # repeated pairs count once
+    ("auto", 10, 1, 30, None),      # 30 directions of a 30-d space are the main loop itself
+    (20, 5000, 1, 300, 20),         # an explicit number always applies below the dimension
+    (300, 10, 1, 300, None),
+])
+def test_warmup_dim_rule(xp, warmup_dim, n_distinct, repeat, dim, expected):
+    est = SelfLearning(warmup_dim=warmup_dim)
+    assert est._warmup_dim(_seed(xp, n_distinct, repeat), dim) == expected
+    assert est._warmup_dim(None, dim) is None  # no seed (unsupervised init): nothing to warm up from
+
+
+@pytest.mark.parametrize("bad", [0, -3, 2.5, "yes", True])
+def test_warmup_dim_rejects_bad_values(bad):
+    X = np.eye(4, dtype=np.float32)
+    with pytest.raises(ValueError, match="warmup_dim must be a positive integer, 'auto' or None"):
+        SelfLearning(warmup_dim=bad).fit(X, X, np.array([[0, 0], [1, 1]]))
