@@ -13,7 +13,8 @@ word missing from the embeddings counts as wrong (scores are "OOV counted wrong"
 Modes: ``supervised`` (the train dictionary as seed, offramp's self-learning on top),
 ``identical`` (identical strings + numerals, no dictionary), ``cognates`` (mutually most similar
 spellings + numerals, no dictionary), ``supervised_cognates`` (the train dictionary plus cognate
-seeds; not in the default ``--modes``), ``unsupervised`` (no seed), and,
+seeds; not in the default ``--modes``), ``numerals`` (numerals alone, a tiny seed; not in the
+default ``--modes``), ``unsupervised`` (no seed), and,
 with ``--baseline``, ``vecmap_supervised``: the issue's reference setting measured in the same
 process -- plain skip-gram (300d, min_count 3, 10 epochs) and VecMap's ``--supervised`` recipe
 (the ``supervised`` preset) -- so ratios against it are printed.
@@ -33,6 +34,7 @@ MODES = {
     "supervised": {"seed": "dictionary"},
     "identical": {"seed": "identical+numerals"},
     "cognates": {"seed": "cognates+numerals"},
+    "numerals": {"seed": "numerals"},
     "supervised_cognates": {"seed": "dictionary+cognates"},
     "unsupervised": {"seed": "unsupervised"},
 }
@@ -131,6 +133,9 @@ def run(args):
         t0 = time.perf_counter()
         extra = ({"identical_rank_ratio": args.identical_rank_ratio}
                  if "identical" in mode["seed"] and args.identical_rank_ratio is not None else {})
+        if args.warmup_dim is not None and preset == "offramp":
+            extra["warmup_dim"] = None if args.warmup_dim == "off" else (
+                "auto" if args.warmup_dim == "auto" else int(args.warmup_dim))
         result = align_embeddings(sp[args.src], sp[args.tgt], seed=mode["seed"], seed_dict=train, preset=preset,
                                   device=args.device, random_state=args.seed, progress=not args.quiet, **extra)
         wall = time.perf_counter() - t0
@@ -156,6 +161,7 @@ def run(args):
             if result.report["history"] else None,
             "preset": preset,
             "seed_pairs": result.report["seed"].get("n_seed_pairs", 0),
+            "warmup_dim": result.report.get("warmup_dim"),
         }
         if reranked is not None:
             results[name]["p@1_csls_rerank"] = round(reranked["counted_wrong"]["p@1"], 2)
@@ -221,6 +227,8 @@ def main(argv=None):
     parser.add_argument("--quiet", action="store_true")
     parser.add_argument("--no-rerank", dest="rerank", action="store_false",
                         help="skip the re-ranked (string similarity + frequency) scores")
+    parser.add_argument("--warmup-dim", default=None,
+                        help="the offramp preset's warm-up: an integer, auto or off (default: the preset's)")
     parser.add_argument("--identical-rank-ratio", type=float, default=None,
                         help="frequency-rank filter for identical-string seeds (default: the library's)")
     args = parser.parse_args(argv)
