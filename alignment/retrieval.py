@@ -4,7 +4,9 @@ Every function is exact and memory-bounded: queries are processed in blocks of
 ``batch_size`` rows, so no (n_src, n_tgt) matrix is ever held. On NumPy inputs the
 k-NN search goes through ``faiss.knn`` (BLAS blocks plus a heap, multi-threaded) when
 faiss is installed; the blocked ``xp`` path is the reference it is tested against and
-the path used for CuPy arrays.
+the path used for CuPy arrays. Within a block, selection avoids sorting whole rows: an argmax
+for k = 1, k rounds of argmax for small k on CuPy (whose argpartition is a full sort), and a
+value partition for CSLS's ``r`` term, which needs no indices.
 
 CSLS (Conneau et al., 2018) scores a pair as ``2 cos(x, z) - r_tgt(z) - r_src(x)``,
 where ``r`` is the mean similarity of a word to its ``csls_k`` nearest neighbours in the

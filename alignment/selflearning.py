@@ -12,6 +12,10 @@ Starting from a seed dictionary (gold pairs, identical strings, numerals) or fro
    of the objective (mean best CSLS similarity),
 4. stops once ``keep_prob`` is 1 and the objective improves by less than ``threshold``.
 
+With a tiny seed (``warmup_dim``), the same loop first runs on each space's top principal
+directions, where an orthogonal map is determined by far fewer pairs, and the loop in all
+dimensions starts from the dictionary it reaches.
+
 A final ``final_mapping`` (orthogonal, or VecMap's multi-step whiten/re-weight/de-whiten)
 is fitted on the last dictionary.
 
