@@ -322,7 +322,7 @@ def score_rows(Q, D, *, method="csls", r_tgt=None, log_norm=None, beta=30.0):
     raise ValueError(f"method must be one of {METHODS}; got {method!r}")
 
 
-def gold_ranks(Q, D, gold, *, method="csls", csls_k=10, X=None, beta=30.0, batch_size=1024,
+def gold_ranks(Q, D, gold, *, method="csls", csls_k=10, X=None, beta=30.0, r_tgt=None, batch_size=1024,
                use_faiss="auto"):
     """Rank (1-based) of the best-ranked gold translation of every query.
 
@@ -334,6 +334,9 @@ def gold_ranks(Q, D, gold, *, method="csls", csls_k=10, X=None, beta=30.0, batch
         Row indices into ``D`` of each query's gold translations (empty: none in vocabulary).
     X : ndarray of shape (n_src, dim), optional
         The whole mapped source space, for CSLS's ``r_tgt`` and the ISF normaliser.
+    r_tgt : ndarray of shape (n_tgt,), optional
+        Precomputed CSLS ``r`` term of ``D`` against the source space (saves a k-NN pass when
+        the caller needs it for other searches too).
 
     Returns
     -------
@@ -346,8 +349,8 @@ def gold_ranks(Q, D, gold, *, method="csls", csls_k=10, X=None, beta=30.0, batch
     if len(gold) != Q.shape[0]:
         raise ValueError(f"gold has {len(gold)} entries for {Q.shape[0]} queries")
     source = Q if X is None else X
-    r_tgt = log_norm = None
-    if method == "csls":
+    log_norm = None
+    if method == "csls" and r_tgt is None:
         r_tgt = mean_topk_similarity(D, source, csls_k, batch_size=batch_size, use_faiss=use_faiss)
     elif method == "isf":
         log_norm = _log_column_normaliser(source, D, beta, batch_size)

@@ -19,7 +19,7 @@ from alignment.metrics import DEFAULT_KS, bli_scores
 from alignment.preprocess import unit
 from alignment.rerank import DEFAULT_WEIGHTS, candidate_ranks, fit_weights
 from alignment.rerank import rerank as rerank_candidates
-from alignment.retrieval import METHODS, gold_ranks, retrieve
+from alignment.retrieval import METHODS, gold_ranks, mean_topk_similarity, retrieve
 from alignment.selflearning import PRESETS, SelfLearning
 
 from ._atomic import atomic_open
@@ -292,17 +292,22 @@ def _queries_and_gold(groups, src, tgt):
     return queries, gold, src_oov, tgt_oov
 
 
-def _plain_candidates(X, Z, queries, *, method, csls_k, beta, k):
+def _csls_r_tgt(X, Z, method, csls_k):
+    """CSLS's ``r`` term of every target word against the whole source space; None for other methods."""
+    return mean_topk_similarity(Z, X, csls_k) if method == "csls" else None
+
+
+def _plain_candidates(X, Z, queries, *, method, csls_k, beta, k, r_tgt=None):
     """Each query's ``min(k, n_tgt)`` best candidates by plain retrieval, as host arrays."""
     xp = get_namespace(X)
     scores, index = retrieve(X[xp.asarray(queries)], Z, min(k, Z.shape[0]), method=method, csls_k=csls_k, X=X,
-                             beta=beta)
+                             beta=beta, r_tgt=r_tgt)
     return to_numpy(scores), to_numpy(index)
 
 
-def _reranked_candidates(src, tgt, X, Z, queries, weights, *, method, csls_k, beta, k):
+def _reranked_candidates(src, tgt, X, Z, queries, weights, *, method, csls_k, beta, k, r_tgt=None):
     """Each query's ``k`` best candidates, re-ordered by retrieval score + weighted features (host arrays)."""
-    scores, index = _plain_candidates(X, Z, queries, method=method, csls_k=csls_k, beta=beta, k=k)
+    scores, index = _plain_candidates(X, Z, queries, method=method, csls_k=csls_k, beta=beta, k=k, r_tgt=r_tgt)
     features = candidate_features(sorted(weights), src.index_to_key, tgt.index_to_key, queries, index)
     return rerank_candidates(scores, index, features, weights)
 
@@ -313,7 +318,8 @@ def _check_rerank_args(features, weights, tune_dict):
                          "add rerank=('ortho', 'freq') (CLI: --rerank ortho,freq)")
 
 
-def _rerank_setup(src, tgt, X, Z, features, weights, tune_dict, *, method, csls_k, beta, k, lowercase=False):
+def _rerank_setup(src, tgt, X, Z, features, weights, tune_dict, *, method, csls_k, beta, k, lowercase=False,
+                  r_tgt=None):
     """Resolve the re-ranking weights: given, fitted on ``tune_dict``, or the defaults."""
     if isinstance(features, str):
         features = features.split(",")
@@ -340,7 +346,8 @@ def _rerank_setup(src, tgt, X, Z, features, weights, tune_dict, *, method, csls_
     if not queries:
         raise ValueError(f"{path or 'the tuning dictionary'}: no pair has both words in the vocabularies, so "
                          "the re-ranking weights cannot be fitted on it; check --src/--tgt order")
-    scores, index = _plain_candidates(X, Z, np.asarray(queries), method=method, csls_k=csls_k, beta=beta, k=k)
+    scores, index = _plain_candidates(X, Z, np.asarray(queries), method=method, csls_k=csls_k, beta=beta, k=k,
+                                      r_tgt=r_tgt)
     feats = candidate_features(features, src.index_to_key, tgt.index_to_key, np.asarray(queries), index)
     chosen, p1 = fit_weights(scores, index, feats, gold)
     return {"features": features, "weights": chosen, "weights_from": path or "tune_dict",
@@ -398,16 +405,19 @@ def evaluate_bli(src, tgt, test_dict, *, method="csls", csls_k=10, normalize=Tru
     X = asarray(_unit_host(src, normalize), device=device)
     Z = asarray(_unit_host(tgt, normalize), device=device)
     q = asarray(np.asarray(queries, dtype=np.int64), device=device)
-    ranks = gold_ranks(X[q], Z, gold, method=method, csls_k=csls_k, X=X, beta=beta) if queries else np.zeros(0)
+    _check_rerank_args(rerank, rerank_weights, tune_dict)
+    # CSLS's r term of the target space, computed once for the gold ranks and the re-ranking searches
+    r_tgt = _csls_r_tgt(X, Z, method, csls_k)
+    ranks = gold_ranks(X[q], Z, gold, method=method, csls_k=csls_k, X=X, beta=beta, r_tgt=r_tgt) \
+        if queries else np.zeros(0)
     ranks = np.asarray(ranks)
     rerank_info = None
-    _check_rerank_args(rerank, rerank_weights, tune_dict)
     if rerank:
         rerank_info = _rerank_setup(src, tgt, X, Z, rerank, rerank_weights, tune_dict, method=method,
-                                    csls_k=csls_k, beta=beta, k=rerank_k, lowercase=lowercase)
+                                    csls_k=csls_k, beta=beta, k=rerank_k, lowercase=lowercase, r_tgt=r_tgt)
         if queries:
             _, index = _reranked_candidates(src, tgt, X, Z, np.asarray(queries), rerank_info["weights"],
-                                            method=method, csls_k=csls_k, beta=beta, k=rerank_k)
+                                            method=method, csls_k=csls_k, beta=beta, k=rerank_k, r_tgt=r_tgt)
             ranks = candidate_ranks(index, gold, fallback=np.maximum(ranks, rerank_k + 1))
     out = bli_scores(ranks, len(src_oov) + len(tgt_oov), ks=ks)
     if rerank_info is not None:
@@ -456,10 +466,11 @@ def induce_lexicon(src, tgt, *, method="csls", k=1, csls_k=10, max_src=None, nor
     n = len(src) if max_src is None else min(max_src, len(src))
     _check_rerank_args(rerank, rerank_weights, tune_dict)
     if rerank:
+        r_tgt = _csls_r_tgt(X, Z, method, csls_k)  # once for the tuning and the lexicon searches
         info = _rerank_setup(src, tgt, X, Z, rerank, rerank_weights, tune_dict, method=method,
-                             csls_k=csls_k, beta=beta, k=max(k, rerank_k))
+                             csls_k=csls_k, beta=beta, k=max(k, rerank_k), r_tgt=r_tgt)
         scores, index = _reranked_candidates(src, tgt, X, Z, np.arange(n), info["weights"], method=method,
-                                             csls_k=csls_k, beta=beta, k=max(k, rerank_k))
+                                             csls_k=csls_k, beta=beta, k=max(k, rerank_k), r_tgt=r_tgt)
         scores, index = scores[:, :k], index[:, :k]
     else:
         scores, index = retrieve(X[:n], Z, k, method=method, csls_k=csls_k, X=X, beta=beta)

@@ -280,3 +280,17 @@ def test_topk_by_argmax_on_numpy_matches_partition():
     np.testing.assert_array_equal(vals, -np.sort(-S0, axis=1)[:, :8])
     np.testing.assert_array_equal(np.take_along_axis(S0, idx, axis=1), vals)
     assert all(len(set(row)) == 8 for row in idx.tolist())
+
+
+def test_gold_ranks_with_precomputed_r_tgt_is_unchanged(xp):
+    """Passing CSLS's r term (as evaluate_bli does, to share it with re-ranking) changes nothing."""
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((60, 8)).astype(np.float32)
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    D = rng.standard_normal((50, 8)).astype(np.float32)
+    D /= np.linalg.norm(D, axis=1, keepdims=True)
+    X, D = xp.asarray(X), xp.asarray(D)
+    gold = [[i % 50, (3 * i) % 50] for i in range(20)]
+    plain = gold_ranks(X[:20], D, gold, method="csls", X=X)
+    shared = gold_ranks(X[:20], D, gold, method="csls", X=X, r_tgt=mean_topk_similarity(D, X, 10))
+    np.testing.assert_array_equal(plain, shared)
