@@ -44,6 +44,12 @@ def _key(*parts):
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:12]
 
 
+def _stamp(files):
+    """What identifies a set of corpora in a cache key: file names and sizes, not how the data
+    dir was spelled (``../shared/data`` and its absolute path must hit the same cache)."""
+    return [(Path(f).name, os.path.getsize(f)) for f in files]
+
+
 def corpus_files(data, lang):
     from bootstrap.corpora import find_corpora
 
@@ -57,8 +63,7 @@ def corpus_counts(files, cache):
     """Word counts of the corpora (cached as JSON)."""
     from bootstrap.corpora import Corpus
 
-    stamp = [(str(f), os.path.getsize(f)) for f in files]
-    path = cache / f"counts-{_key(stamp)}.json"
+    path = cache / f"counts-{_key(_stamp(files))}.json"
     if path.exists():
         return json.loads(path.read_text(encoding="utf-8"))
     corpus = Corpus(files)
@@ -75,10 +80,11 @@ def embeddings(files, cache, **params):
 
     from bootstrap.training import DEFAULTS
 
-    stamp = [(str(f), os.path.getsize(f)) for f in files]
+    stamp = _stamp(files)
     if params.get("epochs") is None:  # automatic epochs: the rule's budget decides the vectors
         stamp.append(("epochs_token_budget", DEFAULTS["epochs_token_budget"]))
-    path = cache / f"vectors-{_key(stamp, params)}.vec"
+    # progress bars do not change the vectors, so they are not part of the key
+    path = cache / f"vectors-{_key(stamp, {k: v for k, v in params.items() if k != 'progress'})}.vec"
     if path.exists():
         return load_embeddings(path), 0.0
     t0 = time.perf_counter()

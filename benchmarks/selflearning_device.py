@@ -57,7 +57,7 @@ def prepare(args):
     gold = read_dictionary(data / "dictionaries" / "muse" / f"{args.src}-{args.tgt}.txt")
     train, test, _ = frequency_split(gold, vocab[args.src], set(vocab[args.tgt]))
     params = {"model": "fasttext", "dim": 300, "epochs": None, "min_count": 3, "workers": 2,
-              "progress": False}  # progress is part of bli_bible's cache key: this packs its own copy
+              "progress": False}
     assert DEFAULTS["epochs_token_budget"]  # the cache key depends on it, as in bli_bible.py
     kv = {lang: bli_bible.embeddings(fs, cache, **params)[0] for lang, fs in files.items()}
     words = {lang: kv[lang].index_to_key[:args.n] for lang in kv}
