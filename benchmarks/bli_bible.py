@@ -145,14 +145,18 @@ def run(args):
         result = align_embeddings(sp[args.src], sp[args.tgt], seed=mode["seed"], seed_dict=train, preset=preset,
                                   device=args.device, random_state=args.seed, progress=not args.quiet, **extra)
         wall = time.perf_counter() - t0
-        scores = {m: evaluate_bli(result.src_mapped, result.tgt_mapped, test, method=m, device=args.device)
-                  for m in ("csls", "nn")}
         reranked = None
         if preset != "supervised" and args.rerank:
-            # Weights fitted on the train dictionary where the mode may use it, else the defaults.
+            # Weights fitted on the train dictionary where the mode may use it, else the defaults; the
+            # result carries the plain CSLS scores of the same words too.
             reranked = evaluate_bli(result.src_mapped, result.tgt_mapped, test, method="csls", device=args.device,
                                     rerank=("ortho", "freq"),
                                     tune_dict=train if "dictionary" in mode["seed"] else None)
+            csls = dict(reranked, **reranked["rerank"]["without_rerank"])
+        else:
+            csls = evaluate_bli(result.src_mapped, result.tgt_mapped, test, method="csls", device=args.device)
+        scores = {"csls": csls, "nn": evaluate_bli(result.src_mapped, result.tgt_mapped, test, method="nn",
+                                                   device=args.device)}
         results[name] = {
             "p@1_csls": round(scores["csls"]["counted_wrong"]["p@1"], 2),
             "p@1_nn": round(scores["nn"]["counted_wrong"]["p@1"], 2),

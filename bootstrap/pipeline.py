@@ -388,7 +388,8 @@ def evaluate_bli(src, tgt, test_dict, *, method="csls", csls_k=10, normalize=Tru
         ``p@1``, ``p@5``, ``p@10``, ``mrr``, ``coverage`` (percent, OOV excluded), ``n_test``,
         ``n_covered``, ``counted_wrong`` (same scores with OOV counted wrong), ``oov`` (the
         uncovered words), ``method``, ``csls_k``, and ``rerank`` (features, weights, how they
-        were chosen) when re-ranking.
+        were chosen, and under ``without_rerank`` the same test words' ``p@k``, ``mrr`` and
+        ``counted_wrong`` scores before re-ranking) when re-ranking.
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}; got {method!r}")
@@ -415,6 +416,8 @@ def evaluate_bli(src, tgt, test_dict, *, method="csls", csls_k=10, normalize=Tru
     if rerank:
         rerank_info = _rerank_setup(src, tgt, X, Z, rerank, rerank_weights, tune_dict, method=method,
                                     csls_k=csls_k, beta=beta, k=rerank_k, lowercase=lowercase, r_tgt=r_tgt)
+        plain = bli_scores(ranks, len(src_oov) + len(tgt_oov), ks=ks)
+        rerank_info["without_rerank"] = {key: plain[key] for key in (*(f"p@{k}" for k in ks), "mrr", "counted_wrong")}
         if queries:
             _, index = _reranked_candidates(src, tgt, X, Z, np.asarray(queries), rerank_info["weights"],
                                             method=method, csls_k=csls_k, beta=beta, k=rerank_k, r_tgt=r_tgt)

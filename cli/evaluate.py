@@ -44,7 +44,13 @@ def evaluate(src_vectors, tgt_vectors, test_dict, method, csls_k, no_normalize, 
     cw = out["counted_wrong"]
     click.echo(f"P@1 {out['p@1']:.2f}  P@5 {out['p@5']:.2f}  P@10 {out['p@10']:.2f}  MRR {out['mrr']:.2f}  "
                f"coverage {out['coverage']:.2f}% of {out['n_test']} words (OOV counted wrong: P@1 "
-               f"{cw['p@1']:.2f}) | {sig}")
+               f"{cw['p@1']:.2f}){_plain_p1(out.get('rerank'))} | {sig}")
+
+
+def _plain_p1(info):
+    """', P@1 x.xx without re-ranking' when the scores were re-ranked."""
+    plain = (info or {}).get("without_rerank")
+    return f", P@1 {plain['p@1']:.2f} without re-ranking" if plain else ""
 
 
 def _rerank_tag(info):

@@ -353,6 +353,10 @@ def test_evaluate_bli_rerank(kwargs, p1, weights, weights_from):
     if weights is None:
         assert "rerank" not in out
     else:
+        # the same words scored before re-ranking: every gold word at rank 2 (P@1 0, P@5 100)
+        assert out["rerank"].pop("without_rerank") == {"p@1": 0.0, "p@5": 100.0, "p@10": 100.0, "mrr": 50.0,
+                                                       "counted_wrong": {"p@1": 0.0, "p@5": 100.0, "p@10": 100.0,
+                                                                         "mrr": 50.0}}
         assert out["rerank"] == {"features": sorted(weights), "weights": weights, "weights_from": weights_from,
                                  "k": kwargs.get("rerank_k", 50)}
 
@@ -360,7 +364,7 @@ def test_evaluate_bli_rerank(kwargs, p1, weights, weights_from):
 def test_evaluate_bli_rerank_weights_fitted_on_tune_dict(tmp_path):
     tune = RR_TEST[:2]  # nation, music: fitted there, scored on all four
     out = evaluate_bli(RR_SRC, RR_TGT, RR_TEST, csls_k=2, rerank=("ortho",), tune_dict=tune)
-    assert out["p@1"] == 100.0
+    assert out["p@1"] == 100.0 and out["rerank"].pop("without_rerank")["p@1"] == 0.0
     # the smallest grid weight above m / (5/6) = 0.072
     assert out["rerank"] == {"features": ["ortho"], "weights": {"ortho": 0.1}, "weights_from": "tune_dict",
                              "tune_p@1": 100.0, "tune_n": 2, "k": 50}
