@@ -415,8 +415,8 @@ class SelfLearning:
         rng = _random(xp, self.random_state)
         history = []
         it, converged = 0, False
-        warmup = self._warmup_dim(seed, X.shape[1])
-        if self.self_learning and warmup:
+        warmup = self._warmup_dim(seed, X.shape[1]) if self.self_learning else None
+        if warmup:
             # Coarse to fine: an orthogonal map of the top principal directions needs far fewer
             # pairs than one of all dimensions, so a tiny seed first grows a dictionary there.
             Xw, Zw = _principal(Xn, cut, warmup), _principal(Zn, cut, warmup)

@@ -380,3 +380,10 @@ def test_warmup_dim_rejects_bad_values(bad):
     X = np.eye(4, dtype=np.float32)
     with pytest.raises(ValueError, match="warmup_dim must be a positive integer, 'auto' or None"):
         SelfLearning(warmup_dim=bad).fit(X, X, np.array([[0, 0], [1, 1]]))
+
+
+def test_no_warmup_without_self_learning(synthetic_problem):
+    """A single fit (supervised) has no loop to warm up: warmup_dim is ignored and reported as None."""
+    p = synthetic_problem
+    est = SelfLearning(self_learning=False, warmup_dim=6).fit(p.X, p.Z, seed_pairs(p, "dictionary"))
+    assert est.warmup_dim_ is None and est.history_ == [] and est.n_iter_ == 0
