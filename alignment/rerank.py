@@ -110,6 +110,15 @@ def rerank(scores, index, features, weights):
     return xp.take_along_axis(total, order, axis=1), xp.take_along_axis(index, order, axis=1)
 
 
+def _gold_hits(index, gold):
+    """Boolean (n_queries, k) table: is candidate ``index[i, c]`` one of query i's gold rows."""
+    hits = np.zeros(index.shape, dtype=bool)
+    for row, targets in enumerate(gold):
+        if len(targets):
+            hits[row] = np.isin(index[row], np.asarray(list(targets)))
+    return hits
+
+
 def candidate_ranks(index, gold, fallback=None):
     """Rank (1-based) of each query's best gold translation within its candidate list.
 
@@ -131,12 +140,9 @@ def candidate_ranks(index, gold, fallback=None):
     if len(gold) != index.shape[0]:
         raise ValueError(f"gold has {len(gold)} entries for {index.shape[0]} queries")
     ranks = np.full(index.shape[0], np.inf) if fallback is None else np.asarray(fallback, dtype=np.float64).copy()
-    for row, targets in enumerate(gold):
-        if len(targets) == 0:
-            continue
-        hit = np.flatnonzero(np.isin(index[row], np.asarray(list(targets))))
-        if hit.size:
-            ranks[row] = hit[0] + 1
+    hits = _gold_hits(index, gold)
+    found = hits.any(axis=1)
+    ranks[found] = hits[found].argmax(axis=1) + 1
     return ranks
 
 
@@ -170,11 +176,7 @@ def fit_weights(scores, index, features, gold, *, grid=None):
         raise ValueError(f"no grid for features {missing}")
     index_host = to_numpy(index)
     k = index_host.shape[1]
-    # A boolean (n, k) table of gold hits turns each combination into one argmax.
-    is_gold = np.zeros(index_host.shape, dtype=bool)
-    for row, targets in enumerate(gold):
-        if len(targets):
-            is_gold[row] = np.isin(index_host[row], np.asarray(list(targets)))
+    is_gold = _gold_hits(index_host, gold)  # turns each combination into one argmax
     xp = get_namespace(scores)
     rows = np.arange(index_host.shape[0])
     if k == 0 or rows.size == 0:  # no candidates: nothing to choose, nothing right

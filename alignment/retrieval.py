@@ -88,20 +88,29 @@ def _topk_rows(xp, S, k, *, overwrite=False):
     return xp.take_along_axis(S, idx, axis=1), idx
 
 
+def score_blocks(Q, D, batch_size, offset=None):
+    """The score matrix ``Q @ D.T - offset[None, :]`` in row blocks, never whole.
+
+    Yields ``(rows, S)``: the slice of query rows and their scores, a fresh
+    ``(len(rows), n_D)`` array the caller may overwrite. Memory: ``batch_size * n_D`` floats.
+    """
+    Dt = D.T
+    for start in range(0, Q.shape[0], batch_size):
+        rows = slice(start, start + batch_size)
+        S = Q[rows] @ Dt
+        if offset is not None:
+            S -= offset[None, :]
+        yield rows, S
+
+
 def _blocked_knn(Q, D, k, batch_size, offset=None):
     """Exact inner-product k-NN in row blocks; ``offset`` (n_D,) is subtracted from every score."""
     xp = get_namespace(Q, D)
     n = Q.shape[0]
     scores = xp.empty((n, k), dtype=Q.dtype)
     index = xp.empty((n, k), dtype=xp.int64)
-    Dt = D.T
-    for start in range(0, n, batch_size):
-        S = Q[start:start + batch_size] @ Dt
-        if offset is not None:
-            S -= offset[None, :]
-        vals, idx = _topk_rows(xp, S, k, overwrite=True)
-        scores[start:start + batch_size] = vals
-        index[start:start + batch_size] = idx
+    for rows, S in score_blocks(Q, D, batch_size, offset):
+        scores[rows], index[rows] = _topk_rows(xp, S, k, overwrite=True)
     return scores, index
 
 
@@ -163,11 +172,9 @@ def mean_topk_similarity(Q, D, k, *, batch_size=DEFAULT_BATCH_SIZE, use_faiss="a
     # CuPy is a selection kernel rather than the full sort behind its argpartition.
     n = D.shape[0]
     r = xp.empty(Q.shape[0], dtype=Q.dtype)
-    Dt = D.T
-    for start in range(0, Q.shape[0], batch_size):
-        S = Q[start:start + batch_size] @ Dt
+    for rows, S in score_blocks(Q, D, batch_size):
         top = S if k >= n else -xp.partition(-S, k - 1, axis=1)[:, :k]
-        r[start:start + batch_size] = top.mean(axis=1)
+        r[rows] = top.mean(axis=1)
     return r
 
 

@@ -36,7 +36,7 @@ import numpy as np
 from ._backend import get_namespace, to_numpy
 from .mapping import check_pairs, make_mapping, procrustes
 from .preprocess import DEFAULT_NORMALIZE, Normalizer, normalize
-from .retrieval import DEFAULT_BATCH_SIZE, knn, mean_topk_similarity, offset_knn
+from .retrieval import DEFAULT_BATCH_SIZE, knn, mean_topk_similarity, offset_knn, score_blocks
 
 DIRECTIONS = ("forward", "backward", "union", "intersection")
 # warmup_dim='auto'. Measured on en-fr (benchmarks/README.md, section 1b), P@1 without -> with the
@@ -110,23 +110,18 @@ def _dropout_best(Q, D, offset, keep_prob, rng, batch_size):
     index : ndarray of shape (n_q,), int64
     """
     xp = get_namespace(Q, D, offset)
-    n = Q.shape[0]
-    best = xp.empty(n, dtype=Q.dtype)
-    index = xp.empty(n, dtype=xp.int64)
-    Dt = D.T
-    for start in range(0, n, batch_size):
-        S = Q[start:start + batch_size] @ Dt
-        S -= offset[None, :]
-        rows = xp.arange(S.shape[0])
+    best = xp.empty(Q.shape[0], dtype=Q.dtype)
+    index = xp.empty(Q.shape[0], dtype=xp.int64)
+    for rows, S in score_blocks(Q, D, batch_size, offset):
+        block = xp.arange(S.shape[0])
         top = xp.argmax(S, axis=1)
-        top_val = S[rows, top]
+        top_val = S[block, top]
         S = xp.where(rng.random(S.shape, dtype=xp.float32) < keep_prob, S, -xp.inf)
         pick = xp.argmax(S, axis=1)
-        vals = S[rows, pick]
+        vals = S[block, pick]
         none_kept = vals == -xp.inf
-        best[start:start + batch_size] = xp.where(none_kept, top_val, vals)
-        pick = xp.where(none_kept, top, pick)
-        index[start:start + batch_size] = pick
+        best[rows] = xp.where(none_kept, top_val, vals)
+        index[rows] = xp.where(none_kept, top, pick)
     return best, index
 
 
