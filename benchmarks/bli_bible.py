@@ -14,10 +14,17 @@ Modes: ``supervised`` (the train dictionary as seed, offramp's self-learning on 
 ``identical`` (identical strings + numerals, no dictionary), ``cognates`` (mutually most similar
 spellings + numerals, no dictionary), ``supervised_cognates`` (the train dictionary plus cognate
 seeds; not in the default ``--modes``), ``numerals`` (numerals alone, a tiny seed; not in the
-default ``--modes``), ``unsupervised`` (no seed), and,
+default ``--modes``), ``parallel`` (mutually best Dice pairs over the verses the two languages'
+Bibles share, no dictionary), ``supervised_parallel`` (the train dictionary plus those pairs; not
+in the default ``--modes``), ``unsupervised`` (no seed), and,
 with ``--baseline``, ``vecmap_supervised``: the issue's reference setting measured in the same
 process -- plain skip-gram (300d, min_count 3, 10 epochs) and VecMap's ``--supervised`` recipe
 (the ``supervised`` preset) -- so ratios against it are printed.
+
+Where both languages have Bibles (``corpora/bible/LANG.*.tsv``, verse ids in the first column),
+every offramp mode is also scored with the ``parallel`` re-ranking feature (``p@1_csls_rerank_parallel``:
+re-ranked by string similarity, frequency and verse co-occurrence), and ``verses_only`` records what
+the verses alone give: each test word's best-Dice target word, no embeddings at all.
 """
 import argparse
 import hashlib
@@ -35,7 +42,9 @@ MODES = {
     "identical": {"seed": "identical+numerals"},
     "cognates": {"seed": "cognates+numerals"},
     "numerals": {"seed": "numerals"},
+    "parallel": {"seed": "parallel"},
     "supervised_cognates": {"seed": "dictionary+cognates"},
+    "supervised_parallel": {"seed": "dictionary+parallel"},
     "unsupervised": {"seed": "unsupervised"},
 }
 
@@ -94,6 +103,30 @@ def embeddings(files, cache, **params):
     return kv, elapsed
 
 
+def bible_files(files):
+    """The verse-aligned corpora (``corpora/bible/*.tsv``) among a language's files."""
+    return [f for f in files if f.parent.name == "bible"]
+
+
+def verses_only(association, src, test):
+    """P@1 (percent, a word without verses counted wrong) of each test word's best-Dice target."""
+    import numpy as np
+
+    from bootstrap.dictionaries import group_by_source
+
+    groups = group_by_source(test)
+    scores = association.scores
+    hits = 0
+    for word, targets in groups.items():
+        row = src.key_to_index.get(word)
+        if row is None or scores.indptr[row] == scores.indptr[row + 1]:
+            continue
+        start, end = scores.indptr[row], scores.indptr[row + 1]
+        best = scores.indices[start + int(np.argmax(scores.data[start:end]))]
+        hits += association.tgt_words[best] in set(targets)
+    return {"p@1": round(100 * hits / len(groups), 2), "n_test": len(groups)}
+
+
 def run(args):
     from bootstrap.dictionaries import read_dictionary
     from bootstrap.pipeline import align_embeddings, evaluate_bli
@@ -127,6 +160,21 @@ def run(args):
         print(f"{lang}: {len(spaces[lang])} vectors ({'cached' if not train_s[lang] else f'{train_s[lang]:.0f}s'})",
               file=sys.stderr)
 
+    association = None
+    bibles = {lang: bible_files(fs) for lang, fs in files.items()}
+    if args.parallel and all(bibles.values()):
+        from bootstrap.parallel import verse_association
+
+        t0 = time.perf_counter()
+        association = verse_association(bibles[args.src], bibles[args.tgt], spaces[args.src].index_to_key,
+                                        spaces[args.tgt].index_to_key)
+        print(f"verses: {association.n_verses} shared, {association.scores.nnz} word pairs "
+              f"({time.perf_counter() - t0:.1f}s)", file=sys.stderr)
+    needs_verses = [name for name in args.modes if "parallel" in MODES[name]["seed"]]
+    if needs_verses and association is None:
+        raise SystemExit(f"modes {needs_verses} need Bibles of both languages under {data}/corpora/bible "
+                         "(and no --no-parallel)")
+
     runs = [(name, MODES[name], spaces, "offramp") for name in args.modes]
     if args.baseline:
         base_params = {"model": "skipgram", "dim": 300, "epochs": 10, "min_count": 3, "workers": args.workers,
@@ -142,6 +190,8 @@ def run(args):
         if args.warmup_dim is not None and preset == "offramp":
             extra["warmup_dim"] = None if args.warmup_dim == "off" else (
                 "auto" if args.warmup_dim == "auto" else int(args.warmup_dim))
+        if "parallel" in mode["seed"]:
+            extra["parallel"] = association
         result = align_embeddings(sp[args.src], sp[args.tgt], seed=mode["seed"], seed_dict=train, preset=preset,
                                   device=args.device, random_state=args.seed, progress=not args.quiet, **extra)
         wall = time.perf_counter() - t0
@@ -176,13 +226,24 @@ def run(args):
         if reranked is not None:
             results[name]["p@1_csls_rerank"] = round(reranked["counted_wrong"]["p@1"], 2)
             results[name]["rerank"] = reranked["rerank"]
+            if association is not None:
+                with_verses = evaluate_bli(result.src_mapped, result.tgt_mapped, test, method="csls",
+                                           device=args.device, rerank=("ortho", "freq", "parallel"),
+                                           parallel=association,
+                                           tune_dict=train if "dictionary" in mode["seed"] else None)
+                results[name]["p@1_csls_rerank_parallel"] = round(with_verses["counted_wrong"]["p@1"], 2)
+                results[name]["rerank_parallel"] = {k: v for k, v in with_verses["rerank"].items()
+                                                    if k not in ("without_rerank", "parallel")}
         print(f"{name}: P@1 csls {results[name]['p@1_csls']} nn {results[name]['p@1_nn']} "
               f"rerank {results[name].get('p@1_csls_rerank')} "
+              f"rerank+verses {results[name].get('p@1_csls_rerank_parallel')} "
               f"({results[name]['wall_s']}s, {results[name]['n_iter']} it)", file=sys.stderr)
 
     out = {
         "pair": pair,
         "modes": results,
+        "verses": None if association is None else {**association.info,
+                                                    "verses_only": verses_only(association, spaces[args.src], test)},
         "n_test": info["n_test_words"],
         "n_train": info["n_train_words"],
         "embeddings": {k: v for k, v in emb_params.items() if k != "progress"},
@@ -211,6 +272,11 @@ def print_table(out):
         if base:
             line += f" {r['p@1_csls'] / base:>7.2f}"
         print(line)
+    verses = out.get("verses")
+    if verses:
+        rrp = {name: r["p@1_csls_rerank_parallel"] for name, r in modes.items() if "p@1_csls_rerank_parallel" in r}
+        print(f"verses ({verses['n_verses']} shared): best-Dice word alone P@1 {verses['verses_only']['p@1']:.2f}; "
+              "re-ranked with verse co-occurrence: " + ", ".join(f"{n} {v:.2f}" for n, v in rrp.items()))
 
 
 def main(argv=None):
@@ -220,7 +286,9 @@ def main(argv=None):
     parser.add_argument("--data", default=str(HERE.parent.parent / "shared" / "data"))
     parser.add_argument("--json", help="write the results here")
     parser.add_argument("--cache", default=str(HERE / "_cache"))
-    parser.add_argument("--modes", default="supervised,identical,cognates,unsupervised",
+    parser.add_argument("--no-parallel", dest="parallel", action="store_false",
+                        help="do not use the Bibles' verse alignment (no parallel mode, no verse re-ranking)")
+    parser.add_argument("--modes", default="supervised,identical,cognates,parallel,unsupervised",
                         type=lambda s: [m for m in s.split(",") if m])
     parser.add_argument("--baseline", action="store_true",
                         help="also run the reference setting (skip-gram + VecMap --supervised recipe)")

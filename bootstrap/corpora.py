@@ -229,7 +229,13 @@ class Corpus:
             return head.strip(), rest
         return None, line
 
-    def __iter__(self):
+    def items(self):
+        """Yield ``(line_id, tokens)`` for every line with tokens, whole (not chunked).
+
+        ``line_id`` is the line's id in ``ID<TAB>text`` files and None otherwise; lines whose id is
+        in ``exclude_ids`` are skipped. Verse-aligned readers (:mod:`bootstrap.parallel`) join two
+        corpora on these ids. A complete pass updates ``n_tokens``/``n_lines``/``n_excluded``.
+        """
         n_tokens = n_lines = n_excluded = 0
         done = False
         for path in self.paths:
@@ -242,8 +248,7 @@ class Corpus:
                     continue
                 n_lines += 1
                 n_tokens += len(tokens)
-                for start in range(0, len(tokens), MAX_SENTENCE_TOKENS):
-                    yield tokens[start:start + MAX_SENTENCE_TOKENS]
+                yield line_id, tokens
                 if self.max_lines is not None and n_lines >= self.max_lines:
                     done = True
                     break
@@ -255,6 +260,11 @@ class Corpus:
             raise FormatError(where, None, f"no tokens in the corpus{why}",
                               "check that the right files were given and that they hold text, one sentence per line")
         self.n_tokens, self.n_lines, self.n_excluded = n_tokens, n_lines, n_excluded
+
+    def __iter__(self):
+        for _, tokens in self.items():
+            for start in range(0, len(tokens), MAX_SENTENCE_TOKENS):
+                yield tokens[start:start + MAX_SENTENCE_TOKENS]
 
     def count_words(self):
         """Token frequencies over one full pass.

@@ -55,17 +55,20 @@ def string_similarity(src_words, tgt_words, query_rows, index):
     return out
 
 
-def candidate_features(names, src_words, tgt_words, query_rows, index):
+def candidate_features(names, src_words, tgt_words, query_rows, index, *, association=None):
     """The named pair features of a candidate list, as host arrays.
 
     Parameters
     ----------
-    names : sequence of {'ortho', 'freq'}
+    names : sequence of {'ortho', 'freq', 'parallel'}
         ``ortho``: :func:`string_similarity`; ``freq``: :func:`alignment.rerank.rank_gap`
-        (rows must be in frequency order, as offramp writes and gensim trains them).
+        (rows must be in frequency order, as offramp writes and gensim trains them);
+        ``parallel``: verse co-occurrence (:meth:`bootstrap.parallel.VerseAssociation.feature`).
     src_words, tgt_words : sequence of str
     query_rows : ndarray of shape (n_queries,)
     index : ndarray of shape (n_queries, k)
+    association : bootstrap.parallel.VerseAssociation, optional
+        Required for ``'parallel'``; built for ``src_words`` and ``tgt_words``.
 
     Returns
     -------
@@ -80,6 +83,11 @@ def candidate_features(names, src_words, tgt_words, query_rows, index):
     for name in names:
         if name == "ortho":
             out[name] = string_similarity(src_words, tgt_words, query_rows, index)
+        elif name == "parallel":
+            if association is None:
+                raise ValueError("re-ranking feature 'parallel' needs verse-aligned corpora of both languages "
+                                 "(parallel=verse_association(...); CLI: --parallel-src FILE --parallel-tgt FILE)")
+            out[name] = association.feature(query_rows, index)
         else:
             out[name] = np.asarray(rank_gap(query_rows, index), dtype=np.float32)
     return out

@@ -26,12 +26,13 @@ from ._atomic import atomic_open
 from .dictionaries import LEXICON_HEADER, group_by_source, lookup_pairs, read_dictionary
 from .embeddings import make_keyed_vectors, save_embeddings, word_counts
 from .orthography import candidate_features
+from .parallel import PARALLEL_DEFAULTS, VerseAssociation, verse_association
 from .seeds import COGNATE_DEFAULTS, parse_mode, seed_entries
 
 #: Seed modes of :func:`align_embeddings`; other '+'-joined combinations of dictionary, identical,
 #: cognates and numerals work too (see :func:`bootstrap.seeds.seed_entries`).
-SEED_MODES = ("dictionary", "identical", "cognates", "numerals", "identical+numerals", "cognates+numerals",
-              "dictionary+identical", "unsupervised")
+SEED_MODES = ("dictionary", "identical", "cognates", "numerals", "parallel", "identical+numerals",
+              "cognates+numerals", "dictionary+identical", "dictionary+parallel", "unsupervised")
 SIDECAR_SUFFIX = ".offramp.json"
 #: Default frequency-rank filter for identical-string seeds (None: keep every identical string).
 DEFAULT_IDENTICAL_RANK_RATIO = None
@@ -109,19 +110,38 @@ def _entries(dictionary, lowercase=False):
     return list(dictionary), None
 
 
+def resolve_association(parallel, src, tgt):
+    """A :class:`bootstrap.parallel.VerseAssociation` for these two spaces, or None.
+
+    ``parallel`` is None, an association (checked against the vocabularies), or a pair
+    ``(src_files, tgt_files)`` of verse-aligned corpora to build one from.
+    """
+    if parallel is None or isinstance(parallel, VerseAssociation):
+        if parallel is not None:
+            parallel.check_vocabularies(src.index_to_key, tgt.index_to_key)
+        return parallel
+    try:
+        src_files, tgt_files = parallel
+    except (TypeError, ValueError):
+        raise TypeError("parallel must be a VerseAssociation or a pair (src_files, tgt_files) of verse-aligned "
+                        f"corpora; got {type(parallel).__name__}") from None
+    return verse_association(src_files, tgt_files, src.index_to_key, tgt.index_to_key)
+
+
 def align_embeddings(src, tgt, *, seed="identical+numerals", seed_dict=None, preset="offramp",
                      validation_dict=None, device="cpu", random_state=0, progress=True,
-                     identical_rank_ratio=DEFAULT_IDENTICAL_RANK_RATIO, cognates=None, **params):
+                     identical_rank_ratio=DEFAULT_IDENTICAL_RANK_RATIO, cognates=None, parallel=None,
+                     parallel_options=None, **params):
     """Map two embedding spaces into one.
 
     Parameters
     ----------
     src, tgt : KeyedVectors
         Source and target vectors, most frequent words first.
-    seed : {'dictionary', 'identical', 'cognates', 'numerals', 'identical+numerals', 'cognates+numerals',
-            'dictionary+identical', 'unsupervised'}
+    seed : {'dictionary', 'identical', 'cognates', 'numerals', 'parallel', 'identical+numerals',
+            'cognates+numerals', 'dictionary+identical', 'dictionary+parallel', 'unsupervised'}
         Where the seed dictionary comes from (any '+'-joined combination of dictionary,
-        identical, cognates and numerals works).
+        identical, cognates, numerals and parallel works).
     seed_dict : path or list of (str, str), optional
         Gold training dictionary (for seed modes with ``dictionary``).
     preset : str
@@ -136,6 +156,12 @@ def align_embeddings(src, tgt, *, seed="identical+numerals", seed_dict=None, pre
     cognates : dict, optional
         Options of :func:`bootstrap.seeds.cognate_pairs` for seed modes with ``cognates``
         (``min_similarity``, ``min_len``, ``max_rank``, ``max_rank_ratio``).
+    parallel : VerseAssociation or (src_files, tgt_files), optional
+        Verse-aligned corpora (e.g. Bibles, ``ID<TAB>text``) for seed modes with ``parallel``:
+        mutually best Dice pairs over shared verses (:mod:`bootstrap.parallel`).
+    parallel_options : dict, optional
+        Options of :meth:`bootstrap.parallel.VerseAssociation.pairs` (``min_score``,
+        ``min_count``, ``max_rank``).
     device : {'cpu', 'cuda', 'auto'}
     random_state : int
     progress : bool
@@ -165,16 +191,25 @@ def align_embeddings(src, tgt, *, seed="identical+numerals", seed_dict=None, pre
     entries, dict_path = _entries(seed_dict)
     if "dictionary" in parts and entries is None:
         raise ValueError(f"seed={seed!r} needs a seed dictionary (--seed-dict)")
+    if "parallel" in parts and parallel is None:
+        raise ValueError(f"seed={seed!r} needs verse-aligned corpora: parallel=(src_files, tgt_files) "
+                         "(--parallel-src FILE --parallel-tgt FILE)")
+    if parallel is not None and "parallel" not in parts:
+        raise ValueError(f"verse-aligned corpora were given, but seed={seed!r} has no 'parallel' part; "
+                         "add it (e.g. seed='dictionary+parallel') or drop them")
     seed_report = {"mode": seed}
     pairs = None
     if config.get("init", "seed") != "unsupervised":
+        association = resolve_association(parallel, src, tgt)
         words = seed_entries(seed, src.index_to_key, tgt.key_to_index, dictionary=entries,
                              max_rank_ratio=identical_rank_ratio if "identical" in parts else None,
-                             cognates=cognates)
+                             cognates=cognates, parallel=association, parallel_options=parallel_options)
         if "identical" in parts:
             seed_report["identical_rank_ratio"] = identical_rank_ratio
         if "cognates" in parts:
             seed_report["cognates"] = {**COGNATE_DEFAULTS, **(cognates or {})}
+        if association is not None:
+            seed_report["parallel"] = {**association.info, **PARALLEL_DEFAULTS, **(parallel_options or {})}
         if not words:
             raise ValueError(f"seed mode {seed!r} found no seed pairs in these vocabularies; try "
                              "another seed mode (e.g. --unsupervised) or give --seed-dict")
@@ -273,6 +308,10 @@ def _unit_host(kv, normalize):
 
 
 DEFAULT_RERANK_K = 50
+#: With the ``parallel`` feature, each word's best-Dice target words join its retrieval candidates
+#: (NN and CSLS): on en-fr 3.1% of the test words have the right Dice-best translation outside
+#: the 50 best CSLS candidates (benchmarks/README.md, section 1c).
+VERSE_CANDIDATES = 3
 
 
 def _queries_and_gold(groups, src, tgt):
@@ -305,21 +344,54 @@ def _plain_candidates(X, Z, queries, *, method, csls_k, beta, k, r_tgt=None):
     return to_numpy(scores), to_numpy(index)
 
 
-def _reranked_candidates(src, tgt, X, Z, queries, weights, *, method, csls_k, beta, k, r_tgt=None):
-    """Each query's ``k`` best candidates, re-ordered by retrieval score + weighted features (host arrays)."""
+def _candidate_pool(X, Z, queries, *, method, csls_k, beta, k, r_tgt=None, association=None):
+    """The candidates to re-rank (host arrays): the ``k`` best by retrieval, plus, with verse-aligned
+    corpora and NN or CSLS retrieval, the :data:`VERSE_CANDIDATES` best-Dice target words of each query
+    that are not among them, with their retrieval scores on the same scale. Rows are padded with
+    ``-inf``-scored repeats of their first candidate, which sort last."""
     scores, index = _plain_candidates(X, Z, queries, method=method, csls_k=csls_k, beta=beta, k=k, r_tgt=r_tgt)
-    features = candidate_features(sorted(weights), src.index_to_key, tgt.index_to_key, queries, index)
+    if association is None or method not in ("nn", "csls") or len(queries) == 0:
+        return scores, index
+    extra, valid = association.top_targets(queries, VERSE_CANDIDATES)
+    valid &= ~(extra[:, :, None] == index[:, None, :]).any(axis=2)
+    xp = get_namespace(X)
+    Q = X[xp.asarray(queries)]
+    cos = to_numpy(xp.einsum("nd,nmd->nm", Q, Z[xp.asarray(extra)]))
+    if method == "csls":
+        if r_tgt is None:
+            r_tgt = _csls_r_tgt(X, Z, method, csls_k)
+        r_src = to_numpy(mean_topk_similarity(Q, Z, csls_k))
+        cos = 2 * cos - to_numpy(r_tgt)[extra] - r_src[:, None]
+    extra_scores = np.where(valid, cos, -np.inf).astype(np.float32)
+    extra = np.where(valid, extra, index[:, :1])
+    return np.concatenate([scores, extra_scores], axis=1), np.concatenate([index, extra], axis=1)
+
+
+def _reranked_candidates(src, tgt, X, Z, queries, weights, *, method, csls_k, beta, k, r_tgt=None,
+                         association=None):
+    """Each query's best candidates, re-ordered by retrieval score + weighted features (host arrays)."""
+    scores, index = _candidate_pool(X, Z, queries, method=method, csls_k=csls_k, beta=beta, k=k, r_tgt=r_tgt,
+                                    association=association)
+    features = candidate_features(sorted(weights), src.index_to_key, tgt.index_to_key, queries, index,
+                                  association=association)
     return rerank_candidates(scores, index, features, weights)
 
 
-def _check_rerank_args(features, weights, tune_dict):
+def _check_rerank_args(features, weights, tune_dict, parallel=None):
     if not features and (weights is not None or tune_dict is not None):
         raise ValueError("re-ranking weights or a tuning dictionary were given without re-ranking features; "
                          "add rerank=('ortho', 'freq') (CLI: --rerank ortho,freq)")
+    names = features.split(",") if isinstance(features, str) else list(features)
+    if "parallel" in names and parallel is None:
+        raise ValueError("re-ranking feature 'parallel' needs verse-aligned corpora of both languages: "
+                         "parallel=(src_files, tgt_files) (CLI: --parallel-src FILE --parallel-tgt FILE)")
+    if parallel is not None and "parallel" not in names:
+        raise ValueError("verse-aligned corpora were given, but 'parallel' is not among the re-ranking features; "
+                         "add it (rerank=('ortho', 'freq', 'parallel'); CLI: --rerank ortho,freq,parallel)")
 
 
 def _rerank_setup(src, tgt, X, Z, features, weights, tune_dict, *, method, csls_k, beta, k, lowercase=False,
-                  r_tgt=None):
+                  r_tgt=None, association=None):
     """Resolve the re-ranking weights: given, fitted on ``tune_dict``, or the defaults."""
     if isinstance(features, str):
         features = features.split(",")
@@ -346,9 +418,10 @@ def _rerank_setup(src, tgt, X, Z, features, weights, tune_dict, *, method, csls_
     if not queries:
         raise ValueError(f"{path or 'the tuning dictionary'}: no pair has both words in the vocabularies, so "
                          "the re-ranking weights cannot be fitted on it; check --src/--tgt order")
-    scores, index = _plain_candidates(X, Z, np.asarray(queries), method=method, csls_k=csls_k, beta=beta, k=k,
-                                      r_tgt=r_tgt)
-    feats = candidate_features(features, src.index_to_key, tgt.index_to_key, np.asarray(queries), index)
+    scores, index = _candidate_pool(X, Z, np.asarray(queries), method=method, csls_k=csls_k, beta=beta, k=k,
+                                    r_tgt=r_tgt, association=association)
+    feats = candidate_features(features, src.index_to_key, tgt.index_to_key, np.asarray(queries), index,
+                               association=association)
     chosen, p1 = fit_weights(scores, index, feats, gold)
     return {"features": features, "weights": chosen, "weights_from": path or "tune_dict",
             "tune_p@1": round(100 * p1, 2), "tune_n": len(queries), "k": k}
@@ -356,7 +429,7 @@ def _rerank_setup(src, tgt, X, Z, features, weights, tune_dict, *, method, csls_
 
 def evaluate_bli(src, tgt, test_dict, *, method="csls", csls_k=10, normalize=True, ks=DEFAULT_KS,
                  device="cpu", lowercase=False, beta=30.0, rerank=(), rerank_weights=None,
-                 tune_dict=None, rerank_k=DEFAULT_RERANK_K):
+                 tune_dict=None, rerank_k=DEFAULT_RERANK_K, parallel=None):
     """Bilingual lexicon induction scores of two mapped spaces on a gold test dictionary.
 
     Parameters
@@ -370,7 +443,7 @@ def evaluate_bli(src, tgt, test_dict, *, method="csls", csls_k=10, normalize=Tru
     normalize : bool
         Length-normalise the vectors first (cosine similarity).
     ks : tuple of int
-    rerank : sequence of {'ortho', 'freq'}
+    rerank : sequence of {'ortho', 'freq', 'parallel'}
         Re-rank each word's ``rerank_k`` best candidates with these pair features
         (:mod:`alignment.rerank`); empty: plain retrieval.
     rerank_weights : dict of str -> float, optional
@@ -381,6 +454,8 @@ def evaluate_bli(src, tgt, test_dict, *, method="csls", csls_k=10, normalize=Tru
         (never the test dictionary).
     rerank_k : int
         Candidates re-ranked per word; a gold word outside them keeps its retrieval rank.
+    parallel : VerseAssociation or (src_files, tgt_files), optional
+        Verse-aligned corpora of the two languages, for the ``parallel`` feature.
 
     Returns
     -------
@@ -406,7 +481,8 @@ def evaluate_bli(src, tgt, test_dict, *, method="csls", csls_k=10, normalize=Tru
     X = asarray(_unit_host(src, normalize), device=device)
     Z = asarray(_unit_host(tgt, normalize), device=device)
     q = asarray(np.asarray(queries, dtype=np.int64), device=device)
-    _check_rerank_args(rerank, rerank_weights, tune_dict)
+    _check_rerank_args(rerank, rerank_weights, tune_dict, parallel)
+    association = resolve_association(parallel, src, tgt)
     # CSLS's r term of the target space, computed once for the gold ranks and the re-ranking searches
     r_tgt = _csls_r_tgt(X, Z, method, csls_k)
     ranks = gold_ranks(X[q], Z, gold, method=method, csls_k=csls_k, X=X, beta=beta, r_tgt=r_tgt) \
@@ -415,12 +491,17 @@ def evaluate_bli(src, tgt, test_dict, *, method="csls", csls_k=10, normalize=Tru
     rerank_info = None
     if rerank:
         rerank_info = _rerank_setup(src, tgt, X, Z, rerank, rerank_weights, tune_dict, method=method,
-                                    csls_k=csls_k, beta=beta, k=rerank_k, lowercase=lowercase, r_tgt=r_tgt)
+                                    csls_k=csls_k, beta=beta, k=rerank_k, lowercase=lowercase, r_tgt=r_tgt,
+                                    association=association)
+        if association is not None:
+            rerank_info["parallel"] = association.info
+            rerank_info["verse_candidates"] = VERSE_CANDIDATES if method in ("nn", "csls") else 0
         plain = bli_scores(ranks, len(src_oov) + len(tgt_oov), ks=ks)
         rerank_info["without_rerank"] = {key: plain[key] for key in (*(f"p@{k}" for k in ks), "mrr", "counted_wrong")}
         if queries:
             _, index = _reranked_candidates(src, tgt, X, Z, np.asarray(queries), rerank_info["weights"],
-                                            method=method, csls_k=csls_k, beta=beta, k=rerank_k, r_tgt=r_tgt)
+                                            method=method, csls_k=csls_k, beta=beta, k=rerank_k, r_tgt=r_tgt,
+                                            association=association)
             ranks = candidate_ranks(index, gold, fallback=np.maximum(ranks, rerank_k + 1))
     out = bli_scores(ranks, len(src_oov) + len(tgt_oov), ks=ks)
     if rerank_info is not None:
@@ -438,7 +519,7 @@ def evaluate_bli(src, tgt, test_dict, *, method="csls", csls_k=10, normalize=Tru
 
 def induce_lexicon(src, tgt, *, method="csls", k=1, csls_k=10, max_src=None, normalize=True,
                    mutual=False, device="cpu", beta=30.0, rerank=(), rerank_weights=None, tune_dict=None,
-                   rerank_k=DEFAULT_RERANK_K):
+                   rerank_k=DEFAULT_RERANK_K, parallel=None):
     """Translate source words into their ``k`` best target words.
 
     Parameters
@@ -452,7 +533,7 @@ def induce_lexicon(src, tgt, *, method="csls", k=1, csls_k=10, max_src=None, nor
         Translate only the most frequent ``max_src`` source words.
     mutual : bool
         Keep only pairs that are also the target word's best source (precision over recall).
-    rerank, rerank_weights, tune_dict, rerank_k
+    rerank, rerank_weights, tune_dict, rerank_k, parallel
         Re-rank each word's ``rerank_k`` best candidates, as in :func:`evaluate_bli`; the
         score column is then the combined score.
 
@@ -467,13 +548,15 @@ def induce_lexicon(src, tgt, *, method="csls", k=1, csls_k=10, max_src=None, nor
     X = asarray(_unit_host(src, normalize), device=device)
     Z = asarray(_unit_host(tgt, normalize), device=device)
     n = len(src) if max_src is None else min(max_src, len(src))
-    _check_rerank_args(rerank, rerank_weights, tune_dict)
+    _check_rerank_args(rerank, rerank_weights, tune_dict, parallel)
     if rerank:
+        association = resolve_association(parallel, src, tgt)
         r_tgt = _csls_r_tgt(X, Z, method, csls_k)  # once for the tuning and the lexicon searches
         info = _rerank_setup(src, tgt, X, Z, rerank, rerank_weights, tune_dict, method=method,
-                             csls_k=csls_k, beta=beta, k=max(k, rerank_k), r_tgt=r_tgt)
+                             csls_k=csls_k, beta=beta, k=max(k, rerank_k), r_tgt=r_tgt, association=association)
         scores, index = _reranked_candidates(src, tgt, X, Z, np.arange(n), info["weights"], method=method,
-                                             csls_k=csls_k, beta=beta, k=max(k, rerank_k), r_tgt=r_tgt)
+                                             csls_k=csls_k, beta=beta, k=max(k, rerank_k), r_tgt=r_tgt,
+                                             association=association)
         scores, index = scores[:, :k], index[:, :k]
     else:
         scores, index = retrieve(X[:n], Z, k, method=method, csls_k=csls_k, X=X, beta=beta)

@@ -1,19 +1,21 @@
-"""Seed lexicons for the first alignment step: a dictionary, identical strings, numerals, or none.
+"""Seed lexicons for the first alignment step: a dictionary, identical strings, numerals, verses, or none.
 
 Identical strings (names, loanwords, numbers, punctuation) are a cheap seed that needs no
 dictionary (Artetxe et al. 2017; Søgaard et al. 2018); numerals alone are a weaker, safer one.
 *Cognates* widen identical strings to mutually most similar spellings (``david`` / ``dāvids``,
 ``altar`` / ``altāra``), which matters where the target language inflects names and loan words
 (Latvian, Finnish, Slovene), so that few strings are exactly identical.
+*Parallel* seeds are mutually best Dice pairs over the verses of verse-aligned corpora such as
+Bibles (:mod:`bootstrap.parallel`): no dictionary, and no reliance on spelling.
 All functions return ``(source word, target word)`` entries, which
 :func:`bootstrap.dictionaries.lookup_pairs` turns into row indices.
 """
 import numbers
 import re
 
-MODES = ("dictionary", "identical", "cognates", "numerals", "identical+numerals", "cognates+numerals",
-         "unsupervised")
-PARTS = ("dictionary", "identical", "cognates", "numerals")
+MODES = ("dictionary", "identical", "cognates", "numerals", "parallel", "identical+numerals", "cognates+numerals",
+         "dictionary+parallel", "unsupervised")
+PARTS = ("dictionary", "identical", "cognates", "numerals", "parallel")
 _SIMILARITY_TOL = 1e-6  # float32 similarities (0.8 -> 0.79999995) still meet a threshold of 0.8
 #: Defaults of :func:`cognate_pairs`, measured on en-lv (benchmarks/README.md).
 COGNATE_DEFAULTS = {"min_similarity": 0.8, "min_len": 5, "max_rank": 20000, "max_rank_ratio": 10.0}
@@ -227,16 +229,17 @@ def parse_mode(mode, *, name="mode", examples=MODES):
 
 
 def seed_entries(mode, src_words, tgt_words, *, dictionary=None, min_len=1, max_rank=None,
-                 require_letter=False, max_rank_ratio=None, cognates=None, fmt="auto", lowercase=False):
+                 require_letter=False, max_rank_ratio=None, cognates=None, parallel=None, parallel_options=None,
+                 fmt="auto", lowercase=False):
     """The seed lexicon for ``mode``.
 
     Parameters
     ----------
     mode : str
-        ``'dictionary'``, ``'identical'``, ``'cognates'``, ``'numerals'``, ``'unsupervised'``, or a
-        ``+``-joined combination of the first four (e.g. ``'identical+numerals'``,
-        ``'cognates+numerals'``, ``'dictionary+identical'``); combined seeds are concatenated in
-        the order given, without repeats.
+        ``'dictionary'``, ``'identical'``, ``'cognates'``, ``'numerals'``, ``'parallel'``,
+        ``'unsupervised'``, or a ``+``-joined combination of the first five (e.g.
+        ``'identical+numerals'``, ``'cognates+numerals'``, ``'dictionary+parallel'``); combined seeds
+        are concatenated in the order given, without repeats.
     src_words : sequence of str
         Source vocabulary in descending frequency.
     tgt_words : collection of str
@@ -246,6 +249,11 @@ def seed_entries(mode, src_words, tgt_words, *, dictionary=None, min_len=1, max_
         required when ``mode`` includes ``'dictionary'``.
     cognates : dict, optional
         Keyword arguments of :func:`cognate_pairs` (default :data:`COGNATE_DEFAULTS`).
+    parallel : bootstrap.parallel.VerseAssociation, optional
+        Verse association of the two vocabularies; required when ``mode`` includes ``'parallel'``.
+    parallel_options : dict, optional
+        Keyword arguments of :meth:`bootstrap.parallel.VerseAssociation.pairs`
+        (default :data:`bootstrap.parallel.PARALLEL_DEFAULTS`).
     min_len, max_rank, require_letter, max_rank_ratio
         Passed to :func:`identical_pairs` (``max_rank`` also to :func:`numeral_pairs`).
     fmt, lowercase
@@ -263,6 +271,8 @@ def seed_entries(mode, src_words, tgt_words, *, dictionary=None, min_len=1, max_
         return []
     if cognates and "cognates" not in parts:
         raise ValueError(f"cognate options were given, but seed mode {mode!r} has no 'cognates' part")
+    if parallel_options and "parallel" not in parts:
+        raise ValueError(f"parallel-seed options were given, but seed mode {mode!r} has no 'parallel' part")
     out, seen = [], set()
 
     def extend(entries):
@@ -288,6 +298,11 @@ def seed_entries(mode, src_words, tgt_words, *, dictionary=None, min_len=1, max_
                                    require_letter=require_letter, max_rank_ratio=max_rank_ratio))
         elif part == "cognates":
             extend(cognate_pairs(src_words, tgt_words, **(cognates or {})))
+        elif part == "parallel":
+            if parallel is None:
+                raise ValueError(f"mode {mode!r} needs verse-aligned corpora: pass parallel=verse_association(...) "
+                                 "(CLI: --parallel-src FILE --parallel-tgt FILE)")
+            extend(parallel.pairs(**(parallel_options or {})))
         else:
             extend(numeral_pairs(src_words, tgt_words, max_rank=max_rank))
     return out

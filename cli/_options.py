@@ -25,6 +25,27 @@ def load_pair(src_path, tgt_path, fmt, max_vocab):
             load_embeddings(tgt_path, fmt=fmt, max_vocab=max_vocab))
 
 
+def parallel_options(func):
+    """``--parallel-src`` and ``--parallel-tgt``: verse-aligned corpora (e.g. Bibles) of the two languages."""
+    func = click.option("--parallel-tgt", multiple=True, type=click.Path(exists=True, dir_okay=False),
+                        help="Target-language ID<TAB>text corpus whose ids match --parallel-src's (repeat for "
+                             "several translations).")(func)
+    func = click.option("--parallel-src", multiple=True, type=click.Path(exists=True, dir_okay=False),
+                        help="Source-language ID<TAB>text corpus (e.g. a Bible .tsv with verse ids; repeat for "
+                             "several translations), for parallel seeds or the 'parallel' re-ranking feature.")(func)
+    return func
+
+
+def parallel_pair(parallel_src, parallel_tgt):
+    """``(src_files, tgt_files)`` from the two options, None when neither was given."""
+    if not parallel_src and not parallel_tgt:
+        return None
+    if not parallel_src or not parallel_tgt:
+        missing = "--parallel-tgt" if parallel_src else "--parallel-src"
+        raise click.UsageError(f"verse-aligned corpora are needed on both sides; add {missing} FILE")
+    return list(parallel_src), list(parallel_tgt)
+
+
 def _parse_features(ctx, param, value):
     if not value:
         return ()
@@ -34,7 +55,7 @@ def _parse_features(ctx, param, value):
     bad = [n for n in names if n not in FEATURES]
     if bad:
         raise click.BadParameter(f"unknown feature(s) {', '.join(bad)}; choose from {', '.join(FEATURES)} "
-                                 "(comma-separated, e.g. ortho,freq)")
+                                 "(comma-separated, e.g. ortho,freq or ortho,freq,parallel)")
     return tuple(dict.fromkeys(names))
 
 
@@ -62,8 +83,10 @@ def rerank_options(func):
                              "dictionary; never the test one).")(func)
     func = click.option("--rerank-weights", callback=_parse_weights, default=None,
                         help="Feature weights, e.g. ortho=0.3,freq=0.05 (default: fitted on --tune-dict, "
-                             "else ortho=0.3,freq=0.05).")(func)
+                             "else ortho=0.3,freq=0.05,parallel=0.5).")(func)
     func = click.option("--rerank", callback=_parse_features, default="",
                         help="Re-rank candidates with pair features: 'ortho' (string similarity of the "
-                             "words), 'freq' (frequency-rank agreement), or 'ortho,freq'.")(func)
+                             "words), 'freq' (frequency-rank agreement), 'parallel' (co-occurrence in the "
+                             "verses of --parallel-src/--parallel-tgt), comma-separated, e.g. "
+                             "'ortho,freq'.")(func)
     return func

@@ -2,19 +2,20 @@
 import click
 
 from ._common import signature, user_errors
-from ._options import device_option, embedding_options, load_pair
+from ._options import device_option, embedding_options, load_pair, parallel_options, parallel_pair
 
 
-def _seed_mode(seed_dict, identical, cognates, numerals, unsupervised):
-    if unsupervised and (seed_dict or identical or cognates or numerals):
-        raise click.UsageError("--unsupervised uses no seed; drop --seed-dict/--identical/--cognates/--numerals")
+def _seed_mode(seed_dict, identical, cognates, numerals, unsupervised, parallel=False):
+    if unsupervised and (seed_dict or identical or cognates or numerals or parallel):
+        raise click.UsageError("--unsupervised uses no seed; drop --seed-dict/--identical/--cognates/--numerals/"
+                               "--parallel-src/--parallel-tgt")
     if unsupervised:
         return "unsupervised"
     parts = [name for name, on in (("dictionary", seed_dict), ("identical", identical), ("cognates", cognates),
-                                   ("numerals", numerals)) if on]
+                                   ("numerals", numerals), ("parallel", parallel)) if on]
     if not parts:
-        raise click.UsageError("choose a seed: --seed-dict FILE, --identical, --cognates, --numerals or "
-                               "--unsupervised")
+        raise click.UsageError("choose a seed: --seed-dict FILE, --identical, --cognates, --numerals, "
+                               "--parallel-src FILE --parallel-tgt FILE (verse-aligned corpora) or --unsupervised")
     mode = "+".join(parts)
     if mode == "dictionary+numerals":
         raise click.UsageError(f"unsupported seed combination {mode!r}")
@@ -51,6 +52,9 @@ def _warmup_dim(value):
                    "at most this factor (drops e.g. English words quoted in the other corpus). "
                    "'inf' keeps every identical string.")
 @click.option("--unsupervised", is_flag=True, help="No seed: similarity-distribution initialisation.")
+@parallel_options
+@click.option("--parallel-min-score", type=click.FloatRange(0, 1), default=None,
+              help="With --parallel-src/--parallel-tgt: minimum Dice of a verse seed pair (default 0.1).")
 @click.option("--out-src", required=True, type=click.Path(dir_okay=False), help="Mapped source vectors to write.")
 @click.option("--out-tgt", required=True, type=click.Path(dir_okay=False), help="Mapped target vectors to write.")
 @click.option("--preset", type=click.Choice(["offramp", "procrustes", "supervised", "semi_supervised",
@@ -87,7 +91,8 @@ def _warmup_dim(value):
 @device_option
 @user_errors
 def align(src_vectors, tgt_vectors, seed_dict, identical, cognates, cognate_similarity, numerals,
-          identical_rank_ratio, unsupervised, out_src, out_tgt, preset, no_self_learning, vocabulary_cutoff, csls_k,
+          identical_rank_ratio, unsupervised, parallel_src, parallel_tgt, parallel_min_score, out_src, out_tgt, preset,
+          no_self_learning, vocabulary_cutoff, csls_k,
           direction, max_iter, threshold, stochastic_initial, stochastic_interval, warmup_dim, normalize, mapping,
           validation_dict, random_state, binary, report, quiet, fmt, max_vocab, device):
     """Map SRC_VECTORS and TGT_VECTORS into one space by Procrustes + CSLS self-learning.
@@ -97,11 +102,14 @@ def align(src_vectors, tgt_vectors, seed_dict, identical, cognates, cognate_simi
       offramp align en.vec fi.vec --seed-dict train.txt --out-src en.mapped.vec --out-tgt fi.mapped.vec
       offramp align en.vec fi.vec --identical --numerals --out-src en.m.vec --out-tgt fi.m.vec
       offramp align en.vec lv.vec --cognates --numerals --out-src en.m.vec --out-tgt lv.m.vec
+      offramp align en.vec lv.vec --parallel-src en.KJV.tsv --parallel-tgt lv.LvGluck8.tsv \\
+          --out-src en.m.vec --out-tgt lv.m.vec
       offramp align en.vec fi.vec --unsupervised --out-src en.m.vec --out-tgt fi.m.vec --report r.json
     """
     from bootstrap.pipeline import align_embeddings, save_aligned
 
-    seed = _seed_mode(seed_dict, identical, cognates, numerals, unsupervised)
+    parallel = parallel_pair(parallel_src, parallel_tgt)
+    seed = _seed_mode(seed_dict, identical, cognates, numerals, unsupervised, parallel is not None)
     if identical_rank_ratio is not None and not identical:
         raise click.UsageError("--identical-rank-ratio filters identical-string seeds; add --identical or drop it")
     seed_options = {}
@@ -109,6 +117,12 @@ def align(src_vectors, tgt_vectors, seed_dict, identical, cognates, cognate_simi
         if not cognates:
             raise click.UsageError("--cognate-similarity sets the --cognates seed; add --cognates or drop it")
         seed_options["cognates"] = {"min_similarity": cognate_similarity}
+    if parallel is not None:
+        seed_options["parallel"] = parallel
+    if parallel_min_score is not None:
+        if parallel is None:
+            raise click.UsageError("--parallel-min-score sets the verse seed; add --parallel-src/--parallel-tgt")
+        seed_options["parallel_options"] = {"min_score": parallel_min_score}
     if identical_rank_ratio is not None:
         seed_options["identical_rank_ratio"] = None if identical_rank_ratio == float("inf") else identical_rank_ratio
     params = {"vocabulary_cutoff": vocabulary_cutoff, "csls_k": csls_k, "direction": direction,
@@ -128,7 +142,8 @@ def align(src_vectors, tgt_vectors, seed_dict, identical, cognates, cognate_simi
     est = result.estimator
     sig = signature(method=preset, mapping=(est.final_mapping or {"name": "orthogonal"})["name"], seed=seed,
                     rank_ratio=result.report["seed"].get("identical_rank_ratio"),
-                    cognate_sim=result.report["seed"].get("cognates", {}).get("min_similarity"), csls=est.csls_k,
+                    cognate_sim=result.report["seed"].get("cognates", {}).get("min_similarity"),
+                    verse_dice=result.report["seed"].get("parallel", {}).get("min_score"), csls=est.csls_k,
                     cutoff=est.vocabulary_cutoff, warmup=result.report.get("warmup_dim"), norm=list(est.normalize),
                     dtype="float32",
                     device=result.report["device"], random_state=random_state)

@@ -4,7 +4,8 @@ import json
 import click
 
 from ._common import signature, user_errors
-from ._options import device_option, embedding_options, load_pair, rerank_options
+from ._options import (device_option, embedding_options, load_pair, parallel_options, parallel_pair,
+                       rerank_options)
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -18,22 +19,30 @@ from ._options import device_option, embedding_options, load_pair, rerank_option
 @click.option("--lowercase", is_flag=True, help="Lowercase the test dictionary.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a summary line.")
 @rerank_options
+@parallel_options
 @embedding_options
 @device_option
 @user_errors
 def evaluate(src_vectors, tgt_vectors, test_dict, method, csls_k, no_normalize, lowercase, as_json, rerank,
-             rerank_weights, tune_dict, rerank_k, fmt, max_vocab, device):
+             rerank_weights, tune_dict, rerank_k, parallel_src, parallel_tgt, fmt, max_vocab, device):
     """Score the translation of TEST_DICT's source words: P@1/5/10, MRR, coverage.
 
     Scores are percentages over the covered test words (OOV excluded, as in MUSE and VecMap);
     the same scores with OOV words counted wrong are under "counted_wrong".
+
+    \b
+    Examples:
+      offramp evaluate en.m.vec fi.m.vec test.txt --retrieval csls --json
+      offramp evaluate en.m.vec fr.m.vec test.txt --rerank ortho,freq,parallel --tune-dict train.txt \\
+          --parallel-src en.KJV.tsv --parallel-tgt fr.FreJND.tsv
     """
     from bootstrap.pipeline import evaluate_bli
 
     src, tgt = load_pair(src_vectors, tgt_vectors, fmt, max_vocab)
     out = evaluate_bli(src, tgt, test_dict, method=method, csls_k=csls_k, normalize=not no_normalize,
                        device=device, lowercase=lowercase, rerank=rerank,
-                       rerank_weights=rerank_weights, tune_dict=tune_dict, rerank_k=rerank_k)
+                       rerank_weights=rerank_weights, tune_dict=tune_dict, rerank_k=rerank_k,
+                       parallel=parallel_pair(parallel_src, parallel_tgt))
     sig = signature(retrieval=method, csls=csls_k if method == "csls" else None,
                     norm="unit" if not no_normalize else "none", dtype="float32", device=device,
                     max_vocab=max_vocab, rerank=_rerank_tag(out.get("rerank")))

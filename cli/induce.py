@@ -2,7 +2,8 @@
 import click
 
 from ._common import signature, user_errors
-from ._options import device_option, embedding_options, load_pair, rerank_options
+from ._options import (device_option, embedding_options, load_pair, parallel_options, parallel_pair,
+                       rerank_options)
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -17,18 +18,20 @@ from ._options import device_option, embedding_options, load_pair, rerank_option
               help="Translate only the N most frequent source words.")
 @click.option("--mutual", is_flag=True, help="Keep only mutual best translations (higher precision).")
 @rerank_options
+@parallel_options
 @embedding_options
 @device_option
 @user_errors
 def induce(src_vectors, tgt_vectors, out, method, csls_k, k, max_src, mutual, rerank, rerank_weights,
-           tune_dict, rerank_k, fmt, max_vocab, device):
+           tune_dict, rerank_k, parallel_src, parallel_tgt, fmt, max_vocab, device):
     """Write word translation pairs with scores: '# source target score rank' TSV."""
     from bootstrap.pipeline import induce_lexicon, write_lexicon
 
     src, tgt = load_pair(src_vectors, tgt_vectors, fmt, max_vocab)
     rows = induce_lexicon(src, tgt, method=method, k=k, csls_k=csls_k, max_src=max_src, mutual=mutual,
                           device=device, rerank=rerank, rerank_weights=rerank_weights,
-                          tune_dict=tune_dict, rerank_k=rerank_k)
+                          tune_dict=tune_dict, rerank_k=rerank_k,
+                          parallel=parallel_pair(parallel_src, parallel_tgt))
     write_lexicon(rows, out)
     sig = signature(retrieval=method, csls=csls_k if method == "csls" else None, k=k,
                     mutual="yes" if mutual else "no", rerank=",".join(rerank) or None, dtype="float32",

@@ -134,7 +134,8 @@ def _assert_nothing_written(out):
 
 
 @pytest.mark.parametrize("seed_args, exit_code, message", [
-    ([], 2, "choose a seed: --seed-dict FILE, --identical, --cognates, --numerals or --unsupervised"),
+    ([], 2, ("choose a seed: --seed-dict FILE, --identical, --cognates, --numerals, --parallel-src FILE "
+     "--parallel-tgt FILE (verse-aligned corpora) or --unsupervised")),
     (["--unsupervised", "--identical"], 2, "--unsupervised uses no seed"),
     (["--seed-dict", "{files}/seed.txt", "--numerals"], 2, "unsupported seed combination 'dictionary+numerals'"),
     (["--seed-dict", "{files}/missing.txt"], 2, "does not exist"),

@@ -72,7 +72,8 @@ def test_cognate_similarity_alone_asks_for_a_seed(files, tmp_path):
     """--cognate-similarity with no seed flag at all fails on the missing seed first."""
     result = _align(files, tmp_path, "--cognate-similarity", "0.9")
     assert result.exit_code == 2, result.output
-    assert "choose a seed: --seed-dict FILE, --identical, --cognates, --numerals or --unsupervised" in result.output
+    assert ("choose a seed: --seed-dict FILE, --identical, --cognates, --numerals, --parallel-src FILE "
+            "--parallel-tgt FILE (verse-aligned corpora) or --unsupervised") in result.output
 
 
 def test_align_cognates_that_find_nothing_fail_cleanly(files, tmp_path):

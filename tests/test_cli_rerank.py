@@ -120,7 +120,7 @@ def test_induce_rerank_keeps_k_candidates(files, tmp_path):
 
 @pytest.mark.parametrize("command", ["evaluate", "induce"])
 @pytest.mark.parametrize("options, message", [
-    (["--rerank", "foo"], "unknown feature(s) foo; choose from ortho, freq (comma-separated, e.g. ortho,freq)"),
+    (["--rerank", "foo"], "unknown feature(s) foo; choose from ortho, freq, parallel (comma-separated, e.g. ortho,freq or ortho,freq,parallel)"),
     (["--rerank", "ortho,lev"], "unknown feature(s) lev; choose from ortho, freq"),
     (["--rerank", "ortho", "--rerank-weights", "ortho"], "'ortho' is not NAME=NUMBER; write e.g. ortho=0.3,freq=0.05"),
     (["--rerank", "ortho", "--rerank-weights", "ortho=high"], "'ortho=high' is not NAME=NUMBER"),

@@ -286,7 +286,7 @@ def test_align_cognate_seed_recovers_rotation_with_self_learning(spaces):
 
 @pytest.mark.parametrize("seed, match", [
     ("identical+foo", r"seed must be one of .* or a '\+'-joined combination of "
-                      r"\('dictionary', 'identical', 'cognates', 'numerals'\); got 'identical\+foo'"),
+                      r"\('dictionary', 'identical', 'cognates', 'numerals', 'parallel'\); got 'identical\+foo'"),
     ("cognates+cognates", "got 'cognates\\+cognates'"),
     ("cognate", "got 'cognate'"),
     ("", "got ''"),

@@ -1,0 +1,268 @@
+"""Word associations from verse-aligned corpora: a seed and a re-ranking signal from Bibles.
+
+Many under-resourced languages have a Bible, and its verse ids (``Gen.1.1``) align it with every
+other translation: a small parallel corpus that needs no dictionary. Two words that are
+translations of each other tend to occur in the same verses, which the Dice coefficient of their
+verse sets measures (Levy, Søgaard and Goldberg 2017 found such sentence-id statistics a strong
+baseline for Bible-sized data):
+
+    dice(s, t) = 2 * |verses with s and t| / (|verses with s| + |verses with t|)
+
+offramp uses it in two places:
+
+* a seed (:meth:`VerseAssociation.pairs`, ``align --parallel-src/--parallel-tgt``): mutually best
+  Dice pairs, where no dictionary exists and identical strings fail (Latvian, Finnish);
+* a re-ranking feature ``parallel`` (``evaluate/induce --rerank ...,parallel``): each candidate
+  pair's Dice, added to its retrieval score, for the words the verses cover.
+
+Several translations per side are joined on the verse id: a verse's words on one side are the
+union over that side's files. Verses present on one side only are ignored.
+"""
+import collections
+
+import numpy as np
+import scipy.sparse
+
+from .corpora import Corpus
+
+__all__ = ["VerseAssociation", "verse_association", "read_verses", "PARALLEL_DEFAULTS"]
+
+#: Defaults of :meth:`VerseAssociation.pairs` (seed pairs), measured on en-fr and en-lv
+#: (benchmarks/README.md): mutual best Dice, at least ``min_count`` shared verses and
+#: Dice at least ``min_score``. Loose thresholds win: more pairs outweigh less precise ones
+#: (en-fr CSLS P@1 46.9 at 0.3/5, 51.8 at 0.2/3, 53.0 at 0.1/2).
+PARALLEL_DEFAULTS = {"min_score": 0.1, "min_count": 2, "max_rank": 20000}
+
+
+def _as_paths(paths, name):
+    if isinstance(paths, (str, bytes)) or hasattr(paths, "__fspath__"):
+        paths = [paths]
+    paths = list(paths)
+    if not paths:
+        raise ValueError(f"{name}: give at least one verse-aligned corpus file (ID<TAB>text, e.g. a Bible .tsv)")
+    return paths
+
+
+def read_verses(paths, *, lowercase=True, encoding_errors="strict"):
+    """The set of tokens of every verse id, joined over ``paths``.
+
+    Parameters
+    ----------
+    paths : path-like or list of them
+        ``ID<TAB>text`` files (every non-empty line must have an id); several files of one
+        language (e.g. three English Bibles) are joined on the id.
+    lowercase : bool, default True
+        Tokenise as :func:`bootstrap.corpora.tokenize` does for training.
+
+    Returns
+    -------
+    verses : dict of str -> set of str
+    """
+    paths = _as_paths(paths, "paths")
+    verses = collections.defaultdict(set)
+    corpus = Corpus(paths, lowercase=lowercase, id_column=True, encoding_errors=encoding_errors)
+    for line_id, tokens in corpus.items():
+        verses[line_id].update(tokens)
+    return dict(verses)
+
+
+def _incidence(verses, ids, key_to_index, n_words):
+    """Binary (n_verses, n_words) CSR matrix: which vocabulary words occur in which verse."""
+    rows, cols = [], []
+    for r, vid in enumerate(ids):
+        found = [key_to_index[w] for w in verses[vid] if w in key_to_index]
+        rows.extend([r] * len(found))
+        cols.extend(found)
+    data = np.ones(len(rows), dtype=np.float32)
+    return scipy.sparse.csr_matrix((data, (np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64))),
+                                   shape=(len(ids), n_words))
+
+
+class VerseAssociation:
+    """Dice association of source and target words over shared verses.
+
+    Build it with :func:`verse_association`. Rows and columns follow the two vocabularies it was
+    built for (``src_words``, ``tgt_words``), i.e. the rows of the embedding spaces.
+
+    Attributes
+    ----------
+    scores : scipy.sparse.csr_matrix of shape (n_src, n_tgt), float32
+        Dice coefficient of each word pair that shares at least ``min_count`` verses; 0 elsewhere.
+    counts : scipy.sparse.csr_matrix of shape (n_src, n_tgt), float32
+        Number of shared verses of the same pairs.
+    src_words, tgt_words : list of str
+    n_verses : int
+        Verse ids present on both sides.
+    info : dict
+        Files, verse and pair counts, for reports.
+    """
+
+    def __init__(self, scores, counts, src_words, tgt_words, n_verses, info):
+        self.scores = scores
+        self.counts = counts
+        self.src_words = list(src_words)
+        self.tgt_words = list(tgt_words)
+        self.n_verses = int(n_verses)
+        self.info = dict(info)
+
+    def __repr__(self):
+        return (f"VerseAssociation(n_src={len(self.src_words)}, n_tgt={len(self.tgt_words)}, "
+                f"n_verses={self.n_verses}, nnz={self.scores.nnz})")
+
+    def check_vocabularies(self, src_words, tgt_words):
+        """Raise ``ValueError`` unless the association was built for these two vocabularies (row order)."""
+        for side, mine, theirs in (("source", self.src_words, src_words), ("target", self.tgt_words, tgt_words)):
+            theirs = list(theirs)
+            if len(mine) != len(theirs) or mine != theirs:
+                raise ValueError(f"the verse association was built for another {side} vocabulary "
+                                 f"({len(mine)} words, not these {len(theirs)}); build it with "
+                                 "verse_association(..., src_words, tgt_words) for these embeddings")
+
+    def pairs(self, *, min_score=PARALLEL_DEFAULTS["min_score"], min_count=PARALLEL_DEFAULTS["min_count"],
+              max_rank=PARALLEL_DEFAULTS["max_rank"]):
+        """Mutually best Dice pairs: a seed lexicon from the verses alone.
+
+        Parameters
+        ----------
+        min_score : float, default 0.1
+            Keep a pair only if its Dice is at least this.
+        min_count : int, default 2
+            ... and its words share at least this many verses.
+        max_rank : int or None, default 20000
+            Consider only the ``max_rank`` most frequent words of each vocabulary.
+
+        Returns
+        -------
+        entries : list of (str, str)
+            In source-frequency order; each word appears at most once per side.
+        """
+        if not 0 <= min_score <= 1:
+            raise ValueError(f"min_score must be in [0, 1]; got {min_score!r}")
+        if isinstance(min_count, bool) or int(min_count) != min_count or min_count < 1:
+            raise ValueError(f"min_count must be a positive integer; got {min_count!r}")
+        scores = self.scores
+        if max_rank is not None:
+            scores = scores[:max_rank, :max_rank]
+        counts = self.counts[:scores.shape[0], :scores.shape[1]]
+        keep = scores.multiply(counts >= min_count).tocsr()
+        keep.eliminate_zeros()
+        if keep.nnz == 0:
+            return []
+        best_tgt = np.asarray(keep.argmax(axis=1)).ravel()
+        best_val = np.asarray(keep.max(axis=1).toarray()).ravel()
+        best_src = np.asarray(keep.argmax(axis=0)).ravel()
+        rows = np.flatnonzero((best_val >= min_score) & (best_val > 0))
+        rows = rows[best_src[best_tgt[rows]] == rows]
+        return [(self.src_words[i], self.tgt_words[best_tgt[i]]) for i in rows]
+
+    def top_targets(self, query_rows, m):
+        """Each query's ``m`` best target rows by Dice (best first).
+
+        Parameters
+        ----------
+        query_rows : ndarray of shape (n_queries,)
+        m : int
+
+        Returns
+        -------
+        index : ndarray of shape (n_queries, m), int64
+            Target rows; entries where ``valid`` is False are 0.
+        valid : ndarray of shape (n_queries, m), bool
+            False where a word has fewer than ``m`` associated targets (or none: no verse).
+        """
+        query_rows = np.asarray(query_rows, dtype=np.int64)
+        index = np.zeros((query_rows.shape[0], m), dtype=np.int64)
+        valid = np.zeros((query_rows.shape[0], m), dtype=bool)
+        indptr, indices, data = self.scores.indptr, self.scores.indices, self.scores.data
+        for r, row in enumerate(query_rows):
+            start, end = indptr[row], indptr[row + 1]
+            if end > start:
+                best = np.argsort(-data[start:end], kind="stable")[:m]
+                index[r, :best.size] = indices[start:end][best]
+                valid[r, :best.size] = True
+        return index, valid
+
+    def feature(self, query_rows, index):
+        """Dice of every (query, candidate) pair: the ``parallel`` re-ranking feature.
+
+        Parameters
+        ----------
+        query_rows : ndarray of shape (n_queries,)
+            Source rows.
+        index : ndarray of shape (n_queries, k)
+            Candidate target rows.
+
+        Returns
+        -------
+        ndarray of shape (n_queries, k), float32, values in [0, 1]
+        """
+        query_rows = np.asarray(query_rows, dtype=np.int64)
+        index = np.asarray(index, dtype=np.int64)
+        if index.ndim != 2 or query_rows.shape != (index.shape[0],):
+            raise ValueError(f"query_rows must have shape (n,) and index (n, k); got {query_rows.shape} "
+                             f"and {index.shape}")
+        if index.size == 0:
+            return np.zeros(index.shape, dtype=np.float32)
+        rows = np.repeat(query_rows, index.shape[1])
+        values = self.scores[rows, index.ravel()]
+        return np.asarray(values, dtype=np.float32).reshape(index.shape)
+
+
+def verse_association(src_files, tgt_files, src_words, tgt_words, *, min_count=2, lowercase=True,
+                      encoding_errors="strict"):
+    """Dice association of two vocabularies over the verses their corpora share.
+
+    Parameters
+    ----------
+    src_files, tgt_files : path-like or list of them
+        ``ID<TAB>text`` corpora of each language with common ids (e.g. ``en.KJV.tsv``,
+        ``en.ASV.tsv`` and ``fr.FreJND.tsv``).
+    src_words, tgt_words : sequence of str
+        The vocabularies (rows of the embedding spaces, e.g. ``kv.index_to_key``).
+    min_count : int, default 2
+        Drop pairs that share fewer verses (a single shared verse is noise and most of the pairs).
+    lowercase : bool, default True
+        Must match how the embeddings were trained (offramp trains lowercased).
+
+    Returns
+    -------
+    VerseAssociation
+
+    Raises
+    ------
+    FormatError
+        A line without ``ID<TAB>``, non-UTF-8 bytes, or a file with no tokens (file and line named).
+    ValueError
+        The two sides share no verse id, or no vocabulary word occurs in the shared verses.
+    """
+    src_files = _as_paths(src_files, "src_files")
+    tgt_files = _as_paths(tgt_files, "tgt_files")
+    if isinstance(min_count, bool) or int(min_count) != min_count or min_count < 1:
+        raise ValueError(f"min_count must be a positive integer; got {min_count!r}")
+    src_words, tgt_words = list(src_words), list(tgt_words)
+    src_verses = read_verses(src_files, lowercase=lowercase, encoding_errors=encoding_errors)
+    tgt_verses = read_verses(tgt_files, lowercase=lowercase, encoding_errors=encoding_errors)
+    ids = sorted(set(src_verses) & set(tgt_verses))
+    if not ids:
+        raise ValueError(f"the source files ({', '.join(map(str, src_files))}) and the target files "
+                         f"({', '.join(map(str, tgt_files))}) share no verse id; parallel corpora must be "
+                         "ID<TAB>text files whose ids name the same verses (e.g. Gen.1.1)")
+    A = _incidence(src_verses, ids, {w: i for i, w in enumerate(src_words)}, len(src_words))
+    B = _incidence(tgt_verses, ids, {w: i for i, w in enumerate(tgt_words)}, len(tgt_words))
+    if A.nnz == 0 or B.nnz == 0:
+        side = "source" if A.nnz == 0 else "target"
+        raise ValueError(f"no {side} vocabulary word occurs in the {len(ids)} shared verses; are the "
+                         "source and target files swapped, or the embeddings of another language?")
+    counts = (A.T @ B).tocsr()  # shared verses per word pair, sparse
+    counts.data[counts.data < min_count] = 0
+    counts.eliminate_zeros()
+    freq_src = np.asarray(A.sum(axis=0), dtype=np.float32).ravel()
+    freq_tgt = np.asarray(B.sum(axis=0), dtype=np.float32).ravel()
+    coo = counts.tocoo()
+    dice = (2.0 * coo.data / (freq_src[coo.row] + freq_tgt[coo.col])).astype(np.float32)
+    scores = scipy.sparse.csr_matrix((dice, (coo.row, coo.col)), shape=counts.shape)
+    info = {"src_files": [str(p) for p in src_files], "tgt_files": [str(p) for p in tgt_files],
+            "n_verses": len(ids), "n_src_verses": len(src_verses), "n_tgt_verses": len(tgt_verses),
+            "n_src_words_seen": int((freq_src > 0).sum()), "n_tgt_words_seen": int((freq_tgt > 0).sum()),
+            "n_pairs": int(scores.nnz), "min_count": int(min_count), "measure": "dice"}
+    return VerseAssociation(scores, counts.astype(np.float32), src_words, tgt_words, len(ids), info)

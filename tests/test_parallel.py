@@ -1,0 +1,348 @@
+"""Verse-aligned corpora: Dice association, parallel seeds, the 'parallel' re-ranking feature."""
+import collections
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from bootstrap.corpora import Corpus
+from bootstrap.dictionaries import write_dictionary
+from bootstrap.embeddings import save_embeddings
+from bootstrap.errors import FormatError
+from bootstrap.parallel import PARALLEL_DEFAULTS, read_verses, verse_association
+from bootstrap.pipeline import align_embeddings, evaluate_bli, induce_lexicon
+from bootstrap.seeds import seed_entries
+from cli.main import main
+from test_pipeline import N_WORDS, make_spaces
+
+# Three verses each side; v4 exists in English only and must be ignored.
+EN = "v1\tThe dog runs\nv2\tthe cat sleeps\nv3\tA dog and a cat\nv4\tnothing shared here\n"
+FR = "v1\tle chien court\nv2\tle chat dort\nv3\tun chien et un chat\n"
+EN_WORDS = ["the", "dog", "cat", "runs", "sleeps", "a", "and", "unseen"]
+FR_WORDS = ["le", "chien", "chat", "court", "dort", "un", "et"]
+# Verse sets: the {1,2} dog {1,3} cat {2,3} runs {1} sleeps {2} a {3} and {3};
+#             le {1,2} chien {1,3} chat {2,3} court {1} dort {2} un {3} et {3}.
+# dice = 2 * shared / (n_s + n_t):
+EXACT = {("dog", "chien"): 1.0, ("dog", "le"): 0.5, ("dog", "chat"): 0.5, ("runs", "court"): 1.0,
+         ("runs", "chien"): 2 / 3, ("the", "le"): 1.0, ("a", "un"): 1.0, ("unseen", "le"): 0.0,
+         ("sleeps", "chien"): 0.0}
+
+
+@pytest.fixture()
+def bible(tmp_path):
+    (tmp_path / "en.tsv").write_text(EN, encoding="utf-8")
+    (tmp_path / "fr.tsv").write_text(FR, encoding="utf-8")
+    return tmp_path
+
+
+@pytest.fixture()
+def association(bible):
+    return verse_association(bible / "en.tsv", bible / "fr.tsv", EN_WORDS, FR_WORDS, min_count=1)
+
+
+@pytest.mark.parametrize("pair, dice", sorted(EXACT.items()))
+def test_dice_exact_values(association, pair, dice):
+    s, t = pair
+    # float32 storage of 2/3: exact to float32 rounding
+    assert association.scores[EN_WORDS.index(s), FR_WORDS.index(t)] == pytest.approx(dice, rel=1e-6)
+
+
+def test_association_info_counts_shared_verses_only(association):
+    assert association.n_verses == 3
+    assert association.info["n_src_verses"] == 4 and association.info["n_tgt_verses"] == 3
+    assert association.info["n_src_words_seen"] == 7  # 'unseen' is in no verse
+    assert association.scores.dtype == np.float32 and association.scores.shape == (8, 7)
+
+
+def test_min_count_drops_pairs_sharing_fewer_verses(bible):
+    assoc = verse_association(bible / "en.tsv", bible / "fr.tsv", EN_WORDS, FR_WORDS)  # default min_count=2
+    assert assoc.scores[EN_WORDS.index("dog"), FR_WORDS.index("chien")] == 1.0  # 2 shared verses
+    assert assoc.scores[EN_WORDS.index("dog"), FR_WORDS.index("le")] == 0.0  # 1 shared verse
+
+
+def test_pairs_are_mutual_best(association):
+    pairs = association.pairs(min_count=1)
+    for pair in [("the", "le"), ("dog", "chien"), ("cat", "chat"), ("runs", "court"), ("sleeps", "dort")]:
+        assert pair in pairs
+    assert len({s for s, _ in pairs}) == len(pairs) == len({t for _, t in pairs})
+    # 'a' ties between 'un' and 'et' (both Dice 1) and 'and' too: at most one of them pairs with each
+    assert all(s != "unseen" for s, _ in pairs)
+    # source-frequency order
+    assert [s for s, _ in pairs] == sorted((s for s, _ in pairs), key=EN_WORDS.index)
+
+
+@pytest.mark.parametrize("options, expected", [
+    ({"min_count": 1, "min_score": 1.0}, {("the", "le"), ("dog", "chien"), ("cat", "chat"), ("runs", "court"),
+                                          ("sleeps", "dort")}),
+    ({"min_count": 2}, {("the", "le"), ("dog", "chien"), ("cat", "chat")}),
+    ({"min_count": 3}, set()),
+    ({"min_count": 1, "max_rank": 2}, {("the", "le"), ("dog", "chien")}),
+])
+def test_pairs_thresholds(association, options, expected):
+    got = set(association.pairs(**options))
+    if options.get("min_score") == 1.0:
+        got -= {("a", "un"), ("a", "et"), ("and", "un"), ("and", "et")}  # the tie: which one wins is unspecified
+    assert got == expected
+
+
+def test_feature_reads_dice_of_each_candidate(association):
+    q = np.array([EN_WORDS.index("dog"), EN_WORDS.index("runs")])
+    index = np.array([[FR_WORDS.index("chien"), FR_WORDS.index("le")], [FR_WORDS.index("chien"), FR_WORDS.index("court")]])
+    np.testing.assert_allclose(association.feature(q, index), [[1.0, 0.5], [2 / 3, 1.0]], rtol=1e-6)
+    assert association.feature(q, np.zeros((2, 0), dtype=np.int64)).shape == (2, 0)
+
+
+def test_several_files_per_side_are_joined_on_the_id(tmp_path):
+    (tmp_path / "en1.tsv").write_text("v1\tdog\n", encoding="utf-8")
+    (tmp_path / "en2.tsv").write_text("v1\tcat\nv2\tdog\n", encoding="utf-8")
+    (tmp_path / "fr.tsv").write_text("v1\tchien chat\nv2\tchien\n", encoding="utf-8")
+    verses = read_verses([tmp_path / "en1.tsv", tmp_path / "en2.tsv"])
+    assert verses == {"v1": {"dog", "cat"}, "v2": {"dog"}}
+    assoc = verse_association([tmp_path / "en1.tsv", tmp_path / "en2.tsv"], tmp_path / "fr.tsv", ["dog", "cat"],
+                              ["chien", "chat"], min_count=1)
+    assert assoc.scores[0, 0] == 1.0 and assoc.scores[1, 1] == 1.0
+
+
+def test_corpus_items_yield_ids_and_whole_lines(bible):
+    items = list(Corpus(bible / "en.tsv").items())
+    assert items[0] == ("v1", ["the", "dog", "runs"]) and len(items) == 4
+
+
+@pytest.mark.parametrize("en, fr, error, message", [
+    ("v1\tdog\n", "w1\tchien\n", ValueError, "share no verse id"),
+    ("v1 dog\n", "v1\tchien\n", FormatError, "en.tsv:1: expected ID<TAB>text"),
+    (b"v1\tdog\nv2\tca\xfft\n", "v1\tchien\n", FormatError, "en.tsv:2: bytes are not UTF-8"),
+    ("", "v1\tchien\n", FormatError, "no tokens in the corpus"),
+    ("v1\tchien\n", "v1\tdog\n", ValueError, "are the source and target files swapped"),
+])
+def test_bad_input_is_named(tmp_path, en, fr, error, message):
+    for name, text in (("en.tsv", en), ("fr.tsv", fr)):
+        (tmp_path / name).write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+    with pytest.raises(error, match=None) as info:
+        verse_association(tmp_path / "en.tsv", tmp_path / "fr.tsv", ["dog", "cat"], ["chien"], min_count=1)
+    assert message in str(info.value)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"min_count": 0}, "min_count must be a positive integer"),
+    ({"min_count": 1.5}, "min_count must be a positive integer"),
+])
+def test_bad_parameters(bible, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        verse_association(bible / "en.tsv", bible / "fr.tsv", EN_WORDS, FR_WORDS, **kwargs)
+
+
+def test_pairs_bad_parameters(association):
+    with pytest.raises(ValueError, match="min_score must be in"):
+        association.pairs(min_score=1.5)
+    with pytest.raises(ValueError, match="min_count must be a positive integer"):
+        association.pairs(min_count=0)
+
+
+def test_check_vocabularies(association):
+    association.check_vocabularies(EN_WORDS, FR_WORDS)
+    with pytest.raises(ValueError, match="built for another target vocabulary"):
+        association.check_vocabularies(EN_WORDS, FR_WORDS[:-1])
+
+
+def test_seed_entries_parallel_part(association):
+    got = seed_entries("parallel", EN_WORDS, FR_WORDS, parallel=association, parallel_options={"min_count": 2})
+    assert got == [("the", "le"), ("dog", "chien"), ("cat", "chat")]
+    with pytest.raises(ValueError, match="needs verse-aligned corpora"):
+        seed_entries("parallel", EN_WORDS, FR_WORDS)
+    with pytest.raises(ValueError, match="has no 'parallel' part"):
+        seed_entries("identical", EN_WORDS, FR_WORDS, parallel_options={"min_count": 2})
+
+
+# --- on the rotated spaces of test_pipeline: verses built so that word i and its translation co-occur
+
+
+def _verse_files(root, gold, n_verses=400, per_verse=6, noise=0, random_state=0):
+    """Verse-aligned files for the gold pairs: each verse holds ``per_verse`` random source words on one
+    side and their translations on the other (plus ``noise`` unrelated target words)."""
+    rng = np.random.default_rng(random_state)
+    src_lines, tgt_lines = [], []
+    for v in range(n_verses):
+        rows = rng.choice(len(gold), size=per_verse, replace=False)
+        extra = rng.choice(len(gold), size=noise, replace=False)
+        src_lines.append(f"Gen.1.{v}\t" + " ".join(gold[r][0] for r in rows))
+        tgt_lines.append(f"Gen.1.{v}\t" + " ".join([gold[r][1] for r in rows] + [gold[r][1] for r in extra]))
+    (root / "src.tsv").write_text("\n".join(src_lines) + "\n", encoding="utf-8")
+    (root / "tgt.tsv").write_text("\n".join(tgt_lines) + "\n", encoding="utf-8")
+    return root / "src.tsv", root / "tgt.tsv"
+
+
+@pytest.fixture(scope="module")
+def rotated(tmp_path_factory):
+    src, tgt, gold = make_spaces()
+    root = tmp_path_factory.mktemp("verses")
+    # only the first 60 words occur in verses: the seed covers them, self-learning the rest
+    return src, tgt, gold, _verse_files(root, gold[:60])
+
+
+def test_parallel_seed_recovers_the_rotation(rotated):
+    src, tgt, gold, (src_file, tgt_file) = rotated
+    result = align_embeddings(src, tgt, seed="parallel", parallel=([src_file], [tgt_file]), progress=False,
+                              stochastic_interval=1)
+    seed = result.report["seed"]
+    assert seed["mode"] == "parallel" and seed["parallel"]["n_verses"] == 400
+    assert seed["parallel"]["min_score"] == PARALLEL_DEFAULTS["min_score"]
+    assert 30 <= seed["n_seed_pairs"] <= 60
+    out = evaluate_bli(result.src_mapped, result.tgt_mapped, gold[100:], method="nn")
+    assert out["p@1"] == 100.0
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"seed": "parallel"}, "needs verse-aligned corpora"),
+    ({"seed": "identical", "parallel": "FILES"}, "has no 'parallel' part"),
+    ({"seed": "parallel", "parallel": 3}, "parallel must be a VerseAssociation or a pair"),
+])
+def test_align_parallel_errors(rotated, kwargs, message):
+    src, tgt, gold, files = rotated
+    if kwargs.get("parallel") == "FILES":
+        kwargs["parallel"] = files
+    with pytest.raises((ValueError, TypeError), match=message):
+        align_embeddings(src, tgt, progress=False, **kwargs)
+
+
+def test_parallel_feature_reranks_towards_the_verse_translation(rotated):
+    src, tgt, gold, files = rotated
+    # target rows scrambled against the source: plain retrieval is at chance, verses know the answer
+    rng = np.random.default_rng(1)
+    from bootstrap.embeddings import make_keyed_vectors
+
+    noisy = make_keyed_vectors(tgt.index_to_key, rng.standard_normal(tgt.vectors.shape).astype(np.float32))
+    test = gold[:60]
+    plain = evaluate_bli(src, noisy, test, method="nn")
+    with_verses = evaluate_bli(src, noisy, test, method="nn", rerank=("parallel",), parallel=files,
+                               rerank_weights={"parallel": 10.0}, rerank_k=N_WORDS)
+    assert plain["p@1"] < 10 and with_verses["p@1"] == 100.0
+    assert with_verses["rerank"]["parallel"]["n_verses"] == 400
+    rows = induce_lexicon(src, noisy, method="nn", max_src=5, rerank=("parallel",), parallel=files,
+                          rerank_weights={"parallel": 10.0}, rerank_k=N_WORDS)
+    assert [(s, t) for s, t, _, _ in rows] == gold[:5]
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"rerank": ("parallel",)}, "needs verse-aligned corpora of both languages"),
+    ({"rerank": ("ortho",), "parallel": "FILES"}, "'parallel' is not among the re-ranking features"),
+])
+def test_rerank_parallel_errors(rotated, kwargs, message):
+    src, tgt, gold, files = rotated
+    if kwargs.get("parallel") == "FILES":
+        kwargs["parallel"] = files
+    with pytest.raises(ValueError, match=message):
+        evaluate_bli(src, tgt, gold[:10], **kwargs)
+
+
+# --- CLI
+
+
+@pytest.fixture(scope="module")
+def cli_files(rotated, tmp_path_factory):
+    src, tgt, gold, (src_file, tgt_file) = rotated
+    root = tmp_path_factory.mktemp("cli_verses")
+    save_embeddings(src, root / "src.vec")
+    save_embeddings(tgt, root / "tgt.vec")
+    write_dictionary(gold[100:], root / "test.txt")
+    return root, src_file, tgt_file
+
+
+def test_cli_align_with_verses_then_evaluate(cli_files, tmp_path):
+    root, src_file, tgt_file = cli_files
+    runner = CliRunner()
+    result = runner.invoke(main, ["align", str(root / "src.vec"), str(root / "tgt.vec"), "--parallel-src", str(src_file),
+                                  "--parallel-tgt", str(tgt_file), "--out-src", str(tmp_path / "s.vec"),
+                                  "--out-tgt", str(tmp_path / "t.vec"), "--report", str(tmp_path / "r.json"),
+                                  "--stochastic-interval", "1", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "seed:parallel" in result.output and "verse_dice:0.1" in result.output
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["seed"]["parallel"]["src_files"] == [str(src_file)]
+    result = runner.invoke(main, ["evaluate", str(tmp_path / "s.vec"), str(tmp_path / "t.vec"), str(root / "test.txt"),
+                                  "--json", "--rerank", "ortho,parallel", "--parallel-src", str(src_file),
+                                  "--parallel-tgt", str(tgt_file)])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert out["p@1"] == 100.0 and out["rerank"]["weights"] == {"ortho": 0.3, "parallel": 0.5}
+
+
+@pytest.mark.parametrize("command, options, code, message", [
+    ("align", ["--parallel-src", "{src}"], 2, "add --parallel-tgt FILE"),
+    ("align", ["--unsupervised", "--parallel-src", "{src}", "--parallel-tgt", "{tgt}"], 2, "--unsupervised uses no seed"),
+    ("align", ["--identical", "--parallel-min-score", "0.2"], 2, "--parallel-min-score sets the verse seed"),
+    ("evaluate", ["--rerank", "parallel"], 1, "needs verse-aligned corpora of both languages"),
+    ("evaluate", ["--rerank", "ortho", "--parallel-src", "{src}", "--parallel-tgt", "{tgt}"], 1,
+     "'parallel' is not among the re-ranking features"),
+    ("induce", ["--parallel-tgt", "{tgt}", "--rerank", "parallel"], 2, "add --parallel-src FILE"),
+])
+def test_cli_verse_errors(cli_files, tmp_path, command, options, code, message):
+    root, src_file, tgt_file = cli_files
+    args = [command, str(root / "src.vec"), str(root / "tgt.vec")]
+    if command == "align":
+        args += ["--out-src", str(tmp_path / "s.vec"), "--out-tgt", str(tmp_path / "t.vec")]
+    elif command == "evaluate":
+        args += [str(root / "test.txt")]
+    else:
+        args += ["--out", str(tmp_path / "lex.tsv")]
+    args += [o.format(src=src_file, tgt=tgt_file) for o in options]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == code, result.output
+    assert message in result.output and "Traceback" not in result.output
+    assert not any(tmp_path.iterdir())
+
+
+# --- real data: two Bibles
+
+
+def test_real_bibles_give_a_precise_seed(shared_data):
+    bible = shared_data / "corpora" / "bible"
+    en, fr = bible / "en.KJV.tsv", bible / "fr.FreJND.tsv"
+    counts = {side: collections.Counter(w for _, toks in Corpus(path).items() for w in toks)
+              for side, path in (("en", en), ("fr", fr))}
+    words = {side: [w for w, c in sorted(c.items(), key=lambda kv: (-kv[1], kv[0])) if c >= 5][:5000]
+             for side, c in counts.items()}
+    assoc = verse_association(en, fr, words["en"], words["fr"])
+    pairs = dict(assoc.pairs())
+    # measured on these two Bibles: 2854 mutual pairs among the 5000 most frequent words of each
+    assert len(pairs) > 2000
+    for src, tgt in [("god", "dieu"), ("king", "roi"), ("house", "maison"), ("earth", "terre"),
+                     ("father", "père"), ("son", "fils"), ("day", "jour"), ("city", "ville"), ("fire", "feu")]:
+        assert pairs.get(src) == tgt, (src, pairs.get(src))
+
+
+def test_verse_candidates_join_the_pool(rotated):
+    """With rerank_k=1 retrieval offers one wrong candidate; the best-Dice words join it, and win."""
+    src, tgt, gold, files = rotated
+    rng = np.random.default_rng(1)
+    from bootstrap.embeddings import make_keyed_vectors
+
+    noisy = make_keyed_vectors(tgt.index_to_key, rng.standard_normal(tgt.vectors.shape).astype(np.float32))
+    out = evaluate_bli(src, noisy, gold[:60], method="csls", rerank=("parallel",), parallel=files,
+                       rerank_weights={"parallel": 10.0}, rerank_k=1)
+    assert out["p@1"] == 100.0 and out["rerank"]["verse_candidates"] == 3
+
+
+@pytest.mark.parametrize("method", ["nn", "csls"])
+def test_verse_candidates_are_scored_like_retrieval(rotated, method):
+    from alignment.retrieval import retrieve
+    from bootstrap.parallel import verse_association
+    from bootstrap.pipeline import _candidate_pool, _csls_r_tgt, _unit_host
+
+    src, tgt, gold, (src_file, tgt_file) = rotated
+    assoc = verse_association(src_file, tgt_file, src.index_to_key, tgt.index_to_key)
+    X, Z = _unit_host(src, True), _unit_host(tgt, True)
+    queries = np.arange(60)
+    r_tgt = _csls_r_tgt(X, Z, method, 10)
+    scores, index = _candidate_pool(X, Z, queries, method=method, csls_k=10, beta=30.0, k=5, r_tgt=r_tgt,
+                                    association=assoc)
+    full_scores, full_index = retrieve(X[queries], Z, Z.shape[0], method=method, csls_k=10, X=X, r_tgt=r_tgt)
+    lookup = np.empty_like(full_scores)
+    np.put_along_axis(lookup, full_index, full_scores, axis=1)
+    real = np.isfinite(scores)
+    assert scores.shape == (60, 8) and real[:, :5].all() and real[:, 5:].any()
+    # same float32 products in another order (einsum vs matmul): equal to a few ulps of values near 1
+    np.testing.assert_allclose(scores[real], np.take_along_axis(lookup, index, axis=1)[real], atol=1e-5)
+    # padding repeats the first candidate and sorts last
+    assert (index[~real] == np.broadcast_to(index[:, :1], index.shape)[~real]).all()
