@@ -39,6 +39,8 @@ PY
 timeout 300 $PY -m pytest -q -p no:cacheprovider tests/test_backend.py tests/test_preprocess.py tests/test_mapping.py \
   tests/test_retrieval.py tests/test_metrics.py tests/test_selflearning.py tests/test_rerank.py tests/test_pipeline.py \
   2>&1 | tail -40 | tee "$OUT/gpu_tests.txt"
+# verse re-ranking on the GPU against the CPU (a separate call: this file also imports the CLI)
+timeout 60 $PY -m pytest -q -p no:cacheprovider tests/test_parallel.py -k cuda 2>&1 | tail -5 | tee -a "$OUT/gpu_tests.txt"
 # iteration cost at the size (20000 words, 300 dims), GPU then CPU
 timeout 120 $PY benchmarks/iteration_cost.py --n 20000 --dim 300 --device cuda --breakdown --json "$OUT/iter_gpu.json"
 timeout 120 $PY benchmarks/iteration_cost.py --n 20000 --dim 300 --device cpu --repeat 1 --json "$OUT/iter_cpu.json"

@@ -69,9 +69,10 @@ def bli(out):
 def verses(out):
     """Section 1c: the Bibles' verse alignment as a seed and as a re-ranking feature."""
     rows = ["| pair | shared verses | baseline | supervised | + re-rank | + re-rank with verses "
-            "| verse seed, no dictionary | + re-rank | + re-rank with verses | verses alone (best Dice) "
+            "| verse seed, no dictionary | + re-rank | + re-rank with verses "
+            "| dictionary + verse seed | + re-rank | + re-rank with verses | verses alone (best Dice) "
             "| best / baseline, plain CSLS | best / baseline, re-ranked with verses |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in _bli_runs(out):
         v, m = r.get("verses"), r["modes"]
         if not v or "parallel" not in m:
@@ -79,14 +80,16 @@ def verses(out):
         base = m["vecmap_supervised"]["p@1_csls"]
 
         def cells(name):
+            if name not in m:
+                return "- | - | -"
             x = m[name]
             return f"{x['p@1_csls']:.1f} | {x['p@1_csls_rerank']:.1f} | {x['p@1_csls_rerank_parallel']:.1f}"
 
-        names = ("supervised", "parallel")
+        names = [n for n in ("supervised", "parallel", "supervised_parallel") if n in m]
         plain = max(m[n]["p@1_csls"] for n in names)
         best = max(m[n]["p@1_csls_rerank_parallel"] for n in names)
         rows.append(f"| {r['pair']} | {v['n_verses']} | {base:.1f} | {cells('supervised')} | {cells('parallel')} "
-                    f"| {v['verses_only']['p@1']:.1f} | {plain / base:.2f}x | {best / base:.2f}x |")
+                    f"| {cells('supervised_parallel')} | {v['verses_only']['p@1']:.1f} | {plain / base:.2f}x | {best / base:.2f}x |")
     return "\n".join(rows)
 
 

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from alignment._backend import cuda_available
 from bootstrap.corpora import Corpus
 from bootstrap.dictionaries import write_dictionary
 from bootstrap.embeddings import save_embeddings
@@ -346,3 +347,14 @@ def test_verse_candidates_are_scored_like_retrieval(rotated, method):
     np.testing.assert_allclose(scores[real], np.take_along_axis(lookup, index, axis=1)[real], atol=1e-5)
     # padding repeats the first candidate and sorts last
     assert (index[~real] == np.broadcast_to(index[:, :1], index.shape)[~real]).all()
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not cuda_available(), reason="CuPy with a visible GPU is not available")
+def test_verse_reranking_on_cuda_matches_cpu(rotated):
+    src, tgt, gold, files = rotated
+    result = align_embeddings(src, tgt, seed="parallel", parallel=files, progress=False, stochastic_interval=1)
+    kwargs = {"rerank": ("ortho", "freq", "parallel"), "parallel": files, "tune_dict": gold[:50]}
+    cpu = evaluate_bli(result.src_mapped, result.tgt_mapped, gold[100:], **kwargs)
+    gpu = evaluate_bli(result.src_mapped, result.tgt_mapped, gold[100:], device="cuda", **kwargs)
+    assert gpu["p@1"] == cpu["p@1"] and gpu["rerank"]["weights"] == cpu["rerank"]["weights"]
