@@ -68,28 +68,36 @@ def corpus_files(data, lang):
     return files
 
 
-def corpus_counts(files, cache):
+def _tokenization(lang):
+    """What the language changes in tokenisation, for cache keys: elision splitting or nothing (so the
+    caches of languages the rule leaves alone stay valid)."""
+    from bootstrap.corpora import ELISIONS
+
+    return [("elisions", lang)] if lang in ELISIONS else []
+
+
+def corpus_counts(files, cache, lang=None):
     """Word counts of the corpora (cached as JSON)."""
     from bootstrap.corpora import Corpus
 
-    path = cache / f"counts-{_key(_stamp(files))}.json"
+    path = cache / f"counts-{_key(_stamp(files) + _tokenization(lang))}.json"
     if path.exists():
         return json.loads(path.read_text(encoding="utf-8"))
-    corpus = Corpus(files)
+    corpus = Corpus(files, lang=lang)
     counts = corpus.count_words()
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     path.write_text(json.dumps(ranked, ensure_ascii=False), encoding="utf-8")
     return ranked
 
 
-def embeddings(files, cache, **params):
+def embeddings(files, cache, lang=None, **params):
     """Train (or load from the cache) embeddings for these corpora with these settings."""
     from bootstrap.embeddings import load_embeddings, save_embeddings
     from bootstrap.training import train_embeddings
 
     from bootstrap.training import DEFAULTS
 
-    stamp = _stamp(files)
+    stamp = _stamp(files) + _tokenization(lang)
     if params.get("epochs") is None:  # automatic epochs: the rule's budget decides the vectors
         stamp.append(("epochs_token_budget", DEFAULTS["epochs_token_budget"]))
     # progress bars do not change the vectors, so they are not part of the key
@@ -97,7 +105,7 @@ def embeddings(files, cache, **params):
     if path.exists():
         return load_embeddings(path), 0.0
     t0 = time.perf_counter()
-    kv = train_embeddings(files, random_state=0, **params)
+    kv = train_embeddings(files, random_state=0, lang=lang, **params)
     elapsed = time.perf_counter() - t0
     save_embeddings(kv, path)
     return kv, elapsed
@@ -143,7 +151,7 @@ def run(args):
     for lang, fs in files.items():
         print(f"{lang}: {', '.join(f.name for f in fs)}", file=sys.stderr)
 
-    counts = {lang: corpus_counts(fs, cache) for lang, fs in files.items()}
+    counts = {lang: corpus_counts(fs, cache, lang) for lang, fs in files.items()}
     vocab = {lang: [w for w, c in ranked if c >= args.vocab_min_count] for lang, ranked in counts.items()}
     gold = read_dictionary(gold_path)
     train, test, info = frequency_split(gold, vocab[args.src], set(vocab[args.tgt]), n_test=args.n_test,
@@ -156,7 +164,7 @@ def run(args):
                   "workers": args.workers, "progress": not args.quiet}
     spaces, train_s = {}, {}
     for lang, fs in files.items():
-        spaces[lang], train_s[lang] = embeddings(fs, cache, **emb_params)
+        spaces[lang], train_s[lang] = embeddings(fs, cache, lang, **emb_params)
         print(f"{lang}: {len(spaces[lang])} vectors ({'cached' if not train_s[lang] else f'{train_s[lang]:.0f}s'})",
               file=sys.stderr)
 
@@ -179,7 +187,7 @@ def run(args):
     if args.baseline:
         base_params = {"model": "skipgram", "dim": 300, "epochs": 10, "min_count": 3, "workers": args.workers,
                        "progress": not args.quiet}
-        base = {lang: embeddings(fs, cache, **base_params)[0] for lang, fs in files.items()}
+        base = {lang: embeddings(fs, cache, lang, **base_params)[0] for lang, fs in files.items()}
         runs.append(("vecmap_supervised", {"seed": "dictionary"}, base, "supervised"))
 
     results = {}

@@ -52,14 +52,14 @@ def prepare(args):
 
     data, cache = Path(args.data), Path(args.cache)
     files = {lang: bli_bible.corpus_files(data, lang) for lang in (args.src, args.tgt)}
-    counts = {lang: bli_bible.corpus_counts(fs, cache) for lang, fs in files.items()}
+    counts = {lang: bli_bible.corpus_counts(fs, cache, lang) for lang, fs in files.items()}
     vocab = {lang: [w for w, c in ranked if c >= 3] for lang, ranked in counts.items()}
     gold = read_dictionary(data / "dictionaries" / "muse" / f"{args.src}-{args.tgt}.txt")
     train, test, _ = frequency_split(gold, vocab[args.src], set(vocab[args.tgt]))
     params = {"model": "fasttext", "dim": 300, "epochs": None, "min_count": 3, "workers": 2,
               "progress": False}
     assert DEFAULTS["epochs_token_budget"]  # the cache key depends on it, as in bli_bible.py
-    kv = {lang: bli_bible.embeddings(fs, cache, **params)[0] for lang, fs in files.items()}
+    kv = {lang: bli_bible.embeddings(fs, cache, lang, **params)[0] for lang, fs in files.items()}
     words = {lang: kv[lang].index_to_key[:args.n] for lang in kv}
     index = {lang: {w: i for i, w in enumerate(ws)} for lang, ws in words.items()}
     si, ti = index[args.src], index[args.tgt]

@@ -16,7 +16,9 @@ offramp uses it in two places:
   pair's Dice, added to its retrieval score, for the words the verses cover.
 
 Several translations per side are joined on the verse id: a verse's words on one side are the
-union over that side's files. Verses present on one side only are ignored.
+union over that side's files. Verses present on one side only are ignored. Verses are tokenised as
+for training; where the vocabulary was trained with elided words split off (``offramp train --lang fr``:
+``l'``, ``eau``), a verse token such as ``l'eau`` that is not in the vocabulary counts as its two parts.
 """
 import collections
 
@@ -67,11 +69,23 @@ def read_verses(paths, *, lowercase=True, encoding_errors="strict"):
     return dict(verses)
 
 
+def _rows(word, key_to_index):
+    """Vocabulary rows of a verse token: itself, or, for ``l'eau`` when the vocabulary holds ``l'``
+    (trained with elisions split), those of ``l'`` and ``eau``."""
+    row = key_to_index.get(word)
+    if row is not None:
+        return (row,)
+    cut = word.find("'") + 1
+    if 0 < cut < len(word) and word[:cut] in key_to_index:
+        return (key_to_index[word[:cut]], *_rows(word[cut:], key_to_index))
+    return ()
+
+
 def _incidence(verses, ids, key_to_index, n_words):
     """Binary (n_verses, n_words) CSR matrix: which vocabulary words occur in which verse."""
     rows, cols = [], []
     for r, vid in enumerate(ids):
-        found = [key_to_index[w] for w in verses[vid] if w in key_to_index]
+        found = {row for w in verses[vid] for row in _rows(w, key_to_index)}
         rows.extend([r] * len(found))
         cols.extend(found)
     data = np.ones(len(rows), dtype=np.float32)

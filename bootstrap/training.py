@@ -145,7 +145,7 @@ def train_embeddings(paths_or_corpus, *, model=DEFAULTS["model"], dim=DEFAULTS["
                      window=DEFAULTS["window"], min_count=DEFAULTS["min_count"], epochs=DEFAULTS["epochs"],
                      negative=DEFAULTS["negative"], sample=DEFAULTS["sample"], min_n=DEFAULTS["min_n"],
                      max_n=DEFAULTS["max_n"], bucket=DEFAULTS["bucket"], workers=DEFAULTS["workers"],
-                     random_state=0, exclude_ids=None, lowercase=True, max_lines=None, progress=True,
+                     random_state=0, exclude_ids=None, lowercase=True, max_lines=None, lang=None, progress=True,
                      return_model=False):
     """Train monolingual word embeddings on a corpus with gensim.
 
@@ -176,9 +176,10 @@ def train_embeddings(paths_or_corpus, *, model=DEFAULTS["model"], dim=DEFAULTS["
         Training threads; only ``workers=1`` is bit-reproducible.
     random_state : int
         Seed for the initial vectors, negative sampling, window shrinking and downsampling.
-    exclude_ids, lowercase, max_lines
+    exclude_ids, lowercase, max_lines, lang
         Passed to :class:`Corpus` when files are given; must be left at their defaults when a
-        corpus object is given.
+        corpus object is given. ``lang`` (ISO 639-1) splits elided articles off in French,
+        Italian, Catalan and Irish (``l'eau`` -> ``l'``, ``eau``: :func:`bootstrap.corpora.tokenize`).
     progress : bool
         Show a tqdm bar over the vocabulary scan and the epochs.
     return_model : bool
@@ -226,10 +227,11 @@ def train_embeddings(paths_or_corpus, *, model=DEFAULTS["model"], dim=DEFAULTS["
             raise ValueError(f"max_n must be >= min_n (or 0 for no n-grams); got min_n={min_n}, max_n={max_n}")
 
     if isinstance(paths_or_corpus, (str, os.PathLike, list, tuple)):
-        corpus = Corpus(paths_or_corpus, lowercase=lowercase, exclude_ids=exclude_ids, max_lines=max_lines)
+        corpus = Corpus(paths_or_corpus, lowercase=lowercase, exclude_ids=exclude_ids, max_lines=max_lines,
+                        lang=lang)
     else:
-        if exclude_ids is not None or max_lines is not None or lowercase is not True:
-            raise ValueError("exclude_ids, lowercase and max_lines apply to corpus files; "
+        if exclude_ids is not None or max_lines is not None or lowercase is not True or lang is not None:
+            raise ValueError("exclude_ids, lowercase, max_lines and lang apply to corpus files; "
                              "set them on the Corpus object instead")
         corpus = paths_or_corpus
 

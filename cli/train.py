@@ -37,7 +37,8 @@ def _expand(corpus, lang):
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("corpus", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--lang", default=None, help="ISO 639-1 code; needed when CORPUS is a data directory "
-              "(then all its corpora of that language are used), recorded in the signature.")
+              "(then all its corpora of that language are used), recorded in the signature. For fr, it, "
+              "ca and ga it also splits elided words off (l'eau -> l' eau).")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Output vectors, word2vec text (.vec) or binary with --binary.")
 @click.option("--model", type=click.Choice(["fasttext", "skipgram", "cbow"]), default=_DEFAULTS["model"],
@@ -86,7 +87,7 @@ def train(corpus, lang, out, model, dim, window, min_count, epochs, negative, sa
     paths = _expand(corpus, lang)
     ids = read_ids(exclude_ids) if exclude_ids is not None else None
     workers = DEFAULTS["workers"] if workers is None else workers
-    source = Corpus(paths, exclude_ids=ids, max_lines=max_lines)
+    source = Corpus(paths, exclude_ids=ids, max_lines=max_lines, lang=lang)
     params = dict(model=model, dim=dim, window=window, min_count=min_count, epochs=epochs, negative=negative,
                   sample=sample, min_n=min_n, max_n=max_n, workers=workers, random_state=seed)
 

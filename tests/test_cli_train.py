@@ -114,3 +114,13 @@ def test_errors_exit_nonzero_and_leave_no_output(tmp_path, content, message):
 def test_missing_corpus_is_a_usage_error(tmp_path):
     result = run([tmp_path / "nope.txt", "--out", tmp_path / "x.vec"])
     assert result.exit_code == 2 and "does not exist" in result.output
+
+
+def test_lang_fr_splits_elided_articles(tmp_path):
+    corpus = tmp_path / "fr.txt"
+    corpus.write_text("L'eau et l'homme\n" * 3, encoding="utf-8")
+    out = tmp_path / "fr.vec"
+    result = run([corpus, "--lang", "fr", "--out", out, "--min-count", "1", *FAST])
+    assert result.exit_code == 0, result.output
+    words = {line.split(" ", 1)[0] for line in out.read_text(encoding="utf-8").splitlines()[1:]}
+    assert words == {"l'", "eau", "et", "homme"}

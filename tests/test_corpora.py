@@ -77,6 +77,36 @@ def test_tokenize_keeps_case_when_asked(text, expected):
     assert tokenize(text, lowercase=False) == expected
 
 
+@pytest.mark.parametrize("text, lang, expected", [
+    ("L’eau qu’il boit aujourd’hui", "fr", ["l'", "eau", "qu'", "il", "boit", "aujourd'hui"]),
+    ("jusqu'à lorsqu'elle d'Israël", "fr", ["jusqu'", "à", "lorsqu'", "elle", "d'", "israël"]),
+    ("prud'homme presqu'île", "fr", ["prud'homme", "presqu'île"]),  # not elisions
+    ("qu'aujourd'hui", "fr", ["qu'", "aujourd'hui"]),              # one split, the rest stays whole
+    ("Dell'anno c'è un'altra", "it", ["dell'", "anno", "c'", "è", "un'", "altra"]),
+    ("l'home d'or", "ca", ["l'", "home", "d'", "or"]),
+    ("D'fhéach m'athair b'fhéidir", "ga", ["d'", "fhéach", "m'", "athair", "b'", "fhéidir"]),
+    # other languages (and no language) keep every apostrophe word whole
+    ("l'eau don't vaa'an", None, ["l'eau", "don't", "vaa'an"]),
+    ("l'eau don't vaa'an", "en", ["l'eau", "don't", "vaa'an"]),
+    ("l'eau vaa'an", "fi", ["l'eau", "vaa'an"]),
+])
+def test_tokenize_splits_elisions_by_language(text, lang, expected):
+    assert tokenize(text, lang=lang) == expected
+
+
+def test_elisions_keep_case_when_asked():
+    assert tokenize("L'Éternel", lang="fr", lowercase=False) == ["L'", "Éternel"]
+
+
+def test_corpus_passes_the_language_to_the_tokenizer(tmp_path):
+    path = tmp_path / "fr.txt"
+    path.write_text("L'eau et l'homme\n", encoding="utf-8")
+    assert list(Corpus(path, lang="fr")) == [["l'", "eau", "et", "l'", "homme"]]
+    assert list(Corpus(path)) == [["l'eau", "et", "l'homme"]]
+    with pytest.raises(TypeError, match="lang must be an ISO 639-1 code"):
+        Corpus(path, lang=1)
+
+
 def test_tokenize_rejects_bytes():
     with pytest.raises(TypeError, match="expects str"):
         tokenize(b"bytes")

@@ -358,3 +358,15 @@ def test_verse_reranking_on_cuda_matches_cpu(rotated):
     cpu = evaluate_bli(result.src_mapped, result.tgt_mapped, gold[100:], **kwargs)
     gpu = evaluate_bli(result.src_mapped, result.tgt_mapped, gold[100:], device="cuda", **kwargs)
     assert gpu["p@1"] == cpu["p@1"] and gpu["rerank"]["weights"] == cpu["rerank"]["weights"]
+
+
+def test_verse_tokens_follow_a_vocabulary_trained_with_elisions(tmp_path):
+    """Vectors trained with ``--lang fr`` hold ``l'`` and ``eau``; a verse's ``l'eau`` counts as both."""
+    (tmp_path / "en.tsv").write_text("v1\tthe water\nv2\tthe man\n", encoding="utf-8")
+    (tmp_path / "fr.tsv").write_text("v1\tl'eau\nv2\tl'homme\n", encoding="utf-8")
+    split = verse_association(tmp_path / "en.tsv", tmp_path / "fr.tsv", ["the", "water", "man"],
+                              ["l'", "eau", "homme"], min_count=1)
+    assert dict(split.pairs(min_count=1)) == {"the": "l'", "water": "eau", "man": "homme"}
+    whole = verse_association(tmp_path / "en.tsv", tmp_path / "fr.tsv", ["the", "water", "man"],
+                              ["l'eau", "l'homme"], min_count=1)
+    assert dict(whole.pairs(min_count=1)) == {"water": "l'eau", "man": "l'homme"}

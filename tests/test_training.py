@@ -159,9 +159,21 @@ def test_bad_parameters(tiny_corpus, kwargs, error, match):
         train_embeddings(tiny_corpus, **{**TINY, **kwargs})
 
 
-def test_corpus_options_need_files(tiny_corpus):
+@pytest.mark.parametrize("option", [{"max_lines": 3}, {"lang": "fr"}])
+def test_corpus_options_need_files(tiny_corpus, option):
     with pytest.raises(ValueError, match="set them on the Corpus object"):
-        train_embeddings(Corpus(tiny_corpus), max_lines=3, **TINY)
+        train_embeddings(Corpus(tiny_corpus), **option, **TINY)
+
+
+@pytest.mark.parametrize("lang, expected", [
+    ("fr", {"l'": 6, "eau": 3, "homme": 3, "et": 3}),
+    (None, {"l'eau": 3, "l'homme": 3, "et": 3}),
+])
+def test_language_splits_elisions(tmp_path, lang, expected):
+    path = tmp_path / "fr.txt"
+    path.write_text("L'eau et l'homme\n" * 3, encoding="utf-8")
+    kv = train_embeddings(path, lang=lang, **TINY)
+    assert {w: kv.get_vecattr(w, "count") for w in kv.index_to_key} == expected
 
 
 def test_progress_bar_runs(tiny_corpus, capsys):
