@@ -312,6 +312,7 @@ DEFAULT_RERANK_K = 50
 #: (NN and CSLS): on en-fr 3.1% of the test words have the right Dice-best translation outside
 #: the 50 best CSLS candidates (benchmarks/README.md, section 1c).
 VERSE_CANDIDATES = 3
+_POOL_BLOCK = 4096
 
 
 def _queries_and_gold(groups, src, tgt):
@@ -356,7 +357,10 @@ def _candidate_pool(X, Z, queries, *, method, csls_k, beta, k, r_tgt=None, assoc
     valid &= ~(extra[:, :, None] == index[:, None, :]).any(axis=2)
     xp = get_namespace(X)
     Q = X[xp.asarray(queries)]
-    cos = to_numpy(xp.einsum("nd,nmd->nm", Q, Z[xp.asarray(extra)]))
+    # in blocks, so that the (block, VERSE_CANDIDATES, dim) gather stays small for any vocabulary
+    cos = np.concatenate([to_numpy(xp.einsum("nd,nmd->nm", Q[i:i + _POOL_BLOCK],
+                                             Z[xp.asarray(extra[i:i + _POOL_BLOCK])]))
+                          for i in range(0, len(queries), _POOL_BLOCK)])
     if method == "csls":
         if r_tgt is None:
             r_tgt = _csls_r_tgt(X, Z, method, csls_k)

@@ -325,12 +325,15 @@ def test_verse_candidates_join_the_pool(rotated):
     assert out["p@1"] == 100.0 and out["rerank"]["verse_candidates"] == 3
 
 
+@pytest.mark.parametrize("block", [7, 4096])  # several blocks of queries, and one
 @pytest.mark.parametrize("method", ["nn", "csls"])
-def test_verse_candidates_are_scored_like_retrieval(rotated, method):
+def test_verse_candidates_are_scored_like_retrieval(rotated, method, block, monkeypatch):
     from alignment.retrieval import retrieve
     from bootstrap.parallel import verse_association
+    from bootstrap import pipeline
     from bootstrap.pipeline import _candidate_pool, _csls_r_tgt, _unit_host
 
+    monkeypatch.setattr(pipeline, "_POOL_BLOCK", block)
     src, tgt, gold, (src_file, tgt_file) = rotated
     assoc = verse_association(src_file, tgt_file, src.index_to_key, tgt.index_to_key)
     X, Z = _unit_host(src, True), _unit_host(tgt, True)
