@@ -247,6 +247,7 @@ def cli_files(rotated, tmp_path_factory):
     save_embeddings(src, root / "src.vec")
     save_embeddings(tgt, root / "tgt.vec")
     write_dictionary(gold[100:], root / "test.txt")
+    write_dictionary(gold[60:80], root / "seed.txt")
     return root, src_file, tgt_file
 
 
@@ -373,3 +374,16 @@ def test_verse_tokens_follow_a_vocabulary_trained_with_elisions(tmp_path):
     whole = verse_association(tmp_path / "en.tsv", tmp_path / "fr.tsv", ["the", "water", "man"],
                               ["l'eau", "l'homme"], min_count=1)
     assert dict(whole.pairs(min_count=1)) == {"water": "l'eau", "man": "l'homme"}
+
+
+def test_cli_dictionary_and_verses_combine(cli_files, tmp_path):
+    root, src_file, tgt_file = cli_files
+    result = CliRunner().invoke(main, ["align", str(root / "src.vec"), str(root / "tgt.vec"), "--seed-dict",
+                                       str(root / "seed.txt"), "--parallel-src", str(src_file), "--parallel-tgt",
+                                       str(tgt_file), "--out-src", str(tmp_path / "s.vec"), "--out-tgt",
+                                       str(tmp_path / "t.vec"), "--report", str(tmp_path / "r.json"), "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "seed:dictionary+parallel" in result.output
+    seed = json.loads((tmp_path / "r.json").read_text())["seed"]
+    # 20 dictionary pairs (words 60-79, outside the verses) plus the verse pairs of words 0-59
+    assert seed["mode"] == "dictionary+parallel" and seed["n_seed_pairs"] > 20 + 30
