@@ -356,17 +356,19 @@ def _candidate_pool(X, Z, queries, *, method, csls_k, beta, k, r_tgt=None, assoc
     extra, valid = association.top_targets(queries, VERSE_CANDIDATES)
     valid &= ~(extra[:, :, None] == index[:, None, :]).any(axis=2)
     xp = get_namespace(X)
-    Q = X[xp.asarray(queries)]
-    # in blocks, so that the (block, VERSE_CANDIDATES, dim) gather stays small for any vocabulary
-    cos = np.concatenate([to_numpy(xp.einsum("nd,nmd->nm", Q[i:i + _POOL_BLOCK],
-                                             Z[xp.asarray(extra[i:i + _POOL_BLOCK])]))
-                          for i in range(0, len(queries), _POOL_BLOCK)])
-    if method == "csls":
-        if r_tgt is None:
-            r_tgt = _csls_r_tgt(X, Z, method, csls_k)
-        r_src = to_numpy(mean_topk_similarity(Q, Z, csls_k))
-        cos = 2 * cos - to_numpy(r_tgt)[extra] - r_src[:, None]
-    extra_scores = np.where(valid, cos, -np.inf).astype(np.float32)
+    if method == "csls" and r_tgt is None:
+        r_tgt = _csls_r_tgt(X, Z, method, csls_k)
+    r_tgt_host = None if r_tgt is None else to_numpy(r_tgt)
+    blocks = []
+    # in blocks of queries, so that the (block, VERSE_CANDIDATES, dim) gather stays small for any vocabulary
+    for i in range(0, len(queries), _POOL_BLOCK):
+        Q = X[xp.asarray(queries[i:i + _POOL_BLOCK])]
+        rows = extra[i:i + _POOL_BLOCK]
+        cos = to_numpy(xp.einsum("nd,nmd->nm", Q, Z[xp.asarray(rows)]))
+        if method == "csls":
+            cos = 2 * cos - r_tgt_host[rows] - to_numpy(mean_topk_similarity(Q, Z, csls_k))[:, None]
+        blocks.append(cos)
+    extra_scores = np.where(valid, np.concatenate(blocks), -np.inf).astype(np.float32)
     extra = np.where(valid, extra, index[:, :1])
     return np.concatenate([scores, extra_scores], axis=1), np.concatenate([index, extra], axis=1)
 
