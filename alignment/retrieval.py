@@ -267,7 +267,7 @@ def isf_knn(Q, D, k, *, X=None, beta=30.0, batch_size=DEFAULT_BATCH_SIZE, use_fa
     return offset_knn(beta * Q, D, log_norm, k, batch_size=batch_size, use_faiss=use_faiss)
 
 
-def retrieve(Q, D, k=1, *, method="csls", csls_k=10, r_tgt=None, X=None, beta=30.0,
+def retrieve(Q, D, k=1, *, method="csls", csls_k=10, r_tgt=None, r_src=None, X=None, beta=30.0,
              batch_size=DEFAULT_BATCH_SIZE, use_faiss="auto"):
     """Translate each query: its ``k`` best rows of ``D`` under ``method`` ('nn', 'csls' or 'isf').
 
@@ -280,6 +280,8 @@ def retrieve(Q, D, k=1, *, method="csls", csls_k=10, r_tgt=None, X=None, beta=30
     X : ndarray of shape (n_src, dim), optional
         The whole mapped source space when ``Q`` is a subset (for CSLS's ``r_tgt``
         and the inverted-softmax normaliser).
+    r_tgt, r_src : ndarray of shape (n_tgt,) and (n_queries,), optional
+        Precomputed CSLS ``r`` terms (see :func:`csls_knn`); ignored by the other methods.
 
     Returns
     -------
@@ -294,7 +296,8 @@ def retrieve(Q, D, k=1, *, method="csls", csls_k=10, r_tgt=None, X=None, beta=30
         if r_tgt is None:
             r_tgt = mean_topk_similarity(D, Q if X is None else X, csls_k, batch_size=batch_size,
                                          use_faiss=use_faiss)
-        return csls_knn(Q, D, k, csls_k=csls_k, r_tgt=r_tgt, batch_size=batch_size, use_faiss=use_faiss)
+        return csls_knn(Q, D, k, csls_k=csls_k, r_src=r_src, r_tgt=r_tgt, batch_size=batch_size,
+                        use_faiss=use_faiss)
     return isf_knn(Q, D, k, X=X, beta=beta, batch_size=batch_size, use_faiss=use_faiss)
 
 

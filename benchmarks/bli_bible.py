@@ -118,20 +118,13 @@ def bible_files(files):
 
 def verses_only(association, src, test):
     """P@1 (percent, a word without verses counted wrong) of each test word's best-Dice target."""
-    import numpy as np
-
     from bootstrap.dictionaries import group_by_source
 
     groups = group_by_source(test)
-    scores = association.scores
-    hits = 0
-    for word, targets in groups.items():
-        row = src.key_to_index.get(word)
-        if row is None or scores.indptr[row] == scores.indptr[row + 1]:
-            continue
-        start, end = scores.indptr[row], scores.indptr[row + 1]
-        best = scores.indices[start + int(np.argmax(scores.data[start:end]))]
-        hits += association.tgt_words[best] in set(targets)
+    covered = [(word, src.key_to_index[word]) for word in groups if word in src.key_to_index]
+    best, found = association.top_targets([row for _, row in covered], 1)
+    hits = sum(bool(ok) and association.tgt_words[j] in set(groups[word])
+               for (word, _), j, ok in zip(covered, best[:, 0], found[:, 0]))
     return {"p@1": round(100 * hits / len(groups), 2), "n_test": len(groups)}
 
 

@@ -337,11 +337,11 @@ def _csls_r_tgt(X, Z, method, csls_k):
     return mean_topk_similarity(Z, X, csls_k) if method == "csls" else None
 
 
-def _plain_candidates(X, Z, queries, *, method, csls_k, beta, k, r_tgt=None):
+def _plain_candidates(X, Z, queries, *, method, csls_k, beta, k, r_tgt=None, r_src=None):
     """Each query's ``min(k, n_tgt)`` best candidates by plain retrieval, as host arrays."""
     xp = get_namespace(X)
     scores, index = retrieve(X[xp.asarray(queries)], Z, min(k, Z.shape[0]), method=method, csls_k=csls_k, X=X,
-                             beta=beta, r_tgt=r_tgt)
+                             beta=beta, r_tgt=r_tgt, r_src=r_src)
     return to_numpy(scores), to_numpy(index)
 
 
@@ -350,15 +350,21 @@ def _candidate_pool(X, Z, queries, *, method, csls_k, beta, k, r_tgt=None, assoc
     corpora and NN or CSLS retrieval, the :data:`VERSE_CANDIDATES` best-Dice target words of each query
     that are not among them, with their retrieval scores on the same scale. Rows are padded with
     ``-inf``-scored repeats of their first candidate, which sort last."""
-    scores, index = _plain_candidates(X, Z, queries, method=method, csls_k=csls_k, beta=beta, k=k, r_tgt=r_tgt)
-    if association is None or method not in ("nn", "csls") or len(queries) == 0:
+    xp = get_namespace(X)
+    with_verses = association is not None and method in ("nn", "csls") and len(queries) > 0
+    r_src = None
+    if with_verses and method == "csls":
+        if r_tgt is None:
+            r_tgt = _csls_r_tgt(X, Z, method, csls_k)
+        # the queries' r term, computed once for the retrieval and the verse candidates' scores
+        r_src = mean_topk_similarity(X[xp.asarray(queries)], Z, csls_k)
+    scores, index = _plain_candidates(X, Z, queries, method=method, csls_k=csls_k, beta=beta, k=k, r_tgt=r_tgt,
+                                      r_src=r_src)
+    if not with_verses:
         return scores, index
     extra, valid = association.top_targets(queries, VERSE_CANDIDATES)
     valid &= ~(extra[:, :, None] == index[:, None, :]).any(axis=2)
-    xp = get_namespace(X)
-    if method == "csls" and r_tgt is None:
-        r_tgt = _csls_r_tgt(X, Z, method, csls_k)
-    r_tgt_host = None if r_tgt is None else to_numpy(r_tgt)
+    r_tgt_host, r_src_host = (None, None) if r_src is None else (to_numpy(r_tgt), to_numpy(r_src))
     blocks = []
     # in blocks of queries, so that the (block, VERSE_CANDIDATES, dim) gather stays small for any vocabulary
     for i in range(0, len(queries), _POOL_BLOCK):
@@ -366,7 +372,7 @@ def _candidate_pool(X, Z, queries, *, method, csls_k, beta, k, r_tgt=None, assoc
         rows = extra[i:i + _POOL_BLOCK]
         cos = to_numpy(xp.einsum("nd,nmd->nm", Q, Z[xp.asarray(rows)]))
         if method == "csls":
-            cos = 2 * cos - r_tgt_host[rows] - to_numpy(mean_topk_similarity(Q, Z, csls_k))[:, None]
+            cos = 2 * cos - r_tgt_host[rows] - r_src_host[i:i + _POOL_BLOCK, None]
         blocks.append(cos)
     extra_scores = np.where(valid, np.concatenate(blocks), -np.inf).astype(np.float32)
     extra = np.where(valid, extra, index[:, :1])
@@ -383,11 +389,16 @@ def _reranked_candidates(src, tgt, X, Z, queries, weights, *, method, csls_k, be
     return rerank_candidates(scores, index, features, weights)
 
 
+def _feature_names(features):
+    """Re-ranking feature names, sorted and without repeats, from a sequence or a 'a,b' string."""
+    return sorted(dict.fromkeys(features.split(",") if isinstance(features, str) else features))
+
+
 def _check_rerank_args(features, weights, tune_dict, parallel=None):
     if not features and (weights is not None or tune_dict is not None):
         raise ValueError("re-ranking weights or a tuning dictionary were given without re-ranking features; "
                          "add rerank=('ortho', 'freq') (CLI: --rerank ortho,freq)")
-    names = features.split(",") if isinstance(features, str) else list(features)
+    names = _feature_names(features)
     if "parallel" in names and parallel is None:
         raise ValueError("re-ranking feature 'parallel' needs verse-aligned corpora of both languages: "
                          "parallel=(src_files, tgt_files) (CLI: --parallel-src FILE --parallel-tgt FILE)")
@@ -399,9 +410,7 @@ def _check_rerank_args(features, weights, tune_dict, parallel=None):
 def _rerank_setup(src, tgt, X, Z, features, weights, tune_dict, *, method, csls_k, beta, k, lowercase=False,
                   r_tgt=None, association=None):
     """Resolve the re-ranking weights: given, fitted on ``tune_dict``, or the defaults."""
-    if isinstance(features, str):
-        features = features.split(",")
-    features = sorted(dict.fromkeys(features))
+    features = _feature_names(features)
     unknown = [f for f in features if f not in DEFAULT_WEIGHTS]
     if unknown:
         raise ValueError(f"unknown re-ranking feature(s) {unknown}; choose from {sorted(DEFAULT_WEIGHTS)}")
