@@ -11,6 +11,8 @@ Z : ndarray of shape (n_tgt, dim_tgt)
 pairs : int ndarray of shape (n_pairs, 2)
     Row ``(i, j)`` says that ``X[i]`` translates to ``Z[j]``.
 """
+import numpy as np
+
 from ._backend import get_namespace, to_numpy
 
 
@@ -50,8 +52,47 @@ def procrustes(A, B):
     if A.shape[1] != B.shape[1]:
         raise ValueError(f"orthogonal mapping needs equal dimensions; got src dim={A.shape[1]}, "
                          f"tgt dim={B.shape[1]}")
-    U, _, Vt = xp.linalg.svd(A.T @ B)
-    return (U @ Vt).astype(A.dtype, copy=False)
+    return polar_factor(A.T @ B).astype(A.dtype, copy=False)
+
+
+def polar_factor(M, *, method="auto", max_iter=64, tol=1e-9):
+    """The orthogonal polar factor ``U V^T`` of a square ``M = U S V^T``.
+
+    ``method='svd'`` takes it from the SVD. ``'newton-schulz'`` iterates
+    ``Y <- Y (3 I - Y^T Y) / 2`` in float64 from ``Y = M / ||M||_F``: a few dozen tiny matrix
+    products, converging quadratically once the singular values near 1; when it has not reached
+    ``max |Y^T Y - I| < tol`` within ``max_iter`` steps (``M`` singular or very ill-conditioned,
+    where ``U V^T`` is not unique anyway) the SVD decides. ``'auto'`` picks the SVD on NumPy
+    (LAPACK) and Newton-Schulz on CuPy, where a small SVD is latency-bound: cuSOLVER spends
+    more on a 300 x 300 SVD than cuBLAS on four 20000 x 20000 x 300 products.
+
+    Parameters
+    ----------
+    M : ndarray of shape (dim, dim)
+    method : {'auto', 'svd', 'newton-schulz'}
+
+    Returns
+    -------
+    W : ndarray of shape (dim, dim), orthogonal, dtype of ``M``
+    """
+    xp = get_namespace(M)
+    if method not in ("auto", "svd", "newton-schulz"):
+        raise ValueError(f"method must be 'auto', 'svd' or 'newton-schulz'; got {method!r}")
+    if M.ndim != 2 or M.shape[0] != M.shape[1]:
+        raise ValueError(f"M must be square; got shape {M.shape}")
+    if method == "newton-schulz" or (method == "auto" and xp is not np):
+        Y = M.astype(xp.float64)
+        norm = float(xp.linalg.norm(Y))
+        if norm > 0 and np.isfinite(norm):
+            Y = Y / norm
+            eye = xp.eye(M.shape[0], dtype=xp.float64)
+            for step in range(1, max_iter + 1):
+                G = Y.T @ Y
+                if step >= 16 and step % 4 == 0 and float(xp.abs(G - eye).max()) < tol:
+                    return Y.astype(M.dtype, copy=False)
+                Y = 1.5 * Y - 0.5 * (Y @ G)
+    U, _, Vt = xp.linalg.svd(M)
+    return (U @ Vt).astype(M.dtype, copy=False)
 
 
 def _inv_sqrt_psd(C, eps):

@@ -5,8 +5,9 @@ Every function is exact and memory-bounded: queries are processed in blocks of
 k-NN search goes through ``faiss.knn`` (BLAS blocks plus a heap, multi-threaded) when
 faiss is installed; the blocked ``xp`` path is the reference it is tested against and
 the path used for CuPy arrays. Within a block, selection avoids sorting whole rows: an argmax
-for k = 1, k rounds of argmax for small k on CuPy (whose argpartition is a full sort), and a
-value partition for CSLS's ``r`` term, which needs no indices.
+for k = 1 and a value partition for CSLS's ``r`` term (which needs no indices); on float32 CuPy
+blocks a warp-per-row CUDA kernel (``_cuda``) selects up to 32 neighbours in one read of the
+block, and otherwise k rounds of argmax replace CuPy's argpartition, which is a full sort.
 
 CSLS (Conneau et al., 2018) scores a pair as ``2 cos(x, z) - r_tgt(z) - r_src(x)``,
 where ``r`` is the mean similarity of a word to its ``csls_k`` nearest neighbours in the
@@ -16,6 +17,7 @@ augmented vectors, ``[2x, -1] . [z, r_tgt(z)]``, which lets faiss run it unchang
 """
 import numpy as np
 
+from . import _cuda
 from ._backend import get_namespace, is_cupy
 
 try:
@@ -103,14 +105,24 @@ def score_blocks(Q, D, batch_size, offset=None):
         yield rows, S
 
 
+def _block_topk(xp, S, k, offset=None):
+    """Top-k of each row of ``S - offset[None, :]``; ``S`` may be overwritten. On float32 CuPy
+    blocks one kernel reads ``S`` once and applies the offset on the fly (``_cuda``)."""
+    if _cuda.usable(S, k):
+        return _cuda.topk_rows(S, k, offset)
+    if offset is not None:
+        S -= offset[None, :]
+    return _topk_rows(xp, S, k, overwrite=True)
+
+
 def _blocked_knn(Q, D, k, batch_size, offset=None):
     """Exact inner-product k-NN in row blocks; ``offset`` (n_D,) is subtracted from every score."""
     xp = get_namespace(Q, D)
     n = Q.shape[0]
     scores = xp.empty((n, k), dtype=Q.dtype)
     index = xp.empty((n, k), dtype=xp.int64)
-    for rows, S in score_blocks(Q, D, batch_size, offset):
-        scores[rows], index[rows] = _topk_rows(xp, S, k, overwrite=True)
+    for rows, S in score_blocks(Q, D, batch_size):
+        scores[rows], index[rows] = _block_topk(xp, S, k, offset)
     return scores, index
 
 
@@ -173,7 +185,10 @@ def mean_topk_similarity(Q, D, k, *, batch_size=DEFAULT_BATCH_SIZE, use_faiss="a
     n = D.shape[0]
     r = xp.empty(Q.shape[0], dtype=Q.dtype)
     for rows, S in score_blocks(Q, D, batch_size):
-        top = S if k >= n else -xp.partition(-S, k - 1, axis=1)[:, :k]
+        if _cuda.usable(S, k):
+            top = _cuda.topk_rows(S, k)[0]
+        else:
+            top = S if k >= n else -xp.partition(-S, k - 1, axis=1)[:, :k]
         r[rows] = top.mean(axis=1)
     return r
 

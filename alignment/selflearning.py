@@ -33,6 +33,7 @@ import time
 
 import numpy as np
 
+from . import _cuda
 from ._backend import get_namespace, to_numpy
 from .mapping import check_pairs, make_mapping, procrustes
 from .preprocess import DEFAULT_NORMALIZE, Normalizer, normalize
@@ -95,7 +96,8 @@ def _pick(scores, index, keep_prob, rng, xp):
 def _dropout_best(Q, D, offset, keep_prob, rng, batch_size):
     """Best row of ``D`` per query under ``Q @ D.T - offset`` after dropping each score with
     probability ``1 - keep_prob`` (dense dropout); a query whose scores were all dropped keeps
-    its best one.
+    its best one. On float32 CuPy blocks the mask is a counter hash drawn inside one kernel
+    (``_cuda.best_dropout``) rather than a random block in memory.
 
     Parameters
     ----------
@@ -112,7 +114,16 @@ def _dropout_best(Q, D, offset, keep_prob, rng, batch_size):
     xp = get_namespace(Q, D, offset)
     best = xp.empty(Q.shape[0], dtype=Q.dtype)
     index = xp.empty(Q.shape[0], dtype=xp.int64)
-    for rows, S in score_blocks(Q, D, batch_size, offset):
+    seed = None
+    for rows, S in score_blocks(Q, D, batch_size):
+        if _cuda.usable(S):
+            # one read of the block: the mask is a hash of (seed, row, column), drawn in the kernel
+            if seed is None:
+                u = to_numpy(rng.random((2,), dtype=xp.float64))
+                seed = int(u[0] * 2**32) | (int(u[1] * 2**32) << 32)
+            best[rows], index[rows] = _cuda.best_dropout(S, offset, keep_prob, seed, row0=rows.start)
+            continue
+        S -= offset[None, :]
         block = xp.arange(S.shape[0])
         top = xp.argmax(S, axis=1)
         top_val = S[block, top]

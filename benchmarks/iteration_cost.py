@@ -63,8 +63,13 @@ def breakdown(X, Z, pairs, batch_size, repeat):
     def timed(fn):
         return best_of(lambda: (fn(), _sync(xp)), repeat)
 
+    from alignment.mapping import polar_factor
+
+    M = X[pairs[:, 0]].T @ Z[pairs[:, 1]]
     return {
         "procrustes_fit": timed(lambda: OrthogonalMapping().fit(X, Z, pairs)),
+        "polar factor by SVD": timed(lambda: polar_factor(M, method="svd")),
+        "polar factor by Newton-Schulz": timed(lambda: polar_factor(M, method="newton-schulz")),
         "map_source": timed(lambda: X @ W),
         "csls_r_terms (2 x knn k=10)": timed(lambda: (mean_topk_similarity(Xm, Zm, 10, batch_size=batch_size),
                                                       mean_topk_similarity(Zm, Xm, 10, batch_size=batch_size))),

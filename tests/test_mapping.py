@@ -4,7 +4,7 @@ import pytest
 
 from alignment._backend import to_numpy
 from alignment.mapping import (MAPPINGS, LeastSquaresMapping, MultiStepMapping, OrthogonalMapping, check_pairs,
-                               make_mapping, procrustes)
+                               make_mapping, polar_factor, procrustes)
 
 EPS32 = np.finfo(np.float32).eps
 
@@ -42,6 +42,39 @@ def test_procrustes_on_hand_computed_case(xp):
     for B, expected in ((np.diag([2.0, 3.0]), np.eye(2)), (np.array([[0.0, 2.0], [3.0, 0.0]]), [[0, 1], [1, 0]])):
         W = procrustes(A, xp.asarray(B.astype(np.float32)))
         np.testing.assert_allclose(to_numpy(W), expected, atol=10 * EPS32)
+
+
+@pytest.mark.parametrize("method", ["svd", "newton-schulz", "auto"])
+@pytest.mark.parametrize("cond", [1.0, 1e2, 1e5])
+def test_polar_factor_methods_agree(xp, method, cond):
+    # M = U diag(s) V^T with a known U V^T; the singular values spread over `cond`. The factor is
+    # unique for a nonsingular M, so every method must find it. Float64 throughout: the
+    # iteration stops at max|Y^T Y - I| < 1e-9, and the factor's error is about that times cond
+    # / (s_i + s_j) at worst, well inside 1e-6.
+    rng = np.random.default_rng(3)
+    U, V = _random_orthogonal(rng, 40), _random_orthogonal(rng, 40)
+    s = np.geomspace(1.0, 1.0 / cond, 40)
+    M = (U * s[None, :]) @ V.T
+    W = polar_factor(xp.asarray(M), method=method)
+    np.testing.assert_allclose(to_numpy(W), U @ V.T, atol=1e-6)
+
+
+def test_polar_factor_singular_falls_back_to_svd(xp):
+    # rank 3 of 6: Newton-Schulz leaves the null space at zero, misses the tolerance and the SVD
+    # answers; any orthogonal completion is a valid factor, so check orthogonality and the fit
+    rng = np.random.default_rng(4)
+    M = rng.standard_normal((6, 3)) @ rng.standard_normal((3, 6))
+    W = to_numpy(polar_factor(xp.asarray(M), method="newton-schulz"))
+    np.testing.assert_allclose(W.T @ W, np.eye(6), atol=1e-10)
+    U, s, Vt = np.linalg.svd(M)
+    np.testing.assert_allclose(np.trace(W.T @ M), s.sum(), rtol=1e-10)  # W maximises tr(W^T M)
+
+
+@pytest.mark.parametrize("bad, match", [("qr", "method must be"), (None, "must be square")])
+def test_polar_factor_rejects(bad, match):
+    M = np.eye(3) if bad else np.ones((3, 2))
+    with pytest.raises(ValueError, match=match):
+        polar_factor(M, method=bad or "auto")
 
 
 def test_procrustes_dimension_mismatch(xp):
