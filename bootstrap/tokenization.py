@@ -85,14 +85,14 @@ def _lowercases(tokenizer):
     return normalizer is not None and normalizer.normalize_str("A") == "a"
 
 
-def _as_corpus(corpus, *, lowercase, exclude_ids):
+def _as_corpus(corpus, *, lowercase, exclude_ids, lang=None):
     """Paths (or one path) -> ``bootstrap.corpora.Corpus``; anything else is taken as token lists."""
     if isinstance(corpus, (str, os.PathLike)):
         corpus = [corpus]
     if isinstance(corpus, (list, tuple)) and corpus and all(isinstance(p, (str, os.PathLike)) for p in corpus):
         from .corpora import Corpus
 
-        return Corpus([os.fspath(p) for p in corpus], lowercase=lowercase, exclude_ids=exclude_ids)
+        return Corpus([os.fspath(p) for p in corpus], lowercase=lowercase, exclude_ids=exclude_ids, lang=lang)
     if isinstance(corpus, (list, tuple)) and not corpus:
         raise ValueError("no corpus given; pass one or more text files")
     return corpus
@@ -105,7 +105,7 @@ def _describe(corpus):
     return "the corpus"
 
 
-def word_counts(corpus, *, lowercase=True, exclude_ids=None):
+def word_counts(corpus, *, lowercase=True, exclude_ids=None, lang=None):
     """Count the words of a corpus.
 
     Parameters
@@ -114,13 +114,16 @@ def word_counts(corpus, *, lowercase=True, exclude_ids=None):
     lowercase : bool
     exclude_ids : collection of str, optional
         Verse/line ids to leave out (held-out evaluation data).
+    lang : str, optional
+        Language code of the text files: French, Italian, Catalan and Irish split elided articles
+        off (``l'eau`` -> ``l'`` ``eau``), as ``offramp train --lang`` does.
 
     Returns
     -------
     counts : collections.Counter
     """
     counts = collections.Counter()
-    corpus = _as_corpus(corpus, lowercase=lowercase, exclude_ids=exclude_ids)
+    corpus = _as_corpus(corpus, lowercase=lowercase, exclude_ids=exclude_ids, lang=lang)
     for tokens in corpus:
         counts.update(tokens)
     if not counts:
@@ -133,7 +136,7 @@ def _special_tokens(tokenizer):
     return list(dict.fromkeys(tokenizer.all_special_tokens))
 
 
-def train_tokenizer(corpus, *, like, vocab_size=16000, min_frequency=2, exclude_ids=None):
+def train_tokenizer(corpus, *, like, vocab_size=16000, min_frequency=2, exclude_ids=None, lang=None):
     """Train a target-language tokenizer with the pipeline and special tokens of ``like``.
 
     Parameters
@@ -149,6 +152,8 @@ def train_tokenizer(corpus, *, like, vocab_size=16000, min_frequency=2, exclude_
         Pieces seen fewer times are not merged into the vocabulary (BPE, WordPiece).
     exclude_ids : collection of str, optional
         Line ids to hold out (e.g. evaluation verses), forwarded to the corpus reader.
+    lang : str, optional
+        Language of the text files, for their word splitting (see :func:`word_counts`).
 
     Returns
     -------
@@ -168,7 +173,7 @@ def train_tokenizer(corpus, *, like, vocab_size=16000, min_frequency=2, exclude_
                          f"({', '.join(specials)}); got {vocab_size}")
     if min_frequency < 1:
         raise ValueError(f"min_frequency must be >= 1; got {min_frequency}")
-    counts = word_counts(corpus, lowercase=_lowercases(like), exclude_ids=exclude_ids)
+    counts = word_counts(corpus, lowercase=_lowercases(like), exclude_ids=exclude_ids, lang=lang)
 
     def lines(batch=1000):
         # The trainer sees each distinct word repeated by its count, via short pseudo-lines;
@@ -186,7 +191,7 @@ def train_tokenizer(corpus, *, like, vocab_size=16000, min_frequency=2, exclude_
     return like.train_new_from_iterator(lines(), int(vocab_size), length=None, **kwargs)
 
 
-def extend_tokenizer(corpus, *, like, extend, lexicon=None, min_count=5, exclude_ids=None):
+def extend_tokenizer(corpus, *, like, extend, lexicon=None, min_count=5, exclude_ids=None, lang=None):
     """Add ``extend`` whole target-language words to a copy of the source tokenizer.
 
     Candidates are corpus words seen at least ``min_count`` times, plus the target words of
@@ -206,6 +211,8 @@ def extend_tokenizer(corpus, *, like, extend, lexicon=None, min_count=5, exclude
         An induced lexicon whose target words are eligible regardless of ``min_count``.
     min_count : int, default 5
     exclude_ids : collection of str, optional
+    lang : str, optional
+        Language of the text files, for their word splitting (see :func:`word_counts`).
 
     Returns
     -------
@@ -220,7 +227,7 @@ def extend_tokenizer(corpus, *, like, extend, lexicon=None, min_count=5, exclude
         like = load_tokenizer(like)
     from transformers import AddedToken
 
-    counts = word_counts(corpus, lowercase=_lowercases(like), exclude_ids=exclude_ids)
+    counts = word_counts(corpus, lowercase=_lowercases(like), exclude_ids=exclude_ids, lang=lang)
     boost = set()
     if lexicon is not None:
         from .dictionaries import read_dictionary
@@ -294,7 +301,7 @@ def _has_unknown(tokenizer, words, batch_size=10000):
     return out
 
 
-def fertility(corpus, tokenizers, *, exclude_ids=None, lowercase=False):
+def fertility(corpus, tokenizers, *, exclude_ids=None, lowercase=False, lang=None):
     """Tokens per word, and the share of words split into 3+ pieces, for each tokenizer.
 
     Words are the corpus reader's tokens, counted with repetition (running text), so the numbers
@@ -307,6 +314,8 @@ def fertility(corpus, tokenizers, *, exclude_ids=None, lowercase=False):
     exclude_ids : collection of str, optional
     lowercase : bool, default False
         Lowercase the words before tokenising (the tokenizers' own normalisers run either way).
+    lang : str, optional
+        Language of the text files, for their word splitting (see :func:`word_counts`).
 
     Returns
     -------
@@ -317,7 +326,7 @@ def fertility(corpus, tokenizers, *, exclude_ids=None, lowercase=False):
     """
     if not tokenizers:
         raise ValueError("give at least one tokenizer")
-    counts = word_counts(corpus, lowercase=lowercase, exclude_ids=exclude_ids)
+    counts = word_counts(corpus, lowercase=lowercase, exclude_ids=exclude_ids, lang=lang)
     words = list(counts)
     weights = np.array([counts[w] for w in words], dtype=np.int64)
     total = int(weights.sum())
@@ -345,7 +354,7 @@ def save_tokenizer(tokenizer, out, *, overwrite=True):
 
 
 def build_tokenizer(corpus, *, like, out, vocab_size=16000, extend=None, lexicon=None, min_frequency=2,
-                    min_count=5, exclude_ids=None, overwrite=True):
+                    min_count=5, exclude_ids=None, lang=None, overwrite=True):
     """Train (or, with ``extend``, extend) a tokenizer like ``like`` and write it to ``out``.
 
     Parameters
@@ -363,6 +372,8 @@ def build_tokenizer(corpus, *, like, out, vocab_size=16000, extend=None, lexicon
         Induced lexicon whose target words are eligible for ``extend``.
     min_frequency, min_count, exclude_ids, overwrite
         See :func:`train_tokenizer`, :func:`extend_tokenizer`, :func:`bootstrap._atomic.atomic_dir`.
+    lang : str, optional
+        Language of the corpus, for its word splitting (see :func:`word_counts`).
 
     Returns
     -------
@@ -372,14 +383,14 @@ def build_tokenizer(corpus, *, like, out, vocab_size=16000, extend=None, lexicon
     source = load_tokenizer(like)
     if extend is not None:
         tokenizer, added = extend_tokenizer(corpus, like=source, extend=extend, lexicon=lexicon,
-                                            min_count=min_count, exclude_ids=exclude_ids)
+                                            min_count=min_count, exclude_ids=exclude_ids, lang=lang)
         mode = "extend"
     else:
         if lexicon is not None:
             raise ValueError("a lexicon is used only with --extend (it picks the words to add); drop --lexicon "
                              "or add --extend N")
         tokenizer = train_tokenizer(corpus, like=source, vocab_size=vocab_size, min_frequency=min_frequency,
-                                    exclude_ids=exclude_ids)
+                                    exclude_ids=exclude_ids, lang=lang)
         added = []
         mode = "train"
     save_tokenizer(tokenizer, out, overwrite=overwrite)

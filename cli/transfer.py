@@ -31,20 +31,25 @@ def _exclude(path):
               help="With --extend: minimum corpus count of a candidate word.")
 @click.option("--exclude-ids", default=None, type=click.Path(dir_okay=False),
               help="File of line ids (e.g. held-out verses) to leave out of the corpus.")
+@click.option("--lang", default=None,
+              help="Language code of the corpus: fr, it, ca and ga split elided articles off (l'eau -> l' eau), "
+                   "as `offramp train --lang` does.")
 @click.option("--report", default=None, type=click.Path(dir_okay=False), help="Also write the summary as JSON.")
 @user_errors
-def tokenizer(corpus, like, out, vocab_size, extend, lexicon, min_frequency, min_count, exclude_ids, report):
+def tokenizer(corpus, like, out, vocab_size, extend, lexicon, min_frequency, min_count, exclude_ids, lang, report):
     """Train a target-language tokenizer shaped like the source model's, or extend the source one.
 
     \b
     Example:
       offramp tokenizer fi.FinPR.tsv --like all-MiniLM-L6-v2/ --vocab-size 16000 --out fi-tokenizer/
       offramp tokenizer fi.FinPR.tsv --like all-MiniLM-L6-v2/ --extend 5000 --out fi-ext-tokenizer/
+      offramp tokenizer fr.FreJND.tsv --lang fr --like all-MiniLM-L6-v2/ --extend 5000 --out fr-ext-tokenizer/
     """
     from bootstrap.tokenization import build_tokenizer
 
     info = build_tokenizer(list(corpus), like=like, out=out, vocab_size=vocab_size, extend=extend, lexicon=lexicon,
-                           min_frequency=min_frequency, min_count=min_count, exclude_ids=_exclude(exclude_ids))
+                           min_frequency=min_frequency, min_count=min_count, exclude_ids=_exclude(exclude_ids),
+                           lang=lang)
     if report:
         write_json(report, info)
     what = (f"added {info['n_added']} tokens to {info['n_source_tokens']}" if info["mode"] == "extend"
@@ -110,9 +115,11 @@ def transfer(source_model, tokenizer, src_vectors, tgt_vectors, out, lexicon, k,
               help="Tokenizer or model directory; repeat to compare several.")
 @click.option("--exclude-ids", default=None, type=click.Path(dir_okay=False),
               help="File of line ids to leave out of the corpus.")
+@click.option("--lang", default=None,
+              help="Language code of the corpus, for its word splitting (fr, it, ca, ga split elisions off).")
 @click.option("--json", "json_path", default=None, type=click.Path(dir_okay=False), help="Also write the table as JSON.")
 @user_errors
-def fertility(corpus, tokenizers, exclude_ids, json_path):
+def fertility(corpus, tokenizers, exclude_ids, lang, json_path):
     """Tokens per word, and the share of words split into 3+ pieces, for each tokenizer.
 
     \b
@@ -121,7 +128,7 @@ def fertility(corpus, tokenizers, exclude_ids, json_path):
     """
     from bootstrap.tokenization import fertility as measure
 
-    table = measure(list(corpus), dict((t, t) for t in tokenizers), exclude_ids=_exclude(exclude_ids))
+    table = measure(list(corpus), dict((t, t) for t in tokenizers), exclude_ids=_exclude(exclude_ids), lang=lang)
     if json_path:
         write_json(json_path, table)
     width = max(len(t) for t in table)

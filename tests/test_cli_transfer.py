@@ -136,3 +136,18 @@ def test_fertility_command(source_dir, corpus, tmp_path):
     assert table[str(source_dir)]["tokens_per_word"] == 1.0 and table[str(source_dir)]["share_unknown"] == 1.0
     assert table[str(out)]["share_unknown"] == 0.0
     assert table[str(out)]["n_words"] == 220 and "tokens/word" in result.output
+
+
+def test_tokenizer_and_fertility_lang_split_elisions(source_dir, tmp_path):
+    text = tmp_path / "fr.test.tsv"
+    text.write_text("Gen.1.1\tl'eau et l'homme\n" * 10, encoding="utf-8")
+    for lang, word in ((None, "l'eau"), ("fr", "eau")):
+        out = tmp_path / f"tok-{lang}"
+        args = ["--lang", lang] if lang else []
+        result = run("tokenizer", text, "--like", source_dir, "--out", out, "--extend", "10", *args,
+                     "--report", tmp_path / "r.json")
+        assert result.exit_code == 0, result.output
+        added = json.loads((tmp_path / "r.json").read_text())["added_examples"]
+        assert word in added and (lang is None or "l'eau" not in added)
+        result = run("fertility", text, "--tokenizer", source_dir, *args)
+        assert result.exit_code == 0 and f"{50 if lang else 30} words" in result.output, result.output

@@ -146,3 +146,16 @@ def test_new_tokenizer_lowers_fertility_on_finnish(shared_data, tmp_path):
     report = fertility(test, {"source": like, "new": new})
     assert report["new"]["tokens_per_word"] < 0.8 * report["source"]["tokens_per_word"]
     assert report["new"]["share_3plus"] < report["source"]["share_3plus"]
+
+
+@pytest.mark.parametrize("lang, present, absent", [
+    (None, ["l'eau", "l'homme"], ["eau", "homme"]),    # whole words, article and all
+    ("fr", ["eau", "homme"], ["l'eau", "l'homme"]),    # as `offramp train --lang fr` splits them
+])
+def test_extend_splits_elisions_with_lang(letters, tmp_path, lang, present, absent):
+    text = tmp_path / "fr.txt"
+    text.write_text("l'eau et l'homme\n" * 6, encoding="utf-8")
+    _, added = extend_tokenizer([text], like=letters, extend=10, lang=lang)
+    assert all(w in added for w in present) and not any(w in added for w in absent)
+    report = fertility([text], {"letters": letters}, lang=lang)["letters"]
+    assert report["n_words"] == (18 if lang is None else 30)
