@@ -90,22 +90,30 @@ def corpus_counts(files, cache, lang=None):
     return ranked
 
 
-def embeddings(files, cache, lang=None, **params):
-    """Train (or load from the cache) embeddings for these corpora with these settings."""
+def embeddings(files, cache, lang=None, runs=1, **params):
+    """Train (or load from the cache) embeddings for these corpora with these settings.
+
+    ``runs > 1``: the ensemble of the seeds 0..runs-1 (``bootstrap.training.combine_runs``), each
+    run cached on its own, so seed 0 is the single-run vectors and a larger ensemble reuses them.
+    """
     from bootstrap.embeddings import load_embeddings, save_embeddings
-    from bootstrap.training import train_embeddings
+    from bootstrap.training import DEFAULTS, combine_runs, train_embeddings
 
-    from bootstrap.training import DEFAULTS
-
+    if runs > 1:
+        members = [embeddings(files, cache, lang, _seed=seed, **params) for seed in range(runs)]
+        return combine_runs([kv for kv, _ in members]), sum(s for _, s in members)
+    seed = params.pop("_seed", 0)
     stamp = _stamp(files) + _tokenization(lang)
     if params.get("epochs") is None:  # automatic epochs: the rule's budget decides the vectors
         stamp.append(("epochs_token_budget", DEFAULTS["epochs_token_budget"]))
+    if seed:  # seed 0 keeps the key it always had
+        stamp.append(("random_state", seed))
     # progress bars do not change the vectors, so they are not part of the key
     path = cache / f"vectors-{_key(stamp, {k: v for k, v in params.items() if k != 'progress'})}.vec"
     if path.exists():
         return load_embeddings(path), 0.0
     t0 = time.perf_counter()
-    kv = train_embeddings(files, random_state=0, lang=lang, **params)
+    kv = train_embeddings(files, random_state=seed, lang=lang, **params)
     elapsed = time.perf_counter() - t0
     save_embeddings(kv, path)
     return kv, elapsed
@@ -157,7 +165,7 @@ def run(args):
                   "workers": args.workers, "progress": not args.quiet}
     spaces, train_s = {}, {}
     for lang, fs in files.items():
-        spaces[lang], train_s[lang] = embeddings(fs, cache, lang, **emb_params)
+        spaces[lang], train_s[lang] = embeddings(fs, cache, lang, runs=args.runs, **emb_params)
         print(f"{lang}: {len(spaces[lang])} vectors ({'cached' if not train_s[lang] else f'{train_s[lang]:.0f}s'})",
               file=sys.stderr)
 
@@ -247,7 +255,7 @@ def run(args):
                                                     "verses_only": verses_only(association, spaces[args.src], test)},
         "n_test": info["n_test_words"],
         "n_train": info["n_train_words"],
-        "embeddings": {k: v for k, v in emb_params.items() if k != "progress"},
+        "embeddings": {**{k: v for k, v in emb_params.items() if k != "progress"}, "runs": args.runs},
         "train_s": train_s,
         "corpora": {lang: [f.name for f in fs] for lang, fs in files.items()},
         "device": args.device,
@@ -296,6 +304,9 @@ def main(argv=None):
     parser.add_argument("--model", default="fasttext")
     parser.add_argument("--dim", type=int, default=300)
     parser.add_argument("--epochs", type=int, default=None)
+    parser.add_argument("--runs", type=int, default=1,
+                        help="offramp's embeddings as an ensemble of this many training seeds (offramp train --runs); "
+                             "the baseline stays one skip-gram run")
     parser.add_argument("--min-count", type=int, default=3)
     parser.add_argument("--vocab-min-count", type=int, default=3)
     parser.add_argument("--n-test", type=int, default=1000)

@@ -14,7 +14,7 @@ def _bli_runs(out):
     merged = {}
     for path in sorted(out.glob("en-*.json")):
         r = json.loads(path.read_text())
-        if "modes" not in r:
+        if "modes" not in r or _runs(r) > 1:  # ensembles have their own table (section 1d)
             continue
         if r["pair"] in merged:
             merged[r["pair"]]["modes"].update(r["modes"])
@@ -23,6 +23,38 @@ def _bli_runs(out):
         else:
             merged[r["pair"]] = r
     return [merged[p] for p in sorted(merged)]
+
+
+def _runs(record):
+    return (record.get("embeddings") or {}).get("runs", 1)
+
+
+def ensembles(out):
+    """Section 1d: embeddings as an ensemble of training seeds (``--runs N``) against one run."""
+    single = {r["pair"]: r for r in _bli_runs(out)}
+    rows = ["| pair | runs | baseline | supervised | + re-rank | + re-rank with verses | dictionary + verse seed "
+            "| + re-rank with verses | supervised / baseline | best / baseline, re-ranked with verses |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for path in sorted(out.glob("en-*.json")):
+        r = json.loads(path.read_text())
+        if "modes" not in r or _runs(r) == 1 or r["pair"] not in single:
+            continue
+        one, m = single[r["pair"]]["modes"], r["modes"]
+        base = one["vecmap_supervised"]["p@1_csls"]
+
+        def pair_cell(name, key):
+            a = one.get(name, {}).get(key)
+            b = m.get(name, {}).get(key)
+            return f"{a:.1f} -> **{b:.1f}**" if a is not None and b is not None else "-"
+
+        best = max(m[n]["p@1_csls_rerank_parallel"] for n in ("supervised", "supervised_parallel") if n in m)
+        rows.append(f"| {r['pair']} | 1 -> {_runs(r)} | {base:.1f} | {pair_cell('supervised', 'p@1_csls')} "
+                    f"| {pair_cell('supervised', 'p@1_csls_rerank')} "
+                    f"| {pair_cell('supervised', 'p@1_csls_rerank_parallel')} "
+                    f"| {pair_cell('supervised_parallel', 'p@1_csls')} "
+                    f"| {pair_cell('supervised_parallel', 'p@1_csls_rerank_parallel')} "
+                    f"| {m['supervised']['p@1_csls'] / base:.2f}x | {best / base:.2f}x |")
+    return "\n".join(rows)
 
 
 def bli(out):
@@ -116,5 +148,7 @@ if __name__ == "__main__":
     print(bli(out))
     print()
     print(verses(out))
+    print()
+    print(ensembles(out))
     print()
     print(transfer(out))

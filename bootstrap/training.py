@@ -68,7 +68,8 @@ import numpy as np
 
 from .corpora import Corpus
 
-__all__ = ["DEFAULTS", "MODELS", "train_embeddings", "resolve_epochs", "save_fasttext_model", "save_model"]
+__all__ = ["DEFAULTS", "MODELS", "train_embeddings", "combine_runs", "resolve_epochs", "save_fasttext_model",
+           "save_model"]
 
 MODELS = ("fasttext", "skipgram", "cbow")
 
@@ -146,7 +147,7 @@ def train_embeddings(paths_or_corpus, *, model=DEFAULTS["model"], dim=DEFAULTS["
                      negative=DEFAULTS["negative"], sample=DEFAULTS["sample"], min_n=DEFAULTS["min_n"],
                      max_n=DEFAULTS["max_n"], bucket=DEFAULTS["bucket"], workers=DEFAULTS["workers"],
                      random_state=0, exclude_ids=None, lowercase=True, max_lines=None, lang=None, progress=True,
-                     return_model=False):
+                     return_model=False, runs=1):
     """Train monolingual word embeddings on a corpus with gensim.
 
     Parameters
@@ -184,16 +185,22 @@ def train_embeddings(paths_or_corpus, *, model=DEFAULTS["model"], dim=DEFAULTS["
         Show a tqdm bar over the vocabulary scan and the epochs.
     return_model : bool
         Also return the trained gensim model (for fasttext, it gives vectors to unseen words).
+    runs : int, default 1
+        Train this many models, with seeds ``random_state``, ``random_state + 1``, ..., and
+        return their ensemble (:func:`combine_runs`): vectors of dimension ``runs * dim`` whose
+        cosines are the mean cosines of the runs. Embeddings from small corpora vary from one
+        seed to the next; the mean is steadier (benchmarks/README.md, section 1d).
 
     Returns
     -------
     kv : gensim.models.KeyedVectors
-        ``kv.vectors`` is float32 of shape (n_words, dim), words in descending frequency; each
+        ``kv.vectors`` is float32 of shape (n_words, runs * dim), words in descending frequency; each
         word's corpus count is ``kv.get_vecattr(word, 'count')``. A plain ``KeyedVectors`` even for
         fasttext, so ``word in kv`` means "in the trained vocabulary".
     model : gensim.models.Word2Vec or gensim.models.FastText
         Only with ``return_model=True``; ``model.epochs`` is the number of epochs run and
-        ``model.corpus_total_words`` the number of tokens per epoch.
+        ``model.corpus_total_words`` the number of tokens per epoch. With ``runs > 1``, the
+        list of the runs' models.
 
     Raises
     ------
@@ -202,6 +209,20 @@ def train_embeddings(paths_or_corpus, *, model=DEFAULTS["model"], dim=DEFAULTS["
     FormatError
         For an empty corpus or a damaged file (from :class:`Corpus`).
     """
+    runs = _check_int("runs", runs, 1)
+    if runs > 1:
+        members, models = [], []
+        for run in range(runs):
+            kv, trained = train_embeddings(
+                paths_or_corpus, model=model, dim=dim, window=window, min_count=min_count, epochs=epochs,
+                negative=negative, sample=sample, min_n=min_n, max_n=max_n, bucket=bucket, workers=workers,
+                random_state=_check_int("random_state", random_state, 0) + run, exclude_ids=exclude_ids,
+                lowercase=lowercase, max_lines=max_lines, lang=lang, progress=progress, return_model=True)
+            members.append(kv)
+            models.append(trained)
+        kv = combine_runs(members)
+        return (kv, models) if return_model else kv
+
     from gensim.models import FastText, Word2Vec
     from tqdm.auto import tqdm
 
@@ -276,6 +297,45 @@ def train_embeddings(paths_or_corpus, *, model=DEFAULTS["model"], dim=DEFAULTS["
     if return_model:
         return kv, gensim_model
     return kv
+
+
+def combine_runs(members):
+    """One space from several trainings on the same corpus: the concatenation of each run's
+    unit-length vectors, divided by ``sqrt(len(members))``.
+
+    The cosine of two words in the result is the mean of their cosines over the runs, so
+    neighbours that only one run's random start produced weigh less. Rows stay unit length.
+
+    Parameters
+    ----------
+    members : list of gensim.models.KeyedVectors
+        Same vocabulary (as the same corpus and ``min_count`` give), any dimensions.
+
+    Returns
+    -------
+    kv : gensim.models.KeyedVectors
+        Float32 of shape (n_words, sum of the dimensions), the first member's word order and
+        counts.
+    """
+    from .embeddings import make_keyed_vectors, word_counts
+
+    if not members:
+        raise ValueError("combine_runs needs at least one KeyedVectors")
+    words = list(members[0].index_to_key)
+    parts = []
+    for i, kv in enumerate(members):
+        if len(kv) != len(words) or set(kv.index_to_key) != set(words):
+            raise ValueError(f"run {i} has another vocabulary ({len(kv)} words against {len(words)}): the runs "
+                             "of an ensemble must be trained on the same corpus with the same min_count")
+        V = kv.vectors[[kv.key_to_index[w] for w in words]].astype(np.float32)
+        norms = np.linalg.norm(V, axis=1, keepdims=True)
+        parts.append(np.divide(V, norms, out=np.zeros_like(V), where=norms > 0))
+    combined = make_keyed_vectors(words, np.concatenate(parts, axis=1) / np.float32(np.sqrt(len(parts))))
+    counts = word_counts(members[0])
+    if counts is not None:
+        combined.allocate_vecattrs(attrs=["count"], types=[np.int64])
+        combined.expandos["count"][:] = counts
+    return combined
 
 
 def save_fasttext_model(model, path):

@@ -124,3 +124,18 @@ def test_lang_fr_splits_elided_articles(tmp_path):
     assert result.exit_code == 0, result.output
     words = {line.split(" ", 1)[0] for line in out.read_text(encoding="utf-8").splitlines()[1:]}
     assert words == {"l'", "eau", "et", "homme"}
+
+
+def test_runs_write_the_ensemble(tmp_path, corpus):
+    from gensim.models import KeyedVectors
+
+    out, report = tmp_path / "fi.vec", tmp_path / "r.json"
+    result = run([corpus, "--lang", "fi", "--out", out, "--runs", "2", "--report", report, *FAST])
+    assert result.exit_code == 0, result.output
+    assert KeyedVectors.load_word2vec_format(out).vector_size == 16
+    assert "|seed:0|runs:2|lang:fi|" in result.output
+    params = json.loads(report.read_text(encoding="utf-8"))["params"]
+    assert (params["runs"], params["dim"], params["dim_out"]) == (2, 8, 16)
+    refused = run([corpus, "--out", tmp_path / "x.vec", "--runs", "2", "--save-model", tmp_path / "m.bin", *FAST])
+    assert refused.exit_code != 0 and "use it with --runs 1" in refused.output
+    assert not (tmp_path / "x.vec").exists()

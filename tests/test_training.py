@@ -11,7 +11,8 @@ import pytest
 from bootstrap.corpora import Corpus
 from bootstrap.embeddings import load_embeddings
 from bootstrap.errors import FormatError
-from bootstrap.training import DEFAULTS, MODELS, resolve_epochs, save_fasttext_model, save_model, train_embeddings
+from bootstrap.training import (DEFAULTS, MODELS, combine_runs, resolve_epochs, save_fasttext_model, save_model,
+                                train_embeddings)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -218,3 +219,33 @@ def test_shared_bible_slice(shared_data):
     # Measured: 0.98 vs 0.49 (10 epochs); the 0.2 margin leaves room for other gensim/BLAS builds.
     assert "jumalan" in [w for w, _ in kv.most_similar("jumala", topn=10)]
     assert kv.similarity("jumala", "jumalan") > kv.similarity("jumala", "maa") + 0.2
+
+
+@pytest.mark.parametrize("model", ["fasttext", "skipgram"])
+def test_runs_give_the_mean_cosine_of_the_seeds(tiny_corpus, model):
+    runs = [train_embeddings(tiny_corpus, model=model, random_state=5 + i, **TINY) for i in range(3)]
+    kv, models = train_embeddings(tiny_corpus, model=model, random_state=5, runs=3, return_model=True, **TINY)
+    assert len(models) == 3 and kv.vector_size == 24 and kv.vectors.dtype == np.float32
+    assert kv.index_to_key == runs[0].index_to_key
+    assert [kv.get_vecattr(w, "count") for w in kv.index_to_key] == \
+        [runs[0].get_vecattr(w, "count") for w in kv.index_to_key]
+    # one worker: each run is bit-identical to its separate training, so the ensemble's cosine is
+    # the runs' mean cosine up to float32 rounding of 8-dim dot products (1e-6)
+    pairs = [("sana0", "sana1"), ("sana3", "sana17"), ("sana39", "sana2")]
+    for a, b in pairs:
+        mean = np.mean([r.similarity(a, b) for r in runs])
+        assert abs(float(kv.vectors[kv.key_to_index[a]] @ kv.vectors[kv.key_to_index[b]]) - mean) < 1e-6
+    np.testing.assert_allclose(np.linalg.norm(kv.vectors, axis=1), 1.0, atol=1e-6)
+
+
+def test_combine_runs_checks_vocabularies(tiny_corpus, tmp_path):
+    one = train_embeddings(tiny_corpus, random_state=1, **TINY)
+    other_text = tmp_path / "other.txt"
+    other_text.write_text("muu sana muu sana muu sana\n" * 3, encoding="utf-8")
+    other = train_embeddings(other_text, random_state=1, **TINY)
+    with pytest.raises(ValueError, match="run 1 has another vocabulary .*same corpus"):
+        combine_runs([one, other])
+    with pytest.raises(ValueError, match="at least one"):
+        combine_runs([])
+    with pytest.raises(ValueError, match="runs"):
+        train_embeddings(tiny_corpus, runs=0, **TINY)
