@@ -90,19 +90,19 @@ def corpus_counts(files, cache, lang=None):
     return ranked
 
 
-def embeddings(files, cache, lang=None, runs=1, **params):
+def embeddings(files, cache, lang=None, runs=1, seed=0, **params):
     """Train (or load from the cache) embeddings for these corpora with these settings.
 
-    ``runs > 1``: the ensemble of the seeds 0..runs-1 (``bootstrap.training.combine_runs``), each
-    run cached on its own, so seed 0 is the single-run vectors and a larger ensemble reuses them.
+    ``seed`` is the training seed. ``runs > 1``: the ensemble of the seeds 0..runs-1
+    (``bootstrap.training.combine_runs``), each run cached on its own, so seed 0 is the single-run
+    vectors and a larger ensemble reuses them.
     """
     from bootstrap.embeddings import load_embeddings, save_embeddings
     from bootstrap.training import DEFAULTS, combine_runs, train_embeddings
 
     if runs > 1:
-        members = [embeddings(files, cache, lang, _seed=seed, **params) for seed in range(runs)]
+        members = [embeddings(files, cache, lang, seed=run, **params) for run in range(runs)]
         return combine_runs([kv for kv, _ in members]), sum(s for _, s in members)
-    seed = params.pop("_seed", 0)
     stamp = _stamp(files) + _tokenization(lang)
     if params.get("epochs") is None:  # automatic epochs: the rule's budget decides the vectors
         stamp.append(("epochs_token_budget", DEFAULTS["epochs_token_budget"]))

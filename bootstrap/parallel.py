@@ -69,6 +69,11 @@ def read_verses(paths, *, lowercase=True, encoding_errors="strict"):
     return dict(verses)
 
 
+def _check_min_count(min_count):
+    if isinstance(min_count, bool) or int(min_count) != min_count or min_count < 1:
+        raise ValueError(f"min_count must be a positive integer; got {min_count!r}")
+
+
 def _rows(word, key_to_index):
     """Vocabulary rows of a verse token: itself, or, for ``l'eau`` when the vocabulary holds ``l'``
     (trained with elisions split), those of ``l'`` and ``eau``."""
@@ -128,7 +133,7 @@ class VerseAssociation:
         """Raise ``ValueError`` unless the association was built for these two vocabularies (row order)."""
         for side, mine, theirs in (("source", self.src_words, src_words), ("target", self.tgt_words, tgt_words)):
             theirs = list(theirs)
-            if len(mine) != len(theirs) or mine != theirs:
+            if mine != theirs:
                 raise ValueError(f"the verse association was built for another {side} vocabulary "
                                  f"({len(mine)} words, not these {len(theirs)}); build it with "
                                  "verse_association(..., src_words, tgt_words) for these embeddings")
@@ -153,8 +158,7 @@ class VerseAssociation:
         """
         if not 0 <= min_score <= 1:
             raise ValueError(f"min_score must be in [0, 1]; got {min_score!r}")
-        if isinstance(min_count, bool) or int(min_count) != min_count or min_count < 1:
-            raise ValueError(f"min_count must be a positive integer; got {min_count!r}")
+        _check_min_count(min_count)
         scores = self.scores
         if max_rank is not None:
             scores = scores[:max_rank, :max_rank]
@@ -252,8 +256,7 @@ def verse_association(src_files, tgt_files, src_words, tgt_words, *, min_count=2
     """
     src_files = _as_paths(src_files, "src_files")
     tgt_files = _as_paths(tgt_files, "tgt_files")
-    if isinstance(min_count, bool) or int(min_count) != min_count or min_count < 1:
-        raise ValueError(f"min_count must be a positive integer; got {min_count!r}")
+    _check_min_count(min_count)
     src_words, tgt_words = list(src_words), list(tgt_words)
     src_verses = read_verses(src_files, lowercase=lowercase, encoding_errors=encoding_errors)
     tgt_verses = read_verses(tgt_files, lowercase=lowercase, encoding_errors=encoding_errors)

@@ -317,6 +317,8 @@ def combine_runs(members):
         Float32 of shape (n_words, sum of the dimensions), the first member's word order and
         counts.
     """
+    from alignment.preprocess import unit
+
     from .embeddings import make_keyed_vectors, word_counts
 
     if not members:
@@ -327,9 +329,7 @@ def combine_runs(members):
         if len(kv) != len(words) or set(kv.index_to_key) != set(words):
             raise ValueError(f"run {i} has another vocabulary ({len(kv)} words against {len(words)}): the runs "
                              "of an ensemble must be trained on the same corpus with the same min_count")
-        V = kv.vectors[[kv.key_to_index[w] for w in words]].astype(np.float32)
-        norms = np.linalg.norm(V, axis=1, keepdims=True)
-        parts.append(np.divide(V, norms, out=np.zeros_like(V), where=norms > 0))
+        parts.append(unit(kv.vectors[[kv.key_to_index[w] for w in words]].astype(np.float32)))
     combined = make_keyed_vectors(words, np.concatenate(parts, axis=1) / np.float32(np.sqrt(len(parts))))
     counts = word_counts(members[0])
     if counts is not None:
