@@ -21,6 +21,11 @@ with ``--baseline``, ``vecmap_supervised``: the issue's reference setting measur
 process -- plain skip-gram (300d, min_count 3, 10 epochs) and VecMap's ``--supervised`` recipe
 (the ``supervised`` preset) -- so ratios against it are printed.
 
+``--refine instance`` applies offramp's non-linear refinement (``align --refine instance``) to
+every offramp mode, ``--refine auto`` as ``offramp align`` does by default (modes with the train
+dictionary); the default here is ``none``, the setting of sections 1 to 1d. The JSON records
+``"refine"``, and ``tables.py`` compares refined runs with the same modes unrefined.
+
 Where both languages have Bibles (``corpora/bible/LANG.*.tsv``, verse ids in the first column),
 every offramp mode is also scored with the ``parallel`` re-ranking feature (``p@1_csls_rerank_parallel``:
 re-ranked by string similarity, frequency and verse co-occurrence), and ``verses_only`` records what
@@ -201,6 +206,8 @@ def run(args):
                 "auto" if args.warmup_dim == "auto" else int(args.warmup_dim))
         if "parallel" in mode["seed"]:
             extra["parallel"] = association
+        if preset == "offramp":  # the baseline's VecMap recipe stays linear either way
+            extra["refine"] = None if args.refine == "none" else args.refine
         result = align_embeddings(sp[args.src], sp[args.tgt], seed=mode["seed"], seed_dict=train, preset=preset,
                                   device=args.device, random_state=args.seed, progress=not args.quiet, **extra)
         wall = time.perf_counter() - t0
@@ -231,6 +238,7 @@ def run(args):
             "preset": preset,
             "seed_pairs": result.report["seed"].get("n_seed_pairs", 0),
             "warmup_dim": result.report.get("warmup_dim"),
+            "refine": result.report.get("refine"),
         }
         if reranked is not None:
             results[name]["p@1_csls_rerank"] = round(reranked["counted_wrong"]["p@1"], 2)
@@ -256,6 +264,7 @@ def run(args):
         "n_test": info["n_test_words"],
         "n_train": info["n_train_words"],
         "embeddings": {**{k: v for k, v in emb_params.items() if k != "progress"}, "runs": args.runs},
+        "refine": None if args.refine == "none" else args.refine,
         "train_s": train_s,
         "corpora": {lang: [f.name for f in fs] for lang, fs in files.items()},
         "device": args.device,
@@ -307,6 +316,10 @@ def main(argv=None):
     parser.add_argument("--runs", type=int, default=1,
                         help="offramp's embeddings as an ensemble of this many training seeds (offramp train --runs); "
                              "the baseline stays one skip-gram run")
+    parser.add_argument("--refine", choices=["none", "instance", "auto"], default="none",
+                        help="offramp's instance-based refinement after the mapping (align --refine): none "
+                             "(default here, as in sections 1-1d of benchmarks/README.md), instance (every "
+                             "offramp mode), or auto (align's default: modes with the train dictionary)")
     parser.add_argument("--min-count", type=int, default=3)
     parser.add_argument("--vocab-min-count", type=int, default=3)
     parser.add_argument("--n-test", type=int, default=1000)

@@ -14,8 +14,8 @@ def _bli_runs(out):
     merged = {}
     for path in sorted(out.glob("en-*.json")):
         r = json.loads(path.read_text())
-        if "modes" not in r or _runs(r) > 1:  # ensembles have their own table (section 1d)
-            continue
+        if "modes" not in r or _runs(r) > 1 or r.get("refine"):  # ensembles and refinements have
+            continue                                                  # their own tables (1d, 1e)
         if r["pair"] in merged:
             merged[r["pair"]]["modes"].update(r["modes"])
             if r.get("verses"):
@@ -37,7 +37,7 @@ def ensembles(out):
             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for path in sorted(out.glob("en-*.json")):
         r = json.loads(path.read_text())
-        if "modes" not in r or _runs(r) == 1 or r["pair"] not in single:
+        if "modes" not in r or _runs(r) == 1 or r.get("refine") or r["pair"] not in single:
             continue
         one, m = single[r["pair"]]["modes"], r["modes"]
         base = one["vecmap_supervised"]["p@1_csls"]
@@ -55,6 +55,49 @@ def ensembles(out):
                     f"| {pair_cell('supervised_parallel', 'p@1_csls_rerank_parallel')} "
                     f"| {m['supervised']['p@1_csls'] / base:.2f}x | {best / base:.2f}x |")
     return "\n".join(rows)
+
+
+def _unrefined(out):
+    """The unrefined records by (pair, runs): section 1's merged single runs and 1d's ensembles."""
+    records = {(r["pair"], 1): r for r in _bli_runs(out)}
+    for path in sorted(out.glob("en-*.json")):
+        r = json.loads(path.read_text())
+        if "modes" in r and _runs(r) > 1 and not r.get("refine"):
+            records[(r["pair"], _runs(r))] = r
+    return records
+
+
+def refined(out):
+    """Section 1e: the instance-based refinement (``--refine instance``) against the same runs unrefined."""
+    plain = _unrefined(out)
+    sup = ["| pair | runs | baseline | supervised | + re-rank | + re-rank with verses | dictionary + verse seed "
+           "| + re-rank with verses | supervised / baseline | best / baseline, re-ranked with verses |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    free = ["| pair | identical+numerals | + re-rank | cognates+numerals | + re-rank | verse seed "
+            "| + re-rank with verses |", "|---|---:|---:|---:|---:|---:|---:|"]
+    for path in sorted(out.glob("en-*.json")):
+        r = json.loads(path.read_text())
+        if "modes" not in r or not r.get("refine") or (r["pair"], _runs(r)) not in plain:
+            continue
+        was, m = plain[(r["pair"], _runs(r))]["modes"], r["modes"]
+        base = plain[(r["pair"], 1)]["modes"]["vecmap_supervised"]["p@1_csls"]
+
+        def cell(name, key):
+            a, b = was.get(name, {}).get(key), m.get(name, {}).get(key)
+            return f"{a:.1f} -> **{b:.1f}**" if a is not None and b is not None else "-"
+
+        if "supervised" in m:
+            best = max(m[n]["p@1_csls_rerank_parallel"] for n in ("supervised", "supervised_parallel") if n in m)
+            sup.append(f"| {r['pair']} | {_runs(r)} | {base:.1f} | {cell('supervised', 'p@1_csls')} "
+                       f"| {cell('supervised', 'p@1_csls_rerank')} | {cell('supervised', 'p@1_csls_rerank_parallel')} "
+                       f"| {cell('supervised_parallel', 'p@1_csls')} "
+                       f"| {cell('supervised_parallel', 'p@1_csls_rerank_parallel')} "
+                       f"| {m['supervised']['p@1_csls'] / base:.2f}x | {best / base:.2f}x |")
+        if "identical" in m or "cognates" in m or "parallel" in m:
+            free.append(f"| {r['pair']} | {cell('identical', 'p@1_csls')} | {cell('identical', 'p@1_csls_rerank')} "
+                        f"| {cell('cognates', 'p@1_csls')} | {cell('cognates', 'p@1_csls_rerank')} "
+                        f"| {cell('parallel', 'p@1_csls')} | {cell('parallel', 'p@1_csls_rerank_parallel')} |")
+    return "\n".join(sup) + "\n\n" + "\n".join(free)
 
 
 def bli(out):
@@ -150,5 +193,7 @@ if __name__ == "__main__":
     print(verses(out))
     print()
     print(ensembles(out))
+    print()
+    print(refined(out))
     print()
     print(transfer(out))

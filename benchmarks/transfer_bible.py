@@ -88,10 +88,12 @@ def align(src_kv, tgt_kv, tgt, data, cache_key, args):
     t0 = time.time()
     if seed_dict.exists():
         result = align_embeddings(src_kv, tgt_kv, seed="dictionary", seed_dict=str(seed_dict), preset=args.preset,
-                                  random_state=args.seed, progress=False)
+                                  random_state=args.seed, progress=False,
+                                  refine=None if args.refine == "none" else args.refine)
     else:
         result = align_embeddings(src_kv, tgt_kv, seed="identical+numerals", preset=args.preset,
-                                  random_state=args.seed, progress=False)
+                                  random_state=args.seed, progress=False,
+                                  refine=None if args.refine == "none" else args.refine)
     save_aligned(result, out_src, out_tgt)
     print(f"  aligned en-{tgt} ({'MUSE seed' if seed_dict.exists() else 'identical+numerals seed'}, "
           f"preset {args.preset}), "
@@ -152,6 +154,9 @@ def main(argv=None):
     parser.add_argument("--dim", type=int, default=100)
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--min-count", type=int, default=3)
+    parser.add_argument("--refine", choices=["none", "instance", "auto"], default="none",
+                        help="align's instance-based refinement (default none: the setting of the section 4 "
+                             "table in benchmarks/README.md; auto is offramp align's default)")
     parser.add_argument("--preset", default="offramp",
                         help="Alignment recipe (bootstrap.pipeline.align_embeddings), seeded with the MUSE train "
                              "dictionary. 'offramp' (self-learning) beat 'procrustes' (one orthogonal fit) on lv: "

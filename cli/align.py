@@ -36,6 +36,14 @@ def _warmup_dim(value):
     return dim
 
 
+def _refine_sig(report):
+    """``instance:k10,t0.1,s0.3`` for the signature, or None without refinement."""
+    if not report:
+        return None
+    return f"{report['method']}:k{report['n_neighbors']},t{report['temperature']},s{report['step']}" + \
+        ("" if report["symmetric"] else ",src")
+
+
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("src_vectors", type=click.Path(exists=True, dir_okay=False))
 @click.argument("tgt_vectors", type=click.Path(exists=True, dir_okay=False))
@@ -81,6 +89,14 @@ def _warmup_dim(value):
 @click.option("--normalize", default=None, help="Normalisation steps, e.g. unit,center,unit.")
 @click.option("--mapping", type=click.Choice(["orthogonal", "multistep", "least_squares"]), default=None,
               help="Final mapping fitted on the last dictionary.")
+@click.option("--refine", type=click.Choice(["auto", "instance", "none"]), default="auto", show_default=True,
+              help="After the mapping, move each word along the residuals of its nearest seed-dictionary "
+                   "pairs (non-linear, instance-based; en-fr P@1 53.7 -> 59.0). auto: on for the offramp "
+                   "preset with --seed-dict, off otherwise (VecMap's presets stay linear).")
+@click.option("--refine-step", type=click.FloatRange(0, 1), default=None,
+              help="With --refine instance: fraction of the residual each side moves (default 0.3).")
+@click.option("--refine-neighbors", type=click.IntRange(min=1), default=None,
+              help="With --refine instance: seed words averaged per word (default 10).")
 @click.option("--validation-dict", type=click.Path(exists=True, dir_okay=False),
               help="Gold pairs whose P@1 is logged each iteration (not used for fitting).")
 @click.option("--seed", "random_state", type=int, default=0, show_default=True, help="Random seed.")
@@ -94,7 +110,8 @@ def align(src_vectors, tgt_vectors, seed_dict, identical, cognates, cognate_simi
           identical_rank_ratio, unsupervised, parallel_src, parallel_tgt, parallel_min_score, out_src, out_tgt, preset,
           no_self_learning, vocabulary_cutoff, csls_k,
           direction, max_iter, threshold, stochastic_initial, stochastic_interval, warmup_dim, normalize, mapping,
-          validation_dict, random_state, binary, report, quiet, fmt, max_vocab, device):
+          refine, refine_step, refine_neighbors, validation_dict, random_state, binary, report, quiet, fmt,
+          max_vocab, device):
     """Map SRC_VECTORS and TGT_VECTORS into one space by Procrustes + CSLS self-learning.
 
     \b
@@ -104,6 +121,7 @@ def align(src_vectors, tgt_vectors, seed_dict, identical, cognates, cognate_simi
       offramp align en.vec lv.vec --cognates --numerals --out-src en.m.vec --out-tgt lv.m.vec
       offramp align en.vec lv.vec --parallel-src en.KJV.tsv --parallel-tgt lv.LvGluck8.tsv \\
           --out-src en.m.vec --out-tgt lv.m.vec
+      offramp align en.vec fr.vec --seed-dict train.txt --refine instance --out-src en.m.vec --out-tgt fr.m.vec
       offramp align en.vec fi.vec --unsupervised --out-src en.m.vec --out-tgt fi.m.vec --report r.json
     """
     from bootstrap.pipeline import align_embeddings, save_aligned
@@ -135,6 +153,11 @@ def align(src_vectors, tgt_vectors, seed_dict, identical, cognates, cognate_simi
     params = {k: v for k, v in params.items() if v is not None}
     if warmup_dim is not None:  # after the filter: 'off' is None, and must override the preset
         params["warmup_dim"] = _warmup_dim(warmup_dim)
+    refine_options = {k: v for k, v in (("step", refine_step), ("n_neighbors", refine_neighbors)) if v is not None}
+    if refine == "none" and refine_options:
+        raise click.UsageError("--refine-step/--refine-neighbors set the refinement; drop --refine none")
+    seed_options["refine"] = None if refine == "none" else refine
+    seed_options["refine_options"] = refine_options or None
     src, tgt = load_pair(src_vectors, tgt_vectors, fmt, max_vocab)
     result = align_embeddings(src, tgt, seed=seed, seed_dict=seed_dict, preset=preset,
                               validation_dict=validation_dict, device=device, random_state=random_state,
@@ -144,7 +167,8 @@ def align(src_vectors, tgt_vectors, seed_dict, identical, cognates, cognate_simi
                     rank_ratio=result.report["seed"].get("identical_rank_ratio"),
                     cognate_sim=result.report["seed"].get("cognates", {}).get("min_similarity"),
                     verse_dice=result.report["seed"].get("parallel", {}).get("min_score"), csls=est.csls_k,
-                    cutoff=est.vocabulary_cutoff, warmup=result.report.get("warmup_dim"), norm=list(est.normalize),
+                    cutoff=est.vocabulary_cutoff, warmup=result.report.get("warmup_dim"),
+                    refine=_refine_sig(result.report.get("refine")), norm=list(est.normalize),
                     dtype="float32",
                     device=result.report["device"], random_state=random_state)
     result.report["signature"] = sig

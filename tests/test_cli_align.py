@@ -235,3 +235,26 @@ def test_align_warmup_dim_rejects_bad_values(files, tmp_path, value):
     result = _align(files, tmp_path, "--seed-dict", files / "seed.txt", "--warmup-dim", value)
     assert result.exit_code == 2 and "--warmup-dim" in result.output and "'auto' or 'off'" in result.output
     assert not (tmp_path / "en.vec").exists()
+
+
+def test_align_refine_option(files, tmp_path):
+    result = _align(files, tmp_path, "--seed-dict", files / "seed.txt", "--refine", "instance",
+                    "--refine-step", "0.2", "--refine-neighbors", "4")
+    assert result.exit_code == 0, result.output
+    assert "|refine:instance:k4,t0.1,s0.2|" in result.output
+    report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert report["refine"]["step"] == 0.2 and report["refine"]["n_src_anchors"] == 40
+    scores = json.loads(_invoke("evaluate", tmp_path / "en.vec", tmp_path / "fi.vec", files / "test.txt",
+                                "--json").output)
+    assert scores["p@1"] == 100.0
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--seed-dict", "{files}/seed.txt", "--refine", "none", "--refine-step", "0.2"], "drop --refine none"),
+    (["--identical", "--refine-step", "0.2"], "no refinement runs"),
+    (["--unsupervised", "--refine", "instance"], "unsupervised mode has none"),
+])
+def test_align_refine_usage_errors(files, tmp_path, args, message):
+    result = _align(files, tmp_path, *[a.format(files=files) for a in args])
+    assert result.exit_code != 0 and message in result.output
+    assert not (tmp_path / "en.vec").exists()
