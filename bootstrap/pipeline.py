@@ -15,7 +15,6 @@ import numpy as np
 
 from alignment import __version__
 from alignment._backend import asarray, get_namespace, resolve_device, to_numpy
-from alignment.instance import DEFAULTS as REFINE_DEFAULTS
 from alignment.instance import InstanceRefinement
 from alignment.metrics import DEFAULT_KS, bli_scores
 from alignment.preprocess import unit
@@ -184,7 +183,7 @@ def align_embeddings(src, tgt, *, seed="identical+numerals", seed_dict=None, pre
         After the mapping, move every word along the residuals of its nearest seed pairs
         (:class:`alignment.instance.InstanceRefinement`, non-linear). The anchors are the
         dictionary's pairs when the seed has a dictionary, else all seed pairs (the unsupervised
-        mode has none). It pays with a gold dictionary (en-fr: P@1 53.7 -> 59.0; +1.4 to +5.0 on
+        mode has none). It pays with a gold dictionary (en-fr: P@1 53.7 -> 59.0; +1.4 to +6.2 on
         six pairs, benchmarks/README.md section 1e). ``'auto'`` (default): ``'instance'`` for the
         ``offramp`` preset with a seed dictionary, None otherwise (VecMap's presets stay linear).
     refine_options : dict, optional
