@@ -26,6 +26,9 @@ every offramp mode, ``--refine auto`` as ``offramp align`` does by default (mode
 dictionary); the default here is ``none``, the setting of sections 1 to 1d. The JSON records
 ``"refine"``, and ``tables.py`` compares refined runs with the same modes unrefined.
 
+``--verse-measure ibm1`` associates the Bibles' words by IBM Model 1 instead of Dice (the seed,
+the re-ranking feature and ``verses_only`` alike); the JSON records ``"verse_measure"``.
+
 Where both languages have Bibles (``corpora/bible/LANG.*.tsv``, verse ids in the first column),
 every offramp mode is also scored with the ``parallel`` re-ranking feature (``p@1_csls_rerank_parallel``:
 re-ranked by string similarity, frequency and verse co-occurrence), and ``verses_only`` records what
@@ -181,7 +184,7 @@ def run(args):
 
         t0 = time.perf_counter()
         association = verse_association(bibles[args.src], bibles[args.tgt], spaces[args.src].index_to_key,
-                                        spaces[args.tgt].index_to_key)
+                                        spaces[args.tgt].index_to_key, measure=args.verse_measure)
         print(f"verses: {association.n_verses} shared, {association.scores.nnz} word pairs "
               f"({time.perf_counter() - t0:.1f}s)", file=sys.stderr)
     needs_verses = [name for name in args.modes if "parallel" in MODES[name]["seed"]]
@@ -265,6 +268,7 @@ def run(args):
         "n_train": info["n_train_words"],
         "embeddings": {**{k: v for k, v in emb_params.items() if k != "progress"}, "runs": args.runs},
         "refine": None if args.refine == "none" else args.refine,
+        "verse_measure": args.verse_measure,
         "train_s": train_s,
         "corpora": {lang: [f.name for f in fs] for lang, fs in files.items()},
         "device": args.device,
@@ -320,6 +324,9 @@ def main(argv=None):
                         help="offramp's instance-based refinement after the mapping (align --refine): none "
                              "(default here, as in sections 1-1d of benchmarks/README.md), instance (every "
                              "offramp mode), or auto (align's default: modes with the train dictionary)")
+    parser.add_argument("--verse-measure", choices=["dice", "ibm1"], default="dice",
+                        help="word association over the Bibles' shared verses (seed, re-ranking, verses alone): "
+                             "Dice (sections 1c-1e) or IBM Model 1")
     parser.add_argument("--min-count", type=int, default=3)
     parser.add_argument("--vocab-min-count", type=int, default=3)
     parser.add_argument("--n-test", type=int, default=1000)

@@ -14,8 +14,8 @@ def _bli_runs(out):
     merged = {}
     for path in sorted(out.glob("en-*.json")):
         r = json.loads(path.read_text())
-        if "modes" not in r or _runs(r) > 1 or r.get("refine"):  # ensembles and refinements have
-            continue                                                  # their own tables (1d, 1e)
+        if "modes" not in r or _runs(r) > 1 or r.get("refine") or _ibm1(r):  # ensembles, refinements and
+            continue                                                              # Model 1 have their own tables
         if r["pair"] in merged:
             merged[r["pair"]]["modes"].update(r["modes"])
             if r.get("verses"):
@@ -23,6 +23,10 @@ def _bli_runs(out):
         else:
             merged[r["pair"]] = r
     return [merged[p] for p in sorted(merged)]
+
+
+def _ibm1(record):
+    return record.get("verse_measure", "dice") == "ibm1"
 
 
 def _runs(record):
@@ -37,7 +41,7 @@ def ensembles(out):
             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for path in sorted(out.glob("en-*.json")):
         r = json.loads(path.read_text())
-        if "modes" not in r or _runs(r) == 1 or r.get("refine") or r["pair"] not in single:
+        if "modes" not in r or _runs(r) == 1 or r.get("refine") or _ibm1(r) or r["pair"] not in single:
             continue
         one, m = single[r["pair"]]["modes"], r["modes"]
         base = one["vecmap_supervised"]["p@1_csls"]
@@ -62,7 +66,7 @@ def _unrefined(out):
     records = {(r["pair"], 1): r for r in _bli_runs(out)}
     for path in sorted(out.glob("en-*.json")):
         r = json.loads(path.read_text())
-        if "modes" in r and _runs(r) > 1 and not r.get("refine"):
+        if "modes" in r and _runs(r) > 1 and not r.get("refine") and not _ibm1(r):
             records[(r["pair"], _runs(r))] = r
     return records
 
@@ -77,7 +81,7 @@ def refined(out):
             "| + re-rank with verses |", "|---|---:|---:|---:|---:|---:|---:|"]
     for path in sorted(out.glob("en-*.json")):
         r = json.loads(path.read_text())
-        if "modes" not in r or not r.get("refine") or (r["pair"], _runs(r)) not in plain:
+        if "modes" not in r or not r.get("refine") or _ibm1(r) or (r["pair"], _runs(r)) not in plain:
             continue
         was, m = plain[(r["pair"], _runs(r))]["modes"], r["modes"]
         base = plain[(r["pair"], 1)]["modes"]["vecmap_supervised"]["p@1_csls"]
@@ -98,6 +102,42 @@ def refined(out):
                         f"| {cell('cognates', 'p@1_csls')} | {cell('cognates', 'p@1_csls_rerank')} "
                         f"| {cell('parallel', 'p@1_csls')} | {cell('parallel', 'p@1_csls_rerank_parallel')} |")
     return "\n".join(sup) + "\n\n" + "\n".join(free)
+
+
+def model1(out):
+    """Section 1f: the Bibles' verses associated by IBM Model 1 instead of Dice, refined runs of both."""
+    dice = {}
+    for path in sorted(out.glob("en-*.json")):
+        r = json.loads(path.read_text())
+        if "modes" in r and r.get("refine") and not _ibm1(r) and "supervised" in r["modes"]:
+            dice[(r["pair"], _runs(r))] = r
+    base = {r["pair"]: r["modes"]["vecmap_supervised"]["p@1_csls"] for r in _bli_runs(out)
+            if "vecmap_supervised" in r["modes"]}
+    rows = ["| pair | runs | baseline | verses alone | supervised, re-ranked with verses | dictionary + verse seed "
+            "| + re-rank with verses | best / baseline |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for path in sorted(out.glob("en-*.json")):
+        r = json.loads(path.read_text())
+        key = (r.get("pair"), _runs(r))
+        if "modes" not in r or not _ibm1(r) or key not in dice:
+            continue
+        was, m = dice[key], r["modes"]
+
+        def cell(a, b):
+            return f"{a:.1f} -> **{b:.1f}**" if a is not None and b is not None else "-"
+
+        def mode(rec, name, k):
+            return rec["modes"].get(name, {}).get(k)
+
+        alone = cell((was.get("verses") or {}).get("verses_only", {}).get("p@1"),
+                     (r.get("verses") or {}).get("verses_only", {}).get("p@1"))
+        best = max(v for v in (mode(r, "supervised", "p@1_csls_rerank_parallel"),
+                               mode(r, "supervised_parallel", "p@1_csls_rerank_parallel")) if v is not None)
+        rows.append(f"| {r['pair']} | {_runs(r)} | {base[r['pair']]:.1f} | {alone} "
+                    f"| {cell(mode(was, 'supervised', 'p@1_csls_rerank_parallel'), mode(r, 'supervised', 'p@1_csls_rerank_parallel'))} "
+                    f"| {cell(mode(was, 'supervised_parallel', 'p@1_csls'), mode(r, 'supervised_parallel', 'p@1_csls'))} "
+                    f"| {cell(mode(was, 'supervised_parallel', 'p@1_csls_rerank_parallel'), mode(r, 'supervised_parallel', 'p@1_csls_rerank_parallel'))} "
+                    f"| {best / base[r['pair']]:.2f}x |")
+    return "\n".join(rows)
 
 
 def bli(out):
@@ -195,5 +235,7 @@ if __name__ == "__main__":
     print(ensembles(out))
     print()
     print(refined(out))
+    print()
+    print(model1(out))
     print()
     print(transfer(out))

@@ -18,7 +18,7 @@ from alignment._backend import asarray, get_namespace, resolve_device, to_numpy
 from alignment.instance import InstanceRefinement
 from alignment.metrics import DEFAULT_KS, bli_scores
 from alignment.preprocess import unit
-from alignment.rerank import DEFAULT_WEIGHTS, candidate_ranks, fit_weights
+from alignment.rerank import DEFAULT_GRID, DEFAULT_WEIGHTS, candidate_ranks, fit_weights
 from alignment.rerank import rerank as rerank_candidates
 from alignment.retrieval import METHODS, gold_ranks, mean_topk_similarity, retrieve
 from alignment.selflearning import PRESETS, SelfLearning
@@ -130,19 +130,25 @@ def _entries(dictionary, lowercase=False):
 def resolve_association(parallel, src, tgt):
     """A :class:`bootstrap.parallel.VerseAssociation` for these two spaces, or None.
 
-    ``parallel`` is None, an association (checked against the vocabularies), or a pair
-    ``(src_files, tgt_files)`` of verse-aligned corpora to build one from.
+    ``parallel`` is None, an association (checked against the vocabularies), a pair
+    ``(src_files, tgt_files)`` of verse-aligned corpora to build one from, or a triple
+    ``(src_files, tgt_files, options)`` whose dict of options goes to
+    :func:`bootstrap.parallel.verse_association` (e.g. ``{"measure": "ibm1"}``).
     """
     if parallel is None or isinstance(parallel, VerseAssociation):
         if parallel is not None:
             parallel.check_vocabularies(src.index_to_key, tgt.index_to_key)
         return parallel
     try:
-        src_files, tgt_files = parallel
+        src_files, tgt_files, *options = parallel
+        options = dict(*options) if len(options) <= 1 else None
     except (TypeError, ValueError):
-        raise TypeError("parallel must be a VerseAssociation or a pair (src_files, tgt_files) of verse-aligned "
-                        f"corpora; got {type(parallel).__name__}") from None
-    return verse_association(src_files, tgt_files, src.index_to_key, tgt.index_to_key)
+        options = None
+    if options is None:
+        raise TypeError("parallel must be a VerseAssociation, a pair (src_files, tgt_files) of verse-aligned "
+                        "corpora, or (src_files, tgt_files, options); got "
+                        f"{type(parallel).__name__} {parallel!r:.80}")
+    return verse_association(src_files, tgt_files, src.index_to_key, tgt.index_to_key, **options)
 
 
 def align_embeddings(src, tgt, *, seed="identical+numerals", seed_dict=None, preset="offramp",
@@ -463,10 +469,22 @@ def _check_rerank_args(features, weights, tune_dict, parallel=None):
                          "add it (rerank=('ortho', 'freq', 'parallel'); CLI: --rerank ortho,freq,parallel)")
 
 
+#: The ``parallel`` feature's weight per verse association measure: its default, and the values
+#: fitted weights are searched among. IBM Model 1 scores of good pairs are lower and more spread
+#: than Dice's and were fitted at 2.0 (en-es) and 3.0 (en-fr) on the train dictionaries.
+PARALLEL_WEIGHTS = {"dice": {"default": DEFAULT_WEIGHTS["parallel"], "grid": DEFAULT_GRID["parallel"]},
+                    "ibm1": {"default": 2.0, "grid": DEFAULT_GRID["parallel"] + (2.0, 3.0, 5.0)}}
+
+
+def _measure(association):
+    return "dice" if association is None else association.info.get("measure", "dice")
+
+
 def _rerank_setup(src, tgt, X, Z, features, weights, tune_dict, *, method, csls_k, beta, k, lowercase=False,
                   r_tgt=None, association=None):
     """Resolve the re-ranking weights: given, fitted on ``tune_dict``, or the defaults."""
     features = _feature_names(features)
+    defaults = dict(DEFAULT_WEIGHTS, parallel=PARALLEL_WEIGHTS[_measure(association)]["default"])
     unknown = [f for f in features if f not in DEFAULT_WEIGHTS]
     if unknown:
         raise ValueError(f"unknown re-ranking feature(s) {unknown}; choose from {sorted(DEFAULT_WEIGHTS)}")
@@ -482,7 +500,7 @@ def _rerank_setup(src, tgt, X, Z, features, weights, tune_dict, *, method, csls_
         chosen = {f: float(weights[f]) for f in features}
         return {"features": features, "weights": chosen, "weights_from": "given", "k": k}
     if tune_dict is None:
-        return {"features": features, "weights": {f: DEFAULT_WEIGHTS[f] for f in features},
+        return {"features": features, "weights": {f: defaults[f] for f in features},
                 "weights_from": "defaults", "k": k}
     entries, path = _entries(tune_dict, lowercase=lowercase)
     queries, gold, _, _ = _queries_and_gold(group_by_source(entries), src, tgt)
@@ -493,7 +511,8 @@ def _rerank_setup(src, tgt, X, Z, features, weights, tune_dict, *, method, csls_
                                     r_tgt=r_tgt, association=association)
     feats = candidate_features(features, src.index_to_key, tgt.index_to_key, np.asarray(queries), index,
                                association=association)
-    chosen, p1 = fit_weights(scores, index, feats, gold)
+    grid = dict(DEFAULT_GRID, parallel=PARALLEL_WEIGHTS[_measure(association)]["grid"])
+    chosen, p1 = fit_weights(scores, index, feats, gold, grid=grid)
     return {"features": features, "weights": chosen, "weights_from": path or "tune_dict",
             "tune_p@1": round(100 * p1, 2), "tune_n": len(queries), "k": k}
 

@@ -107,7 +107,8 @@ def _refine_sig(report):
 @device_option
 @user_errors
 def align(src_vectors, tgt_vectors, seed_dict, identical, cognates, cognate_similarity, numerals,
-          identical_rank_ratio, unsupervised, parallel_src, parallel_tgt, parallel_min_score, out_src, out_tgt, preset,
+          identical_rank_ratio, unsupervised, parallel_src, parallel_tgt, verse_measure, parallel_min_score, out_src,
+          out_tgt, preset,
           no_self_learning, vocabulary_cutoff, csls_k,
           direction, max_iter, threshold, stochastic_initial, stochastic_interval, warmup_dim, normalize, mapping,
           refine, refine_step, refine_neighbors, validation_dict, random_state, binary, report, quiet, fmt,
@@ -126,7 +127,7 @@ def align(src_vectors, tgt_vectors, seed_dict, identical, cognates, cognate_simi
     """
     from bootstrap.pipeline import align_embeddings, save_aligned
 
-    parallel = parallel_pair(parallel_src, parallel_tgt)
+    parallel = parallel_pair(parallel_src, parallel_tgt, verse_measure)
     seed = _seed_mode(seed_dict, identical, cognates, numerals, unsupervised, parallel is not None)
     if identical_rank_ratio is not None and not identical:
         raise click.UsageError("--identical-rank-ratio filters identical-string seeds; add --identical or drop it")
@@ -166,7 +167,8 @@ def align(src_vectors, tgt_vectors, seed_dict, identical, cognates, cognate_simi
     sig = signature(method=preset, mapping=(est.final_mapping or {"name": "orthogonal"})["name"], seed=seed,
                     rank_ratio=result.report["seed"].get("identical_rank_ratio"),
                     cognate_sim=result.report["seed"].get("cognates", {}).get("min_similarity"),
-                    verse_dice=result.report["seed"].get("parallel", {}).get("min_score"), csls=est.csls_k,
+                    verse_dice=result.report["seed"].get("parallel", {}).get("min_score"),
+                    verses=None if verse_measure == "dice" else verse_measure, csls=est.csls_k,
                     cutoff=est.vocabulary_cutoff, warmup=result.report.get("warmup_dim"),
                     refine=_refine_sig(result.report.get("refine")), norm=list(est.normalize),
                     dtype="float32",

@@ -11,7 +11,7 @@ from bootstrap.corpora import Corpus
 from bootstrap.dictionaries import write_dictionary
 from bootstrap.embeddings import save_embeddings
 from bootstrap.errors import FormatError
-from bootstrap.parallel import PARALLEL_DEFAULTS, read_verses, verse_association
+from bootstrap.parallel import PARALLEL_DEFAULTS, ibm1_scores, read_verses, verse_association
 from bootstrap.pipeline import align_embeddings, evaluate_bli, induce_lexicon
 from bootstrap.seeds import seed_entries
 from cli.main import main
@@ -125,9 +125,69 @@ def test_bad_input_is_named(tmp_path, en, fr, error, message):
     assert message in str(info.value)
 
 
+# IBM Model 1 by hand: verse 1 holds a b / x y, verse 2 holds a / x; every pair shares a verse.
+# One EM iteration from uniform probabilities: each target token's mass is shared among its verse's
+# source words, so x in verse 2 is all a's: counts a: x 1.5, y 0.5 -> p(x|a) 0.75, p(y|a) 0.25;
+# b: x 0.5, y 0.5. The other direction is symmetric: p(a|x) 0.75, p(b|x) 0.25, p(a|y) = p(b|y) 0.5.
+# Scores are geometric means: a-x 0.75, a-y sqrt(0.25 * 0.5), b-x sqrt(0.5 * 0.25), b-y 0.5.
+IBM1_ONE_ITERATION = {("a", "x"): 0.75, ("a", "y"): 0.125 ** 0.5, ("b", "x"): 0.125 ** 0.5, ("b", "y"): 0.5}
+
+
+@pytest.fixture()
+def tiny_bible(tmp_path):
+    (tmp_path / "s.tsv").write_text("v1\ta b\nv2\ta\n", encoding="utf-8")
+    (tmp_path / "t.tsv").write_text("v1\tx y\nv2\tx\n", encoding="utf-8")
+    return tmp_path
+
+
+def test_ibm1_one_iteration_matches_the_hand_computation(tiny_bible):
+    assoc = verse_association(tiny_bible / "s.tsv", tiny_bible / "t.tsv", ["a", "b"], ["x", "y"], min_count=1,
+                              measure="ibm1", iterations=1)
+    assert assoc.info["measure"] == "ibm1" and assoc.info["iterations"] == 1
+    for (s, t), value in IBM1_ONE_ITERATION.items():
+        # float64 EM stored as float32
+        assert assoc.scores[["a", "b"].index(s), ["x", "y"].index(t)] == pytest.approx(value, rel=1e-6)
+
+
+def test_ibm1_explains_away_what_dice_credits_everywhere(bible):
+    dice = verse_association(bible / "en.tsv", bible / "fr.tsv", EN_WORDS, FR_WORDS, min_count=1)
+    ibm1 = verse_association(bible / "en.tsv", bible / "fr.tsv", EN_WORDS, FR_WORDS, min_count=1, measure="ibm1",
+                             iterations=10)
+    assert ibm1.scores.nnz <= dice.scores.nnz and ibm1.scores.dtype == np.float32
+    # 'dog' and 'le' share verse 1 (Dice 0.5); once 'the' explains 'le' and 'chien' explains 'dog',
+    # Model 1 keeps little for them, and each word's best target is its translation
+    row = lambda w: EN_WORDS.index(w)  # noqa: E731
+    col = lambda w: FR_WORDS.index(w)  # noqa: E731
+    assert ibm1.scores[row("dog"), col("le")] < 0.2 < dice.scores[row("dog"), col("le")]
+    best, ok = ibm1.top_targets([row(w) for w in ("the", "dog", "cat")], 1)
+    assert [FR_WORDS[j] for j in best[:, 0]] == ["le", "chien", "chat"] and ok.all()
+    assert ibm1.pairs(min_score=0.3, max_rank=None)[:3] == [("the", "le"), ("dog", "chien"), ("cat", "chat")]
+
+
+def test_ibm1_probabilities_are_normalised(bible):
+    """Each direction's probabilities sum to 1 over a word's partners, whatever the iterations."""
+    import bootstrap.parallel as P
+
+    verses_s, verses_t = read_verses(bible / "en.tsv"), read_verses(bible / "fr.tsv")
+    ids = sorted(set(verses_s) & set(verses_t))
+    A = P._incidence(verses_s, ids, {w: i for i, w in enumerate(EN_WORDS)}, len(EN_WORDS))
+    B = P._incidence(verses_t, ids, {w: i for i, w in enumerate(FR_WORDS)}, len(FR_WORDS))
+    support = (A.T @ B).tocsr()
+    support.sort_indices()
+    pair, src_tok, tgt_tok = P._cooccurrence_triples(A, B, support)
+    rows = np.repeat(np.arange(support.shape[0]), np.diff(support.indptr))
+    t = P._model1(pair, tgt_tok, rows, support.nnz, 3)
+    sums = np.bincount(rows, weights=t, minlength=len(EN_WORDS))
+    np.testing.assert_allclose(sums[np.diff(support.indptr) > 0], 1.0, atol=1e-12)
+    scores = ibm1_scores(A, B, support, iterations=3)
+    assert scores.shape == support.shape and scores.data.max() <= 1.0
+
+
 @pytest.mark.parametrize("kwargs, message", [
     ({"min_count": 0}, "min_count must be a positive integer"),
     ({"min_count": 1.5}, "min_count must be a positive integer"),
+    ({"measure": "pmi"}, "measure must be one of"),
+    ({"measure": "ibm1", "iterations": 0}, "iterations must be a positive integer"),
 ])
 def test_bad_parameters(bible, kwargs, message):
     with pytest.raises(ValueError, match=message):
@@ -197,7 +257,7 @@ def test_parallel_seed_recovers_the_rotation(rotated):
 @pytest.mark.parametrize("kwargs, message", [
     ({"seed": "parallel"}, "needs verse-aligned corpora"),
     ({"seed": "identical", "parallel": "FILES"}, "has no 'parallel' part"),
-    ({"seed": "parallel", "parallel": 3}, "parallel must be a VerseAssociation or a pair"),
+    ({"seed": "parallel", "parallel": 3}, "parallel must be a VerseAssociation, a pair"),
 ])
 def test_align_parallel_errors(rotated, kwargs, message):
     src, tgt, gold, files = rotated
@@ -278,6 +338,7 @@ def test_cli_align_with_verses_then_evaluate(cli_files, tmp_path):
     ("evaluate", ["--rerank", "ortho", "--parallel-src", "{src}", "--parallel-tgt", "{tgt}"], 1,
      "'parallel' is not among the re-ranking features"),
     ("induce", ["--parallel-tgt", "{tgt}", "--rerank", "parallel"], 2, "add --parallel-src FILE"),
+    ("evaluate", ["--rerank", "ortho", "--verse-measure", "ibm1"], 2, "--verse-measure sets how verse-aligned"),
 ])
 def test_cli_verse_errors(cli_files, tmp_path, command, options, code, message):
     root, src_file, tgt_file = cli_files
@@ -387,3 +448,33 @@ def test_cli_dictionary_and_verses_combine(cli_files, tmp_path):
     seed = json.loads((tmp_path / "r.json").read_text())["seed"]
     # 20 dictionary pairs (words 60-79, outside the verses) plus the verse pairs of words 0-59
     assert seed["mode"] == "dictionary+parallel" and seed["n_seed_pairs"] > 20 + 30
+
+
+def test_cli_ibm1_verses_rerank_and_signature(cli_files, tmp_path):
+    root, src_file, tgt_file = cli_files
+    runner = CliRunner()
+    result = runner.invoke(main, ["align", str(root / "src.vec"), str(root / "tgt.vec"), "--parallel-src", str(src_file),
+                                  "--parallel-tgt", str(tgt_file), "--verse-measure", "ibm1", "--out-src",
+                                  str(tmp_path / "s.vec"), "--out-tgt", str(tmp_path / "t.vec"), "--report",
+                                  str(tmp_path / "r.json"), "--stochastic-interval", "1", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "seed:parallel" in result.output and "|verses:ibm1|" in result.output
+    assert json.loads((tmp_path / "r.json").read_text())["seed"]["parallel"]["measure"] == "ibm1"
+    result = runner.invoke(main, ["evaluate", str(tmp_path / "s.vec"), str(tmp_path / "t.vec"), str(root / "test.txt"),
+                                  "--json", "--rerank", "ortho,parallel", "--parallel-src", str(src_file),
+                                  "--parallel-tgt", str(tgt_file), "--verse-measure", "ibm1"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    # Model 1's untuned weight is its own default (bootstrap.pipeline.PARALLEL_WEIGHTS)
+    assert out["p@1"] == 100.0 and out["rerank"]["weights"] == {"ortho": 0.3, "parallel": 2.0}
+    assert out["rerank"]["parallel"]["measure"] == "ibm1" and "parallel=2(ibm1)" in out["signature"]
+
+
+def test_resolve_association_takes_options_and_names_bad_input(rotated):
+    from bootstrap.pipeline import resolve_association
+
+    src, tgt, _, (src_file, tgt_file) = rotated
+    assoc = resolve_association(([src_file], [tgt_file], {"measure": "ibm1"}), src, tgt)
+    assert assoc.info["measure"] == "ibm1"
+    with pytest.raises(TypeError, match="or \\(src_files, tgt_files, options\\)"):
+        resolve_association(42, src, tgt)
