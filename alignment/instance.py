@@ -156,12 +156,17 @@ class InstanceRefinement:
         if not hasattr(self, "src_anchors_"):
             raise ValueError("InstanceRefinement is not fitted; call fit(X, Z, pairs) first")
 
-    def _kw(self, step):
-        return {"n_neighbors": self.n_neighbors, "temperature": self.temperature, "step": step,
-                "batch_size": self.batch_size, "use_faiss": self.use_faiss}
-
-    def _steps(self):
-        return (self.step, self.step) if self.symmetric else (min(1.0, 2 * self.step), 0.0)
+    def _transform(self, side, V, rows):
+        """Refine the vectors ``V`` of one side (``'src'`` or ``'tgt'``); unit rows out."""
+        self._check_fitted()
+        steps = (self.step, self.step) if self.symmetric else (min(1.0, 2 * self.step), 0.0)
+        step = steps[0] if side == "src" else steps[1]
+        Vu = unit(V)
+        if step == 0:
+            return Vu
+        return _move(Vu, rows, getattr(self, f"{side}_anchors_"), getattr(self, f"{side}_vectors_"),
+                     getattr(self, f"{side}_residuals_"), n_neighbors=self.n_neighbors,
+                     temperature=self.temperature, step=step, batch_size=self.batch_size, use_faiss=self.use_faiss)
 
     def transform_src(self, X, *, rows=None):
         """Refine source vectors ``X`` of shape (n, dim) (in the shared space); unit rows out.
@@ -169,21 +174,14 @@ class InstanceRefinement:
         ``rows`` (int ndarray of shape (n,), optional): each vector's row in the source space
         the refinement was fitted on, so that an anchor does not use its own residual.
         """
-        self._check_fitted()
-        step = self._steps()[0]
-        Xu = unit(X)
-        if step == 0:
-            return Xu
-        return _move(Xu, rows, self.src_anchors_, self.src_vectors_, self.src_residuals_, **self._kw(step))
+        return self._transform("src", X, rows)
 
     def transform_tgt(self, Z, *, rows=None):
-        """Refine target vectors ``Z`` of shape (n, dim) (in the shared space); unit rows out."""
-        self._check_fitted()
-        step = self._steps()[1]
-        Zu = unit(Z)
-        if step == 0:
-            return Zu
-        return _move(Zu, rows, self.tgt_anchors_, self.tgt_vectors_, self.tgt_residuals_, **self._kw(step))
+        """Refine target vectors ``Z`` of shape (n, dim) (in the shared space); unit rows out.
+
+        ``rows`` as in :meth:`transform_src`, for the target space.
+        """
+        return self._transform("tgt", Z, rows)
 
     def fit_transform(self, X, Z, pairs):
         """Fit on ``pairs`` and refine the same spaces, each anchor leaving its own residual out.
