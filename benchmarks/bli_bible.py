@@ -133,7 +133,8 @@ def bible_files(files):
 
 
 def verses_only(association, src, test):
-    """P@1 (percent, a word without verses counted wrong) of each test word's best-Dice target."""
+    """P@1 (percent, a word without verses counted wrong) of each test word's best target by the
+    association's measure (Dice or Model 1)."""
     from bootstrap.dictionaries import group_by_source
 
     groups = group_by_source(test)
@@ -297,7 +298,8 @@ def print_table(out):
     verses = out.get("verses")
     if verses:
         rrp = {name: r["p@1_csls_rerank_parallel"] for name, r in modes.items() if "p@1_csls_rerank_parallel" in r}
-        print(f"verses ({verses['n_verses']} shared): best-Dice word alone P@1 {verses['verses_only']['p@1']:.2f}; "
+        print(f"verses ({verses['n_verses']} shared): best {verses.get('measure', 'dice')} word alone P@1 "
+              f"{verses['verses_only']['p@1']:.2f}; "
               "re-ranked with verse co-occurrence: " + ", ".join(f"{n} {v:.2f}" for n, v in rrp.items()))
 
 
