@@ -122,7 +122,7 @@ def align(src_vectors, tgt_vectors, seed_dict, identical, cognates, cognate_simi
       offramp align en.vec lv.vec --cognates --numerals --out-src en.m.vec --out-tgt lv.m.vec
       offramp align en.vec lv.vec --parallel-src en.KJV.tsv --parallel-tgt lv.LvGluck8.tsv \\
           --out-src en.m.vec --out-tgt lv.m.vec
-      offramp align en.vec fr.vec --seed-dict train.txt --refine instance --out-src en.m.vec --out-tgt fr.m.vec
+      offramp align en.vec fr.vec --seed-dict train.txt --refine none --out-src en.m.vec --out-tgt fr.m.vec
       offramp align en.vec fi.vec --unsupervised --out-src en.m.vec --out-tgt fi.m.vec --report r.json
     """
     from bootstrap.pipeline import align_embeddings, save_aligned
