@@ -119,7 +119,8 @@ class InstanceRefinement:
         return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.get_params().items())})"
 
     def _validate(self):
-        if not (isinstance(self.n_neighbors, (int, np.integer)) and self.n_neighbors >= 1):
+        if isinstance(self.n_neighbors, bool) or not (isinstance(self.n_neighbors, (int, np.integer))
+                                                      and self.n_neighbors >= 1):
             raise ValueError(f"n_neighbors must be a positive integer; got {self.n_neighbors!r}")
         if not self.temperature > 0:
             raise ValueError(f"temperature must be > 0; got {self.temperature!r}")
@@ -161,9 +162,15 @@ class InstanceRefinement:
         self._check_fitted()
         steps = (self.step, self.step) if self.symmetric else (min(1.0, 2 * self.step), 0.0)
         step = steps[0] if side == "src" else steps[1]
+        xp = get_namespace(V)
         Vu = unit(V)
         if step == 0:
             return Vu
+        if rows is not None:
+            rows = xp.asarray(rows)
+            if rows.shape != (V.shape[0],) or rows.dtype.kind not in "iu":
+                raise ValueError(f"rows must be one integer row index per vector, shape ({V.shape[0]},); "
+                                 f"got shape {rows.shape}, dtype {rows.dtype}")
         return _move(Vu, rows, getattr(self, f"{side}_anchors_"), getattr(self, f"{side}_vectors_"),
                      getattr(self, f"{side}_residuals_"), n_neighbors=self.n_neighbors,
                      temperature=self.temperature, step=step, batch_size=self.batch_size, use_faiss=self.use_faiss)

@@ -171,6 +171,8 @@ def ibm1_scores(A, B, support, *, iterations=5):
     """
     support = support.tocsr()
     support.sort_indices()
+    if support.nnz == 0:  # no pair to score (e.g. none shares min_count verses)
+        return scipy.sparse.csr_matrix(support.shape, dtype=np.float32)
     pair, src_tok, tgt_tok = _cooccurrence_triples(A.tocsr(), B.tocsr(), support)
     n_pairs = support.nnz
     rows = np.repeat(np.arange(support.shape[0]), np.diff(support.indptr))
@@ -186,7 +188,7 @@ def ibm1_scores(A, B, support, *, iterations=5):
 
 
 class VerseAssociation:
-    """Dice association of source and target words over shared verses.
+    """Association (Dice or IBM Model 1) of source and target words over shared verses.
 
     Build it with :func:`verse_association`. Rows and columns follow the two vocabularies it was
     built for (``src_words``, ``tgt_words``), i.e. the rows of the embedding spaces.
@@ -228,12 +230,13 @@ class VerseAssociation:
 
     def pairs(self, *, min_score=PARALLEL_DEFAULTS["min_score"], min_count=PARALLEL_DEFAULTS["min_count"],
               max_rank=PARALLEL_DEFAULTS["max_rank"]):
-        """Mutually best Dice pairs: a seed lexicon from the verses alone.
+        """Mutually best pairs by score (Dice or Model 1): a seed lexicon from the verses alone.
 
         Parameters
         ----------
         min_score : float, default 0.1
-            Keep a pair only if its Dice is at least this.
+            Keep a pair only if its score is at least this (tuned for Dice; applied unchanged to
+            Model 1 scores, where it changed the seed's P@1 by -0.6 to +1.1 points).
         min_count : int, default 2
             ... and its words share at least this many verses.
         max_rank : int or None, default 20000
@@ -263,7 +266,7 @@ class VerseAssociation:
         return [(self.src_words[i], self.tgt_words[best_tgt[i]]) for i in rows]
 
     def top_targets(self, query_rows, m):
-        """Each query's ``m`` best target rows by Dice (best first).
+        """Each query's ``m`` best target rows by score (best first).
 
         Parameters
         ----------
@@ -290,7 +293,7 @@ class VerseAssociation:
         return index, valid
 
     def feature(self, query_rows, index):
-        """Dice of every (query, candidate) pair: the ``parallel`` re-ranking feature.
+        """Score (Dice or Model 1) of every (query, candidate) pair: the ``parallel`` re-ranking feature.
 
         Parameters
         ----------

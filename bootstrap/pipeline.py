@@ -75,12 +75,17 @@ class AlignResult:
         return self.estimator.W_tgt_
 
     def transform_src(self, vectors):
-        """Map any source-space vectors (n, dim), e.g. fastText subword vectors, into the shared space."""
+        """Map any source-space vectors (n, dim), e.g. fastText subword vectors, into the shared space.
+
+        With a refinement (:attr:`refiner`) the rows come out unit-length, and a seed-dictionary
+        word's vector moves with its own residual too, so it lands nearer its translation than its
+        row in :attr:`src_mapped` (written leave-one-out).
+        """
         out = self.estimator.transform_src(np.asarray(vectors, dtype=np.float32))
         return out if self.refiner is None else self.refiner.transform_src(out)
 
     def transform_tgt(self, vectors):
-        """Map any target-space vectors (n, dim) into the shared space."""
+        """Map any target-space vectors (n, dim) into the shared space (see :meth:`transform_src`)."""
         out = self.estimator.transform_tgt(np.asarray(vectors, dtype=np.float32))
         return out if self.refiner is None else self.refiner.transform_tgt(out)
 
@@ -141,7 +146,7 @@ def resolve_association(parallel, src, tgt):
         return parallel
     try:
         src_files, tgt_files, *options = parallel
-        options = dict(*options) if len(options) <= 1 else None
+        options = dict(options[0] or {}) if len(options) == 1 else ({} if not options else None)
     except (TypeError, ValueError):
         options = None
     if options is None:
@@ -229,14 +234,23 @@ def align_embeddings(src, tgt, *, seed="identical+numerals", seed_dict=None, pre
                          "(--parallel-src FILE --parallel-tgt FILE)")
     if refine not in (None, "auto") + REFINEMENTS:
         raise ValueError(f"refine must be None, 'auto' or one of {REFINEMENTS}; got {refine!r}")
-    if refine == "auto":
+    auto_refine = refine == "auto"
+    if auto_refine:
         refine = "instance" if preset == "offramp" and "dictionary" in parts else None
-    if refine is not None and seed == "unsupervised":
+    if refine is not None and config.get("init", "seed") == "unsupervised":
         raise ValueError("refine='instance' moves words along the residuals of seed pairs, and the "
                          "unsupervised mode has none; give a seed (e.g. --seed-dict) or drop --refine")
     if refine is None and refine_options:
         raise ValueError("refine_options were given but no refinement runs: it runs with refine='instance', "
                          "or with 'auto' for the offramp preset and a seed dictionary (--refine instance)")
+    refiner = None
+    if refine is not None:  # checked now, not after a fit of minutes
+        try:
+            refiner = InstanceRefinement(**(refine_options or {}))
+        except TypeError as exc:
+            raise ValueError(f"refine_options: {exc}; InstanceRefinement takes n_neighbors, temperature, step, "
+                             "symmetric, batch_size, use_faiss") from None
+        refiner._validate()
     if parallel is not None and "parallel" not in parts:
         raise ValueError(f"verse-aligned corpora were given, but seed={seed!r} has no 'parallel' part; "
                          "add it (e.g. seed='dictionary+parallel') or drop them")
@@ -259,6 +273,16 @@ def align_embeddings(src, tgt, *, seed="identical+numerals", seed_dict=None, pre
         pairs, coverage = lookup_pairs(words, src.key_to_index, tgt.key_to_index, path=dict_path)
         seed_report.update(coverage)
         seed_report["n_seed_pairs"] = int(pairs.shape[0])
+    anchors = pairs
+    if refiner is not None and "dictionary" in parts:
+        # anchors: the gold dictionary's pairs (other seeds are noisier and cost 1-3 P@1 points as
+        # anchors on en-fr); seed_entries has already checked that some of them are in vocabulary
+        try:
+            anchors = lookup_pairs(entries, src.key_to_index, tgt.key_to_index, path=dict_path)[0]
+        except ValueError:
+            if not auto_refine:
+                raise
+            refiner = None  # no dictionary pair in vocabulary ('dictionary+identical' runs on the rest)
     val_pairs = None
     if validation_dict is not None:
         val_entries, val_path = _entries(validation_dict)
@@ -273,14 +297,9 @@ def align_embeddings(src, tgt, *, seed="identical+numerals", seed_dict=None, pre
     try:
         est = SelfLearning(**config).fit(X, Z, pairs, validation_pairs=val_pairs)
         Xm, Zm = est.transform_src(X), est.transform_tgt(Z)
-        refiner, refine_report = None, None
-        if refine is not None:
+        refine_report = None
+        if refiner is not None:
             t0 = time.perf_counter()
-            refiner = InstanceRefinement(**(refine_options or {}))
-            # anchors: the gold dictionary where there is one (other seeds are noisier and cost
-            # 1-3 P@1 points as anchors on en-fr), else every seed pair
-            anchors = pairs if "dictionary" not in parts else lookup_pairs(
-                entries, src.key_to_index, tgt.key_to_index, path=dict_path)[0]
             Xm, Zm = refiner.fit_transform(Xm, Zm, asarray(anchors, device=device))
             refine_report = {"method": refine, **refiner.get_params(),
                              "anchors": "dictionary" if "dictionary" in parts else "seed",
@@ -326,9 +345,11 @@ def space_id(result):
     h = hashlib.sha256()
     h.update(np.ascontiguousarray(result.W_src).tobytes())
     h.update(np.ascontiguousarray(result.W_tgt).tobytes())
-    if result.refiner is not None:  # a refined space is another space
+    if result.refiner is not None:  # a refined space is another space: its anchors and parameters too
+        h.update(json.dumps(result.refiner.get_params(), sort_keys=True, default=str).encode())
         for side in ("src", "tgt"):
-            h.update(np.ascontiguousarray(getattr(result.refiner, f"{side}_residuals_")).tobytes())
+            for part in ("anchors", "residuals"):
+                h.update(np.ascontiguousarray(getattr(result.refiner, f"{side}_{part}_")).tobytes())
     return h.hexdigest()[:16]
 
 

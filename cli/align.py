@@ -62,7 +62,8 @@ def _refine_sig(report):
 @click.option("--unsupervised", is_flag=True, help="No seed: similarity-distribution initialisation.")
 @parallel_options
 @click.option("--parallel-min-score", type=click.FloatRange(0, 1), default=None,
-              help="With --parallel-src/--parallel-tgt: minimum Dice of a verse seed pair (default 0.1).")
+              help="With --parallel-src/--parallel-tgt: minimum score (Dice, or Model 1 with --verse-measure "
+                   "ibm1) of a verse seed pair (default 0.1).")
 @click.option("--out-src", required=True, type=click.Path(dir_okay=False), help="Mapped source vectors to write.")
 @click.option("--out-tgt", required=True, type=click.Path(dir_okay=False), help="Mapped target vectors to write.")
 @click.option("--preset", type=click.Choice(["offramp", "procrustes", "supervised", "semi_supervised",

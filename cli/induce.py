@@ -34,6 +34,7 @@ def induce(src_vectors, tgt_vectors, out, method, csls_k, k, max_src, mutual, re
                           parallel=parallel_pair(parallel_src, parallel_tgt, verse_measure))
     write_lexicon(rows, out)
     sig = signature(retrieval=method, csls=csls_k if method == "csls" else None, k=k,
-                    mutual="yes" if mutual else "no", rerank=",".join(rerank) or None, dtype="float32",
+                    mutual="yes" if mutual else "no", rerank=",".join(rerank) or None,
+                    verses=verse_measure if "parallel" in rerank and verse_measure != "dice" else None, dtype="float32",
                     device=device)
     click.echo(f"wrote {len(rows)} pairs for {len({r[0] for r in rows})} source words to {out} | {sig}")

@@ -116,11 +116,19 @@ def test_refinement_recovers_region_specific_offsets(xp):
 
 
 @pytest.mark.parametrize("params, message", [
-    ({"n_neighbors": 0}, "n_neighbors"), ({"temperature": 0}, "temperature"), ({"step": 1.5}, "step"),
+    ({"n_neighbors": 0}, "n_neighbors"), ({"n_neighbors": True}, "n_neighbors"), ({"temperature": 0}, "temperature"),
+    ({"step": 1.5}, "step"),
 ])
 def test_bad_parameters_are_named(params, message):
     with pytest.raises(ValueError, match=message):
         InstanceRefinement(**params).fit(np.asarray(X), np.asarray(Z), np.asarray(PAIRS))
+
+
+def test_rows_must_name_one_row_per_vector(xp):
+    ref = _ref().fit(xp.asarray(X), xp.asarray(Z), xp.asarray(PAIRS))
+    for rows in ([0, 1], [0.0, 1.0, 2.0]):
+        with pytest.raises(ValueError, match="rows must be one integer row index per vector"):
+            ref.transform_src(xp.asarray(X), rows=rows)
 
 
 def test_shape_errors_and_unfitted_use():

@@ -164,6 +164,12 @@ def test_ibm1_explains_away_what_dice_credits_everywhere(bible):
     assert ibm1.pairs(min_score=0.3, max_rank=None)[:3] == [("the", "le"), ("dog", "chien"), ("cat", "chat")]
 
 
+def test_ibm1_with_no_pair_to_score_is_empty_like_dice(bible):
+    for measure in ("dice", "ibm1"):
+        assoc = verse_association(bible / "en.tsv", bible / "fr.tsv", EN_WORDS, FR_WORDS, min_count=5, measure=measure)
+        assert assoc.scores.nnz == 0 and assoc.pairs() == []
+
+
 def test_ibm1_probabilities_are_normalised(bible):
     """Each direction's probabilities sum to 1 over a word's partners, whatever the iterations."""
     import bootstrap.parallel as P
@@ -476,5 +482,6 @@ def test_resolve_association_takes_options_and_names_bad_input(rotated):
     src, tgt, _, (src_file, tgt_file) = rotated
     assoc = resolve_association(([src_file], [tgt_file], {"measure": "ibm1"}), src, tgt)
     assert assoc.info["measure"] == "ibm1"
+    assert resolve_association(([src_file], [tgt_file], None), src, tgt).info["measure"] == "dice"
     with pytest.raises(TypeError, match="or \\(src_files, tgt_files, options\\)"):
         resolve_association(42, src, tgt)

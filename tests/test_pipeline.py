@@ -291,10 +291,17 @@ def test_align_with_instance_refinement(spaces):
     np.testing.assert_allclose(result.transform_src(src.vectors[rows]), result.src_mapped.vectors[rows], atol=1e-6)
     np.testing.assert_allclose(np.linalg.norm(result.tgt_mapped.vectors, axis=1), 1.0, atol=1e-6)
     assert space_id(result) != space_id(plain)
+    # the same anchors with another step give other vectors, so another space id
+    other = align_embeddings(src, tgt, seed="dictionary", seed_dict=gold[:40], preset="procrustes",
+                             progress=False, refine="instance", refine_options={"n_neighbors": 5, "step": 0.1})
+    assert space_id(other) != space_id(result)
 
 
 @pytest.mark.parametrize("kwargs, match", [
     ({"seed": "unsupervised", "refine": "instance"}, "unsupervised mode has none"),
+    ({"seed": "identical", "preset": "unsupervised", "refine": "instance"}, "unsupervised mode has none"),
+    ({"seed": "identical", "refine": "instance", "refine_options": {"steps": 0.2}}, "refine_options: .*steps"),
+    ({"seed": "identical", "refine": "instance", "refine_options": {"step": 2}}, "step must be in"),
     ({"seed": "identical", "refine": "affine"}, "refine must be None, 'auto' or one of"),
     ({"seed": "identical", "refine_options": {"step": 0.5}}, "no refinement runs"),
     ({"seed": "dictionary", "seed_dict": [("s0", "t0")], "preset": "supervised", "refine_options": {"step": 0.5}},
@@ -304,3 +311,15 @@ def test_align_refine_errors(spaces, kwargs, match):
     src, tgt, _ = spaces
     with pytest.raises(ValueError, match=match):
         align_embeddings(src, tgt, progress=False, **kwargs)
+
+
+def test_auto_refinement_steps_aside_when_no_dictionary_pair_is_in_vocabulary(spaces):
+    src, tgt, _ = spaces
+    # 'dictionary+identical' runs on its identical strings; 'auto' then has no anchors and skips,
+    # while an explicit refine='instance' says why it cannot run (before the fit)
+    result = align_embeddings(src, tgt, seed="dictionary+identical", seed_dict=[("zzz", "yyy")], progress=False,
+                              max_iter=2)
+    assert result.report["refine"] is None and result.refiner is None
+    with pytest.raises(ValueError, match="0 of 1 dictionary pairs are in the vocabulary"):
+        align_embeddings(src, tgt, seed="dictionary+identical", seed_dict=[("zzz", "yyy")], progress=False,
+                         max_iter=2, refine="instance")
