@@ -191,7 +191,7 @@ def main(argv=None):
     en_kv, _ = vectors("en", data, held_out, args)
     tgt_kv, tgt_paths = vectors(args.tgt, data, held_out, args)
     ck = key("align", args.preset, len(en_kv), len(tgt_kv), args.dim, args.epochs, args.min_count, args.seed, args.bible_only,
-             sorted(held_out))
+             sorted(held_out), *([] if args.refine == "none" else [("refine", args.refine)]))  # old keys stay valid
     src_mapped, tgt_mapped, _, _ = align(en_kv, tgt_kv, args.tgt, data, ck, args)
 
     model_dir = str(get_model_path())
