@@ -79,9 +79,9 @@ def read_verses(paths, *, lowercase=True, encoding_errors="strict"):
     return dict(verses)
 
 
-def _check_min_count(min_count):
-    if isinstance(min_count, bool) or int(min_count) != min_count or min_count < 1:
-        raise ValueError(f"min_count must be a positive integer; got {min_count!r}")
+def _check_positive_int(name, value):
+    if isinstance(value, bool) or int(value) != value or value < 1:
+        raise ValueError(f"{name} must be a positive integer; got {value!r}")
 
 
 def _rows(word, key_to_index):
@@ -249,7 +249,7 @@ class VerseAssociation:
         """
         if not 0 <= min_score <= 1:
             raise ValueError(f"min_score must be in [0, 1]; got {min_score!r}")
-        _check_min_count(min_count)
+        _check_positive_int("min_count", min_count)
         scores = self.scores
         if max_rank is not None:
             scores = scores[:max_rank, :max_rank]
@@ -353,11 +353,10 @@ def verse_association(src_files, tgt_files, src_words, tgt_words, *, min_count=2
     """
     src_files = _as_paths(src_files, "src_files")
     tgt_files = _as_paths(tgt_files, "tgt_files")
-    _check_min_count(min_count)
+    _check_positive_int("min_count", min_count)
     if measure not in MEASURES:
         raise ValueError(f"measure must be one of {MEASURES}; got {measure!r}")
-    if isinstance(iterations, bool) or int(iterations) != iterations or iterations < 1:
-        raise ValueError(f"iterations must be a positive integer; got {iterations!r}")
+    _check_positive_int("iterations", iterations)
     src_words, tgt_words = list(src_words), list(tgt_words)
     src_verses = read_verses(src_files, lowercase=lowercase, encoding_errors=encoding_errors)
     tgt_verses = read_verses(tgt_files, lowercase=lowercase, encoding_errors=encoding_errors)

@@ -276,7 +276,7 @@ def align_embeddings(src, tgt, *, seed="identical+numerals", seed_dict=None, pre
     anchors = pairs
     if refiner is not None and "dictionary" in parts:
         # anchors: the gold dictionary's pairs (other seeds are noisier and cost 1-3 P@1 points as
-        # anchors on en-fr); seed_entries has already checked that some of them are in vocabulary
+        # anchors on en-fr); with 'auto', a dictionary with no pair in vocabulary skips the refinement
         try:
             anchors = lookup_pairs(entries, src.key_to_index, tgt.key_to_index, path=dict_path)[0]
         except ValueError:
@@ -517,7 +517,7 @@ def _rerank_setup(src, tgt, X, Z, features, weights, tune_dict, *, method, csls_
         missing = [f for f in features if f not in weights]
         if missing:
             raise ValueError(f"rerank weights name no value for {missing}; give e.g. "
-                             + ",".join(f"{f}={DEFAULT_WEIGHTS[f]}" for f in features))
+                             + ",".join(f"{f}={defaults[f]}" for f in features))
         chosen = {f: float(weights[f]) for f in features}
         return {"features": features, "weights": chosen, "weights_from": "given", "k": k}
     if tune_dict is None:
