@@ -36,14 +36,13 @@ def _anchors(X, Z, pairs, side):
     inverse = inverse.reshape(-1)
     residual = xp.zeros((rows.shape[0], A.shape[1]), dtype=A.dtype)
     count = xp.zeros(rows.shape[0], dtype=A.dtype)
-    if xp is np:
-        np.add.at(residual, inverse, B[other] - A[own])
-        np.add.at(count, inverse, 1)
-    else:  # CuPy's scatter_add does the same on the device
+    add_at = getattr(xp.add, "at", None)
+    if add_at is None:  # CuPy before 13 has no ufunc.at; its scatter_add does the same
         import cupyx
 
-        cupyx.scatter_add(residual, inverse, B[other] - A[own])
-        cupyx.scatter_add(count, inverse, xp.ones_like(count[inverse]))
+        add_at = cupyx.scatter_add
+    add_at(residual, inverse, B[other] - A[own])
+    add_at(count, inverse, xp.ones_like(count[inverse]))
     return rows, A[rows], residual / count[:, None]
 
 

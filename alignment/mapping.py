@@ -55,21 +55,31 @@ def procrustes(A, B):
     return polar_factor(A.T @ B).astype(A.dtype, copy=False)
 
 
-def polar_factor(M, *, method="auto", max_iter=64, tol=1e-9):
+def polar_factor(M, *, method="auto", max_iter=32, tol=1e-9):
     """The orthogonal polar factor ``U V^T`` of a square ``M = U S V^T``.
 
-    ``method='svd'`` takes it from the SVD. ``'newton-schulz'`` iterates
-    ``Y <- Y (3 I - Y^T Y) / 2`` in float64 from ``Y = M / ||M||_F``: a few dozen tiny matrix
-    products, converging quadratically once the singular values near 1; when it has not reached
-    ``max |Y^T Y - I| < tol`` within ``max_iter`` steps (``M`` singular or very ill-conditioned,
-    where ``U V^T`` is not unique anyway) the SVD decides. ``'auto'`` picks the SVD on NumPy
-    (LAPACK) and Newton-Schulz on CuPy, where a small SVD is latency-bound: cuSOLVER spends
-    more on a 300 x 300 SVD than cuBLAS on four 20000 x 20000 x 300 products.
+    ``method='svd'`` takes it from the SVD. ``'newton-schulz'`` iterates the quintic
+    Newton-Schulz step ``Y <- Y p(Y^T Y)`` with ``p(x) = 2.5 x - 2.5 x^3 + x^5`` on the singular
+    values, in float64 from ``Y = M / ||M||_F``. ``p`` fixes 1 with zero slope (quadratic
+    convergence there), multiplies small singular values by 2.5 per step (the cubic step
+    ``(3 x - x^3) / 2`` by 1.5: 18 steps instead of 34 on real 300 x 300 Procrustes matrices),
+    and keeps ``[0, 1]`` inside ``(0, 1.07]``, below its repelling fixed point ``sqrt(1.5)``.
+    When it has not reached ``max |Y^T Y - I| < tol`` within ``max_iter`` steps (``M`` singular or
+    very ill-conditioned, where ``U V^T`` is not unique anyway) the SVD decides. ``'auto'`` picks
+    the SVD on NumPy (LAPACK) and Newton-Schulz on CuPy, where a small SVD is latency-bound:
+    cuSOLVER spends more on a 300 x 300 SVD than cuBLAS on four 20000 x 20000 x 300 products.
 
     Parameters
     ----------
     M : ndarray of shape (dim, dim)
     method : {'auto', 'svd', 'newton-schulz'}
+    max_iter : int
+        Newton-Schulz steps before the SVD takes over. 32 reach condition numbers up to about
+        1e11 (27 steps at 1e8); the zero singular values of a singular ``M`` hold only rounding
+        noise (1e-16 of the largest), which 40 steps would inflate into an arbitrary completion,
+        so they are left to the SVD.
+    tol : float
+        Convergence threshold on ``max |Y^T Y - I|``.
 
     Returns
     -------
@@ -88,11 +98,31 @@ def polar_factor(M, *, method="auto", max_iter=64, tol=1e-9):
             eye = xp.eye(M.shape[0], dtype=xp.float64)
             for step in range(1, max_iter + 1):
                 G = Y.T @ Y
-                if step >= 16 and step % 4 == 0 and float(xp.abs(G - eye).max()) < tol:
+                # each check waits for the device; well-conditioned M need 8 steps or more
+                if step >= 8 and step % 2 == 0 and float(xp.abs(G - eye).max()) < tol:
                     return Y.astype(M.dtype, copy=False)
-                Y = 1.5 * Y - 0.5 * (Y @ G)
+                Y = Y @ _quintic(G, G @ G)
     U, _, Vt = xp.linalg.svd(M)
     return (U @ Vt).astype(M.dtype, copy=False)
+
+
+#: ``p(x) = a x + b x^3 + c x^5`` of :func:`polar_factor`'s Newton-Schulz step, from ``p(1) = 1``,
+#: ``p'(1) = 0`` and the slope ``a`` at 0 (a = 1.875 is the classical quintic; above about 2.8 the
+#: maximum of ``p`` on [0, 1] nears the repelling fixed point and the iteration can diverge).
+NS_COEFFICIENTS = (2.5, -2.5, 1.0)
+
+
+def _quintic(G, G2):
+    """``a I + b G + c G2`` for square ``G``: the matrix polynomial of one Newton-Schulz step."""
+    xp = get_namespace(G, G2)
+    a, b, c = NS_COEFFICIENTS
+    if xp is not np:
+        from . import _cuda
+
+        return _cuda.quintic_step(G, G2, a, b, c)  # one kernel instead of five elementwise ops
+    H = b * G + c * G2
+    H[np.diag_indices_from(H)] += a
+    return H
 
 
 def _inv_sqrt_psd(C, eps):

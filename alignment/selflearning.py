@@ -295,6 +295,14 @@ class SelfLearning:
         Query rows per similarity block (memory ~ ``batch_size * cutoff`` floats).
     use_faiss : {'auto', True, False}
     random_state : int or None
+    n_init : int
+        Runs of the loop from the same initial dictionary with random states ``random_state``,
+        ``random_state + 1``, ... (restart 0 is the single run), keeping the one whose last
+        objective (mean best CSLS similarity of the induced dictionary) is highest. The
+        stochastic induction sends runs from one weak start into different basins, and the
+        objective tells the right one apart: on two Bibles' vectors (en-es, 100 dimensions), one
+        random state of four aligned them (P@1 35.8 at objective 0.333; the others 0.5-1.8 at
+        0.294-0.296). Costs ``n_init`` loops; the unsupervised initialisation runs once.
     callback : callable, optional
         Called with each iteration's log dict.
 
@@ -314,13 +322,17 @@ class SelfLearning:
     warmup_dim_ : int or None
         The warm-up's number of principal directions, None where none ran.
     converged_ : bool
+    restart_objectives_ : list of float
+        The last objective of each of the ``n_init`` runs.
+    best_restart_ : int
+        The run that was kept (0-based).
     """
 
     def __init__(self, *, init="seed", self_learning=True, normalize=DEFAULT_NORMALIZE,
                  final_mapping=None, csls_k=10, direction="intersection", vocabulary_cutoff=5000,
                  stochastic_initial=0.1, stochastic_multiplier=2.0, stochastic_interval=2,
                  threshold=1e-4, max_iter=100, keep_seed=True, unsupervised_vocab=4000, warmup_dim=None,
-                 batch_size=DEFAULT_BATCH_SIZE, use_faiss="auto", random_state=0, callback=None):
+                 batch_size=DEFAULT_BATCH_SIZE, use_faiss="auto", random_state=0, n_init=1, callback=None):
         self.init = init
         self.self_learning = self_learning
         self.normalize = normalize
@@ -339,6 +351,7 @@ class SelfLearning:
         self.batch_size = batch_size
         self.use_faiss = use_faiss
         self.random_state = random_state
+        self.n_init = n_init
         self.callback = callback
 
     @classmethod
@@ -365,6 +378,8 @@ class SelfLearning:
         w = self.warmup_dim
         if not (w is None or w == "auto" or (isinstance(w, (int, np.integer)) and not isinstance(w, bool) and w >= 1)):
             raise ValueError(f"warmup_dim must be a positive integer, 'auto' or None; got {w!r}")
+        if isinstance(self.n_init, bool) or not isinstance(self.n_init, (int, np.integer)) or self.n_init < 1:
+            raise ValueError(f"n_init must be a positive integer; got {self.n_init!r}")
         if self.max_iter < 1:
             raise ValueError(f"max_iter must be >= 1; got {self.max_iter}")
         if X.ndim != 2 or Z.ndim != 2:
@@ -418,17 +433,28 @@ class SelfLearning:
         if validation_pairs is not None and len(validation_pairs):
             val = check_pairs(validation_pairs, X.shape[0], Z.shape[0], xp)
 
-        rng = _random(xp, self.random_state)
-        history = []
-        it, converged = 0, False
         warmup = self._warmup_dim(seed, X.shape[1]) if self.self_learning else None
-        if warmup:
-            # Coarse to fine: an orthogonal map of the top principal directions needs far fewer
-            # pairs than one of all dimensions, so a tiny seed first grows a dictionary there.
-            Xw, Zw = _principal(Xn, cut, warmup), _principal(Zn, cut, warmup)
-            pairs, it, _ = self._loop(Xw, Zw, Xw[:cut], Zw[:cut], pairs, seed, rng, None, history, 0, "warmup")
-        if self.self_learning:
-            pairs, it, converged = self._loop(Xn, Zn, Xc, Zc, pairs, seed, rng, val, history, it, "main")
+        runs = []
+        for restart in range(self.n_init if self.self_learning else 1):
+            rs = self.random_state if self.random_state is None or restart == 0 else self.random_state + restart
+            rng = _random(xp, rs)
+            history = []
+            it, converged, found = 0, False, pairs
+            if warmup:
+                # Coarse to fine: an orthogonal map of the top principal directions needs far fewer
+                # pairs than one of all dimensions, so a tiny seed first grows a dictionary there.
+                Xw, Zw = _principal(Xn, cut, warmup), _principal(Zn, cut, warmup)
+                found, it, _ = self._loop(Xw, Zw, Xw[:cut], Zw[:cut], found, seed, rng, None, history, 0, "warmup")
+            if self.self_learning:
+                found, it, converged = self._loop(Xn, Zn, Xc, Zc, found, seed, rng, val, history, it, "main")
+            if self.n_init > 1:
+                for record in history:
+                    record["restart"] = restart
+            objective = history[-1]["objective"] if history else float("-inf")
+            runs.append((objective, found, history, it, converged))
+        self.restart_objectives_ = [r[0] for r in runs]
+        self.best_restart_ = max(range(len(runs)), key=lambda r: (runs[r][0], -r))
+        _, pairs, history, it, converged = runs[self.best_restart_]
         spec = dict(self.final_mapping or {"name": "orthogonal"})
         final = make_mapping(spec.pop("name"), **spec).fit(Xn, Zn, pairs)
         self.final_mapping_ = final

@@ -290,7 +290,7 @@ def align_embeddings(src, tgt, *, seed="identical+numerals", seed_dict=None, pre
         seed_report["validation"] = val_cov
 
     callback, bar = _progress_callback(progress and config.get("self_learning", True),
-                                       config.get("max_iter", 100))
+                                       config.get("max_iter", 100) * config.get("n_init", 1))
     config["callback"] = callback
     X = asarray(src.vectors, device=device, dtype=np.float32)
     Z = asarray(tgt.vectors, device=device, dtype=np.float32)
@@ -330,6 +330,8 @@ def align_embeddings(src, tgt, *, seed="identical+numerals", seed_dict=None, pre
         "n_iter": int(est.n_iter_),
         "warmup_dim": getattr(est, "warmup_dim_", None),
         "converged": bool(est.converged_),
+        "restarts": {"n_init": int(est.n_init), "objectives": est.restart_objectives_,
+                     "best": int(est.best_restart_)},
         "n_final_pairs": int(est.pairs_.shape[0]),
         "refine": refine_report,
         "history": est.history_,

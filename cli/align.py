@@ -101,6 +101,10 @@ def _refine_sig(report):
 @click.option("--validation-dict", type=click.Path(exists=True, dir_okay=False),
               help="Gold pairs whose P@1 is logged each iteration (not used for fitting).")
 @click.option("--seed", "random_state", type=int, default=0, show_default=True, help="Random seed.")
+@click.option("--restarts", type=click.IntRange(min=1), default=None,
+              help="Run the self-learning loop this many times (seeds SEED, SEED+1, ...) and keep the run "
+                   "with the best objective; for weak seeds and --unsupervised, where one run may miss "
+                   "(two Bibles en-es, unsupervised: 1 seed of 4 aligns them). [default: 1]")
 @click.option("--binary", is_flag=True, help="Write word2vec binary instead of text.")
 @click.option("--report", type=click.Path(dir_okay=False), help="JSON report with per-iteration objective and timing.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
@@ -112,7 +116,7 @@ def align(src_vectors, tgt_vectors, seed_dict, identical, cognates, cognate_simi
           out_tgt, preset,
           no_self_learning, vocabulary_cutoff, csls_k,
           direction, max_iter, threshold, stochastic_initial, stochastic_interval, warmup_dim, normalize, mapping,
-          refine, refine_step, refine_neighbors, validation_dict, random_state, binary, report, quiet, fmt,
+          refine, refine_step, refine_neighbors, validation_dict, random_state, restarts, binary, report, quiet, fmt,
           max_vocab, device):
     """Map SRC_VECTORS and TGT_VECTORS into one space by Procrustes + CSLS self-learning.
 
@@ -125,6 +129,7 @@ def align(src_vectors, tgt_vectors, seed_dict, identical, cognates, cognate_simi
           --out-src en.m.vec --out-tgt lv.m.vec
       offramp align en.vec fr.vec --seed-dict train.txt --refine none --out-src en.m.vec --out-tgt fr.m.vec
       offramp align en.vec fi.vec --unsupervised --out-src en.m.vec --out-tgt fi.m.vec --report r.json
+      offramp align en.vec es.vec --unsupervised --restarts 4 --out-src en.m.vec --out-tgt es.m.vec
     """
     from bootstrap.pipeline import align_embeddings, save_aligned
 
@@ -147,7 +152,7 @@ def align(src_vectors, tgt_vectors, seed_dict, identical, cognates, cognate_simi
         seed_options["identical_rank_ratio"] = None if identical_rank_ratio == float("inf") else identical_rank_ratio
     params = {"vocabulary_cutoff": vocabulary_cutoff, "csls_k": csls_k, "direction": direction,
               "max_iter": max_iter, "threshold": threshold, "stochastic_initial": stochastic_initial,
-              "stochastic_interval": stochastic_interval,
+              "stochastic_interval": stochastic_interval, "n_init": restarts,
               "normalize": tuple(normalize.split(",")) if normalize else None,
               "final_mapping": {"name": mapping} if mapping else None}
     if no_self_learning:
@@ -173,7 +178,8 @@ def align(src_vectors, tgt_vectors, seed_dict, identical, cognates, cognate_simi
                     cutoff=est.vocabulary_cutoff, warmup=result.report.get("warmup_dim"),
                     refine=_refine_sig(result.report.get("refine")), norm=list(est.normalize),
                     dtype="float32",
-                    device=result.report["device"], random_state=random_state)
+                    device=result.report["device"], random_state=random_state,
+                    restarts=None if est.n_init == 1 else f"{est.n_init}:best{est.best_restart_}")
     result.report["signature"] = sig
     save_aligned(result, out_src, out_tgt, binary=binary, report_path=report, signature=sig)
     r = result.report

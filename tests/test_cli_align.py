@@ -249,6 +249,18 @@ def test_align_refine_option(files, tmp_path):
     assert scores["p@1"] == 100.0
 
 
+def test_align_restarts_option(files, tmp_path):
+    result = _align(files, tmp_path, "--identical", "--restarts", "2", "--seed", "5")
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    restarts = report["restarts"]
+    assert restarts["n_init"] == 2 and len(restarts["objectives"]) == 2 and restarts["best"] in (0, 1)
+    assert restarts["objectives"][restarts["best"]] == max(restarts["objectives"])
+    assert f"|random_state:5|restarts:2:best{restarts['best']}" in result.output
+    assert report["params"]["n_init"] == 2
+    assert _align(files, tmp_path, "--identical", "--restarts", "0").exit_code == 2
+
+
 @pytest.mark.parametrize("args, message", [
     (["--seed-dict", "{files}/seed.txt", "--refine", "none", "--refine-step", "0.2"], "drop --refine none"),
     (["--identical", "--refine-step", "0.2"], "no refinement runs"),

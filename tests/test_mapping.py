@@ -59,6 +59,23 @@ def test_polar_factor_methods_agree(xp, method, cond):
     np.testing.assert_allclose(to_numpy(W), U @ V.T, atol=1e-6)
 
 
+def test_newton_schulz_polynomial(xp):
+    # the step's polynomial a I + b G + c G2 on a non-symmetric 3 x 3 example, against the
+    # formula in float64 (the CuPy kernel sums the same three terms, so only rounding can differ)
+    from alignment.mapping import NS_COEFFICIENTS, _quintic
+
+    G = np.arange(9, dtype=np.float64).reshape(3, 3) / 10
+    G2 = G @ G
+    a, b, c = NS_COEFFICIENTS
+    H = to_numpy(_quintic(xp.asarray(G), xp.asarray(G2)))
+    np.testing.assert_allclose(H, a * np.eye(3) + b * G + c * G2, rtol=0, atol=1e-15)
+    # the scalar map: p(1) = 1, p'(1) = 0, and [0, 1] stays in (0, 1.07], below sqrt(1.5)
+    x = np.linspace(1e-6, 1, 10001)
+    p = a * x + b * x**3 + c * x**5
+    assert a + b + c == 1 and a + 3 * b + 5 * c == 0
+    assert p.min() > 0 and p.max() < 1.07 < np.sqrt(1.5)
+
+
 def test_polar_factor_singular_falls_back_to_svd(xp):
     # rank 3 of 6: Newton-Schulz leaves the null space at zero, misses the tolerance and the SVD
     # answers; any orthogonal completion is a valid factor, so check orthogonality and the fit
@@ -68,6 +85,9 @@ def test_polar_factor_singular_falls_back_to_svd(xp):
     np.testing.assert_allclose(W.T @ W, np.eye(6), atol=1e-10)
     U, s, Vt = np.linalg.svd(M)
     np.testing.assert_allclose(np.trace(W.T @ M), s.sum(), rtol=1e-10)  # W maximises tr(W^T M)
+    # and it is the SVD's completion: within max_iter steps the rounding noise in the null space
+    # (1e-16) does not grow into an arbitrary one (the same inputs give the same factor)
+    np.testing.assert_allclose(W, to_numpy(polar_factor(xp.asarray(M), method="svd")), atol=1e-12)
 
 
 @pytest.mark.parametrize("bad, match", [("qr", "method must be"), (None, "must be square")])

@@ -236,6 +236,8 @@ def test_induce_dictionary_bad_arguments(permuted_unit, kwargs, match):
     ({"stochastic_initial": 0.0}, r"stochastic_initial must be in \(0, 1\]"),
     ({"stochastic_multiplier": 1.0}, "stochastic_multiplier must be > 1"),
     ({"max_iter": 0}, "max_iter must be >= 1"),
+    ({"n_init": 0}, "n_init must be a positive integer"),
+    ({"n_init": True}, "n_init must be a positive integer"),
     ({}, "init='seed' needs seed_pairs"),
 ])
 def test_selflearning_bad_parameters(permuted_unit, params, match):
@@ -279,6 +281,26 @@ def test_same_random_state_same_result(synthetic_problem):
     np.testing.assert_array_equal(runs[0].W_src_, runs[1].W_src_)
     np.testing.assert_array_equal(runs[0].pairs_, runs[1].pairs_)
     assert [r["objective"] for r in runs[0].history_] == [r["objective"] for r in runs[1].history_]
+
+
+def test_restarts_keep_the_best_objective(synthetic_problem):
+    # Restart r runs with random_state + r; restart 0 is the single run, and the kept run is the
+    # one with the highest last objective (ties: the earliest), its history and dictionary intact.
+    p = synthetic_problem
+    seeds = seed_pairs(p, "numerals")
+    kw = {"max_iter": 4, "stochastic_initial": 0.1}
+    single = [SelfLearning(random_state=7 + r, **kw).fit(p.X, p.Z, seeds) for r in range(3)]
+    est = SelfLearning(random_state=7, n_init=3, **kw).fit(p.X, p.Z, seeds)
+    objectives = [run.history_[-1]["objective"] for run in single]
+    assert est.restart_objectives_ == objectives
+    assert est.best_restart_ == int(np.argmax(objectives))
+    best = single[est.best_restart_]
+    np.testing.assert_array_equal(est.pairs_, best.pairs_)
+    np.testing.assert_array_equal(est.W_src_, best.W_src_)
+    assert [r["objective"] for r in est.history_] == [r["objective"] for r in best.history_]
+    assert {r["restart"] for r in est.history_} == {est.best_restart_} and est.n_iter_ == best.n_iter_
+    one = SelfLearning(random_state=7, **kw).fit(p.X, p.Z, seeds)
+    assert one.restart_objectives_ == objectives[:1] and one.best_restart_ == 0 and "restart" not in one.history_[0]
 
 
 def test_presets_are_complete():
