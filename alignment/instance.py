@@ -37,7 +37,7 @@ def _anchors(X, Z, pairs, side):
     residual = xp.zeros((rows.shape[0], A.shape[1]), dtype=A.dtype)
     count = xp.zeros(rows.shape[0], dtype=A.dtype)
     add_at = getattr(xp.add, "at", None)
-    if add_at is None:  # CuPy before 13 has no ufunc.at; its scatter_add does the same
+    if add_at is None:  # CuPy before 12 has no ufunc.at; its scatter_add does the same
         import cupyx
 
         add_at = cupyx.scatter_add

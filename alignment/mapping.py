@@ -75,7 +75,7 @@ def polar_factor(M, *, method="auto", max_iter=32, tol=1e-9):
     method : {'auto', 'svd', 'newton-schulz'}
     max_iter : int
         Newton-Schulz steps before the SVD takes over. 32 reach condition numbers up to about
-        1e11 (27 steps at 1e8); the zero singular values of a singular ``M`` hold only rounding
+        1e10 (27 steps at 1e8); the zero singular values of a singular ``M`` hold only rounding
         noise (1e-16 of the largest), which 40 steps would inflate into an arbitrary completion,
         so they are left to the SVD.
     tol : float

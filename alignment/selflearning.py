@@ -302,7 +302,7 @@ class SelfLearning:
         stochastic induction sends runs from one weak start into different basins, and the
         objective tells the right one apart: on two Bibles' vectors (en-es, 100 dimensions), one
         random state of four aligned them (P@1 35.8 at objective 0.333; the others 0.5-1.8 at
-        0.294-0.296). Costs ``n_init`` loops; the unsupervised initialisation runs once.
+        0.294-0.298). Needs ``self_learning`` and an integer (or None) ``random_state``. Costs ``n_init`` loops; the unsupervised initialisation runs once.
     callback : callable, optional
         Called with each iteration's log dict.
 
@@ -380,6 +380,12 @@ class SelfLearning:
             raise ValueError(f"warmup_dim must be a positive integer, 'auto' or None; got {w!r}")
         if isinstance(self.n_init, bool) or not isinstance(self.n_init, (int, np.integer)) or self.n_init < 1:
             raise ValueError(f"n_init must be a positive integer; got {self.n_init!r}")
+        if self.n_init > 1 and not self.self_learning:
+            raise ValueError(f"n_init={self.n_init} restarts the self-learning loop, and self_learning=False runs "
+                             "none; drop the restarts or use a self-learning preset")
+        if self.n_init > 1 and not (self.random_state is None or isinstance(self.random_state, (int, np.integer))):
+            raise ValueError("n_init > 1 derives each run's random state as random_state + r; give an integer "
+                             f"random_state or None, not {type(self.random_state).__name__}")
         if self.max_iter < 1:
             raise ValueError(f"max_iter must be >= 1; got {self.max_iter}")
         if X.ndim != 2 or Z.ndim != 2:
@@ -438,22 +444,21 @@ class SelfLearning:
         for restart in range(self.n_init if self.self_learning else 1):
             rs = self.random_state if self.random_state is None or restart == 0 else self.random_state + restart
             rng = _random(xp, rs)
+            tag = restart if self.n_init > 1 else None  # history records name their run
             history = []
             it, converged, found = 0, False, pairs
             if warmup:
                 # Coarse to fine: an orthogonal map of the top principal directions needs far fewer
                 # pairs than one of all dimensions, so a tiny seed first grows a dictionary there.
                 Xw, Zw = _principal(Xn, cut, warmup), _principal(Zn, cut, warmup)
-                found, it, _ = self._loop(Xw, Zw, Xw[:cut], Zw[:cut], found, seed, rng, None, history, 0, "warmup")
+                found, it, _ = self._loop(Xw, Zw, Xw[:cut], Zw[:cut], found, seed, rng, None, history, 0, "warmup",
+                                          tag)
             if self.self_learning:
-                found, it, converged = self._loop(Xn, Zn, Xc, Zc, found, seed, rng, val, history, it, "main")
-            if self.n_init > 1:
-                for record in history:
-                    record["restart"] = restart
-            objective = history[-1]["objective"] if history else float("-inf")
+                found, it, converged = self._loop(Xn, Zn, Xc, Zc, found, seed, rng, val, history, it, "main", tag)
+            objective = history[-1]["objective"] if history else None
             runs.append((objective, found, history, it, converged))
-        self.restart_objectives_ = [r[0] for r in runs]
-        self.best_restart_ = max(range(len(runs)), key=lambda r: (runs[r][0], -r))
+        self.restart_objectives_ = [r[0] for r in runs]  # None where no loop ran (self_learning=False)
+        self.best_restart_ = max(range(len(runs)), key=lambda r: (-np.inf if runs[r][0] is None else runs[r][0], -r))
         _, pairs, history, it, converged = runs[self.best_restart_]
         spec = dict(self.final_mapping or {"name": "orthogonal"})
         final = make_mapping(spec.pop("name"), **spec).fit(Xn, Zn, pairs)
@@ -482,7 +487,7 @@ class SelfLearning:
             warmup = int(self.warmup_dim)
         return warmup if warmup is not None and warmup < dim else None
 
-    def _loop(self, Xn, Zn, Xc, Zc, pairs, seed, rng, val, history, it, stage):
+    def _loop(self, Xn, Zn, Xc, Zc, pairs, seed, rng, val, history, it, stage, restart=None):
         """Alternate Procrustes and induction until convergence; returns (pairs, last iteration, converged)."""
         xp = get_namespace(Xn, Zn)
         kw = {"batch_size": self.batch_size, "use_faiss": self.use_faiss}
@@ -497,6 +502,8 @@ class SelfLearning:
                                                    random_state=rng, **kw)
             record = {"iteration": it, "stage": stage, "objective": objective, "keep_prob": keep_prob,
                       "n_pairs": int(induced.shape[0])}
+            if restart is not None:
+                record["restart"] = restart
             if val is not None:
                 record["val_p@1"] = self._val_accuracy(Xn @ W, Zn, val)
             if objective - best >= self.threshold:

@@ -330,7 +330,7 @@ def align_embeddings(src, tgt, *, seed="identical+numerals", seed_dict=None, pre
         "n_iter": int(est.n_iter_),
         "warmup_dim": getattr(est, "warmup_dim_", None),
         "converged": bool(est.converged_),
-        "restarts": {"n_init": int(est.n_init), "objectives": est.restart_objectives_,
+        "restarts": {"n_init": len(est.restart_objectives_), "objectives": est.restart_objectives_,
                      "best": int(est.best_restart_)},
         "n_final_pairs": int(est.pairs_.shape[0]),
         "refine": refine_report,

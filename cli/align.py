@@ -179,7 +179,7 @@ def align(src_vectors, tgt_vectors, seed_dict, identical, cognates, cognate_simi
                     refine=_refine_sig(result.report.get("refine")), norm=list(est.normalize),
                     dtype="float32",
                     device=result.report["device"], random_state=random_state,
-                    restarts=None if est.n_init == 1 else f"{est.n_init}:best{est.best_restart_}")
+                    restarts=None if est.n_init == 1 else f"{len(est.restart_objectives_)}:best{est.best_restart_}")
     result.report["signature"] = sig
     save_aligned(result, out_src, out_tgt, binary=binary, report_path=report, signature=sig)
     r = result.report

@@ -259,6 +259,12 @@ def test_align_restarts_option(files, tmp_path):
     assert f"|random_state:5|restarts:2:best{restarts['best']}" in result.output
     assert report["params"]["n_init"] == 2
     assert _align(files, tmp_path, "--identical", "--restarts", "0").exit_code == 2
+    result = _align(files, tmp_path / "none", "--identical", "--restarts", "2", "--preset", "supervised")
+    assert result.exit_code == 1 and "self_learning=False runs none" in result.output
+    # a run without the loop still writes strict JSON (no -Infinity): its objective is null
+    assert _align(files, tmp_path, "--identical", "--preset", "procrustes").exit_code == 0
+    text = (tmp_path / "report.json").read_text(encoding="utf-8")
+    assert "Infinity" not in text and json.loads(text)["restarts"]["objectives"] == [None]
 
 
 @pytest.mark.parametrize("args, message", [

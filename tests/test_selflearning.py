@@ -238,6 +238,8 @@ def test_induce_dictionary_bad_arguments(permuted_unit, kwargs, match):
     ({"max_iter": 0}, "max_iter must be >= 1"),
     ({"n_init": 0}, "n_init must be a positive integer"),
     ({"n_init": True}, "n_init must be a positive integer"),
+    ({"n_init": 2, "self_learning": False}, "self_learning=False runs none"),
+    ({"n_init": 2, "random_state": np.random.default_rng(0)}, "give an integer random_state or None"),
     ({}, "init='seed' needs seed_pairs"),
 ])
 def test_selflearning_bad_parameters(permuted_unit, params, match):
@@ -301,6 +303,12 @@ def test_restarts_keep_the_best_objective(synthetic_problem):
     assert {r["restart"] for r in est.history_} == {est.best_restart_} and est.n_iter_ == best.n_iter_
     one = SelfLearning(random_state=7, **kw).fit(p.X, p.Z, seeds)
     assert one.restart_objectives_ == objectives[:1] and one.best_restart_ == 0 and "restart" not in one.history_[0]
+    # the callback sees each record's run; with no loop at all there is no objective to compare
+    seen = []
+    SelfLearning(random_state=7, n_init=2, callback=lambda r: seen.append(r["restart"]), **kw).fit(p.X, p.Z, seeds)
+    assert seen[0] == 0 and seen[-1] == 1 and sorted(set(seen)) == [0, 1]
+    fixed = SelfLearning(self_learning=False).fit(p.X, p.Z, seeds)
+    assert fixed.restart_objectives_ == [None] and fixed.best_restart_ == 0
 
 
 def test_presets_are_complete():
