@@ -16,7 +16,10 @@ spellings + numerals, no dictionary), ``supervised_cognates`` (the train diction
 seeds; not in the default ``--modes``), ``numerals`` (numerals alone, a tiny seed; not in the
 default ``--modes``), ``parallel`` (mutually best Dice pairs over the verses the two languages'
 Bibles share, no dictionary), ``supervised_parallel`` (the train dictionary plus those pairs; not
-in the default ``--modes``), ``unsupervised`` (no seed), and,
+in the default ``--modes``), ``unsupervised`` (no seed), ``unsupervised_bible`` (no seed either: each
+language's Bibles alone train small auxiliary spaces, which are aligned without a seed and whose
+mutual translations seed the main spaces, ``align --unsupervised --via``; no verse ids are used;
+not in the default ``--modes``), and,
 with ``--baseline``, ``vecmap_supervised``: the issue's reference setting measured in the same
 process -- plain skip-gram (300d, min_count 3, 10 epochs) and VecMap's ``--supervised`` recipe
 (the ``supervised`` preset) -- so ratios against it are printed.
@@ -54,6 +57,7 @@ MODES = {
     "supervised_cognates": {"seed": "dictionary+cognates"},
     "supervised_parallel": {"seed": "dictionary+parallel"},
     "unsupervised": {"seed": "unsupervised"},
+    "unsupervised_bible": {"seed": "unsupervised", "via": "bible"},
 }
 
 
@@ -193,6 +197,17 @@ def run(args):
         raise SystemExit(f"modes {needs_verses} need Bibles of both languages under {data}/corpora/bible "
                          "(and no --no-parallel)")
 
+    via = None
+    if any("via" in MODES[name] for name in args.modes):
+        if not all(bibles.values()):
+            raise SystemExit(f"mode unsupervised_bible needs a Bible of each language under {data}/corpora/bible")
+        # auxiliary spaces: each language's Bibles alone, no verse ids used (align --unsupervised --via)
+        via_params = {"model": "skipgram", "dim": args.via_dim, "epochs": None, "min_count": args.min_count,
+                      "workers": args.workers, "progress": not args.quiet}
+        via = tuple(embeddings(bibles[lang], cache, lang, **via_params)[0] for lang in (args.src, args.tgt))
+        print(f"auxiliary Bible spaces: {len(via[0])} / {len(via[1])} words ({args.via_dim} dimensions)",
+              file=sys.stderr)
+
     runs = [(name, MODES[name], spaces, "offramp") for name in args.modes]
     if args.baseline:
         base_params = {"model": "skipgram", "dim": 300, "epochs": 10, "min_count": 3, "workers": args.workers,
@@ -210,6 +225,9 @@ def run(args):
                 "auto" if args.warmup_dim == "auto" else int(args.warmup_dim))
         if "parallel" in mode["seed"]:
             extra["parallel"] = association
+        if "via" in mode:
+            extra["via"] = via
+            extra["via_options"] = {"restarts": args.via_restarts}
         if preset == "offramp":  # the baseline's VecMap recipe stays linear either way
             extra["refine"] = None if args.refine == "none" else args.refine
         result = align_embeddings(sp[args.src], sp[args.tgt], seed=mode["seed"], seed_dict=train, preset=preset,
@@ -244,6 +262,8 @@ def run(args):
             "warmup_dim": result.report.get("warmup_dim"),
             "refine": result.report.get("refine"),
         }
+        if "via" in result.report["seed"]:
+            results[name]["via"] = result.report["seed"]["via"]
         if reranked is not None:
             results[name]["p@1_csls_rerank"] = round(reranked["counted_wrong"]["p@1"], 2)
             results[name]["rerank"] = reranked["rerank"]
@@ -329,6 +349,10 @@ def main(argv=None):
     parser.add_argument("--verse-measure", choices=["dice", "ibm1"], default="dice",
                         help="word association over the Bibles' shared verses (seed, re-ranking, verses alone): "
                              "Dice (sections 1c-1e) or IBM Model 1")
+    parser.add_argument("--via-dim", type=int, default=100,
+                        help="mode unsupervised_bible: dimensions of the Bible-only auxiliary spaces (skip-gram)")
+    parser.add_argument("--via-restarts", type=int, default=8,
+                        help="mode unsupervised_bible: restarts of the auxiliary spaces' unsupervised alignment")
     parser.add_argument("--min-count", type=int, default=3)
     parser.add_argument("--vocab-min-count", type=int, default=3)
     parser.add_argument("--n-test", type=int, default=1000)

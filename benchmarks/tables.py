@@ -208,6 +208,33 @@ def verses(out):
     return "\n".join(rows)
 
 
+def unsupervised_bible(out):
+    """Section 1i: the unsupervised mode seeded through the Bibles' own spaces (``align --unsupervised --via``)."""
+    rows = ["| pair | baseline | unsupervised | identical+numerals | unsupervised via the Bibles | + re-rank "
+            "| / baseline | Bible spaces' objectives: best, the rest | seed pairs | wall s |",
+            "|---|---:|---:|---:|---:|---:|---:|---|---:|---:|"]
+    for r in _bli_runs(out):
+        m = r["modes"]
+        if "unsupervised_bible" not in m:
+            continue
+        x, base = m["unsupervised_bible"], m.get("vecmap_supervised", {}).get("p@1_csls")
+        via = x["via"]
+        objectives = via["aux_objectives"]
+        best = objectives[via["aux_best_restart"]]
+        rest = sorted(o for i, o in enumerate(objectives) if i != via["aux_best_restart"])
+        rest = f"{rest[0]:.3f}-{rest[-1]:.3f}" if rest else "-"
+
+        def cell(name):
+            return f"{m[name]['p@1_csls']:.1f}" if name in m else "-"
+
+        ratio = f"{x['p@1_csls'] / base:.2f}x" if base else "-"
+        rerank = x.get("p@1_csls_rerank")
+        rows.append(f"| {r['pair']} | {base if base is None else f'{base:.1f}'} | {cell('unsupervised')} "
+                    f"| {cell('identical')} | **{x['p@1_csls']:.1f}** | {'-' if rerank is None else f'{rerank:.1f}'} "
+                    f"| {ratio} | {best:.3f}, {rest} | {via['n_seed_pairs']} | {x['wall_s']:.0f} |")
+    return "\n".join(rows)
+
+
 def transfer(out):
     rows = ["| target | Bible | alignment | no transfer | random | copy shared only | offramp | offramp / no transfer "
             "| tokens/word source -> new | 3+ pieces source -> new |",
@@ -237,5 +264,7 @@ if __name__ == "__main__":
     print(refined(out))
     print()
     print(model1(out))
+    print()
+    print(unsupervised_bible(out))
     print()
     print(transfer(out))

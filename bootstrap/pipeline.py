@@ -39,6 +39,10 @@ REFINEMENTS = ("instance",)
 SIDECAR_SUFFIX = ".offramp.json"
 #: Default frequency-rank filter for identical-string seeds (None: keep every identical string).
 DEFAULT_IDENTICAL_RANK_RATIO = None
+#: Options of the unsupervised seed from auxiliary spaces (``align_embeddings(via=...)``):
+#: restarts of their unsupervised alignment, and how many of their most frequent source words are
+#: translated (mutual CSLS best pairs) into the seed.
+VIA_DEFAULTS = {"restarts": 8, "top": 2000}
 
 
 @dataclass
@@ -159,7 +163,8 @@ def resolve_association(parallel, src, tgt):
 def align_embeddings(src, tgt, *, seed="identical+numerals", seed_dict=None, preset="offramp",
                      validation_dict=None, device="cpu", random_state=0, progress=True,
                      identical_rank_ratio=DEFAULT_IDENTICAL_RANK_RATIO, cognates=None, parallel=None,
-                     parallel_options=None, refine="auto", refine_options=None, **params):
+                     parallel_options=None, refine="auto", refine_options=None, via=None, via_options=None,
+                     **params):
     """Map two embedding spaces into one.
 
     Parameters
@@ -200,6 +205,16 @@ def align_embeddings(src, tgt, *, seed="identical+numerals", seed_dict=None, pre
     refine_options : dict, optional
         Parameters of :class:`~alignment.instance.InstanceRefinement` (``n_neighbors``,
         ``temperature``, ``step``, ``symmetric``).
+    via : (KeyedVectors, KeyedVectors), optional
+        With ``seed='unsupervised'``: two auxiliary spaces of the same two languages trained on
+        comparable text, such as each language's Bible (no verse alignment is used). They are
+        aligned without any seed (``via_options['restarts']`` runs, the best objective kept), the
+        mutual CSLS translations of their ``via_options['top']`` most frequent source words become
+        the seed of ``src`` and ``tgt``, and the loop runs from there. No bilingual signal enters:
+        the unsupervised start only needs spaces of similar shape, which small mixed corpora are
+        not and two translations of one text can be (benchmarks/README.md, section 1g).
+    via_options : dict, optional
+        ``restarts`` and ``top`` (defaults :data:`VIA_DEFAULTS`).
     device : {'cpu', 'cuda', 'auto'}
     random_state : int
     progress : bool
@@ -212,6 +227,10 @@ def align_embeddings(src, tgt, *, seed="identical+numerals", seed_dict=None, pre
     -------
     AlignResult
     """
+    if via is not None or via_options is not None:
+        return _align_via(src, tgt, via, via_options, seed=seed, preset=preset, validation_dict=validation_dict,
+                          device=device, random_state=random_state, progress=progress, refine=refine,
+                          refine_options=refine_options, **params)
     parts = parse_mode(seed, name="seed", examples=SEED_MODES)
     if preset not in PRESETS:
         raise ValueError(f"preset must be one of {tuple(PRESETS)}; got {preset!r}")
@@ -340,6 +359,57 @@ def align_embeddings(src, tgt, *, seed="identical+numerals", seed_dict=None, pre
         "python": platform.python_version(),
     }
     return AlignResult(src_mapped, tgt_mapped, est, report, refiner)
+
+
+def _check_via(via, via_options, seed):
+    if seed != "unsupervised":
+        raise ValueError(f"auxiliary spaces (via=, --via) give the unsupervised mode its seed; got seed={seed!r}: "
+                         "use seed='unsupervised' (--unsupervised) or drop them")
+    if via is None:
+        raise ValueError("via_options were given without via=(aux_src, aux_tgt) (--via SRC_VECTORS TGT_VECTORS)")
+    if not isinstance(via, (tuple, list)) or len(via) != 2:
+        raise ValueError("via must be a pair of KeyedVectors (aux_src, aux_tgt)")
+    unknown = set(via_options or {}) - set(VIA_DEFAULTS)
+    if unknown:
+        raise ValueError(f"unknown via_options {sorted(unknown)}; known: {sorted(VIA_DEFAULTS)}")
+    options = {**VIA_DEFAULTS, **(via_options or {})}
+    for name, value in options.items():
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"via_options[{name!r}] must be a positive integer; got {value!r}")
+    return options
+
+
+def _align_via(src, tgt, via, via_options, *, seed, preset, random_state, device, progress, refine,
+               validation_dict=None, refine_options=None, **params):
+    """``align_embeddings(seed='unsupervised', via=...)``: seed from an unsupervised alignment of
+    two auxiliary spaces, then the loop on ``src`` and ``tgt`` (see :func:`align_embeddings`).
+    ``params`` (the loop's settings) apply to both alignments; ``n_init`` only to the main one."""
+    options = _check_via(via, via_options, seed)
+    started = time.perf_counter()
+    aux_params = {k: v for k, v in params.items() if k != "n_init"}
+    aux = align_embeddings(via[0], via[1], seed="unsupervised", preset=preset, device=device,
+                           random_state=random_state, progress=progress, refine=None, n_init=options["restarts"],
+                           **aux_params)
+    rows = induce_lexicon(aux.src_mapped, aux.tgt_mapped, method="csls", mutual=True, max_src=options["top"],
+                          device=device)
+    words = [(s, t) for s, t, _, _ in rows if s in src.key_to_index and t in tgt.key_to_index]
+    if not words:
+        raise ValueError(f"the auxiliary spaces' alignment gave {len(rows)} mutual pairs among their {options['top']} "
+                         "most frequent source words, and none has both words in the main vocabularies; "
+                         "were they trained with the same tokenisation (offramp train --lang)?")
+    result = align_embeddings(src, tgt, seed="dictionary", seed_dict=words, preset=preset, device=device,
+                              random_state=random_state, progress=progress, validation_dict=validation_dict,
+                              refine=None if refine == "auto" else refine, refine_options=refine_options, **params)
+    restarts = aux.report["restarts"]
+    result.report["seed"].update({
+        "mode": "unsupervised",
+        "via": {**options, "n_aux_src": len(via[0]), "n_aux_tgt": len(via[1]), "n_mutual_pairs": len(rows),
+                "n_seed_pairs": len(words), "aux_objectives": restarts["objectives"],
+                "aux_best_restart": restarts["best"], "aux_n_iter": aux.report["n_iter"],
+                "aux_wall_s": aux.report["wall_s"]},
+    })
+    result.report["wall_s"] = time.perf_counter() - started
+    return result
 
 
 def space_id(result):

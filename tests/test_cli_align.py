@@ -267,6 +267,35 @@ def test_align_restarts_option(files, tmp_path):
     assert "Infinity" not in text and json.loads(text)["restarts"]["objectives"] == [None]
 
 
+def test_align_unsupervised_via_auxiliary_spaces(files, tmp_path):
+    from test_pipeline import _aux_spaces
+
+    aux_src, aux_tgt = _aux_spaces(make_spaces())
+    save_embeddings(aux_src, tmp_path / "aux_src.vec")
+    save_embeddings(aux_tgt, tmp_path / "aux_tgt.vec")
+    result = _align(files, tmp_path, "--unsupervised", "--via", tmp_path / "aux_src.vec", tmp_path / "aux_tgt.vec",
+                    "--restarts", "2", "--via-top", "150")
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    via = report["seed"]["via"]
+    assert report["seed"]["mode"] == "unsupervised" and via["restarts"] == 2 and via["top"] == 150
+    assert report["params"]["n_init"] == 1  # --restarts went to the auxiliary alignment
+    assert f"|seed:unsupervised|via:restarts2:best{via['aux_best_restart']},top150|" in result.output
+    scores = json.loads(_invoke("evaluate", tmp_path / "en.vec", tmp_path / "fi.vec", files / "test.txt",
+                                "--json").output)
+    assert scores["p@1"] == 100.0
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--identical", "--via", "{files}/src.vec", "{files}/tgt.vec"], "add --unsupervised"),
+    (["--unsupervised", "--via-top", "10"], "--via-top sets --via"),
+])
+def test_align_via_usage_errors(files, tmp_path, args, message):
+    result = _align(files, tmp_path, *[a.format(files=files) for a in args])
+    assert result.exit_code == 2 and message in result.output
+    assert not (tmp_path / "en.vec").exists()
+
+
 @pytest.mark.parametrize("args, message", [
     (["--seed-dict", "{files}/seed.txt", "--refine", "none", "--refine-step", "0.2"], "drop --refine none"),
     (["--identical", "--refine-step", "0.2"], "no refinement runs"),

@@ -323,3 +323,64 @@ def test_auto_refinement_steps_aside_when_no_dictionary_pair_is_in_vocabulary(sp
     with pytest.raises(ValueError, match="0 of 1 dictionary pairs are in the vocabulary"):
         align_embeddings(src, tgt, seed="dictionary+identical", seed_dict=[("zzz", "yyy")], progress=False,
                          max_iter=2, refine="instance")
+
+
+def _aux_spaces(spaces, n=200):
+    """Auxiliary spaces for ``via``: the 200 most frequent source words and their translations, with
+    their own random rotation, so the unsupervised start has spaces of one shape to align."""
+    from bootstrap.embeddings import subset
+
+    src, tgt, gold = spaces
+    words = [s for s, _ in gold[:n]]
+    aux_src = subset(src, words)
+    rng = np.random.default_rng(11)
+    Q, _ = np.linalg.qr(rng.standard_normal((DIM, DIM)))
+    tgt_words = [t for _, t in gold[:n]]
+    aux_tgt = make_keyed_vectors(tgt_words, subset(tgt, tgt_words).vectors @ Q)
+    return aux_src, aux_tgt
+
+
+def test_unsupervised_via_auxiliary_spaces(spaces):
+    # the auxiliary pair is aligned with no seed (3 restarts, the loop's settings as the main one's),
+    # its mutual translations seed the main pair, and the main loop finds the rotation. The
+    # auxiliary spaces are exact rotations of each other, so every seed pair is a gold one. (The
+    # unsupervised start on Gaussian vectors of 16 dimensions is fragile: 200 words in this order
+    # with stochastic_interval 1 align, other orders or schedules may not; restarts guard it.)
+    src, tgt, gold = spaces
+    result = align_embeddings(src, tgt, seed="unsupervised", via=_aux_spaces(spaces), via_options={"restarts": 3},
+                              progress=False, random_state=0, stochastic_interval=1)
+    via = result.report["seed"]["via"]
+    assert result.report["seed"]["mode"] == "unsupervised"
+    assert via["restarts"] == 3 and via["top"] == 2000 and len(via["aux_objectives"]) == 3
+    assert via["n_aux_src"] == via["n_aux_tgt"] == 200 and via["n_seed_pairs"] == via["n_mutual_pairs"] > 150
+    seeds = result.report["seed"]["n_seed_pairs"]
+    assert seeds == via["n_seed_pairs"] and result.refiner is None  # 'auto' refines gold dictionaries only
+    gold_rows = {(src.key_to_index[s], tgt.key_to_index[t]) for s, t in gold}
+    assert {tuple(p) for p in np.asarray(result.estimator.pairs_)[:seeds].tolist()} <= gold_rows
+    out = evaluate_bli(result.src_mapped, result.tgt_mapped, gold[200:], method="nn")
+    assert out["p@1"] == 100.0
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"seed": "identical", "via": "AUX"}, "give the unsupervised mode its seed"),
+    ({"seed": "unsupervised", "via_options": {"top": 10}}, "without via="),
+    ({"seed": "unsupervised", "via": "AUX", "via_options": {"topk": 10}}, r"unknown via_options \['topk'\]"),
+    ({"seed": "unsupervised", "via": "AUX", "via_options": {"restarts": 0}}, "must be a positive integer"),
+    ({"seed": "unsupervised", "via": ("a",)}, "must be a pair"),
+])
+def test_via_errors(spaces, kwargs, match):
+    src, tgt, _ = spaces
+    if kwargs.get("via") == "AUX":
+        kwargs = dict(kwargs, via=_aux_spaces(spaces))
+    with pytest.raises(ValueError, match=match):
+        align_embeddings(src, tgt, progress=False, **kwargs)
+
+
+def test_via_without_shared_words_says_why(spaces):
+    src, tgt, _ = spaces
+    rng = np.random.default_rng(0)
+    other = (make_keyed_vectors([f"x{i}" for i in range(60)], rng.standard_normal((60, DIM))),
+             make_keyed_vectors([f"y{i}" for i in range(60)], rng.standard_normal((60, DIM))))
+    with pytest.raises(ValueError, match="none has both words in the main vocabularies"):
+        align_embeddings(src, tgt, seed="unsupervised", via=other, via_options={"restarts": 1}, progress=False,
+                         max_iter=3)
