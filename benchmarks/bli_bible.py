@@ -204,7 +204,9 @@ def run(args):
         # auxiliary spaces: each language's Bibles alone, no verse ids used (align --unsupervised --via)
         via_params = {"model": "skipgram", "dim": args.via_dim, "epochs": None, "min_count": args.min_count,
                       "workers": args.workers, "progress": not args.quiet}
-        via = tuple(embeddings(bibles[lang], cache, lang, **via_params)[0] for lang in (args.src, args.tgt))
+        trained = [embeddings(bibles[lang], cache, lang, **via_params) for lang in (args.src, args.tgt)]
+        via = tuple(kv for kv, _ in trained)
+        train_s["via"] = {lang: s for lang, (_, s) in zip((args.src, args.tgt), trained)}  # 0: cached
         print(f"auxiliary Bible spaces: {len(via[0])} / {len(via[1])} words ({args.via_dim} dimensions)",
               file=sys.stderr)
 

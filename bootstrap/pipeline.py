@@ -228,6 +228,13 @@ def align_embeddings(src, tgt, *, seed="identical+numerals", seed_dict=None, pre
     AlignResult
     """
     if via is not None or via_options is not None:
+        others = {"seed_dict": seed_dict, "cognates": cognates, "parallel": parallel,
+                  "parallel_options": parallel_options,
+                  "identical_rank_ratio": identical_rank_ratio != DEFAULT_IDENTICAL_RANK_RATIO or None}
+        given = sorted(name for name, value in others.items() if value is not None)
+        if given:
+            raise ValueError(f"with auxiliary spaces (via=) the seed comes from them alone; {given} would be "
+                             "ignored: drop them")
         return _align_via(src, tgt, via, via_options, seed=seed, preset=preset, validation_dict=validation_dict,
                           device=device, random_state=random_state, progress=progress, refine=refine,
                           refine_options=refine_options, **params)
@@ -361,7 +368,8 @@ def align_embeddings(src, tgt, *, seed="identical+numerals", seed_dict=None, pre
     return AlignResult(src_mapped, tgt_mapped, est, report, refiner)
 
 
-def _check_via(via, via_options, seed):
+def _check_via(src, tgt, via, via_options, *, seed, preset, refine, refine_options, params):
+    """Every check of :func:`_align_via` that can fail, before the auxiliary alignment's minutes."""
     if seed != "unsupervised":
         raise ValueError(f"auxiliary spaces (via=, --via) give the unsupervised mode its seed; got seed={seed!r}: "
                          "use seed='unsupervised' (--unsupervised) or drop them")
@@ -376,6 +384,19 @@ def _check_via(via, via_options, seed):
     for name, value in options.items():
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
             raise ValueError(f"via_options[{name!r}] must be a positive integer; got {value!r}")
+    if preset not in PRESETS:
+        raise ValueError(f"preset must be one of {tuple(PRESETS)}; got {preset!r}")
+    if not {**PRESETS[preset], **params}.get("self_learning", True):
+        raise ValueError("the unsupervised mode with auxiliary spaces (via=, --via) runs the self-learning loop on "
+                         "both pairs of spaces; drop self_learning=False (--no-self-learning) or use a "
+                         "self-learning preset (offramp, unsupervised, identical, semi_supervised)")
+    for name, pair in (("", (src, tgt)), ("auxiliary ", tuple(via))):
+        if pair[0].vector_size != pair[1].vector_size:
+            raise ValueError(f"the two {name}spaces have different dimensions: src dim={pair[0].vector_size}, "
+                             f"tgt dim={pair[1].vector_size}; train both with the same --dim")
+    if refine not in (None, "auto") or refine_options:
+        raise ValueError("the unsupervised mode has no gold pairs for the refinement's anchors (refine='instance' "
+                         "hurts with induced seeds: benchmarks/README.md, section 1e); drop refine/refine_options")
     return options
 
 
@@ -384,31 +405,38 @@ def _align_via(src, tgt, via, via_options, *, seed, preset, random_state, device
     """``align_embeddings(seed='unsupervised', via=...)``: seed from an unsupervised alignment of
     two auxiliary spaces, then the loop on ``src`` and ``tgt`` (see :func:`align_embeddings`).
     ``params`` (the loop's settings) apply to both alignments; ``n_init`` only to the main one."""
-    options = _check_via(via, via_options, seed)
+    options = _check_via(src, tgt, via, via_options, seed=seed, preset=preset, refine=refine,
+                         refine_options=refine_options, params=params)
+    if validation_dict is not None:  # fails now, not after the auxiliary alignment
+        entries, path = _entries(validation_dict)
+        lookup_pairs(entries, src.key_to_index, tgt.key_to_index, path=path)
     started = time.perf_counter()
     aux_params = {k: v for k, v in params.items() if k != "n_init"}
     aux = align_embeddings(via[0], via[1], seed="unsupervised", preset=preset, device=device,
                            random_state=random_state, progress=progress, refine=None, n_init=options["restarts"],
                            **aux_params)
-    rows = induce_lexicon(aux.src_mapped, aux.tgt_mapped, method="csls", mutual=True, max_src=options["top"],
-                          device=device)
+    csls_k = params.get("csls_k", PRESETS[preset].get("csls_k", 10))  # the loop's induction, as in the main run
+    rows = induce_lexicon(aux.src_mapped, aux.tgt_mapped, method="csls" if csls_k else "nn", csls_k=csls_k or 10,
+                          mutual=True, max_src=options["top"], device=device)
     words = [(s, t) for s, t, _, _ in rows if s in src.key_to_index and t in tgt.key_to_index]
     if not words:
         raise ValueError(f"the auxiliary spaces' alignment gave {len(rows)} mutual pairs among their {options['top']} "
                          "most frequent source words, and none has both words in the main vocabularies; "
                          "were they trained with the same tokenisation (offramp train --lang)?")
+    # the main loop starts from the induced pairs, whatever the preset's own start
     result = align_embeddings(src, tgt, seed="dictionary", seed_dict=words, preset=preset, device=device,
                               random_state=random_state, progress=progress, validation_dict=validation_dict,
-                              refine=None if refine == "auto" else refine, refine_options=refine_options, **params)
+                              refine=None, **{**params, "init": "seed"})
     restarts = aux.report["restarts"]
-    result.report["seed"].update({
-        "mode": "unsupervised",
-        "via": {**options, "n_aux_src": len(via[0]), "n_aux_tgt": len(via[1]), "n_mutual_pairs": len(rows),
-                "n_seed_pairs": len(words), "aux_objectives": restarts["objectives"],
-                "aux_best_restart": restarts["best"], "aux_n_iter": aux.report["n_iter"],
-                "aux_wall_s": aux.report["wall_s"]},
-    })
-    result.report["wall_s"] = time.perf_counter() - started
+    seed_report = {"mode": "unsupervised", "n_seed_pairs": result.report["seed"]["n_seed_pairs"]}
+    if "validation" in result.report["seed"]:
+        seed_report["validation"] = result.report["seed"]["validation"]
+    seed_report["via"] = {**options, "n_aux_src": len(via[0]), "n_aux_tgt": len(via[1]),
+                          "n_mutual_pairs": len(rows), "n_seed_pairs": len(words),
+                          "aux_objectives": restarts["objectives"], "aux_best_restart": restarts["best"],
+                          "aux_n_iter": aux.report["n_iter"], "aux_wall_s": aux.report["wall_s"]}
+    result.report["seed"] = seed_report
+    result.report["wall_s"] = time.perf_counter() - started  # both alignments; fit_s is the main one's
     return result
 
 

@@ -72,8 +72,8 @@ def _via_sig(report):
               help="With --unsupervised: first align these two auxiliary spaces without a seed (e.g. each "
                    "language's Bible alone, trained with offramp train), and seed SRC_VECTORS/TGT_VECTORS with "
                    "their mutual translations. No bilingual signal; works where the auxiliary texts are "
-                   "comparable (en-es Bibles -> P@1 45.7 on the 2.4M-token benchmark spaces, where plain "
-                   "--unsupervised gives 0.5).")
+                   "comparable (en-es Bibles -> P@1 45.5 on the benchmark's spaces, where plain "
+                   "--unsupervised gives 0.5). The auxiliary files are read whole (no --max-vocab), in --format.")
 @click.option("--via-top", type=click.IntRange(min=1), default=None,
               help="With --via: translate this many of the auxiliary source space's most frequent words (default 2000).")
 @parallel_options

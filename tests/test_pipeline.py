@@ -367,6 +367,15 @@ def test_unsupervised_via_auxiliary_spaces(spaces):
     ({"seed": "unsupervised", "via": "AUX", "via_options": {"topk": 10}}, r"unknown via_options \['topk'\]"),
     ({"seed": "unsupervised", "via": "AUX", "via_options": {"restarts": 0}}, "must be a positive integer"),
     ({"seed": "unsupervised", "via": ("a",)}, "must be a pair"),
+    ({"seed": "unsupervised", "via": "AUX", "parallel": ("x", "y")}, r"\['parallel'\] would be ignored"),
+    ({"seed": "unsupervised", "via": "AUX", "seed_dict": [("s0", "t0")], "identical_rank_ratio": 4.0},
+     r"\['identical_rank_ratio', 'seed_dict'\] would be ignored"),
+    ({"seed": "unsupervised", "via": "AUX", "self_learning": False}, "drop self_learning=False"),
+    ({"seed": "unsupervised", "via": "AUX", "preset": "supervised"}, "use a self-learning preset"),
+    ({"seed": "unsupervised", "via": "AUX", "refine": "instance"}, "no gold pairs for the refinement"),
+    ({"seed": "unsupervised", "via": "AUX", "refine_options": {"step": 0.2}}, "no gold pairs for the refinement"),
+    ({"seed": "unsupervised", "via": "AUX", "preset": "muse"}, "preset must be one of"),
+    ({"seed": "unsupervised", "via": "AUX", "validation_dict": [("zz", "yy")]}, "0 of 1 dictionary pairs"),
 ])
 def test_via_errors(spaces, kwargs, match):
     src, tgt, _ = spaces
@@ -374,6 +383,17 @@ def test_via_errors(spaces, kwargs, match):
         kwargs = dict(kwargs, via=_aux_spaces(spaces))
     with pytest.raises(ValueError, match=match):
         align_embeddings(src, tgt, progress=False, **kwargs)
+
+
+def test_via_with_the_unsupervised_preset_still_seeds_the_main_loop(spaces):
+    # the preset's own start (similarity init) would drop the induced pairs: the main run starts
+    # from them anyway, and its settings (here stochastic_interval) reach both alignments
+    src, tgt, gold = spaces
+    result = align_embeddings(src, tgt, seed="unsupervised", via=_aux_spaces(spaces), preset="unsupervised",
+                              via_options={"restarts": 2}, progress=False, stochastic_interval=1, max_iter=30)
+    assert result.estimator.init == "seed" and result.report["seed"]["n_seed_pairs"] > 150
+    assert result.estimator.stochastic_interval == 1 and result.report["seed"]["via"]["aux_n_iter"] <= 30
+    assert set(result.report["seed"]) == {"mode", "n_seed_pairs", "via"}
 
 
 def test_via_without_shared_words_says_why(spaces):
