@@ -204,6 +204,8 @@ def run(args):
         # auxiliary spaces: each language's Bibles alone, no verse ids used (align --unsupervised --via)
         via_params = {"model": "skipgram", "dim": args.via_dim, "epochs": None, "min_count": args.min_count,
                       "workers": args.workers, "progress": not args.quiet}
+        if args.via_prefix_len:  # only then in the cache key: whole-word spaces keep theirs
+            via_params["prefix_len"] = args.via_prefix_len
         trained = [embeddings(bibles[lang], cache, lang, **via_params) for lang in (args.src, args.tgt)]
         via = tuple(kv for kv, _ in trained)
         train_s["via"] = {lang: s for lang, (_, s) in zip((args.src, args.tgt), trained)}  # 0: cached
@@ -229,12 +231,15 @@ def run(args):
             extra["parallel"] = association
         if "via" in mode:
             extra["via"] = via
-            extra["via_options"] = {"restarts": args.via_restarts}
+            extra["via_options"] = {"restarts": args.via_restarts, "prefix_len": args.via_prefix_len}
         if preset == "offramp":  # the baseline's VecMap recipe stays linear either way
             extra["refine"] = None if args.refine == "none" else args.refine
-        result = align_embeddings(sp[args.src], sp[args.tgt], seed=mode["seed"], seed_dict=train, preset=preset,
+        result = align_embeddings(sp[args.src], sp[args.tgt], seed=mode["seed"],
+                                  seed_dict=train if "dictionary" in mode["seed"] else None, preset=preset,
                                   device=args.device, random_state=args.seed, progress=not args.quiet, **extra)
         wall = time.perf_counter() - t0
+        if "via" in mode and args.via_prefix_len:  # its own column beside the whole-word run
+            name = f"{name}_prefix{args.via_prefix_len}"
         reranked = None
         if preset != "supervised" and args.rerank:
             # Weights fitted on the train dictionary where the mode may use it, else the defaults; the
@@ -355,6 +360,9 @@ def main(argv=None):
                         help="mode unsupervised_bible: dimensions of the Bible-only auxiliary spaces (skip-gram)")
     parser.add_argument("--via-restarts", type=int, default=8,
                         help="mode unsupervised_bible: restarts of the auxiliary spaces' unsupervised alignment")
+    parser.add_argument("--via-prefix-len", type=int, default=None,
+                        help="mode unsupervised_bible: train the auxiliary spaces on tokens cut to this many "
+                             "characters (offramp train --prefix-len; a crude stemmer for inflecting languages)")
     parser.add_argument("--min-count", type=int, default=3)
     parser.add_argument("--vocab-min-count", type=int, default=3)
     parser.add_argument("--n-test", type=int, default=1000)

@@ -40,9 +40,11 @@ SIDECAR_SUFFIX = ".offramp.json"
 #: Default frequency-rank filter for identical-string seeds (None: keep every identical string).
 DEFAULT_IDENTICAL_RANK_RATIO = None
 #: Options of the unsupervised seed from auxiliary spaces (``align_embeddings(via=...)``):
-#: restarts of their unsupervised alignment, and how many of their most frequent source words are
-#: translated (mutual CSLS best pairs) into the seed.
-VIA_DEFAULTS = {"restarts": 8, "top": 2000}
+#: restarts of their unsupervised alignment, how many of their most frequent source words are
+#: translated (mutual CSLS best pairs) into the seed, and ``prefix_len``: the auxiliary spaces were
+#: trained on tokens cut to this many characters (``offramp train --prefix-len``), so each induced
+#: pair of prefixes stands for the most frequent main-vocabulary words that start with them.
+VIA_DEFAULTS = {"restarts": 8, "top": 2000, "prefix_len": None}
 
 
 @dataclass
@@ -207,14 +209,15 @@ def align_embeddings(src, tgt, *, seed="identical+numerals", seed_dict=None, pre
         ``temperature``, ``step``, ``symmetric``).
     via : (KeyedVectors, KeyedVectors), optional
         With ``seed='unsupervised'``: two auxiliary spaces of the same two languages trained on
-        comparable text, such as each language's Bible (no verse alignment is used). They are
+        comparable text, such as each language's Bible (no verse alignment is used); for inflecting
+        languages trained on tokens cut to a prefix (``via_options['prefix_len']``). They are
         aligned without any seed (``via_options['restarts']`` runs, the best objective kept), the
         mutual CSLS translations of their ``via_options['top']`` most frequent source words become
         the seed of ``src`` and ``tgt``, and the loop runs from there. No bilingual signal enters:
         the unsupervised start only needs spaces of similar shape, which small mixed corpora are
         not and two translations of one text can be (benchmarks/README.md, section 1g).
     via_options : dict, optional
-        ``restarts`` and ``top`` (defaults :data:`VIA_DEFAULTS`).
+        ``restarts``, ``top`` and ``prefix_len`` (defaults :data:`VIA_DEFAULTS`).
     device : {'cpu', 'cuda', 'auto'}
     random_state : int
     progress : bool
@@ -382,6 +385,8 @@ def _check_via(src, tgt, via, via_options, *, seed, preset, refine, refine_optio
         raise ValueError(f"unknown via_options {sorted(unknown)}; known: {sorted(VIA_DEFAULTS)}")
     options = {**VIA_DEFAULTS, **(via_options or {})}
     for name, value in options.items():
+        if value is None and name == "prefix_len":
+            continue
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
             raise ValueError(f"via_options[{name!r}] must be a positive integer; got {value!r}")
     if preset not in PRESETS:
@@ -398,6 +403,29 @@ def _check_via(src, tgt, via, via_options, *, seed, preset, refine, refine_optio
         raise ValueError("the unsupervised mode has no gold pairs for the refinement's anchors (refine='instance' "
                          "hurts with induced seeds: benchmarks/README.md, section 1e); drop refine/refine_options")
     return options
+
+
+def _via_words(rows, src, tgt, prefix_len):
+    """The induced auxiliary pairs as main-vocabulary word pairs (distinct, in the rows' order).
+
+    Without ``prefix_len`` a pair is kept when both words are in the main vocabularies; with it, each
+    word is a prefix and stands for the most frequent main word that starts with it (vocabularies are
+    sorted by frequency).
+    """
+    if prefix_len is None:
+        lookup_src, lookup_tgt = ({w: w for w in kv.key_to_index} for kv in (src, tgt))
+    else:
+        lookup_src, lookup_tgt = {}, {}
+        for kv, lookup in ((src, lookup_src), (tgt, lookup_tgt)):
+            for word in kv.index_to_key:
+                lookup.setdefault(word[:prefix_len], word)
+    words, seen = [], set()
+    for s, t, _, _ in rows:
+        pair = (lookup_src.get(s), lookup_tgt.get(t))
+        if None not in pair and pair not in seen:
+            seen.add(pair)
+            words.append(pair)
+    return words
 
 
 def _align_via(src, tgt, via, via_options, *, seed, preset, random_state, device, progress, refine,
@@ -418,7 +446,7 @@ def _align_via(src, tgt, via, via_options, *, seed, preset, random_state, device
     csls_k = params.get("csls_k", PRESETS[preset].get("csls_k", 10))  # the loop's induction, as in the main run
     rows = induce_lexicon(aux.src_mapped, aux.tgt_mapped, method="csls" if csls_k else "nn", csls_k=csls_k or 10,
                           mutual=True, max_src=options["top"], device=device)
-    words = [(s, t) for s, t, _, _ in rows if s in src.key_to_index and t in tgt.key_to_index]
+    words = _via_words(rows, src, tgt, options["prefix_len"])
     if not words:
         raise ValueError(f"the auxiliary spaces' alignment gave {len(rows)} mutual pairs among their {options['top']} "
                          "most frequent source words, and none has both words in the main vocabularies; "

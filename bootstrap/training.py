@@ -147,7 +147,7 @@ def train_embeddings(paths_or_corpus, *, model=DEFAULTS["model"], dim=DEFAULTS["
                      negative=DEFAULTS["negative"], sample=DEFAULTS["sample"], min_n=DEFAULTS["min_n"],
                      max_n=DEFAULTS["max_n"], bucket=DEFAULTS["bucket"], workers=DEFAULTS["workers"],
                      random_state=0, exclude_ids=None, lowercase=True, max_lines=None, lang=None, progress=True,
-                     return_model=False, runs=1):
+                     return_model=False, runs=1, prefix_len=None):
     """Train monolingual word embeddings on a corpus with gensim.
 
     Parameters
@@ -177,10 +177,12 @@ def train_embeddings(paths_or_corpus, *, model=DEFAULTS["model"], dim=DEFAULTS["
         Training threads; only ``workers=1`` is bit-reproducible.
     random_state : int
         Seed for the initial vectors, negative sampling, window shrinking and downsampling.
-    exclude_ids, lowercase, max_lines, lang
+    exclude_ids, lowercase, max_lines, lang, prefix_len
         Passed to :class:`Corpus` when files are given; must be left at their defaults when a
         corpus object is given. ``lang`` (ISO 639-1) splits elided articles off in French,
         Italian, Catalan and Irish (``l'eau`` -> ``l'``, ``eau``: :func:`bootstrap.corpora.tokenize`).
+        ``prefix_len`` cuts every token to its first characters (a crude stemmer for the auxiliary
+        spaces of ``align --unsupervised --via`` on inflecting languages).
     progress : bool
         Show a tqdm bar over the vocabulary scan and the epochs.
     return_model : bool
@@ -217,7 +219,8 @@ def train_embeddings(paths_or_corpus, *, model=DEFAULTS["model"], dim=DEFAULTS["
                 paths_or_corpus, model=model, dim=dim, window=window, min_count=min_count, epochs=epochs,
                 negative=negative, sample=sample, min_n=min_n, max_n=max_n, bucket=bucket, workers=workers,
                 random_state=_check_int("random_state", random_state, 0) + run, exclude_ids=exclude_ids,
-                lowercase=lowercase, max_lines=max_lines, lang=lang, progress=progress, return_model=True)
+                lowercase=lowercase, max_lines=max_lines, lang=lang, progress=progress, return_model=True,
+                prefix_len=prefix_len)
             members.append(kv)
             models.append(trained)
         kv = combine_runs(members)
@@ -249,10 +252,11 @@ def train_embeddings(paths_or_corpus, *, model=DEFAULTS["model"], dim=DEFAULTS["
 
     if isinstance(paths_or_corpus, (str, os.PathLike, list, tuple)):
         corpus = Corpus(paths_or_corpus, lowercase=lowercase, exclude_ids=exclude_ids, max_lines=max_lines,
-                        lang=lang)
+                        lang=lang, prefix_len=prefix_len)
     else:
-        if exclude_ids is not None or max_lines is not None or lowercase is not True or lang is not None:
-            raise ValueError("exclude_ids, lowercase, max_lines and lang apply to corpus files; "
+        if (exclude_ids is not None or max_lines is not None or lowercase is not True or lang is not None
+                or prefix_len is not None):
+            raise ValueError("exclude_ids, lowercase, max_lines, lang and prefix_len apply to corpus files; "
                              "set them on the Corpus object instead")
         corpus = paths_or_corpus
 

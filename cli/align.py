@@ -48,7 +48,8 @@ def _via_sig(report):
     """``restarts8:best3,top2000`` for the signature, or None without auxiliary spaces."""
     if not report:
         return None
-    return f"restarts{report['restarts']}:best{report['aux_best_restart']},top{report['top']}"
+    prefix = f",prefix{report['prefix_len']}" if report.get("prefix_len") else ""
+    return f"restarts{report['restarts']}:best{report['aux_best_restart']},top{report['top']}{prefix}"
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -76,6 +77,10 @@ def _via_sig(report):
                    "--unsupervised gives 0.5). The auxiliary files are read whole (no --max-vocab), in --format.")
 @click.option("--via-top", type=click.IntRange(min=1), default=None,
               help="With --via: translate this many of the auxiliary source space's most frequent words (default 2000).")
+@click.option("--via-prefix-len", type=click.IntRange(min=1), default=None,
+              help="With --via: the auxiliary spaces were trained with offramp train --prefix-len N (tokens cut "
+                   "to N characters, for inflecting languages); each induced prefix pair seeds the most frequent "
+                   "words that start with them.")
 @parallel_options
 @click.option("--parallel-min-score", type=click.FloatRange(0, 1), default=None,
               help="With --parallel-src/--parallel-tgt: minimum score (Dice, or Model 1 with --verse-measure "
@@ -129,7 +134,7 @@ def _via_sig(report):
 @device_option
 @user_errors
 def align(src_vectors, tgt_vectors, seed_dict, identical, cognates, cognate_similarity, numerals,
-          identical_rank_ratio, unsupervised, via, via_top, parallel_src, parallel_tgt, verse_measure, parallel_min_score, out_src,
+          identical_rank_ratio, unsupervised, via, via_top, via_prefix_len, parallel_src, parallel_tgt, verse_measure, parallel_min_score, out_src,
           out_tgt, preset,
           no_self_learning, vocabulary_cutoff, csls_k,
           direction, max_iter, threshold, stochastic_initial, stochastic_interval, warmup_dim, normalize, mapping,
@@ -183,13 +188,14 @@ def align(src_vectors, tgt_vectors, seed_dict, identical, cognates, cognate_simi
         raise click.UsageError("--refine-step/--refine-neighbors set the refinement; drop --refine none")
     seed_options["refine"] = None if refine == "none" else refine
     seed_options["refine_options"] = refine_options or None
-    if (via_top is not None) and not via:
-        raise click.UsageError("--via-top sets --via; add --via AUX_SRC AUX_TGT or drop it")
+    if (via_top is not None or via_prefix_len is not None) and not via:
+        raise click.UsageError("--via-top/--via-prefix-len set --via; add --via AUX_SRC AUX_TGT or drop them")
     if via:
         if not unsupervised:
             raise click.UsageError("--via seeds the unsupervised mode; add --unsupervised (and no other seed)")
         seed_options["via"] = load_pair(via[0], via[1], fmt, None)
-        seed_options["via_options"] = {k: v for k, v in (("restarts", restarts), ("top", via_top)) if v is not None}
+        seed_options["via_options"] = {k: v for k, v in (("restarts", restarts), ("top", via_top),
+                                                         ("prefix_len", via_prefix_len)) if v is not None}
     src, tgt = load_pair(src_vectors, tgt_vectors, fmt, max_vocab)
     result = align_embeddings(src, tgt, seed=seed, seed_dict=seed_dict, preset=preset,
                               validation_dict=validation_dict, device=device, random_state=random_state,

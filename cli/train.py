@@ -63,6 +63,10 @@ def _expand(corpus, lang):
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Training threads [default: min(4, CPUs)]; only 1 gives bit-identical reruns.")
 @click.option("--max-lines", type=click.IntRange(min=1), default=None, help="Read at most this many lines.")
+@click.option("--prefix-len", type=click.IntRange(min=1), default=None,
+              help="Cut every token to its first N characters, a crude stemmer (jumalan, jumalaa -> jumal): "
+                   "for the auxiliary spaces of align --unsupervised --via on inflecting languages "
+                   "(en-fi Bibles: 5).")
 @click.option("--exclude-ids", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="File of line ids to skip (one per line, or ID<TAB>text lines), e.g. held-out verses.")
 @click.option("--binary", is_flag=True, help="Write word2vec binary instead of text.")
@@ -74,7 +78,7 @@ def _expand(corpus, lang):
 @click.option("--progress/--no-progress", default=True, show_default=True, help="Show progress bars.")
 @user_errors
 def train(corpus, lang, out, model, dim, window, min_count, epochs, negative, sample, min_n, max_n, seed, runs,
-          workers, max_lines, exclude_ids, binary, save_model, report, progress):
+          workers, max_lines, prefix_len, exclude_ids, binary, save_model, report, progress):
     """Train monolingual word embeddings on CORPUS files (gensim).
 
     CORPUS: plain text, .gz/.bz2/.xz, or ID<TAB>text .tsv files (the Bible format), or a data
@@ -94,7 +98,7 @@ def train(corpus, lang, out, model, dim, window, min_count, epochs, negative, sa
     paths = _expand(corpus, lang)
     ids = read_ids(exclude_ids) if exclude_ids is not None else None
     workers = DEFAULTS["workers"] if workers is None else workers
-    source = Corpus(paths, exclude_ids=ids, max_lines=max_lines, lang=lang)
+    source = Corpus(paths, exclude_ids=ids, max_lines=max_lines, lang=lang, prefix_len=prefix_len)
     params = dict(model=model, dim=dim, window=window, min_count=min_count, epochs=epochs, negative=negative,
                   sample=sample, min_n=min_n, max_n=max_n, workers=workers, random_state=seed)
 
@@ -109,13 +113,14 @@ def train(corpus, lang, out, model, dim, window, min_count, epochs, negative, sa
 
     params["epochs"] = gensim_model.epochs
     sig = signature(model=model, dim=dim, epochs=gensim_model.epochs, min_count=min_count, seed=seed,
-                    runs=runs if runs > 1 else None, lang=lang, workers=workers)
+                    runs=runs if runs > 1 else None, lang=lang, prefix=prefix_len, workers=workers)
     if report is not None:
         write_json(report, {
             "command": "train",
             "signature": sig,
             "lang": lang,
             "params": {**params, "runs": runs, "dim_out": kv.vector_size, "max_lines": max_lines,
+                       "prefix_len": prefix_len,
                        "exclude_ids": str(exclude_ids) if exclude_ids is not None else None},
             "n_tokens": source.n_tokens,
             "n_lines": source.n_lines,

@@ -288,7 +288,7 @@ def test_align_unsupervised_via_auxiliary_spaces(files, tmp_path):
 
 @pytest.mark.parametrize("args, message", [
     (["--identical", "--via", "{files}/src.vec", "{files}/tgt.vec"], "add --unsupervised"),
-    (["--unsupervised", "--via-top", "10"], "--via-top sets --via"),
+    (["--unsupervised", "--via-top", "10"], "--via-top/--via-prefix-len set --via"),
 ])
 def test_align_via_usage_errors(files, tmp_path, args, message):
     result = _align(files, tmp_path, *[a.format(files=files) for a in args])

@@ -139,3 +139,13 @@ def test_runs_write_the_ensemble(tmp_path, corpus):
     refused = run([corpus, "--out", tmp_path / "x.vec", "--runs", "2", "--save-model", tmp_path / "m.bin", *FAST])
     assert refused.exit_code != 0 and "use it with --runs 1" in refused.output
     assert not (tmp_path / "x.vec").exists()
+
+
+def test_prefix_len_trains_on_cut_tokens(tmp_path, corpus):
+    out = tmp_path / "fi5.vec"
+    result = run([corpus, "--out", out, "--prefix-len", "4", "--min-count", "1", "--report", tmp_path / "r.json",
+                  *FAST])
+    assert result.exit_code == 0, result.output
+    words = [line.split(" ", 1)[0] for line in out.read_text(encoding="utf-8").splitlines()[1:]]
+    assert "juma" in words and "taiv" in words and max(map(len, words)) == 4 and "|prefix:4|" in result.output
+    assert json.loads((tmp_path / "r.json").read_text())["params"]["prefix_len"] == 4

@@ -370,3 +370,13 @@ def test_shared_bible_slice(shared_data):
     assert lines[0] == ["alussa", "loi", "jumala", "taivaan", "ja", "maan"]
     assert lines[1][:3] == ["ja", "jumala", "sanoi"]  # Gen.1.3, since Gen.1.2 is held out
     assert corpus.n_excluded == 1
+
+
+def test_corpus_prefix_len_cuts_tokens(tmp_path):
+    path = tmp_path / "fi.txt"
+    path.write_text("Jumalan sana ja jumalaa\n", encoding="utf-8")
+    assert list(Corpus(path, prefix_len=5)) == [["jumal", "sana", "ja", "jumal"]]
+    assert list(Corpus(path)) == [["jumalan", "sana", "ja", "jumalaa"]]
+    for bad in (0, True, 2.5):
+        with pytest.raises(ValueError, match="prefix_len must be a positive integer"):
+            Corpus(path, prefix_len=bad)

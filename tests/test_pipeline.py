@@ -404,3 +404,20 @@ def test_via_without_shared_words_says_why(spaces):
     with pytest.raises(ValueError, match="none has both words in the main vocabularies"):
         align_embeddings(src, tgt, seed="unsupervised", via=other, via_options={"restarts": 1}, progress=False,
                          max_iter=3)
+
+
+def test_via_words_maps_prefixes_to_the_most_frequent_words():
+    from bootstrap.pipeline import _via_words
+
+    rng = np.random.default_rng(0)
+    src = make_keyed_vectors(["god", "gods", "goddess", "said"], rng.standard_normal((4, 3)))
+    tgt = make_keyed_vectors(["jumala", "sanoi", "jumalan", "sanoivat"], rng.standard_normal((4, 3)))
+    rows = [("god", "jumal", 0.5, 1), ("gods", "jumal", 0.4, 1), ("said", "sanoi", 0.3, 1), ("xyz", "sanoi", 0.1, 1)]
+    # whole words: only pairs with both words in the vocabularies
+    assert _via_words(rows[:1] + [("said", "sanoi", 0.3, 1)], src, tgt, None) == [("said", "sanoi")]
+    # a prefix stands for the most frequent word that starts with it ('jumal' -> 'jumala', not
+    # 'jumalan'); under prefix_len 5, 'sai' is no source prefix ('said' is its own); under 3, 'god'
+    # twice is one pair
+    assert _via_words([("god", "jumal", 0.5, 1), ("sai", "sanoi", 0.3, 1)], src, tgt, 5) == [("god", "jumala")]
+    assert _via_words(rows, src, tgt, 5) == [("god", "jumala"), ("gods", "jumala"), ("said", "sanoi")]
+    assert _via_words([("god", "jum", 0.5, 1), ("god", "jum", 0.4, 1)], src, tgt, 3) == [("god", "jumala")]
