@@ -53,7 +53,7 @@ def test_root_help_and_version():
 @pytest.mark.parametrize("command, options", [
     ("align", ["--seed-dict", "--identical", "--numerals", "--unsupervised", "--out-src", "--out-tgt", "--preset",
                "--vocabulary-cutoff", "--csls", "--direction", "--max-iter", "--report", "--device", "--format",
-               "--max-vocab", "--validation-dict"]),
+               "--max-vocab", "--validation-dict", "--restarts", "--via", "--via-top", "--via-prefix-len"]),
     ("evaluate", ["--retrieval", "--csls-k", "--json", "--lowercase", "--no-normalize", "--device", "--format"]),
     ("induce", ["--out", "--retrieval", "--candidates", "--max-src", "--mutual", "--device"]),
 ])

@@ -30,7 +30,7 @@ def test_help():
     result = run(["--help"])
     assert result.exit_code == 0, result.output
     for option in ("--lang", "--out", "--model", "--dim", "--window", "--min-count", "--epochs", "--seed",
-                   "--workers", "--binary", "--save-model", "--exclude-ids", "--report"):
+                   "--workers", "--binary", "--save-model", "--exclude-ids", "--report", "--prefix-len"):
         assert option in result.output
 
 
