@@ -302,7 +302,9 @@ class SelfLearning:
         stochastic induction sends runs from one weak start into different basins, and the
         objective tells the right one apart: on two Bibles' vectors (en-es, 100 dimensions), one
         random state of four aligned them (P@1 35.8 at objective 0.333; the others 0.5-1.8 at
-        0.294-0.298). Needs ``self_learning`` and an integer (or None) ``random_state``. Costs ``n_init`` loops; the unsupervised initialisation runs once.
+        0.294-0.298). Needs ``self_learning`` and an integer (or None) ``random_state``. Costs
+        ``n_init`` loops; the unsupervised initialisation and the warm-up's principal directions
+        are computed once.
     callback : callable, optional
         Called with each iteration's log dict.
 
@@ -440,6 +442,10 @@ class SelfLearning:
             val = check_pairs(validation_pairs, X.shape[0], Z.shape[0], xp)
 
         warmup = self._warmup_dim(seed, X.shape[1]) if self.self_learning else None
+        if warmup:
+            # Coarse to fine: an orthogonal map of the top principal directions needs far fewer
+            # pairs than one of all dimensions, so a tiny seed first grows a dictionary there.
+            Xw, Zw = _principal(Xn, cut, warmup), _principal(Zn, cut, warmup)  # once for every restart
         runs = []
         for restart in range(self.n_init if self.self_learning else 1):
             rs = self.random_state if self.random_state is None or restart == 0 else self.random_state + restart
@@ -448,9 +454,6 @@ class SelfLearning:
             history = []
             it, converged, found = 0, False, pairs
             if warmup:
-                # Coarse to fine: an orthogonal map of the top principal directions needs far fewer
-                # pairs than one of all dimensions, so a tiny seed first grows a dictionary there.
-                Xw, Zw = _principal(Xn, cut, warmup), _principal(Zn, cut, warmup)
                 found, it, _ = self._loop(Xw, Zw, Xw[:cut], Zw[:cut], found, seed, rng, None, history, 0, "warmup",
                                           tag)
             if self.self_learning:

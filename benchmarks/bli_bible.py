@@ -131,6 +131,29 @@ def embeddings(files, cache, lang=None, runs=1, seed=0, **params):
     return kv, elapsed
 
 
+def benchmark_split(data, cache, src, tgt, *, vocab_min_count=3, n_test=1000, max_train=5000):
+    """The benchmark's corpora and frequency-matched MUSE split of one pair.
+
+    Returns ``(files, vocab, train, test, info)``: each language's corpus files and corpus
+    vocabulary (words seen at least ``vocab_min_count`` times, by frequency), and
+    :func:`bootstrap.split.frequency_split`'s result on them.
+    """
+    from bootstrap.dictionaries import read_dictionary
+    from bootstrap.split import frequency_split
+
+    gold_path = Path(data) / "dictionaries" / "muse" / f"{src}-{tgt}.txt"
+    if not gold_path.exists():
+        raise SystemExit(f"{gold_path}: no MUSE dictionary for {src}-{tgt}")
+    files = {lang: corpus_files(data, lang) for lang in (src, tgt)}
+    for lang, fs in files.items():
+        print(f"{lang}: {', '.join(f.name for f in fs)}", file=sys.stderr)
+    counts = {lang: corpus_counts(fs, cache, lang) for lang, fs in files.items()}
+    vocab = {lang: [w for w, c in ranked if c >= vocab_min_count] for lang, ranked in counts.items()}
+    train, test, info = frequency_split(read_dictionary(gold_path), vocab[src], set(vocab[tgt]), n_test=n_test,
+                                        max_train=max_train)
+    return files, vocab, train, test, info
+
+
 def bible_files(files):
     """The verse-aligned corpora (``corpora/bible/*.tsv``) among a language's files."""
     return [f for f in files if f.parent.name == "bible"]
@@ -150,26 +173,15 @@ def verses_only(association, src, test):
 
 
 def run(args):
-    from bootstrap.dictionaries import read_dictionary
     from bootstrap.pipeline import align_embeddings, evaluate_bli
-    from bootstrap.split import frequency_split
 
     data = Path(args.data)
     cache = Path(args.cache)
     cache.mkdir(parents=True, exist_ok=True)
     pair = f"{args.src}-{args.tgt}"
-    gold_path = data / "dictionaries" / "muse" / f"{pair}.txt"
-    if not gold_path.exists():
-        raise SystemExit(f"{gold_path}: no MUSE dictionary for {pair}")
-    files = {lang: corpus_files(data, lang) for lang in (args.src, args.tgt)}
-    for lang, fs in files.items():
-        print(f"{lang}: {', '.join(f.name for f in fs)}", file=sys.stderr)
-
-    counts = {lang: corpus_counts(fs, cache, lang) for lang, fs in files.items()}
-    vocab = {lang: [w for w, c in ranked if c >= args.vocab_min_count] for lang, ranked in counts.items()}
-    gold = read_dictionary(gold_path)
-    train, test, info = frequency_split(gold, vocab[args.src], set(vocab[args.tgt]), n_test=args.n_test,
-                                        max_train=args.max_train)
+    files, vocab, train, test, info = benchmark_split(data, cache, args.src, args.tgt,
+                                                      vocab_min_count=args.vocab_min_count, n_test=args.n_test,
+                                                      max_train=args.max_train)
     print(f"split: {info['n_test_words']} test words, {info['n_train_words']} train words "
           f"(corpus vocabularies: {len(vocab[args.src])} / {len(vocab[args.tgt])} words seen "
           f">= {args.vocab_min_count} times)", file=sys.stderr)

@@ -35,18 +35,12 @@ def main(argv=None):
     import numpy as np
 
     import bli_bible as bb
-    from bootstrap.dictionaries import read_dictionary
     from bootstrap.parallel import verse_association
     from bootstrap.pipeline import (_csls_r_tgt, _reranked_candidates, _unit_host, align_embeddings, evaluate_bli,
                                     resolve_association)
-    from bootstrap.split import frequency_split
 
     data, cache = Path(args.data), Path(args.cache)
-    files = {lang: bb.corpus_files(data, lang) for lang in (args.src, args.tgt)}
-    counts = {lang: bb.corpus_counts(fs, cache, lang) for lang, fs in files.items()}
-    vocab = {lang: [w for w, c in ranked if c >= 3] for lang, ranked in counts.items()}
-    gold = read_dictionary(data / "dictionaries" / "muse" / f"{args.src}-{args.tgt}.txt")
-    train, test, _ = frequency_split(gold, vocab[args.src], set(vocab[args.tgt]), n_test=1000, max_train=5000)
+    files, _, train, test, _ = bb.benchmark_split(data, cache, args.src, args.tgt)
     params = {"model": "fasttext", "dim": 300, "epochs": None, "min_count": 3, "workers": 2, "progress": False}
     sp = {lang: bb.embeddings(fs, cache, lang, **params)[0] for lang, fs in files.items()}
     bibles = {lang: bb.bible_files(fs) for lang, fs in files.items()}

@@ -244,9 +244,7 @@ def align_embeddings(src, tgt, *, seed="identical+numerals", seed_dict=None, pre
     parts = parse_mode(seed, name="seed", examples=SEED_MODES)
     if preset not in PRESETS:
         raise ValueError(f"preset must be one of {tuple(PRESETS)}; got {preset!r}")
-    if src.vector_size != tgt.vector_size:
-        raise ValueError(f"the two spaces have different dimensions: src dim={src.vector_size}, "
-                         f"tgt dim={tgt.vector_size}; train both with the same --dim")
+    _check_same_dim(src, tgt)
     started = time.perf_counter()
     device = resolve_device(device)
     config = dict(PRESETS[preset])
@@ -371,6 +369,12 @@ def align_embeddings(src, tgt, *, seed="identical+numerals", seed_dict=None, pre
     return AlignResult(src_mapped, tgt_mapped, est, report, refiner)
 
 
+def _check_same_dim(src, tgt, which=""):
+    if src.vector_size != tgt.vector_size:
+        raise ValueError(f"the two {which}spaces have different dimensions: src dim={src.vector_size}, "
+                         f"tgt dim={tgt.vector_size}; train both with the same --dim")
+
+
 def _check_via(src, tgt, via, via_options, *, seed, preset, refine, refine_options, params):
     """Every check of :func:`_align_via` that can fail, before the auxiliary alignment's minutes."""
     if seed != "unsupervised":
@@ -395,10 +399,8 @@ def _check_via(src, tgt, via, via_options, *, seed, preset, refine, refine_optio
         raise ValueError("the unsupervised mode with auxiliary spaces (via=, --via) runs the self-learning loop on "
                          "both pairs of spaces; drop self_learning=False (--no-self-learning) or use a "
                          "self-learning preset (offramp, unsupervised, identical, semi_supervised)")
-    for name, pair in (("", (src, tgt)), ("auxiliary ", tuple(via))):
-        if pair[0].vector_size != pair[1].vector_size:
-            raise ValueError(f"the two {name}spaces have different dimensions: src dim={pair[0].vector_size}, "
-                             f"tgt dim={pair[1].vector_size}; train both with the same --dim")
+    _check_same_dim(src, tgt)
+    _check_same_dim(*via, which="auxiliary ")
     if refine not in (None, "auto") or refine_options:
         raise ValueError("the unsupervised mode has no gold pairs for the refinement's anchors (refine='instance' "
                          "hurts with induced seeds: benchmarks/README.md, section 1e); drop refine/refine_options")
@@ -412,16 +414,18 @@ def _via_words(rows, src, tgt, prefix_len):
     word is a prefix and stands for the most frequent main word that starts with it (vocabularies are
     sorted by frequency).
     """
-    if prefix_len is None:
-        lookup_src, lookup_tgt = ({w: w for w in kv.key_to_index} for kv in (src, tgt))
-    else:
-        lookup_src, lookup_tgt = {}, {}
-        for kv, lookup in ((src, lookup_src), (tgt, lookup_tgt)):
-            for word in kv.index_to_key:
-                lookup.setdefault(word[:prefix_len], word)
+    def lookup(kv):
+        if prefix_len is None:
+            return lambda word: word if word in kv.key_to_index else None
+        first = {}
+        for word in kv.index_to_key:
+            first.setdefault(word[:prefix_len], word)
+        return first.get
+
+    lookup_src, lookup_tgt = lookup(src), lookup(tgt)
     words, seen = [], set()
     for s, t, _, _ in rows:
-        pair = (lookup_src.get(s), lookup_tgt.get(t))
+        pair = (lookup_src(s), lookup_tgt(t))
         if None not in pair and pair not in seen:
             seen.add(pair)
             words.append(pair)

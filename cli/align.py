@@ -134,9 +134,8 @@ def _via_sig(report):
 @device_option
 @user_errors
 def align(src_vectors, tgt_vectors, seed_dict, identical, cognates, cognate_similarity, numerals,
-          identical_rank_ratio, unsupervised, via, via_top, via_prefix_len, parallel_src, parallel_tgt, verse_measure, parallel_min_score, out_src,
-          out_tgt, preset,
-          no_self_learning, vocabulary_cutoff, csls_k,
+          identical_rank_ratio, unsupervised, via, via_top, via_prefix_len, parallel_src, parallel_tgt,
+          verse_measure, parallel_min_score, out_src, out_tgt, preset, no_self_learning, vocabulary_cutoff, csls_k,
           direction, max_iter, threshold, stochastic_initial, stochastic_interval, warmup_dim, normalize, mapping,
           refine, refine_step, refine_neighbors, validation_dict, random_state, restarts, binary, report, quiet, fmt,
           max_vocab, device):
