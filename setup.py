@@ -24,6 +24,7 @@ setup(
         "click>=8.0",
         "tqdm>=4.60",
         "rapidfuzz>=3.0",
+        "scikit-learn>=1.2",
     ],
     extras_require={
         "llm": [

@@ -32,6 +32,10 @@ dictionary); the default here is ``none``, the setting of sections 1 to 1d. The 
 ``--verse-measure ibm1`` associates the Bibles' words by IBM Model 1 instead of Dice (the seed,
 the re-ranking feature and ``verses_only`` alike); the JSON records ``"verse_measure"``.
 
+``--rerank-model trees`` re-ranks the modes given the train dictionary with gradient-boosted trees
+learned from it (``evaluate --rerank-model trees``) instead of the fitted weighted sum; the modes
+without a dictionary keep the linear defaults. The JSON records ``"rerank_model"``.
+
 Where both languages have Bibles (``corpora/bible/LANG.*.tsv``, verse ids in the first column),
 every offramp mode is also scored with the ``parallel`` re-ranking feature (``p@1_csls_rerank_parallel``:
 re-ranked by string similarity, frequency and verse co-occurrence), and ``verses_only`` records what
@@ -256,9 +260,11 @@ def run(args):
         if preset != "supervised" and args.rerank:
             # Weights fitted on the train dictionary where the mode may use it, else the defaults; the
             # result carries the plain CSLS scores of the same words too.
+            # --rerank-model trees needs the train dictionary to learn from; the other modes stay linear
+            model = args.rerank_model if "dictionary" in mode["seed"] else "linear"
             reranked = evaluate_bli(result.src_mapped, result.tgt_mapped, test, method="csls", device=args.device,
                                     rerank=("ortho", "freq"),
-                                    tune_dict=train if "dictionary" in mode["seed"] else None)
+                                    tune_dict=train if "dictionary" in mode["seed"] else None, rerank_model=model)
             csls = dict(reranked, **reranked["rerank"]["without_rerank"])
         else:
             csls = evaluate_bli(result.src_mapped, result.tgt_mapped, test, method="csls", device=args.device)
@@ -285,12 +291,14 @@ def run(args):
             results[name]["via"] = result.report["seed"]["via"]
         if reranked is not None:
             results[name]["p@1_csls_rerank"] = round(reranked["counted_wrong"]["p@1"], 2)
+            results[name]["rerank_model"] = model
             results[name]["rerank"] = reranked["rerank"]
             if association is not None:
                 with_verses = evaluate_bli(result.src_mapped, result.tgt_mapped, test, method="csls",
                                            device=args.device, rerank=("ortho", "freq", "parallel"),
                                            parallel=association,
-                                           tune_dict=train if "dictionary" in mode["seed"] else None)
+                                           tune_dict=train if "dictionary" in mode["seed"] else None,
+                                           rerank_model=model)
                 results[name]["p@1_csls_rerank_parallel"] = round(with_verses["counted_wrong"]["p@1"], 2)
                 results[name]["rerank_parallel"] = {k: v for k, v in with_verses["rerank"].items()
                                                     if k not in ("without_rerank", "parallel")}
@@ -309,6 +317,7 @@ def run(args):
         "embeddings": {**{k: v for k, v in emb_params.items() if k != "progress"}, "runs": args.runs},
         "refine": None if args.refine == "none" else args.refine,
         "verse_measure": args.verse_measure,
+        "rerank_model": args.rerank_model,
         "train_s": train_s,
         "corpora": {lang: [f.name for f in fs] for lang, fs in files.items()},
         "device": args.device,
@@ -365,6 +374,9 @@ def main(argv=None):
                         help="offramp's instance-based refinement after the mapping (align --refine): none "
                              "(default here, as in sections 1-1d of benchmarks/README.md), instance (every "
                              "offramp mode), or auto (align's default: modes with the train dictionary)")
+    parser.add_argument("--rerank-model", choices=["linear", "trees"], default="linear",
+                        help="re-ranking model of the modes given the train dictionary (it learns from it); "
+                             "the others keep the linear defaults")
     parser.add_argument("--verse-measure", choices=["dice", "ibm1"], default="dice",
                         help="word association over the Bibles' shared verses (seed, re-ranking, verses alone): "
                              "Dice (sections 1c-1e) or IBM Model 1")

@@ -6,10 +6,11 @@
 #
 # A machine with a package index: the GPU extras are installed with pip. An offline machine (no
 # index): carry the packages its image lacks as wheels in .whl/ at the repo root, built for its
-# Python (gensim, smart_open, rapidfuzz; faiss-cpu optional, the CuPy path does not use it), and
-# CuPy must be there already. Make them here with, e.g., `pip download --no-deps --only-binary=:all:
-# --python-version 3.12 --platform manylinux_2_28_x86_64 -d .whl gensim smart_open rapidfuzz`
-# (.whl/ is git-ignored; the device tool needs it named in `carry`). Real vectors for the last
+# Python (gensim, smart_open, rapidfuzz, scikit-learn, joblib, threadpoolctl; faiss-cpu optional, the
+# CuPy path does not use it), and CuPy must be there already. Make them here with, e.g., `pip download
+# --no-deps --only-binary=:all: --python-version 3.12 --platform manylinux_2_28_x86_64 -d .whl gensim
+# smart_open rapidfuzz scikit-learn joblib threadpoolctl` (.whl/ is git-ignored; the device tool needs it
+# named in `carry`). Real vectors for the last
 # step: benchmarks/_cache/en-fr.npz, made here with
 # `python benchmarks/selflearning_device.py --prepare --src en --tgt fr --out benchmarks/_cache/en-fr.npz`.
 set -uo pipefail

@@ -29,6 +29,12 @@ def _ibm1(record):
     return record.get("verse_measure", "dice") == "ibm1"
 
 
+def _trees(record):
+    """A run re-ranked by the learned trees (the top-level key, or, in the first such file, its modes')."""
+    return record.get("rerank_model", "linear") == "trees" or any(
+        m.get("rerank_model") == "trees" for m in (record.get("modes") or {}).values())
+
+
 def _runs(record):
     return (record.get("embeddings") or {}).get("runs", 1)
 
@@ -118,7 +124,7 @@ def model1(out):
     for path in sorted(out.glob("en-*.json")):
         r = json.loads(path.read_text())
         key = (r.get("pair"), _runs(r))
-        if "modes" not in r or not _ibm1(r) or key not in dice:
+        if "modes" not in r or not _ibm1(r) or _trees(r) or key not in dice:
             continue
         was, m = dice[key], r["modes"]
 
@@ -137,6 +143,39 @@ def model1(out):
                     f"| {cell(mode(was, 'supervised_parallel', 'p@1_csls'), mode(r, 'supervised_parallel', 'p@1_csls'))} "
                     f"| {cell(mode(was, 'supervised_parallel', 'p@1_csls_rerank_parallel'), mode(r, 'supervised_parallel', 'p@1_csls_rerank_parallel'))} "
                     f"| {best / base[r['pair']]:.2f}x |")
+    return "\n".join(rows)
+
+
+def trees(out):
+    """Section 1j: the learned re-ranker (``--rerank-model trees``) against the linear one, on the refined
+    spaces of section 1f (Model 1 verses), one run or an ensemble of three."""
+    linear = {}
+    for path in sorted(out.glob("en-*.json")):
+        r = json.loads(path.read_text())
+        if "modes" in r and r.get("refine") and _ibm1(r) and not _trees(r):
+            linear[(r["pair"], _runs(r))] = r
+    base = {r["pair"]: r["modes"]["vecmap_supervised"]["p@1_csls"] for r in _bli_runs(out)
+            if "vecmap_supervised" in r["modes"]}
+    rows = ["| pair | runs | baseline | supervised, plain CSLS | re-ranked (ortho, freq) | re-ranked with verses "
+            "| dictionary + verse seed, re-ranked with verses | best / baseline | 2x the baseline |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for path in sorted(out.glob("en-*.json")):
+        r = json.loads(path.read_text())
+        key = (r.get("pair"), _runs(r))
+        if "modes" not in r or not _trees(r) or key not in linear:
+            continue
+        was = linear[key]
+
+        def cell(name, k):
+            a, b = (rec["modes"].get(name, {}).get(k) for rec in (was, r))
+            return f"{a:.1f} -> **{b:.1f}**" if a is not None and b is not None else "-"
+
+        best = max(v for v in (r["modes"].get(n, {}).get("p@1_csls_rerank_parallel")
+                               for n in ("supervised", "supervised_parallel")) if v is not None)
+        b = base[r["pair"]]
+        rows.append(f"| {r['pair']} | {_runs(r)} | {b:.1f} | {r['modes']['supervised']['p@1_csls']:.1f} "
+                    f"| {cell('supervised', 'p@1_csls_rerank')} | {cell('supervised', 'p@1_csls_rerank_parallel')} "
+                    f"| {cell('supervised_parallel', 'p@1_csls_rerank_parallel')} | {best / b:.2f}x | {2 * b:.1f} |")
     return "\n".join(rows)
 
 
@@ -273,6 +312,8 @@ if __name__ == "__main__":
     print(refined(out))
     print()
     print(model1(out))
+    print()
+    print(trees(out))
     print()
     print(unsupervised_bible(out))
     print()

@@ -34,7 +34,8 @@ import scipy.sparse
 
 from .corpora import Corpus
 
-__all__ = ["VerseAssociation", "verse_association", "read_verses", "PARALLEL_DEFAULTS", "MEASURES"]
+__all__ = ["VerseAssociation", "verse_association", "read_verses", "ibm1_scores", "ibm1_directions",
+           "PARALLEL_DEFAULTS", "MEASURES"]
 
 #: Association measures of :func:`verse_association`.
 MEASURES = ("dice", "ibm1")
@@ -169,22 +170,35 @@ def ibm1_scores(A, B, support, *, iterations=5):
     -------
     scipy.sparse.csr_matrix of shape (n_src, n_tgt), float32, values in [0, 1]
     """
-    support = support.tocsr()
-    support.sort_indices()
-    if support.nnz == 0:  # no pair to score (e.g. none shares min_count verses)
-        return scipy.sparse.csr_matrix(support.shape, dtype=np.float32)
-    pair, src_tok, tgt_tok = _cooccurrence_triples(A.tocsr(), B.tocsr(), support)
-    n_pairs = support.nnz
-    rows = np.repeat(np.arange(support.shape[0]), np.diff(support.indptr))
-    scores = np.zeros(n_pairs)
-    if pair.size:
-        t_given_s = _model1(pair, tgt_tok, rows, n_pairs, iterations)
-        s_given_t = _model1(pair, src_tok, support.indices, n_pairs, iterations)
-        scores = np.sqrt(t_given_s * s_given_t)
-    out = scipy.sparse.csr_matrix((scores.astype(np.float32), support.indices.copy(), support.indptr.copy()),
-                                  shape=support.shape)
+    t_given_s, s_given_t = ibm1_directions(A, B, support, iterations=iterations)
+    out = t_given_s.multiply(s_given_t).sqrt().astype(np.float32).tocsr()
     out.eliminate_zeros()
     return out
+
+
+def ibm1_directions(A, B, support, *, iterations=5):
+    """IBM Model 1 in each direction on the pairs in ``support``: ``(p(t | s), p(s | t))``.
+
+    Parameters are those of :func:`ibm1_scores`.
+
+    Returns
+    -------
+    t_given_s, s_given_t : scipy.sparse.csr_matrix of shape (n_src, n_tgt), float32
+        On ``support``'s sparsity pattern (sorted indices); rows of ``t_given_s`` and columns of
+        ``s_given_t`` sum to 1 where a word has any pair.
+    """
+    support = support.tocsr()
+    support.sort_indices()
+    n_pairs = support.nnz
+    t_given_s = s_given_t = np.zeros(n_pairs)
+    if n_pairs:  # else no pair to score (e.g. none shares min_count verses)
+        pair, src_tok, tgt_tok = _cooccurrence_triples(A.tocsr(), B.tocsr(), support)
+        if pair.size:
+            rows = np.repeat(np.arange(support.shape[0]), np.diff(support.indptr))
+            t_given_s = _model1(pair, tgt_tok, rows, n_pairs, iterations)
+            s_given_t = _model1(pair, src_tok, support.indices, n_pairs, iterations)
+    return tuple(scipy.sparse.csr_matrix((p.astype(np.float32), support.indices.copy(), support.indptr.copy()),
+                                         shape=support.shape) for p in (t_given_s, s_given_t))
 
 
 class VerseAssociation:
@@ -205,15 +219,24 @@ class VerseAssociation:
         Verse ids present on both sides.
     info : dict
         Files, verse and pair counts, for reports.
+    src_freq, tgt_freq : ndarray of shape (n_src,) and (n_tgt,), float32, or None
+        Shared verses each word occurs in.
+    directions : tuple of two scipy.sparse.csr_matrix of shape (n_src, n_tgt), or None
+        ``(forward, backward)`` association of the same pairs: ``p(t | s)`` and ``p(s | t)`` for
+        IBM Model 1; None for Dice, whose :meth:`directional` scores come from the counts.
     """
 
-    def __init__(self, scores, counts, src_words, tgt_words, n_verses, info):
+    def __init__(self, scores, counts, src_words, tgt_words, n_verses, info, *, src_freq=None, tgt_freq=None,
+                 directions=None):
         self.scores = scores
         self.counts = counts
         self.src_words = list(src_words)
         self.tgt_words = list(tgt_words)
         self.n_verses = int(n_verses)
         self.info = dict(info)
+        self.src_freq = None if src_freq is None else np.asarray(src_freq, dtype=np.float32)
+        self.tgt_freq = None if tgt_freq is None else np.asarray(tgt_freq, dtype=np.float32)
+        self.directions = directions
 
     def __repr__(self):
         return (f"VerseAssociation(n_src={len(self.src_words)}, n_tgt={len(self.tgt_words)}, "
@@ -306,16 +329,52 @@ class VerseAssociation:
         -------
         ndarray of shape (n_queries, k), float32, values in [0, 1]
         """
+        query_rows, index = self._check_rows(query_rows, index)
+        return self._lookup(self.scores, query_rows, index)
+
+    @staticmethod
+    def _lookup(matrix, query_rows, index):
+        if index.size == 0:
+            return np.zeros(index.shape, dtype=np.float32)
+        rows = np.repeat(query_rows, index.shape[1])
+        return np.asarray(matrix[rows, index.ravel()], dtype=np.float32).reshape(index.shape)
+
+    def _check_rows(self, query_rows, index):
         query_rows = np.asarray(query_rows, dtype=np.int64)
         index = np.asarray(index, dtype=np.int64)
         if index.ndim != 2 or query_rows.shape != (index.shape[0],):
             raise ValueError(f"query_rows must have shape (n,) and index (n, k); got {query_rows.shape} "
                              f"and {index.shape}")
-        if index.size == 0:
-            return np.zeros(index.shape, dtype=np.float32)
-        rows = np.repeat(query_rows, index.shape[1])
-        values = self.scores[rows, index.ravel()]
-        return np.asarray(values, dtype=np.float32).reshape(index.shape)
+        return query_rows, index
+
+    def shared_verses(self, query_rows, index):
+        """Number of shared verses of every (query, candidate) pair (0 below ``min_count``).
+
+        Returns
+        -------
+        ndarray of shape (n_queries, k), float32
+        """
+        query_rows, index = self._check_rows(query_rows, index)
+        return self._lookup(self.counts, query_rows, index)
+
+    def directional(self, query_rows, index):
+        """The two one-sided associations of every (query, candidate) pair.
+
+        IBM Model 1: ``p(t | s)`` and ``p(s | t)``; Dice: the share of the source word's verses
+        that hold the target word, and the reverse (``|s and t| / |s|``, ``|s and t| / |t|``).
+
+        Returns
+        -------
+        forward, backward : ndarray of shape (n_queries, k), float32, values in [0, 1]
+        """
+        query_rows, index = self._check_rows(query_rows, index)
+        if self.directions is not None:
+            return tuple(self._lookup(m, query_rows, index) for m in self.directions)
+        shared = self._lookup(self.counts, query_rows, index)
+        if self.src_freq is None or self.tgt_freq is None:
+            raise ValueError("this verse association holds no verse frequencies; build it with verse_association()")
+        return (shared / np.maximum(self.src_freq[query_rows], 1.0)[:, None],
+                shared / np.maximum(self.tgt_freq[index], 1.0))
 
 
 def verse_association(src_files, tgt_files, src_words, tgt_words, *, min_count=2, lowercase=True,
@@ -376,8 +435,11 @@ def verse_association(src_files, tgt_files, src_words, tgt_words, *, min_count=2
     counts.eliminate_zeros()
     freq_src = np.asarray(A.sum(axis=0), dtype=np.float32).ravel()
     freq_tgt = np.asarray(B.sum(axis=0), dtype=np.float32).ravel()
+    directions = None
     if measure == "ibm1":
-        scores = ibm1_scores(A, B, counts, iterations=int(iterations))
+        directions = ibm1_directions(A, B, counts, iterations=int(iterations))
+        scores = directions[0].multiply(directions[1]).sqrt().astype(np.float32).tocsr()
+        scores.eliminate_zeros()
     else:
         coo = counts.tocoo()
         dice = (2.0 * coo.data / (freq_src[coo.row] + freq_tgt[coo.col])).astype(np.float32)
@@ -388,4 +450,5 @@ def verse_association(src_files, tgt_files, src_words, tgt_words, *, min_count=2
             "n_pairs": int(scores.nnz), "min_count": int(min_count), "measure": measure}
     if measure == "ibm1":
         info["iterations"] = int(iterations)
-    return VerseAssociation(scores, counts.astype(np.float32), src_words, tgt_words, len(ids), info)
+    return VerseAssociation(scores, counts.astype(np.float32), src_words, tgt_words, len(ids), info,
+                            src_freq=freq_src, tgt_freq=freq_tgt, directions=directions)

@@ -28,6 +28,7 @@ from .dictionaries import LEXICON_HEADER, group_by_source, lookup_pairs, read_di
 from .embeddings import make_keyed_vectors, save_embeddings, word_counts
 from .orthography import candidate_features
 from .parallel import PARALLEL_DEFAULTS, VerseAssociation, verse_association
+from .ranker import TreeRanker
 from .seeds import COGNATE_DEFAULTS, parse_mode, seed_entries
 
 #: Seed modes of :func:`align_embeddings`; other '+'-joined combinations of dictionary, identical,
@@ -594,14 +595,46 @@ def _candidate_pool(X, Z, queries, *, method, csls_k, beta, k, r_tgt=None, assoc
     return np.concatenate([scores, extra_scores], axis=1), np.concatenate([index, extra], axis=1)
 
 
-def _reranked_candidates(src, tgt, X, Z, queries, weights, *, method, csls_k, beta, k, r_tgt=None,
-                         association=None):
-    """Each query's best candidates, re-ordered by retrieval score + weighted features (host arrays)."""
+def _tree_candidates(X, Z, queries, *, method, csls_k, beta, k, r_tgt=None, association=None):
+    """The candidate pool of :func:`_candidate_pool` with the geometry a :class:`TreeRanker` reads
+    (host arrays): each pair's cosine, its backward CSLS margin (its CSLS minus the candidate's best
+    CSLS over all source words, <= 0) and the candidate's CSLS ``r`` term (hubness)."""
+    xp = get_namespace(X)
     scores, index = _candidate_pool(X, Z, queries, method=method, csls_k=csls_k, beta=beta, k=k, r_tgt=r_tgt,
                                     association=association)
-    features = candidate_features(sorted(weights), src.index_to_key, tgt.index_to_key, queries, index,
+    r_tgt = mean_topk_similarity(Z, X, csls_k) if method != "csls" or r_tgt is None else r_tgt
+    r_src = mean_topk_similarity(X, Z, csls_k)  # every source word's, for the backward searches
+    r_tgt_host, r_src_host = to_numpy(r_tgt), to_numpy(r_src)
+    targets, inverse = np.unique(index, return_inverse=True)
+    best_back = np.empty(0, dtype=np.float32)
+    if targets.size:
+        best, _ = retrieve(Z[xp.asarray(targets)], X, 1, method="csls", csls_k=csls_k, r_tgt=r_src,
+                           r_src=r_tgt[xp.asarray(targets)])
+        best_back = to_numpy(best)[:, 0]
+    cos = []
+    for i in range(0, len(queries), _POOL_BLOCK):
+        Q = X[xp.asarray(queries[i:i + _POOL_BLOCK])]
+        cos.append(to_numpy(xp.einsum("nd,nmd->nm", Q, Z[xp.asarray(index[i:i + _POOL_BLOCK])])))
+    cos = np.concatenate(cos) if cos else np.zeros(index.shape, np.float32)
+    csls = 2 * cos - r_src_host[np.asarray(queries)][:, None] - r_tgt_host[index]
+    back = csls - best_back[inverse.reshape(index.shape)] if index.size else np.zeros(index.shape, np.float32)
+    return {"queries": np.asarray(queries), "index": index, "scores": scores, "cos": cos, "back": back,
+            "hub": r_tgt_host[index]}
+
+
+def _reranked_candidates(src, tgt, X, Z, queries, scorer, *, method, csls_k, beta, k, r_tgt=None,
+                         association=None):
+    """Each query's best candidates, re-ordered by retrieval score + weighted features, or by a fitted
+    :class:`TreeRanker` (host arrays)."""
+    if isinstance(scorer, TreeRanker):
+        candidates = _tree_candidates(X, Z, queries, method=method, csls_k=csls_k, beta=beta, k=k, r_tgt=r_tgt,
+                                      association=association)
+        return scorer.rerank(candidates, src.index_to_key, tgt.index_to_key, association=association)
+    scores, index = _candidate_pool(X, Z, queries, method=method, csls_k=csls_k, beta=beta, k=k, r_tgt=r_tgt,
+                                    association=association)
+    features = candidate_features(sorted(scorer), src.index_to_key, tgt.index_to_key, queries, index,
                                   association=association)
-    return rerank_candidates(scores, index, features, weights)
+    return rerank_candidates(scores, index, features, scorer)
 
 
 def _feature_names(features):
@@ -609,10 +642,23 @@ def _feature_names(features):
     return sorted(dict.fromkeys(features.split(",") if isinstance(features, str) else features))
 
 
-def _check_rerank_args(features, weights, tune_dict, parallel=None):
-    if not features and (weights is not None or tune_dict is not None):
-        raise ValueError("re-ranking weights or a tuning dictionary were given without re-ranking features; "
-                         "add rerank=('ortho', 'freq') (CLI: --rerank ortho,freq)")
+#: Re-ranking models: ``linear`` (retrieval score + weighted features, :mod:`alignment.rerank`) and
+#: ``trees`` (a :class:`bootstrap.ranker.TreeRanker` fitted on the tuning dictionary).
+RERANK_MODELS = ("linear", "trees")
+
+
+def _check_rerank_args(features, weights, tune_dict, parallel=None, model="linear"):
+    if model not in RERANK_MODELS:
+        raise ValueError(f"rerank_model must be one of {RERANK_MODELS}; got {model!r}")
+    if not features and (weights is not None or tune_dict is not None or model != "linear"):
+        raise ValueError("re-ranking weights, a tuning dictionary or a re-ranking model were given without "
+                         "re-ranking features; add rerank=('ortho', 'freq') (CLI: --rerank ortho,freq)")
+    if model == "trees" and tune_dict is None:
+        raise ValueError("the 'trees' re-ranking model learns from a dictionary the mapping was trained with; "
+                         "give one (tune_dict=...; CLI: --tune-dict train.txt)")
+    if model == "trees" and weights is not None:
+        raise ValueError("re-ranking weights belong to the 'linear' model; drop them (--rerank-weights) or use "
+                         "rerank_model='linear'")
     names = _feature_names(features)
     if "parallel" in names and parallel is None:
         raise ValueError("re-ranking feature 'parallel' needs verse-aligned corpora of both languages: "
@@ -634,8 +680,45 @@ def _measure(association):
 
 
 def _rerank_setup(src, tgt, X, Z, features, weights, tune_dict, *, method, csls_k, beta, k, lowercase=False,
+                  r_tgt=None, association=None, model="linear"):
+    """Resolve the re-ranking: ``(info, scorer)``, the scorer being weights (given, fitted on
+    ``tune_dict``, or the defaults) or a :class:`TreeRanker` fitted on ``tune_dict``."""
+    if model == "trees":
+        return _tree_setup(src, tgt, X, Z, features, tune_dict, method=method, csls_k=csls_k, beta=beta, k=k,
+                           lowercase=lowercase, r_tgt=r_tgt, association=association)
+    info = _linear_setup(src, tgt, X, Z, features, weights, tune_dict, method=method, csls_k=csls_k, beta=beta, k=k,
+                         lowercase=lowercase, r_tgt=r_tgt, association=association)
+    return info, info["weights"]
+
+
+def _tune_queries(tune_dict, src, tgt, lowercase):
+    entries, path = _entries(tune_dict, lowercase=lowercase)
+    queries, gold, _, _ = _queries_and_gold(group_by_source(entries), src, tgt)
+    if not queries:
+        raise ValueError(f"{path or 'the tuning dictionary'}: no pair has both words in the vocabularies, so "
+                         "the re-ranking weights cannot be fitted on it; check --src/--tgt order")
+    return np.asarray(queries), gold, path
+
+
+def _tree_setup(src, tgt, X, Z, features, tune_dict, *, method, csls_k, beta, k, lowercase=False, r_tgt=None,
+                association=None):
+    features = _feature_names(features)
+    unknown = [f for f in features if f not in DEFAULT_WEIGHTS]
+    if unknown:
+        raise ValueError(f"unknown re-ranking feature(s) {unknown}; choose from {sorted(DEFAULT_WEIGHTS)}")
+    queries, gold, path = _tune_queries(tune_dict, src, tgt, lowercase)
+    candidates = _tree_candidates(X, Z, queries, method=method, csls_k=csls_k, beta=beta, k=k, r_tgt=r_tgt,
+                                  association=association)
+    ranker = TreeRanker(groups=features).fit(candidates, gold, src.index_to_key, tgt.index_to_key,
+                                             association=association)
+    info = {"features": features, "model": "trees", "weights": None, "weights_from": path or "tune_dict",
+            "tune_p@1": round(100 * ranker.train_p_at_1_, 2), "tune_n": len(queries), "k": k,
+            "trees": ranker.info()}
+    return info, ranker
+
+
+def _linear_setup(src, tgt, X, Z, features, weights, tune_dict, *, method, csls_k, beta, k, lowercase=False,
                   r_tgt=None, association=None):
-    """Resolve the re-ranking weights: given, fitted on ``tune_dict``, or the defaults."""
     features = _feature_names(features)
     defaults = dict(DEFAULT_WEIGHTS, parallel=PARALLEL_WEIGHTS[_measure(association)]["default"])
     unknown = [f for f in features if f not in DEFAULT_WEIGHTS]
@@ -655,14 +738,10 @@ def _rerank_setup(src, tgt, X, Z, features, weights, tune_dict, *, method, csls_
     if tune_dict is None:
         return {"features": features, "weights": {f: defaults[f] for f in features},
                 "weights_from": "defaults", "k": k}
-    entries, path = _entries(tune_dict, lowercase=lowercase)
-    queries, gold, _, _ = _queries_and_gold(group_by_source(entries), src, tgt)
-    if not queries:
-        raise ValueError(f"{path or 'the tuning dictionary'}: no pair has both words in the vocabularies, so "
-                         "the re-ranking weights cannot be fitted on it; check --src/--tgt order")
-    scores, index = _candidate_pool(X, Z, np.asarray(queries), method=method, csls_k=csls_k, beta=beta, k=k,
+    queries, gold, path = _tune_queries(tune_dict, src, tgt, lowercase)
+    scores, index = _candidate_pool(X, Z, queries, method=method, csls_k=csls_k, beta=beta, k=k,
                                     r_tgt=r_tgt, association=association)
-    feats = candidate_features(features, src.index_to_key, tgt.index_to_key, np.asarray(queries), index,
+    feats = candidate_features(features, src.index_to_key, tgt.index_to_key, queries, index,
                                association=association)
     grid = dict(DEFAULT_GRID, parallel=PARALLEL_WEIGHTS[_measure(association)]["grid"])
     chosen, p1 = fit_weights(scores, index, feats, gold, grid=grid)
@@ -672,7 +751,7 @@ def _rerank_setup(src, tgt, X, Z, features, weights, tune_dict, *, method, csls_
 
 def evaluate_bli(src, tgt, test_dict, *, method="csls", csls_k=10, normalize=True, ks=DEFAULT_KS,
                  device="cpu", lowercase=False, beta=30.0, rerank=(), rerank_weights=None,
-                 tune_dict=None, rerank_k=DEFAULT_RERANK_K, parallel=None):
+                 tune_dict=None, rerank_k=DEFAULT_RERANK_K, parallel=None, rerank_model="linear"):
     """Bilingual lexicon induction scores of two mapped spaces on a gold test dictionary.
 
     Parameters
@@ -699,6 +778,10 @@ def evaluate_bli(src, tgt, test_dict, *, method="csls", csls_k=10, normalize=Tru
         Candidates re-ranked per word; a gold word outside them keeps its retrieval rank.
     parallel : VerseAssociation or (src_files, tgt_files), optional
         Verse-aligned corpora of the two languages, for the ``parallel`` feature.
+    rerank_model : {'linear', 'trees'}
+        ``'linear'``: retrieval score + weighted features; ``'trees'``: gradient-boosted trees over
+        a longer list of pair features (:class:`bootstrap.ranker.TreeRanker`), learned from
+        ``tune_dict`` (required).
 
     Returns
     -------
@@ -724,7 +807,7 @@ def evaluate_bli(src, tgt, test_dict, *, method="csls", csls_k=10, normalize=Tru
     X = asarray(_unit_host(src, normalize), device=device)
     Z = asarray(_unit_host(tgt, normalize), device=device)
     q = asarray(np.asarray(queries, dtype=np.int64), device=device)
-    _check_rerank_args(rerank, rerank_weights, tune_dict, parallel)
+    _check_rerank_args(rerank, rerank_weights, tune_dict, parallel, rerank_model)
     association = resolve_association(parallel, src, tgt)
     # CSLS's r term of the target space, computed once for the gold ranks and the re-ranking searches
     r_tgt = _csls_r_tgt(X, Z, method, csls_k)
@@ -733,16 +816,16 @@ def evaluate_bli(src, tgt, test_dict, *, method="csls", csls_k=10, normalize=Tru
     ranks = np.asarray(ranks)
     rerank_info = None
     if rerank:
-        rerank_info = _rerank_setup(src, tgt, X, Z, rerank, rerank_weights, tune_dict, method=method,
-                                    csls_k=csls_k, beta=beta, k=rerank_k, lowercase=lowercase, r_tgt=r_tgt,
-                                    association=association)
+        rerank_info, scorer = _rerank_setup(src, tgt, X, Z, rerank, rerank_weights, tune_dict, method=method,
+                                            csls_k=csls_k, beta=beta, k=rerank_k, lowercase=lowercase, r_tgt=r_tgt,
+                                            association=association, model=rerank_model)
         if association is not None:
             rerank_info["parallel"] = association.info
             rerank_info["verse_candidates"] = VERSE_CANDIDATES if method in ("nn", "csls") else 0
         plain = bli_scores(ranks, len(src_oov) + len(tgt_oov), ks=ks)
         rerank_info["without_rerank"] = {key: plain[key] for key in (*(f"p@{k}" for k in ks), "mrr", "counted_wrong")}
         if queries:
-            _, index = _reranked_candidates(src, tgt, X, Z, np.asarray(queries), rerank_info["weights"],
+            _, index = _reranked_candidates(src, tgt, X, Z, np.asarray(queries), scorer,
                                             method=method, csls_k=csls_k, beta=beta, k=rerank_k, r_tgt=r_tgt,
                                             association=association)
             ranks = candidate_ranks(index, gold, fallback=np.maximum(ranks, rerank_k + 1))
@@ -762,7 +845,7 @@ def evaluate_bli(src, tgt, test_dict, *, method="csls", csls_k=10, normalize=Tru
 
 def induce_lexicon(src, tgt, *, method="csls", k=1, csls_k=10, max_src=None, normalize=True,
                    mutual=False, device="cpu", beta=30.0, rerank=(), rerank_weights=None, tune_dict=None,
-                   rerank_k=DEFAULT_RERANK_K, parallel=None):
+                   rerank_k=DEFAULT_RERANK_K, parallel=None, rerank_model="linear"):
     """Translate source words into their ``k`` best target words.
 
     Parameters
@@ -776,9 +859,9 @@ def induce_lexicon(src, tgt, *, method="csls", k=1, csls_k=10, max_src=None, nor
         Translate only the most frequent ``max_src`` source words.
     mutual : bool
         Keep only pairs that are also the target word's best source (precision over recall).
-    rerank, rerank_weights, tune_dict, rerank_k, parallel
+    rerank, rerank_weights, tune_dict, rerank_k, parallel, rerank_model
         Re-rank each word's ``rerank_k`` best candidates, as in :func:`evaluate_bli`; the
-        score column is then the combined score.
+        score column is then the combined score (the trees' probability with ``'trees'``).
 
     Returns
     -------
@@ -791,13 +874,14 @@ def induce_lexicon(src, tgt, *, method="csls", k=1, csls_k=10, max_src=None, nor
     X = asarray(_unit_host(src, normalize), device=device)
     Z = asarray(_unit_host(tgt, normalize), device=device)
     n = len(src) if max_src is None else min(max_src, len(src))
-    _check_rerank_args(rerank, rerank_weights, tune_dict, parallel)
+    _check_rerank_args(rerank, rerank_weights, tune_dict, parallel, rerank_model)
     if rerank:
         association = resolve_association(parallel, src, tgt)
         r_tgt = _csls_r_tgt(X, Z, method, csls_k)  # once for the tuning and the lexicon searches
-        info = _rerank_setup(src, tgt, X, Z, rerank, rerank_weights, tune_dict, method=method,
-                             csls_k=csls_k, beta=beta, k=max(k, rerank_k), r_tgt=r_tgt, association=association)
-        scores, index = _reranked_candidates(src, tgt, X, Z, np.arange(n), info["weights"], method=method,
+        _, scorer = _rerank_setup(src, tgt, X, Z, rerank, rerank_weights, tune_dict, method=method,
+                                  csls_k=csls_k, beta=beta, k=max(k, rerank_k), r_tgt=r_tgt, association=association,
+                                  model=rerank_model)
+        scores, index = _reranked_candidates(src, tgt, X, Z, np.arange(n), scorer, method=method,
                                              csls_k=csls_k, beta=beta, k=max(k, rerank_k), r_tgt=r_tgt,
                                              association=association)
         scores, index = scores[:, :k], index[:, :k]

@@ -85,7 +85,13 @@ def _parse_weights(ctx, param, value):
 
 
 def rerank_options(func):
-    """``--rerank``, ``--rerank-weights``, ``--tune-dict``, ``--rerank-k`` for evaluate and induce."""
+    """``--rerank``, ``--rerank-weights``, ``--tune-dict``, ``--rerank-k``, ``--rerank-model`` for evaluate
+    and induce."""
+    func = click.option("--rerank-model", type=click.Choice(["linear", "trees"]), default="linear",
+                        show_default=True,
+                        help="'linear': retrieval score + weighted features; 'trees': gradient-boosted trees "
+                             "over more pair features (word endings, candidate families, backward CSLS, both "
+                             "directions of the verse association), learned from --tune-dict (required).")(func)
     func = click.option("--rerank-k", type=click.IntRange(min=1), default=50, show_default=True,
                         help="Candidates re-ranked per source word.")(func)
     func = click.option("--tune-dict", type=click.Path(exists=True, dir_okay=False), default=None,

@@ -24,7 +24,8 @@ from ._options import (device_option, embedding_options, load_pair, parallel_opt
 @device_option
 @user_errors
 def evaluate(src_vectors, tgt_vectors, test_dict, method, csls_k, no_normalize, lowercase, as_json, rerank,
-             rerank_weights, tune_dict, rerank_k, parallel_src, parallel_tgt, verse_measure, fmt, max_vocab, device):
+             rerank_weights, tune_dict, rerank_k, rerank_model, parallel_src, parallel_tgt, verse_measure, fmt,
+             max_vocab, device):
     """Score the translation of TEST_DICT's source words: P@1/5/10, MRR, coverage.
 
     Scores are percentages over the covered test words (OOV excluded, as in MUSE and VecMap);
@@ -35,6 +36,7 @@ def evaluate(src_vectors, tgt_vectors, test_dict, method, csls_k, no_normalize, 
       offramp evaluate en.m.vec fi.m.vec test.txt --retrieval csls --json
       offramp evaluate en.m.vec fr.m.vec test.txt --rerank ortho,freq,parallel --tune-dict train.txt \\
           --parallel-src en.KJV.tsv --parallel-tgt fr.FreJND.tsv
+      offramp evaluate en.m.vec fi.m.vec test.txt --rerank ortho,freq --rerank-model trees --tune-dict train.txt
     """
     from bootstrap.pipeline import evaluate_bli
 
@@ -42,7 +44,7 @@ def evaluate(src_vectors, tgt_vectors, test_dict, method, csls_k, no_normalize, 
     out = evaluate_bli(src, tgt, test_dict, method=method, csls_k=csls_k, normalize=not no_normalize,
                        device=device, lowercase=lowercase, rerank=rerank,
                        rerank_weights=rerank_weights, tune_dict=tune_dict, rerank_k=rerank_k,
-                       parallel=parallel_pair(parallel_src, parallel_tgt, verse_measure))
+                       parallel=parallel_pair(parallel_src, parallel_tgt, verse_measure), rerank_model=rerank_model)
     sig = signature(retrieval=method, csls=csls_k if method == "csls" else None,
                     norm="unit" if not no_normalize else "none", dtype="float32", device=device,
                     max_vocab=max_vocab, rerank=_rerank_tag(out.get("rerank")))
@@ -65,6 +67,9 @@ def _plain_p1(info):
 def _rerank_tag(info):
     if not info:
         return None
-    tag = "+".join(f"{f}={info['weights'][f]:g}" for f in info["features"])
+    if info.get("model") == "trees":
+        tag = "trees:" + "+".join(info["features"])
+    else:
+        tag = "+".join(f"{f}={info['weights'][f]:g}" for f in info["features"])
     measure = (info.get("parallel") or {}).get("measure", "dice")
     return tag if measure == "dice" else f"{tag}({measure})"

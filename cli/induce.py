@@ -23,18 +23,19 @@ from ._options import (device_option, embedding_options, load_pair, parallel_opt
 @device_option
 @user_errors
 def induce(src_vectors, tgt_vectors, out, method, csls_k, k, max_src, mutual, rerank, rerank_weights,
-           tune_dict, rerank_k, parallel_src, parallel_tgt, verse_measure, fmt, max_vocab, device):
+           tune_dict, rerank_k, rerank_model, parallel_src, parallel_tgt, verse_measure, fmt, max_vocab, device):
     """Write word translation pairs with scores: '# source target score rank' TSV."""
     from bootstrap.pipeline import induce_lexicon, write_lexicon
 
     src, tgt = load_pair(src_vectors, tgt_vectors, fmt, max_vocab)
     rows = induce_lexicon(src, tgt, method=method, k=k, csls_k=csls_k, max_src=max_src, mutual=mutual,
                           device=device, rerank=rerank, rerank_weights=rerank_weights,
-                          tune_dict=tune_dict, rerank_k=rerank_k,
+                          tune_dict=tune_dict, rerank_k=rerank_k, rerank_model=rerank_model,
                           parallel=parallel_pair(parallel_src, parallel_tgt, verse_measure))
     write_lexicon(rows, out)
     sig = signature(retrieval=method, csls=csls_k if method == "csls" else None, k=k,
-                    mutual="yes" if mutual else "no", rerank=",".join(rerank) or None,
+                    mutual="yes" if mutual else "no",
+                    rerank=(("trees:" if rerank_model == "trees" else "") + ",".join(rerank)) if rerank else None,
                     verses=verse_measure if "parallel" in rerank and verse_measure != "dice" else None, dtype="float32",
                     device=device)
     click.echo(f"wrote {len(rows)} pairs for {len({r[0] for r in rows})} source words to {out} | {sig}")

@@ -189,6 +189,30 @@ def test_ibm1_probabilities_are_normalised(bible):
     assert scores.shape == support.shape and scores.data.max() <= 1.0
 
 
+def test_directional_and_shared_verses(bible):
+    """Dice's one-sided shares are shared / own verses; Model 1's are its two probabilities, whose
+    geometric mean is the score."""
+    row, col = EN_WORDS.index, FR_WORDS.index
+    q = np.array([row("dog"), row("runs"), row("unseen")])
+    index = np.array([[col("chien"), col("le")], [col("court"), col("chien")], [col("le"), col("le")]])
+    dice = verse_association(bible / "en.tsv", bible / "fr.tsv", EN_WORDS, FR_WORDS, min_count=1)
+    np.testing.assert_array_equal(dice.shared_verses(q, index), [[2, 1], [1, 1], [0, 0]])
+    fwd, bwd = dice.directional(q, index)
+    # dog {1,3}, runs {1}; chien {1,3}, le {1,2}, court {1}: exact halves and ones in float32
+    np.testing.assert_array_equal(fwd, [[1, 0.5], [1, 1], [0, 0]])
+    np.testing.assert_array_equal(bwd, [[1, 0.5], [1, 0.5], [0, 0]])
+    ibm1 = verse_association(bible / "en.tsv", bible / "fr.tsv", EN_WORDS, FR_WORDS, min_count=1, measure="ibm1")
+    fwd, bwd = ibm1.directional(q, index)
+    # float32 product and square root of float32 probabilities: a few ulps
+    np.testing.assert_allclose(np.sqrt(fwd * bwd), ibm1.feature(q, index), rtol=1e-6)
+    t_given_s = ibm1.directions[0]
+    sums = np.asarray(t_given_s.sum(axis=1)).ravel()
+    np.testing.assert_allclose(sums[:7], 1.0, rtol=1e-5)  # float32 sums of a handful of probabilities
+    assert sums[row("unseen")] == 0
+    with pytest.raises(ValueError, match="query_rows must have shape"):
+        dice.directional(q[:2], index)
+
+
 @pytest.mark.parametrize("kwargs, message", [
     ({"min_count": 0}, "min_count must be a positive integer"),
     ({"min_count": 1.5}, "min_count must be a positive integer"),
@@ -429,6 +453,34 @@ def test_verse_reranking_on_cuda_matches_cpu(rotated):
     cpu = evaluate_bli(result.src_mapped, result.tgt_mapped, gold[100:], **kwargs)
     gpu = evaluate_bli(result.src_mapped, result.tgt_mapped, gold[100:], device="cuda", **kwargs)
     assert gpu["p@1"] == cpu["p@1"] and gpu["rerank"]["weights"] == cpu["rerank"]["weights"]
+
+
+def test_trees_rerank_with_verses(rotated):
+    """The verse features reach the trees: on scrambled vectors only the verses know the answer."""
+    pytest.importorskip("sklearn", reason="the 'trees' re-ranking model needs scikit-learn")
+    src, tgt, gold, files = rotated
+    rng = np.random.default_rng(1)
+    from bootstrap.embeddings import make_keyed_vectors
+
+    noisy = make_keyed_vectors(tgt.index_to_key, rng.standard_normal(tgt.vectors.shape).astype(np.float32))
+    # only the first 60 words occur in the verses: 40 to learn from, 20 to test
+    out = evaluate_bli(src, noisy, gold[40:60], method="nn", rerank=("parallel",), parallel=files,
+                       tune_dict=gold[:40], rerank_model="trees", rerank_k=N_WORDS)
+    assert out["p@1"] == 100.0 and out["rerank"]["without_rerank"]["p@1"] < 10
+    assert "parallel_forward" in out["rerank"]["trees"]["features"]
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not cuda_available(), reason="CuPy with a visible GPU is not available")
+def test_trees_rerank_on_cuda_matches_cpu(rotated):
+    pytest.importorskip("sklearn", reason="the 'trees' re-ranking model needs scikit-learn")
+    src, tgt, gold, files = rotated
+    result = align_embeddings(src, tgt, seed="parallel", parallel=files, progress=False, stochastic_interval=1)
+    kwargs = {"rerank": ("ortho", "freq", "parallel"), "parallel": files, "tune_dict": gold[:100],
+              "rerank_model": "trees"}
+    cpu = evaluate_bli(result.src_mapped, result.tgt_mapped, gold[100:], **kwargs)
+    gpu = evaluate_bli(result.src_mapped, result.tgt_mapped, gold[100:], device="cuda", **kwargs)
+    assert gpu["p@1"] == cpu["p@1"] and gpu["rerank"]["tune_p@1"] == cpu["rerank"]["tune_p@1"]
 
 
 def test_verse_tokens_follow_a_vocabulary_trained_with_elisions(tmp_path):
