@@ -170,12 +170,16 @@ def trees(out):
             a, b = (rec["modes"].get(name, {}).get(k) for rec in (was, r))
             return f"{a:.1f} -> **{b:.1f}**" if a is not None and b is not None else "-"
 
-        best = max(v for v in (r["modes"].get(n, {}).get("p@1_csls_rerank_parallel")
-                               for n in ("supervised", "supervised_parallel")) if v is not None)
-        b = base[r["pair"]]
-        rows.append(f"| {r['pair']} | {_runs(r)} | {b:.1f} | {r['modes']['supervised']['p@1_csls']:.1f} "
+        values = [v for v in (r["modes"].get(n, {}).get("p@1_csls_rerank_parallel")
+                              for n in ("supervised", "supervised_parallel")) if v is not None]
+        b = base.get(r["pair"])
+        ratio = f"{max(values) / b:.2f}x" if values and b else "-"
+        plain = r["modes"].get("supervised", {}).get("p@1_csls")
+        rows.append(f"| {r['pair']} | {_runs(r)} | {'-' if b is None else f'{b:.1f}'} "
+                    f"| {'-' if plain is None else f'{plain:.1f}'} "
                     f"| {cell('supervised', 'p@1_csls_rerank')} | {cell('supervised', 'p@1_csls_rerank_parallel')} "
-                    f"| {cell('supervised_parallel', 'p@1_csls_rerank_parallel')} | {best / b:.2f}x | {2 * b:.1f} |")
+                    f"| {cell('supervised_parallel', 'p@1_csls_rerank_parallel')} | {ratio} "
+                    f"| {'-' if b is None else f'{2 * b:.1f}'} |")
     return "\n".join(rows)
 
 

@@ -170,10 +170,7 @@ def ibm1_scores(A, B, support, *, iterations=5):
     -------
     scipy.sparse.csr_matrix of shape (n_src, n_tgt), float32, values in [0, 1]
     """
-    t_given_s, s_given_t = ibm1_directions(A, B, support, iterations=iterations)
-    out = t_given_s.multiply(s_given_t).sqrt().astype(np.float32).tocsr()
-    out.eliminate_zeros()
-    return out
+    return _model1_matrices(A, B, support, iterations)[0]
 
 
 def ibm1_directions(A, B, support, *, iterations=5):
@@ -187,6 +184,12 @@ def ibm1_directions(A, B, support, *, iterations=5):
         On ``support``'s sparsity pattern (sorted indices); rows of ``t_given_s`` and columns of
         ``s_given_t`` sum to 1 where a word has any pair.
     """
+    return _model1_matrices(A, B, support, iterations)[1]
+
+
+def _model1_matrices(A, B, support, iterations):
+    """Both directions of Model 1 and their geometric mean (computed in float64, stored as float32):
+    ``(scores, (t_given_s, s_given_t))``."""
     support = support.tocsr()
     support.sort_indices()
     n_pairs = support.nnz
@@ -197,8 +200,14 @@ def ibm1_directions(A, B, support, *, iterations=5):
             rows = np.repeat(np.arange(support.shape[0]), np.diff(support.indptr))
             t_given_s = _model1(pair, tgt_tok, rows, n_pairs, iterations)
             s_given_t = _model1(pair, src_tok, support.indices, n_pairs, iterations)
-    return tuple(scipy.sparse.csr_matrix((p.astype(np.float32), support.indices.copy(), support.indptr.copy()),
-                                         shape=support.shape) for p in (t_given_s, s_given_t))
+
+    def matrix(values):
+        return scipy.sparse.csr_matrix((values.astype(np.float32), support.indices.copy(), support.indptr.copy()),
+                                       shape=support.shape)
+
+    scores = matrix(np.sqrt(t_given_s * s_given_t))
+    scores.eliminate_zeros()
+    return scores, (matrix(t_given_s), matrix(s_given_t))
 
 
 class VerseAssociation:
@@ -437,9 +446,7 @@ def verse_association(src_files, tgt_files, src_words, tgt_words, *, min_count=2
     freq_tgt = np.asarray(B.sum(axis=0), dtype=np.float32).ravel()
     directions = None
     if measure == "ibm1":
-        directions = ibm1_directions(A, B, counts, iterations=int(iterations))
-        scores = directions[0].multiply(directions[1]).sqrt().astype(np.float32).tocsr()
-        scores.eliminate_zeros()
+        scores, directions = _model1_matrices(A, B, counts, int(iterations))
     else:
         coo = counts.tocoo()
         dice = (2.0 * coo.data / (freq_src[coo.row] + freq_tgt[coo.col])).astype(np.float32)

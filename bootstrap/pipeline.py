@@ -595,15 +595,32 @@ def _candidate_pool(X, Z, queries, *, method, csls_k, beta, k, r_tgt=None, assoc
     return np.concatenate([scores, extra_scores], axis=1), np.concatenate([index, extra], axis=1)
 
 
-def _tree_candidates(X, Z, queries, *, method, csls_k, beta, k, r_tgt=None, association=None):
+@dataclass
+class _Trees:
+    """A fitted :class:`TreeRanker` with the CSLS ``r`` terms of both whole spaces, computed once for
+    the tuning words and the scored words."""
+    ranker: TreeRanker
+    r_tgt: object
+    r_src: object
+
+
+def _csls_terms(X, Z, method, csls_k, r_tgt=None):
+    """CSLS's ``r`` terms of every target and every source word (``r_tgt`` reused when CSLS made it)."""
+    if method != "csls" or r_tgt is None:
+        r_tgt = mean_topk_similarity(Z, X, csls_k)
+    return r_tgt, mean_topk_similarity(X, Z, csls_k)
+
+
+def _tree_candidates(X, Z, queries, *, method, csls_k, beta, k, r_tgt=None, association=None, csls_terms=None):
     """The candidate pool of :func:`_candidate_pool` with the geometry a :class:`TreeRanker` reads
     (host arrays): each pair's cosine, its backward CSLS margin (its CSLS minus the candidate's best
-    CSLS over all source words, <= 0) and the candidate's CSLS ``r`` term (hubness)."""
+    CSLS over all source words: 0 for the candidate's own best source word, else negative, up to
+    rounding) and the candidate's CSLS ``r`` term (hubness). ``csls_terms``: ``(r_tgt, r_src)`` of
+    :func:`_csls_terms`, computed here when not given."""
     xp = get_namespace(X)
     scores, index = _candidate_pool(X, Z, queries, method=method, csls_k=csls_k, beta=beta, k=k, r_tgt=r_tgt,
                                     association=association)
-    r_tgt = mean_topk_similarity(Z, X, csls_k) if method != "csls" or r_tgt is None else r_tgt
-    r_src = mean_topk_similarity(X, Z, csls_k)  # every source word's, for the backward searches
+    r_tgt, r_src = csls_terms if csls_terms is not None else _csls_terms(X, Z, method, csls_k, r_tgt)
     r_tgt_host, r_src_host = to_numpy(r_tgt), to_numpy(r_src)
     targets, inverse = np.unique(index, return_inverse=True)
     best_back = np.empty(0, dtype=np.float32)
@@ -626,10 +643,10 @@ def _reranked_candidates(src, tgt, X, Z, queries, scorer, *, method, csls_k, bet
                          association=None):
     """Each query's best candidates, re-ordered by retrieval score + weighted features, or by a fitted
     :class:`TreeRanker` (host arrays)."""
-    if isinstance(scorer, TreeRanker):
+    if isinstance(scorer, _Trees):
         candidates = _tree_candidates(X, Z, queries, method=method, csls_k=csls_k, beta=beta, k=k, r_tgt=r_tgt,
-                                      association=association)
-        return scorer.rerank(candidates, src.index_to_key, tgt.index_to_key, association=association)
+                                      association=association, csls_terms=(scorer.r_tgt, scorer.r_src))
+        return scorer.ranker.rerank(candidates, src.index_to_key, tgt.index_to_key, association=association)
     scores, index = _candidate_pool(X, Z, queries, method=method, csls_k=csls_k, beta=beta, k=k, r_tgt=r_tgt,
                                     association=association)
     features = candidate_features(sorted(scorer), src.index_to_key, tgt.index_to_key, queries, index,
@@ -691,12 +708,12 @@ def _rerank_setup(src, tgt, X, Z, features, weights, tune_dict, *, method, csls_
     return info, info["weights"]
 
 
-def _tune_queries(tune_dict, src, tgt, lowercase):
+def _tune_queries(tune_dict, src, tgt, lowercase, what):
     entries, path = _entries(tune_dict, lowercase=lowercase)
     queries, gold, _, _ = _queries_and_gold(group_by_source(entries), src, tgt)
     if not queries:
         raise ValueError(f"{path or 'the tuning dictionary'}: no pair has both words in the vocabularies, so "
-                         "the re-ranking weights cannot be fitted on it; check --src/--tgt order")
+                         f"{what} cannot be fitted on it; check --src/--tgt order")
     return np.asarray(queries), gold, path
 
 
@@ -706,15 +723,16 @@ def _tree_setup(src, tgt, X, Z, features, tune_dict, *, method, csls_k, beta, k,
     unknown = [f for f in features if f not in DEFAULT_WEIGHTS]
     if unknown:
         raise ValueError(f"unknown re-ranking feature(s) {unknown}; choose from {sorted(DEFAULT_WEIGHTS)}")
-    queries, gold, path = _tune_queries(tune_dict, src, tgt, lowercase)
+    queries, gold, path = _tune_queries(tune_dict, src, tgt, lowercase, "the re-ranking trees")
+    terms = _csls_terms(X, Z, method, csls_k, r_tgt)
     candidates = _tree_candidates(X, Z, queries, method=method, csls_k=csls_k, beta=beta, k=k, r_tgt=r_tgt,
-                                  association=association)
+                                  association=association, csls_terms=terms)
     ranker = TreeRanker(groups=features).fit(candidates, gold, src.index_to_key, tgt.index_to_key,
                                              association=association)
     info = {"features": features, "model": "trees", "weights": None, "weights_from": path or "tune_dict",
             "tune_p@1": round(100 * ranker.train_p_at_1_, 2), "tune_n": len(queries), "k": k,
             "trees": ranker.info()}
-    return info, ranker
+    return info, _Trees(ranker, *terms)
 
 
 def _linear_setup(src, tgt, X, Z, features, weights, tune_dict, *, method, csls_k, beta, k, lowercase=False,
@@ -738,7 +756,7 @@ def _linear_setup(src, tgt, X, Z, features, weights, tune_dict, *, method, csls_
     if tune_dict is None:
         return {"features": features, "weights": {f: defaults[f] for f in features},
                 "weights_from": "defaults", "k": k}
-    queries, gold, path = _tune_queries(tune_dict, src, tgt, lowercase)
+    queries, gold, path = _tune_queries(tune_dict, src, tgt, lowercase, "the re-ranking weights")
     scores, index = _candidate_pool(X, Z, queries, method=method, csls_k=csls_k, beta=beta, k=k,
                                     r_tgt=r_tgt, association=association)
     feats = candidate_features(features, src.index_to_key, tgt.index_to_key, queries, index,
@@ -790,13 +808,16 @@ def evaluate_bli(src, tgt, test_dict, *, method="csls", csls_k=10, normalize=Tru
         ``n_covered``, ``counted_wrong`` (same scores with OOV counted wrong), ``oov`` (the
         uncovered words), ``method``, ``csls_k``, and ``rerank`` (features, weights, how they
         were chosen, and under ``without_rerank`` the same test words' ``p@k``, ``mrr`` and
-        ``counted_wrong`` scores before re-ranking) when re-ranking.
+        ``counted_wrong`` scores before re-ranking) when re-ranking. With ``rerank_model='trees'``,
+        ``rerank`` has ``model: 'trees'``, ``weights: None``, ``tune_p@1`` (in sample) and ``trees``
+        (:meth:`bootstrap.ranker.TreeRanker.info`: parameters, features, rows, fit seconds).
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}; got {method!r}")
     if src.vector_size != tgt.vector_size:
         raise ValueError(f"the spaces have different dimensions (src {src.vector_size}, tgt "
                          f"{tgt.vector_size}); evaluate the mapped files written by offramp align")
+    _check_rerank_args(rerank, rerank_weights, tune_dict, parallel, rerank_model)
     entries, path = _entries(test_dict, lowercase=lowercase)
     groups = group_by_source(entries)
     if not groups:
@@ -807,7 +828,6 @@ def evaluate_bli(src, tgt, test_dict, *, method="csls", csls_k=10, normalize=Tru
     X = asarray(_unit_host(src, normalize), device=device)
     Z = asarray(_unit_host(tgt, normalize), device=device)
     q = asarray(np.asarray(queries, dtype=np.int64), device=device)
-    _check_rerank_args(rerank, rerank_weights, tune_dict, parallel, rerank_model)
     association = resolve_association(parallel, src, tgt)
     # CSLS's r term of the target space, computed once for the gold ranks and the re-ranking searches
     r_tgt = _csls_r_tgt(X, Z, method, csls_k)
@@ -870,11 +890,11 @@ def induce_lexicon(src, tgt, *, method="csls", k=1, csls_k=10, max_src=None, nor
     """
     if k < 1:
         raise ValueError(f"k must be >= 1; got {k}")
+    _check_rerank_args(rerank, rerank_weights, tune_dict, parallel, rerank_model)
     device = resolve_device(device)
     X = asarray(_unit_host(src, normalize), device=device)
     Z = asarray(_unit_host(tgt, normalize), device=device)
     n = len(src) if max_src is None else min(max_src, len(src))
-    _check_rerank_args(rerank, rerank_weights, tune_dict, parallel, rerank_model)
     if rerank:
         association = resolve_association(parallel, src, tgt)
         r_tgt = _csls_r_tgt(X, Z, method, csls_k)  # once for the tuning and the lexicon searches

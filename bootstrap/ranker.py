@@ -36,7 +36,7 @@ import time
 
 import numpy as np
 
-from alignment.rerank import rank_gap
+from alignment.rerank import FEATURES, rank_gap
 
 from .orthography import string_similarity
 
@@ -53,6 +53,8 @@ SUFFIXES = (("tgt", 1, 60), ("tgt", 2, 200), ("src", 2, 200), ("src", 3, 200))
 #: Vocabulary rows the endings are counted on (the most frequent words).
 SUFFIX_VOCAB = 30000
 _BLOCK = 2048
+#: HistGradientBoostingClassifier parameters the ranker sets itself.
+_RESERVED = ("categorical_features", "early_stopping", "random_state")
 
 
 def suffix_categories(words, n, m):
@@ -61,7 +63,10 @@ def suffix_categories(words, n, m):
     Parameters
     ----------
     words : sequence of str
-    n, m : int
+    n : int
+        Characters of an ending; shorter words have none.
+    m : int
+        Endings kept (ties in first-seen order).
 
     Returns
     -------
@@ -76,17 +81,35 @@ def _category_column(words, rows, n, table):
 
 
 def _family(prefix_ids, index, valid, scores, par):
-    """Per candidate: size of its family in the row, is it the family's best-scored and most frequent member,
-    and (with ``par``) the family's summed association."""
-    ids = prefix_ids[index]
-    same = (ids[:, :, None] == ids[:, None, :]) & valid[:, None, :]
-    size = same.sum(axis=2).astype(np.float32)
-    best = (scores >= np.where(same, scores[:, None, :], -np.inf).max(axis=2)).astype(np.float32)
-    big = np.iinfo(np.int64).max
-    first = (index <= np.where(same, index[:, None, :], big).min(axis=2)).astype(np.float32)
-    out = {"family_size": size, "family_best": best, "family_most_frequent": first}
-    if par is not None:
-        out["family_parallel"] = np.einsum("nij,nj->ni", same.astype(np.float32), par)
+    """Per candidate: size of its family in the row (candidates with the same prefix id), is it the
+    family's best-scored and most frequent member, and (with ``par``) the family's summed association.
+
+    Sorts the cells by (row, prefix) and reduces each run, so memory is linear in ``index.size``.
+    Padding cells form families of their own and leave the real ones untouched.
+    """
+    n, k = index.shape
+    rows = np.repeat(np.arange(n, dtype=np.int64), k)
+    ids = np.where(valid.ravel(), prefix_ids[index.ravel()], -1 - np.arange(n * k, dtype=np.int64))
+    order = np.lexsort((ids, rows))
+    r, i = rows[order], ids[order]
+    start = np.ones(order.size, dtype=bool)
+    start[1:] = (r[1:] != r[:-1]) | (i[1:] != i[:-1])
+    starts = np.flatnonzero(start)
+    segment = np.empty(order.size, dtype=np.int64)
+    segment[order] = np.cumsum(start) - 1
+    segment = segment.reshape(n, k)
+    out = {"family_size": np.bincount(segment.ravel()).astype(np.float32)[segment]}
+    if order.size:
+        best = np.maximum.reduceat(scores.ravel()[order], starts)
+        first = np.minimum.reduceat(index.ravel()[order], starts)
+        out["family_best"] = (scores >= best[segment]).astype(np.float32)
+        out["family_most_frequent"] = (index <= first[segment]).astype(np.float32)
+        if par is not None:
+            out["family_parallel"] = np.add.reduceat(par.ravel()[order].astype(np.float64), starts)[segment]
+    else:
+        out.update({name: np.zeros((n, k), np.float32) for name in ("family_best", "family_most_frequent")})
+        if par is not None:
+            out["family_parallel"] = np.zeros((n, k), np.float32)
     return out
 
 
@@ -119,31 +142,37 @@ def pair_table(candidates, src_words, tgt_words, groups, *, association=None, ca
     valid : ndarray of shape (n, k), bool
         False on padding.
     """
+    unknown = sorted(set(groups) - set(FEATURES))
+    if unknown:
+        raise ValueError(f"unknown feature group(s) {unknown}; choose from {', '.join(FEATURES)}")
+    if "parallel" in groups and (association is None or association.tgt_freq is None):
+        raise ValueError("the 'parallel' features need a verse association with verse frequencies "
+                         "(bootstrap.parallel.verse_association builds one)")
     q = np.asarray(candidates["queries"], dtype=np.int64)
     index = np.asarray(candidates["index"], dtype=np.int64)
     n, k = index.shape
     raw = np.asarray(candidates["scores"], dtype=np.float32)
     valid = np.isfinite(raw)
-    scores = np.where(valid, raw, np.float32(-4.0))  # padding: below any cosine-based score
+    # padding gets a finite stand-in; its rows are never fitted or scored
+    scores = np.where(valid, raw, np.float32(-4.0))
+    best = np.max(np.where(valid, raw, -np.inf), axis=1, keepdims=True, initial=-np.inf)
     f = {"score": scores,
-         "score_gap": scores - scores.max(axis=1, keepdims=True, initial=-4.0),
+         "score_gap": np.where(np.isfinite(best), scores - best, 0.0),
          "position": np.log1p(np.broadcast_to(np.arange(k, dtype=np.float32), (n, k))),
          "cos": np.asarray(candidates["cos"], dtype=np.float32),
          "back": np.where(valid, np.asarray(candidates["back"], dtype=np.float32), -4.0),
          "hub": np.asarray(candidates["hub"], dtype=np.float32)}
     par = None
     if "parallel" in groups:
-        if association is None:
-            raise ValueError("the 'parallel' features need a verse association")
         par = association.feature(q, index)
         fwd, bwd = association.directional(q, index)
-        order = np.argsort(np.argsort(-par, axis=1, kind="stable"), axis=1)
+        # rank among the row's real candidates (padding repeats the first one and ranks last)
+        order = np.argsort(np.argsort(-np.where(valid, par, -1.0), axis=1, kind="stable"), axis=1)
         f.update({"parallel": par, "parallel_forward": np.log(fwd + 1e-5), "parallel_backward": np.log(bwd + 1e-5),
                   "parallel_gap": par - par.max(axis=1, keepdims=True, initial=0.0),
                   "parallel_rank": np.log1p(order.astype(np.float32)),
                   "shared_verses": np.log1p(association.shared_verses(q, index)),
-                  "target_verses": np.log1p(association.tgt_freq[index]) if association.tgt_freq is not None
-                  else np.zeros((n, k), np.float32)})
+                  "target_verses": np.log1p(association.tgt_freq[index])})
     if "ortho" in groups:
         if categories is None or prefix_ids is None:
             raise ValueError("the 'ortho' features need word-ending categories and family ids")
@@ -172,10 +201,13 @@ class TreeRanker:
     random_state : int, default 0
         Seed of the trees' binning subsample (the fit is deterministic for a given seed).
     params : dict, optional
-        Overrides of :data:`TREE_PARAMS`.
+        Overrides of :data:`TREE_PARAMS` (other ``HistGradientBoostingClassifier`` parameters
+        are allowed, except those the ranker sets itself: see :data:`_RESERVED`).
 
     Attributes
     ----------
+    groups_ : tuple of str
+        The feature groups, sorted.
     model_ : sklearn.ensemble.HistGradientBoostingClassifier
     feature_names_ : list of str
     categories_ : dict
@@ -188,20 +220,39 @@ class TreeRanker:
     """
 
     def __init__(self, *, groups=("ortho", "freq"), random_state=0, params=None):
-        self.groups = tuple(sorted(groups))
+        self.groups = groups
         self.random_state = random_state
         self.params = params
 
+    def _check_params(self):
+        groups = (self.groups,) if isinstance(self.groups, str) else tuple(self.groups)
+        unknown = sorted(set(groups) - set(FEATURES))
+        if unknown:
+            raise ValueError(f"unknown feature group(s) {unknown}; choose from {', '.join(FEATURES)}")
+        reserved = sorted(set(self.params or {}) & set(_RESERVED))
+        if reserved:
+            raise ValueError(f"params may not set {reserved}: the ranker sets them itself")
+        return tuple(sorted(set(groups)))
+
     def _prefix_ids(self, tgt_words):
         """Family id of every target row (None when the 'ortho' group, which reads them, is off)."""
-        if "ortho" not in self.groups:
+        if "ortho" not in self.groups_:
             return None
         _, ids = np.unique(np.array([w[:FAMILY_PREFIX] for w in tgt_words], dtype=object), return_inverse=True)
         return ids.astype(np.int64)
 
-    def _table(self, candidates, src_words, tgt_words, association, prefix_ids):
-        return pair_table(candidates, src_words, tgt_words, self.groups, association=association,
-                          categories=self.categories_ if "ortho" in self.groups else None, prefix_ids=prefix_ids)
+    def _tables(self, candidates, src_words, tgt_words, association, categories):
+        """The feature table in blocks of queries: ``(names, [(table, valid), ...])``, the tables of
+        shape (block, k, n_features) (blocks bound the memory of whole-vocabulary lists)."""
+        prefix_ids = self._prefix_ids(tgt_words)
+        n = np.asarray(candidates["index"]).shape[0]
+        names, blocks = None, []
+        for i in range(0, max(n, 1), _BLOCK):
+            part = {key: np.asarray(value)[i:i + _BLOCK] for key, value in candidates.items()}
+            table, names, valid = pair_table(part, src_words, tgt_words, self.groups_, association=association,
+                                             categories=categories, prefix_ids=prefix_ids)
+            blocks.append((table, valid))
+        return names, blocks
 
     def fit(self, candidates, gold, src_words, tgt_words, *, association=None):
         """Learn from the candidates of a dictionary's source words.
@@ -209,11 +260,13 @@ class TreeRanker:
         Parameters
         ----------
         candidates : dict of str -> ndarray
-            As in :func:`pair_table`, for the dictionary's source words.
+            As in :func:`pair_table`: ``queries`` of shape (n,), the others of shape (n, k),
+            for the dictionary's source words.
         gold : list of int sequences, length n
             Gold target rows of each query.
         src_words, tgt_words : sequence of str
         association : bootstrap.parallel.VerseAssociation, optional
+            Required with the 'parallel' group.
 
         Returns
         -------
@@ -222,13 +275,15 @@ class TreeRanker:
         from sklearn.ensemble import HistGradientBoostingClassifier
 
         start = time.perf_counter()
+        self.groups_ = self._check_params()
         index = np.asarray(candidates["index"])
         if len(gold) != index.shape[0]:
             raise ValueError(f"gold has {len(gold)} entries for {index.shape[0]} queries")
-        self.categories_ = {(side, m): suffix_categories(tgt_words[:SUFFIX_VOCAB] if side == "tgt"
-                                                         else src_words[:SUFFIX_VOCAB], m, top)
-                            for side, m, top in SUFFIXES}
-        table, names, valid = self._table(candidates, src_words, tgt_words, association, self._prefix_ids(tgt_words))
+        categories = {(side, m): suffix_categories(tgt_words[:SUFFIX_VOCAB] if side == "tgt"
+                                                   else src_words[:SUFFIX_VOCAB], m, top)
+                      for side, m, top in SUFFIXES} if "ortho" in self.groups_ else None
+        names, blocks = self._tables(candidates, src_words, tgt_words, association, categories)
+        valid = np.concatenate([v for _, v in blocks])
         hits = np.zeros(index.shape, dtype=bool)
         for row, targets in enumerate(gold):
             if len(targets):
@@ -242,54 +297,61 @@ class TreeRanker:
             raise ValueError("every candidate of the dictionary words is a gold translation, so there is "
                              "nothing to learn from; give a larger dictionary or raise --rerank-k")
         categorical = [names.index(f"{side}_end{m}") for side, m, _ in SUFFIXES if f"{side}_end{m}" in names]
-        params = dict(TREE_PARAMS, **(self.params or {}))
-        self.model_ = HistGradientBoostingClassifier(**params, categorical_features=categorical or None,
-                                                     early_stopping=False, random_state=self.random_state)
-        self.model_.fit(table[valid], hits[valid])
-        self.feature_names_ = names
+        model = HistGradientBoostingClassifier(**dict(TREE_PARAMS, **(self.params or {})),
+                                               categorical_features=categorical or None, early_stopping=False,
+                                               random_state=self.random_state)
+        model.fit(np.concatenate([t[v] for t, v in blocks]), hits[valid])
+        self.model_, self.categories_, self.feature_names_ = model, categories, names
         self.n_queries_ = int(index.shape[0])
         self.n_rows_ = int(valid.sum())
         self.n_positive_ = int(hits.sum())
-        top = self._scores(table, valid).argmax(axis=1)
-        self.train_p_at_1_ = float(hits[np.arange(index.shape[0]), top].mean()) if index.shape[0] else 0.0
+        scores = np.concatenate([self._predict(t, v) for t, v in blocks])
+        top = scores.argmax(axis=1)
+        self.train_p_at_1_ = float(hits[np.arange(index.shape[0]), top].mean())
         self.fit_seconds_ = time.perf_counter() - start
         return self
 
-    def _scores(self, table, valid):
-        n, k, nf = table.shape
-        out = np.full((n, k), -np.inf, dtype=np.float32)
+    def _predict(self, table, valid):
+        out = np.full(valid.shape, -np.inf, dtype=np.float32)
         if valid.any():
             out[valid] = self.model_.predict_proba(table[valid])[:, 1]
         return out
 
     def score(self, candidates, src_words, tgt_words, *, association=None):
-        """Probability that each candidate is a translation; ``-inf`` on padding.
+        """Probability that each candidate is a translation.
+
+        Parameters
+        ----------
+        candidates : dict of str -> ndarray
+            As in :func:`pair_table`: ``queries`` of shape (n,), the others of shape (n, k).
+        src_words, tgt_words : sequence of str
+            The vocabularies the ranker was fitted with (or of the same languages).
+        association : bootstrap.parallel.VerseAssociation, optional
+            Required with the 'parallel' group.
 
         Returns
         -------
         ndarray of shape (n, k), float32
+            In [0, 1]; ``-inf`` on padding.
         """
         if not hasattr(self, "model_"):
             raise ValueError("this TreeRanker is not fitted yet; call fit() first")
-        n = np.asarray(candidates["index"]).shape[0]
-        prefix_ids = self._prefix_ids(tgt_words)
-        blocks = []
-        for i in range(0, n, _BLOCK):  # the table of a whole vocabulary would be large
-            part = {key: value[i:i + _BLOCK] for key, value in candidates.items()}
-            table, names, valid = self._table(part, src_words, tgt_words, association, prefix_ids)
-            if names != self.feature_names_:
-                raise ValueError(f"features {names} differ from the fitted ones {self.feature_names_}")
-            blocks.append(self._scores(table, valid))
-        return np.concatenate(blocks) if blocks else np.zeros(np.asarray(candidates["index"]).shape, np.float32)
+        names, blocks = self._tables(candidates, src_words, tgt_words, association, self.categories_)
+        if names != self.feature_names_:
+            raise ValueError(f"features {names} differ from the fitted ones {self.feature_names_}")
+        return np.concatenate([self._predict(t, v) for t, v in blocks])
 
     def rerank(self, candidates, src_words, tgt_words, *, association=None):
         """Re-order each query's candidates by :meth:`score`.
+
+        Parameters are those of :meth:`score`.
 
         Returns
         -------
         scores : ndarray of shape (n, k), float32
             Tree scores, decreasing per row (stable: ties keep the retrieval order).
         index : ndarray of shape (n, k)
+            The candidates' target rows in that order.
         """
         scores = self.score(candidates, src_words, tgt_words, association=association)
         order = np.argsort(-scores, axis=1, kind="stable")
@@ -297,7 +359,10 @@ class TreeRanker:
                 np.take_along_axis(np.asarray(candidates["index"]), order, axis=1))
 
     def info(self):
-        """A JSON-ready summary of the fit, for reports."""
+        """A JSON-ready summary of the fit, for reports: dict with ``model``, ``params``,
+        ``random_state``, ``features``, ``n_queries``, ``n_rows``, ``n_positive``, ``fit_s``."""
+        if not hasattr(self, "model_"):
+            raise ValueError("this TreeRanker is not fitted yet; call fit() first")
         return {"model": "trees", "params": dict(TREE_PARAMS, **(self.params or {})),
                 "random_state": self.random_state, "features": list(self.feature_names_),
                 "n_queries": self.n_queries_, "n_rows": self.n_rows_, "n_positive": self.n_positive_,

@@ -80,12 +80,15 @@ def test_pair_table_hand_values():
     col = {name: table[:, :, i] for i, name in enumerate(names)}
     # padding scores -4; gaps to each row's best
     np.testing.assert_array_equal(col["score"], np.array([[0.5, 0.4, 0.3], [0.6, 0.2, -4.0]], dtype=np.float32))
-    np.testing.assert_allclose(col["score_gap"], [[0, -0.1, -0.2], [0, -0.4, -4.6]], atol=1e-6)  # float32 sums
+    # float32 differences of values < 5: a few ulps, so atol 1e-6 (also family_parallel, parallel_gap)
+    np.testing.assert_allclose(col["score_gap"], [[0, -0.1, -0.2], [0, -0.4, -4.6]], atol=1e-6)
     np.testing.assert_array_equal(col["back"][1], np.array([0.0, -0.3, -4.0], dtype=np.float32))
+    # float32 log1p of small integers: within an ulp or two (rtol 1e-6), here and for the other log columns
     np.testing.assert_allclose(col["position"], np.log1p([[0, 1, 2], [0, 1, 2]]), rtol=1e-6)
-    # families by the first 4 letters: casa/casas (query 0) share one; cosa, perro, gato are alone
+    # families by the first 4 letters: casa/casas (query 0) share one; cosa, perro, gato are alone, and so
+    # is the padding cell (a repeat of perro), which never joins a real family
     np.testing.assert_array_equal(col["family_size"], [[2, 2, 1], [1, 1, 1]])
-    np.testing.assert_array_equal(col["family_best"], [[1, 0, 1], [1, 1, 0]])
+    np.testing.assert_array_equal(col["family_best"], [[1, 0, 1], [1, 1, 1]])
     np.testing.assert_array_equal(col["family_most_frequent"], [[1, 0, 1], [1, 1, 1]])
     np.testing.assert_allclose(col["family_parallel"], [[1.0, 1.0, 0.0], [0.8, 0.1, 0.8]], atol=1e-6)
     np.testing.assert_array_equal(col["length"], [[4, 5, 4], [5, 4, 5]])
@@ -96,7 +99,8 @@ def test_pair_table_hand_values():
     np.testing.assert_allclose(col["parallel_backward"], np.log(np.array([[0.5, 1.0, 0], [0.8, 0.1, 0.8]]) + 1e-5),
                                rtol=1e-6, atol=1e-7)
     np.testing.assert_allclose(col["parallel_gap"], [[-0.2, 0, -0.6], [0, -0.7, 0]], atol=1e-6)
-    np.testing.assert_allclose(col["parallel_rank"], np.log1p([[1, 0, 2], [0, 2, 1]]), rtol=1e-6)
+    # rank among real candidates: the padding cell repeats perro's 0.8 but ranks last
+    np.testing.assert_allclose(col["parallel_rank"], np.log1p([[1, 0, 2], [0, 1, 2]]), rtol=1e-6)
     np.testing.assert_allclose(col["shared_verses"], np.log1p([[4, 6, 0], [8, 2, 8]]), rtol=1e-6)
     np.testing.assert_allclose(col["target_verses"], np.log1p([[8, 6, 1], [10, 20, 10]]), rtol=1e-6)
     np.testing.assert_allclose(col["target_rank"], np.log1p([[0, 2, 3], [1, 4, 1]]), rtol=1e-6)
@@ -108,8 +112,45 @@ def test_pair_table_hand_values():
 def test_pair_table_errors():
     with pytest.raises(ValueError, match="'parallel' features need a verse association"):
         pair_table(CANDIDATES, SRC_WORDS, TGT_WORDS, ("parallel",))
+    bare = _association()
+    bare.tgt_freq = None
+    with pytest.raises(ValueError, match="with verse frequencies"):
+        pair_table(CANDIDATES, SRC_WORDS, TGT_WORDS, ("parallel",), association=bare)
     with pytest.raises(ValueError, match="'ortho' features need word-ending categories"):
         pair_table(CANDIDATES, SRC_WORDS, TGT_WORDS, ("ortho",))
+    with pytest.raises(ValueError, match=r"unknown feature group\(s\) \['orthoo'\]"):
+        pair_table(CANDIDATES, SRC_WORDS, TGT_WORDS, ("orthoo",))
+
+
+def test_score_gap_reads_real_candidates_on_any_scale():
+    """Inverted-softmax scores are log-probabilities, often below the padding's stand-in of -4."""
+    cands = dict(CANDIDATES, scores=np.array([[-6.0, -7.0, -9.0], [-5.0, -8.0, -np.inf]], dtype=np.float32))
+    table, names, _ = pair_table(cands, SRC_WORDS, TGT_WORDS, ())
+    np.testing.assert_array_equal(table[:, :, names.index("score_gap")][:, :2], [[0, -1], [0, -3]])
+
+
+def test_family_matches_the_pairwise_definition():
+    """The sorted-run computation against the (n, k, k) comparison it replaces, on random lists."""
+    from bootstrap.ranker import _family
+
+    rng = np.random.default_rng(0)
+    n, k = 40, 12
+    prefix_ids = rng.integers(0, 6, size=200)
+    index = np.stack([rng.choice(200, size=k, replace=False) for _ in range(n)])
+    valid = rng.random((n, k)) > 0.1
+    scores = rng.random((n, k)).astype(np.float32)
+    par = rng.random((n, k)).astype(np.float32)
+    got = _family(prefix_ids, index, valid, scores, par)
+    ids = prefix_ids[index]
+    same = (ids[:, :, None] == ids[:, None, :]) & valid[:, None, :] & valid[:, :, None]
+    same |= np.eye(k, dtype=bool)[None]
+    want = {"family_size": same.sum(axis=2),
+            "family_best": scores >= np.where(same, scores[:, None, :], -np.inf).max(axis=2),
+            "family_most_frequent": index <= np.where(same, index[:, None, :], 10 ** 9).min(axis=2),
+            "family_parallel": (same * par[:, None, :]).sum(axis=2)}
+    for name, value in want.items():
+        # sums of up to 12 float32 values in another order: ~1e-6
+        np.testing.assert_allclose(got[name][valid], value[valid].astype(np.float64), atol=1e-6, err_msg=name)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -174,8 +215,16 @@ def test_tree_ranker_errors():
         TreeRanker(groups=("freq",)).fit(train, every, WORDS, WORDS)
     ranker = TreeRanker(groups=("freq",)).fit(train, gold, WORDS, WORDS)
     with pytest.raises(ValueError, match="differ from the fitted ones"):
-        ranker.groups = ()
+        ranker.groups_ = ()
         ranker.score(train, WORDS, WORDS)
+    with pytest.raises(ValueError, match=r"unknown feature group\(s\) \['orthoo'\]"):
+        TreeRanker(groups=("orthoo", "freq")).fit(train, gold, WORDS, WORDS)
+    with pytest.raises(ValueError, match=r"unknown feature group\(s\) \['frequ'\]"):
+        TreeRanker(groups="frequ").fit(train, gold, WORDS, WORDS)
+    with pytest.raises(ValueError, match=r"params may not set \['early_stopping'\]"):
+        TreeRanker(groups=("freq",), params={"early_stopping": True}).fit(train, gold, WORDS, WORDS)
+    with pytest.raises(ValueError, match="not fitted yet"):
+        TreeRanker().info()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -214,6 +263,33 @@ def test_evaluate_bli_trees():
     rows = induce_lexicon(src, tgt, rerank=("ortho", "freq"), tune_dict=train, rerank_model="trees", max_src=240)
     assert [t for _, t, _, _ in rows] == [t for _, t in train + test]
     assert all(0.0 <= score <= 1.0 for _, _, score, _ in rows)
+
+
+@pytest.mark.parametrize("method", ["nn", "csls", "isf"])
+def test_tree_candidates_geometry(method):
+    """The pool's cosine, hubness and backward CSLS margin against brute force on the decoy spaces."""
+    from bootstrap.pipeline import _tree_candidates, _unit_host
+
+    src, tgt, _, _ = _decoy_spaces(n=60)
+    X, Z = _unit_host(src, True), _unit_host(tgt, True)
+    queries = np.arange(0, 60, 3)
+    c = _tree_candidates(X, Z, queries, method=method, csls_k=10, beta=30.0, k=200)
+    assert c["index"].shape == (20, 120)  # k capped at the target vocabulary
+    S = X @ Z.T
+    r_src = np.sort(S, axis=1)[:, -10:].mean(axis=1)
+    r_tgt = np.sort(S.T, axis=1)[:, -10:].mean(axis=1)
+    csls = 2 * S - r_src[:, None] - r_tgt[None, :]
+    rows = np.repeat(queries[:, None], 120, axis=1)
+    # float32 dot products of unit 16-d vectors and means of ten of them: ~1e-6
+    np.testing.assert_allclose(c["cos"], S[rows, c["index"]], atol=2e-6)
+    np.testing.assert_allclose(c["hub"], r_tgt[c["index"]], atol=2e-6)
+    np.testing.assert_allclose(c["back"], csls[rows, c["index"]] - csls.max(axis=0)[c["index"]], atol=5e-6)
+
+
+def test_evaluate_bli_trees_with_isf():
+    src, tgt, train, test = _decoy_spaces()
+    out = evaluate_bli(src, tgt, test, method="isf", rerank=("ortho", "freq"), tune_dict=train, rerank_model="trees")
+    assert out["p@1"] == 100.0 and out["rerank"]["without_rerank"]["p@1"] < 20
 
 
 @pytest.mark.parametrize("kwargs, match", [
