@@ -114,8 +114,21 @@ def rerank(scores, index, features, weights):
     return xp.take_along_axis(total, order, axis=1), xp.take_along_axis(index, order, axis=1)
 
 
-def _gold_hits(index, gold):
-    """Boolean (n_queries, k) table: is candidate ``index[i, c]`` one of query i's gold rows."""
+def gold_hits(index, gold):
+    """Which candidates are gold translations.
+
+    Parameters
+    ----------
+    index : ndarray of shape (n_queries, k)
+        Candidate rows (host array).
+    gold : list of int sequences, length n_queries
+        Gold target rows of each query.
+
+    Returns
+    -------
+    ndarray of shape (n_queries, k), bool
+        True where ``index[i, c]`` is one of query i's gold rows.
+    """
     hits = np.zeros(index.shape, dtype=bool)
     for row, targets in enumerate(gold):
         if len(targets):
@@ -144,7 +157,7 @@ def candidate_ranks(index, gold, fallback=None):
     if len(gold) != index.shape[0]:
         raise ValueError(f"gold has {len(gold)} entries for {index.shape[0]} queries")
     ranks = np.full(index.shape[0], np.inf) if fallback is None else np.asarray(fallback, dtype=np.float64).copy()
-    hits = _gold_hits(index, gold)
+    hits = gold_hits(index, gold)
     found = hits.any(axis=1)
     ranks[found] = hits[found].argmax(axis=1) + 1
     return ranks
@@ -180,7 +193,7 @@ def fit_weights(scores, index, features, gold, *, grid=None):
         raise ValueError(f"no grid for features {missing}")
     index_host = to_numpy(index)
     k = index_host.shape[1]
-    is_gold = _gold_hits(index_host, gold)  # turns each combination into one argmax
+    is_gold = gold_hits(index_host, gold)  # turns each combination into one argmax
     xp = get_namespace(scores)
     rows = np.arange(index_host.shape[0])
     if k == 0 or rows.size == 0:  # no candidates: nothing to choose, nothing right

@@ -561,6 +561,16 @@ def _plain_candidates(X, Z, queries, *, method, csls_k, beta, k, r_tgt=None, r_s
     return to_numpy(scores), to_numpy(index)
 
 
+def _pair_cosines(X, Z, queries, index):
+    """Host ndarray of shape (n_queries, m): ``X[queries[i]] . Z[index[i, c]]``, in blocks of queries so
+    that the (block, m, dim) gather stays small for any vocabulary."""
+    xp = get_namespace(X)
+    blocks = [to_numpy(xp.einsum("nd,nmd->nm", X[xp.asarray(queries[i:i + _POOL_BLOCK])],
+                                 Z[xp.asarray(index[i:i + _POOL_BLOCK])]))
+              for i in range(0, len(queries), _POOL_BLOCK)]
+    return np.concatenate(blocks) if blocks else np.zeros(np.shape(index), np.float32)
+
+
 def _candidate_pool(X, Z, queries, *, method, csls_k, beta, k, r_tgt=None, association=None):
     """The candidates to re-rank (host arrays): the ``k`` best by retrieval, plus, with verse-aligned
     corpora and NN or CSLS retrieval, the :data:`VERSE_CANDIDATES` best-Dice target words of each query
@@ -580,17 +590,10 @@ def _candidate_pool(X, Z, queries, *, method, csls_k, beta, k, r_tgt=None, assoc
         return scores, index
     extra, valid = association.top_targets(queries, VERSE_CANDIDATES)
     valid &= ~(extra[:, :, None] == index[:, None, :]).any(axis=2)
-    r_tgt_host, r_src_host = (None, None) if r_src is None else (to_numpy(r_tgt), to_numpy(r_src))
-    blocks = []
-    # in blocks of queries, so that the (block, VERSE_CANDIDATES, dim) gather stays small for any vocabulary
-    for i in range(0, len(queries), _POOL_BLOCK):
-        Q = X[xp.asarray(queries[i:i + _POOL_BLOCK])]
-        rows = extra[i:i + _POOL_BLOCK]
-        cos = to_numpy(xp.einsum("nd,nmd->nm", Q, Z[xp.asarray(rows)]))
-        if method == "csls":
-            cos = 2 * cos - r_tgt_host[rows] - r_src_host[i:i + _POOL_BLOCK, None]
-        blocks.append(cos)
-    extra_scores = np.where(valid, np.concatenate(blocks), -np.inf).astype(np.float32)
+    extra_scores = _pair_cosines(X, Z, queries, extra)
+    if method == "csls":
+        extra_scores = 2 * extra_scores - to_numpy(r_tgt)[extra] - to_numpy(r_src)[:, None]
+    extra_scores = np.where(valid, extra_scores, -np.inf).astype(np.float32)
     extra = np.where(valid, extra, index[:, :1])
     return np.concatenate([scores, extra_scores], axis=1), np.concatenate([index, extra], axis=1)
 
@@ -628,11 +631,7 @@ def _tree_candidates(X, Z, queries, *, method, csls_k, beta, k, r_tgt=None, asso
         best, _ = retrieve(Z[xp.asarray(targets)], X, 1, method="csls", csls_k=csls_k, r_tgt=r_src,
                            r_src=r_tgt[xp.asarray(targets)])
         best_back = to_numpy(best)[:, 0]
-    cos = []
-    for i in range(0, len(queries), _POOL_BLOCK):
-        Q = X[xp.asarray(queries[i:i + _POOL_BLOCK])]
-        cos.append(to_numpy(xp.einsum("nd,nmd->nm", Q, Z[xp.asarray(index[i:i + _POOL_BLOCK])])))
-    cos = np.concatenate(cos) if cos else np.zeros(index.shape, np.float32)
+    cos = _pair_cosines(X, Z, queries, index)
     csls = 2 * cos - r_src_host[np.asarray(queries)][:, None] - r_tgt_host[index]
     back = csls - best_back[inverse.reshape(index.shape)] if index.size else np.zeros(index.shape, np.float32)
     return {"queries": np.asarray(queries), "index": index, "scores": scores, "cos": cos, "back": back,
@@ -700,6 +699,10 @@ def _rerank_setup(src, tgt, X, Z, features, weights, tune_dict, *, method, csls_
                   r_tgt=None, association=None, model="linear"):
     """Resolve the re-ranking: ``(info, scorer)``, the scorer being weights (given, fitted on
     ``tune_dict``, or the defaults) or a :class:`TreeRanker` fitted on ``tune_dict``."""
+    features = _feature_names(features)
+    unknown = [f for f in features if f not in DEFAULT_WEIGHTS]
+    if unknown:
+        raise ValueError(f"unknown re-ranking feature(s) {unknown}; choose from {sorted(DEFAULT_WEIGHTS)}")
     if model == "trees":
         return _tree_setup(src, tgt, X, Z, features, tune_dict, method=method, csls_k=csls_k, beta=beta, k=k,
                            lowercase=lowercase, r_tgt=r_tgt, association=association)
@@ -719,10 +722,6 @@ def _tune_queries(tune_dict, src, tgt, lowercase, what):
 
 def _tree_setup(src, tgt, X, Z, features, tune_dict, *, method, csls_k, beta, k, lowercase=False, r_tgt=None,
                 association=None):
-    features = _feature_names(features)
-    unknown = [f for f in features if f not in DEFAULT_WEIGHTS]
-    if unknown:
-        raise ValueError(f"unknown re-ranking feature(s) {unknown}; choose from {sorted(DEFAULT_WEIGHTS)}")
     queries, gold, path = _tune_queries(tune_dict, src, tgt, lowercase, "the re-ranking trees")
     terms = _csls_terms(X, Z, method, csls_k, r_tgt)
     candidates = _tree_candidates(X, Z, queries, method=method, csls_k=csls_k, beta=beta, k=k, r_tgt=r_tgt,
@@ -737,11 +736,7 @@ def _tree_setup(src, tgt, X, Z, features, tune_dict, *, method, csls_k, beta, k,
 
 def _linear_setup(src, tgt, X, Z, features, weights, tune_dict, *, method, csls_k, beta, k, lowercase=False,
                   r_tgt=None, association=None):
-    features = _feature_names(features)
     defaults = dict(DEFAULT_WEIGHTS, parallel=PARALLEL_WEIGHTS[_measure(association)]["default"])
-    unknown = [f for f in features if f not in DEFAULT_WEIGHTS]
-    if unknown:
-        raise ValueError(f"unknown re-ranking feature(s) {unknown}; choose from {sorted(DEFAULT_WEIGHTS)}")
     if weights is not None:
         extra = [f for f in weights if f not in features]
         if extra:

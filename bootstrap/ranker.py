@@ -36,7 +36,7 @@ import time
 
 import numpy as np
 
-from alignment.rerank import FEATURES, rank_gap
+from alignment.rerank import FEATURES, gold_hits, rank_gap
 
 from .orthography import string_similarity
 
@@ -74,6 +74,14 @@ def suffix_categories(words, n, m):
     """
     counts = collections.Counter(w[-n:] for w in words if len(w) >= n)
     return {ending: i + 1 for i, (ending, _) in enumerate(counts.most_common(m))}
+
+
+def _check_groups(groups):
+    """``groups`` if every name is a re-ranking feature group, else ``ValueError``."""
+    unknown = sorted(set(groups) - set(FEATURES))
+    if unknown:
+        raise ValueError(f"unknown feature group(s) {unknown}; choose from {', '.join(FEATURES)}")
+    return groups
 
 
 def _category_column(words, rows, n, table):
@@ -142,9 +150,7 @@ def pair_table(candidates, src_words, tgt_words, groups, *, association=None, ca
     valid : ndarray of shape (n, k), bool
         False on padding.
     """
-    unknown = sorted(set(groups) - set(FEATURES))
-    if unknown:
-        raise ValueError(f"unknown feature group(s) {unknown}; choose from {', '.join(FEATURES)}")
+    _check_groups(groups)
     if "parallel" in groups and (association is None or association.tgt_freq is None):
         raise ValueError("the 'parallel' features need a verse association with verse frequencies "
                          "(bootstrap.parallel.verse_association builds one)")
@@ -225,10 +231,7 @@ class TreeRanker:
         self.params = params
 
     def _check_params(self):
-        groups = (self.groups,) if isinstance(self.groups, str) else tuple(self.groups)
-        unknown = sorted(set(groups) - set(FEATURES))
-        if unknown:
-            raise ValueError(f"unknown feature group(s) {unknown}; choose from {', '.join(FEATURES)}")
+        groups = _check_groups((self.groups,) if isinstance(self.groups, str) else tuple(self.groups))
         reserved = sorted(set(self.params or {}) & set(_RESERVED))
         if reserved:
             raise ValueError(f"params may not set {reserved}: the ranker sets them itself")
@@ -284,11 +287,7 @@ class TreeRanker:
                       for side, m, top in SUFFIXES} if "ortho" in self.groups_ else None
         names, blocks = self._tables(candidates, src_words, tgt_words, association, categories)
         valid = np.concatenate([v for _, v in blocks])
-        hits = np.zeros(index.shape, dtype=bool)
-        for row, targets in enumerate(gold):
-            if len(targets):
-                hits[row] = np.isin(index[row], np.asarray(list(targets)))
-        hits &= valid
+        hits = gold_hits(index, gold) & valid
         if not hits.any():
             raise ValueError("no gold translation is among the dictionary words' candidates, so there is "
                              "nothing to learn from; check that the dictionary belongs to these spaces "
