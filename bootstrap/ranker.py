@@ -28,8 +28,8 @@ Feature groups (:func:`pair_table`), chosen by the re-ranking features the user 
 
 The rows of a fit are every candidate of every dictionary word (labels: is it a gold translation).
 The mapping was trained on the same dictionary, so its scores favour these words a little; fitting
-crosswise on two halves of the dictionary instead (each scored by a map trained on the other) was
-no better on three pairs (section 1j).
+crosswise on two halves of the dictionary instead (each scored by a map trained on the other)
+changed P@1 by -1.6 to +1.3 on four pairs, no consistent gain (section 1j).
 """
 import collections
 import time
@@ -43,7 +43,8 @@ from .orthography import string_similarity
 __all__ = ["TreeRanker", "pair_table", "suffix_categories", "TREE_PARAMS", "FAMILY_PREFIX"]
 
 #: Parameters of the boosted trees, set once before the benchmark; larger models (600 trees, 31 leaves)
-#: and a faster learning rate (0.1) did no better on four pairs (benchmarks/README.md, section 1j).
+#: changed P@1 by -1.2 to +0.4 and a faster learning rate (0.1) lost 0.5-2.1 on four pairs
+#: (benchmarks/README.md, section 1j, benchmarks/rerank_probe.py).
 TREE_PARAMS = {"learning_rate": 0.05, "max_iter": 300, "max_leaf_nodes": 15, "min_samples_leaf": 40,
                "l2_regularization": 1.0}
 #: Candidates that share this many first characters form a family (a crude stem).
