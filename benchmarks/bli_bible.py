@@ -158,6 +158,34 @@ def benchmark_split(data, cache, src, tgt, *, vocab_min_count=3, n_test=1000, ma
     return files, vocab, train, test, info
 
 
+def pair_arguments(parser):
+    """Add ``--src``, ``--tgt``, ``--data`` and ``--cache`` to the parser of a script that reuses this
+    benchmark's corpora, split and cached vectors (bli_errors.py, rerank_probe.py)."""
+    parser.add_argument("--src", default="en")
+    parser.add_argument("--tgt", required=True)
+    parser.add_argument("--data", default=str(HERE.parent.parent / "shared" / "data"))
+    parser.add_argument("--cache", default=str(HERE / "_cache"))
+    return parser
+
+
+def verse_setting(data, cache, src, tgt):
+    """Section 1f's one-run inputs of a pair: ``(train, test, src_kv, tgt_kv, association)``, with the
+    benchmark's split, its cached default vectors (trained here if missing) and the Bibles' words
+    associated by IBM Model 1."""
+    from bootstrap.parallel import verse_association
+
+    data, cache = Path(data), Path(cache)
+    files, _, train, test, _ = benchmark_split(data, cache, src, tgt)
+    params = {"model": "fasttext", "dim": 300, "epochs": None, "min_count": 3, "workers": 2, "progress": False}
+    kv = {lang: embeddings(files[lang], cache, lang, **params)[0] for lang in (src, tgt)}
+    bibles = {lang: bible_files(files[lang]) for lang in (src, tgt)}
+    if not all(bibles.values()):
+        raise SystemExit("this setting needs a Bible of each language under corpora/bible")
+    association = verse_association(bibles[src], bibles[tgt], kv[src].index_to_key, kv[tgt].index_to_key,
+                                    measure="ibm1")
+    return train, test, kv[src], kv[tgt], association
+
+
 def bible_files(files):
     """The verse-aligned corpora (``corpora/bible/*.tsv``) among a language's files."""
     return [f for f in files if f.parent.name == "bible"]

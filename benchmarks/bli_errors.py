@@ -23,32 +23,20 @@ sys.path.insert(0, str(HERE))
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--src", default="en")
-    ap.add_argument("--tgt", required=True)
-    ap.add_argument("--data", default=str(HERE.parent.parent / "shared" / "data"))
-    ap.add_argument("--cache", default=str(HERE / "_cache"))
+    import bli_bible as bb
+
+    ap = bb.pair_arguments(argparse.ArgumentParser(description=__doc__.split("\n\n")[0]))
     ap.add_argument("--out", required=True, help="TSV of the wrong top-1 words")
     ap.add_argument("--seed", type=int, default=0, help="order of the TSV's rows")
     args = ap.parse_args(argv)
 
     import numpy as np
 
-    import bli_bible as bb
-    from bootstrap.parallel import verse_association
     from bootstrap.pipeline import (_csls_r_tgt, _reranked_candidates, _unit_host, align_embeddings, evaluate_bli,
                                     resolve_association)
 
-    data, cache = Path(args.data), Path(args.cache)
-    files, _, train, test, _ = bb.benchmark_split(data, cache, args.src, args.tgt)
-    params = {"model": "fasttext", "dim": 300, "epochs": None, "min_count": 3, "workers": 2, "progress": False}
-    sp = {lang: bb.embeddings(fs, cache, lang, **params)[0] for lang, fs in files.items()}
-    bibles = {lang: bb.bible_files(fs) for lang, fs in files.items()}
-    if not all(bibles.values()):
-        raise SystemExit("this setting needs a Bible of each language under corpora/bible")
-    assoc = verse_association(bibles[args.src], bibles[args.tgt], sp[args.src].index_to_key,
-                              sp[args.tgt].index_to_key, measure="ibm1")
-    res = align_embeddings(sp[args.src], sp[args.tgt], seed="dictionary", seed_dict=train, refine="instance",
+    train, test, src_kv, tgt_kv, assoc = bb.verse_setting(args.data, args.cache, args.src, args.tgt)
+    res = align_embeddings(src_kv, tgt_kv, seed="dictionary", seed_dict=train, refine="instance",
                            progress=False)
     src, tgt = res.src_mapped, res.tgt_mapped
     out = evaluate_bli(src, tgt, test, rerank=("ortho", "freq", "parallel"), parallel=assoc, tune_dict=train,

@@ -46,33 +46,22 @@ GROUPS = ("freq", "ortho", "parallel")
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--src", default="en")
-    ap.add_argument("--tgt", required=True)
-    ap.add_argument("--data", default=str(HERE.parent.parent / "shared" / "data"))
-    ap.add_argument("--cache", default=str(HERE / "_cache"))
+    import bli_bible as bb
+
+    ap = bb.pair_arguments(argparse.ArgumentParser(description=__doc__.split("\n\n")[0]))
     ap.add_argument("--json", help="write the results here")
     args = ap.parse_args(argv)
 
     import numpy as np
     from sklearn.ensemble import HistGradientBoostingClassifier
 
-    import bli_bible as bb
     from alignment.rerank import gold_hits
     from bootstrap.dictionaries import group_by_source
-    from bootstrap.parallel import verse_association
     from bootstrap.pipeline import (_csls_r_tgt, _queries_and_gold, _rerank_setup, _reranked_candidates,
                                     _tree_candidates, _unit_host, align_embeddings)
     from bootstrap.ranker import SUFFIXES, TREE_PARAMS, TreeRanker
 
-    data, cache = Path(args.data), Path(args.cache)
-    files, _, train, test, _ = bb.benchmark_split(data, cache, args.src, args.tgt)
-    params = {"model": "fasttext", "dim": 300, "epochs": None, "min_count": 3, "workers": 2, "progress": False}
-    S, T = (bb.embeddings(files[lang], cache, lang, **params)[0] for lang in (args.src, args.tgt))
-    bibles = [bb.bible_files(files[lang]) for lang in (args.src, args.tgt)]
-    if not all(bibles):
-        raise SystemExit("this probe needs a Bible of each language under corpora/bible")
-    assoc = verse_association(*bibles, S.index_to_key, T.index_to_key, measure="ibm1")
+    train, test, S, T, assoc = bb.verse_setting(args.data, args.cache, args.src, args.tgt)
     n_test = len(group_by_source(test))
 
     def aligned(entries):
