@@ -663,7 +663,11 @@ def _feature_names(features):
 RERANK_MODELS = ("linear", "trees")
 
 
-def _check_rerank_args(features, weights, tune_dict, parallel=None, model="linear"):
+def check_rerank_args(features, weights, tune_dict, parallel=None, model="linear"):
+    """Raise ValueError, naming the fix, for a re-ranking option combination that cannot work.
+
+    Cheap (no file is read), so a command can call it before it loads the vectors.
+    """
     if model not in RERANK_MODELS:
         raise ValueError(f"rerank_model must be one of {RERANK_MODELS}; got {model!r}")
     if not features and (weights is not None or tune_dict is not None or model != "linear"):
@@ -812,7 +816,7 @@ def evaluate_bli(src, tgt, test_dict, *, method="csls", csls_k=10, normalize=Tru
     if src.vector_size != tgt.vector_size:
         raise ValueError(f"the spaces have different dimensions (src {src.vector_size}, tgt "
                          f"{tgt.vector_size}); evaluate the mapped files written by offramp align")
-    _check_rerank_args(rerank, rerank_weights, tune_dict, parallel, rerank_model)
+    check_rerank_args(rerank, rerank_weights, tune_dict, parallel, rerank_model)
     entries, path = _entries(test_dict, lowercase=lowercase)
     groups = group_by_source(entries)
     if not groups:
@@ -885,7 +889,7 @@ def induce_lexicon(src, tgt, *, method="csls", k=1, csls_k=10, max_src=None, nor
     """
     if k < 1:
         raise ValueError(f"k must be >= 1; got {k}")
-    _check_rerank_args(rerank, rerank_weights, tune_dict, parallel, rerank_model)
+    check_rerank_args(rerank, rerank_weights, tune_dict, parallel, rerank_model)
     device = resolve_device(device)
     X = asarray(_unit_host(src, normalize), device=device)
     Z = asarray(_unit_host(tgt, normalize), device=device)

@@ -38,13 +38,15 @@ def evaluate(src_vectors, tgt_vectors, test_dict, method, csls_k, no_normalize, 
           --parallel-src en.KJV.tsv --parallel-tgt fr.FreJND.tsv
       offramp evaluate en.m.vec fi.m.vec test.txt --rerank ortho,freq --rerank-model trees --tune-dict train.txt
     """
-    from bootstrap.pipeline import evaluate_bli
+    from bootstrap.pipeline import check_rerank_args, evaluate_bli
 
+    parallel = parallel_pair(parallel_src, parallel_tgt, verse_measure)
+    check_rerank_args(rerank, rerank_weights, tune_dict, parallel, rerank_model)  # before the slow loading
     src, tgt = load_pair(src_vectors, tgt_vectors, fmt, max_vocab)
     out = evaluate_bli(src, tgt, test_dict, method=method, csls_k=csls_k, normalize=not no_normalize,
                        device=device, lowercase=lowercase, rerank=rerank,
                        rerank_weights=rerank_weights, tune_dict=tune_dict, rerank_k=rerank_k,
-                       parallel=parallel_pair(parallel_src, parallel_tgt, verse_measure), rerank_model=rerank_model)
+                       parallel=parallel, rerank_model=rerank_model)
     sig = signature(retrieval=method, csls=csls_k if method == "csls" else None,
                     norm="unit" if not no_normalize else "none", dtype="float32", device=device,
                     max_vocab=max_vocab, rerank=_rerank_tag(out.get("rerank")))

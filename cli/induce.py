@@ -25,13 +25,15 @@ from ._options import (device_option, embedding_options, load_pair, parallel_opt
 def induce(src_vectors, tgt_vectors, out, method, csls_k, k, max_src, mutual, rerank, rerank_weights,
            tune_dict, rerank_k, rerank_model, parallel_src, parallel_tgt, verse_measure, fmt, max_vocab, device):
     """Write word translation pairs with scores: '# source target score rank' TSV."""
-    from bootstrap.pipeline import induce_lexicon, write_lexicon
+    from bootstrap.pipeline import check_rerank_args, induce_lexicon, write_lexicon
 
+    parallel = parallel_pair(parallel_src, parallel_tgt, verse_measure)
+    check_rerank_args(rerank, rerank_weights, tune_dict, parallel, rerank_model)  # before the slow loading
     src, tgt = load_pair(src_vectors, tgt_vectors, fmt, max_vocab)
     rows = induce_lexicon(src, tgt, method=method, k=k, csls_k=csls_k, max_src=max_src, mutual=mutual,
                           device=device, rerank=rerank, rerank_weights=rerank_weights,
                           tune_dict=tune_dict, rerank_k=rerank_k, rerank_model=rerank_model,
-                          parallel=parallel_pair(parallel_src, parallel_tgt, verse_measure))
+                          parallel=parallel)
     write_lexicon(rows, out)
     sig = signature(retrieval=method, csls=csls_k if method == "csls" else None, k=k,
                     mutual="yes" if mutual else "no",

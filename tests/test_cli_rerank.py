@@ -149,3 +149,22 @@ def test_bad_values_fail_cleanly(files, tmp_path, command, options, message):
     assert result.exit_code == 1, result.output
     assert result.output.startswith("Error: ") and message in result.output
     assert not (tmp_path / "lex.tsv").exists()
+
+
+@pytest.mark.parametrize("command", ["evaluate", "induce"])
+@pytest.mark.parametrize("options, message", [
+    (["--rerank", "ortho", "--rerank-model", "trees"], "give one (tune_dict=...; CLI: --tune-dict train.txt)"),
+    (["--rerank-model", "trees"], "without re-ranking features"),
+    (["--rerank", "ortho", "--rerank-model", "trees", "--tune-dict", "{files}/train.txt", "--rerank-weights",
+      "ortho=0.3"], "re-ranking weights belong to the 'linear' model"),
+])
+def test_option_combinations_checked_before_loading(files, tmp_path, command, options, message):
+    """A wrong combination of re-ranking options fails before the vectors are read: here the vector file
+    is malformed, and the message is still the one about the options."""
+    broken = tmp_path / "broken.vec"
+    broken.write_text("2 3\nfoo 1 2\n", encoding="utf-8")
+    target = [files / "test.txt"] if command == "evaluate" else ["--out", tmp_path / "lex.tsv"]
+    result = _invoke(command, broken, files / "tgt.vec", *target, *[o.format(files=files) for o in options])
+    assert result.exit_code == 1, result.output
+    assert message in result.output and "broken.vec" not in result.output
+    assert not (tmp_path / "lex.tsv").exists()
