@@ -9,7 +9,9 @@ Starting from a seed dictionary (gold pairs, identical strings, numerals) or fro
    intersection), with stochastic dictionary induction: each candidate similarity is kept
    with probability ``keep_prob``, which starts at ``stochastic_initial`` and is multiplied
    by ``stochastic_multiplier`` after ``stochastic_interval`` iterations without improvement
-   of the objective (mean best CSLS similarity),
+   of the objective (the mean CSLS score of the induced pairs, i.e. of each word's best
+   candidate among those the dropout kept; it is compared within one ``keep_prob`` level, since
+   it rises when ``keep_prob`` does; VecMap's is the mean best cosine before the dropout),
 4. stops once ``keep_prob`` is 1 and the objective improves by less than ``threshold``.
 
 With a tiny seed (``warmup_dim``), the same loop first runs on each space's top principal
@@ -144,6 +146,16 @@ def _induce_side(Q, D, offset, keep_prob, rng, xp, kw):
     return _pick(s, i, keep_prob, rng, xp)
 
 
+def _restart_key(run, r):
+    """Sort key of a restart ``(objective, pairs, history, it, converged)``: its final
+    ``keep_prob`` first (objectives only compare at equal ``keep_prob``), then its last
+    objective, then the earlier run."""
+    objective, _, history = run[:3]
+    if objective is None:
+        return (-np.inf, -np.inf, -r)
+    return (history[-1]["keep_prob"], objective, -r)
+
+
 def _principal(X, cut, dim):
     """Rows of ``X`` (n, d) on the top ``dim`` principal directions of its first ``cut`` rows,
     rescaled to unit length: shape (n, min(dim, d))."""
@@ -179,7 +191,10 @@ def induce_dictionary(Xm, Zm, *, direction="union", csls_k=10, keep_prob=1.0, ra
     -------
     pairs : ndarray of shape (n_pairs, 2), int64
     objective : float
-        Mean best similarity (CSLS-corrected), averaged over the directions used.
+        Mean CSLS score (plain cosine with ``csls_k=0``) of the chosen candidates, averaged over
+        the directions used. With ``keep_prob < 1`` a word whose best candidate was dropped
+        counts its best kept one, so the value rises with ``keep_prob``: compare objectives at
+        equal ``keep_prob`` (the loop does; its history records ``keep_prob`` beside each value).
     """
     xp = get_namespace(Xm, Zm)
     if direction not in DIRECTIONS:
@@ -298,7 +313,9 @@ class SelfLearning:
     n_init : int
         Runs of the loop from the same initial dictionary with random states ``random_state``,
         ``random_state + 1``, ... (restart 0 is the single run), keeping the one whose last
-        objective (mean best CSLS similarity of the induced dictionary) is highest. The
+        objective (mean CSLS score of the induced dictionary) is highest among the runs that
+        ended at the highest ``keep_prob`` (objectives are comparable only at equal
+        ``keep_prob``; a run that ``max_iter`` stopped early loses to one that converged). The
         stochastic induction sends runs from one weak start into different basins, and the
         objective tells the right one apart: on two Bibles' vectors (en-es, 100 dimensions), one
         random state of four aligned them (P@1 35.8 at objective 0.333; the others 0.5-1.8 at
@@ -461,7 +478,7 @@ class SelfLearning:
             objective = history[-1]["objective"] if history else None
             runs.append((objective, found, history, it, converged))
         self.restart_objectives_ = [r[0] for r in runs]  # None where no loop ran (self_learning=False)
-        self.best_restart_ = max(range(len(runs)), key=lambda r: (-np.inf if runs[r][0] is None else runs[r][0], -r))
+        self.best_restart_ = max(range(len(runs)), key=lambda r: _restart_key(runs[r], r))
         _, pairs, history, it, converged = runs[self.best_restart_]
         spec = dict(self.final_mapping or {"name": "orthogonal"})
         final = make_mapping(spec.pop("name"), **spec).fit(Xn, Zn, pairs)

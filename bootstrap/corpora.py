@@ -165,6 +165,32 @@ def _strip_compression(name):
     return lower
 
 
+#: ``id_column='auto'`` reads a file not named ``.tsv`` as ``ID<TAB>text`` when this many of its
+#: first non-blank lines (or all of them, if fewer) start with an id.
+ID_SNIFF_LINES = 20
+
+
+def _has_ids(path):
+    """True when the first :data:`ID_SNIFF_LINES` non-blank lines of ``path`` all start with an id:
+    a non-empty field without spaces, then a TAB (``Gen.1.1<TAB>In the beginning ...``)."""
+    seen = 0
+    try:
+        with _open_binary(path) as handle:
+            for raw in handle:
+                line = raw.decode("utf-8", errors="replace").lstrip("\ufeff").rstrip("\r\n")
+                if not line.strip():
+                    continue
+                head, tab, _ = line.partition("\t")
+                if not tab or not head.strip() or " " in head.strip():
+                    return False
+                seen += 1
+                if seen >= ID_SNIFF_LINES:
+                    break
+    except (OSError, EOFError, lzma.LZMAError):
+        return False  # the reading pass names the file and the problem
+    return seen > 0
+
+
 def _open_binary(path):
     opener = _COMPRESSED.get(Path(path).suffix.lower(), open)
     return opener(path, "rb")
@@ -187,9 +213,11 @@ class Corpus:
         Ids of ``ID<TAB>text`` lines to skip, e.g. held-out evaluation verses.
     id_column : {'auto', True, False}, default 'auto'
         Whether lines start with ``ID<TAB>``. ``'auto'``: in files named ``*.tsv`` (before any
-        compression extension), a line whose first TAB-separated field holds no space is
-        ``ID<TAB>text``; other files are plain text. ``True``: every non-empty line must have an id
-        (a line without TAB is a :class:`FormatError`). ``False``: whole lines are text.
+        compression extension), and in other files whose first :data:`ID_SNIFF_LINES` non-blank
+        lines all start with an id (a field without spaces, then a TAB), a line whose first
+        TAB-separated field holds no space is ``ID<TAB>text``; other files are plain text.
+        ``True``: every non-empty line must have an id (a line without TAB is a
+        :class:`FormatError`). ``False``: whole lines are text.
     max_lines : int, optional
         Stop after this many lines with tokens, counted over all files in order.
     encoding_errors : {'strict', 'replace', 'ignore'}, default 'strict'
@@ -262,7 +290,7 @@ class Corpus:
 
     def _lines(self, path):
         """Yield ``(lineno, id_or_None, text)`` for one file."""
-        is_tsv = _strip_compression(path.name).endswith(".tsv")
+        is_tsv = _strip_compression(path.name).endswith(".tsv") or (self.id_column == "auto" and _has_ids(path))
         try:
             with _open_binary(path) as handle:
                 for lineno, raw in enumerate(handle, start=1):

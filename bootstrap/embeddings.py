@@ -3,9 +3,11 @@
 Formats (``fmt``):
 
 ``auto``
-    By extension and content: ``.bin`` is word2vec binary, or a fastText model when the file starts
-    with fastText's magic number; ``.kv``/``.model`` is a gensim ``KeyedVectors`` (or a model with a
-    ``.wv``); anything else is word2vec text, with the header sniffed (GloVe files have none).
+    By extension and content: a file that starts with fastText's magic number is a fastText model;
+    ``.kv``/``.model``/``.wv`` is a gensim ``KeyedVectors`` (or a model with a ``.wv``); ``.bin``
+    (also ``.bin.gz``, ``.bin.bz2``, ``.bin.xz``) is word2vec binary, and so is any file whose
+    ``"n_words dim"`` header is followed by raw bytes rather than numbers; anything else is word2vec
+    text, with the header sniffed (GloVe files have none).
 ``word2vec``
     Text with a ``"n_words dim"`` header.
 ``glove``
@@ -18,13 +20,23 @@ Formats (``fmt``):
     ``KeyedVectors.save`` / ``Word2Vec.save`` / ``FastText.save`` files.
 
 Text files are parsed here rather than by gensim so that every damaged line is reported with its
-file, line number and a fix; binary formats go through gensim.
+file, line number and a fix; binary formats go through gensim. Text fields are separated by runs of
+spaces or TABs (a word may contain other characters, U+00A0 included), a UTF-8 byte-order mark is
+skipped, and ``.gz``, ``.bz2`` and ``.xz`` files are decompressed on the fly.
 """
+import bz2
+import codecs
+import contextlib
 import gzip
 import itertools
+import logging
+import lzma
 import os
 import pickle
+import re
 import struct
+import threading
+import zlib
 
 import numpy as np
 
@@ -33,13 +45,27 @@ from .errors import FormatError
 
 FORMATS = ("auto", "word2vec", "glove", "word2vec-binary", "fasttext", "gensim")
 _FASTTEXT_MAGIC = 793712314
+_OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+_BINARY_SUFFIXES = (".bin", ".bin.gz", ".bin.bz2", ".bin.xz")
+_SEPARATOR = re.compile(r"[ \t]+")
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # never in a text vector line
+_UNWRITABLE = re.compile(r"[ \t\n\r]")  # characters that end a word in word2vec text or binary
+_SNIFF_BYTES = 1 << 16
+_FIRST_ROWS = 1024  # rows allocated for a file without header; doubled when full
+_DUPLICATE_FIX = "deduplicate the file, or pass on_duplicate='first' (CLI: --on-duplicate first) to keep the first"
+_BINARY_FIX = "this looks like word2vec binary: pass fmt='word2vec-binary' (CLI: --format word2vec-binary)"
 
 
 def _keyed_vectors(words, vectors, counts=None):
+    """A ``KeyedVectors`` that holds ``vectors`` itself, without a copy; ``words`` must be unique."""
     from gensim.models import KeyedVectors
 
     kv = KeyedVectors(vectors.shape[1], count=0, dtype=vectors.dtype)
-    kv.add_vectors(list(words), vectors)
+    # add_vectors would copy the matrix (a fancy-indexed copy, a cast and a vstack): set it directly.
+    kv.index_to_key = list(words)
+    kv.key_to_index = {word: i for i, word in enumerate(kv.index_to_key)}
+    kv.next_index = len(kv.index_to_key)
+    kv.vectors = vectors
     if counts is not None:
         # gensim's set_vecattr takes one key at a time; fill the whole column at once.
         kv.allocate_vecattrs(attrs=["count"], types=[np.int64])
@@ -54,10 +80,11 @@ def make_keyed_vectors(words, vectors, counts=None, dtype=np.float32):
     ----------
     words : list of str, length n
     vectors : ndarray of shape (n, dim)
+        Copied, so the caller's array is never changed through the result.
     counts : array-like of shape (n,), optional
         Corpus frequencies, stored as the ``count`` attribute.
     """
-    vectors = np.ascontiguousarray(vectors, dtype=dtype)
+    vectors = np.array(vectors, dtype=dtype, order="C", copy=True)
     if vectors.ndim != 2 or vectors.shape[0] != len(words):
         raise ValueError(f"expected vectors of shape ({len(words)}, dim); got {vectors.shape}")
     if len(set(words)) != len(words):
@@ -65,14 +92,29 @@ def make_keyed_vectors(words, vectors, counts=None, dtype=np.float32):
     return _keyed_vectors(words, vectors, counts)
 
 
+def _decompressor(path):
+    """``gzip.open``, ``bz2.open`` or ``lzma.open`` by the file's extension; ``None`` for a plain file."""
+    return _OPENERS.get(os.path.splitext(str(path).lower())[1])
+
+
+@contextlib.contextmanager
 def _open_text(path):
-    if str(path).endswith(".gz"):
-        return gzip.open(path, "rb")
-    return open(path, "rb")
+    """Open ``path`` for reading bytes; ``.gz``, ``.bz2`` and ``.xz`` files are decompressed."""
+    opener = _decompressor(path)
+    if opener is None:
+        with open(path, "rb") as handle:
+            yield handle
+        return
+    try:
+        with opener(path, "rb") as handle:
+            yield handle
+    except (EOFError, OSError, lzma.LZMAError, zlib.error) as exc:
+        raise FormatError(path, None, f"the compressed file is damaged ({exc})",
+                          "download it again, or test it with gzip -t / bzip2 -t / xz -t") from None
 
 
 def _is_header(fields):
-    return len(fields) == 2 and all(f.isdigit() for f in fields)
+    return len(fields) == 2 and all(f.isascii() and f.isdigit() for f in fields)
 
 
 def _decode(raw, path, lineno):
@@ -82,33 +124,82 @@ def _decode(raw, path, lineno):
         raise FormatError(
             path, lineno,
             f"bytes are not UTF-8 (byte {raw[exc.start]:#04x} at column {exc.start + 1})",
-            "re-encode the file as UTF-8, e.g. iconv -f latin1 -t utf-8, or pass encoding_errors='replace'",
+            "re-encode the file as UTF-8, e.g. iconv -f latin1 -t utf-8, or pass encoding_errors='replace' "
+            "(CLI: --encoding-errors replace)",
         ) from None
 
 
-def _ends_with_number(word):
-    """True when a (space-containing) word ends in a number: the line has too many components."""
-    head, _, last = word.rpartition(" ")
-    if not head:
-        return False
+def _fields(line):
+    """The fields of a text line, split on runs of spaces and TABs; ``[]`` for a blank line.
+
+    Only those two separate fields: other whitespace, such as U+00A0, may be part of a word.
+    """
+    line = line.rstrip()
+    if not line:
+        return []
+    if "\t" in line or "  " in line:
+        return _SEPARATOR.split(line)
+    return line.split(" ")
+
+
+def _is_number(text):
     try:
-        float(last)
+        float(text)
     except ValueError:
         return False
     return True
 
 
+def _word_and_values(line, fields, dim):
+    """``(word, components)`` of a vector line, or ``None`` when it has not ``dim`` components.
+
+    A word may contain spaces ("new york 1 2") as long as its last part is not a number; if it is,
+    the line has too many components.
+    """
+    extra = len(fields) - 1 - dim  # fields that belong to the word beyond its first
+    if extra == 0:
+        return fields[0], fields[1:]
+    if extra < 0 or _is_number(fields[extra]):
+        return None
+    end = list(itertools.islice(_SEPARATOR.finditer(line), extra + 1))[-1].start()
+    return line[:end], fields[extra + 1:]
+
+
+def _n_components(lines):
+    """Vector components on the next non-blank line of ``lines`` (bytes), or ``None`` at the end."""
+    for raw in lines:
+        fields = _fields(raw.decode("utf-8", errors="replace"))
+        if fields:
+            return len(fields) - 1
+    return None
+
+
+def _header_rows(path, declared, dim, max_vocab):
+    """Rows to allocate for a text file whose header declares ``declared`` words.
+
+    A vector line takes at least ``2 * dim + 1`` bytes, so an uncompressed file's size bounds the
+    count: a damaged header cannot make the reader allocate far more than the file holds.
+    """
+    rows = declared if max_vocab is None else min(declared, max_vocab)
+    if _decompressor(path) is None:
+        rows = min(rows, os.path.getsize(path) // (2 * dim + 1) + 1)
+    return rows
+
+
 def _read_text(path, fmt, max_vocab, dtype, encoding_errors, on_duplicate):
-    words, rows = [], []
-    seen = {}
-    dim = None
-    declared = None
-    with _open_text(path) as handle:
-        first = handle.readline()
+    """Parse word2vec / GloVe text straight into a ``dtype`` matrix, one row per line."""
+
+    def decode(raw, lineno):
+        if encoding_errors != "strict":
+            return raw.decode("utf-8", errors=encoding_errors)
+        return _decode(raw, path, lineno)
+
+    words, seen = [], {}
+    with _open_text(path) as handle, np.errstate(over="ignore"):  # overflow to inf is reported below
+        first = handle.readline().removeprefix(codecs.BOM_UTF8)
         if not first:
             raise FormatError(path, None, "the file is empty", "point to a word-vector file")
-        text = (first.decode("utf-8", errors=encoding_errors) if encoding_errors != "strict"
-                else _decode(first, path, 1))
+        text = decode(first, 1)
         fields = text.split()
         has_header = _is_header(fields)
         if fmt == "word2vec" and not has_header:
@@ -119,66 +210,122 @@ def _read_text(path, fmt, max_vocab, dtype, encoding_errors, on_duplicate):
         if fmt == "glove" and has_header:
             raise FormatError(path, 1, f"expected a vector line, got the header {text.strip()!r}",
                               "pass fmt='word2vec' / --format word2vec")
-        lineno = 1
+        declared = dim = first_lineno = None
+        limit = max_vocab  # rows never needed beyond this
         if has_header:
             declared, dim = int(fields[0]), int(fields[1])
             if dim <= 0:
                 raise FormatError(path, 1, f"header declares dim={dim}", "the header must be 'n_words dim'")
-        pending = [] if has_header else [first]
-        for lineno, raw in enumerate(itertools.chain(pending, handle), start=2 if has_header else 1):
+            limit = declared if max_vocab is None else min(declared, max_vocab)
+            rows = np.empty((_header_rows(path, declared, dim, max_vocab), dim), dtype=dtype)
+        lines = handle if has_header else itertools.chain([first], handle)
+        n_lines = 0  # data lines, duplicates included
+        lineno = 1
+        for lineno, raw in enumerate(lines, start=2 if has_header else 1):
             if max_vocab is not None and len(words) >= max_vocab:
                 break
-            line = (raw.decode("utf-8", errors=encoding_errors) if encoding_errors != "strict"
-                    else _decode(raw, path, lineno))
-            line = line.rstrip("\r\n")
-            if not line.strip():
+            line = decode(raw, lineno)
+            fields = _fields(line)
+            if not fields:
                 continue
+            if not fields[0]:
+                raise FormatError(path, lineno, "the line starts with a space or TAB, so its word is empty",
+                                  "each line must be 'word x1 x2 ... xd'")
+            n_lines += 1
+            if declared is not None and n_lines > declared:
+                raise FormatError(path, lineno, f"header declares {declared} words but the file holds more",
+                                  "fix the header or re-export the file")
             if dim is None:
-                parts = line.rstrip().split(" ")
-                dim = len(parts) - 1
+                dim, first_lineno = len(fields) - 1, lineno
                 if dim < 1:
                     raise FormatError(path, lineno, "expected a word followed by its vector components",
                                       "each line must be 'word x1 x2 ... xd'")
-            parts = line.rstrip().rsplit(" ", dim)
-            if len(parts) != dim + 1 or not parts[0] or _ends_with_number(parts[0]):
-                got = len(line.split()) - 1
+                rows = np.empty((min(_FIRST_ROWS, limit or _FIRST_ROWS), dim), dtype=dtype)
+            parsed = _word_and_values(line, fields, dim)
+            if parsed is None:
+                got = len(fields) - 1
+                if n_lines == 2 and not has_header and _n_components(lines) == got:
+                    # the second and third lines agree: the first line, which set dim, is the odd one
+                    raise FormatError(path, first_lineno, f"expected {got} vector components, got {dim}",
+                                      f"the lines after it have {got}: repair line {first_lineno}, or add a "
+                                      "header 'n_words dim' if its word contains a space")
                 raise FormatError(path, lineno, f"expected {dim} vector components, got {got}",
                                   "every line must have the dimension of the header (or of the first line)")
-            word = parts[0]
+            word, values = parsed
+            n = len(words)
+            if n == len(rows):
+                rows.resize((2 * n if limit is None else min(2 * n, limit), dim), refcheck=False)
             try:
-                row = np.array(parts[1:], dtype=np.float64)
+                rows[n] = np.array(values, dtype=np.float64)  # stored as dtype: 1e40 becomes inf in float32
             except ValueError:
                 raise FormatError(path, lineno, f"vector components of {word!r} are not numbers",
                                   "each line must be 'word x1 x2 ... xd'") from None
-            if not np.all(np.isfinite(row)):
+            if not np.isfinite(rows[n]).all():
                 raise FormatError(path, lineno, f"the vector of {word!r} contains NaN or infinity",
                                   "drop or repair that row")
             if word in seen:
                 if on_duplicate == "error":
                     raise FormatError(path, lineno, f"duplicate word {word!r} (first at line {seen[word]})",
-                                      "deduplicate the file, or pass on_duplicate='first' to keep the first")
+                                      _DUPLICATE_FIX)
                 continue
             seen[word] = lineno
             words.append(word)
-            rows.append(row)
     if not words:
         raise FormatError(path, None, "no vectors in the file", "point to a word-vector file")
-    if declared is not None and max_vocab is None and len(words) < declared and on_duplicate == "error":
-        raise FormatError(path, lineno, f"header declares {declared} words but the file holds {len(words)}",
+    if declared is not None and n_lines < declared and (max_vocab is None or len(words) < max_vocab):
+        raise FormatError(path, lineno, f"header declares {declared} words but the file holds {n_lines}",
                           "the file may be truncated; fix the header or re-export it")
-    vectors = np.asarray(rows, dtype=dtype)
-    return _keyed_vectors(words, vectors)
+    rows.resize((len(words), dim), refcheck=False)  # in place: no second copy of the matrix
+    del seen  # freed before the KeyedVectors builds its own word index
+    return _keyed_vectors(words, rows)
+
+
+def _read_head(path):
+    """The first bytes of ``path``, decompressed."""
+    with _open_text(path) as handle:
+        return handle.read(_SNIFF_BYTES)
+
+
+def _not_text(data):
+    """True when ``data`` holds control bytes or invalid UTF-8 (a cut at its end is fine)."""
+    if _CONTROL_BYTES.search(data):
+        return True
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(data, final=False)
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
+def _looks_binary(head):
+    """True when ``head``, a file's first bytes, is a word2vec header followed by binary vectors.
+
+    After the first word and its space a binary file holds ``4 * dim`` raw bytes, which include
+    control bytes or invalid UTF-8 all but surely; a text file holds ``dim`` numbers up to the line
+    end, at least ``2 * dim - 1`` bytes of plain text (more words of a word with spaces do no harm).
+    """
+    header, newline, rest = head.removeprefix(codecs.BOM_UTF8).partition(b"\n")
+    fields = header.split()
+    if not newline or not _is_header(fields):
+        return False
+    dim = int(fields[1])
+    space = rest.find(b" ")
+    if space < 0:
+        return False
+    vector = rest[space + 1:space + 1 + 4 * dim]
+    line = vector.split(b"\n", 1)[0]
+    # a shorter line is a damaged text line, or a binary vector with an early newline byte: look at all
+    return _not_text(line if len(line) >= 2 * dim - 1 else vector)
 
 
 def _sniff(path):
-    with open(path, "rb") as handle:
-        head = handle.read(4)
-    if len(head) == 4 and struct.unpack("<i", head)[0] == _FASTTEXT_MAGIC:
+    head = _read_head(path)
+    if len(head) >= 4 and struct.unpack("<i", head[:4])[0] == _FASTTEXT_MAGIC:
         return "fasttext"
     lower = str(path).lower()
     if lower.endswith((".kv", ".model", ".wv")):
         return "gensim"
-    if lower.endswith(".bin"):
+    if lower.endswith(_BINARY_SUFFIXES) or _looks_binary(head):
         return "word2vec-binary"
     return "text"
 
@@ -190,19 +337,28 @@ def load_embeddings(path, *, fmt="auto", max_vocab=None, dtype=np.float32,
     Parameters
     ----------
     path : str or path-like
+        ``.gz``, ``.bz2`` and ``.xz`` files are decompressed on the fly.
     fmt : {'auto', 'word2vec', 'glove', 'word2vec-binary', 'fasttext', 'gensim'}
     max_vocab : int, optional
         Keep only the first ``max_vocab`` words (files are ordered by frequency).
     dtype : numpy dtype, default float32
+        The vectors are checked for NaN and infinity as stored in this type.
     encoding_errors : {'strict', 'replace', 'ignore'}
         What to do with bytes that are not UTF-8 (text formats).
     on_duplicate : {'error', 'first'}
-        A word that appears twice is an error, or the first occurrence wins.
+        A word that appears twice is an error, or the first occurrence wins (text and word2vec
+        binary formats).
 
     Returns
     -------
     kv : KeyedVectors
         ``kv.vectors`` is an ndarray of shape (n_words, dim) of ``dtype``.
+
+    Raises
+    ------
+    FormatError
+        A damaged file, or one in another format than ``fmt``; the message names the file, the
+        line where known, and a fix.
     """
     path = os.fspath(path)
     if fmt not in FORMATS:
@@ -214,43 +370,129 @@ def load_embeddings(path, *, fmt="auto", max_vocab=None, dtype=np.float32,
     kind = fmt
     if fmt == "auto":
         kind = _sniff(path)
+    elif fmt in ("word2vec", "glove") and _looks_binary(_read_head(path)):
+        raise FormatError(path, 2, f"expected {fmt} text, got raw bytes after the header", _BINARY_FIX)
     if kind in ("text", "word2vec", "glove"):
         return _read_text(path, None if kind == "text" else kind, max_vocab, dtype, encoding_errors, on_duplicate)
-    return _read_gensim(path, kind, max_vocab, dtype)
+    return _read_gensim(path, kind, max_vocab, dtype, on_duplicate)
 
 
-def _read_gensim(path, kind, max_vocab, dtype):
+class _DuplicateLog(logging.Handler):
+    """Collects the words that gensim's word2vec reader logs as duplicates, in this thread."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.thread = threading.get_ident()
+        self.words = []
+
+    def emit(self, record):
+        if record.thread == self.thread and str(record.msg).startswith("duplicate word") and record.args:
+            self.words.append(record.args[0])
+
+
+def _read_word2vec_binary(path, max_vocab, dtype, on_duplicate):
+    """gensim's word2vec binary reader, with duplicate words handled like the text reader does.
+
+    gensim keeps the first of two equal words, logs a warning and leaves a ``None`` key (and a zero
+    row) at the end for each duplicate. With ``on_duplicate='first'`` these are cut off, and the
+    file is read again with a larger limit when duplicates left fewer than ``max_vocab`` words.
+    """
+    from gensim.models import KeyedVectors
+
+    logger = logging.getLogger("gensim.models.keyedvectors")
+    limit = max_vocab
+    while True:
+        log = _DuplicateLog()
+        logger.addHandler(log)
+        try:
+            kv = KeyedVectors.load_word2vec_format(path, binary=True, limit=limit, datatype=dtype,
+                                                   unicode_errors="strict")
+        finally:
+            logger.removeHandler(log)
+        n_rows, n_words = len(kv.index_to_key), len(kv.key_to_index)
+        if n_words == n_rows:
+            return kv
+        if on_duplicate == "error":
+            if log.words:
+                word = log.words[0]
+                problem = f"duplicate word {word!r} (first at row {kv.key_to_index[word] + 1})"
+            else:  # gensim's logging is switched off
+                problem = f"duplicate words: {n_rows - n_words} of the {n_rows} rows repeat an earlier word"
+            raise FormatError(path, None, problem, _DUPLICATE_FIX)
+        kv = subset(kv, kv.index_to_key[:n_words])
+        if max_vocab is None or n_words == max_vocab or n_rows < limit:  # n_rows < limit: the whole file
+            return kv
+        limit += max_vocab - n_words
+
+
+def _check_fasttext_size(path):
+    """Refuse a Facebook fastText ``.bin`` too short for the matrix its header declares.
+
+    gensim (4.4) loops forever on a file cut inside its word list, so the size is checked before
+    gensim reads it. The header: magic and version, 12 int32 training arguments (``dim`` first,
+    ``bucket`` ninth) and a double, then the dictionary's word count. The input matrix alone holds
+    ``(words + bucket) x dim`` float32 values.
+    """
+    with open(path, "rb") as handle:
+        head = handle.read(68)
+    if len(head) < 68:
+        raise FormatError(path, None, f"the fastText header is cut short ({len(head)} bytes)", _TRUNCATED_FIX)
+    dim, bucket = struct.unpack("<i", head[8:12])[0], struct.unpack("<i", head[40:44])[0]
+    n_words = struct.unpack("<i", head[64:68])[0]
+    if min(dim, bucket, n_words) < 0:
+        raise FormatError(path, None, f"the fastText header is damaged (dim {dim}, bucket {bucket}, "
+                                      f"words {n_words})", _TRUNCATED_FIX)
+    need = (n_words + bucket) * dim * 4
+    size = os.path.getsize(path)
+    if size < need:
+        raise FormatError(path, None, f"the file holds {size} bytes, fewer than the {n_words + bucket} x {dim} "
+                                      f"float32 matrix its header declares ({need} bytes)", _TRUNCATED_FIX)
+
+
+_TRUNCATED_FIX = "the file may be truncated: download the model again, or save it again"
+
+
+def _read_gensim(path, kind, max_vocab, dtype, on_duplicate):
     from gensim.models import KeyedVectors
 
     try:
-        if kind == "word2vec-binary":
-            kv = KeyedVectors.load_word2vec_format(path, binary=True, limit=max_vocab, datatype=dtype,
-                                                   unicode_errors="strict")
-        elif kind == "fasttext":
-            from gensim.models.fasttext import load_facebook_vectors
+        with np.errstate(over="ignore"):  # a cast to a narrower dtype may overflow: reported below
+            if kind == "word2vec-binary":
+                kv = _read_word2vec_binary(path, max_vocab, dtype, on_duplicate)
+            elif kind == "fasttext":
+                from gensim.models.fasttext import load_facebook_vectors
 
-            kv = load_facebook_vectors(path)
-        else:
-            from gensim.utils import SaveLoad
+                _check_fasttext_size(path)
+                kv = load_facebook_vectors(path)
+            else:
+                from gensim.utils import SaveLoad
 
-            obj = SaveLoad.load(path)
-            kv = getattr(obj, "wv", obj)
-            if not isinstance(kv, KeyedVectors):
-                raise FormatError(path, None, f"expected gensim KeyedVectors or a model with .wv, got {type(obj).__name__}",
-                                  "save with model.wv.save(path)")
+                obj = SaveLoad.load(path)
+                kv = getattr(obj, "wv", obj)
+                if not isinstance(kv, KeyedVectors):
+                    raise FormatError(path, None,
+                                      f"expected gensim KeyedVectors or a model with .wv, got {type(obj).__name__}",
+                                      "save with model.wv.save(path)")
     except FormatError:
         raise
     except UnicodeDecodeError as exc:
         raise FormatError(path, None, f"a word is not valid UTF-8 ({exc.reason})",
                           "re-export the vectors with UTF-8 words") from None
+    except NotImplementedError as exc:  # gensim reads unsupervised fastText models only
+        raise FormatError(path, None, f"could not read as {kind}: {exc}",
+                          "a supervised model holds no word vectors for alignment: export them with fastText's "
+                          "print-word-vectors, or use an unsupervised model") from None
+    except AssertionError as exc:  # gensim's check that a matrix holds all its rows
+        raise FormatError(path, None, f"could not read as {kind}: {exc}", _TRUNCATED_FIX) from None
     except (ValueError, EOFError, struct.error, OSError, pickle.UnpicklingError) as exc:
         raise FormatError(path, None, f"could not read as {kind}: {exc}",
                           "check --format (word2vec, glove, word2vec-binary, fasttext, gensim)") from None
     if max_vocab is not None and len(kv) > max_vocab and kind != "word2vec-binary":
         kv = subset(kv, kv.index_to_key[:max_vocab])
     if kv.vectors.dtype != dtype:
-        kv.vectors = kv.vectors.astype(dtype)
-    if not np.all(np.isfinite(kv.vectors)):
+        with np.errstate(over="ignore"):
+            kv.vectors = kv.vectors.astype(dtype)
+    if not np.all(np.isfinite(kv.vectors)):  # on the values as stored, after the cast to dtype
         bad = int(np.flatnonzero(~np.all(np.isfinite(kv.vectors), axis=1))[0])
         raise FormatError(path, None, f"the vector of {kv.index_to_key[bad]!r} (row {bad + 1}) contains NaN or infinity",
                           "drop or repair that row")
@@ -273,16 +515,45 @@ def word_counts(kv):
     return None
 
 
+def check_writable(kv):
+    """Raise ``ValueError`` when a word of ``kv`` cannot be written as word2vec text or binary.
+
+    Words end at a space (a TAB too, for the reader) and lines at a line break, so a word must be
+    non-empty and hold none of ``' '``, ``'\\t'``, ``'\\n'``, ``'\\r'``; any other character, U+00A0
+    included, is fine. Callers that write several files can check them all before writing any.
+
+    Parameters
+    ----------
+    kv : KeyedVectors
+    """
+    for word in kv.index_to_key:
+        text = str(word)
+        if not text or _UNWRITABLE.search(text):
+            raise ValueError(f"word {word!r} is empty or contains a space, TAB or line break; "
+                             "it cannot be written as word2vec")
+
+
 def save_embeddings(kv, path, *, binary=False, header=True):
     """Write ``kv`` as word2vec text (or binary) that gensim reads back exactly.
 
     The file is written to a temporary sibling and renamed, so a crash leaves no half file.
-    ``header=False`` writes GloVe-style text.
+
+    Parameters
+    ----------
+    kv : KeyedVectors
+        Its words must pass :func:`check_writable`; nothing is written otherwise.
+    path : str or path-like
+    binary : bool, default False
+        word2vec binary instead of text.
+    header : bool, default True
+        ``False`` writes GloVe-style text (no ``"n_words dim"`` line).
+
+    Returns
+    -------
+    path : str
     """
     path = os.fspath(path)
-    for word in kv.index_to_key:
-        if not word or any(c.isspace() for c in word):
-            raise ValueError(f"word {word!r} is empty or contains whitespace; it cannot be written as word2vec")
+    check_writable(kv)
     with atomic_path(path) as tmp:
         kv.save_word2vec_format(tmp, binary=binary, write_header=header)
     return path

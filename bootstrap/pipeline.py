@@ -4,6 +4,7 @@ These are the library functions behind ``offramp align``, ``offramp evaluate`` a
 ``offramp induce``; they turn words into row indices, move arrays to the chosen device,
 call :mod:`alignment`, and bring the results back as ``KeyedVectors`` and plain dicts.
 """
+import contextlib
 import hashlib
 import json
 import os
@@ -23,7 +24,7 @@ from alignment.rerank import rerank as rerank_candidates
 from alignment.retrieval import METHODS, gold_ranks, mean_topk_similarity, retrieve
 from alignment.selflearning import PRESETS, SelfLearning
 
-from ._atomic import atomic_open
+from ._atomic import atomic_open, atomic_path
 from .dictionaries import LEXICON_HEADER, group_by_source, lookup_pairs, read_dictionary
 from .embeddings import make_keyed_vectors, save_embeddings, word_counts
 from .orthography import candidate_features
@@ -114,12 +115,14 @@ def _host_refiner(refiner):
     return refiner
 
 
-def _progress_callback(progress, max_iter):
+def _progress_callback(progress):
     if not progress:
         return None, None
     from tqdm.auto import tqdm
 
-    bar = tqdm(total=max_iter, desc="self-learning", unit="it", leave=False)
+    # no total: the loop stops at convergence, mostly long before max_iter (VecMap's presets: 10000),
+    # and a warm-up stage adds its own iterations, so a total would give a false ETA
+    bar = tqdm(total=None, desc="self-learning", unit="it", leave=False)
 
     def callback(record):
         bar.update(1)
@@ -129,6 +132,31 @@ def _progress_callback(progress, max_iter):
         bar.set_postfix(post)
 
     return callback, bar
+
+
+#: SelfLearning parameters that only the self-learning loop reads.
+LOOP_PARAMS = ("vocabulary_cutoff", "csls_k", "direction", "max_iter", "threshold", "stochastic_initial",
+               "stochastic_multiplier", "stochastic_interval", "warmup_dim", "keep_seed", "n_init")
+
+
+def _check_preset_seed(preset, seed, config, params):
+    """Refuse what a preset would silently ignore: VecMap's unsupervised preset given a seed (it
+    starts from the similarity distribution), a seedless run of a preset with no loop, and
+    loop settings where no loop runs."""
+    if preset == "unsupervised" and seed != "unsupervised" and params.get("init") != "seed":  # 'seed': the main run of via=
+        raise ValueError(f"preset 'unsupervised' starts from no seed (VecMap's --unsupervised), so seed={seed!r} "
+                         "would be ignored; drop the seed (CLI: --unsupervised) or use preset 'semi_supervised' "
+                         "or 'offramp' with it")
+    if config.get("self_learning", True):
+        return
+    why = f"preset {preset!r}" if "self_learning" not in params else "self_learning=False (--no-self-learning)"
+    if seed == "unsupervised":
+        raise ValueError(f"{why} fits once on the seed, and seed='unsupervised' has none; use a self-learning "
+                         "preset ('offramp', 'unsupervised') or give a seed")
+    given = sorted(k for k in LOOP_PARAMS if k in params and not (k == "n_init" and params[k] == 1))
+    if given:
+        raise ValueError(f"{given} set the self-learning loop, and {why} runs none (one fit on the seed); drop "
+                         "them or use a self-learning preset ('offramp', 'semi_supervised')")
 
 
 def _entries(dictionary, lowercase=False):
@@ -167,7 +195,7 @@ def align_embeddings(src, tgt, *, seed="identical+numerals", seed_dict=None, pre
                      validation_dict=None, device="cpu", random_state=0, progress=True,
                      identical_rank_ratio=DEFAULT_IDENTICAL_RANK_RATIO, cognates=None, parallel=None,
                      parallel_options=None, refine="auto", refine_options=None, via=None, via_options=None,
-                     **params):
+                     lowercase=False, **params):
     """Map two embedding spaces into one.
 
     Parameters
@@ -219,6 +247,9 @@ def align_embeddings(src, tgt, *, seed="identical+numerals", seed_dict=None, pre
         not and two translations of one text can be (benchmarks/README.md, section 1g).
     via_options : dict, optional
         ``restarts``, ``top`` and ``prefix_len`` (defaults :data:`VIA_DEFAULTS`).
+    lowercase : bool, default False
+        Lowercase the seed and validation dictionaries read from files (for vectors trained on
+        lowercased text, as ``offramp train`` does, and a dictionary that is not).
     device : {'cpu', 'cuda', 'auto'}
     random_state : int
     progress : bool
@@ -241,20 +272,25 @@ def align_embeddings(src, tgt, *, seed="identical+numerals", seed_dict=None, pre
                              "ignored: drop them")
         return _align_via(src, tgt, via, via_options, seed=seed, preset=preset, validation_dict=validation_dict,
                           device=device, random_state=random_state, progress=progress, refine=refine,
-                          refine_options=refine_options, **params)
+                          refine_options=refine_options, lowercase=lowercase, **params)
     parts = parse_mode(seed, name="seed", examples=SEED_MODES)
     if preset not in PRESETS:
         raise ValueError(f"preset must be one of {tuple(PRESETS)}; got {preset!r}")
     _check_same_dim(src, tgt)
+    warmup = params.get("warmup_dim")
+    if isinstance(warmup, int) and not isinstance(warmup, bool) and warmup >= src.vector_size:
+        raise ValueError(f"warmup_dim={warmup} (--warmup-dim) must be below the vectors' {src.vector_size} "
+                         "dimensions: the warm-up runs in fewer principal directions than the full space")
     started = time.perf_counter()
     device = resolve_device(device)
     config = dict(PRESETS[preset])
+    _check_preset_seed(preset, seed, {**config, **params}, params)
     if seed == "unsupervised":
         config["init"] = "unsupervised"
     config.update(params)
     config["random_state"] = random_state
 
-    entries, dict_path = _entries(seed_dict)
+    entries, dict_path = _entries(seed_dict, lowercase)
     if "dictionary" in parts and entries is None:
         raise ValueError(f"seed={seed!r} needs a seed dictionary (--seed-dict)")
     if "parallel" in parts and parallel is None:
@@ -301,6 +337,9 @@ def align_embeddings(src, tgt, *, seed="identical+numerals", seed_dict=None, pre
         pairs, coverage = lookup_pairs(words, src.key_to_index, tgt.key_to_index, path=dict_path)
         seed_report.update(coverage)
         seed_report["n_seed_pairs"] = int(pairs.shape[0])
+        if entries is not None:  # the dictionary's own coverage (the counts above include other seeds)
+            seed_report["dictionary"] = lookup_pairs(entries, src.key_to_index, tgt.key_to_index, path=dict_path,
+                                                     require_any=False)[1]
     anchors = pairs
     if refiner is not None and "dictionary" in parts:
         # anchors: the gold dictionary's pairs (other seeds are noisier and cost 1-3 P@1 points as
@@ -313,12 +352,11 @@ def align_embeddings(src, tgt, *, seed="identical+numerals", seed_dict=None, pre
             refiner = None  # no dictionary pair in vocabulary ('dictionary+identical' runs on the rest)
     val_pairs = None
     if validation_dict is not None:
-        val_entries, val_path = _entries(validation_dict)
+        val_entries, val_path = _entries(validation_dict, lowercase)
         val_pairs, val_cov = lookup_pairs(val_entries, src.key_to_index, tgt.key_to_index, path=val_path)
         seed_report["validation"] = val_cov
 
-    callback, bar = _progress_callback(progress and config.get("self_learning", True),
-                                       config.get("max_iter", 100) * config.get("n_init", 1))
+    callback, bar = _progress_callback(progress and config.get("self_learning", True))
     config["callback"] = callback
     X = asarray(src.vectors, device=device, dtype=np.float32)
     Z = asarray(tgt.vectors, device=device, dtype=np.float32)
@@ -434,14 +472,14 @@ def _via_words(rows, src, tgt, prefix_len):
 
 
 def _align_via(src, tgt, via, via_options, *, seed, preset, random_state, device, progress, refine,
-               validation_dict=None, refine_options=None, **params):
+               validation_dict=None, refine_options=None, lowercase=False, **params):
     """``align_embeddings(seed='unsupervised', via=...)``: seed from an unsupervised alignment of
     two auxiliary spaces, then the loop on ``src`` and ``tgt`` (see :func:`align_embeddings`).
     ``params`` (the loop's settings) apply to both alignments; ``n_init`` only to the main one."""
     options = _check_via(src, tgt, via, via_options, seed=seed, preset=preset, refine=refine,
                          refine_options=refine_options, params=params)
     if validation_dict is not None:  # fails now, not after the auxiliary alignment
-        entries, path = _entries(validation_dict)
+        entries, path = _entries(validation_dict, lowercase)
         lookup_pairs(entries, src.key_to_index, tgt.key_to_index, path=path)
     started = time.perf_counter()
     aux_params = {k: v for k, v in params.items() if k != "n_init"}
@@ -459,7 +497,7 @@ def _align_via(src, tgt, via, via_options, *, seed, preset, random_state, device
     # the main loop starts from the induced pairs, whatever the preset's own start
     result = align_embeddings(src, tgt, seed="dictionary", seed_dict=words, preset=preset, device=device,
                               random_state=random_state, progress=progress, validation_dict=validation_dict,
-                              refine=None, **{**params, "init": "seed"})
+                              refine=None, lowercase=lowercase, **{**params, "init": "seed"})
     restarts = aux.report["restarts"]
     seed_report = {"mode": "unsupervised", "n_seed_pairs": result.report["seed"]["n_seed_pairs"]}
     if "validation" in result.report["seed"]:
@@ -487,25 +525,31 @@ def space_id(result):
 
 
 def save_aligned(result, out_src, out_tgt, *, binary=False, report_path=None, signature=None):
-    """Write both mapped spaces (atomically) with a sidecar ``PATH.offramp.json`` each.
+    """Write both mapped spaces with a sidecar ``PATH.offramp.json`` each, and the report.
 
     The sidecars record that the files were mapped into one space (same ``space_id``), which
     lets later steps (``offramp transfer``) refuse vectors that were never aligned together.
+    All files are written to temporary siblings first and renamed only when every one of them
+    was written, so a failure (a word that cannot be written, a full disk) leaves none of them.
     """
+    paths = [os.path.abspath(os.fspath(p)) for p in (out_src, out_tgt) if p is not None]
+    paths += [p + SIDECAR_SUFFIX for p in paths] + ([os.path.abspath(os.fspath(report_path))] if report_path else [])
+    if len(set(paths)) != len(paths):
+        raise ValueError(f"two outputs share a path ({', '.join(sorted(p for p in paths if paths.count(p) > 1))}); "
+                         "give --out-src, --out-tgt and --report different files")
     sid = space_id(result)
-    for side, kv, path in (("src", result.src_mapped, out_src), ("tgt", result.tgt_mapped, out_tgt)):
-        if path is None:
-            continue
-        save_embeddings(kv, path, binary=binary)
-        meta = {"offramp_version": __version__, "mapped": True, "space_id": sid, "side": side,
-                "n_words": len(kv), "dim": int(kv.vector_size), "signature": signature,
-                "preset": result.report.get("preset"), "seed": result.report["seed"]["mode"]}
-        with atomic_open(os.fspath(path) + SIDECAR_SUFFIX) as handle:
-            json.dump(meta, handle, indent=2)
     result.report["space_id"] = sid
-    if report_path is not None:
-        with atomic_open(report_path) as handle:
-            json.dump(result.report, handle, indent=2, default=float)
+    with contextlib.ExitStack() as outputs:
+        for side, kv, path in (("src", result.src_mapped, out_src), ("tgt", result.tgt_mapped, out_tgt)):
+            if path is None:
+                continue
+            save_embeddings(kv, outputs.enter_context(atomic_path(path)), binary=binary)
+            meta = {"offramp_version": __version__, "mapped": True, "space_id": sid, "side": side,
+                    "n_words": len(kv), "dim": int(kv.vector_size), "signature": signature,
+                    "preset": result.report.get("preset"), "seed": result.report["seed"]["mode"]}
+            json.dump(meta, outputs.enter_context(atomic_open(os.fspath(path) + SIDECAR_SUFFIX)), indent=2)
+        if report_path is not None:
+            json.dump(result.report, outputs.enter_context(atomic_open(report_path)), indent=2, default=float)
     return sid
 
 
@@ -854,6 +898,8 @@ def evaluate_bli(src, tgt, test_dict, *, method="csls", csls_k=10, normalize=Tru
     out.update({
         "method": method,
         "csls_k": csls_k if method == "csls" else None,
+        "beta": beta if method == "isf" else None,
+        "device": device,
         "n_pairs": coverage["n_entries"],
         "oov": {"n_src_oov": len(src_oov), "n_no_tgt_in_vocab": len(tgt_oov),
                 "src_oov_examples": src_oov[:10], "no_tgt_examples": tgt_oov[:10]},
@@ -864,7 +910,7 @@ def evaluate_bli(src, tgt, test_dict, *, method="csls", csls_k=10, normalize=Tru
 
 def induce_lexicon(src, tgt, *, method="csls", k=1, csls_k=10, max_src=None, normalize=True,
                    mutual=False, device="cpu", beta=30.0, rerank=(), rerank_weights=None, tune_dict=None,
-                   rerank_k=DEFAULT_RERANK_K, parallel=None, rerank_model="linear"):
+                   rerank_k=DEFAULT_RERANK_K, parallel=None, rerank_model="linear", return_info=False):
     """Translate source words into their ``k`` best target words.
 
     Parameters
@@ -877,15 +923,24 @@ def induce_lexicon(src, tgt, *, method="csls", k=1, csls_k=10, max_src=None, nor
     max_src : int, optional
         Translate only the most frequent ``max_src`` source words.
     mutual : bool
-        Keep only pairs that are also the target word's best source (precision over recall).
+        Keep only pairs whose target word has this source word as its own best translation
+        (precision over recall). With ``k > 1`` a source word keeps every one of its ``k``
+        candidates that passes, so it may keep a rank-2 pair and lose its rank-1 one.
+    beta : float, default 30
+        Inverse temperature of ``method='isf'`` (inverted softmax).
     rerank, rerank_weights, tune_dict, rerank_k, parallel, rerank_model
         Re-rank each word's ``rerank_k`` best candidates, as in :func:`evaluate_bli`; the
         score column is then the combined score (the trees' probability with ``'trees'``).
+    return_info : bool, default False
+        Also return a dict with the re-ranking's report (``rerank``: features, model, weights
+        fitted on ``tune_dict``), as :func:`evaluate_bli` reports it.
 
     Returns
     -------
-    list of (str, str, float, int)
+    rows : list of (str, str, float, int)
         ``(source, target, score, rank)``, sources in frequency order, ranks from 1.
+    info : dict
+        Only with ``return_info=True``.
     """
     if k < 1:
         raise ValueError(f"k must be >= 1; got {k}")
@@ -897,14 +952,17 @@ def induce_lexicon(src, tgt, *, method="csls", k=1, csls_k=10, max_src=None, nor
     if rerank:
         association = resolve_association(parallel, src, tgt)
         r_tgt = _csls_r_tgt(X, Z, method, csls_k)  # once for the tuning and the lexicon searches
-        _, scorer = _rerank_setup(src, tgt, X, Z, rerank, rerank_weights, tune_dict, method=method,
-                                  csls_k=csls_k, beta=beta, k=max(k, rerank_k), r_tgt=r_tgt, association=association,
-                                  model=rerank_model)
+        rerank_info, scorer = _rerank_setup(src, tgt, X, Z, rerank, rerank_weights, tune_dict, method=method,
+                                            csls_k=csls_k, beta=beta, k=max(k, rerank_k), r_tgt=r_tgt,
+                                            association=association, model=rerank_model)
+        if association is not None:
+            rerank_info["parallel"] = association.info
         scores, index = _reranked_candidates(src, tgt, X, Z, np.arange(n), scorer, method=method,
                                              csls_k=csls_k, beta=beta, k=max(k, rerank_k), r_tgt=r_tgt,
                                              association=association)
         scores, index = scores[:, :k], index[:, :k]
     else:
+        rerank_info = None
         scores, index = retrieve(X[:n], Z, k, method=method, csls_k=csls_k, X=X, beta=beta)
         scores, index = to_numpy(scores), to_numpy(index)
     back = None
@@ -918,6 +976,8 @@ def induce_lexicon(src, tgt, *, method="csls", k=1, csls_k=10, max_src=None, nor
             if back is not None and back[j] != i:
                 continue
             out.append((src.index_to_key[i], tgt.index_to_key[j], float(scores[i, r]), r + 1))
+    if return_info:
+        return out, {"rerank": rerank_info, "device": device, "n_src": n}
     return out
 
 

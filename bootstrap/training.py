@@ -277,9 +277,11 @@ def train_embeddings(paths_or_corpus, *, model=DEFAULTS["model"], dim=DEFAULTS["
         where = ", ".join(map(str, getattr(corpus, "paths", []))) or "the corpus"
         raise ValueError(f"{where}: no word occurs at least min_count={min_count} times in {n_tokens} tokens; "
                          "lower min_count (--min-count) or add text")
-    if exclude_ids and getattr(corpus, "n_excluded", None) == 0:
-        warnings.warn(f"none of the {len(exclude_ids)} exclude_ids matched an ID<TAB>text line; "
-                      "is the corpus a .tsv file with ids?", stacklevel=2)
+    held_out = getattr(corpus, "exclude_ids", None) or ()
+    if held_out and getattr(corpus, "n_excluded", None) == 0:
+        warnings.warn(f"none of the {len(held_out)} exclude_ids matched an ID<TAB>text line, so no text was held "
+                      "out; is the corpus an ID<TAB>text file (.tsv, or id_column=True / --id-column yes)?",
+                      stacklevel=2)
     epochs = resolve_epochs(n_tokens, epochs, dim)
     gensim_model.epochs = epochs
 

@@ -1,28 +1,87 @@
 """Options shared by several commands."""
+import functools
+
 import click
 
 from bootstrap.embeddings import FORMATS
 
 
 def embedding_options(func):
-    """``--format`` and ``--max-vocab`` for commands that read embeddings."""
-    func = click.option("--max-vocab", type=click.IntRange(min=1), default=None,
-                        help="Read only the most frequent N words of each file.")(func)
-    func = click.option("--format", "fmt", type=click.Choice(FORMATS), default="auto", show_default=True,
-                        help="Embedding file format (auto: by extension and header).")(func)
-    return func
+    """``--format``, ``--max-vocab``, ``--on-duplicate`` and ``--encoding-errors`` for commands that
+    read embeddings. The last two reach :func:`load_pair` through the click context, so that the
+    commands' own parameters stay as they are."""
+
+    @functools.wraps(func)
+    def wrapper(*args, on_duplicate, encoding_errors, **kwargs):
+        click.get_current_context().meta[_READ_KEY] = {"on_duplicate": on_duplicate,
+                                                      "encoding_errors": encoding_errors}
+        return func(*args, **kwargs)
+
+    wrapper = click.option("--encoding-errors", type=click.Choice(["strict", "replace", "ignore"]), default="strict",
+                           show_default=True,
+                           help="Bytes that are not UTF-8 in text vector files: an error, or replace/drop "
+                                "them.")(wrapper)
+    wrapper = click.option("--on-duplicate", type=click.Choice(["error", "first"]), default="error",
+                           show_default=True,
+                           help="A word listed twice in a vector file: an error, or keep its first vector "
+                                "(some published .vec files repeat words).")(wrapper)
+    wrapper = click.option("--max-vocab", type=click.IntRange(min=1), default=None,
+                           help="Read only the most frequent N words of each file.")(wrapper)
+    wrapper = click.option("--format", "fmt", type=click.Choice(FORMATS), default="auto", show_default=True,
+                           help="Embedding file format (auto: by extension and content).")(wrapper)
+    return wrapper
+
+
+_READ_KEY = "offramp.embedding_read_options"
 
 
 def device_option(func):
     return click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), default="cpu", show_default=True,
-                        help="Array backend: NumPy on the CPU, or CuPy on a GPU.")(func)
+                        help="Array backend: NumPy on the CPU, or CuPy on a GPU; auto: CuPy when it is installed "
+                             "and sees a GPU, else NumPy (the signature names the one used).")(func)
+
+
+def isf_option(func):
+    """``--inv-temperature``: the inverse temperature of inverted-softmax retrieval."""
+    return click.option("--inv-temperature", "beta", type=click.FloatRange(min=0, min_open=True), default=30.0,
+                        show_default=True,
+                        help="With --retrieval isf: inverse temperature of the inverted softmax.")(func)
+
+
+def check_same_space(src_path, tgt_path):
+    """Refuse two files that offramp align wrote in different runs (their sidecars name different
+    spaces): retrieval between them is meaningless. Files without sidecars (other tools') pass."""
+    from bootstrap.pipeline import read_space_info
+
+    src, tgt = read_space_info(src_path), read_space_info(tgt_path)
+    if src and tgt and src.get("space_id") != tgt.get("space_id"):
+        raise click.UsageError(f"{src_path} and {tgt_path} were mapped by different offramp align runs "
+                               f"(space ids {src.get('space_id')} and {tgt.get('space_id')}); give the --out-src "
+                               "and --out-tgt files of one run")
+
+
+def rerank_tag(info):
+    """The re-ranking part of a signature: ``ortho=0.3+freq=0.05`` (fitted or given weights),
+    ``trees:ortho+freq``, with ``(ibm1)`` for Model 1 verses; None without re-ranking."""
+    if not info:
+        return None
+    if info.get("model") == "trees":
+        tag = "trees:" + "+".join(info["features"])
+    else:
+        tag = "+".join(f"{f}={info['weights'][f]:g}" for f in info["features"])
+    measure = (info.get("parallel") or {}).get("measure", "dice")
+    return tag if measure == "dice" else f"{tag}({measure})"
 
 
 def load_pair(src_path, tgt_path, fmt, max_vocab):
+    """Both vector files, read with the command's ``--format``, ``--max-vocab``, ``--on-duplicate``
+    and ``--encoding-errors``."""
     from bootstrap.embeddings import load_embeddings
 
-    return (load_embeddings(src_path, fmt=fmt, max_vocab=max_vocab),
-            load_embeddings(tgt_path, fmt=fmt, max_vocab=max_vocab))
+    ctx = click.get_current_context(silent=True)
+    read = dict(ctx.meta.get(_READ_KEY, {})) if ctx is not None else {}
+    return (load_embeddings(src_path, fmt=fmt, max_vocab=max_vocab, **read),
+            load_embeddings(tgt_path, fmt=fmt, max_vocab=max_vocab, **read))
 
 
 def parallel_options(func):

@@ -1,11 +1,17 @@
 """``offramp align``: map two embedding spaces into one."""
+import os
+
 import click
 
 from ._common import signature, user_errors
 from ._options import device_option, embedding_options, load_pair, parallel_options, parallel_pair
 
 
-def _seed_mode(seed_dict, identical, cognates, numerals, unsupervised, parallel=False):
+#: VecMap's presets that name their seed: with no seed option, the preset gives it.
+_PRESET_SEEDS = {"identical": "identical", "unsupervised": "unsupervised"}
+
+
+def _seed_mode(seed_dict, identical, cognates, numerals, unsupervised, parallel=False, preset=None):
     if unsupervised and (seed_dict or identical or cognates or numerals or parallel):
         raise click.UsageError("--unsupervised uses no seed; drop --seed-dict/--identical/--cognates/--numerals/"
                                "--parallel-src/--parallel-tgt")
@@ -13,13 +19,26 @@ def _seed_mode(seed_dict, identical, cognates, numerals, unsupervised, parallel=
         return "unsupervised"
     parts = [name for name, on in (("dictionary", seed_dict), ("identical", identical), ("cognates", cognates),
                                    ("numerals", numerals), ("parallel", parallel)) if on]
+    if not parts and preset in _PRESET_SEEDS:
+        return _PRESET_SEEDS[preset]
     if not parts:
         raise click.UsageError("choose a seed: --seed-dict FILE, --identical, --cognates, --numerals, "
                                "--parallel-src FILE --parallel-tgt FILE (verse-aligned corpora) or --unsupervised")
-    mode = "+".join(parts)
-    if mode == "dictionary+numerals":
-        raise click.UsageError(f"unsupported seed combination {mode!r}")
-    return mode
+    return "+".join(parts)
+
+
+def _normalize_steps(value):
+    """--normalize: comma-separated steps (None when not given)."""
+    if value is None:
+        return None
+    from alignment.preprocess import STEPS
+
+    steps = tuple(v.strip() for v in value.split(",") if v.strip())
+    bad = [v for v in steps if v not in STEPS]
+    if not steps or bad:
+        raise click.BadParameter(f"expected comma-separated steps from {', '.join(STEPS)}; got {value!r}",
+                                 param_hint="--normalize")
+    return steps
 
 
 def _warmup_dim(value):
@@ -93,24 +112,33 @@ def _via_sig(report):
               help="Recipe: offramp's fast self-learning, one Procrustes fit, or VecMap's presets.")
 @click.option("--no-self-learning", is_flag=True, help="Fit once on the seed; no iterations.")
 @click.option("--vocabulary-cutoff", type=click.IntRange(min=1), default=None,
-              help="Induce dictionaries among the N most frequent words (preset default 20000).")
-@click.option("--csls", "csls_k", type=click.IntRange(min=0), default=None,
-              help="CSLS neighbourhood for induction (0 = nearest neighbour; default 10).")
+              help="Induce dictionaries among the N most frequent words [default: offramp 5000, VecMap's "
+                   "self-learning presets 20000].")
+@click.option("--csls", "--csls-k", "csls_k", type=click.IntRange(min=0), default=None,
+              help="CSLS neighbourhood for induction (0 = nearest neighbour) [default: 10].")
 @click.option("--direction", type=click.Choice(["forward", "backward", "union", "intersection"]), default=None,
-              help="Induction direction (default union).")
-@click.option("--max-iter", type=click.IntRange(min=1), default=None, help="Iteration cap.")
-@click.option("--threshold", type=float, default=None, help="Convergence: minimum objective gain.")
+              help="Induction direction [default: offramp intersection (mutual pairs), VecMap's presets "
+                   "union].")
+@click.option("--max-iter", type=click.IntRange(min=1), default=None,
+              help="Iteration cap of each stage (the --warmup-dim stage, when it runs, has its own) "
+                   "[default: offramp 100, VecMap's presets 10000].")
+@click.option("--threshold", type=click.FloatRange(min=0), default=None,
+              help="Convergence: minimum objective gain [default: offramp 1e-4, VecMap's presets 1e-6].")
 @click.option("--stochastic-initial", type=click.FloatRange(0, 1, min_open=True), default=None,
-              help="Initial keep probability of stochastic induction (1 disables it).")
+              help="Initial keep probability of stochastic induction (1 disables it) [default: 0.1].")
 @click.option("--stochastic-interval", type=click.IntRange(min=1), default=None,
-              help="Iterations without improvement before the keep probability doubles.")
+              help="Iterations without improvement before the keep probability doubles [default: offramp 2, "
+                   "VecMap's presets 50].")
 @click.option("--warmup-dim", default=None,
               help="Warm up in this many principal directions before all of them: an integer, 'auto' "
                    "(the offramp preset's: 30 when the seed has under 150 pairs) or 'off'. Lets a seed of "
                    "a few dozen pairs take off.")
-@click.option("--normalize", default=None, help="Normalisation steps, e.g. unit,center,unit.")
+@click.option("--normalize", default=None,
+              help="Normalisation steps, comma-separated, from unit, center, unitdim, none "
+                   "[default: unit,center,unit].")
 @click.option("--mapping", type=click.Choice(["orthogonal", "multistep", "least_squares"]), default=None,
-              help="Final mapping fitted on the last dictionary.")
+              help="Final mapping fitted on the last dictionary [default: multistep (VecMap's whitening, "
+                   "re-weighting, de-whitening), orthogonal for --preset procrustes].")
 @click.option("--refine", type=click.Choice(["auto", "instance", "none"]), default="auto", show_default=True,
               help="After the mapping, move each word along the residuals of its nearest seed-dictionary "
                    "pairs (non-linear, instance-based; en-fr P@1 53.7 -> 59.0). auto: on for the offramp "
@@ -121,6 +149,7 @@ def _via_sig(report):
               help="With --refine instance: seed words averaged per word (default 10).")
 @click.option("--validation-dict", type=click.Path(exists=True, dir_okay=False),
               help="Gold pairs whose P@1 is logged each iteration (not used for fitting).")
+@click.option("--lowercase", is_flag=True, help="Lowercase the seed and validation dictionaries.")
 @click.option("--seed", "random_state", type=int, default=0, show_default=True, help="Random seed.")
 @click.option("--restarts", type=click.IntRange(min=1), default=None,
               help="Run the self-learning loop this many times (seeds SEED, SEED+1, ...) and keep the run "
@@ -129,7 +158,7 @@ def _via_sig(report):
                    "the auxiliary spaces' alignment. [default: 1; with --via 8]")
 @click.option("--binary", is_flag=True, help="Write word2vec binary instead of text.")
 @click.option("--report", type=click.Path(dir_okay=False), help="JSON report with per-iteration objective and timing.")
-@click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--quiet", "--no-progress", "quiet", is_flag=True, help="No progress bar.")
 @embedding_options
 @device_option
 @user_errors
@@ -137,9 +166,11 @@ def align(src_vectors, tgt_vectors, seed_dict, identical, cognates, cognate_simi
           identical_rank_ratio, unsupervised, via, via_top, via_prefix_len, parallel_src, parallel_tgt,
           verse_measure, parallel_min_score, out_src, out_tgt, preset, no_self_learning, vocabulary_cutoff, csls_k,
           direction, max_iter, threshold, stochastic_initial, stochastic_interval, warmup_dim, normalize, mapping,
-          refine, refine_step, refine_neighbors, validation_dict, random_state, restarts, binary, report, quiet, fmt,
-          max_vocab, device):
-    """Map SRC_VECTORS and TGT_VECTORS into one space by Procrustes + CSLS self-learning.
+          refine, refine_step, refine_neighbors, validation_dict, lowercase, random_state, restarts, binary, report,
+          quiet, fmt, max_vocab, device):
+    """Map SRC_VECTORS and TGT_VECTORS into one space: Procrustes + CSLS self-learning, then a final
+    map on the last dictionary (VecMap's multi-step by default) and, with --seed-dict, a non-linear
+    refinement (--refine).
 
     \b
     Examples:
@@ -155,8 +186,11 @@ def align(src_vectors, tgt_vectors, seed_dict, identical, cognates, cognate_simi
     """
     from bootstrap.pipeline import align_embeddings, save_aligned
 
+    outputs = [os.path.abspath(p) for p in (out_src, out_tgt, report) if p is not None]
+    if len(set(outputs)) != len(outputs):
+        raise click.UsageError("--out-src, --out-tgt and --report must be different files")
     parallel = parallel_pair(parallel_src, parallel_tgt, verse_measure)
-    seed = _seed_mode(seed_dict, identical, cognates, numerals, unsupervised, parallel is not None)
+    seed = _seed_mode(seed_dict, identical, cognates, numerals, unsupervised, parallel is not None, preset)
     if identical_rank_ratio is not None and not identical:
         raise click.UsageError("--identical-rank-ratio filters identical-string seeds; add --identical or drop it")
     seed_options = {}
@@ -175,7 +209,7 @@ def align(src_vectors, tgt_vectors, seed_dict, identical, cognates, cognate_simi
     params = {"vocabulary_cutoff": vocabulary_cutoff, "csls_k": csls_k, "direction": direction,
               "max_iter": max_iter, "threshold": threshold, "stochastic_initial": stochastic_initial,
               "stochastic_interval": stochastic_interval, "n_init": None if via else restarts,
-              "normalize": tuple(normalize.split(",")) if normalize else None,
+              "normalize": _normalize_steps(normalize),
               "final_mapping": {"name": mapping} if mapping else None}
     if no_self_learning:
         params["self_learning"] = False
@@ -198,15 +232,18 @@ def align(src_vectors, tgt_vectors, seed_dict, identical, cognates, cognate_simi
     src, tgt = load_pair(src_vectors, tgt_vectors, fmt, max_vocab)
     result = align_embeddings(src, tgt, seed=seed, seed_dict=seed_dict, preset=preset,
                               validation_dict=validation_dict, device=device, random_state=random_state,
-                              progress=not quiet, **seed_options, **params)
+                              progress=not quiet, lowercase=lowercase, **seed_options, **params)
     est = result.estimator
+    loop = est.self_learning  # the loop's settings only where a loop ran
     sig = signature(method=preset, mapping=(est.final_mapping or {"name": "orthogonal"})["name"], seed=seed,
                     via=_via_sig(result.report["seed"].get("via")),
                     rank_ratio=result.report["seed"].get("identical_rank_ratio"),
                     cognate_sim=result.report["seed"].get("cognates", {}).get("min_similarity"),
                     verse_dice=result.report["seed"].get("parallel", {}).get("min_score"),
-                    verses=None if verse_measure == "dice" else verse_measure, csls=est.csls_k,
-                    cutoff=est.vocabulary_cutoff, warmup=result.report.get("warmup_dim"),
+                    verses=None if verse_measure == "dice" else verse_measure, csls=est.csls_k if loop else None,
+                    direction=est.direction if loop else None, cutoff=est.vocabulary_cutoff if loop else None,
+                    max_iter=max_iter, threshold=threshold, keep0=stochastic_initial, interval=stochastic_interval,
+                    warmup=result.report.get("warmup_dim"), max_vocab=max_vocab, lowercase="yes" if lowercase else None,
                     refine=_refine_sig(result.report.get("refine")), norm=list(est.normalize),
                     dtype="float32",
                     device=result.report["device"], random_state=random_state,
@@ -215,5 +252,14 @@ def align(src_vectors, tgt_vectors, seed_dict, identical, cognates, cognate_simi
     save_aligned(result, out_src, out_tgt, binary=binary, report_path=report, signature=sig)
     r = result.report
     click.echo(f"aligned {r['n_src']} x {r['n_tgt']} words (dim {r['dim']}): {r['seed'].get('n_seed_pairs', 0)} "
-               f"seed pairs, {r['n_iter']} iterations, {r['n_final_pairs']} final pairs, "
-               f"{r['wall_s']:.1f}s | {sig}")
+               f"seed pairs{_coverage(r['seed'].get('dictionary'))}, {r['n_iter']} iterations"
+               f"{'' if est.converged_ else ' (not converged: --max-iter reached)'}, "
+               f"{r['n_final_pairs']} final pairs, {r['wall_s']:.1f}s | {sig}")
+
+
+def _coverage(cov):
+    """' (dictionary: N of M pairs in vocabulary, OOV src a / tgt b)' for a seed dictionary."""
+    if not cov:
+        return ""
+    return (f" (dictionary: {cov['n_pairs_in_vocab']} of {cov['n_entries']} pairs in vocabulary, "
+            f"OOV src {cov['src_oov']} / tgt {cov['tgt_oov']} words)")

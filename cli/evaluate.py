@@ -4,8 +4,8 @@ import json
 import click
 
 from ._common import signature, user_errors
-from ._options import (device_option, embedding_options, load_pair, parallel_options, parallel_pair,
-                       rerank_options)
+from ._options import (check_same_space, device_option, embedding_options, isf_option, load_pair, parallel_options,
+                       parallel_pair, rerank_options, rerank_tag)
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -18,12 +18,13 @@ from ._options import (device_option, embedding_options, load_pair, parallel_opt
 @click.option("--no-normalize", is_flag=True, help="Score by raw dot product instead of cosine.")
 @click.option("--lowercase", is_flag=True, help="Lowercase the test dictionary.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a summary line.")
+@isf_option
 @rerank_options
 @parallel_options
 @embedding_options
 @device_option
 @user_errors
-def evaluate(src_vectors, tgt_vectors, test_dict, method, csls_k, no_normalize, lowercase, as_json, rerank,
+def evaluate(src_vectors, tgt_vectors, test_dict, method, csls_k, no_normalize, lowercase, as_json, beta, rerank,
              rerank_weights, tune_dict, rerank_k, rerank_model, parallel_src, parallel_tgt, verse_measure, fmt,
              max_vocab, device):
     """Score the translation of TEST_DICT's source words: P@1/5/10, MRR, coverage.
@@ -42,14 +43,16 @@ def evaluate(src_vectors, tgt_vectors, test_dict, method, csls_k, no_normalize, 
 
     parallel = parallel_pair(parallel_src, parallel_tgt, verse_measure)
     check_rerank_args(rerank, rerank_weights, tune_dict, parallel, rerank_model)  # before the slow loading
+    check_same_space(src_vectors, tgt_vectors)
     src, tgt = load_pair(src_vectors, tgt_vectors, fmt, max_vocab)
     out = evaluate_bli(src, tgt, test_dict, method=method, csls_k=csls_k, normalize=not no_normalize,
-                       device=device, lowercase=lowercase, rerank=rerank,
+                       device=device, lowercase=lowercase, beta=beta, rerank=rerank,
                        rerank_weights=rerank_weights, tune_dict=tune_dict, rerank_k=rerank_k,
                        parallel=parallel, rerank_model=rerank_model)
     sig = signature(retrieval=method, csls=csls_k if method == "csls" else None,
-                    norm="unit" if not no_normalize else "none", dtype="float32", device=device,
-                    max_vocab=max_vocab, rerank=_rerank_tag(out.get("rerank")))
+                    beta=beta if method == "isf" else None, norm="unit" if not no_normalize else "none",
+                    dtype="float32", device=out["device"], max_vocab=max_vocab,
+                    lowercase="yes" if lowercase else None, rerank=rerank_tag(out.get("rerank")))
     out["signature"] = sig
     if as_json:
         click.echo(json.dumps(out, ensure_ascii=False))
@@ -64,14 +67,3 @@ def _plain_p1(info):
     """', P@1 x.xx without re-ranking' when the scores were re-ranked."""
     plain = (info or {}).get("without_rerank")
     return f", P@1 {plain['p@1']:.2f} without re-ranking" if plain else ""
-
-
-def _rerank_tag(info):
-    if not info:
-        return None
-    if info.get("model") == "trees":
-        tag = "trees:" + "+".join(info["features"])
-    else:
-        tag = "+".join(f"{f}={info['weights'][f]:g}" for f in info["features"])
-    measure = (info.get("parallel") or {}).get("measure", "dice")
-    return tag if measure == "dice" else f"{tag}({measure})"

@@ -2,8 +2,8 @@
 import click
 
 from ._common import signature, user_errors
-from ._options import (device_option, embedding_options, load_pair, parallel_options, parallel_pair,
-                       rerank_options)
+from ._options import (check_same_space, device_option, embedding_options, isf_option, load_pair, parallel_options,
+                       parallel_pair, rerank_options, rerank_tag)
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -16,28 +16,31 @@ from ._options import (device_option, embedding_options, load_pair, parallel_opt
               help="Translations per source word.")
 @click.option("--max-src", type=click.IntRange(min=1), default=None,
               help="Translate only the N most frequent source words.")
-@click.option("--mutual", is_flag=True, help="Keep only mutual best translations (higher precision).")
+@click.option("--mutual", is_flag=True,
+              help="Keep only pairs whose target word has this source word as its own best translation "
+                   "(higher precision). With -k > 1 each of a word's k candidates is kept if it passes, so a "
+                   "word may keep its rank-2 pair and lose its rank-1 one.")
+@isf_option
 @rerank_options
 @parallel_options
 @embedding_options
 @device_option
 @user_errors
-def induce(src_vectors, tgt_vectors, out, method, csls_k, k, max_src, mutual, rerank, rerank_weights,
+def induce(src_vectors, tgt_vectors, out, method, csls_k, k, max_src, mutual, beta, rerank, rerank_weights,
            tune_dict, rerank_k, rerank_model, parallel_src, parallel_tgt, verse_measure, fmt, max_vocab, device):
     """Write word translation pairs with scores: '# source target score rank' TSV."""
     from bootstrap.pipeline import check_rerank_args, induce_lexicon, write_lexicon
 
     parallel = parallel_pair(parallel_src, parallel_tgt, verse_measure)
     check_rerank_args(rerank, rerank_weights, tune_dict, parallel, rerank_model)  # before the slow loading
+    check_same_space(src_vectors, tgt_vectors)
     src, tgt = load_pair(src_vectors, tgt_vectors, fmt, max_vocab)
-    rows = induce_lexicon(src, tgt, method=method, k=k, csls_k=csls_k, max_src=max_src, mutual=mutual,
-                          device=device, rerank=rerank, rerank_weights=rerank_weights,
-                          tune_dict=tune_dict, rerank_k=rerank_k, rerank_model=rerank_model,
-                          parallel=parallel)
+    rows, info = induce_lexicon(src, tgt, method=method, k=k, csls_k=csls_k, max_src=max_src, mutual=mutual,
+                                device=device, beta=beta, rerank=rerank, rerank_weights=rerank_weights,
+                                tune_dict=tune_dict, rerank_k=rerank_k, rerank_model=rerank_model, parallel=parallel,
+                                return_info=True)
     write_lexicon(rows, out)
-    sig = signature(retrieval=method, csls=csls_k if method == "csls" else None, k=k,
-                    mutual="yes" if mutual else "no",
-                    rerank=(("trees:" if rerank_model == "trees" else "") + ",".join(rerank)) if rerank else None,
-                    verses=verse_measure if "parallel" in rerank and verse_measure != "dice" else None, dtype="float32",
-                    device=device)
+    sig = signature(retrieval=method, csls=csls_k if method == "csls" else None,
+                    beta=beta if method == "isf" else None, k=k, max_src=max_src, mutual="yes" if mutual else "no",
+                    rerank=rerank_tag(info["rerank"]), dtype="float32", device=info["device"], max_vocab=max_vocab)
     click.echo(f"wrote {len(rows)} pairs for {len({r[0] for r in rows})} source words to {out} | {sig}")

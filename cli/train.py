@@ -1,5 +1,8 @@
 """``offramp train``: monolingual word embeddings from raw corpora."""
+import contextlib
+import os
 import time
+import warnings
 from pathlib import Path
 
 import click
@@ -34,6 +37,22 @@ def _expand(corpus, lang):
     return paths
 
 
+def _check_outputs(**paths):
+    """Before hours of training: the output paths differ and their folders can take a file."""
+    given = {name: Path(p).absolute() for name, p in paths.items() if p is not None}
+    if len(set(given.values())) != len(given):
+        raise click.UsageError("--out, --save-model and --report must be different files")
+    for name, path in given.items():
+        option = "--" + name.replace("_", "-")
+        if path.is_dir():
+            raise click.BadParameter(f"{path} is a directory; give a file path", param_hint=option)
+        parent = next((p for p in path.parents if p.exists()), None)
+        if parent is not None and not parent.is_dir():
+            raise click.BadParameter(f"{parent} is a file, so {path} cannot be created", param_hint=option)
+        if parent is not None and not os.access(parent, os.W_OK):
+            raise click.BadParameter(f"cannot write in {parent}", param_hint=option)
+
+
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("corpus", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--lang", default=None, help="ISO 639-1 code; needed when CORPUS is a data directory "
@@ -55,7 +74,9 @@ def _expand(corpus, lang):
               help="Shortest character n-gram (fasttext).")
 @click.option("--max-n", type=click.IntRange(min=0), default=_DEFAULTS["max_n"], show_default=True,
               help="Longest character n-gram (fasttext; 0 = none).")
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Random seed of the training. Reruns are bit-identical only with --workers 1: gensim's "
+                   "threads interleave their updates (with 2 workers, P@1 of reruns varies by ~1.5 points).")
 @click.option("--runs", type=click.IntRange(min=1), default=1, show_default=True,
               help="Train N models (seeds SEED..SEED+N-1) and write their ensemble: the concatenated unit "
                    "vectors (N x DIM dimensions), whose cosines are the runs' mean cosines. Steadier "
@@ -69,6 +90,9 @@ def _expand(corpus, lang):
                    "(en-fi Bibles: 5).")
 @click.option("--exclude-ids", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="File of line ids to skip (one per line, or ID<TAB>text lines), e.g. held-out verses.")
+@click.option("--id-column", type=click.Choice(["auto", "yes", "no"]), default="auto", show_default=True,
+              help="Whether corpus lines start with ID<TAB> (the Bible format). auto: .tsv files, and files "
+                   "whose first 20 lines all start with an id and a TAB.")
 @click.option("--binary", is_flag=True, help="Write word2vec binary instead of text.")
 @click.option("--save-model", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also save the full model: fastText .bin for fasttext (vectors for unseen words), "
@@ -78,7 +102,7 @@ def _expand(corpus, lang):
 @click.option("--progress/--no-progress", default=True, show_default=True, help="Show progress bars.")
 @user_errors
 def train(corpus, lang, out, model, dim, window, min_count, epochs, negative, sample, min_n, max_n, seed, runs,
-          workers, max_lines, prefix_len, exclude_ids, binary, save_model, report, progress):
+          workers, max_lines, prefix_len, exclude_ids, id_column, binary, save_model, report, progress):
     """Train monolingual word embeddings on CORPUS files (gensim).
 
     CORPUS: plain text, .gz/.bz2/.xz, or ID<TAB>text .tsv files (the Bible format), or a data
@@ -88,6 +112,7 @@ def train(corpus, lang, out, model, dim, window, min_count, epochs, negative, sa
     Example:
       offramp train ../shared/data/corpora/bible/fi.FinPR.tsv --lang fi --out fi.vec
     """
+    from bootstrap._atomic import atomic_path
     from bootstrap.corpora import Corpus, read_ids
     from bootstrap.embeddings import save_embeddings
     from bootstrap.training import DEFAULTS, save_model as save_full_model, train_embeddings
@@ -95,42 +120,51 @@ def train(corpus, lang, out, model, dim, window, min_count, epochs, negative, sa
     if save_model is not None and runs > 1:
         raise click.BadParameter("--save-model keeps one trained model; use it with --runs 1",
                                  param_hint="--save-model")
+    _check_outputs(out=out, save_model=save_model, report=report)
     paths = _expand(corpus, lang)
     ids = read_ids(exclude_ids) if exclude_ids is not None else None
     workers = DEFAULTS["workers"] if workers is None else workers
-    source = Corpus(paths, exclude_ids=ids, max_lines=max_lines, lang=lang, prefix_len=prefix_len)
+    source = Corpus(paths, exclude_ids=ids, max_lines=max_lines, lang=lang, prefix_len=prefix_len,
+                    id_column={"auto": "auto", "yes": True, "no": False}[id_column])
     params = dict(model=model, dim=dim, window=window, min_count=min_count, epochs=epochs, negative=negative,
                   sample=sample, min_n=min_n, max_n=max_n, workers=workers, random_state=seed)
 
     start = time.perf_counter()
-    kv, gensim_model = train_embeddings(source, progress=progress, return_model=True, runs=runs, **params)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        kv, gensim_model = train_embeddings(source, progress=progress, return_model=True, runs=runs, **params)
+    for warning in caught:  # the library's warnings as one clean line each, not Python's two-line format
+        if issubclass(warning.category, UserWarning):
+            click.echo(f"warning: {warning.message}", err=True)
+        else:
+            warnings.showwarning(warning.message, warning.category, warning.filename, warning.lineno)
     if runs > 1:
         gensim_model = gensim_model[0]
-    save_embeddings(kv, out, binary=binary)
-    if save_model is not None:
-        save_full_model(gensim_model, save_model)
-    wall_s = time.perf_counter() - start
-
     params["epochs"] = gensim_model.epochs
     sig = signature(model=model, dim=dim, epochs=gensim_model.epochs, min_count=min_count, seed=seed,
                     runs=runs if runs > 1 else None, lang=lang, prefix=prefix_len, workers=workers)
-    if report is not None:
-        write_json(report, {
-            "command": "train",
-            "signature": sig,
-            "lang": lang,
-            "params": {**params, "runs": runs, "dim_out": kv.vector_size, "max_lines": max_lines,
-                       "prefix_len": prefix_len,
-                       "exclude_ids": str(exclude_ids) if exclude_ids is not None else None},
-            "n_tokens": source.n_tokens,
-            "n_lines": source.n_lines,
-            "n_excluded": source.n_excluded,
-            "n_words": len(kv),
-            "wall_s": round(wall_s, 3),
-            "corpora": [str(p) for p in paths],
-            "out": str(out),
-            "model_out": str(save_model) if save_model is not None else None,
-        })
+    with contextlib.ExitStack() as outputs:  # all files or none: each is renamed into place at the end
+        save_embeddings(kv, outputs.enter_context(atomic_path(out)), binary=binary)
+        if save_model is not None:
+            save_full_model(gensim_model, outputs.enter_context(atomic_path(save_model)))
+        wall_s = time.perf_counter() - start
+        if report is not None:
+            write_json(outputs.enter_context(atomic_path(report)), {
+                "command": "train",
+                "signature": sig,
+                "lang": lang,
+                "params": {**params, "runs": runs, "dim_out": kv.vector_size, "max_lines": max_lines,
+                           "prefix_len": prefix_len, "id_column": id_column,
+                           "exclude_ids": str(exclude_ids) if exclude_ids is not None else None},
+                "n_tokens": source.n_tokens,
+                "n_lines": source.n_lines,
+                "n_excluded": source.n_excluded,
+                "n_words": len(kv),
+                "wall_s": round(wall_s, 3),
+                "corpora": [str(p) for p in paths],
+                "out": str(out),
+                "model_out": str(save_model) if save_model is not None else None,
+            })
     excluded = f", {source.n_excluded:,} excluded" if ids else ""
     click.echo(f"{out}: {len(kv):,} words from {source.n_tokens:,} tokens ({source.n_lines:,} lines{excluded}) "
                f"in {wall_s:.1f} s  {sig}")

@@ -77,7 +77,8 @@ def test_align_writes_both_spaces_sidecars_and_report(files, tmp_path, seed_args
     assert result.exit_code == 0, result.output
     assert all(path.exists() for path in _outputs(tmp_path))
     line = result.output.strip()
-    assert line.startswith(f"aligned {N_WORDS} x {N_WORDS} words (dim 16): {n_seed} seed pairs, ")
+    coverage = " (dictionary: 40 of 40 pairs in vocabulary, OOV src 0 / tgt 0 words)" if mode == "dictionary" else ""
+    assert line.startswith(f"aligned {N_WORDS} x {N_WORDS} words (dim 16): {n_seed} seed pairs{coverage}, ")
     assert f"| offramp:{__version__}|method:offramp|mapping:multistep|seed:{mode}|csls:10|" in line
     assert "|norm:unit,center,unit|dtype:float32|device:cpu|random_state:0" in line
     report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
@@ -99,14 +100,14 @@ def test_align_writes_both_spaces_sidecars_and_report(files, tmp_path, seed_args
 def test_align_options_reach_the_estimator(files, tmp_path):
     result = _invoke("align", files / "src.vec", files / "tgt.vec", "--seed-dict", files / "seed.txt",
                      "--out-src", tmp_path / "en.bin", "--out-tgt", tmp_path / "fi.bin", "--binary", "--quiet",
-                     "--report", tmp_path / "r.json", "--preset", "supervised", "--csls", "5", "--direction",
-                     "forward", "--normalize", "unit", "--max-vocab", "250", "--seed", "3")
+                     "--report", tmp_path / "r.json", "--preset", "semi_supervised", "--csls", "5", "--direction",
+                     "forward", "--max-iter", "2", "--normalize", "unit", "--max-vocab", "250", "--seed", "3")
     assert result.exit_code == 0, result.output
     report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
-    assert report["preset"] == "supervised" and report["n_iter"] == 0
+    assert report["preset"] == "semi_supervised" and report["n_iter"] == 2
     assert report["params"]["csls_k"] == 5 and report["params"]["direction"] == "forward"
     assert report["params"]["normalize"] == ["unit"] and report["params"]["random_state"] == 3
-    assert report["n_src"] == 250 and "method:supervised|mapping:multistep" in result.output
+    assert report["n_src"] == 250 and "method:semi_supervised|mapping:multistep" in result.output
     assert len(load_embeddings(tmp_path / "en.bin")) == 250
 
 
@@ -137,7 +138,9 @@ def _assert_nothing_written(out):
     ([], 2, ("choose a seed: --seed-dict FILE, --identical, --cognates, --numerals, --parallel-src FILE "
      "--parallel-tgt FILE (verse-aligned corpora) or --unsupervised")),
     (["--unsupervised", "--identical"], 2, "--unsupervised uses no seed"),
-    (["--seed-dict", "{files}/seed.txt", "--numerals"], 2, "unsupported seed combination 'dictionary+numerals'"),
+    (["--seed-dict", "{files}/seed.txt", "--preset", "unsupervised"], 1, "preset 'unsupervised' starts from no seed"),
+    (["--unsupervised", "--preset", "procrustes"], 1, "preset 'procrustes' fits once on the seed, and "
+                                                       "seed='unsupervised' has none"),
     (["--seed-dict", "{files}/missing.txt"], 2, "does not exist"),
     (["--identical", "--preset", "vecmap"], 2, "Invalid value for '--preset'"),
     (["--numerals", "--identical-rank-ratio", "4"], 2, "--identical-rank-ratio filters identical-string seeds"),
@@ -174,7 +177,8 @@ def bad_inputs(tmp_path, files):
     ("{files}/src.vec", "{files}/tgt.vec", ["--seed-dict", "{bad}/latin1.txt"],
      "latin1.txt:2: bytes are not UTF-8 (byte 0xe9 at column 4)"),
     ("{files}/src.vec", "{files}/tgt.vec", ["--seed-dict", "{bad}/reversed.txt"],
-     "0 of 2 dictionary pairs are in the vocabulary (src OOV 2, tgt OOV 2); are --src and --tgt swapped?"),
+     "0 of 2 dictionary pairs are in the vocabulary (src OOV 2, tgt OOV 2); with source and target swapped, 2 pairs "
+     "would match: the dictionary runs the other way (are --src and --tgt swapped?)"),
     ("{bad}/damaged.vec", "{files}/tgt.vec", ["--identical"], "damaged.vec:3: expected 16 vector components, got 2"),
 ])
 def test_align_bad_input_fails_cleanly(files, bad_inputs, src, tgt, seed_args, message):
@@ -260,9 +264,12 @@ def test_align_restarts_option(files, tmp_path):
     assert report["params"]["n_init"] == 2
     assert _align(files, tmp_path, "--identical", "--restarts", "0").exit_code == 2
     result = _align(files, tmp_path / "none", "--identical", "--restarts", "2", "--preset", "supervised")
-    assert result.exit_code == 1 and "self_learning=False runs none" in result.output
+    assert result.exit_code == 1 and "set the self-learning loop, and preset 'supervised' runs none" in result.output
     # a run without the loop still writes strict JSON (no -Infinity): its objective is null
-    assert _align(files, tmp_path, "--identical", "--preset", "procrustes").exit_code == 0
+    result = _invoke("align", files / "src.vec", files / "tgt.vec", "--identical", "--preset", "procrustes",
+                     "--out-src", tmp_path / "en.vec", "--out-tgt", tmp_path / "fi.vec",
+                     "--report", tmp_path / "report.json", "--quiet")
+    assert result.exit_code == 0, result.output
     text = (tmp_path / "report.json").read_text(encoding="utf-8")
     assert "Infinity" not in text and json.loads(text)["restarts"]["objectives"] == [None]
 
@@ -305,3 +312,92 @@ def test_align_refine_usage_errors(files, tmp_path, args, message):
     result = _align(files, tmp_path, *[a.format(files=files) for a in args])
     assert result.exit_code != 0 and message in result.output
     assert not (tmp_path / "en.vec").exists()
+
+
+def test_align_same_output_twice_is_a_usage_error(files, tmp_path):
+    result = _invoke("align", files / "src.vec", files / "tgt.vec", "--seed-dict", files / "seed.txt",
+                     "--out-src", tmp_path / "same.vec", "--out-tgt", tmp_path / "same.vec", "--quiet")
+    assert result.exit_code == 2 and "--out-src, --out-tgt and --report must be different files" in result.output
+    assert not list(tmp_path.iterdir())
+
+
+def test_align_writes_all_outputs_or_none(files, tmp_path):
+    """The target space holds a word with a space (readable, not writable as word2vec): the source
+    file must not be left behind either."""
+    lines = (files / "tgt.vec").read_text(encoding="utf-8").splitlines()
+    word, rest = lines[-1].split(" ", 1)
+    lines[-1] = f"new york {rest}"
+    (tmp_path / "tgt.vec").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    result = _invoke("align", files / "src.vec", tmp_path / "tgt.vec", "--seed-dict", files / "seed.txt",
+                     "--out-src", out / "en.vec", "--out-tgt", out / "fi.vec", "--report", out / "report.json",
+                     "--quiet")
+    assert result.exit_code == 1 and "'new york'" in result.output, result.output
+    assert not list(out.iterdir())
+
+
+def test_align_lowercase_reads_an_uppercase_dictionary(files, tmp_path):
+    upper = tmp_path / "upper.txt"
+    upper.write_text((files / "seed.txt").read_text(encoding="utf-8").upper(), encoding="utf-8")
+    result = _invoke("align", files / "src.vec", files / "tgt.vec", "--seed-dict", upper, "--out-src",
+                     tmp_path / "en.vec", "--out-tgt", tmp_path / "fi.vec", "--quiet")
+    assert result.exit_code == 1, result.output
+    assert "only 3 of 40 dictionary pairs are in the vocabularies, but 40 would be lowercased: pass lowercase=True " \
+           "(CLI: --lowercase)" in result.output
+    result = _invoke("align", files / "src.vec", files / "tgt.vec", "--seed-dict", upper, "--lowercase",
+                     "--out-src", tmp_path / "en.vec", "--out-tgt", tmp_path / "fi.vec", "--quiet")
+    assert result.exit_code == 0 and "(dictionary: 40 of 40 pairs in vocabulary" in result.output, result.output
+
+
+@pytest.mark.parametrize("preset, mode", [("identical", "identical"), ("offramp", None)])
+def test_vecmap_presets_that_name_a_seed_imply_it(files, tmp_path, preset, mode):
+    result = _align(files, tmp_path, "--preset", preset)
+    if mode is None:
+        assert result.exit_code == 2 and "choose a seed" in result.output
+        return
+    assert result.exit_code == 0, result.output
+    assert f"|method:{preset}|mapping:multistep|seed:{mode}|" in result.output
+
+
+def test_dictionary_and_numerals_combine(files, tmp_path):
+    result = _align(files, tmp_path, "--seed-dict", files / "seed.txt", "--numerals")
+    assert result.exit_code == 0, result.output
+    assert "|seed:dictionary+numerals|" in result.output
+
+
+def test_evaluate_refuses_files_of_two_align_runs(files, tmp_path):
+    one, two = tmp_path / "one", tmp_path / "two"
+    assert _align(files, one, "--seed-dict", files / "seed.txt").exit_code == 0
+    assert _align(files, two, "--identical").exit_code == 0
+    for command, extra in (("evaluate", [files / "test.txt"]), ("induce", ["--out", tmp_path / "lex.tsv"])):
+        result = _invoke(command, one / "en.vec", two / "fi.vec", *extra)
+        assert result.exit_code == 2 and "were mapped by different offramp align runs" in result.output
+    assert not (tmp_path / "lex.tsv").exists()
+    # vectors without sidecars (another tool's) are not checked
+    assert _invoke("evaluate", files / "src.vec", files / "tgt.vec", files / "test.txt").exit_code == 0
+
+
+def test_evaluate_isf_temperature_and_auto_device_in_the_signature(files, tmp_path):
+    assert _align(files, tmp_path, "--seed-dict", files / "seed.txt").exit_code == 0
+    result = _invoke("evaluate", tmp_path / "en.vec", tmp_path / "fi.vec", files / "test.txt", "--retrieval", "isf",
+                     "--inv-temperature", "10", "--device", "auto")
+    assert result.exit_code == 0, result.output
+    assert "|retrieval:isf|beta:10.0|norm:unit|dtype:float32|device:" in result.output
+    assert "device:auto" not in result.output
+
+
+@pytest.mark.parametrize("content, option, message", [
+    ("2 2\na 1 0\na 0 1\n", ["--on-duplicate", "first"], "(CLI: --on-duplicate first)"),
+    (b"2 2\ncaf\xe9 1 0\nb 0 1\n", ["--encoding-errors", "replace"], "(CLI: --encoding-errors replace)"),
+])
+def test_reading_options_reach_the_reader(files, tmp_path, content, option, message):
+    """A duplicate word and a non-UTF-8 byte fail with a fix that names the CLI option, and that option
+    reads the file (evaluate then finds no test pair in this 2-word vocabulary, which is the next error)."""
+    path = tmp_path / "odd.vec"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    result = _invoke("evaluate", path, path, files / "test.txt")
+    assert result.exit_code == 1 and message in result.output, result.output
+    result = _invoke("evaluate", path, path, files / "test.txt", *option)
+    assert result.exit_code == 1 and "odd.vec" not in result.output and "dictionary pairs" in result.output, \
+        result.output

@@ -90,19 +90,21 @@ def test_evaluate_summary_line_carries_rerank_signature(files):
     assert result.output.rstrip().endswith("|device:cpu|rerank:ortho=0.3")
 
 
-@pytest.mark.parametrize("options, expected", [
-    ([], RR_WRONG),
-    (["--rerank", "ortho"], RR_RIGHT),
-    (["--rerank", "ortho", "--tune-dict", "{files}/train.txt"], RR_RIGHT),
-    (["--rerank", "ortho", "--rerank-weights", "ortho=0.05"], RR_WRONG),
+@pytest.mark.parametrize("options, expected, tag", [
+    ([], RR_WRONG, None),
+    (["--rerank", "ortho"], RR_RIGHT, "ortho=0.3"),
+    (["--rerank", "ortho", "--tune-dict", "{files}/train.txt"], RR_RIGHT, "ortho="),  # the fitted weight
+    (["--rerank", "ortho", "--rerank-weights", "ortho=0.05"], RR_WRONG, "ortho=0.05"),
 ])
-def test_induce_rerank(files, tmp_path, options, expected):
+def test_induce_rerank(files, tmp_path, options, expected, tag):
     lexicon = tmp_path / "lex.tsv"
     result = _invoke("induce", files / "src.vec", files / "tgt.vec", "--out", lexicon, *CSLS_K,
                      *[o.format(files=files) for o in options])
     assert result.exit_code == 0, result.output
     assert result.output.startswith(f"wrote 4 pairs for 4 source words to {lexicon} | offramp:{__version__}|")
-    assert ("|rerank:ortho|" in result.output) == bool(options)
+    assert ("|rerank:" in result.output) == bool(options)
+    if tag:
+        assert f"|rerank:{tag}" in result.output
     lines = lexicon.read_text(encoding="utf-8").splitlines()
     assert lines[0] == "# source\ttarget\tscore\trank"
     assert [line.split("\t")[:2] for line in lines[1:]] == [[s, t] for s, t in zip(RR_SRC_WORDS, expected)]

@@ -149,3 +149,32 @@ def test_prefix_len_trains_on_cut_tokens(tmp_path, corpus):
     words = [line.split(" ", 1)[0] for line in out.read_text(encoding="utf-8").splitlines()[1:]]
     assert "juma" in words and "taiv" in words and max(map(len, words)) == 4 and "|prefix:4|" in result.output
     assert json.loads((tmp_path / "r.json").read_text())["params"]["prefix_len"] == 4
+
+
+def test_exclude_ids_that_match_nothing_warn(tmp_path, corpus):
+    ids = tmp_path / "ids.txt"
+    ids.write_text("Rev.22.21\n", encoding="utf-8")
+    result = run([corpus, "--exclude-ids", ids, "--out", tmp_path / "fi.vec", *FAST])
+    assert result.exit_code == 0, result.output
+    assert "warning: none of the 1 exclude_ids matched an ID<TAB>text line, so no text was held out" in result.output
+
+
+def test_id_column_no_trains_on_the_ids_too(tmp_path, corpus):
+    out = tmp_path / "fi.vec"
+    result = run([corpus, "--id-column", "no", "--out", out, *FAST])
+    assert result.exit_code == 0, result.output
+    assert "gen" in out.read_text(encoding="utf-8").split()
+
+
+@pytest.mark.parametrize("options, message", [
+    (["--out", "{tmp}/same.vec", "--report", "{tmp}/same.vec"], "--out, --save-model and --report must be different"),
+    (["--out", "{tmp}"], "is a directory"),
+    (["--out", "{tmp}/file.txt/fi.vec"], "is a file, so"),
+    (["--out", "{tmp}/fi.vec", "--save-model", "{tmp}/file.txt/m.bin"], "is a file, so"),
+])
+def test_output_paths_are_checked_before_training(tmp_path, corpus, options, message):
+    (tmp_path / "file.txt").write_text("x", encoding="utf-8")
+    result = run([corpus, *[o.format(tmp=tmp_path) for o in options], *FAST])
+    assert result.exit_code == 2 and message in result.output, result.output
+    assert "words from" not in result.output   # it stopped before training
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file.txt"]

@@ -155,13 +155,20 @@ def test_reads_id_tab_text_files(tmp_path, ext):
     ("a.tsv", "auto", "Gen.1.1\tIn the beginning", ["in", "the", "beginning"]),
     ("a.tsv", "auto", "no id here", ["no", "id", "here"]),
     ("a.tsv", "auto", "two words\tand more", ["two", "words", "and", "more"]),  # id field with a space
-    ("a.txt", "auto", "Gen.1.1\tIn the beginning", ["gen", "1.1", "in", "the", "beginning"]),
+    # a file not named .tsv whose first lines all start with an id is read as ID<TAB>text too
+    ("a.txt", "auto", "Gen.1.1\tIn the beginning", ["in", "the", "beginning"]),
+    ("a.txt", False, "Gen.1.1\tIn the beginning", ["gen", "1.1", "in", "the", "beginning"]),
     ("a.txt", True, "Gen.1.1\tIn the beginning", ["in", "the", "beginning"]),
     ("a.tsv", False, "Gen.1.1\tIn the beginning", ["gen", "1.1", "in", "the", "beginning"]),
 ])
 def test_id_column_detection(tmp_path, name, id_column, line, expected):
     path = write(tmp_path / name, line + "\n")
     assert list(Corpus(path, id_column=id_column)) == [expected]
+
+
+def test_auto_reads_a_txt_file_as_plain_text_when_one_of_its_first_lines_has_no_id(tmp_path):
+    path = write(tmp_path / "a.txt", "Gen.1.1\tIn the beginning\nno id here\n")
+    assert list(Corpus(path)) == [["gen", "1.1", "in", "the", "beginning"], ["no", "id", "here"]]
 
 
 def test_id_column_true_requires_ids(tmp_path):

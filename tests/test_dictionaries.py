@@ -29,6 +29,11 @@ def _write(tmp_path, content, name="dict.txt"):
     ("new york\tnew york\n", "auto", [("new york", "new york")]),
     ("dog    koira\n", "vecmap", [("dog", "koira")]),
     ("ÄITI mother\n", "auto", [("ÄITI", "mother")]),
+    # empty TAB fields are not entries: a trailing TAB, two TABs in a row
+    ("dog\tkoira\t\ncat\t\tkissa\n", "auto", [("dog", "koira"), ("cat", "kissa")]),
+    ("dog\tkoira\t\n", "tsv", [("dog", "koira")]),
+    # NFD (a + combining diaeresis) is read as NFC, the form corpus tokens have
+    ("mother a\u0308iti\n", "auto", [("mother", "\u00e4iti")]),
 ])
 def test_read_dictionary_lines(tmp_path, content, fmt, expected):
     assert read_dictionary(_write(tmp_path, content), fmt=fmt) == expected
@@ -138,7 +143,7 @@ def test_no_pair_in_vocab_says_swapping_helps():
     src = {"koira": 0, "kissa": 1}       # the vocabularies are the other way round
     tgt = {"dog": 0, "cat": 1, "moon": 2}
     msg = (r"^d\.txt: 0 of 3 dictionary pairs are in the vocabulary \(src OOV 3, tgt OOV 3\); "
-           r"are --src and --tgt swapped\? With source and target swapped, 2 pairs would match")
+           r"with source and target swapped, 2 pairs would match: the dictionary runs the other way \(are --src and --tgt swapped\?\)")
     with pytest.raises(ValueError, match=msg):
         lookup_pairs(entries, src, tgt, path="d.txt")
 
@@ -197,3 +202,20 @@ def test_bad_lexicon_line_names_file_and_line(tmp_path, line, message):
         read_dictionary(path)
     assert f"{path}:3: {message}" in str(info.value)
     assert "source<TAB>target<TAB>score<TAB>rank" in str(info.value)
+
+
+@pytest.mark.parametrize("n_right, fails", [(3, True), (30, False)])
+def test_a_dictionary_running_the_other_way_fails_even_when_a_few_pairs_match(n_right, fails):
+    """MUSE fi-en given for en-fi vectors: a few pairs match (shared strings), many more swapped."""
+    reverse = [(f"fi{i}", f"en{i}") for i in range(100)]
+    right = [(f"x{i}", f"x{i}") for i in range(n_right)]   # strings in both vocabularies
+    src = {w: i for i, w in enumerate([f"en{i}" for i in range(100)] + [f"x{i}" for i in range(n_right)])}
+    tgt = {w: i for i, w in enumerate([f"fi{i}" for i in range(100)] + [f"x{i}" for i in range(n_right)])}
+    if fails:   # 103 swapped >= 5 x 3 found
+        with pytest.raises(ValueError, match=r"^d\.txt: only 3 of 103 dictionary pairs are in the vocabularies, "
+                                             r"but 103 would be with source and target swapped: the dictionary "
+                                             r"runs the other way \(are --src and --tgt swapped\?\)"):
+            lookup_pairs(reverse + right, src, tgt, path="d.txt")
+    else:       # 30 of 130 found, 130 swapped: under 5x, a plausible dictionary
+        pairs, cov = lookup_pairs(reverse + right, src, tgt, path="d.txt")
+        assert len(pairs) == 30 and cov["n_entries"] == 130

@@ -1,13 +1,15 @@
 """Embedding I/O: a round trip of every format, and damaged files named by file, line and fix."""
+import bz2
 import gzip
+import lzma
 import os
 import shutil
 
 import numpy as np
 import pytest
 
-from bootstrap.embeddings import (FORMATS, load_embeddings, make_keyed_vectors, save_embeddings, subset,
-                                  word_counts)
+from bootstrap.embeddings import (FORMATS, check_writable, load_embeddings, make_keyed_vectors, save_embeddings,
+                                  subset, word_counts)
 from bootstrap.errors import FormatError
 
 WORDS = ["the", "ja", "naïve", "Ääni", "日本", "1,000", "x-y", "don't"]
@@ -44,11 +46,17 @@ def _save_gensim(kv, path):
     kv.save(str(path))
 
 
-def _save_gzip(kv, path):
-    plain = str(path)[:-3]
-    save_embeddings(kv, plain)
-    with open(plain, "rb") as src, gzip.open(path, "wb") as dst:
-        shutil.copyfileobj(src, dst)
+def _compressed(save, opener):
+    """A writer that saves with ``save`` and compresses the file with ``opener`` (gzip.open, ...)."""
+
+    def write(kv, path):
+        plain = os.path.splitext(str(path))[0]
+        save(kv, plain)
+        with open(plain, "rb") as src, opener(path, "wb") as dst:
+            shutil.copyfileobj(src, dst)
+        os.remove(plain)
+
+    return write
 
 
 @pytest.mark.parametrize("name, save, fmt", [
@@ -56,8 +64,16 @@ def _save_gzip(kv, path):
     ("v.txt", _save_glove, "glove"),
     ("v.bin", _save_binary, "word2vec-binary"),
     ("v.kv", _save_gensim, "gensim"),
-    ("v.vec.gz", _save_gzip, "word2vec"),
-])
+    ("v.vec.gz", _compressed(_save_text, gzip.open), "word2vec"),
+    ("v.vec.bz2", _compressed(_save_text, bz2.open), "word2vec"),
+    ("v.txt.xz", _compressed(_save_glove, lzma.open), "glove"),
+    # binary whatever the name: GoogleNews ships as .bin.gz; auto reads the content of .vec and .emb
+    ("v.bin.gz", _compressed(_save_binary, gzip.open), "word2vec-binary"),
+    ("v.bin.bz2", _compressed(_save_binary, bz2.open), "word2vec-binary"),
+    ("binary.vec", _save_binary, "word2vec-binary"),
+    ("binary.emb", _save_binary, "word2vec-binary"),
+    ("binary.vec.xz", _compressed(_save_binary, lzma.open), "word2vec-binary"),
+], ids=lambda value: value if isinstance(value, str) else "")
 @pytest.mark.parametrize("auto", [True, False])
 @pytest.mark.parametrize("max_vocab", [None, 3])
 def test_round_trip(tmp_path, kv, name, save, fmt, auto, max_vocab):
@@ -124,14 +140,16 @@ BAD_TEXT = [
     pytest.param("a 1 2\nb 3 4\nc 5\n", "glove", {}, 3, "expected 2 vector components, got 1",
                  "or of the first line", id="glove-short-line"),
     pytest.param("4 2\na 1 2\nb 3 4\nc 5 6\na 7 8\n", "auto", {}, 5, "duplicate word 'a' (first at line 2)",
-                 "on_duplicate='first'", id="duplicate"),
+                 "deduplicate the file, or pass on_duplicate='first' (CLI: --on-duplicate first) to keep the first",
+                 id="duplicate"),
     pytest.param("3 2\na 1 2\nb nan 4\nc 5 6\n", "auto", {}, 3, "the vector of 'b' contains NaN or infinity",
                  "drop or repair that row", id="nan"),
     pytest.param("a 1 2\nb 3 -inf\n", "auto", {}, 2, "contains NaN or infinity", "drop or repair", id="inf"),
     pytest.param("2 2\na 1 2\nb 3 x4\n", "auto", {}, 3, "vector components of 'b' are not numbers",
                  "'word x1 x2 ... xd'", id="not-a-number"),
     pytest.param(b"2 2\na 1 2\ncaf\xe9 3 4\n", "auto", {}, 3, "bytes are not UTF-8 (byte 0xe9 at column 4)",
-                 "iconv", id="latin1"),
+                 "re-encode the file as UTF-8, e.g. iconv -f latin1 -t utf-8, or pass encoding_errors='replace' "
+                 "(CLI: --encoding-errors replace)", id="latin1"),
     pytest.param(b"caf\xe9 1 2\n", "auto", {}, 1, "bytes are not UTF-8", "re-encode the file", id="latin1-first"),
     pytest.param("3 2\na 1 2\nb 3 4\n", "auto", {}, 3, "header declares 3 words but the file holds 2",
                  "truncated", id="truncated"),
@@ -140,6 +158,51 @@ BAD_TEXT = [
     pytest.param("2 2\n\n\n", "auto", {}, None, "no vectors in the file", "word-vector file", id="header-only"),
     pytest.param("lonely\n", "glove", {}, 1, "expected a word followed by its vector components",
                  "'word x1 x2 ... xd'", id="word-only"),
+    # a component beyond float32's range passes as float64 but is inf as stored
+    pytest.param("2 2\na 1 2\nb 3 1e40\n", "auto", {}, 3, "the vector of 'b' contains NaN or infinity",
+                 "drop or repair that row", id="float32-overflow"),
+    pytest.param("a -1e39 2\n", "glove", {}, 1, "the vector of 'a' contains NaN or infinity",
+                 "drop or repair that row", id="float32-overflow-first-line"),
+    # more data lines than the header declares: blamed on the first extra line, duplicates counted
+    pytest.param("2 2\na 1 2\nb 3 4\nc 5 6\nd 7 8\n", "auto", {}, 4,
+                 "header declares 2 words but the file holds more", "fix the header or re-export the file",
+                 id="header-too-small"),
+    pytest.param("2 2\na 1 2\n\na 1 2\nb 3 4\n", "auto", {"on_duplicate": "first"}, 5,
+                 "header declares 2 words but the file holds more", "fix the header or re-export the file",
+                 id="header-too-small-duplicates"),
+    pytest.param("2 2\na 1 2\nb 3 4\nc 5 6\n", "auto", {"max_vocab": 3}, 4,
+                 "header declares 2 words but the file holds more", "fix the header or re-export the file",
+                 id="header-too-small-max-vocab-not-reached"),
+    # fewer data lines than declared, counted the same way
+    pytest.param("3 2\na 1 2\na 3 4\n", "auto", {"on_duplicate": "first"}, 3,
+                 "header declares 3 words but the file holds 2",
+                 "the file may be truncated; fix the header or re-export it",
+                 id="truncated-duplicates"),
+    pytest.param("3 2\na 1 2\nb 3 4\n", "auto", {"max_vocab": 5}, 3,
+                 "header declares 3 words but the file holds 2",
+                 "the file may be truncated; fix the header or re-export it",
+                 id="truncated-max-vocab-not-reached"),
+    # TABs and runs of spaces separate fields, and the count in the message is the parser's
+    pytest.param("2 3\na\t1\t2\t3\nb\t4\t5\n", "auto", {}, 3, "expected 3 vector components, got 2",
+                 "every line must have the dimension of the header (or of the first line)", id="tab-short-line"),
+    pytest.param("2 2\na  1\t 2\nb 3 4  5\n", "auto", {}, 3, "expected 2 vector components, got 3",
+                 "every line must have the dimension of the header (or of the first line)", id="runs-long-line"),
+    pytest.param("2 2\na 1\xa02\nb 3 4\n", "auto", {}, 2, "expected 2 vector components, got 1",
+                 "every line must have the dimension of the header (or of the first line)", id="nbsp-not-a-separator"),
+    pytest.param("2 2\n a 1 2\nb 3 4\n", "auto", {}, 2, "the line starts with a space or TAB, so its word is empty",
+                 "each line must be 'word x1 x2 ... xd'", id="leading-space"),
+    # a header-less file takes its dimension from the first line: when the next two lines agree with
+    # each other, it is the first line that is wrong
+    pytest.param("a 1 2 3\nb 4 5\nc 6 7\n", "glove", {}, 1, "expected 2 vector components, got 3",
+                 "the lines after it have 2: repair line 1, or add a header 'n_words dim' if its word contains "
+                 "a space", id="first-line-long"),
+    pytest.param("\na 1 2 3\nb 4 5\n\nc 6 7\n", "auto", {}, 2, "expected 2 vector components, got 3",
+                 "the lines after it have 2: repair line 2, or add a header 'n_words dim' if its word contains "
+                 "a space", id="first-line-long-after-blank"),
+    pytest.param("a 1 2\nb 3 4 5\n", "auto", {}, 2, "expected 2 vector components, got 3",
+                 "every line must have the dimension of the header (or of the first line)", id="two-lines-disagree"),
+    pytest.param("a 1 2\nb 3 4 5\nc 6 7\n", "auto", {}, 2, "expected 2 vector components, got 3",
+                 "every line must have the dimension of the header (or of the first line)", id="second-line-long"),
 ]
 
 
@@ -163,6 +226,14 @@ def test_words_with_spaces_are_read_but_extra_numbers_are_not(tmp_path):
     path = tmp_path / "phrases.vec"
     path.write_text("2 2\nnew york 1 2\nb 3 4\n", encoding="utf-8")
     assert load_embeddings(path).index_to_key == ["new york", "b"]
+
+
+@pytest.mark.parametrize("content", ["2 2\na 1 2\nb 3 4\nc 5 6\n", "3 2\na 1 2\nb 3 4\n"],
+                         ids=["more-lines-than-declared", "fewer-lines-than-declared"])
+def test_max_vocab_stops_before_a_header_mismatch(tmp_path, content):
+    path = tmp_path / "v.vec"
+    path.write_text(content, encoding="utf-8")
+    assert load_embeddings(path, max_vocab=2).index_to_key == ["a", "b"]
 
 
 def test_lenient_options(tmp_path):
@@ -200,6 +271,22 @@ def test_binary_nan_row_and_wrong_object(tmp_path, kv):
         load_embeddings(tmp_path / "dict.kv")
 
 
+@pytest.mark.parametrize("name, save, line, message", [
+    ("big.vec", _save_text, 3, "the vector of 'b' contains NaN or infinity"),
+    ("big.bin", _save_binary, None, "the vector of 'b' (row 2) contains NaN or infinity"),
+    ("big.kv", _save_gensim, None, "the vector of 'b' (row 2) contains NaN or infinity"),
+])
+def test_values_are_checked_as_stored(tmp_path, name, save, line, message):
+    kv = make_keyed_vectors(["a", "b"], [[1, 2], [3, 1e5]])  # 1e5 is finite in float32, inf in float16
+    path = tmp_path / name
+    save(kv, path)
+    _assert_same(load_embeddings(path), kv)
+    with pytest.raises(FormatError) as info:
+        load_embeddings(path, dtype=np.float16)
+    where = f"{path}:{line}" if line else f"{path}"
+    assert str(info.value) == f"{where}: {message} (drop or repair that row)"
+
+
 @pytest.mark.parametrize("kwargs, error, match", [
     ({"fmt": "vec"}, ValueError, "fmt must be one of"),
     ({"max_vocab": 0}, ValueError, "max_vocab must be a positive integer"),
@@ -215,11 +302,30 @@ def test_missing_file(tmp_path):
         load_embeddings(tmp_path / "missing.vec")
 
 
-def test_save_refuses_unwritable_words_and_writes_nothing(tmp_path):
-    kv = make_keyed_vectors(["ok", "two words"], np.zeros((2, 3)))
-    with pytest.raises(ValueError, match="'two words' is empty or contains whitespace"):
-        save_embeddings(kv, tmp_path / "out.vec")
+@pytest.mark.parametrize("word", ["two words", "tab\tword", "line\nbreak", "carriage\rreturn", ""])
+@pytest.mark.parametrize("binary", [False, True])
+def test_save_refuses_unwritable_words_and_writes_nothing(tmp_path, word, binary):
+    kv = make_keyed_vectors(["ok", word], np.zeros((2, 3)))
+    expected = f"word {word!r} is empty or contains a space, TAB or line break; it cannot be written as word2vec"
+    with pytest.raises(ValueError) as info:
+        check_writable(kv)
+    assert str(info.value) == expected
+    with pytest.raises(ValueError) as info:
+        save_embeddings(kv, tmp_path / "out.vec", binary=binary)
+    assert str(info.value) == expected
     assert os.listdir(tmp_path) == []
+
+
+# Words that hold other whitespace than the separators: gensim writes them, and they read back.
+ODD_WORDS = ["new\xa0york", "a\u2009b", "page\x0cbreak", "x\x0by", "\u3000", "end\xa0"]
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_words_with_other_whitespace_round_trip(tmp_path, binary):
+    kv = make_keyed_vectors(ODD_WORDS, np.arange(len(ODD_WORDS) * 2).reshape(-1, 2))
+    assert check_writable(kv) is None
+    path = save_embeddings(kv, tmp_path / "odd.vec", binary=binary)
+    _assert_same(load_embeddings(path), kv)
 
 
 def test_save_failure_leaves_no_half_file(tmp_path, kv, monkeypatch):
@@ -249,3 +355,6 @@ def test_make_keyed_vectors_and_subset():
         make_keyed_vectors(["a", "b"], np.eye(3))
     with pytest.raises(ValueError, match="words must be unique"):
         make_keyed_vectors(["a", "a"], np.eye(2))
+    X = np.eye(2, dtype=np.float32)
+    make_keyed_vectors(["a", "b"], X).vectors[0, 0] = 5  # the result holds a copy, not the caller's array
+    assert X[0, 0] == 1

@@ -139,7 +139,7 @@ def test_no_pair_dictionary_suggests_swapping(spaces, tmp_path):
     path = tmp_path / "reversed.txt"
     path.write_text("".join(f"{t}\t{s}\n" for s, t in gold[100:140]), encoding="utf-8")
     with pytest.raises(ValueError, match=r"reversed\.txt: 0 of 40 dictionary pairs are in the vocabulary "
-                                         r"\(src OOV 40, tgt OOV 40\); are --src and --tgt swapped\?"):
+                                         r"\(src OOV 40, tgt OOV 40\); with source and target swapped, .*are --src and --tgt swapped\?"):
         align_embeddings(src, tgt, seed="dictionary", seed_dict=str(path), progress=False)
     with pytest.raises(ValueError, match="are --src and --tgt swapped"):
         evaluate_bli(src, tgt, str(path))
@@ -299,7 +299,8 @@ def test_align_with_instance_refinement(spaces):
 
 @pytest.mark.parametrize("kwargs, match", [
     ({"seed": "unsupervised", "refine": "instance"}, "unsupervised mode has none"),
-    ({"seed": "identical", "preset": "unsupervised", "refine": "instance"}, "unsupervised mode has none"),
+    ({"seed": "identical", "preset": "unsupervised", "refine": "instance"},
+     "preset 'unsupervised' starts from no seed"),
     ({"seed": "identical", "refine": "instance", "refine_options": {"steps": 0.2}}, "refine_options: .*steps"),
     ({"seed": "identical", "refine": "instance", "refine_options": {"step": 2}}, "step must be in"),
     ({"seed": "identical", "refine": "affine"}, "refine must be None, 'auto' or one of"),

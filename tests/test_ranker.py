@@ -325,6 +325,6 @@ def test_cli_trees(tmp_path):
                                   str(tmp_path / "lex.tsv"), "--rerank", "ortho,freq", "--rerank-model", "trees",
                                   "--tune-dict", str(tmp_path / "train.txt")])
     assert result.exit_code == 0, result.output
-    assert "rerank:trees:ortho,freq" in result.output
+    assert "rerank:trees:freq+ortho" in result.output  # the same tag as evaluate's
     lines = (tmp_path / "lex.tsv").read_text(encoding="utf-8").splitlines()
     assert len(lines) == 241 and lines[1].split("\t")[:2] == list(train[0])

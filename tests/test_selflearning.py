@@ -417,3 +417,17 @@ def test_no_warmup_without_self_learning(synthetic_problem):
     p = synthetic_problem
     est = SelfLearning(self_learning=False, warmup_dim=6).fit(p.X, p.Z, seed_pairs(p, "dictionary"))
     assert est.warmup_dim_ is None and est.history_ == [] and est.n_iter_ == 0
+
+
+def test_restarts_compare_objectives_at_equal_keep_prob():
+    """A run that max_iter stopped at keep_prob 0.5 loses to a converged run (keep_prob 1) even with a
+    higher objective: the objective of dropout-picked pairs is only comparable at equal keep_prob."""
+    from alignment.selflearning import _restart_key
+
+    def run(objective, keep_prob):
+        return (objective, None, [{"objective": objective, "keep_prob": keep_prob}], 10, keep_prob == 1.0)
+
+    runs = [run(0.30, 1.0), run(0.35, 0.5), run(0.31, 1.0), run(None, 1.0)]
+    assert max(range(len(runs)), key=lambda r: _restart_key(runs[r], r)) == 2
+    ties = [run(0.30, 1.0), run(0.30, 1.0)]
+    assert max(range(2), key=lambda r: _restart_key(ties[r], r)) == 0
