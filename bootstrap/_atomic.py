@@ -4,6 +4,8 @@ import os
 import shutil
 import tempfile
 
+from ._files import COMPRESSED
+
 
 @contextlib.contextmanager
 def atomic_path(path):
@@ -11,7 +13,11 @@ def atomic_path(path):
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=directory)
+    # a compressed target keeps its extension, so that writers that compress by name (gensim's
+    # save_word2vec_format: x.vec.gz) compress the temporary file too
+    ext = os.path.splitext(path)[1].lower()
+    suffix = ".tmp" + (ext if ext in COMPRESSED else "")
+    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=suffix, dir=directory)
     os.close(fd)
     try:
         yield tmp
@@ -58,3 +64,20 @@ def atomic_dir(path, overwrite=True):
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def check_distinct(paths):
+    """Raise ValueError when two of the named output ``paths`` are one file.
+
+    ``paths`` maps a name (``'--out'``, ``'out_train'``) to a path or None (skipped); paths are
+    compared resolved (``a/../x.vec`` is ``x.vec``, links followed), so that no output silently
+    replaces another.
+    """
+    seen = {}
+    for name, path in paths.items():
+        if path is None:
+            continue
+        key = os.path.realpath(os.fspath(path))
+        if key in seen:
+            raise ValueError(f"{seen[key]} and {name} are the same file ({os.fspath(path)}); give different paths")
+        seen[key] = name

@@ -28,10 +28,8 @@ Tokenisation rule (:func:`tokenize`)
    the French corpus tokens carry an article, and ``eau`` and ``l'eau`` are two words. Words whose
    apostrophe is not an elision (``aujourd'hui``, ``prud'homme``, Finnish ``vaa'an``) stay whole.
 """
-import bz2
 import collections
 import functools
-import gzip
 import lzma
 import os
 import re
@@ -39,6 +37,7 @@ import sys
 import unicodedata
 from pathlib import Path
 
+from ._files import COMPRESSED, open_binary, strip_compression
 from .errors import FormatError
 
 __all__ = ["tokenize", "Corpus", "find_corpora", "read_ids", "LANGUAGE_NAMES", "MAX_SENTENCE_TOKENS", "ELISIONS"]
@@ -67,7 +66,6 @@ ELISIONS = {
     "ga": ("b'", "d'", "m'"),
 }
 
-_COMPRESSED = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
 _TRANSLATE = str.maketrans({"\u2019": "'", "\u2010": "-", "\u2011": "-"})
 
 
@@ -157,14 +155,6 @@ def tokenize(text, *, lowercase=True, lang=None):
     return split_elisions(tokens, lang) if lang is not None else tokens
 
 
-def _strip_compression(name):
-    lower = name.lower()
-    for ext in _COMPRESSED:
-        if lower.endswith(ext):
-            return lower[: -len(ext)]
-    return lower
-
-
 #: ``id_column='auto'`` reads a file not named ``.tsv`` as ``ID<TAB>text`` when this many of its
 #: first non-blank lines (or all of them, if fewer) start with an id.
 ID_SNIFF_LINES = 20
@@ -175,7 +165,7 @@ def _has_ids(path):
     a non-empty field without spaces, then a TAB (``Gen.1.1<TAB>In the beginning ...``)."""
     seen = 0
     try:
-        with _open_binary(path) as handle:
+        with open_binary(path) as handle:
             for raw in handle:
                 line = raw.decode("utf-8", errors="replace").lstrip("\ufeff").rstrip("\r\n")
                 if not line.strip():
@@ -189,11 +179,6 @@ def _has_ids(path):
     except (OSError, EOFError, lzma.LZMAError):
         return False  # the reading pass names the file and the problem
     return seen > 0
-
-
-def _open_binary(path):
-    opener = _COMPRESSED.get(Path(path).suffix.lower(), open)
-    return opener(path, "rb")
 
 
 class Corpus:
@@ -290,9 +275,9 @@ class Corpus:
 
     def _lines(self, path):
         """Yield ``(lineno, id_or_None, text)`` for one file."""
-        is_tsv = _strip_compression(path.name).endswith(".tsv") or (self.id_column == "auto" and _has_ids(path))
+        is_tsv = strip_compression(path.name).endswith(".tsv") or (self.id_column == "auto" and _has_ids(path))
         try:
-            with _open_binary(path) as handle:
+            with open_binary(path) as handle:
                 for lineno, raw in enumerate(handle, start=1):
                     try:
                         line = raw.decode("utf-8", errors=self.encoding_errors)
@@ -391,7 +376,7 @@ def read_ids(path):
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such id file")
     ids = set()
-    with _open_binary(path) as handle:
+    with open_binary(path) as handle:
         for lineno, raw in enumerate(handle, start=1):
             try:
                 line = raw.decode("utf-8")
@@ -406,7 +391,7 @@ def read_ids(path):
 
 
 def _compressed_variants(pattern):
-    return [pattern] + [pattern + ext for ext in _COMPRESSED]
+    return [pattern] + [pattern + ext for ext in COMPRESSED]
 
 
 def find_corpora(data_dir, lang):

@@ -24,13 +24,13 @@ comment is a line whose first non-blank character is ``#`` followed by whitespac
 because MUSE holds hashtag entries such as ``#add #lisää``. A UTF-8 byte-order mark at the start
 of the file and CRLF line ends are accepted; ``.gz`` files are decompressed on the fly.
 """
-import gzip
 import os
 import unicodedata
 
 import numpy as np
 
 from ._atomic import atomic_open
+from ._files import open_binary
 from .errors import FormatError
 
 FORMATS = ("auto", "muse", "vecmap", "tsv", "lexicon")
@@ -39,12 +39,6 @@ _FIX_LEXICON = "each line of an induced lexicon must be 'source<TAB>target<TAB>s
 _N_EXAMPLES = 10
 _FIX_FIELDS = ("each line must be 'source<TAB>target' (or 'source target'); a line with a TAB is split on "
                "TABs only, so write multi-word entries as 'new york<TAB>nueva york'")
-
-
-def _open_bytes(path):
-    if str(path).endswith(".gz"):
-        return gzip.open(path, "rb")
-    return open(path, "rb")
 
 
 def _is_comment(line):
@@ -61,7 +55,7 @@ def _split(line, fmt):
 
 def _iter_lines(path):
     """Yield ``(lineno, text)`` with the line end and a leading BOM removed; raise on bad UTF-8."""
-    with _open_bytes(path) as handle:
+    with open_binary(path) as handle:
         for lineno, raw in enumerate(handle, start=1):
             if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
                 raw = raw[3:]

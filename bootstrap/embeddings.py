@@ -24,10 +24,8 @@ file, line number and a fix; binary formats go through gensim. Text fields are s
 spaces or TABs (a word may contain other characters, U+00A0 included), a UTF-8 byte-order mark is
 skipped, and ``.gz``, ``.bz2`` and ``.xz`` files are decompressed on the fly.
 """
-import bz2
 import codecs
 import contextlib
-import gzip
 import itertools
 import logging
 import lzma
@@ -41,11 +39,11 @@ import zlib
 import numpy as np
 
 from ._atomic import atomic_path
+from ._files import decompressor
 from .errors import FormatError
 
 FORMATS = ("auto", "word2vec", "glove", "word2vec-binary", "fasttext", "gensim")
 _FASTTEXT_MAGIC = 793712314
-_OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
 _BINARY_SUFFIXES = (".bin", ".bin.gz", ".bin.bz2", ".bin.xz")
 _SEPARATOR = re.compile(r"[ \t]+")
 _CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # never in a text vector line
@@ -73,18 +71,22 @@ def _keyed_vectors(words, vectors, counts=None):
     return kv
 
 
-def make_keyed_vectors(words, vectors, counts=None, dtype=np.float32):
+def make_keyed_vectors(words, vectors, counts=None, dtype=np.float32, *, copy=True):
     """Build a ``KeyedVectors`` from a word list and an array.
 
     Parameters
     ----------
     words : list of str, length n
     vectors : ndarray of shape (n, dim)
-        Copied, so the caller's array is never changed through the result.
+        Copied by default, so the caller's array is never changed through the result.
     counts : array-like of shape (n,), optional
         Corpus frequencies, stored as the ``count`` attribute.
+    copy : bool, default True
+        False: keep ``vectors`` itself when it is already C-contiguous ``dtype`` (for a caller
+        that hands its array over and keeps no other use of it: no second matrix in memory).
     """
-    vectors = np.array(vectors, dtype=dtype, order="C", copy=True)
+    vectors = np.array(vectors, dtype=dtype, order="C", copy=True) if copy else \
+        np.ascontiguousarray(vectors, dtype=dtype)
     if vectors.ndim != 2 or vectors.shape[0] != len(words):
         raise ValueError(f"expected vectors of shape ({len(words)}, dim); got {vectors.shape}")
     if len(set(words)) != len(words):
@@ -92,15 +94,10 @@ def make_keyed_vectors(words, vectors, counts=None, dtype=np.float32):
     return _keyed_vectors(words, vectors, counts)
 
 
-def _decompressor(path):
-    """``gzip.open``, ``bz2.open`` or ``lzma.open`` by the file's extension; ``None`` for a plain file."""
-    return _OPENERS.get(os.path.splitext(str(path).lower())[1])
-
-
 @contextlib.contextmanager
 def _open_text(path):
     """Open ``path`` for reading bytes; ``.gz``, ``.bz2`` and ``.xz`` files are decompressed."""
-    opener = _decompressor(path)
+    opener = decompressor(path)
     if opener is None:
         with open(path, "rb") as handle:
             yield handle
@@ -178,12 +175,17 @@ def _header_rows(path, declared, dim, max_vocab):
     """Rows to allocate for a text file whose header declares ``declared`` words.
 
     A vector line takes at least ``2 * dim + 1`` bytes, so an uncompressed file's size bounds the
-    count: a damaged header cannot make the reader allocate far more than the file holds.
+    count: a damaged header cannot make the reader allocate far more than the file holds. A
+    compressed file's size says nothing of the sort: it starts at :data:`_COMPRESSED_ROWS` rows,
+    which the reader doubles as they fill (up to the declared count).
     """
     rows = declared if max_vocab is None else min(declared, max_vocab)
-    if _decompressor(path) is None:
-        rows = min(rows, os.path.getsize(path) // (2 * dim + 1) + 1)
-    return rows
+    if decompressor(path) is None:
+        return min(rows, os.path.getsize(path) // (2 * dim + 1) + 1)
+    return min(rows, _COMPRESSED_ROWS)
+
+
+_COMPRESSED_ROWS = 1 << 16
 
 
 def _read_text(path, fmt, max_vocab, dtype, encoding_errors, on_duplicate):
@@ -286,10 +288,12 @@ def _read_head(path):
         return handle.read(_SNIFF_BYTES)
 
 
-def _not_text(data):
-    """True when ``data`` holds control bytes or invalid UTF-8 (a cut at its end is fine)."""
+def _not_text(data, strict=True):
+    """True when ``data`` holds control bytes or (``strict``) invalid UTF-8 (a cut at its end is fine)."""
     if _CONTROL_BYTES.search(data):
         return True
+    if not strict:  # text with stray bytes, which the caller reads with encoding_errors
+        return False
     try:
         codecs.getincrementaldecoder("utf-8")().decode(data, final=False)
     except UnicodeDecodeError:
@@ -297,12 +301,14 @@ def _not_text(data):
     return False
 
 
-def _looks_binary(head):
+def _looks_binary(head, strict=True):
     """True when ``head``, a file's first bytes, is a word2vec header followed by binary vectors.
 
     After the first word and its space a binary file holds ``4 * dim`` raw bytes, which include
     control bytes or invalid UTF-8 all but surely; a text file holds ``dim`` numbers up to the line
     end, at least ``2 * dim - 1`` bytes of plain text (more words of a word with spaces do no harm).
+    With ``strict=False`` (text read with ``encoding_errors``, whose words may hold stray bytes)
+    only control bytes count.
     """
     header, newline, rest = head.removeprefix(codecs.BOM_UTF8).partition(b"\n")
     fields = header.split()
@@ -315,17 +321,17 @@ def _looks_binary(head):
     vector = rest[space + 1:space + 1 + 4 * dim]
     line = vector.split(b"\n", 1)[0]
     # a shorter line is a damaged text line, or a binary vector with an early newline byte: look at all
-    return _not_text(line if len(line) >= 2 * dim - 1 else vector)
+    return _not_text(line if len(line) >= 2 * dim - 1 else vector, strict)
 
 
-def _sniff(path):
+def _sniff(path, strict=True):
     head = _read_head(path)
     if len(head) >= 4 and struct.unpack("<i", head[:4])[0] == _FASTTEXT_MAGIC:
         return "fasttext"
     lower = str(path).lower()
     if lower.endswith((".kv", ".model", ".wv")):
         return "gensim"
-    if lower.endswith(_BINARY_SUFFIXES) or _looks_binary(head):
+    if lower.endswith(_BINARY_SUFFIXES) or _looks_binary(head, strict):
         return "word2vec-binary"
     return "text"
 
@@ -369,8 +375,8 @@ def load_embeddings(path, *, fmt="auto", max_vocab=None, dtype=np.float32,
         raise FileNotFoundError(f"{path}: no such embedding file")
     kind = fmt
     if fmt == "auto":
-        kind = _sniff(path)
-    elif fmt in ("word2vec", "glove") and _looks_binary(_read_head(path)):
+        kind = _sniff(path, strict=encoding_errors == "strict")
+    elif fmt in ("word2vec", "glove") and _looks_binary(_read_head(path), encoding_errors == "strict"):
         raise FormatError(path, 2, f"expected {fmt} text, got raw bytes after the header", _BINARY_FIX)
     if kind in ("text", "word2vec", "glove"):
         return _read_text(path, None if kind == "text" else kind, max_vocab, dtype, encoding_errors, on_duplicate)
@@ -430,11 +436,17 @@ def _check_fasttext_size(path):
 
     gensim (4.4) loops forever on a file cut inside its word list, so the size is checked before
     gensim reads it. The header: magic and version, 12 int32 training arguments (``dim`` first,
-    ``bucket`` ninth) and a double, then the dictionary's word count. The input matrix alone holds
-    ``(words + bucket) x dim`` float32 values.
+    ``bucket`` ninth, the model eighth) and a double, then the dictionary's word count. The input
+    matrix alone holds ``(words + bucket) x dim`` float32 values. A supervised model raises
+    NotImplementedError, as gensim does, before its (quantised) size is judged.
     """
+    if decompressor(path) is not None:
+        raise FormatError(path, None, "a compressed fastText .bin cannot be read in place",
+                          "decompress it first (gunzip / bunzip2 / unxz) and pass the .bin")
     with open(path, "rb") as handle:
         head = handle.read(68)
+    if len(head) >= 40 and struct.unpack("<i", head[36:40])[0] == _SUPERVISED:
+        raise NotImplementedError("a supervised fastText model (.ftz or supervised .bin)")
     if len(head) < 68:
         raise FormatError(path, None, f"the fastText header is cut short ({len(head)} bytes)", _TRUNCATED_FIX)
     dim, bucket = struct.unpack("<i", head[8:12])[0], struct.unpack("<i", head[40:44])[0]
@@ -450,6 +462,7 @@ def _check_fasttext_size(path):
 
 
 _TRUNCATED_FIX = "the file may be truncated: download the model again, or save it again"
+_SUPERVISED = 3  # fastText's model_name enum: cbow 1, skipgram 2, supervised 3
 
 
 def _read_gensim(path, kind, max_vocab, dtype, on_duplicate):

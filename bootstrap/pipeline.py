@@ -24,7 +24,7 @@ from alignment.rerank import rerank as rerank_candidates
 from alignment.retrieval import METHODS, gold_ranks, mean_topk_similarity, retrieve
 from alignment.selflearning import PRESETS, SelfLearning
 
-from ._atomic import atomic_open, atomic_path
+from ._atomic import atomic_open, atomic_path, check_distinct
 from .dictionaries import LEXICON_HEADER, group_by_source, lookup_pairs, read_dictionary
 from .embeddings import make_keyed_vectors, save_embeddings, word_counts
 from .orthography import candidate_features
@@ -153,7 +153,7 @@ def _check_preset_seed(preset, seed, config, params):
     if seed == "unsupervised":
         raise ValueError(f"{why} fits once on the seed, and seed='unsupervised' has none; use a self-learning "
                          "preset ('offramp', 'unsupervised') or give a seed")
-    given = sorted(k for k in LOOP_PARAMS if k in params and not (k == "n_init" and params[k] == 1))
+    given = sorted(k for k in LOOP_PARAMS if params.get(k) is not None and not (k == "n_init" and params[k] == 1))
     if given:
         raise ValueError(f"{given} set the self-learning loop, and {why} runs none (one fit on the seed); drop "
                          "them or use a self-learning preset ('offramp', 'semi_supervised')")
@@ -379,8 +379,9 @@ def align_embeddings(src, tgt, *, seed="identical+numerals", seed_dict=None, pre
             bar.close()
     est.callback = None
     est = _host_estimator(est)
-    src_mapped = make_keyed_vectors(src.index_to_key, Xm, word_counts(src))
-    tgt_mapped = make_keyed_vectors(tgt.index_to_key, Zm, word_counts(tgt))
+    # Xm and Zm are this function's own arrays: handed over, not copied
+    src_mapped = make_keyed_vectors(src.index_to_key, Xm, word_counts(src), copy=False)
+    tgt_mapped = make_keyed_vectors(tgt.index_to_key, Zm, word_counts(tgt), copy=False)
     params_out = {k: (list(v) if isinstance(v, tuple) else v) for k, v in est.get_params().items()}
     report = {
         "command": "align",
@@ -524,6 +525,16 @@ def space_id(result):
     return h.hexdigest()[:16]
 
 
+def aligned_outputs(out_src, out_tgt, report_path=None):
+    """The files :func:`save_aligned` writes, by the option that names them (for
+    :func:`bootstrap._atomic.check_distinct`)."""
+    def sidecar(path):
+        return None if path is None else os.fspath(path) + SIDECAR_SUFFIX
+
+    return {"--out-src": out_src, "--out-tgt": out_tgt, "--report": report_path,
+            "--out-src's sidecar": sidecar(out_src), "--out-tgt's sidecar": sidecar(out_tgt)}
+
+
 def save_aligned(result, out_src, out_tgt, *, binary=False, report_path=None, signature=None):
     """Write both mapped spaces with a sidecar ``PATH.offramp.json`` each, and the report.
 
@@ -532,11 +543,7 @@ def save_aligned(result, out_src, out_tgt, *, binary=False, report_path=None, si
     All files are written to temporary siblings first and renamed only when every one of them
     was written, so a failure (a word that cannot be written, a full disk) leaves none of them.
     """
-    paths = [os.path.abspath(os.fspath(p)) for p in (out_src, out_tgt) if p is not None]
-    paths += [p + SIDECAR_SUFFIX for p in paths] + ([os.path.abspath(os.fspath(report_path))] if report_path else [])
-    if len(set(paths)) != len(paths):
-        raise ValueError(f"two outputs share a path ({', '.join(sorted(p for p in paths if paths.count(p) > 1))}); "
-                         "give --out-src, --out-tgt and --report different files")
+    check_distinct(aligned_outputs(out_src, out_tgt, report_path))
     sid = space_id(result)
     result.report["space_id"] = sid
     with contextlib.ExitStack() as outputs:

@@ -14,7 +14,7 @@ Train and test therefore cover the same frequency band and never share a source 
 """
 import os
 
-from ._atomic import atomic_open
+from ._atomic import atomic_open, check_distinct
 from .dictionaries import _iter_lines, group_by_source, lookup_pairs, read_dictionary
 from .errors import FormatError
 
@@ -138,7 +138,7 @@ def _sniff_vocab(path):
                       "point to word vectors, a word-per-line file or a 'word<TAB>count' file")
 
 
-def read_vocabulary(path, *, fmt="auto"):
+def read_vocabulary(path, *, fmt="auto", on_duplicate="error", encoding_errors="strict"):
     """Words of a vocabulary in descending frequency.
 
     Parameters
@@ -151,6 +151,9 @@ def read_vocabulary(path, *, fmt="auto"):
     fmt : {'auto', 'embeddings', 'words', 'counts'}
         ``auto`` sniffs the first non-blank line: one field is a word list, a word and an integer a
         count file, anything else (a ``n_words dim`` header, a word and numbers) word vectors.
+    on_duplicate, encoding_errors
+        How word vectors with a repeated word or bytes that are not UTF-8 are read (see
+        :func:`bootstrap.embeddings.load_embeddings`).
 
     Returns
     -------
@@ -167,7 +170,7 @@ def read_vocabulary(path, *, fmt="auto"):
 
         from .embeddings import load_embeddings, word_counts
 
-        kv = load_embeddings(path)
+        kv = load_embeddings(path, on_duplicate=on_duplicate, encoding_errors=encoding_errors)
         words = list(kv.index_to_key)
         counts = word_counts(kv)
         if counts is not None:
@@ -209,7 +212,7 @@ def read_vocabulary(path, *, fmt="auto"):
 
 def split_dictionary(gold_path, src_vocab_path, tgt_vocab_path, out_train, out_test, *, fmt="auto",
                      lowercase=False, vocab_format="auto", n_test=1000, max_train=5000, test_every=3,
-                     offset=0, sep="\t"):
+                     offset=0, sep="\t", on_duplicate="error", encoding_errors="strict"):
     """Read a gold dictionary and two vocabularies, split, and write train and test dictionaries.
 
     Parameters
@@ -230,6 +233,8 @@ def split_dictionary(gold_path, src_vocab_path, tgt_vocab_path, out_train, out_t
         See :func:`frequency_split`.
     sep : str, default TAB
         Separator of the written dictionaries.
+    on_duplicate, encoding_errors
+        Passed to :func:`read_vocabulary` for vocabularies given as word vectors.
 
     Returns
     -------
@@ -237,11 +242,11 @@ def split_dictionary(gold_path, src_vocab_path, tgt_vocab_path, out_train, out_t
         As :func:`frequency_split`, plus the paths.
     """
     out_train, out_test = os.fspath(out_train), os.fspath(out_test)
-    if os.path.abspath(out_train) == os.path.abspath(out_test):
-        raise ValueError(f"out_train and out_test are the same file ({out_train}); give two paths")
+    check_distinct({"out_train": out_train, "out_test": out_test})
     entries = read_dictionary(gold_path, fmt=fmt, lowercase=lowercase)
-    src_words = read_vocabulary(src_vocab_path, fmt=vocab_format)
-    tgt_words = read_vocabulary(tgt_vocab_path, fmt=vocab_format)
+    read = {"fmt": vocab_format, "on_duplicate": on_duplicate, "encoding_errors": encoding_errors}
+    src_words = read_vocabulary(src_vocab_path, **read)
+    tgt_words = read_vocabulary(tgt_vocab_path, **read)
     train, test, info = frequency_split(entries, src_words, tgt_words, n_test=n_test, max_train=max_train,
                                         test_every=test_every, offset=offset, path=os.fspath(gold_path))
     _write_both(train, out_train, test, out_test, sep)

@@ -336,7 +336,7 @@ def combine_runs(members):
             raise ValueError(f"run {i} has another vocabulary ({len(kv)} words against {len(words)}): the runs "
                              "of an ensemble must be trained on the same corpus with the same min_count")
         parts.append(unit(kv.vectors[[kv.key_to_index[w] for w in words]].astype(np.float32)))
-    combined = make_keyed_vectors(words, np.concatenate(parts, axis=1) / np.float32(np.sqrt(len(parts))))
+    combined = make_keyed_vectors(words, np.concatenate(parts, axis=1) / np.float32(np.sqrt(len(parts))), copy=False)
     counts = word_counts(members[0])
     if counts is not None:
         combined.allocate_vecattrs(attrs=["count"], types=[np.int64])

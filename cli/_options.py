@@ -42,10 +42,10 @@ def device_option(func):
 
 
 def isf_option(func):
-    """``--inv-temperature``: the inverse temperature of inverted-softmax retrieval."""
-    return click.option("--inv-temperature", "beta", type=click.FloatRange(min=0, min_open=True), default=30.0,
-                        show_default=True,
-                        help="With --retrieval isf: inverse temperature of the inverted softmax.")(func)
+    """``--beta``: the inverse temperature of inverted-softmax retrieval (the library's ``beta``)."""
+    return click.option("--beta", type=click.FloatRange(min=0, min_open=True), default=30.0, show_default=True,
+                        help="With --retrieval isf: inverse temperature of the inverted softmax (Smith et al. "
+                             "2017).")(func)
 
 
 def check_same_space(src_path, tgt_path):

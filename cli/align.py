@@ -1,6 +1,4 @@
 """``offramp align``: map two embedding spaces into one."""
-import os
-
 import click
 
 from ._common import signature, user_errors
@@ -184,11 +182,13 @@ def align(src_vectors, tgt_vectors, seed_dict, identical, cognates, cognate_simi
       offramp align en.vec es.vec --unsupervised --restarts 4 --out-src en.m.vec --out-tgt es.m.vec
       offramp align en.vec es.vec --unsupervised --via en.bible.vec es.bible.vec --out-src en.m.vec --out-tgt es.m.vec
     """
-    from bootstrap.pipeline import align_embeddings, save_aligned
+    from bootstrap._atomic import check_distinct
+    from bootstrap.pipeline import align_embeddings, aligned_outputs, save_aligned
 
-    outputs = [os.path.abspath(p) for p in (out_src, out_tgt, report) if p is not None]
-    if len(set(outputs)) != len(outputs):
-        raise click.UsageError("--out-src, --out-tgt and --report must be different files")
+    try:  # before the alignment, not after it
+        check_distinct(aligned_outputs(out_src, out_tgt, report))
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
     parallel = parallel_pair(parallel_src, parallel_tgt, verse_measure)
     seed = _seed_mode(seed_dict, identical, cognates, numerals, unsupervised, parallel is not None, preset)
     if identical_rank_ratio is not None and not identical:
@@ -224,7 +224,7 @@ def align(src_vectors, tgt_vectors, seed_dict, identical, cognates, cognate_simi
     if (via_top is not None or via_prefix_len is not None) and not via:
         raise click.UsageError("--via-top/--via-prefix-len set --via; add --via AUX_SRC AUX_TGT or drop them")
     if via:
-        if not unsupervised:
+        if seed != "unsupervised":
             raise click.UsageError("--via seeds the unsupervised mode; add --unsupervised (and no other seed)")
         seed_options["via"] = load_pair(via[0], via[1], fmt, None)
         seed_options["via_options"] = {k: v for k, v in (("restarts", restarts), ("top", via_top),

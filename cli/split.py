@@ -25,11 +25,15 @@ from ._common import signature, user_errors, write_json
 @click.option("--vocab-format", default="auto", show_default=True,
               type=click.Choice(["auto", "embeddings", "words", "counts"]), help="Format of the vocabularies.")
 @click.option("--lowercase", is_flag=True, help="Lowercase the gold dictionary.")
+@click.option("--on-duplicate", type=click.Choice(["error", "first"]), default="error", show_default=True,
+              help="A word listed twice in a vector-file vocabulary: an error, or keep the first.")
+@click.option("--encoding-errors", type=click.Choice(["strict", "replace", "ignore"]), default="strict",
+              show_default=True, help="Bytes that are not UTF-8 in a vector-file vocabulary.")
 @click.option("--report", type=click.Path(dir_okay=False), default=None,
               help="Also write the counts (coverage, OOV examples, rank ranges) as JSON.")
 @user_errors
 def split(gold, src_vocab, tgt_vocab, out_train, out_test, n_test, max_train, test_every, offset, fmt,
-          vocab_format, lowercase, report):
+          vocab_format, lowercase, on_duplicate, encoding_errors, report):
     """Build frequency-matched train/test dictionaries from GOLD for your own vocabularies.
 
     Keeps the pairs whose words are both in the vocabularies, ranks source words by frequency,
@@ -44,7 +48,8 @@ def split(gold, src_vocab, tgt_vocab, out_train, out_test, n_test, max_train, te
 
     info = split_dictionary(gold, src_vocab, tgt_vocab, out_train, out_test, fmt=fmt, lowercase=lowercase,
                             vocab_format=vocab_format, n_test=n_test, max_train=max_train,
-                            test_every=test_every, offset=offset)
+                            test_every=test_every, offset=offset, on_duplicate=on_duplicate,
+                            encoding_errors=encoding_errors)
     if report:
         write_json(report, info)
 

@@ -39,9 +39,13 @@ def _expand(corpus, lang):
 
 def _check_outputs(**paths):
     """Before hours of training: the output paths differ and their folders can take a file."""
+    from bootstrap._atomic import check_distinct
+
+    try:
+        check_distinct({"--" + name.replace("_", "-"): p for name, p in paths.items()})
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
     given = {name: Path(p).absolute() for name, p in paths.items() if p is not None}
-    if len(set(given.values())) != len(given):
-        raise click.UsageError("--out, --save-model and --report must be different files")
     for name, path in given.items():
         option = "--" + name.replace("_", "-")
         if path.is_dir():

@@ -317,7 +317,7 @@ def test_align_refine_usage_errors(files, tmp_path, args, message):
 def test_align_same_output_twice_is_a_usage_error(files, tmp_path):
     result = _invoke("align", files / "src.vec", files / "tgt.vec", "--seed-dict", files / "seed.txt",
                      "--out-src", tmp_path / "same.vec", "--out-tgt", tmp_path / "same.vec", "--quiet")
-    assert result.exit_code == 2 and "--out-src, --out-tgt and --report must be different files" in result.output
+    assert result.exit_code == 2 and "--out-src and --out-tgt are the same file" in result.output
     assert not list(tmp_path.iterdir())
 
 
@@ -381,7 +381,7 @@ def test_evaluate_refuses_files_of_two_align_runs(files, tmp_path):
 def test_evaluate_isf_temperature_and_auto_device_in_the_signature(files, tmp_path):
     assert _align(files, tmp_path, "--seed-dict", files / "seed.txt").exit_code == 0
     result = _invoke("evaluate", tmp_path / "en.vec", tmp_path / "fi.vec", files / "test.txt", "--retrieval", "isf",
-                     "--inv-temperature", "10", "--device", "auto")
+                     "--beta", "10", "--device", "auto")
     assert result.exit_code == 0, result.output
     assert "|retrieval:isf|beta:10.0|norm:unit|dtype:float32|device:" in result.output
     assert "device:auto" not in result.output
@@ -401,3 +401,11 @@ def test_reading_options_reach_the_reader(files, tmp_path, content, option, mess
     result = _invoke("evaluate", path, path, files / "test.txt", *option)
     assert result.exit_code == 1 and "odd.vec" not in result.output and "dictionary pairs" in result.output, \
         result.output
+
+
+def test_align_report_on_a_sidecar_path_is_refused_before_aligning(files, tmp_path):
+    result = _invoke("align", files / "src.vec", files / "tgt.vec", "--seed-dict", files / "seed.txt",
+                     "--out-src", tmp_path / "en.vec", "--out-tgt", tmp_path / "fi.vec",
+                     "--report", tmp_path / ("en.vec" + SIDECAR_SUFFIX), "--quiet")
+    assert result.exit_code == 2 and "--report and --out-src's sidecar are the same file" in result.output
+    assert not list(tmp_path.iterdir())

@@ -167,7 +167,8 @@ def test_id_column_no_trains_on_the_ids_too(tmp_path, corpus):
 
 
 @pytest.mark.parametrize("options, message", [
-    (["--out", "{tmp}/same.vec", "--report", "{tmp}/same.vec"], "--out, --save-model and --report must be different"),
+    (["--out", "{tmp}/same.vec", "--report", "{tmp}/same.vec"], "--out and --report are the same file"),
+    (["--out", "{tmp}/sub/../same.vec", "--report", "{tmp}/same.vec"], "--out and --report are the same file"),
     (["--out", "{tmp}"], "is a directory"),
     (["--out", "{tmp}/file.txt/fi.vec"], "is a file, so"),
     (["--out", "{tmp}/fi.vec", "--save-model", "{tmp}/file.txt/m.bin"], "is a file, so"),

@@ -358,3 +358,14 @@ def test_make_keyed_vectors_and_subset():
     X = np.eye(2, dtype=np.float32)
     make_keyed_vectors(["a", "b"], X).vectors[0, 0] = 5  # the result holds a copy, not the caller's array
     assert X[0, 0] == 1
+
+
+@pytest.mark.parametrize("ext, magic", [(".vec.gz", b"\x1f\x8b"), (".vec.bz2", b"BZh"), (".vec.xz", b"\xfd7zXZ"),
+                                        (".vec", f"{len(WORDS)} 5".encode())])
+def test_save_compresses_by_name_and_reads_back(tmp_path, kv, ext, magic):
+    """The temporary file keeps the compression extension, so gensim compresses what is renamed."""
+    path = tmp_path / f"out{ext}"
+    save_embeddings(kv, path)
+    assert path.read_bytes().startswith(magic)
+    _assert_same(load_embeddings(path), kv, None)
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]

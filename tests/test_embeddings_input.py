@@ -150,6 +150,12 @@ def fasttext_bytes(tmp_path_factory):
     return path.read_bytes()
 
 
+def _supervised_quantised(data):
+    # the model field (8th int32 argument) says supervised; a quantised .ftz is far smaller than its
+    # header's matrix, which must not be reported as a truncated file
+    return data[:36] + struct.pack("<i", 3) + data[40:200]
+
+
 def _supervised(data):
     # fastText's header is 8 bytes of magic and version, 12 int32 and a double; then the dictionary
     # sizes (words, nwords, nlabels): a supervised model has labels
@@ -169,7 +175,10 @@ def _supervised(data):
     (_supervised, "could not read as fasttext: Supervised fastText models are not supported",
      "a supervised model holds no word vectors for alignment: export them with fastText's print-word-vectors, "
      "or use an unsupervised model"),
-], ids=["truncated", "cut-in-words", "cut-in-header", "supervised"])
+    (_supervised_quantised, "could not read as fasttext: a supervised fastText model (.ftz or supervised .bin)",
+     "a supervised model holds no word vectors for alignment: export them with fastText's print-word-vectors, "
+     "or use an unsupervised model"),
+], ids=["truncated", "cut-in-words", "cut-in-header", "supervised", "supervised-quantised"])
 @pytest.mark.parametrize("fmt", ["auto", "fasttext"])
 def test_unreadable_fasttext_models(tmp_path, fasttext_bytes, damage, message, fix, fmt):
     path = _write(tmp_path / "ft.bin", damage(fasttext_bytes))
@@ -197,3 +206,14 @@ def test_text_reader_peak_memory(tmp_path, header, bound):
         tracemalloc.stop()
     np.testing.assert_array_equal(loaded.vectors, kv.vectors)
     assert peak < bound * loaded.vectors.nbytes
+
+
+def test_a_compressed_fasttext_model_says_decompress_it(tmp_path, fasttext_bytes):
+    import gzip
+
+    path = tmp_path / "ft.bin.gz"
+    path.write_bytes(gzip.compress(fasttext_bytes))
+    with pytest.raises(FormatError) as info:
+        load_embeddings(path)
+    assert info.value.message == "a compressed fastText .bin cannot be read in place"
+    assert info.value.fix.startswith("decompress it first")
