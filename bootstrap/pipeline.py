@@ -322,9 +322,13 @@ def align_embeddings(src, tgt, *, seed="identical+numerals", seed_dict=None, pre
     pairs = None
     if config.get("init", "seed") != "unsupervised":
         association = resolve_association(parallel, src, tgt)
+        part_counts = {}
         words = seed_entries(seed, src.index_to_key, tgt.key_to_index, dictionary=entries,
                              max_rank_ratio=identical_rank_ratio if "identical" in parts else None,
-                             cognates=cognates, parallel=association, parallel_options=parallel_options)
+                             cognates=cognates, parallel=association, parallel_options=parallel_options,
+                             counts=part_counts)
+        if len(parts) > 1:
+            seed_report["parts"] = part_counts
         if "identical" in parts:
             seed_report["identical_rank_ratio"] = identical_rank_ratio
         if "cognates" in parts:

@@ -230,7 +230,7 @@ def parse_mode(mode, *, name="mode", examples=MODES):
 
 def seed_entries(mode, src_words, tgt_words, *, dictionary=None, min_len=1, max_rank=None,
                  require_letter=False, max_rank_ratio=None, cognates=None, parallel=None, parallel_options=None,
-                 fmt="auto", lowercase=False):
+                 fmt="auto", lowercase=False, counts=None):
     """The seed lexicon for ``mode``.
 
     Parameters
@@ -258,6 +258,10 @@ def seed_entries(mode, src_words, tgt_words, *, dictionary=None, min_len=1, max_
         Passed to :func:`identical_pairs` (``max_rank`` also to :func:`numeral_pairs`).
     fmt, lowercase
         Passed to ``read_dictionary`` when ``dictionary`` is a path.
+    counts : dict, optional
+        Filled with what each part contributed: ``{part: {"found": n, "added": m}}``, ``added``
+        counting the entries not already given by an earlier part (so a combined seed shows when
+        one part found nothing, e.g. no numeral in either vocabulary).
 
     Returns
     -------
@@ -276,11 +280,15 @@ def seed_entries(mode, src_words, tgt_words, *, dictionary=None, min_len=1, max_
     out, seen = [], set()
 
     def extend(entries):
+        before, found = len(out), 0
         for entry in entries:
+            found += 1
             entry = tuple(entry)
             if entry not in seen:
                 seen.add(entry)
                 out.append(entry)
+        if counts is not None:
+            counts[part] = {"found": found, "added": len(out) - before}
 
     for part in parts:
         if part == "dictionary":

@@ -252,9 +252,18 @@ def align(src_vectors, tgt_vectors, seed_dict, identical, cognates, cognate_simi
     save_aligned(result, out_src, out_tgt, binary=binary, report_path=report, signature=sig)
     r = result.report
     click.echo(f"aligned {r['n_src']} x {r['n_tgt']} words (dim {r['dim']}): {r['seed'].get('n_seed_pairs', 0)} "
-               f"seed pairs{_coverage(r['seed'].get('dictionary'))}, {r['n_iter']} iterations"
+               f"seed pairs{_parts(r['seed'].get('parts'))}{_coverage(r['seed'].get('dictionary'))}, "
+               f"{r['n_iter']} iterations"
                f"{'' if est.converged_ else ' (not converged: --max-iter reached)'}, "
                f"{r['n_final_pairs']} final pairs, {r['wall_s']:.1f}s | {sig}")
+
+
+def _parts(parts):
+    """' (identical 145, numerals +0)' for a combined seed: each part's new entries (before the
+    vocabulary lookup)."""
+    if not parts:
+        return ""
+    return " (" + ", ".join(f"{name} {'+' if i else ''}{c['added']}" for i, (name, c) in enumerate(parts.items())) + ")"
 
 
 def _coverage(cov):

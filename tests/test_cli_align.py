@@ -77,7 +77,8 @@ def test_align_writes_both_spaces_sidecars_and_report(files, tmp_path, seed_args
     assert result.exit_code == 0, result.output
     assert all(path.exists() for path in _outputs(tmp_path))
     line = result.output.strip()
-    coverage = " (dictionary: 40 of 40 pairs in vocabulary, OOV src 0 / tgt 0 words)" if mode == "dictionary" else ""
+    coverage = {"dictionary": " (dictionary: 40 of 40 pairs in vocabulary, OOV src 0 / tgt 0 words)",
+                "identical+numerals": " (identical 10, numerals +0)"}.get(mode, "")
     assert line.startswith(f"aligned {N_WORDS} x {N_WORDS} words (dim 16): {n_seed} seed pairs{coverage}, ")
     assert f"| offramp:{__version__}|method:offramp|mapping:multistep|seed:{mode}|csls:10|" in line
     assert "|norm:unit,center,unit|dtype:float32|device:cpu|random_state:0" in line

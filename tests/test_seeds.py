@@ -67,3 +67,12 @@ def test_seed_entries_errors(mode, kwargs, error, match):
 def test_single_string_vocabulary_is_a_type_error():
     with pytest.raises(TypeError, match="not a single string"):
         identical_pairs("paris", TGT)
+
+
+def test_seed_entries_counts_what_each_part_adds():
+    counts = {}
+    entries = seed_entries("dictionary+identical+numerals", ["a", "b", "7"], {"a", "b", "7"},
+                           dictionary=[("a", "a"), ("b", "x")], counts=counts)
+    assert entries == [("a", "a"), ("b", "x"), ("b", "b"), ("7", "7")]
+    assert counts == {"dictionary": {"found": 2, "added": 2}, "identical": {"found": 3, "added": 2},
+                      "numerals": {"found": 1, "added": 0}}
