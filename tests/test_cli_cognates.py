@@ -37,7 +37,8 @@ def test_align_with_cognates_writes_outputs_and_report(files, tmp_path, seed_arg
     result = _align(files, tmp_path, *seed_args)
     assert result.exit_code == 0, result.output
     line = result.output.strip()
-    assert line.startswith(f"aligned {N_WORDS} x {N_WORDS} words (dim 16): {n_seed} seed pairs, ")
+    parts = " (cognates 4, numerals +5)" if "numerals" in mode else ""
+    assert line.startswith(f"aligned {N_WORDS} x {N_WORDS} words (dim 16): {n_seed} seed pairs{parts}, ")
     assert f"| offramp:{__version__}|method:procrustes|" in line and f"|seed:{mode}|" in line
     report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
     assert report["seed"]["mode"] == mode and report["seed"]["n_seed_pairs"] == n_seed
