@@ -40,20 +40,58 @@ def atomic_open(path, mode="w", encoding="utf-8"):
             yield handle
 
 
+#: Written into every output directory, so that a later run may replace the directory: offramp
+#: never deletes a non-empty directory without it (a user's folder, the source model).
+OUTPUT_MARKER = ".offramp-output"
+
+
+def check_output_dir(path, protect=()):
+    """Raise FileExistsError unless directory ``path`` may be written (and replaced) by offramp.
+
+    Refused: a path that is a file; the current directory or one that holds it; a directory that
+    is or holds one of ``protect`` (the command's inputs, e.g. the source model); and an existing
+    non-empty directory without :data:`OUTPUT_MARKER` (not an earlier offramp output).
+    """
+    real = os.path.realpath(os.fspath(path))
+    shown = os.fspath(path)
+    if os.path.exists(real) and not os.path.isdir(real):
+        raise FileExistsError(f"{shown} is a file; give a directory path for --out")
+    cwd = os.path.realpath(os.getcwd())
+    if cwd == real or cwd.startswith(real.rstrip(os.sep) + os.sep):
+        raise FileExistsError(f"{shown} is the current directory or holds it, and would be replaced; give a new "
+                              "directory for --out")
+    for item in protect:
+        if item is None or not os.fspath(item):
+            continue
+        other = os.path.realpath(os.fspath(item))
+        if other == real or other.startswith(real.rstrip(os.sep) + os.sep):
+            raise FileExistsError(f"{shown} holds {os.fspath(item)}, an input of this command, and would be "
+                                  "replaced; give a new directory for --out")
+    if os.path.isdir(real) and os.listdir(real) and not os.path.exists(os.path.join(real, OUTPUT_MARKER)):
+        raise FileExistsError(f"{shown} exists and is not an offramp output (it has no {OUTPUT_MARKER}); give a "
+                              "new directory for --out, or empty or remove this one")
+
+
 @contextlib.contextmanager
-def atomic_dir(path, overwrite=True):
+def atomic_dir(path, overwrite=True, protect=()):
     """Yield a temporary directory next to ``path``; move it onto ``path`` on success.
 
-    An existing ``path`` is replaced only after the new directory is complete.
+    An existing ``path`` is replaced only after the new directory is complete, and only when
+    :func:`check_output_dir` allows it (``overwrite=False`` refuses any existing path). The new
+    directory holds :data:`OUTPUT_MARKER`.
     """
     path = os.path.abspath(os.fspath(path))
     parent = os.path.dirname(path)
     os.makedirs(parent, exist_ok=True)
     if os.path.exists(path) and not overwrite:
         raise FileExistsError(f"{path} exists; remove it or choose another --out")
+    check_output_dir(path, protect)
     tmp = tempfile.mkdtemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=parent)
     try:
+        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes it private (0700); an output is not
         yield tmp
+        with open(os.path.join(tmp, OUTPUT_MARKER), "w", encoding="utf-8") as handle:
+            handle.write("written by offramp; a later offramp run may replace this directory\n")
         if os.path.exists(path):
             old = tmp + ".old"
             os.replace(path, old)
@@ -64,6 +102,12 @@ def atomic_dir(path, overwrite=True):
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def _umask():
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
 
 
 def check_distinct(paths):

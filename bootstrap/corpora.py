@@ -344,6 +344,32 @@ class Corpus:
                               "check that the right files were given and that they hold text, one sentence per line")
         self.n_tokens, self.n_lines, self.n_excluded = n_tokens, n_lines, n_excluded
 
+    def texts(self):
+        """Yield the raw text of every line (ids removed, ``exclude_ids`` skipped, NFC, not
+        lowercased or split), for tools with their own pre-tokenisation, such as a subword
+        tokenizer's trainer, which must see punctuation and case as the model will.
+
+        Raises the same :class:`FormatError` as :meth:`items` when no line holds text.
+        """
+        n_lines = n_excluded = 0
+        for path in self.paths:
+            for _, line_id, text in self._lines(path):
+                if line_id is not None and line_id in self.exclude_ids:
+                    n_excluded += 1
+                    continue
+                text = unicodedata.normalize("NFC", text).strip()
+                if not text:
+                    continue
+                n_lines += 1
+                yield text
+                if self.max_lines is not None and n_lines >= self.max_lines:
+                    return
+        if n_lines == 0:
+            where = ", ".join(str(p) for p in self.paths)
+            why = f" ({n_excluded} lines were skipped by exclude_ids)" if n_excluded else ""
+            raise FormatError(where, None, f"no text in the corpus{why}",
+                              "check that the right files were given and that they hold text, one sentence per line")
+
     def __iter__(self):
         for _, tokens in self.items():
             for start in range(0, len(tokens), MAX_SENTENCE_TOKENS):

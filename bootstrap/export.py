@@ -187,7 +187,7 @@ def export_model(model, tokenizer, out, *, plan, source_dir=None, fallback_noise
             layer.bias.copy_(torch.from_numpy(new_bias).to(layer.bias.dtype))
     model.config.vocab_size = n_tgt
     _set_special_ids(model.config, tokenizer)
-    with atomic_dir(out, overwrite=overwrite) as tmp:
+    with atomic_dir(out, overwrite=overwrite, protect=[source_dir]) as tmp:
         model.save_pretrained(tmp, safe_serialization=True)
         tokenizer.save_pretrained(tmp)
         if source_dir is not None:

@@ -17,11 +17,14 @@ The LLM libraries (``transformers``, ``tokenizers``) are imported inside the fun
 rest of offramp works without the ``llm`` extra.
 """
 import collections
+import itertools
 import os
+import string
 
 import numpy as np
 
-from ._atomic import atomic_dir
+from ._atomic import atomic_dir, check_output_dir
+from .errors import FormatError
 
 _TOKENIZER_FILES = ("tokenizer.json", "vocab.txt", "vocab.json", "spiece.model", "sentencepiece.bpe.model",
                     "tokenizer.model")
@@ -173,7 +176,17 @@ def train_tokenizer(corpus, *, like, vocab_size=16000, min_frequency=2, exclude_
                          f"({', '.join(specials)}); got {vocab_size}")
     if min_frequency < 1:
         raise ValueError(f"min_frequency must be >= 1; got {min_frequency}")
-    counts = word_counts(corpus, lowercase=_lowercases(like), exclude_ids=exclude_ids, lang=lang)
+    kwargs = {"min_frequency": min_frequency} if tokenizer_kind(like) in ("BPE", "WordPiece") else {}
+    source = _as_corpus(corpus, lowercase=False, exclude_ids=exclude_ids, lang=lang)
+    if hasattr(source, "texts"):
+        # Files: the trainer reads the raw lines through the source's own normaliser and
+        # pre-tokeniser, so it learns punctuation, case and word-start pieces as the model will
+        # see them. Its word counts grow with the vocabulary, not the corpus. One line of ASCII
+        # letters, digits and punctuation, alone and inside words, gives every one of them a piece
+        # at a word start and within a word (numbers, foreign names), which a Bible may lack.
+        texts = itertools.chain([ALPHABET_LINE], _checked_texts(source))
+        return like.train_new_from_iterator(texts, int(vocab_size), length=None, **kwargs)
+    counts = word_counts(source, lowercase=_lowercases(like))
 
     def lines(batch=1000):
         # The trainer sees each distinct word repeated by its count, via short pseudo-lines;
@@ -187,8 +200,23 @@ def train_tokenizer(corpus, *, like, vocab_size=16000, min_frequency=2, exclude_
         if words:
             yield " ".join(words)
 
-    kwargs = {"min_frequency": min_frequency} if tokenizer_kind(like) in ("BPE", "WordPiece") else {}
     return like.train_new_from_iterator(lines(), int(vocab_size), length=None, **kwargs)
+
+
+_CHARS = string.ascii_lowercase + string.ascii_uppercase + string.digits
+#: Prepended to a tokenizer's training text (see :func:`train_tokenizer`).
+ALPHABET_LINE = " ".join([*_CHARS, *string.punctuation, _CHARS, _CHARS[::-1]])
+
+
+def _checked_texts(corpus):
+    """``corpus.texts()``, with an empty corpus raised as the ValueError of :func:`word_counts`."""
+    try:
+        yield from corpus.texts()
+    except FormatError as exc:
+        if "no text in the corpus" not in exc.message:
+            raise
+        raise ValueError(f"{_describe(corpus)}: the corpus holds no words; point to non-empty text files "
+                         "(or check that --exclude-ids does not remove every line)") from None
 
 
 def extend_tokenizer(corpus, *, like, extend, lexicon=None, min_count=5, exclude_ids=None, lang=None):
@@ -271,8 +299,37 @@ def plain_backend(tokenizer):
     return backend
 
 
+def _byte_level_space(tokenizer):
+    """True when the tokenizer is byte-level (GPT-2 style) without ``add_prefix_space``: inside
+    running text a word follows a space and is encoded with it (``Ġword``), so a bare word would
+    be encoded as at the start of a text, with other pieces."""
+    import json
+
+    def walk(node):
+        if isinstance(node, dict):
+            if node.get("type") == "ByteLevel":
+                yield node
+            for value in node.values():
+                yield from walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from walk(value)
+
+    spec = json.loads(tokenizer.backend_tokenizer.to_str()).get("pre_tokenizer")
+    levels = list(walk(spec))
+    return bool(levels) and not any(level.get("add_prefix_space") for level in levels)
+
+
+def as_in_text(tokenizer, words):
+    """``words`` as they are encoded inside running text: with a leading space for a byte-level
+    tokenizer (:func:`_byte_level_space`), unchanged otherwise (WordPiece and Metaspace tokenizers
+    mark word starts themselves)."""
+    return [" " + w for w in words] if _byte_level_space(tokenizer) else list(words)
+
+
 def _pieces_per_word(tokenizer, words, batch_size=10000, unknown_as_chars=False):
-    """Number of tokens (no special tokens) of each word, as an int64 array of shape (n_words,).
+    """Number of tokens (no special tokens) of each word inside running text (see
+    :func:`as_in_text`), as an int64 array of shape (n_words,).
 
     With ``unknown_as_chars``, a word whose encoding holds the unknown token counts as many pieces
     as it has characters: the model sees nothing of it, so adding it saves the most.
@@ -280,6 +337,7 @@ def _pieces_per_word(tokenizer, words, batch_size=10000, unknown_as_chars=False)
     backend = plain_backend(tokenizer)
     unk = tokenizer.unk_token_id if unknown_as_chars else None
     out = np.zeros(len(words), dtype=np.int64)
+    words = as_in_text(tokenizer, words)
     for start in range(0, len(words), batch_size):
         chunk = words[start:start + batch_size]
         encodings = backend.encode_batch(chunk, add_special_tokens=False)
@@ -295,6 +353,7 @@ def _has_unknown(tokenizer, words, batch_size=10000):
     if unk is None:
         return out
     backend = plain_backend(tokenizer)
+    words = as_in_text(tokenizer, words)
     for start in range(0, len(words), batch_size):
         chunk = words[start:start + batch_size]
         out[start:start + len(chunk)] = [unk in e.ids for e in backend.encode_batch(chunk, add_special_tokens=False)]
@@ -346,9 +405,13 @@ def fertility(corpus, tokenizers, *, exclude_ids=None, lowercase=False, lang=Non
     return report
 
 
-def save_tokenizer(tokenizer, out, *, overwrite=True):
-    """Write ``tokenizer`` to directory ``out`` atomically (loadable with ``AutoTokenizer``)."""
-    with atomic_dir(out, overwrite=overwrite) as tmp:
+def save_tokenizer(tokenizer, out, *, overwrite=True, protect=()):
+    """Write ``tokenizer`` to directory ``out`` atomically (loadable with ``AutoTokenizer``).
+
+    ``out`` is replaced only if it is empty or an earlier offramp output, and never when it is or
+    holds one of ``protect`` (see :func:`bootstrap._atomic.check_output_dir`).
+    """
+    with atomic_dir(out, overwrite=overwrite, protect=protect) as tmp:
         tokenizer.save_pretrained(tmp)
     return os.fspath(out)
 
@@ -380,6 +443,12 @@ def build_tokenizer(corpus, *, like, out, vocab_size=16000, extend=None, lexicon
     info : dict
         ``{"mode", "kind", "n_tokens", "n_source_tokens", "n_added", "added_examples", "special_tokens", "out"}``.
     """
+    inputs = [like, lexicon, *([corpus] if isinstance(corpus, (str, os.PathLike)) else
+                               [p for p in corpus if isinstance(p, (str, os.PathLike))])]
+    if overwrite:
+        check_output_dir(out, inputs)  # now, not after the training
+    elif os.path.exists(out):
+        raise FileExistsError(f"{os.fspath(out)} exists; remove it or choose another --out")
     source = load_tokenizer(like)
     if extend is not None:
         tokenizer, added = extend_tokenizer(corpus, like=source, extend=extend, lexicon=lexicon,
@@ -393,7 +462,7 @@ def build_tokenizer(corpus, *, like, out, vocab_size=16000, extend=None, lexicon
                                     exclude_ids=exclude_ids, lang=lang)
         added = []
         mode = "train"
-    save_tokenizer(tokenizer, out, overwrite=overwrite)
+    save_tokenizer(tokenizer, out, overwrite=overwrite, protect=inputs)
     return {"mode": mode, "kind": tokenizer_kind(tokenizer), "n_tokens": len(tokenizer),
             "n_source_tokens": len(source), "n_added": len(added), "added_examples": added[:20],
             "special_tokens": _special_tokens(tokenizer), "out": os.fspath(out)}

@@ -159,3 +159,61 @@ def test_extend_splits_elisions_with_lang(letters, tmp_path, lang, present, abse
     assert all(w in added for w in present) and not any(w in added for w in absent)
     report = fertility([text], {"letters": letters}, lang=lang)["letters"]
     assert report["n_words"] == (18 if lang is None else 30)
+
+
+def test_trained_from_files_knows_punctuation_digits_and_case(letters, tmp_path):
+    """Files are read as raw text through the source's normaliser and pre-tokeniser: punctuation,
+    digits and letters the corpus lacks still get pieces (before, a trained tokenizer turned every
+    full stop into [UNK])."""
+    path = tmp_path / "fi.Test.tsv"
+    path.write_text("".join(f"Gen.1.{i}\tAlussa loi Jumala taivaan ja maan. Ja maa oli autio, tyhjä!\n"
+                            for i in range(1, 40)), encoding="utf-8")
+    tok = train_tokenizer(str(path), like=letters, vocab_size=200, min_frequency=1)
+    pieces = tok.tokenize("Jumala loi maan. Xylofoni, 1234 (qz)!")
+    assert "[UNK]" not in pieces
+    assert {".", ",", "(", ")", "!", "1"} <= set(pieces)
+    assert "Gen" not in tok.get_vocab() and "gen" not in tok.get_vocab()  # ids are not text
+
+
+def test_out_never_replaces_a_foreign_directory(letters, tmp_path, monkeypatch):
+    source = tmp_path / "source"
+    letters.save_pretrained(source)
+    letters = load_tokenizer(source)
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("talo ja talo\n" * 5, encoding="utf-8")
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "precious.txt").write_text("keep", encoding="utf-8")
+    with pytest.raises(FileExistsError, match="exists and is not an offramp output"):
+        build_tokenizer(str(corpus), like=source, out=mine, vocab_size=80)
+    assert (mine / "precious.txt").read_text(encoding="utf-8") == "keep"
+    with pytest.raises(FileExistsError, match="an input of this command"):
+        build_tokenizer(str(corpus), like=source, out=source, vocab_size=80)
+    monkeypatch.chdir(mine)
+    with pytest.raises(FileExistsError, match="is the current directory"):
+        build_tokenizer(str(corpus), like=source, out=".", vocab_size=80)
+    # an earlier offramp output is replaced
+    out = tmp_path / "tok"
+    build_tokenizer(str(corpus), like=source, out=out, vocab_size=80)
+    (out / "stale.txt").write_text("from the first run", encoding="utf-8")
+    build_tokenizer(str(corpus), like=source, out=out, vocab_size=80)
+    assert (out / ".offramp-output").exists() and not (out / "stale.txt").exists()
+    assert len(load_tokenizer(out)) > 0
+
+
+def test_fertility_counts_byte_level_words_as_inside_text():
+    """A GPT-2-style byte-level tokenizer encodes a word after a space ('Ġhouse', one token), not as
+    at the start of a text ('h' 'ouse'): fertility counts the former."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    backend = Tokenizer(models.BPE())
+    backend.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    backend.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(vocab_size=300, initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+                                  special_tokens=["<|endoftext|>"])
+    backend.train_from_iterator(["x the house of the king", "a house and a king"] * 50, trainer=trainer)
+    tok = PreTrainedTokenizerFast(tokenizer_object=backend, eos_token="<|endoftext|>")
+    assert tok.tokenize("house") != ["house"] and tok.tokenize(" house") == ["Ġhouse"]
+    report = fertility([["house", "king"]], {"gpt2ish": tok})
+    assert report["gpt2ish"]["tokens_per_word"] == 1.0
