@@ -23,7 +23,9 @@ Static token vectors (:func:`token_vectors`) come from the word vectors, for bot
 a token that is a whole word of the vector vocabulary takes the (unit-length) vector of that word,
 or the mean over the words that tokenise to exactly it; any other token (a word piece) takes the
 mean of the unit vectors of all words whose tokenisation contains it; a token found in no word has
-no vector.
+no vector. Words are tokenised as they appear inside running text (:func:`word_encoder`): byte-level
+BPE (GPT-2, Llama 3) and Metaspace/SentencePiece tokenizers mark word starts (``Ġword``,
+``▁word``), so there a word is encoded after a space, and a lone space token is dropped.
 
 Before anything is mixed, :func:`check_aligned` makes sure the two vector files share one space:
 equal dimensions, and translation pairs (the lexicon, else strings identical in both vocabularies)
@@ -45,8 +47,80 @@ def _unit(X):
     return unit(np.asarray(X, dtype=np.float32))
 
 
+def _pretokenized(backend, text):
+    """``text`` after the backend's normaliser and pre-tokeniser, the pieces joined into one string."""
+    if backend.normalizer is not None:
+        text = backend.normalizer.normalize_str(text)
+    if backend.pre_tokenizer is None:
+        return text
+    return "".join(piece for piece, _ in backend.pre_tokenizer.pre_tokenize_str(text))
+
+
+def word_prefix(backend):
+    """What to put before a bare word so that it is tokenised as inside running text: ``''`` or ``' '``.
+
+    The second word of ``"a b"`` must come out of the normaliser and pre-tokeniser exactly as
+    ``prefix + "b"`` does. WordPiece (``b``), ByteLevel with ``add_prefix_space`` (``Ġb``),
+    Metaspace with ``prepend_scheme='always'`` and SentencePiece's ``Prepend('▁')`` normaliser
+    (``▁b``) need no prefix; ByteLevel without ``add_prefix_space`` (GPT-2, Llama 3) and Metaspace
+    with ``prepend_scheme='never'`` need a space (``Ġb``, ``▁b``).
+
+    Parameters
+    ----------
+    backend : tokenizers.Tokenizer
+
+    Returns
+    -------
+    prefix : str
+    """
+    context, first = _pretokenized(backend, "a b"), _pretokenized(backend, "a")
+    for prefix in ("", " "):
+        if context == first + _pretokenized(backend, prefix + "b"):
+            return prefix
+    return ""
+
+
+def word_encoder(tokenizer):
+    """A function that tokenises words the way they appear inside running text.
+
+    Parameters
+    ----------
+    tokenizer : PreTrainedTokenizerFast
+
+    Returns
+    -------
+    encode : callable
+        ``encode(words, bare=False)`` takes a list of ``n_words`` strings and returns ``n_words``
+        lists of token ids: each word after :func:`word_prefix` (``bare=True``: the word alone),
+        without tokens that encode a lone space (``Ġ``, ``▁``) unless they are all there is.
+        Special tokens (e.g. the unknown token) are kept; callers filter them.
+    prefix : str
+        The prefix used, ``''`` or ``' '``.
+    """
+    from .tokenization import plain_backend
+
+    backend = plain_backend(tokenizer)
+    prefix = word_prefix(backend)
+    markers = set(backend.encode(" ", add_special_tokens=False).ids) - set(tokenizer.all_special_ids)
+
+    def encode(words, bare=False):
+        texts = list(words) if bare else [prefix + w for w in words]
+        out = []
+        for enc in backend.encode_batch(texts, add_special_tokens=False):
+            ids = [i for i in enc.ids if i not in markers]
+            out.append(ids if ids else list(enc.ids))
+        return out
+
+    return encode, prefix
+
+
 def token_vectors(tokenizer, kv, *, batch_size=10000, show_progress=False):
     """Static vectors of every token of ``tokenizer`` in the space of ``kv``.
+
+    Each word of ``kv`` is tokenised as inside running text (:func:`word_encoder`), so that
+    word-initial tokens (``Ġword``, ``▁word``) get vectors. Where that form needs a leading space
+    (GPT-2-style byte-level BPE), a token that running text gives no vector but that is a bare word
+    alone (``word``, as at the start of a text or after punctuation) takes that word's vector.
 
     Parameters
     ----------
@@ -73,23 +147,26 @@ def token_vectors(tokenizer, kv, *, batch_size=10000, show_progress=False):
     dim = kv.vector_size
     if not words:
         return np.zeros((n_tokens, dim), np.float32), np.zeros(n_tokens, np.int8)
-    from .tokenization import plain_backend
-
-    backend = plain_backend(tokenizer)
+    encode, prefix = word_encoder(tokenizer)
     special = set(tokenizer.all_special_ids)
-    rows, cols, whole_rows, whole_cols = [], [], [], []
+    rows, cols, whole_rows, whole_cols, bare_rows, bare_cols = [], [], [], [], [], []
     for start in tqdm(range(0, len(words), batch_size), desc="tokenising word vectors", unit="batch",
                       disable=not show_progress):
-        encodings = backend.encode_batch(words[start:start + batch_size], add_special_tokens=False)
-        for offset, enc in enumerate(encodings):
-            ids = [i for i in dict.fromkeys(enc.ids) if i not in special and i < n_tokens]
+        chunk = words[start:start + batch_size]
+        for offset, enc_ids in enumerate(encode(chunk)):
+            ids = [i for i in dict.fromkeys(enc_ids) if i not in special and i < n_tokens]
             if not ids:
                 continue
-            if len(enc.ids) == 1:
+            if len(enc_ids) == 1:
                 whole_rows.append(ids[0])
                 whole_cols.append(start + offset)
             rows.extend(ids)
             cols.extend([start + offset] * len(ids))
+        if prefix:  # the bare form: a single token is that word's token at the start of a text
+            for offset, enc_ids in enumerate(encode(chunk, bare=True)):
+                if len(enc_ids) == 1 and enc_ids[0] not in special and enc_ids[0] < n_tokens:
+                    bare_rows.append(enc_ids[0])
+                    bare_cols.append(start + offset)
     X = _unit(kv.vectors)
 
     def mean_rows(r, c):
@@ -104,6 +181,11 @@ def token_vectors(tokenizer, kv, *, batch_size=10000, show_progress=False):
     kind[piece_counts > 0] = 2
     kind[whole_counts > 0] = 1
     vectors = np.where((whole_counts > 0)[:, None], whole, pieces)
+    if bare_rows:  # only for tokens that running text gave nothing: bare tokens are mostly word-internal
+        bare, bare_counts = mean_rows(bare_rows, bare_cols)
+        only_bare = (kind == 0) & (bare_counts > 0)
+        vectors[only_bare] = bare[only_bare]
+        kind[only_bare] = 1
     return _unit(vectors), kind
 
 
