@@ -7,7 +7,9 @@ public URL when there is one, the pattern a name must match, and the names known
 The cache (``cache_dir``; default :func:`default_cache_dir`) uses the same layout as the shared
 data directory, so a cache can serve as another machine's mirror. Each file is written atomically
 and gets a sidecar ``FILE.meta.json`` with its sha256, size and origin; a file without sidecar
-counts as not cached.
+counts as not cached. A cached file whose size differs from the recorded one is *damaged*
+(:class:`DamagedCacheError`); :func:`cached_path` with ``verify=True`` and :func:`fetch` also
+compare the sha256, and :func:`fetch` fetches a damaged file again.
 
 Sources:
 
@@ -25,6 +27,7 @@ import site
 import sys
 import urllib.error
 import urllib.request
+import warnings
 from pathlib import Path
 
 from alignment._version import __version__
@@ -38,6 +41,14 @@ _META_SUFFIX = ".meta.json"
 
 class FetchError(OSError):
     """A download failed (network, HTTP status, truncated transfer)."""
+
+
+class DamagedCacheError(ValueError):
+    """A cached file no longer matches the size or sha256 recorded when it was fetched."""
+
+
+class DamagedCacheWarning(UserWarning):
+    """:func:`fetch` found a damaged cached file and fetches it again."""
 
 
 def _sources_candidates():
@@ -117,6 +128,24 @@ def cache_record(kind, name, *, cache_dir=None):
         return json.load(handle)
 
 
+def _damage(path, record, *, full):
+    """Why the cached ``path`` does not match its ``record`` (a string), or None when it does.
+
+    The size is always compared; with ``full`` the sha256 too.
+    """
+    try:
+        size = path.stat().st_size
+    except OSError as exc:  # e.g. a link to a mirror file that is gone
+        return f"cannot be read: {exc.strerror}"
+    if record.get("bytes") is not None and size != record["bytes"]:
+        return f"{size} bytes where {record['bytes']} were recorded"
+    if full:
+        digest = _sha256_file(path)
+        if digest != record.get("sha256"):
+            return f"sha256 {digest} differs from the recorded {record.get('sha256')}"
+    return None
+
+
 def cached_path(kind, name, *, cache_dir=None, verify=False):
     """Local path of a fetched file, or None when it is not in the cache.
 
@@ -127,21 +156,25 @@ def cached_path(kind, name, *, cache_dir=None, verify=False):
     cache_dir : str or path-like, optional
         Default :func:`default_cache_dir`.
     verify : bool, default False
-        Recompute the sha256 and raise ``ValueError`` when it differs from the recorded one.
+        Also recompute the sha256 and compare it with the recorded one (the size is always compared).
 
     Returns
     -------
     path : pathlib.Path or None
+
+    Raises
+    ------
+    DamagedCacheError
+        The file was changed after it was fetched; the message names the ``--force`` fetch that repairs it.
     """
     path = _cache_root(cache_dir) / relative_path(kind, name)
     record = cache_record(kind, name, cache_dir=cache_dir)
     if record is None:
         return None
-    if verify:
-        digest = _sha256_file(path)
-        if digest != record.get("sha256"):
-            raise ValueError(f"{path}: sha256 {digest} differs from the recorded {record.get('sha256')}; "
-                             f"fetch it again with `offramp data fetch {kind} {name} --force`")
+    reason = _damage(path, record, full=verify)
+    if reason is not None:
+        raise DamagedCacheError(f"{path} is damaged (changed after it was fetched: {reason}); fetch it again with "
+                                f"`offramp data fetch {kind} {name} --force`")
     return path
 
 
@@ -212,7 +245,8 @@ def fetch(kind, name, *, cache_dir=None, mirror=None, progress=True, force=False
     progress : bool, default True
         Show a tqdm progress bar.
     force : bool, default False
-        Fetch again even when the file is cached.
+        Fetch again even when the file is cached. Without it, a cached file is checked against its
+        recorded size and sha256, and fetched again when it differs.
     link : bool, default False
         With a local mirror, symlink to the mirror's file instead of copying it.
     timeout : float, default 60
@@ -223,10 +257,16 @@ def fetch(kind, name, *, cache_dir=None, mirror=None, progress=True, force=False
     path : pathlib.Path
         The cached file.
 
+    Warns
+    -----
+    DamagedCacheWarning
+        The cached file no longer matches its recorded size or sha256; it is fetched again.
+
     Raises
     ------
     ValueError
-        Unknown kind or bad name, or mirror-only data without a mirror.
+        Unknown kind or bad name, mirror-only data without a mirror, or a local mirror whose file
+        is the cache file itself (mirror == cache).
     FileNotFoundError
         The mirror lacks the file.
     FetchError
@@ -235,8 +275,14 @@ def fetch(kind, name, *, cache_dir=None, mirror=None, progress=True, force=False
     rel = relative_path(kind, name)
     source = _source(kind)
     dest = _cache_root(cache_dir) / rel
-    if not force and cached_path(kind, name, cache_dir=cache_dir) is not None:
-        return dest
+    if not force:
+        record = cache_record(kind, name, cache_dir=cache_dir)
+        reason = None if record is None else _damage(dest, record, full=True)
+        if record is not None and reason is None:
+            return dest
+        if reason is not None:
+            warnings.warn(f"{dest} is damaged (changed after it was fetched: {reason}); fetching it again",
+                          DamagedCacheWarning, stacklevel=2)
     if mirror is None and os.environ.get("OFFRAMP_MIRROR"):
         mirror = os.environ["OFFRAMP_MIRROR"]
     mirror_hint = (f"pass --mirror DIR (mirror=DIR), a directory laid out like shared/data that holds {rel}, "
@@ -249,6 +295,12 @@ def fetch(kind, name, *, cache_dir=None, mirror=None, progress=True, force=False
         if not src.is_file():
             raise FileNotFoundError(f"{src}: not in the mirror {mirror} (a mirror is laid out like "
                                     f"shared/data; this file belongs at {rel})")
+        # Replacing dest must not destroy the mirror's file: refuse when the mirror file *is* the
+        # cache entry (mirror == cache). A cache entry that is a link to the mirror file is fine.
+        if os.path.realpath(src) == os.path.join(os.path.realpath(dest.parent), dest.name):
+            raise ValueError(f"the mirror file {src} is the cache file {dest} itself (--mirror {mirror} is the "
+                             "cache directory); a file cannot be fetched from itself (with --link it would become "
+                             "a link to itself and be lost). Pass a --mirror other than the cache, or another --cache")
     desc = f"{kind} {name}"
     meta = _meta_path(dest)
     # Order: drop the old sidecar, replace the data atomically, then write the sidecar. A crash in
@@ -286,14 +338,15 @@ def list_sources(*, cache_dir=None):
     -------
     rows : list of dict
         Per kind: ``kind``, ``description``, ``licence``, ``homepage``, ``fetch`` (``'url'`` or
-        ``'mirror-only'``), ``names`` (known names) and ``cached`` (names with a file in the cache,
-        including ones not in ``names``).
+        ``'mirror-only'``), ``names`` (known names), ``cached`` (names with a file in the cache,
+        including ones not in ``names``) and ``damaged`` (cached names whose file no longer has the
+        recorded size; not in ``cached``).
     """
     root = _cache_root(cache_dir)
     rows = []
     for kind, source in KNOWN_SOURCES.items():
         directory = (root / source["path"]).parent
-        cached = []
+        cached, damaged = [], []
         if directory.is_dir():
             for meta in sorted(directory.glob("*" + _META_SUFFIX)):
                 try:
@@ -305,11 +358,13 @@ def list_sources(*, cache_dir=None):
                 try:
                     if record.get("kind") == kind and cached_path(kind, name, cache_dir=root):
                         cached.append(name)
+                except DamagedCacheError:
+                    damaged.append(name)
                 except ValueError:
                     continue
         rows.append({
             "kind": kind, "description": source["description"], "licence": source["licence"],
             "homepage": source.get("homepage"), "fetch": "url" if source["url"] else "mirror-only",
-            "names": list(source["names"]), "cached": cached,
+            "names": list(source["names"]), "cached": cached, "damaged": damaged,
         })
     return rows

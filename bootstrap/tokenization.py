@@ -299,32 +299,15 @@ def plain_backend(tokenizer):
     return backend
 
 
-def _byte_level_space(tokenizer):
-    """True when the tokenizer is byte-level (GPT-2 style) without ``add_prefix_space``: inside
-    running text a word follows a space and is encoded with it (``Ġword``), so a bare word would
-    be encoded as at the start of a text, with other pieces."""
-    import json
-
-    def walk(node):
-        if isinstance(node, dict):
-            if node.get("type") == "ByteLevel":
-                yield node
-            for value in node.values():
-                yield from walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                yield from walk(value)
-
-    spec = json.loads(tokenizer.backend_tokenizer.to_str()).get("pre_tokenizer")
-    levels = list(walk(spec))
-    return bool(levels) and not any(level.get("add_prefix_space") for level in levels)
-
-
 def as_in_text(tokenizer, words):
-    """``words`` as they are encoded inside running text: with a leading space for a byte-level
-    tokenizer (:func:`_byte_level_space`), unchanged otherwise (WordPiece and Metaspace tokenizers
-    mark word starts themselves)."""
-    return [" " + w for w in words] if _byte_level_space(tokenizer) else list(words)
+    """``words`` as they are encoded inside running text: after the prefix of
+    :func:`bootstrap.transfer.word_prefix` (a space for byte-level BPE without ``add_prefix_space``
+    and Metaspace with ``prepend_scheme='never'``; nothing for WordPiece and most SentencePiece
+    tokenizers, which mark word starts themselves)."""
+    from .transfer import word_prefix
+
+    prefix = word_prefix(tokenizer.backend_tokenizer)
+    return [prefix + w for w in words] if prefix else list(words)
 
 
 def _pieces_per_word(tokenizer, words, batch_size=10000, unknown_as_chars=False):

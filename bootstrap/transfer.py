@@ -33,12 +33,18 @@ must be clearly more similar than the same words paired at random. Vectors from 
 ``offramp train`` runs fail it; the same vectors after ``offramp align`` pass it.
 """
 import os
+import warnings
 
 import numpy as np
 
 from alignment.preprocess import unit
 
+from .errors import FormatError
+
 ROUTES = ("special", "copy", "lexicon", "wechsel", "fallback")
+#: :func:`transfer` warns when more than this share of the new rows (routes other than ``special``
+#: and ``copy``) fall back to the mean plus noise.
+FALLBACK_WARN_SHARE = 0.5
 _SPECIAL_ROLES = ("pad_token", "unk_token", "cls_token", "sep_token", "mask_token", "bos_token", "eos_token")
 
 
@@ -119,8 +125,9 @@ def token_vectors(tokenizer, kv, *, batch_size=10000, show_progress=False):
 
     Each word of ``kv`` is tokenised as inside running text (:func:`word_encoder`), so that
     word-initial tokens (``Ġword``, ``▁word``) get vectors. Where that form needs a leading space
-    (GPT-2-style byte-level BPE), a token that running text gives no vector but that is a bare word
-    alone (``word``, as at the start of a text or after punctuation) takes that word's vector.
+    (GPT-2-style byte-level BPE), a token that running text gives no vector takes one from the
+    words tokenised bare, as at the start of a text or after punctuation (``word``); tokens with a
+    vector from running text keep it, since bare tokens are mostly word-internal pieces there.
 
     Parameters
     ----------
@@ -149,24 +156,6 @@ def token_vectors(tokenizer, kv, *, batch_size=10000, show_progress=False):
         return np.zeros((n_tokens, dim), np.float32), np.zeros(n_tokens, np.int8)
     encode, prefix = word_encoder(tokenizer)
     special = set(tokenizer.all_special_ids)
-    rows, cols, whole_rows, whole_cols, bare_rows, bare_cols = [], [], [], [], [], []
-    for start in tqdm(range(0, len(words), batch_size), desc="tokenising word vectors", unit="batch",
-                      disable=not show_progress):
-        chunk = words[start:start + batch_size]
-        for offset, enc_ids in enumerate(encode(chunk)):
-            ids = [i for i in dict.fromkeys(enc_ids) if i not in special and i < n_tokens]
-            if not ids:
-                continue
-            if len(enc_ids) == 1:
-                whole_rows.append(ids[0])
-                whole_cols.append(start + offset)
-            rows.extend(ids)
-            cols.extend([start + offset] * len(ids))
-        if prefix:  # the bare form: a single token is that word's token at the start of a text
-            for offset, enc_ids in enumerate(encode(chunk, bare=True)):
-                if len(enc_ids) == 1 and enc_ids[0] not in special and enc_ids[0] < n_tokens:
-                    bare_rows.append(enc_ids[0])
-                    bare_cols.append(start + offset)
     X = _unit(kv.vectors)
 
     def mean_rows(r, c):
@@ -175,17 +164,32 @@ def token_vectors(tokenizer, kv, *, batch_size=10000, show_progress=False):
         counts = np.asarray(M.sum(axis=1)).ravel()
         return np.asarray(M @ X, dtype=np.float32), counts
 
-    pieces, piece_counts = mean_rows(rows, cols)
-    whole, whole_counts = mean_rows(whole_rows, whole_cols)
-    kind = np.zeros(n_tokens, np.int8)
-    kind[piece_counts > 0] = 2
-    kind[whole_counts > 0] = 1
-    vectors = np.where((whole_counts > 0)[:, None], whole, pieces)
-    if bare_rows:  # only for tokens that running text gave nothing: bare tokens are mostly word-internal
-        bare, bare_counts = mean_rows(bare_rows, bare_cols)
-        only_bare = (kind == 0) & (bare_counts > 0)
-        vectors[only_bare] = bare[only_bare]
-        kind[only_bare] = 1
+    def vectors_from(bare):
+        rows, cols, whole_rows, whole_cols = [], [], [], []
+        for start in tqdm(range(0, len(words), batch_size), unit="batch", disable=not show_progress,
+                          desc="tokenising word vectors" + (" (bare)" if bare else "")):
+            for offset, enc_ids in enumerate(encode(words[start:start + batch_size], bare=bare)):
+                ids = [i for i in dict.fromkeys(enc_ids) if i not in special and i < n_tokens]
+                if not ids:
+                    continue
+                if len(enc_ids) == 1:
+                    whole_rows.append(ids[0])
+                    whole_cols.append(start + offset)
+                rows.extend(ids)
+                cols.extend([start + offset] * len(ids))
+        pieces, piece_counts = mean_rows(rows, cols)
+        whole, whole_counts = mean_rows(whole_rows, whole_cols)
+        kind = np.zeros(n_tokens, np.int8)
+        kind[piece_counts > 0] = 2
+        kind[whole_counts > 0] = 1
+        return np.where((whole_counts > 0)[:, None], whole, pieces), kind
+
+    vectors, kind = vectors_from(bare=False)
+    if prefix:  # tokens that running text gives nothing: the bare form (start of a text, after punctuation)
+        bare_vectors, bare_kind = vectors_from(bare=True)
+        only_bare = (kind == 0) & (bare_kind > 0)
+        vectors[only_bare] = bare_vectors[only_bare]
+        kind[only_bare] = bare_kind[only_bare]
     return _unit(vectors), kind
 
 
@@ -279,6 +283,19 @@ class TransferPlan:
     def counts(self):
         """Number of target tokens per route, ``{route: n}``."""
         return {name: int(np.sum(self.route == code)) for code, name in enumerate(ROUTES)}
+
+    def fallback_share(self):
+        """How many of the new rows fall back to the mean plus noise.
+
+        Returns
+        -------
+        n_fallback : int
+            Rows of route ``fallback``.
+        n_new : int
+            Rows that need a new vector: all but the ``special`` and ``copy`` routes.
+        """
+        counts = self.counts()
+        return counts["fallback"], len(self.route) - counts["special"] - counts["copy"]
 
     def mask(self, name):
         """Boolean mask of shape (n_tgt,) for one route."""
@@ -409,14 +426,14 @@ def plan_transfer(src_tokenizer, tgt_tokenizer, src_kv, tgt_kv, *, lexicon=None,
         translations = {}
         for s, t in lexicon:
             translations.setdefault(t, []).append(s)
-        from .tokenization import plain_backend
-
-        backend_src, backend_tgt = plain_backend(src_tokenizer), plain_backend(tgt_tokenizer)
-        for word, sources in translations.items():
-            ids = backend_tgt.encode(word, add_special_tokens=False).ids
-            if len(ids) != 1 or not free[ids[0]]:
+        encode_src, _ = word_encoder(src_tokenizer)
+        encode_tgt, _ = word_encoder(tgt_tokenizer)
+        special_src = set(src_tokenizer.all_special_ids)
+        targets = list(translations)
+        for word, ids in zip(targets, encode_tgt(targets)):  # words as inside running text: Ġword, ▁word
+            if len(ids) != 1 or ids[0] >= n_tgt or not free[ids[0]]:
                 continue
-            src_ids = [e.ids[0] for e in backend_src.encode_batch(sources, add_special_tokens=False) if len(e.ids) == 1]
+            src_ids = [e[0] for e in encode_src(translations[word]) if len(e) == 1 and e[0] not in special_src]
             if src_ids:
                 fixed(ids[0], list(dict.fromkeys(src_ids)), "lexicon")
                 free[ids[0]] = False
@@ -443,22 +460,109 @@ def plan_transfer(src_tokenizer, tgt_tokenizer, src_kv, tgt_kv, *, lexicon=None,
     return TransferPlan(route, neighbours, weights, similarities, params)
 
 
-def _check_sidecars(src_path, tgt_path):
-    """Refuse two files that ``offramp align`` wrote in *different* runs (their sidecars say so).
+class FallbackWarning(UserWarning):
+    """Most new rows of a transfer had no aligned word and were set to the mean plus noise."""
 
-    Files without sidecars are left to the statistical :func:`check_aligned`.
+
+def fallback_message(n_fallback, n_new):
+    """The warning for ``n_fallback`` fallback rows among ``n_new`` new rows (see :data:`FALLBACK_WARN_SHARE`)."""
+    return (f"{n_fallback} of {n_new} rows ({100 * n_fallback / n_new:.1f}%) had no aligned word and were set to the "
+            "mean plus noise; the target word vectors cover few of the tokenizer's words (rows copied from the "
+            "source model not counted): check that --tgt-vectors is in the tokenizer's language, or use vectors "
+            "with a larger vocabulary (e.g. trained on the corpus the tokenizer was trained on)")
+
+
+def _check_vector_files(src_path, tgt_path):
+    """Refuse vector files that cannot be the source and target sides of one aligned space.
+
+    The same file twice; files that ``offramp align`` wrote in *different* runs (their sidecars
+    ``FILE.offramp.json`` carry different ``space_id``); and files given the wrong way round (the
+    sidecar of ``src_path`` says ``"side": "tgt"`` or that of ``tgt_path`` says ``"src"``). Files
+    without sidecars are left to the statistical :func:`check_aligned`.
     """
     if not all(isinstance(p, (str, os.PathLike)) for p in (src_path, tgt_path)):
         return
-    from .pipeline import read_space_info
+    from .pipeline import SIDECAR_SUFFIX, read_space_info
 
-    src_info, tgt_info = read_space_info(src_path), read_space_info(tgt_path)
-    if src_info is None or tgt_info is None:
-        return
-    if src_info.get("space_id") != tgt_info.get("space_id"):
-        raise ValueError(f"{os.fspath(src_path)} and {os.fspath(tgt_path)} were mapped by different offramp align runs "
+    src, tgt = os.fspath(src_path), os.fspath(tgt_path)
+    if os.path.exists(src) and os.path.exists(tgt) and os.path.samefile(src, tgt):
+        raise ValueError(f"--src-vectors {src} and --tgt-vectors {tgt} are the same file; pass the source-language "
+                         "vectors as --src-vectors and the target-language ones as --tgt-vectors (the --out-src and "
+                         "--out-tgt of one offramp align run); for a new tokenizer in the source model's own "
+                         "language, pass --no-check-alignment")
+    src_info, tgt_info = read_space_info(src), read_space_info(tgt)
+    if src_info is not None and tgt_info is not None and src_info.get("space_id") != tgt_info.get("space_id"):
+        raise ValueError(f"{src} and {tgt} were mapped by different offramp align runs "
                          f"(space {src_info.get('space_id')} vs {tgt_info.get('space_id')}); pass the two outputs of "
                          "one run")
+    wrong = []
+    if src_info is not None and src_info.get("side") == "tgt":
+        wrong.append(f"--src-vectors {src} is the target side (its {os.path.basename(src) + SIDECAR_SUFFIX} "
+                     "says \"side\": \"tgt\")")
+    if tgt_info is not None and tgt_info.get("side") == "src":
+        wrong.append(f"--tgt-vectors {tgt} is the source side (its {os.path.basename(tgt) + SIDECAR_SUFFIX} "
+                     "says \"side\": \"src\")")
+    if wrong:
+        raise ValueError(f"the vector files look swapped: {' and '.join(wrong)} of offramp align; swap them "
+                         f"(--src-vectors {tgt} --tgt-vectors {src}): --src-vectors is the source model's language "
+                         "(align's --out-src). If you aligned with that language as align's target on purpose, "
+                         "pass --no-check-alignment")
+
+
+_WEIGHTS_FIX = ("download the model again, or save it again with model.save_pretrained(dir) where it was made; "
+                "the file may have been cut short by an interrupted download or a full disk")
+
+
+def _check_weights(model_dir):
+    """Open the header of every ``*.safetensors`` file of ``model_dir`` (cheap: no tensor is read).
+
+    Raises
+    ------
+    FormatError
+        A damaged or truncated file, named with the fix.
+    """
+    model_dir = os.fspath(model_dir)
+    if not os.path.isdir(model_dir):
+        return
+    try:
+        from safetensors import SafetensorError, safe_open
+    except ImportError:  # the llm extra is missing; loading the model reports it
+        return
+    for name in sorted(os.listdir(model_dir)):
+        if not name.endswith(".safetensors"):
+            continue
+        path = os.path.join(model_dir, name)
+        try:
+            with safe_open(path, framework="numpy"):
+                pass
+        except (SafetensorError, OSError) as exc:
+            raise FormatError(path, None, f"the model weights are damaged or truncated ({exc})",
+                              fix=_WEIGHTS_FIX) from None
+
+
+def _load_model(model_dir):
+    """:func:`bootstrap.export.load_source_model`, with damaged weight files reported by name."""
+    import pickle
+
+    from .export import load_source_model
+
+    errors = (RuntimeError, EOFError, pickle.UnpicklingError)
+    try:
+        from safetensors import SafetensorError
+
+        errors += (SafetensorError,)
+    except ImportError:
+        pass
+    try:
+        return load_source_model(model_dir)
+    except errors as exc:
+        raise FormatError(model_dir, None, f"could not load the model weights ({type(exc).__name__}: {exc})",
+                          fix=_WEIGHTS_FIX) from None
+
+
+def _path_or_none(value):
+    """The path as given, for the report; ``None`` for in-memory objects."""
+    return os.fspath(value) if isinstance(value, (str, os.PathLike)) else None
 
 
 def transfer(source_model, *, tokenizer, src_vectors, tgt_vectors, out, lexicon=None, k=10, temperature=0.1,
@@ -473,44 +577,86 @@ def transfer(source_model, *, tokenizer, src_vectors, tgt_vectors, out, lexicon=
     tokenizer : str, path-like or PreTrainedTokenizerFast
         The target tokenizer (``offramp tokenizer`` output).
     src_vectors, tgt_vectors : str, path-like or KeyedVectors
-        Source- and target-language word vectors in one aligned space.
+        Source- and target-language word vectors in one aligned space (``offramp align``'s
+        ``--out-src`` and ``--out-tgt``).
     out : str or path-like
         Output directory; written to a temporary sibling and renamed when complete.
     lexicon : str, path-like or list of (str, str), optional
-    k, temperature, copy_shared, check_alignment
+    k, temperature, copy_shared
         See :func:`plan_transfer`.
     fallback_noise : float, default 1.0
         See :meth:`TransferPlan.apply`.
+    check_alignment : bool, default True
+        Refuse vector files that are one file, come from different ``offramp align`` runs or are
+        swapped (their sidecars say so), and run :func:`check_aligned`.
     random_state : int
     overwrite : bool, default True
+        Replace an existing ``out`` that is an earlier offramp output (never an input's directory
+        or a directory offramp did not write; checked before any work).
     show_progress : bool
 
     Returns
     -------
     report : dict
-        Route counts, alignment check, parameters and output paths (also written to
-        ``out/offramp_transfer.json``).
+        Input paths (``source_model``, ``tokenizer``, ``src_vectors``, ``tgt_vectors``, ``lexicon``;
+        ``None`` for objects passed in memory), the output directory ``out`` and its files
+        (``outputs``), route counts, the fallback share (``fallback``: ``rows``, ``of`` new rows,
+        ``share``), ``warnings``, the alignment check and the parameters. Also written to
+        ``out/offramp_transfer.json``.
+
+    Warns
+    -----
+    FallbackWarning
+        When more than :data:`FALLBACK_WARN_SHARE` of the new rows fall back to the mean plus
+        noise (the message is also in ``report["warnings"]``).
+
+    Raises
+    ------
+    FormatError
+        A damaged weight file in ``source_model`` (e.g. a truncated ``model.safetensors``).
+    ValueError
+        Vector files that are not one aligned space, or bad options.
     """
+    from ._atomic import check_output_dir
     from .embeddings import load_embeddings
-    from .export import export_model, load_source_model
+    from .export import EMBEDDINGS_FILE, REPORT_FILE, export_model
     from .tokenization import load_tokenizer
 
+    inputs = [source_model, *(_path_or_none(x) for x in (tokenizer, src_vectors, tgt_vectors, lexicon))]
+    if overwrite:
+        check_output_dir(out, inputs)  # now, not after the planning
+    elif os.path.exists(out):
+        raise FileExistsError(f"{os.fspath(out)} exists; remove it or choose another --out")
     src_tokenizer = load_tokenizer(source_model)
+    _check_weights(source_model)
     tgt_tokenizer = tokenizer if hasattr(tokenizer, "backend_tokenizer") else load_tokenizer(tokenizer)
     if check_alignment:
-        _check_sidecars(src_vectors, tgt_vectors)
+        _check_vector_files(src_vectors, tgt_vectors)
     src_kv = src_vectors if hasattr(src_vectors, "key_to_index") else load_embeddings(src_vectors)
     tgt_kv = tgt_vectors if hasattr(tgt_vectors, "key_to_index") else load_embeddings(tgt_vectors)
-    if lexicon is not None and isinstance(lexicon, (str, os.PathLike)):
+    lexicon_path = _path_or_none(lexicon)
+    if lexicon_path is not None:
         from .dictionaries import read_dictionary
 
         lexicon = read_dictionary(lexicon)
     plan = plan_transfer(src_tokenizer, tgt_tokenizer, src_kv, tgt_kv, lexicon=lexicon, k=k,
                          temperature=temperature, copy_shared=copy_shared, check_alignment=check_alignment,
                          show_progress=show_progress)
-    model = load_source_model(source_model)
-    report = {"source_model": os.fspath(source_model), "n_src_tokens": len(src_tokenizer),
-              "n_tgt_tokens": len(tgt_tokenizer), "routes": plan.counts(), "params": plan.params,
+    model = _load_model(source_model)
+    n_fallback, n_new = plan.fallback_share()
+    report_warnings = []
+    if n_new and n_fallback > FALLBACK_WARN_SHARE * n_new:
+        report_warnings.append(fallback_message(n_fallback, n_new))
+        warnings.warn(report_warnings[-1], FallbackWarning, stacklevel=2)
+    out_dir = os.fspath(out)
+    report = {"source_model": os.fspath(source_model), "tokenizer": _path_or_none(tokenizer),
+              "src_vectors": _path_or_none(src_vectors), "tgt_vectors": _path_or_none(tgt_vectors),
+              "lexicon": lexicon_path, "out": out_dir,
+              "outputs": {"model_dir": out_dir, "embeddings": os.path.join(out_dir, EMBEDDINGS_FILE),
+                          "report": os.path.join(out_dir, REPORT_FILE)},
+              "n_src_tokens": len(src_tokenizer), "n_tgt_tokens": len(tgt_tokenizer), "routes": plan.counts(),
+              "fallback": {"rows": n_fallback, "of": n_new, "share": n_fallback / n_new if n_new else 0.0},
+              "warnings": report_warnings, "params": plan.params,
               "fallback_noise": float(fallback_noise), "random_state": random_state}
     export_model(model, tgt_tokenizer, out, plan=plan, source_dir=source_model, fallback_noise=fallback_noise,
                  random_state=random_state, report=report, overwrite=overwrite)

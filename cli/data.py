@@ -4,12 +4,29 @@ import click
 from ._common import signature, user_errors
 
 _CACHE = click.option("--cache", "cache_dir", type=click.Path(file_okay=False), default=None,
-                      help="Cache directory [default: $OFFRAMP_CACHE or ~/.cache/offramp].")
+                      help="Cache directory [default: $OFFRAMP_CACHE, else $XDG_CACHE_HOME/offramp, "
+                           "else ~/.cache/offramp].")
+
+
+def _check_request(kind, names):
+    """Unknown KIND or a NAME that does not fit it: usage errors (exit 2), as click's own."""
+    from bootstrap.data import KNOWN_SOURCES, relative_path
+
+    if kind not in KNOWN_SOURCES:
+        raise click.BadParameter(f"unknown kind {kind!r}; known: {', '.join(KNOWN_SOURCES)}", param_hint="KIND")
+    for name in names:
+        try:
+            relative_path(kind, name)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="NAME") from None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def data():
     """Fetch public corpora and dictionaries into a local cache.
+
+    Usage errors (unknown KIND, a NAME that does not fit it) exit with status 2, other failures
+    (not cached, damaged, download failed) with status 1.
 
     \b
     Examples:
@@ -26,10 +43,10 @@ def data():
 @user_errors
 def list_(kind, cache_dir):
     """What offramp can fetch and what is cached; with KIND, every known name."""
-    from bootstrap.data import KNOWN_SOURCES, default_cache_dir, list_sources
+    from bootstrap.data import default_cache_dir, list_sources
 
-    if kind is not None and kind not in KNOWN_SOURCES:
-        raise click.BadParameter(f"unknown kind {kind!r}; known: {', '.join(KNOWN_SOURCES)}", param_hint="KIND")
+    if kind is not None:
+        _check_request(kind, [])
     rows = list_sources(cache_dir=cache_dir)
     if kind is None:
         for row in rows:
@@ -41,8 +58,11 @@ def list_(kind, cache_dir):
     click.echo(f"{kind}: {row['description']}")
     click.echo(f"licence: {row['licence']}; {'public URL' if row['fetch'] == 'url' else 'mirror-only'}"
                + (f"; {row['homepage']}" if row["homepage"] else ""))
-    for name in row["names"] + [n for n in row["cached"] if n not in row["names"]]:
-        click.echo(f"  {name}{'  (cached)' if name in row['cached'] else ''}")
+    for name in row["names"] + [n for n in row["cached"] + row["damaged"] if n not in row["names"]]:
+        status = ("  (cached)" if name in row["cached"] else
+                  f"  (damaged: fetch it again with `offramp data fetch {kind} {name} --force`)"
+                  if name in row["damaged"] else "")
+        click.echo(f"  {name}{status}")
 
 
 @data.command()
@@ -56,15 +76,30 @@ def list_(kind, cache_dir):
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @user_errors
 def fetch(kind, names, cache_dir, mirror, force, link, quiet):
-    """Fetch NAMES of KIND (e.g. muse en-fi) into the cache and print their paths."""
-    from bootstrap.data import FetchError, cache_record, fetch as fetch_one
+    """Fetch NAMES of KIND (e.g. muse en-fi) into the cache and print their paths.
 
+    A cached file is checked against the size and sha256 recorded when it was fetched, and fetched
+    again (with a note on stderr) when it was changed since.
+    """
+    import warnings
+
+    from bootstrap.data import DamagedCacheWarning, FetchError, cache_record, fetch as fetch_one
+
+    _check_request(kind, names)
     for name in names:
         try:
-            path = fetch_one(kind, name, cache_dir=cache_dir, mirror=mirror, progress=not quiet, force=force,
-                             link=link)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", DamagedCacheWarning)
+                path = fetch_one(kind, name, cache_dir=cache_dir, mirror=mirror, progress=not quiet, force=force,
+                                 link=link)
         except FetchError as exc:
             raise click.ClickException(str(exc)) from exc
+        finally:
+            for warning in caught:  # the damaged-file note on stderr; anything else as Python would show it
+                if issubclass(warning.category, DamagedCacheWarning):
+                    click.echo(f"note: {warning.message}", err=True)
+                else:
+                    warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
         record = cache_record(kind, name, cache_dir=cache_dir) or {}
         sig = signature(data=kind, name=name, sha256=(record.get("sha256") or "")[:16])
         click.echo(f"{path} ({record.get('bytes', '?')} bytes) | {sig}")
@@ -76,10 +111,14 @@ def fetch(kind, names, cache_dir, mirror, force, link, quiet):
 @_CACHE
 @user_errors
 def path(kind, name, cache_dir):
-    """Print the local path of cached KIND NAME (exit 1 when it is not cached)."""
+    """Print the local path of cached KIND NAME, checked against its recorded size and sha256.
+
+    Exits with status 1 when it is not cached or was changed since it was fetched.
+    """
     from bootstrap.data import cached_path
 
-    found = cached_path(kind, name, cache_dir=cache_dir)
+    _check_request(kind, [name])
+    found = cached_path(kind, name, cache_dir=cache_dir, verify=True)
     if found is None:
         raise click.ClickException(f"{kind} {name} is not cached; run `offramp data fetch {kind} {name}` "
                                    "(add --mirror DIR without network access)")

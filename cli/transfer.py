@@ -89,23 +89,33 @@ def transfer(source_model, tokenizer, src_vectors, tgt_vectors, out, lexicon, k,
 
     Each target token takes a softmax-weighted mix of the embeddings of its k nearest source tokens
     in the aligned space (WECHSEL); special tokens copy their source counterparts; tokens without
-    signal get the mean row plus noise. Writes a directory that AutoModel/AutoTokenizer load offline.
+    signal get the mean row plus noise (a warning goes to stderr when that is most of the new rows).
+    Writes a directory that AutoModel/AutoTokenizer load offline, with offramp_transfer.json (input
+    paths, routes, options). --src-vectors and --tgt-vectors are offramp align's --out-src and
+    --out-tgt; the same file twice, or the two swapped, is refused.
 
     \b
     Example:
       offramp transfer all-MiniLM-L6-v2/ --tokenizer fi-tokenizer/ --src-vectors en.mapped.vec \\
                        --tgt-vectors fi.mapped.vec --out fi-model/
     """
-    from bootstrap.transfer import transfer as run_transfer
+    import warnings
 
-    info = run_transfer(source_model, tokenizer=tokenizer, src_vectors=src_vectors, tgt_vectors=tgt_vectors,
-                        out=out, lexicon=lexicon, k=k, temperature=temperature, copy_shared=copy_shared,
-                        fallback_noise=fallback_noise, check_alignment=check_alignment, random_state=random_state)
+    from bootstrap.transfer import FallbackWarning, transfer as run_transfer
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FallbackWarning)  # printed below from the report, once
+        info = run_transfer(source_model, tokenizer=tokenizer, src_vectors=src_vectors, tgt_vectors=tgt_vectors,
+                            out=out, lexicon=lexicon, k=k, temperature=temperature, copy_shared=copy_shared,
+                            fallback_noise=fallback_noise, check_alignment=check_alignment,
+                            random_state=random_state)
     if report:
         write_json(report, info)
+    for message in info["warnings"]:
+        click.echo(f"warning: {message}", err=True)
     routes = ", ".join(f"{name} {n}" for name, n in info["routes"].items())
     sig = signature(init="wechsel", k=k, temperature=temperature, copy_shared="yes" if copy_shared else "no",
-                    lexicon="yes" if lexicon else "no", seed=random_state)
+                    lexicon="yes" if lexicon else "no", fallback_noise=fallback_noise, seed=random_state)
     click.echo(f"{info['n_tgt_tokens']} tokens ({routes}) -> {out} | {sig}")
 
 

@@ -100,11 +100,56 @@ def test_transfer_command(source_dir, vectors, tmp_path):
                  "--out", out, "--copy-shared", "-k", "3", "--report", tmp_path / "r.json")
     assert result.exit_code == 0, result.output
     assert "18 tokens (special 5, copy 2, lexicon 0, wechsel 10, fallback 1)" in result.output
-    assert "k:3" in result.output and "copy_shared:yes" in result.output
+    assert "k:3" in result.output and "copy_shared:yes" in result.output and "fallback_noise:1.0" in result.output
+    assert "warning:" not in result.stderr  # 1 of 11 new rows fall back: no warning
     from transformers import AutoModel
 
     assert AutoModel.from_pretrained(out).get_input_embeddings().weight.shape == (18, 16)
     assert json.loads((tmp_path / "r.json").read_text())["routes"]["copy"] == 2
+
+
+@pytest.mark.parametrize("noise", ["0", "0.5", "1.0"])
+def test_transfer_signature_names_the_fallback_noise(source_dir, vectors, tmp_path, noise):
+    en, fi = vectors()
+    result = run("transfer", source_dir, "--tokenizer", source_dir, "--src-vectors", en, "--tgt-vectors", fi,
+                 "--out", tmp_path / "m", "--fallback-noise", noise)
+    assert result.exit_code == 0, result.output
+    assert f"|fallback_noise:{float(noise)}|seed:0" in result.stdout
+
+
+def test_transfer_warns_when_most_rows_fall_back(source_dir, tmp_path):
+    """Finnish vectors that know one token of the tokenizer: 10 of 11 new rows fall back."""
+    from bootstrap.embeddings import make_keyed_vectors, save_embeddings
+    from bootstrap.tokenization import save_tokenizer
+    from fixtures.tiny_models import tokenizer_from_vocab
+
+    en_kv, fi_kv = aligned_vectors()
+    keep = ["talo"] + [w for w in fi_kv.index_to_key if w.startswith("q")]
+    save_embeddings(en_kv, tmp_path / "en.vec")
+    save_embeddings(make_keyed_vectors(keep, fi_kv[keep]), tmp_path / "fi.vec")
+    save_tokenizer(tokenizer_from_vocab(tmp_path, FI_VOCAB, "fi-src"), tmp_path / "fi-tok")
+    result = run("transfer", source_dir, "--tokenizer", tmp_path / "fi-tok", "--src-vectors", tmp_path / "en.vec",
+                 "--tgt-vectors", tmp_path / "fi.vec", "--out", tmp_path / "m", "--report", tmp_path / "r.json")
+    assert result.exit_code == 0, result.output
+    warned = [line for line in result.stderr.splitlines() if "warning" in line.lower()]  # stderr also has tqdm bars
+    assert len(warned) == 1 and "FallbackWarning" not in result.stderr
+    assert warned[0].startswith("warning: 10 of 11 rows (90.9%) had no aligned word and were set to the mean "
+                                "plus noise; ")
+    assert "fallback 10" in result.stdout and "warning" not in result.stdout
+    assert json.loads((tmp_path / "r.json").read_text())["fallback"]["rows"] == 10
+
+
+@pytest.mark.parametrize("order", ["swapped", "same"])
+def test_transfer_refuses_swapped_or_identical_vector_files(source_dir, vectors, tmp_path, order):
+    en, fi = vectors()
+    for path, side in ((en, "src"), (fi, "tgt")):
+        (tmp_path / (path.name + ".offramp.json")).write_text(json.dumps({"space_id": "s", "side": side}))
+    src, tgt = (fi, en) if order == "swapped" else (en, en)
+    result = run("transfer", source_dir, "--tokenizer", source_dir, "--src-vectors", src, "--tgt-vectors", tgt,
+                 "--out", tmp_path / "m")
+    message = "swap them (--src-vectors" if order == "swapped" else "are the same file"
+    assert result.exit_code == 1 and message in result.output and str(src) in result.output
+    assert not (tmp_path / "m").exists()
 
 
 def test_transfer_refuses_unaligned_vectors(source_dir, vectors, tmp_path):

@@ -72,12 +72,67 @@ def test_cached_file_is_not_fetched_again_unless_forced(cache, mirror):
     assert data.cache_record("muse", "en-fi")["sha256"] == hashlib.sha256(b"x y\n").hexdigest()
 
 
-def test_verify_detects_a_changed_cache_file(cache, mirror):
+# Same size as CONTENT (25 bytes): only the sha256 tells it apart; the second is shorter.
+SAME_SIZE = b"and\tja\nwas\toli\nwas\tolikx\n"
+SHORTER = b"tampered\n"
+
+
+@pytest.mark.parametrize("changed, cheap_match", [
+    (SAME_SIZE, None),  # the size check (always on) passes; only verify=True reads the sha256
+    (SHORTER, r"changed after it was fetched: 9 bytes where 25 were recorded"),
+])
+def test_verify_detects_a_changed_cache_file(cache, mirror, changed, cheap_match):
+    assert len(SAME_SIZE) == len(CONTENT)
     path = fetch("muse", "en-fi", mirror=mirror, progress=False)
-    path.write_bytes(b"tampered\n")
-    assert cached_path("muse", "en-fi") == path
-    with pytest.raises(ValueError, match=r"sha256 .* differs .*--force"):
+    path.write_bytes(changed)
+    if cheap_match is None:
+        assert cached_path("muse", "en-fi") == path
+    else:
+        with pytest.raises(data.DamagedCacheError, match=cheap_match):
+            cached_path("muse", "en-fi")
+    with pytest.raises(data.DamagedCacheError, match=r"is damaged .*(sha256 .* differs|bytes where).*"
+                                                     r"`offramp data fetch muse en-fi --force`"):
         cached_path("muse", "en-fi", verify=True)
+
+
+@pytest.mark.parametrize("changed", [SAME_SIZE, SHORTER])
+def test_fetch_refetches_a_changed_cache_file(cache, mirror, changed):
+    path = fetch("muse", "en-fi", mirror=mirror, progress=False)
+    path.write_bytes(changed)
+    with pytest.warns(data.DamagedCacheWarning, match=r"en-fi\.txt is damaged .*fetching it again"):
+        assert fetch("muse", "en-fi", mirror=mirror, progress=False).read_bytes() == CONTENT
+    assert cached_path("muse", "en-fi", verify=True) == path
+
+
+@pytest.mark.parametrize("link", [False, True])
+def test_mirror_that_is_the_cache_is_refused_before_touching_anything(cache, link):
+    fetch_ok = CliRunner().invoke(main, ["data", "fetch", "muse", "en-fi", "--cache", str(cache), "-q",
+                                         "--mirror", str(_mirror_with(cache.parent / "m"))])
+    assert fetch_ok.exit_code == 0, fetch_ok.output
+    path = cache / "dictionaries" / "muse" / "en-fi.txt"
+    before = {p: p.read_bytes() for p in (path, path.parent / "en-fi.txt.meta.json")}
+    with pytest.raises(ValueError, match=r"is the cache file .* itself .*--mirror other than the cache"):
+        fetch("muse", "en-fi", cache_dir=cache, mirror=cache, force=True, link=link, progress=False)
+    assert not path.is_symlink() and {p: p.read_bytes() for p in before} == before
+    assert cached_path("muse", "en-fi", verify=True) == path
+    # The same through the command, which exits 1 and leaves the file alone.
+    args = ["data", "fetch", "muse", "en-fi", "--cache", str(cache), "--mirror", str(cache), "--force", "-q"]
+    result = CliRunner().invoke(main, args + (["--link"] if link else []))
+    assert result.exit_code == 1 and "is the cache file" in result.output
+    assert not path.is_symlink() and path.read_bytes() == CONTENT
+
+
+def test_relinking_a_linked_cache_file_is_allowed(cache, mirror):
+    """A cache entry that is a link *to* the mirror file is not the mirror file itself."""
+    fetch("muse", "en-fi", mirror=mirror, link=True, progress=False)
+    path = fetch("muse", "en-fi", mirror=mirror, link=True, force=True, progress=False)
+    assert path.is_symlink() and path.read_bytes() == CONTENT
+
+
+def _mirror_with(root):
+    (root / "dictionaries" / "muse").mkdir(parents=True)
+    (root / "dictionaries" / "muse" / "en-fi.txt").write_bytes(CONTENT)
+    return root
 
 
 def test_file_without_sidecar_is_not_cached(cache, mirror):
@@ -218,15 +273,46 @@ def test_data_cli_fetch_list_path(cache, mirror):
     assert "  en-fi  (cached)\n" in result.output and "  en-de\n" in result.output
 
 
-@pytest.mark.parametrize("args, match", [
-    (["data", "path", "muse", "en-de"], "muse en-de is not cached; run `offramp data fetch muse en-de`"),
-    (["data", "fetch", "ted", "Finnish"], "ted is mirror-only"),
-    (["data", "fetch", "muse", "en/fi"], "is not a muse name"),
-    (["data", "list", "nope"], "unknown kind 'nope'"),
+@pytest.mark.parametrize("args, code, match", [
+    (["data", "path", "muse", "en-de"], 1, "muse en-de is not cached; run `offramp data fetch muse en-de`"),
+    (["data", "fetch", "ted", "Finnish"], 1, "ted is mirror-only"),
+    # usage errors (bad KIND or NAME) exit 2 in every subcommand
+    (["data", "fetch", "muse", "en/fi"], 2, "is not a muse name"),
+    (["data", "path", "muse", "en/fi"], 2, "is not a muse name"),
+    (["data", "list", "nope"], 2, "unknown kind 'nope'"),
+    (["data", "path", "nope", "en-fi"], 2, "unknown kind 'nope'"),
+    (["data", "fetch", "nope", "en-fi"], 2, "unknown kind 'nope'"),
 ])
-def test_data_cli_errors(cache, args, match):
+def test_data_cli_errors(cache, args, code, match):
     result = CliRunner().invoke(main, args)
-    assert result.exit_code != 0 and match in result.output
+    assert result.exit_code == code and match in result.output, result.output
+
+
+def test_data_cli_changed_cache_file(cache, mirror):
+    """`path` reports a changed file as damaged (exit 1); `fetch` fetches it again and prints the new record."""
+    runner = CliRunner()
+    assert runner.invoke(main, ["data", "fetch", "muse", "en-fi", "--mirror", str(mirror), "-q"]).exit_code == 0
+    path = cache / "dictionaries" / "muse" / "en-fi.txt"
+    path.write_bytes(SAME_SIZE)
+    result = runner.invoke(main, ["data", "path", "muse", "en-fi"])
+    assert result.exit_code == 1
+    assert "is damaged (changed after it was fetched: sha256" in result.output and "--force" in result.output
+    result = runner.invoke(main, ["data", "list", "muse"])
+    assert "  en-fi  (cached)" in result.output  # list only compares sizes: cheap
+    path.write_bytes(SHORTER)
+    assert "  en-fi  (damaged: fetch it again with `offramp data fetch muse en-fi --force`)" in \
+        runner.invoke(main, ["data", "list", "muse"]).output
+    result = runner.invoke(main, ["data", "fetch", "muse", "en-fi", "--mirror", str(mirror), "-q"])
+    assert result.exit_code == 0, result.output
+    assert "note: " in result.stderr and "is damaged" in result.stderr and "fetching it again" in result.stderr
+    sha = hashlib.sha256(CONTENT).hexdigest()[:16]
+    assert result.stdout.endswith(f"(25 bytes) | offramp:{data.__version__}|data:muse|name:en-fi|sha256:{sha}\n")
+    assert path.read_bytes() == CONTENT
+
+
+def test_data_help_names_the_real_cache_order():
+    result = CliRunner().invoke(main, ["data", "fetch", "--help"])
+    assert "$OFFRAMP_CACHE, else $XDG_CACHE_HOME/offramp, else ~/.cache/offramp" in " ".join(result.output.split())
 
 
 def test_data_cli_network_failure(cache, monkeypatch):

@@ -244,6 +244,147 @@ def test_vector_files_from_different_align_runs_are_refused(source_dir, toks, kv
                    out=tmp_path / "m")
 
 
+def _align_outputs(tmp_path, kvs, sides=("src", "tgt"), space_ids=("s1", "s1")):
+    """en.vec and fi.vec with the sidecars offramp align writes (side, space_id)."""
+    from bootstrap.embeddings import save_embeddings
+
+    paths = []
+    for lang, kv, side, sid in zip(("en", "fi"), kvs, sides, space_ids):
+        path = tmp_path / f"{lang}.vec"
+        save_embeddings(kv, path)
+        (tmp_path / f"{lang}.vec.offramp.json").write_text(json.dumps({"mapped": True, "space_id": sid, "side": side}))
+        paths.append(path)
+    return paths
+
+
+@pytest.mark.parametrize("swap, sides, match", [
+    # en.vec is align's src side, fi.vec its tgt side, passed the wrong way round
+    (True, ("src", "tgt"), r"look swapped: --src-vectors .*fi\.vec is the target side .*fi\.vec\.offramp\.json.* and "
+                           r"--tgt-vectors .*en\.vec is the source side.*swap them \(--src-vectors .*en\.vec "
+                           r"--tgt-vectors .*fi\.vec\)"),
+    # only one file says so (the other sidecar has no side)
+    (False, ("tgt", None), r"look swapped: --src-vectors .*en\.vec is the target side"),
+    (False, (None, "src"), r"look swapped: --tgt-vectors .*fi\.vec is the source side"),
+])
+def test_swapped_vector_files_are_refused(source_dir, toks, kvs, tmp_path, swap, sides, match):
+    en, fi = _align_outputs(tmp_path, kvs, sides=sides)
+    src, tgt = (fi, en) if swap else (en, fi)
+    with pytest.raises(ValueError, match=match):
+        T.transfer(source_dir, tokenizer=toks[1], src_vectors=src, tgt_vectors=tgt, out=tmp_path / "m",
+                   show_progress=False)
+    assert not (tmp_path / "m").exists()
+
+
+def test_vector_files_in_align_order_pass(source_dir, toks, kvs, tmp_path):
+    en, fi = _align_outputs(tmp_path, kvs)
+    report = T.transfer(source_dir, tokenizer=toks[1], src_vectors=en, tgt_vectors=fi, out=tmp_path / "m",
+                        show_progress=False)
+    assert report["routes"]["wechsel"] == 10
+
+
+@pytest.mark.parametrize("second", ["same", "link"])
+def test_the_same_vector_file_twice_is_refused(source_dir, toks, kvs, tmp_path, second):
+    from bootstrap.embeddings import save_embeddings
+
+    save_embeddings(kvs[0], tmp_path / "en.vec")
+    other = tmp_path / "en.vec"
+    if second == "link":  # another name for the same file
+        (tmp_path / "again.vec").symlink_to(tmp_path / "en.vec")
+        other = tmp_path / "again.vec"
+    with pytest.raises(ValueError, match=r"--src-vectors .*en\.vec and --tgt-vectors .*\.vec are the same file; "
+                                         r"pass the source-language vectors as --src-vectors"):
+        T.transfer(source_dir, tokenizer=toks[1], src_vectors=tmp_path / "en.vec", tgt_vectors=other,
+                   out=tmp_path / "m", show_progress=False)
+    # A new tokenizer for the source model's own language may use one file, without the check
+    # (here the tokenizer is Finnish, so English vectors leave every new row without a word).
+    with pytest.warns(T.FallbackWarning, match="11 of 11 rows"):
+        report = T.transfer(source_dir, tokenizer=toks[1], src_vectors=tmp_path / "en.vec", tgt_vectors=other,
+                            out=tmp_path / "m", check_alignment=False, show_progress=False)
+    assert sum(report["routes"].values()) == len(FI_VOCAB)
+
+
+@pytest.mark.parametrize("keep", [4, 100, 0.5, -10])
+def test_truncated_model_safetensors_is_a_clear_error(source_dir, toks, kvs, tmp_path, keep):
+    """A cut-short download: header too small, bad header length, data not fully covered."""
+    import shutil
+
+    broken = tmp_path / "broken"
+    shutil.copytree(source_dir, broken)
+    weights = broken / "model.safetensors"
+    blob = weights.read_bytes()
+    weights.write_bytes(blob[:int(len(blob) * keep) if isinstance(keep, float) else keep])
+    with pytest.raises(T.FormatError, match=r"broken/model\.safetensors: the model weights are damaged or truncated "
+                                            r"\(.*\) \(download the model again, or save it again"):
+        T.transfer(broken, tokenizer=toks[1], src_vectors=kvs[0], tgt_vectors=kvs[1], out=tmp_path / "m",
+                   show_progress=False)
+    assert not (tmp_path / "m").exists()
+
+
+def test_damaged_weights_found_only_when_loading_are_a_clear_error(source_dir, toks, kvs, tmp_path, monkeypatch):
+    from safetensors import SafetensorError
+
+    from bootstrap import export
+
+    def damaged(model_dir):
+        raise SafetensorError("Error while deserializing header: incomplete metadata, file not fully covered")
+
+    monkeypatch.setattr(export, "load_source_model", damaged)
+    with pytest.raises(T.FormatError, match=r"tiny-bert: could not load the model weights \(SafetensorError: .*"
+                                            r"incomplete metadata.*\(download the model again"):
+        T.transfer(source_dir, tokenizer=toks[1], src_vectors=kvs[0], tgt_vectors=kvs[1], out=tmp_path / "m",
+                   show_progress=False)
+
+
+def test_report_records_inputs_and_outputs(source_dir, toks, kvs, tmp_path):
+    from bootstrap.tokenization import save_tokenizer
+
+    save_tokenizer(toks[1], tmp_path / "fi-tok")
+    en, fi = _align_outputs(tmp_path, kvs)
+    (tmp_path / "lex.tsv").write_text("king\tkuningas\nfire\ttuli\n", encoding="utf-8")
+    out = tmp_path / "fi-model"
+    report = T.transfer(source_dir, tokenizer=tmp_path / "fi-tok", src_vectors=en, tgt_vectors=fi, out=out,
+                        lexicon=tmp_path / "lex.tsv", check_alignment=False, show_progress=False)
+    written = json.loads((out / REPORT_FILE).read_text())
+    for key, value in [("source_model", source_dir), ("tokenizer", tmp_path / "fi-tok"), ("src_vectors", en),
+                       ("tgt_vectors", fi), ("lexicon", tmp_path / "lex.tsv"), ("out", out)]:
+        assert report[key] == written[key] == str(value), key
+    assert written["outputs"] == {"model_dir": str(out), "embeddings": str(out / EMBEDDINGS_FILE),
+                                  "report": str(out / REPORT_FILE)}
+    assert written["fallback"] == {"rows": 1, "of": 11, "share": 1 / 11} and written["warnings"] == []
+    # In-memory inputs are recorded as None.
+    report = T.transfer(source_dir, tokenizer=toks[1], src_vectors=kvs[0], tgt_vectors=kvs[1], out=out,
+                        show_progress=False)
+    assert report["tokenizer"] is report["src_vectors"] is report["lexicon"] is None
+
+
+def test_out_is_checked_before_any_work(source_dir, toks, kvs, tmp_path, monkeypatch):
+    """An --out that holds an input (here the target tokenizer) is refused before the plan is made."""
+    from bootstrap.tokenization import save_tokenizer
+
+    save_tokenizer(toks[1], tmp_path / "fi-tok")
+    before = sorted(os.listdir(tmp_path / "fi-tok"))
+    monkeypatch.setattr(T, "plan_transfer", lambda *a, **k: pytest.fail("planned before checking --out"))
+    with pytest.raises(FileExistsError, match=r"fi-tok holds .*fi-tok, an input of this command"):
+        T.transfer(source_dir, tokenizer=tmp_path / "fi-tok", src_vectors=kvs[0], tgt_vectors=kvs[1],
+                   out=tmp_path / "fi-tok", show_progress=False)
+    assert sorted(os.listdir(tmp_path / "fi-tok")) == before
+
+
+def test_mostly_fallback_rows_warn(source_dir, toks, kvs, tmp_path):
+    """Target vectors that cover one Finnish token: 10 of the 11 new rows fall back."""
+    from bootstrap.embeddings import make_keyed_vectors
+
+    en_kv, fi_kv = kvs
+    keep = ["talo"] + [w for w in fi_kv.index_to_key if w.startswith("q")]  # fillers keep the check passing
+    sparse_fi = make_keyed_vectors(keep, np.stack([fi_kv[w] for w in keep]))
+    with pytest.warns(T.FallbackWarning, match=r"^10 of 11 rows \(90\.9%\) had no aligned word and were set to the "
+                                               r"mean plus noise; .*--tgt-vectors"):
+        report = T.transfer(source_dir, tokenizer=toks[1], src_vectors=en_kv, tgt_vectors=sparse_fi,
+                            out=tmp_path / "m", show_progress=False)
+    assert report["fallback"] == {"rows": 10, "of": 11, "share": 10 / 11}
+    assert report["warnings"] == [T.fallback_message(10, 11)]
+
+
 def test_embedding_matrix_shape_mismatch(tmp_path):
     import torch
 
