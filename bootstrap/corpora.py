@@ -338,10 +338,7 @@ class Corpus:
             if done:
                 break
         if n_tokens == 0:
-            where = ", ".join(str(p) for p in self.paths)
-            why = f" ({n_excluded} lines were skipped by exclude_ids)" if n_excluded else ""
-            raise FormatError(where, None, f"no tokens in the corpus{why}",
-                              "check that the right files were given and that they hold text, one sentence per line")
+            raise self._empty("no tokens in the corpus", n_excluded)
         self.n_tokens, self.n_lines, self.n_excluded = n_tokens, n_lines, n_excluded
 
     def texts(self):
@@ -365,10 +362,13 @@ class Corpus:
                 if self.max_lines is not None and n_lines >= self.max_lines:
                     return
         if n_lines == 0:
-            where = ", ".join(str(p) for p in self.paths)
-            why = f" ({n_excluded} lines were skipped by exclude_ids)" if n_excluded else ""
-            raise FormatError(where, None, f"no text in the corpus{why}",
-                              "check that the right files were given and that they hold text, one sentence per line")
+            raise self._empty("no text in the corpus", n_excluded)
+
+    def _empty(self, problem, n_excluded):
+        """The :class:`FormatError` of a corpus that yields nothing."""
+        why = f" ({n_excluded} lines were skipped by exclude_ids)" if n_excluded else ""
+        return FormatError(", ".join(str(p) for p in self.paths), None, problem + why,
+                           "check that the right files were given and that they hold text, one sentence per line")
 
     def __iter__(self):
         for _, tokens in self.items():
