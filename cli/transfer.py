@@ -54,8 +54,11 @@ def tokenizer(corpus, like, out, vocab_size, extend, lexicon, min_frequency, min
         write_json(report, info)
     what = (f"added {info['n_added']} tokens to {info['n_source_tokens']}" if info["mode"] == "extend"
             else f"trained {info['n_tokens']} tokens")
-    sig = signature(tokenizer=info["kind"], mode=info["mode"],
-                    vocab=vocab_size if info["mode"] == "train" else None, extend=extend)
+    train = info["mode"] == "train"
+    sig = signature(tokenizer=info["kind"], mode=info["mode"], vocab=vocab_size if train else None,
+                    min_frequency=min_frequency if train else None, extend=extend,
+                    min_count=None if train else min_count, lexicon="yes" if lexicon else None, lang=lang,
+                    held_out="yes" if exclude_ids else None)
     click.echo(f"{what} ({info['kind']}) -> {out} | {sig}")
 
 
