@@ -196,7 +196,8 @@ def main(argv=None):
 
     model_dir = str(get_model_path())
     src_tok = load_tokenizer(model_dir)
-    tok_dir = CACHE / f"{args.tgt}-tokenizer.{key(ck, args.vocab_size, sorted(map(str, tgt_paths)))}"
+    # "raw-text": tokenizers trained on the raw lines (session 12); the earlier word-token ones stay cached
+    tok_dir = CACHE / f"{args.tgt}-tokenizer.{key(ck, args.vocab_size, sorted(map(str, tgt_paths)), 'raw-text')}"
     if tok_dir.exists():
         tgt_tok = load_tokenizer(tok_dir)
     else:
