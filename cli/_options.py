@@ -165,3 +165,13 @@ def rerank_options(func):
                              "verses of --parallel-src/--parallel-tgt), comma-separated, e.g. "
                              "'ortho,freq'.")(func)
     return func
+
+
+def language_code(ctx, param, value):
+    """``--lang``: an ISO 639 code, lowercased, with a region dropped (``fr-FR``, ``FR`` -> ``fr``)."""
+    if value is None:
+        return None
+    code = value.strip().lower().replace("_", "-").split("-")[0]
+    if not (2 <= len(code) <= 3 and code.isascii() and code.isalpha()):
+        raise click.BadParameter(f"expected an ISO 639 language code such as fi, fr or lv; got {value!r}")
+    return code

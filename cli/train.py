@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ._common import signature, user_errors, write_json
+from ._options import language_code
 
 # Kept in step with bootstrap.training.DEFAULTS (which the command does not import at start-up,
 # so that ``offramp --help`` stays fast); tests/test_cli_train.py checks that they agree.
@@ -59,7 +60,7 @@ def _check_outputs(**paths):
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("corpus", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--lang", default=None, help="ISO 639-1 code; needed when CORPUS is a data directory "
+@click.option("--lang", default=None, callback=language_code, help="ISO 639-1 code; needed when CORPUS is a data directory "
               "(then all its corpora of that language are used), recorded in the signature. For fr, it, "
               "ca and ga it also splits elided words off (l'eau -> l' eau).")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),

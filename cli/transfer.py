@@ -2,6 +2,7 @@
 import click
 
 from ._common import signature, user_errors, write_json
+from ._options import language_code
 
 _CTX = {"help_option_names": ["-h", "--help"]}
 
@@ -31,7 +32,7 @@ def _exclude(path):
               help="With --extend: minimum corpus count of a candidate word.")
 @click.option("--exclude-ids", default=None, type=click.Path(dir_okay=False),
               help="File of line ids (e.g. held-out verses) to leave out of the corpus.")
-@click.option("--lang", default=None,
+@click.option("--lang", default=None, callback=language_code,
               help="Language code of the corpus: fr, it, ca and ga split elided articles off (l'eau -> l' eau), "
                    "as `offramp train --lang` does.")
 @click.option("--report", default=None, type=click.Path(dir_okay=False), help="Also write the summary as JSON.")
@@ -128,7 +129,7 @@ def transfer(source_model, tokenizer, src_vectors, tgt_vectors, out, lexicon, k,
               help="Tokenizer or model directory; repeat to compare several.")
 @click.option("--exclude-ids", default=None, type=click.Path(dir_okay=False),
               help="File of line ids to leave out of the corpus.")
-@click.option("--lang", default=None,
+@click.option("--lang", default=None, callback=language_code,
               help="Language code of the corpus, for its word splitting (fr, it, ca, ga split elisions off).")
 @click.option("--json", "json_path", default=None, type=click.Path(dir_okay=False), help="Also write the table as JSON.")
 @user_errors

@@ -179,3 +179,16 @@ def test_output_paths_are_checked_before_training(tmp_path, corpus, options, mes
     assert result.exit_code == 2 and message in result.output, result.output
     assert "words from" not in result.output   # it stopped before training
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file.txt"]
+
+
+@pytest.mark.parametrize("given, code", [("FR", "fr"), ("fr-FR", "fr"), ("fi_FI", "fi"), ("fin", "fin")])
+def test_lang_codes_are_normalised(tmp_path, corpus, given, code):
+    result = run([corpus, "--lang", given, "--out", tmp_path / "x.vec", *FAST])
+    assert result.exit_code == 0, result.output
+    assert f"|lang:{code}|" in result.output
+
+
+@pytest.mark.parametrize("given", ["f", "french!", "12"])
+def test_bad_lang_codes_are_refused(tmp_path, corpus, given):
+    result = run([corpus, "--lang", given, "--out", tmp_path / "x.vec", *FAST])
+    assert result.exit_code == 2 and "expected an ISO 639 language code" in result.output
