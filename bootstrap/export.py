@@ -23,7 +23,10 @@ _REPLACED = {"config.json", "model.safetensors", "model.safetensors.index.json",
              "pytorch_model.bin.index.json", "tf_model.h5", "flax_model.msgpack", "rust_model.ot", "onnx",
              "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt", "vocab.json",
              "merges.txt", "added_tokens.json", "spiece.model", "sentencepiece.bpe.model", "tokenizer.model",
-             "generation_config.json", EMBEDDINGS_FILE, REPORT_FILE}
+             "generation_config.json", EMBEDDINGS_FILE, REPORT_FILE, "README.md"}
+#: The source model's card keeps its licence and citation under this name; README.md describes the
+#: new model.
+SOURCE_CARD = "SOURCE_README.md"
 
 
 def load_source_model(model_dir):
@@ -198,7 +201,33 @@ def export_model(model, tokenizer, out, *, plan, source_dir=None, fallback_noise
             with open(os.path.join(tmp, REPORT_FILE), "w", encoding="utf-8") as handle:
                 json.dump(report, handle, indent=2, ensure_ascii=False, default=_json_default)
                 handle.write("\n")
+        card = os.path.join(os.fspath(source_dir), "README.md") if source_dir is not None else None
+        if card is not None and os.path.isfile(card):
+            shutil.copy2(card, os.path.join(tmp, SOURCE_CARD))
+        _write_card(tmp, source_dir, report, n_tgt)
     return new_in
+
+
+def _write_card(folder, source_dir, report, n_tokens):
+    """A short README.md: what the directory is, where its embeddings came from, and what to do next."""
+    from alignment import __version__
+
+    source = os.path.basename(os.path.normpath(os.fspath(source_dir))) if source_dir else "the source model"
+    routes = (report or {}).get("routes") or {}
+    lines = ["---", "tags:", "- offramp", "- cross-lingual-transfer", "---", "",
+             f"# {source}, moved to a new vocabulary by offramp", "",
+             f"The transformer layers are those of {source}; the token embeddings ({n_tokens} tokens) were "
+             f"initialised by offramp {__version__} from word vectors aligned across the two languages "
+             "(each token's route is in `offramp_transfer.json`, the new matrix in `embeddings.safetensors`).",
+             ""]
+    if routes:
+        lines += ["| route | tokens |", "|---|---:|"] + [f"| {name} | {count} |" for name, count in routes.items()]
+        lines.append("")
+    lines += ["Rows set to the mean plus noise had no aligned word: train the model on target-language text "
+              "before use. The source model's own card (licence, citation) is in "
+              f"`{SOURCE_CARD}` when it had one.", ""]
+    with open(os.path.join(folder, "README.md"), "w", encoding="utf-8") as handle:
+        handle.write("\n".join(lines))
 
 
 def _json_default(value):

@@ -195,6 +195,10 @@ def test_transfer_exports_a_loadable_model(source_dir, toks, kvs, tmp_path):
     assert np.array_equal(layer.weight.detach().numpy(), weight)
     assert json.loads((out / REPORT_FILE).read_text())["routes"]["wechsel"] == 10
     assert (out / "modules.json").exists() and (out / "1_Pooling" / "config.json").exists()
+    # the source's card keeps its licence under another name; README.md describes the new model
+    assert (out / "SOURCE_README.md").read_text(encoding="utf-8") == "# tiny-bert\n\nLicence: MIT\n"
+    card = (out / "README.md").read_text(encoding="utf-8")
+    assert "moved to a new vocabulary by offramp" in card and "| wechsel | 10 |" in card
     with torch.no_grad():
         hidden = model(**tok(["talo iso"], return_tensors="pt")).last_hidden_state
     assert hidden.shape == (1, 4, 16) and torch.isfinite(hidden).all()
