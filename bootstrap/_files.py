@@ -1,8 +1,12 @@
 """Reading files that may be compressed: one opener for corpora, embeddings and dictionaries."""
 import bz2
+import contextlib
 import gzip
 import lzma
 import os
+import zlib
+
+from .errors import FormatError
 
 #: Compression extensions read on the fly, and their openers.
 COMPRESSED = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
@@ -13,10 +17,24 @@ def decompressor(path):
     return COMPRESSED.get(os.path.splitext(os.fspath(path).lower())[1])
 
 
+@contextlib.contextmanager
 def open_binary(path):
-    """Open ``path`` for reading bytes, decompressing ``.gz``, ``.bz2`` and ``.xz`` files."""
+    """Open ``path`` for reading bytes, decompressing ``.gz``, ``.bz2`` and ``.xz`` files.
+
+    A damaged or mislabelled compressed file raises :class:`FormatError` naming it, wherever the
+    reading stops (at the start or halfway through).
+    """
     opener = decompressor(path)
-    return opener(path, "rb") if opener is not None else open(path, "rb")
+    if opener is None:
+        with open(path, "rb") as handle:
+            yield handle
+        return
+    try:
+        with opener(path, "rb") as handle:
+            yield handle
+    except (EOFError, OSError, lzma.LZMAError, zlib.error) as exc:
+        raise FormatError(path, None, f"the compressed file is damaged ({exc}); could not read or decompress it",
+                          "download it again, or test it with gzip -t / bzip2 -t / xz -t") from None
 
 
 def strip_compression(name):

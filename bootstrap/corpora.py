@@ -30,7 +30,6 @@ Tokenisation rule (:func:`tokenize`)
 """
 import collections
 import functools
-import lzma
 import os
 import re
 import sys
@@ -176,7 +175,7 @@ def _has_ids(path):
                 seen += 1
                 if seen >= ID_SNIFF_LINES:
                     break
-    except (OSError, EOFError, lzma.LZMAError):
+    except (OSError, FormatError):
         return False  # the reading pass names the file and the problem
     return seen > 0
 
@@ -293,7 +292,7 @@ class Corpus:
                     if not line.strip():
                         continue
                     yield lineno, *self._split_id(line, path, lineno, is_tsv)
-        except (OSError, EOFError, lzma.LZMAError) as exc:
+        except OSError as exc:  # a damaged compressed file is open_binary's FormatError already
             raise FormatError(path, None, f"could not read or decompress the file: {exc}",
                               "check the file is complete and its extension matches its compression") from None
 

@@ -25,21 +25,18 @@ spaces or TABs (a word may contain other characters, U+00A0 included), a UTF-8 b
 skipped, and ``.gz``, ``.bz2`` and ``.xz`` files are decompressed on the fly.
 """
 import codecs
-import contextlib
 import itertools
 import logging
-import lzma
 import os
 import pickle
 import re
 import struct
 import threading
-import zlib
 
 import numpy as np
 
 from ._atomic import atomic_path
-from ._files import decompressor
+from ._files import decompressor, open_binary
 from .errors import FormatError
 
 FORMATS = ("auto", "word2vec", "glove", "word2vec-binary", "fasttext", "gensim")
@@ -92,22 +89,6 @@ def make_keyed_vectors(words, vectors, counts=None, dtype=np.float32, *, copy=Tr
     if len(set(words)) != len(words):
         raise ValueError("words must be unique")
     return _keyed_vectors(words, vectors, counts)
-
-
-@contextlib.contextmanager
-def _open_text(path):
-    """Open ``path`` for reading bytes; ``.gz``, ``.bz2`` and ``.xz`` files are decompressed."""
-    opener = decompressor(path)
-    if opener is None:
-        with open(path, "rb") as handle:
-            yield handle
-        return
-    try:
-        with opener(path, "rb") as handle:
-            yield handle
-    except (EOFError, OSError, lzma.LZMAError, zlib.error) as exc:
-        raise FormatError(path, None, f"the compressed file is damaged ({exc})",
-                          "download it again, or test it with gzip -t / bzip2 -t / xz -t") from None
 
 
 def _is_header(fields):
@@ -197,7 +178,7 @@ def _read_text(path, fmt, max_vocab, dtype, encoding_errors, on_duplicate):
         return _decode(raw, path, lineno)
 
     words, seen = [], {}
-    with _open_text(path) as handle, np.errstate(over="ignore"):  # overflow to inf is reported below
+    with open_binary(path) as handle, np.errstate(over="ignore"):  # overflow to inf is reported below
         first = handle.readline().removeprefix(codecs.BOM_UTF8)
         if not first:
             raise FormatError(path, None, "the file is empty", "point to a word-vector file")
@@ -284,7 +265,7 @@ def _read_text(path, fmt, max_vocab, dtype, encoding_errors, on_duplicate):
 
 def _read_head(path):
     """The first bytes of ``path``, decompressed."""
-    with _open_text(path) as handle:
+    with open_binary(path) as handle:
         return handle.read(_SNIFF_BYTES)
 
 

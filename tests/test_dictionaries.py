@@ -219,3 +219,13 @@ def test_a_dictionary_running_the_other_way_fails_even_when_a_few_pairs_match(n_
     else:       # 30 of 130 found, 130 swapped: under 5x, a plausible dictionary
         pairs, cov = lookup_pairs(reverse + right, src, tgt, path="d.txt")
         assert len(pairs) == 30 and cov["n_entries"] == 130
+
+
+def test_damaged_gzip_dictionary_is_a_format_error(tmp_path):
+    """The shared opener (bootstrap._files.open_binary) names a damaged compressed file; before, a
+    dictionary's EOFError escaped as a traceback."""
+    path = tmp_path / "d.txt.gz"
+    path.write_bytes(gzip.compress(b"dog koira\n" * 500)[:30])
+    with pytest.raises(FormatError, match=r"d\.txt\.gz: the compressed file is damaged") as info:
+        read_dictionary(path)
+    assert info.value.fix == "download it again, or test it with gzip -t / bzip2 -t / xz -t"
