@@ -56,20 +56,23 @@ def check_output_dir(path, protect=()):
     shown = os.fspath(path)
     if os.path.exists(real) and not os.path.isdir(real):
         raise FileExistsError(f"{shown} is a file; give a directory path for --out")
-    cwd = os.path.realpath(os.getcwd())
-    if cwd == real or cwd.startswith(real.rstrip(os.sep) + os.sep):
+    if _within(os.path.realpath(os.getcwd()), real):
         raise FileExistsError(f"{shown} is the current directory or holds it, and would be replaced; give a new "
                               "directory for --out")
     for item in protect:
         if item is None or not os.fspath(item):
             continue
-        other = os.path.realpath(os.fspath(item))
-        if other == real or other.startswith(real.rstrip(os.sep) + os.sep):
+        if _within(os.path.realpath(os.fspath(item)), real):
             raise FileExistsError(f"{shown} holds {os.fspath(item)}, an input of this command, and would be "
                                   "replaced; give a new directory for --out")
     if os.path.isdir(real) and os.listdir(real) and not os.path.exists(os.path.join(real, OUTPUT_MARKER)):
         raise FileExistsError(f"{shown} exists and is not an offramp output (it has no {OUTPUT_MARKER}); give a "
                               "new directory for --out, or empty or remove this one")
+
+
+def _within(path, folder):
+    """True when resolved ``path`` is ``folder`` or lies inside it."""
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
 @contextlib.contextmanager

@@ -279,13 +279,11 @@ def lookup_pairs(entries, src_index, tgt_index, *, path=None, require_any=True):
 SWAP_FACTOR = 5
 _SWAP_FIX = ("the dictionary runs the other way (are --src and --tgt swapped?); give the vectors in the "
              "dictionary's order, source language first, or use the reverse dictionary")
+_LOWER_FIX = "pass lowercase=True (CLI: --lowercase)"
 
 
 def _head(path):
     return f"{path}: " if path is not None else ""
-
-
-_LOWER_FIX = "pass lowercase=True (CLI: --lowercase)"
 
 
 def _n_swapped(entries, src_index, tgt_index):

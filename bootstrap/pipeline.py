@@ -763,11 +763,15 @@ def _rerank_setup(src, tgt, X, Z, features, weights, tune_dict, *, method, csls_
     if unknown:
         raise ValueError(f"unknown re-ranking feature(s) {unknown}; choose from {sorted(DEFAULT_WEIGHTS)}")
     if model == "trees":
-        return _tree_setup(src, tgt, X, Z, features, tune_dict, method=method, csls_k=csls_k, beta=beta, k=k,
-                           lowercase=lowercase, r_tgt=r_tgt, association=association)
-    info = _linear_setup(src, tgt, X, Z, features, weights, tune_dict, method=method, csls_k=csls_k, beta=beta, k=k,
-                         lowercase=lowercase, r_tgt=r_tgt, association=association)
-    return info, info["weights"]
+        info, scorer = _tree_setup(src, tgt, X, Z, features, tune_dict, method=method, csls_k=csls_k, beta=beta,
+                                   k=k, lowercase=lowercase, r_tgt=r_tgt, association=association)
+    else:
+        info = _linear_setup(src, tgt, X, Z, features, weights, tune_dict, method=method, csls_k=csls_k, beta=beta,
+                             k=k, lowercase=lowercase, r_tgt=r_tgt, association=association)
+        scorer = info["weights"]
+    if association is not None:
+        info["parallel"] = association.info
+    return info, scorer
 
 
 def _tune_queries(tune_dict, src, tgt, lowercase, what):
@@ -894,7 +898,6 @@ def evaluate_bli(src, tgt, test_dict, *, method="csls", csls_k=10, normalize=Tru
                                             csls_k=csls_k, beta=beta, k=rerank_k, lowercase=lowercase, r_tgt=r_tgt,
                                             association=association, model=rerank_model)
         if association is not None:
-            rerank_info["parallel"] = association.info
             rerank_info["verse_candidates"] = VERSE_CANDIDATES if method in ("nn", "csls") else 0
         plain = bli_scores(ranks, len(src_oov) + len(tgt_oov), ks=ks)
         rerank_info["without_rerank"] = {key: plain[key] for key in (*(f"p@{k}" for k in ks), "mrr", "counted_wrong")}
@@ -966,8 +969,6 @@ def induce_lexicon(src, tgt, *, method="csls", k=1, csls_k=10, max_src=None, nor
         rerank_info, scorer = _rerank_setup(src, tgt, X, Z, rerank, rerank_weights, tune_dict, method=method,
                                             csls_k=csls_k, beta=beta, k=max(k, rerank_k), r_tgt=r_tgt,
                                             association=association, model=rerank_model)
-        if association is not None:
-            rerank_info["parallel"] = association.info
         scores, index = _reranked_candidates(src, tgt, X, Z, np.arange(n), scorer, method=method,
                                              csls_k=csls_k, beta=beta, k=max(k, rerank_k), r_tgt=r_tgt,
                                              association=association)

@@ -1,6 +1,8 @@
-"""Helpers shared by the commands: error translation and reproducibility signatures."""
+"""Helpers shared by the commands: error translation, warnings and reproducibility signatures."""
+import contextlib
 import functools
 import json
+import warnings
 
 import click
 
@@ -30,6 +32,24 @@ def user_errors(func):
             raise click.ClickException(str(exc)) from exc
 
     return wrapper
+
+
+@contextlib.contextmanager
+def echo_warnings(category=UserWarning, label="warning"):
+    """Show the library's warnings of ``category`` raised in the block as one line each on stderr,
+    ``label: message``, not in Python's two-line format; other warnings are shown as Python shows
+    them. Also when the block fails."""
+    caught = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", category)
+            yield
+    finally:
+        for warning in caught:  # shown outside catch_warnings, which would record them again
+            if issubclass(warning.category, category):
+                click.echo(f"{label}: {warning.message}", err=True)
+            else:
+                warnings.showwarning(warning.message, warning.category, warning.filename, warning.lineno)
 
 
 def write_json(path, payload):

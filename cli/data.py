@@ -1,7 +1,7 @@
 """``offramp data``: list, fetch and locate public dictionaries, corpora and vectors."""
 import click
 
-from ._common import signature, user_errors
+from ._common import echo_warnings, signature, user_errors
 
 _CACHE = click.option("--cache", "cache_dir", type=click.Path(file_okay=False), default=None,
                       help="Cache directory [default: $OFFRAMP_CACHE, else $XDG_CACHE_HOME/offramp, "
@@ -81,25 +81,16 @@ def fetch(kind, names, cache_dir, mirror, force, link, quiet):
     A cached file is checked against the size and sha256 recorded when it was fetched, and fetched
     again (with a note on stderr) when it was changed since.
     """
-    import warnings
-
     from bootstrap.data import DamagedCacheWarning, FetchError, cache_record, fetch as fetch_one
 
     _check_request(kind, names)
     for name in names:
         try:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always", DamagedCacheWarning)
+            with echo_warnings(DamagedCacheWarning, "note"):  # the damaged-file note on stderr
                 path = fetch_one(kind, name, cache_dir=cache_dir, mirror=mirror, progress=not quiet, force=force,
                                  link=link)
         except FetchError as exc:
             raise click.ClickException(str(exc)) from exc
-        finally:
-            for warning in caught:  # the damaged-file note on stderr; anything else as Python would show it
-                if issubclass(warning.category, DamagedCacheWarning):
-                    click.echo(f"note: {warning.message}", err=True)
-                else:
-                    warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
         record = cache_record(kind, name, cache_dir=cache_dir) or {}
         sig = signature(data=kind, name=name, sha256=(record.get("sha256") or "")[:16])
         click.echo(f"{path} ({record.get('bytes', '?')} bytes) | {sig}")

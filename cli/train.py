@@ -2,12 +2,11 @@
 import contextlib
 import os
 import time
-import warnings
 from pathlib import Path
 
 import click
 
-from ._common import signature, user_errors, write_json
+from ._common import echo_warnings, signature, user_errors, write_json
 from ._options import language_code
 
 # Kept in step with bootstrap.training.DEFAULTS (which the command does not import at start-up,
@@ -135,14 +134,8 @@ def train(corpus, lang, out, model, dim, window, min_count, epochs, negative, sa
                   sample=sample, min_n=min_n, max_n=max_n, workers=workers, random_state=seed)
 
     start = time.perf_counter()
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", UserWarning)
+    with echo_warnings():
         kv, gensim_model = train_embeddings(source, progress=progress, return_model=True, runs=runs, **params)
-    for warning in caught:  # the library's warnings as one clean line each, not Python's two-line format
-        if issubclass(warning.category, UserWarning):
-            click.echo(f"warning: {warning.message}", err=True)
-        else:
-            warnings.showwarning(warning.message, warning.category, warning.filename, warning.lineno)
     if runs > 1:
         gensim_model = gensim_model[0]
     params["epochs"] = gensim_model.epochs
