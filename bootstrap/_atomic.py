@@ -45,15 +45,19 @@ def atomic_open(path, mode="w", encoding="utf-8"):
 OUTPUT_MARKER = ".offramp-output"
 
 
-def check_output_dir(path, protect=()):
+def check_output_dir(path, protect=(), overwrite=True):
     """Raise FileExistsError unless directory ``path`` may be written (and replaced) by offramp.
 
-    Refused: a path that is a file; the current directory or one that holds it; a directory that
-    is or holds one of ``protect`` (the command's inputs, e.g. the source model); and an existing
-    non-empty directory without :data:`OUTPUT_MARKER` (not an earlier offramp output).
+    Refused: any existing path with ``overwrite=False``; a path that is a file; the current
+    directory or one that holds it; a directory that is or holds one of ``protect`` (the command's
+    inputs, e.g. the source model); and an existing non-empty directory without
+    :data:`OUTPUT_MARKER` (not an earlier offramp output). Cheap, so commands call it before their
+    work as well as :func:`atomic_dir` after it.
     """
     real = os.path.realpath(os.fspath(path))
     shown = os.fspath(path)
+    if not overwrite and os.path.exists(real):
+        raise FileExistsError(f"{shown} exists; remove it or choose another --out")
     if os.path.exists(real) and not os.path.isdir(real):
         raise FileExistsError(f"{shown} is a file; give a directory path for --out")
     if _within(os.path.realpath(os.getcwd()), real):
@@ -86,9 +90,7 @@ def atomic_dir(path, overwrite=True, protect=()):
     path = os.path.abspath(os.fspath(path))
     parent = os.path.dirname(path)
     os.makedirs(parent, exist_ok=True)
-    if os.path.exists(path) and not overwrite:
-        raise FileExistsError(f"{path} exists; remove it or choose another --out")
-    check_output_dir(path, protect)
+    check_output_dir(path, protect, overwrite)
     tmp = tempfile.mkdtemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=parent)
     try:
         os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes it private (0700); an output is not

@@ -428,10 +428,7 @@ def build_tokenizer(corpus, *, like, out, vocab_size=16000, extend=None, lexicon
     """
     inputs = [like, lexicon, *([corpus] if isinstance(corpus, (str, os.PathLike)) else
                                [p for p in corpus if isinstance(p, (str, os.PathLike))])]
-    if overwrite:
-        check_output_dir(out, inputs)  # now, not after the training
-    elif os.path.exists(out):
-        raise FileExistsError(f"{os.fspath(out)} exists; remove it or choose another --out")
+    check_output_dir(out, inputs, overwrite)  # now, not after the training
     source = load_tokenizer(like)
     if extend is not None:
         tokenizer, added = extend_tokenizer(corpus, like=source, extend=extend, lexicon=lexicon,

@@ -623,10 +623,7 @@ def transfer(source_model, *, tokenizer, src_vectors, tgt_vectors, out, lexicon=
     from .tokenization import load_tokenizer
 
     inputs = [source_model, *(_path_or_none(x) for x in (tokenizer, src_vectors, tgt_vectors, lexicon))]
-    if overwrite:
-        check_output_dir(out, inputs)  # now, not after the planning
-    elif os.path.exists(out):
-        raise FileExistsError(f"{os.fspath(out)} exists; remove it or choose another --out")
+    check_output_dir(out, inputs, overwrite)  # now, not after the planning
     src_tokenizer = load_tokenizer(source_model)
     _check_weights(source_model)
     tgt_tokenizer = tokenizer if hasattr(tokenizer, "backend_tokenizer") else load_tokenizer(tokenizer)
