@@ -134,6 +134,45 @@ def _progress_callback(progress):
     return callback, bar
 
 
+#: :func:`evaluate_bli` and :func:`induce_lexicon` show their steps for spaces of this many word pairs
+#: (n_src x n_tgt) or more: 20000 words each side is a few seconds of k-NN search on two cores.
+STEPS_MIN_PAIRS = 4 * 10 ** 8
+
+
+@contextlib.contextmanager
+def _steps(total, *, progress, n_pairs):
+    """A transient tqdm line over a command's ``total`` named steps, ``step 2/3: ranking 1500 test
+    words [00:25]``: yields ``step(name)``, called as each step begins.
+
+    The long steps are whole k-NN searches (one faiss call on the CPU) that report nothing while they
+    run, so the line names the step under way rather than counting rows. Shown only with ``progress``
+    and for spaces of :data:`STEPS_MIN_PAIRS` word pairs or more.
+    """
+    from tqdm.auto import tqdm
+
+    bar = None
+
+    def step(name):
+        nonlocal bar
+        if bar is None:  # made at the first step, so that it never shows without a name
+            bar = tqdm(total=total, desc=f"step 1/{total}: {name}", bar_format="{desc} [{elapsed}]", leave=False,
+                       disable=not progress or n_pairs < STEPS_MIN_PAIRS)
+        else:
+            bar.n += 1  # shown with the new name, below
+            bar.set_description_str(f"step {bar.n + 1}/{total}: {name}")
+
+    try:
+        yield step
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _builds_association(parallel):
+    """True when ``parallel`` names corpora that :func:`resolve_association` reads (a step of its own)."""
+    return parallel is not None and not isinstance(parallel, VerseAssociation)
+
+
 #: SelfLearning parameters that only the self-learning loop reads.
 LOOP_PARAMS = ("vocabulary_cutoff", "csls_k", "direction", "max_iter", "threshold", "stochastic_initial",
                "stochastic_multiplier", "stochastic_interval", "warmup_dim", "keep_seed", "n_init")
@@ -827,7 +866,7 @@ def _linear_setup(src, tgt, X, Z, features, weights, tune_dict, *, method, csls_
 
 def evaluate_bli(src, tgt, test_dict, *, method="csls", csls_k=10, normalize=True, ks=DEFAULT_KS,
                  device="cpu", lowercase=False, beta=30.0, rerank=(), rerank_weights=None,
-                 tune_dict=None, rerank_k=DEFAULT_RERANK_K, parallel=None, rerank_model="linear"):
+                 tune_dict=None, rerank_k=DEFAULT_RERANK_K, parallel=None, rerank_model="linear", progress=True):
     """Bilingual lexicon induction scores of two mapped spaces on a gold test dictionary.
 
     Parameters
@@ -858,6 +897,9 @@ def evaluate_bli(src, tgt, test_dict, *, method="csls", csls_k=10, normalize=Tru
         ``'linear'``: retrieval score + weighted features; ``'trees'``: gradient-boosted trees over
         a longer list of pair features (:class:`bootstrap.ranker.TreeRanker`), learned from
         ``tune_dict`` (required).
+    progress : bool, default True
+        Show a tqdm bar on stderr over the steps (CSLS term, ranking, re-ranking) for spaces of
+        :data:`STEPS_MIN_PAIRS` word pairs or more.
 
     Returns
     -------
@@ -886,26 +928,38 @@ def evaluate_bli(src, tgt, test_dict, *, method="csls", csls_k=10, normalize=Tru
     X = asarray(_unit_host(src, normalize), device=device)
     Z = asarray(_unit_host(tgt, normalize), device=device)
     q = asarray(np.asarray(queries, dtype=np.int64), device=device)
-    association = resolve_association(parallel, src, tgt)
-    # CSLS's r term of the target space, computed once for the gold ranks and the re-ranking searches
-    r_tgt = _csls_r_tgt(X, Z, method, csls_k)
-    ranks = gold_ranks(X[q], Z, gold, method=method, csls_k=csls_k, X=X, beta=beta, r_tgt=r_tgt) \
-        if queries else np.zeros(0)
-    ranks = np.asarray(ranks)
-    rerank_info = None
-    if rerank:
-        rerank_info, scorer = _rerank_setup(src, tgt, X, Z, rerank, rerank_weights, tune_dict, method=method,
-                                            csls_k=csls_k, beta=beta, k=rerank_k, lowercase=lowercase, r_tgt=r_tgt,
-                                            association=association, model=rerank_model)
-        if association is not None:
-            rerank_info["verse_candidates"] = VERSE_CANDIDATES if method in ("nn", "csls") else 0
-        plain = bli_scores(ranks, len(src_oov) + len(tgt_oov), ks=ks)
-        rerank_info["without_rerank"] = {key: plain[key] for key in (*(f"p@{k}" for k in ks), "mrr", "counted_wrong")}
-        if queries:
-            _, index = _reranked_candidates(src, tgt, X, Z, np.asarray(queries), scorer,
-                                            method=method, csls_k=csls_k, beta=beta, k=rerank_k, r_tgt=r_tgt,
-                                            association=association)
-            ranks = candidate_ranks(index, gold, fallback=np.maximum(ranks, rerank_k + 1))
+    n_steps = _builds_association(parallel) + (method == "csls") + 1 + (
+        (tune_dict is not None) + 1 if rerank else 0)
+    with _steps(n_steps, progress=progress, n_pairs=len(src) * len(tgt)) as step:
+        if _builds_association(parallel):
+            step("verse association")
+        association = resolve_association(parallel, src, tgt)
+        if method == "csls":
+            step(f"CSLS r term of {len(tgt)} target words")
+        # CSLS's r term of the target space, computed once for the gold ranks and the re-ranking searches
+        r_tgt = _csls_r_tgt(X, Z, method, csls_k)
+        step(f"ranking {len(queries)} test words")
+        ranks = gold_ranks(X[q], Z, gold, method=method, csls_k=csls_k, X=X, beta=beta, r_tgt=r_tgt) \
+            if queries else np.zeros(0)
+        ranks = np.asarray(ranks)
+        rerank_info = None
+        if rerank:
+            if tune_dict is not None:
+                step("fitting the re-ranking")
+            rerank_info, scorer = _rerank_setup(src, tgt, X, Z, rerank, rerank_weights, tune_dict, method=method,
+                                                csls_k=csls_k, beta=beta, k=rerank_k, lowercase=lowercase,
+                                                r_tgt=r_tgt, association=association, model=rerank_model)
+            if association is not None:
+                rerank_info["verse_candidates"] = VERSE_CANDIDATES if method in ("nn", "csls") else 0
+            plain = bli_scores(ranks, len(src_oov) + len(tgt_oov), ks=ks)
+            rerank_info["without_rerank"] = {key: plain[key]
+                                             for key in (*(f"p@{k}" for k in ks), "mrr", "counted_wrong")}
+            step(f"re-ranking {len(queries)} test words")
+            if queries:
+                _, index = _reranked_candidates(src, tgt, X, Z, np.asarray(queries), scorer,
+                                                method=method, csls_k=csls_k, beta=beta, k=rerank_k, r_tgt=r_tgt,
+                                                association=association)
+                ranks = candidate_ranks(index, gold, fallback=np.maximum(ranks, rerank_k + 1))
     out = bli_scores(ranks, len(src_oov) + len(tgt_oov), ks=ks)
     if rerank_info is not None:
         out["rerank"] = rerank_info
@@ -924,7 +978,8 @@ def evaluate_bli(src, tgt, test_dict, *, method="csls", csls_k=10, normalize=Tru
 
 def induce_lexicon(src, tgt, *, method="csls", k=1, csls_k=10, max_src=None, normalize=True,
                    mutual=False, device="cpu", beta=30.0, rerank=(), rerank_weights=None, tune_dict=None,
-                   rerank_k=DEFAULT_RERANK_K, parallel=None, rerank_model="linear", return_info=False):
+                   rerank_k=DEFAULT_RERANK_K, parallel=None, rerank_model="linear", return_info=False,
+                   progress=True):
     """Translate source words into their ``k`` best target words.
 
     Parameters
@@ -948,6 +1003,8 @@ def induce_lexicon(src, tgt, *, method="csls", k=1, csls_k=10, max_src=None, nor
     return_info : bool, default False
         Also return a dict with the re-ranking's report (``rerank``: features, model, weights
         fitted on ``tune_dict``), as :func:`evaluate_bli` reports it.
+    progress : bool, default True
+        Show a tqdm bar on stderr over the steps, as :func:`evaluate_bli` does.
 
     Returns
     -------
@@ -963,24 +1020,36 @@ def induce_lexicon(src, tgt, *, method="csls", k=1, csls_k=10, max_src=None, nor
     X = asarray(_unit_host(src, normalize), device=device)
     Z = asarray(_unit_host(tgt, normalize), device=device)
     n = len(src) if max_src is None else min(max_src, len(src))
-    if rerank:
-        association = resolve_association(parallel, src, tgt)
-        r_tgt = _csls_r_tgt(X, Z, method, csls_k)  # once for the tuning and the lexicon searches
-        rerank_info, scorer = _rerank_setup(src, tgt, X, Z, rerank, rerank_weights, tune_dict, method=method,
-                                            csls_k=csls_k, beta=beta, k=max(k, rerank_k), r_tgt=r_tgt,
-                                            association=association, model=rerank_model)
-        scores, index = _reranked_candidates(src, tgt, X, Z, np.arange(n), scorer, method=method,
-                                             csls_k=csls_k, beta=beta, k=max(k, rerank_k), r_tgt=r_tgt,
-                                             association=association)
-        scores, index = scores[:, :k], index[:, :k]
-    else:
-        rerank_info = None
-        scores, index = retrieve(X[:n], Z, k, method=method, csls_k=csls_k, X=X, beta=beta)
-        scores, index = to_numpy(scores), to_numpy(index)
-    back = None
-    if mutual:
-        _, b = retrieve(Z, X, 1, method=method, csls_k=csls_k, beta=beta)
-        back = to_numpy(b)[:, 0]
+    n_steps = 1 + bool(mutual) + (
+        _builds_association(parallel) + (method == "csls") + (tune_dict is not None) if rerank else 0)
+    with _steps(n_steps, progress=progress, n_pairs=len(src) * len(tgt)) as step:
+        if rerank:
+            if _builds_association(parallel):
+                step("verse association")
+            association = resolve_association(parallel, src, tgt)
+            if method == "csls":
+                step(f"CSLS r term of {len(tgt)} target words")
+            r_tgt = _csls_r_tgt(X, Z, method, csls_k)  # once for the tuning and the lexicon searches
+            if tune_dict is not None:
+                step("fitting the re-ranking")
+            rerank_info, scorer = _rerank_setup(src, tgt, X, Z, rerank, rerank_weights, tune_dict, method=method,
+                                                csls_k=csls_k, beta=beta, k=max(k, rerank_k), r_tgt=r_tgt,
+                                                association=association, model=rerank_model)
+            step(f"translating {n} source words")
+            scores, index = _reranked_candidates(src, tgt, X, Z, np.arange(n), scorer, method=method,
+                                                 csls_k=csls_k, beta=beta, k=max(k, rerank_k), r_tgt=r_tgt,
+                                                 association=association)
+            scores, index = scores[:, :k], index[:, :k]
+        else:
+            rerank_info = None
+            step(f"translating {n} source words")
+            scores, index = retrieve(X[:n], Z, k, method=method, csls_k=csls_k, X=X, beta=beta)
+            scores, index = to_numpy(scores), to_numpy(index)
+        back = None
+        if mutual:
+            step(f"translating {len(tgt)} target words back")
+            _, b = retrieve(Z, X, 1, method=method, csls_k=csls_k, beta=beta)
+            back = to_numpy(b)[:, 0]
     out = []
     for i in range(n):
         for r in range(index.shape[1]):

@@ -138,7 +138,7 @@ def _sniff_vocab(path):
                       "point to word vectors, a word-per-line file or a 'word<TAB>count' file")
 
 
-def read_vocabulary(path, *, fmt="auto", on_duplicate="error", encoding_errors="strict"):
+def read_vocabulary(path, *, fmt="auto", on_duplicate="error", encoding_errors="strict", progress=True):
     """Words of a vocabulary in descending frequency.
 
     Parameters
@@ -153,6 +153,9 @@ def read_vocabulary(path, *, fmt="auto", on_duplicate="error", encoding_errors="
         count file, anything else (a ``n_words dim`` header, a word and numbers) word vectors.
     on_duplicate, encoding_errors
         How word vectors with a repeated word or bytes that are not UTF-8 are read (see
+        :func:`bootstrap.embeddings.load_embeddings`).
+    progress : bool, default True
+        Show a tqdm bar on stderr while a large text vector file is read (see
         :func:`bootstrap.embeddings.load_embeddings`).
 
     Returns
@@ -170,7 +173,7 @@ def read_vocabulary(path, *, fmt="auto", on_duplicate="error", encoding_errors="
 
         from .embeddings import load_embeddings, word_counts
 
-        kv = load_embeddings(path, on_duplicate=on_duplicate, encoding_errors=encoding_errors)
+        kv = load_embeddings(path, on_duplicate=on_duplicate, encoding_errors=encoding_errors, progress=progress)
         words = list(kv.index_to_key)
         counts = word_counts(kv)
         if counts is not None:
@@ -212,7 +215,7 @@ def read_vocabulary(path, *, fmt="auto", on_duplicate="error", encoding_errors="
 
 def split_dictionary(gold_path, src_vocab_path, tgt_vocab_path, out_train, out_test, *, fmt="auto",
                      lowercase=False, vocab_format="auto", n_test=1000, max_train=5000, test_every=3,
-                     offset=0, sep="\t", on_duplicate="error", encoding_errors="strict"):
+                     offset=0, sep="\t", on_duplicate="error", encoding_errors="strict", progress=True):
     """Read a gold dictionary and two vocabularies, split, and write train and test dictionaries.
 
     Parameters
@@ -233,7 +236,7 @@ def split_dictionary(gold_path, src_vocab_path, tgt_vocab_path, out_train, out_t
         See :func:`frequency_split`.
     sep : str, default TAB
         Separator of the written dictionaries.
-    on_duplicate, encoding_errors
+    on_duplicate, encoding_errors, progress
         Passed to :func:`read_vocabulary` for vocabularies given as word vectors.
 
     Returns
@@ -244,7 +247,8 @@ def split_dictionary(gold_path, src_vocab_path, tgt_vocab_path, out_train, out_t
     out_train, out_test = os.fspath(out_train), os.fspath(out_test)
     check_distinct({"out_train": out_train, "out_test": out_test})
     entries = read_dictionary(gold_path, fmt=fmt, lowercase=lowercase)
-    read = {"fmt": vocab_format, "on_duplicate": on_duplicate, "encoding_errors": encoding_errors}
+    read = {"fmt": vocab_format, "on_duplicate": on_duplicate, "encoding_errors": encoding_errors,
+            "progress": progress}
     src_words = read_vocabulary(src_vocab_path, **read)
     tgt_words = read_vocabulary(tgt_vocab_path, **read)
     train, test, info = frequency_split(entries, src_words, tgt_words, n_test=n_test, max_train=max_train,

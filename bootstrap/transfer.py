@@ -594,6 +594,7 @@ def transfer(source_model, *, tokenizer, src_vectors, tgt_vectors, out, lexicon=
         Replace an existing ``out`` that is an earlier offramp output (never an input's directory
         or a directory offramp did not write; checked before any work).
     show_progress : bool
+        tqdm bars on stderr: reading large text vector files, and the token vectors.
 
     Returns
     -------
@@ -629,8 +630,10 @@ def transfer(source_model, *, tokenizer, src_vectors, tgt_vectors, out, lexicon=
     tgt_tokenizer = tokenizer if hasattr(tokenizer, "backend_tokenizer") else load_tokenizer(tokenizer)
     if check_alignment:
         _check_vector_files(src_vectors, tgt_vectors)
-    src_kv = src_vectors if hasattr(src_vectors, "key_to_index") else load_embeddings(src_vectors)
-    tgt_kv = tgt_vectors if hasattr(tgt_vectors, "key_to_index") else load_embeddings(tgt_vectors)
+    src_kv = src_vectors if hasattr(src_vectors, "key_to_index") else \
+        load_embeddings(src_vectors, progress=show_progress)
+    tgt_kv = tgt_vectors if hasattr(tgt_vectors, "key_to_index") else \
+        load_embeddings(tgt_vectors, progress=show_progress)
     lexicon_path = _path_or_none(lexicon)
     if lexicon_path is not None:
         from .dictionaries import read_dictionary

@@ -41,6 +41,12 @@ def device_option(func):
                              "and sees a GPU, else NumPy (the signature names the one used).")(func)
 
 
+def progress_option(func):
+    """``--progress/--no-progress``: tqdm bars on stderr for long work (the library's ``progress``)."""
+    return click.option("--progress/--no-progress", default=True, show_default=True,
+                        help="Show progress bars on stderr (large vector files, long searches).")(func)
+
+
 def isf_option(func):
     """``--beta``: the inverse temperature of inverted-softmax retrieval (the library's ``beta``)."""
     return click.option("--beta", type=click.FloatRange(min=0, min_open=True), default=30.0, show_default=True,
@@ -73,15 +79,15 @@ def rerank_tag(info):
     return tag if measure == "dice" else f"{tag}({measure})"
 
 
-def load_pair(src_path, tgt_path, fmt, max_vocab):
+def load_pair(src_path, tgt_path, fmt, max_vocab, progress=True):
     """Both vector files, read with the command's ``--format``, ``--max-vocab``, ``--on-duplicate``
-    and ``--encoding-errors``."""
+    and ``--encoding-errors``; ``progress``: a bar over each large text file."""
     from bootstrap.embeddings import load_embeddings
 
     ctx = click.get_current_context(silent=True)
     read = dict(ctx.meta.get(_READ_KEY, {})) if ctx is not None else {}
-    return (load_embeddings(src_path, fmt=fmt, max_vocab=max_vocab, **read),
-            load_embeddings(tgt_path, fmt=fmt, max_vocab=max_vocab, **read))
+    return (load_embeddings(src_path, fmt=fmt, max_vocab=max_vocab, progress=progress, **read),
+            load_embeddings(tgt_path, fmt=fmt, max_vocab=max_vocab, progress=progress, **read))
 
 
 def parallel_options(func):

@@ -226,10 +226,10 @@ def align(src_vectors, tgt_vectors, seed_dict, identical, cognates, cognate_simi
     if via:
         if seed != "unsupervised":
             raise click.UsageError("--via seeds the unsupervised mode; add --unsupervised (and no other seed)")
-        seed_options["via"] = load_pair(via[0], via[1], fmt, None)
+        seed_options["via"] = load_pair(via[0], via[1], fmt, None, progress=not quiet)
         seed_options["via_options"] = {k: v for k, v in (("restarts", restarts), ("top", via_top),
                                                          ("prefix_len", via_prefix_len)) if v is not None}
-    src, tgt = load_pair(src_vectors, tgt_vectors, fmt, max_vocab)
+    src, tgt = load_pair(src_vectors, tgt_vectors, fmt, max_vocab, progress=not quiet)
     result = align_embeddings(src, tgt, seed=seed, seed_dict=seed_dict, preset=preset,
                               validation_dict=validation_dict, device=device, random_state=random_state,
                               progress=not quiet, lowercase=lowercase, **seed_options, **params)

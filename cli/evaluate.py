@@ -5,7 +5,7 @@ import click
 
 from ._common import signature, user_errors
 from ._options import (check_same_space, device_option, embedding_options, isf_option, load_pair, parallel_options,
-                       parallel_pair, rerank_options, rerank_tag)
+                       parallel_pair, progress_option, rerank_options, rerank_tag)
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -23,14 +23,16 @@ from ._options import (check_same_space, device_option, embedding_options, isf_o
 @parallel_options
 @embedding_options
 @device_option
+@progress_option
 @user_errors
 def evaluate(src_vectors, tgt_vectors, test_dict, method, csls_k, no_normalize, lowercase, as_json, beta, rerank,
              rerank_weights, tune_dict, rerank_k, rerank_model, parallel_src, parallel_tgt, verse_measure, fmt,
-             max_vocab, device):
+             max_vocab, device, progress):
     """Score the translation of TEST_DICT's source words: P@1/5/10, MRR, coverage.
 
     Scores are percentages over the covered test words (OOV excluded, as in MUSE and VecMap);
-    the same scores with OOV words counted wrong are under "counted_wrong".
+    the same scores with OOV words counted wrong are under "counted_wrong". Progress bars go to
+    stderr, so --json prints one JSON object on stdout.
 
     \b
     Examples:
@@ -44,11 +46,11 @@ def evaluate(src_vectors, tgt_vectors, test_dict, method, csls_k, no_normalize, 
     parallel = parallel_pair(parallel_src, parallel_tgt, verse_measure)
     check_rerank_args(rerank, rerank_weights, tune_dict, parallel, rerank_model)  # before the slow loading
     check_same_space(src_vectors, tgt_vectors)
-    src, tgt = load_pair(src_vectors, tgt_vectors, fmt, max_vocab)
+    src, tgt = load_pair(src_vectors, tgt_vectors, fmt, max_vocab, progress=progress)
     out = evaluate_bli(src, tgt, test_dict, method=method, csls_k=csls_k, normalize=not no_normalize,
                        device=device, lowercase=lowercase, beta=beta, rerank=rerank,
                        rerank_weights=rerank_weights, tune_dict=tune_dict, rerank_k=rerank_k,
-                       parallel=parallel, rerank_model=rerank_model)
+                       parallel=parallel, rerank_model=rerank_model, progress=progress)
     sig = signature(retrieval=method, csls=csls_k if method == "csls" else None,
                     beta=beta if method == "isf" else None, norm="unit" if not no_normalize else "none",
                     dtype="float32", device=out["device"], max_vocab=max_vocab,

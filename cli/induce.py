@@ -3,7 +3,7 @@ import click
 
 from ._common import signature, user_errors
 from ._options import (check_same_space, device_option, embedding_options, isf_option, load_pair, parallel_options,
-                       parallel_pair, rerank_options, rerank_tag)
+                       parallel_pair, progress_option, rerank_options, rerank_tag)
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -25,20 +25,22 @@ from ._options import (check_same_space, device_option, embedding_options, isf_o
 @parallel_options
 @embedding_options
 @device_option
+@progress_option
 @user_errors
 def induce(src_vectors, tgt_vectors, out, method, csls_k, k, max_src, mutual, beta, rerank, rerank_weights,
-           tune_dict, rerank_k, rerank_model, parallel_src, parallel_tgt, verse_measure, fmt, max_vocab, device):
+           tune_dict, rerank_k, rerank_model, parallel_src, parallel_tgt, verse_measure, fmt, max_vocab, device,
+           progress):
     """Write word translation pairs with scores: '# source target score rank' TSV."""
     from bootstrap.pipeline import check_rerank_args, induce_lexicon, write_lexicon
 
     parallel = parallel_pair(parallel_src, parallel_tgt, verse_measure)
     check_rerank_args(rerank, rerank_weights, tune_dict, parallel, rerank_model)  # before the slow loading
     check_same_space(src_vectors, tgt_vectors)
-    src, tgt = load_pair(src_vectors, tgt_vectors, fmt, max_vocab)
+    src, tgt = load_pair(src_vectors, tgt_vectors, fmt, max_vocab, progress=progress)
     rows, info = induce_lexicon(src, tgt, method=method, k=k, csls_k=csls_k, max_src=max_src, mutual=mutual,
                                 device=device, beta=beta, rerank=rerank, rerank_weights=rerank_weights,
                                 tune_dict=tune_dict, rerank_k=rerank_k, rerank_model=rerank_model, parallel=parallel,
-                                return_info=True)
+                                return_info=True, progress=progress)
     write_lexicon(rows, out)
     sig = signature(retrieval=method, csls=csls_k if method == "csls" else None,
                     beta=beta if method == "isf" else None, k=k, max_src=max_src, mutual="yes" if mutual else "no",

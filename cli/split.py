@@ -2,6 +2,7 @@
 import click
 
 from ._common import signature, user_errors, write_json
+from ._options import progress_option
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -31,9 +32,10 @@ from ._common import signature, user_errors, write_json
               show_default=True, help="Bytes that are not UTF-8 in a vector-file vocabulary.")
 @click.option("--report", type=click.Path(dir_okay=False), default=None,
               help="Also write the counts (coverage, OOV examples, rank ranges) as JSON.")
+@progress_option
 @user_errors
 def split(gold, src_vocab, tgt_vocab, out_train, out_test, n_test, max_train, test_every, offset, fmt,
-          vocab_format, lowercase, on_duplicate, encoding_errors, report):
+          vocab_format, lowercase, on_duplicate, encoding_errors, report, progress):
     """Build frequency-matched train/test dictionaries from GOLD for your own vocabularies.
 
     Keeps the pairs whose words are both in the vocabularies, ranks source words by frequency,
@@ -49,7 +51,7 @@ def split(gold, src_vocab, tgt_vocab, out_train, out_test, n_test, max_train, te
     info = split_dictionary(gold, src_vocab, tgt_vocab, out_train, out_test, fmt=fmt, lowercase=lowercase,
                             vocab_format=vocab_format, n_test=n_test, max_train=max_train,
                             test_every=test_every, offset=offset, on_duplicate=on_duplicate,
-                            encoding_errors=encoding_errors)
+                            encoding_errors=encoding_errors, progress=progress)
     if report:
         write_json(report, info)
 

@@ -54,8 +54,9 @@ def test_root_help_and_version():
     ("align", ["--seed-dict", "--identical", "--numerals", "--unsupervised", "--out-src", "--out-tgt", "--preset",
                "--vocabulary-cutoff", "--csls", "--direction", "--max-iter", "--report", "--device", "--format",
                "--max-vocab", "--validation-dict", "--restarts", "--via", "--via-top", "--via-prefix-len"]),
-    ("evaluate", ["--retrieval", "--csls-k", "--json", "--lowercase", "--no-normalize", "--device", "--format"]),
-    ("induce", ["--out", "--retrieval", "--candidates", "--max-src", "--mutual", "--device"]),
+    ("evaluate", ["--retrieval", "--csls-k", "--json", "--lowercase", "--no-normalize", "--device", "--format",
+                  "--no-progress"]),
+    ("induce", ["--out", "--retrieval", "--candidates", "--max-src", "--mutual", "--device", "--no-progress"]),
 ])
 def test_command_help(command, options):
     for flag in ("--help", "-h"):
@@ -129,6 +130,45 @@ def test_evaluate_summary_line_and_induce(files, tmp_path):
     gold = dict(line.split("\t") for line in (files / "seed.txt").read_text(encoding="utf-8").splitlines())
     first = [line.split("\t") for line in lines[1:] if line.endswith("\t1")]
     assert len(first) == 50 and all(gold[s] == t for s, t, _, _ in first if s in gold)
+
+
+@pytest.mark.parametrize("command, args, off, bars", [
+    ("evaluate", ["{files}/src.vec", "{files}/tgt.vec", "{files}/test.txt", "--json"], "--no-progress",
+     ["reading src.vec", "reading tgt.vec", "step 1/2: CSLS r term of 300 target words",
+      "step 2/2: ranking 200 test words"]),
+    ("induce", ["{files}/src.vec", "{files}/tgt.vec", "--out", "{tmp}/lex.tsv", "--mutual"], "--no-progress",
+     ["reading src.vec", "step 1/2: translating 300 source words", "step 2/2: translating 300 target words back"]),
+    ("split", ["{files}/test.txt", "--src-vocab", "{files}/src.vec", "--tgt-vocab", "{files}/tgt.vec",
+               "--out-train", "{tmp}/train.txt", "--out-test", "{tmp}/t.txt", "--n-test", "50"], "--no-progress",
+     ["reading src.vec", "reading tgt.vec"]),
+    ("align", ["{files}/src.vec", "{files}/tgt.vec", "--seed-dict", "{files}/seed.txt", "--out-src", "{tmp}/en.vec",
+               "--out-tgt", "{tmp}/fi.vec", "--max-iter", "2"], "--no-progress",
+     ["reading src.vec", "reading tgt.vec"]),
+])
+def test_progress_bars_go_to_stderr_and_no_progress_silences_them(files, tmp_path, monkeypatch, command, args, off,
+                                                                   bars):
+    """Small inputs show no bar; with the size limits lowered, bars go to stderr only, so stdout (one JSON
+    object for evaluate --json) is what it is without them, and --no-progress leaves stderr empty."""
+    import bootstrap.embeddings
+    import bootstrap.pipeline
+
+    args = [a.format(files=files, tmp=tmp_path) for a in args]
+    runner = CliRunner()  # click >= 8.2 keeps stdout and stderr apart (result.output holds both)
+    small = runner.invoke(main, [command, *args])
+    assert small.exit_code == 0, small.output
+    if command != "align":  # align's self-learning bar shows at any size
+        assert small.stderr == ""
+    monkeypatch.setattr(bootstrap.embeddings, "_PROGRESS_BYTES", 0)
+    monkeypatch.setattr(bootstrap.pipeline, "STEPS_MIN_PAIRS", 0)
+    shown = runner.invoke(main, [command, *args])
+    quiet = runner.invoke(main, [command, *args, off])
+    assert shown.exit_code == quiet.exit_code == 0, shown.output + quiet.output
+    assert all(bar in shown.stderr for bar in bars), shown.stderr
+    assert quiet.stderr == ""
+    if command == "evaluate":
+        assert json.loads(shown.stdout) == json.loads(quiet.stdout) == json.loads(small.stdout)
+    elif command != "align":  # align's summary line holds its wall time
+        assert shown.stdout == quiet.stdout == small.stdout
 
 
 def _assert_nothing_written(out):

@@ -37,7 +37,7 @@ def test_split_help():
     result = CliRunner().invoke(main, ["split", "--help"])
     assert result.exit_code == 0
     for option in ("--src-vocab", "--tgt-vocab", "--out-train", "--out-test", "--n-test", "--max-train",
-                   "--test-every", "--format"):
+                   "--test-every", "--format", "--no-progress"):
         assert option in result.output
 
 

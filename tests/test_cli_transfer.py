@@ -64,6 +64,25 @@ def test_tokenizer_command(source_dir, corpus, tmp_path, extra, expected):
     assert json.loads((tmp_path / "r.json").read_text())["kind"] == "WordPiece"
 
 
+@pytest.mark.parametrize("extra, fields", [
+    (["--vocab-size", "60", "--min-frequency", "1"], "|tokenizer:WordPiece|mode:train|vocab:60|min_frequency:1"),
+    (["--vocab-size", "60", "--min-frequency", "1", "--lang", "FI"],
+     "|tokenizer:WordPiece|mode:train|vocab:60|min_frequency:1|lang:fi"),
+    (["--extend", "3"], "|tokenizer:WordPiece|mode:extend|extend:3|min_count:5"),
+    (["--extend", "3", "--min-count", "2", "--lexicon", "{tmp}/lex.tsv", "--lang", "fi", "--exclude-ids",
+      "{tmp}/ids.txt"], "|tokenizer:WordPiece|mode:extend|extend:3|min_count:2|lexicon:yes|lang:fi|held_out:yes"),
+])
+def test_tokenizer_signature_names_the_options_that_change_the_output(source_dir, corpus, tmp_path, extra, fields):
+    """--lexicon, --min-count (extend mode), --lang (normalised) and --exclude-ids join the signature
+    when set, in the order of the other fields; unset, they are left out."""
+    (tmp_path / "lex.tsv").write_text("# source\ttarget\tscore\trank\nhouse\ttalossa\t0.9\t1\n", encoding="utf-8")
+    (tmp_path / "ids.txt").write_text("Gen.1.3\n", encoding="utf-8")
+    extra = [a.format(tmp=tmp_path) for a in extra]
+    result = run("tokenizer", corpus, "--like", source_dir, "--out", tmp_path / "tok", *extra)
+    assert result.exit_code == 0, result.output
+    assert result.output.rstrip("\n").endswith(fields), result.output
+
+
 def test_tokenizer_exclude_ids(source_dir, corpus, tmp_path):
     ids = tmp_path / "ids.txt"
     ids.write_text("Gen.1.1\nGen.1.2\nGen.1.3\n", encoding="utf-8")

@@ -83,6 +83,28 @@ def test_round_trip(tmp_path, kv, name, save, fmt, auto, max_vocab):
     _assert_same(loaded, kv, max_vocab)
 
 
+@pytest.mark.parametrize("name, save, total", [
+    ("v.vec", _save_text, "/8"),          # the header gives the total
+    ("v.txt", _save_glove, " words"),     # no header: a count without total
+    ("v.vec.gz", _compressed(_save_text, gzip.open), "/8"),
+], ids=["header", "glove", "gz"])
+def test_progress_bar_only_for_large_text_files(tmp_path, kv, monkeypatch, capsys, name, save, total):
+    """A bar on stderr over the words of a text file from 16 MiB on disk (here any size, forced), none
+    with progress=False, none for small files; the vectors are the same either way."""
+    import bootstrap.embeddings as embeddings
+
+    path = tmp_path / name
+    save(kv, path)
+    _assert_same(load_embeddings(path), kv)  # small: no bar by default
+    assert capsys.readouterr().err == ""
+    monkeypatch.setattr(embeddings, "_PROGRESS_BYTES", 0)
+    _assert_same(load_embeddings(path, max_vocab=8, progress=False), kv)
+    assert capsys.readouterr().err == ""
+    _assert_same(load_embeddings(path), kv)
+    err = capsys.readouterr().err
+    assert f"reading {name}" in err and total in err, err
+
+
 def test_round_trip_float64_and_counts(tmp_path, kv):
     save_embeddings(kv, tmp_path / "v.vec")
     loaded = load_embeddings(tmp_path / "v.vec", dtype=np.float64)

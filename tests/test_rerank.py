@@ -3,6 +3,8 @@
 Covers :mod:`alignment.rerank`, :mod:`bootstrap.orthography`, the ``max_rank_ratio`` filter of
 :mod:`bootstrap.seeds`, and the ``rerank_*`` / ``identical_rank_ratio`` arguments of :mod:`bootstrap.pipeline`.
 """
+import re
+
 import numpy as np
 import pytest
 
@@ -11,6 +13,7 @@ from alignment.rerank import (DEFAULT_GRID, DEFAULT_WEIGHTS, FEATURES, candidate
                               rank_gap, rerank)
 from bootstrap.embeddings import make_keyed_vectors
 from bootstrap.orthography import candidate_features, fold, string_similarity
+from bootstrap import pipeline
 from bootstrap.pipeline import align_embeddings, evaluate_bli, induce_lexicon
 from bootstrap.seeds import identical_pairs, seed_entries
 from test_pipeline import make_spaces
@@ -461,6 +464,38 @@ def test_rerank_arguments_are_never_silently_ignored(kwargs, match):
 def test_rerank_as_a_comma_string():
     out = evaluate_bli(RR_SRC, RR_TGT, RR_TEST, csls_k=2, rerank="ortho")
     assert out["rerank"]["features"] == ["ortho"] and out["p@1"] == 100.0
+
+
+@pytest.mark.parametrize("function, kwargs", [
+    (evaluate_bli, {"method": "nn"}),
+    (evaluate_bli, {}),
+    (evaluate_bli, {"method": "isf"}),
+    (evaluate_bli, {"rerank": ("ortho",)}),
+    (evaluate_bli, {"rerank": ("ortho",), "tune_dict": RR_TEST[:2]}),
+    (evaluate_bli, {"rerank": ("ortho", "parallel"), "parallel": "verses"}),
+    (evaluate_bli, {"method": "nn", "rerank": ("parallel",), "parallel": "verses", "tune_dict": RR_TEST[:2]}),
+    (induce_lexicon, {}),
+    (induce_lexicon, {"method": "nn", "mutual": True}),
+    (induce_lexicon, {"rerank": ("ortho",), "tune_dict": RR_TEST[:2], "mutual": True}),
+    (induce_lexicon, {"method": "isf", "rerank": ("freq", "parallel"), "parallel": "verses"}),
+])
+def test_progress_counts_the_steps_and_changes_nothing(tmp_path, monkeypatch, capsys, function, kwargs):
+    """With the step line forced on for these tiny spaces, a run shows steps 1/n .. n/n (the total
+    counted before the steps run is right for every option combination), returns what a run without
+    progress returns, and a run without progress writes nothing on stderr."""
+    if kwargs.get("parallel") == "verses":
+        for name, words in (("src.tsv", RR_SRC_WORDS), ("tgt.tsv", RR_RIGHT)):
+            (tmp_path / name).write_text("".join(f"v{i}\t{' '.join(words)}\n" for i in range(3)), encoding="utf-8")
+        kwargs = dict(kwargs, parallel=(tmp_path / "src.tsv", tmp_path / "tgt.tsv", {"min_count": 1}))
+    monkeypatch.setattr(pipeline, "STEPS_MIN_PAIRS", 0)
+    args = (RR_SRC, RR_TGT, RR_TEST) if function is evaluate_bli else (RR_SRC, RR_TGT)
+    quiet = function(*args, csls_k=2, progress=False, **kwargs)
+    assert capsys.readouterr().err == ""
+    shown = function(*args, csls_k=2, **kwargs)
+    steps = list(dict.fromkeys(re.findall(r"step (\d+)/(\d+): ", capsys.readouterr().err)))
+    n = len(steps)
+    assert n >= 1 and steps == [(str(i), str(n)) for i in range(1, n + 1)], steps
+    assert shown == quiet
 
 
 @pytest.mark.parametrize("ratio", [np.int64(2), np.float32(2.5), 2, 2.0])
