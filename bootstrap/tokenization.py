@@ -139,7 +139,8 @@ def _special_tokens(tokenizer):
     return list(dict.fromkeys(tokenizer.all_special_tokens))
 
 
-def train_tokenizer(corpus, *, like, vocab_size=16000, min_frequency=2, exclude_ids=None, lang=None):
+def train_tokenizer(corpus, *, like, vocab_size=16000, min_frequency=2, exclude_ids=None, lang=None,
+                    progress=True):
     """Train a target-language tokenizer with the pipeline and special tokens of ``like``.
 
     Parameters
@@ -157,6 +158,8 @@ def train_tokenizer(corpus, *, like, vocab_size=16000, min_frequency=2, exclude_
         Line ids to hold out (e.g. evaluation verses), forwarded to the corpus reader.
     lang : str, optional
         Language of the text files, for their word splitting (see :func:`word_counts`).
+    progress : bool, default True
+        The tokenizers trainer's progress bar (stderr; it draws only on a terminal).
 
     Returns
     -------
@@ -177,6 +180,7 @@ def train_tokenizer(corpus, *, like, vocab_size=16000, min_frequency=2, exclude_
     if min_frequency < 1:
         raise ValueError(f"min_frequency must be >= 1; got {min_frequency}")
     kwargs = {"min_frequency": min_frequency} if tokenizer_kind(like) in ("BPE", "WordPiece") else {}
+    kwargs["show_progress"] = bool(progress)
     source = _as_corpus(corpus, lowercase=False, exclude_ids=exclude_ids, lang=lang)
     if hasattr(source, "texts"):
         # Files: the trainer reads the raw lines through the source's own normaliser and
@@ -400,7 +404,7 @@ def save_tokenizer(tokenizer, out, *, overwrite=True, protect=()):
 
 
 def build_tokenizer(corpus, *, like, out, vocab_size=16000, extend=None, lexicon=None, min_frequency=2,
-                    min_count=5, exclude_ids=None, lang=None, overwrite=True):
+                    min_count=5, exclude_ids=None, lang=None, overwrite=True, progress=True):
     """Train (or, with ``extend``, extend) a tokenizer like ``like`` and write it to ``out``.
 
     Parameters
@@ -420,6 +424,8 @@ def build_tokenizer(corpus, *, like, out, vocab_size=16000, extend=None, lexicon
         See :func:`train_tokenizer`, :func:`extend_tokenizer`, :func:`bootstrap._atomic.atomic_dir`.
     lang : str, optional
         Language of the corpus, for its word splitting (see :func:`word_counts`).
+    progress : bool, default True
+        The trainer's progress bar (see :func:`train_tokenizer`).
 
     Returns
     -------
@@ -439,7 +445,7 @@ def build_tokenizer(corpus, *, like, out, vocab_size=16000, extend=None, lexicon
             raise ValueError("a lexicon is used only with --extend (it picks the words to add); drop --lexicon "
                              "or add --extend N")
         tokenizer = train_tokenizer(corpus, like=source, vocab_size=vocab_size, min_frequency=min_frequency,
-                                    exclude_ids=exclude_ids, lang=lang)
+                                    exclude_ids=exclude_ids, lang=lang, progress=progress)
         added = []
         mode = "train"
     save_tokenizer(tokenizer, out, overwrite=overwrite, protect=inputs)

@@ -2,7 +2,7 @@
 import click
 
 from ._common import signature, user_errors, write_json
-from ._options import language_code
+from ._options import language_code, progress_option
 
 _CTX = {"help_option_names": ["-h", "--help"]}
 
@@ -36,8 +36,11 @@ def _exclude(path):
               help="Language code of the corpus: fr, it, ca and ga split elided articles off (l'eau -> l' eau), "
                    "as `offramp train --lang` does.")
 @click.option("--report", default=None, type=click.Path(dir_okay=False), help="Also write the summary as JSON.")
+@click.option("--progress/--no-progress", default=True, show_default=True,
+              help="Show the trainer's progress bar (stderr, on a terminal).")
 @user_errors
-def tokenizer(corpus, like, out, vocab_size, extend, lexicon, min_frequency, min_count, exclude_ids, lang, report):
+def tokenizer(corpus, like, out, vocab_size, extend, lexicon, min_frequency, min_count, exclude_ids, lang, report,
+              progress):
     """Train a target-language tokenizer shaped like the source model's, or extend the source one.
 
     \b
@@ -50,7 +53,7 @@ def tokenizer(corpus, like, out, vocab_size, extend, lexicon, min_frequency, min
 
     info = build_tokenizer(list(corpus), like=like, out=out, vocab_size=vocab_size, extend=extend, lexicon=lexicon,
                            min_frequency=min_frequency, min_count=min_count, exclude_ids=_exclude(exclude_ids),
-                           lang=lang)
+                           lang=lang, progress=progress)
     if report:
         write_json(report, info)
     what = (f"added {info['n_added']} tokens to {info['n_source_tokens']}" if info["mode"] == "extend"
@@ -86,9 +89,10 @@ def tokenizer(corpus, like, out, vocab_size, extend, lexicon, min_frequency, min
               help="Check that the two vector files share one aligned space.")
 @click.option("--seed", "random_state", default=0, show_default=True, type=int, help="Seed of the fallback noise.")
 @click.option("--report", default=None, type=click.Path(dir_okay=False), help="Also write the report as JSON.")
+@progress_option
 @user_errors
 def transfer(source_model, tokenizer, src_vectors, tgt_vectors, out, lexicon, k, temperature, copy_shared,
-             fallback_noise, check_alignment, random_state, report):
+             fallback_noise, check_alignment, random_state, report, progress):
     """Initialise SOURCE_MODEL's token embeddings for a new tokenizer from aligned word vectors.
 
     Each target token takes a softmax-weighted mix of the embeddings of its k nearest source tokens
@@ -112,7 +116,7 @@ def transfer(source_model, tokenizer, src_vectors, tgt_vectors, out, lexicon, k,
         info = run_transfer(source_model, tokenizer=tokenizer, src_vectors=src_vectors, tgt_vectors=tgt_vectors,
                             out=out, lexicon=lexicon, k=k, temperature=temperature, copy_shared=copy_shared,
                             fallback_noise=fallback_noise, check_alignment=check_alignment,
-                            random_state=random_state)
+                            random_state=random_state, show_progress=progress)
     if report:
         write_json(report, info)
     for message in info["warnings"]:

@@ -215,3 +215,14 @@ def test_tokenizer_and_fertility_lang_split_elisions(source_dir, tmp_path):
         assert word in added and (lang is None or "l'eau" not in added)
         result = run("fertility", text, "--tokenizer", source_dir, *args)
         assert result.exit_code == 0 and f"{50 if lang else 30} words" in result.output, result.output
+
+
+def test_tokenizer_and_transfer_take_no_progress(source_dir, corpus, vectors, tmp_path):
+    """--no-progress is accepted by both and leaves stderr empty (no trainer or token-vector bar)."""
+    result = run("tokenizer", corpus, "--like", source_dir, "--out", tmp_path / "tok", "--vocab-size", "60",
+                 "--min-frequency", "1", "--no-progress")
+    assert result.exit_code == 0 and result.stderr == "", result.output
+    en, fi = vectors()
+    result = run("transfer", source_dir, "--tokenizer", tmp_path / "tok", "--src-vectors", en, "--tgt-vectors", fi,
+                 "--out", tmp_path / "m", "--no-progress")
+    assert result.exit_code == 0 and "batch" not in result.stderr, result.output
