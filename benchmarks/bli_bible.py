@@ -65,6 +65,10 @@ MODES = {
 }
 
 
+#: What runs without ``--modes``.
+DEFAULT_MODES = ("supervised", "identical", "cognates", "parallel", "unsupervised")
+
+
 def _key(*parts):
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:12]
 
@@ -127,7 +131,7 @@ def embeddings(files, cache, lang=None, runs=1, seed=0, **params):
     # progress bars do not change the vectors, so they are not part of the key
     path = cache / f"vectors-{_key(stamp, {k: v for k, v in params.items() if k != 'progress'})}.vec"
     if path.exists():
-        return load_embeddings(path), 0.0
+        return load_embeddings(path, progress=params.get("progress", True)), 0.0
     t0 = time.perf_counter()
     kv = train_embeddings(files, random_state=seed, lang=lang, **params)
     elapsed = time.perf_counter() - t0
@@ -237,7 +241,14 @@ def run(args):
         print(f"verses: {association.n_verses} shared, {association.scores.nnz} word pairs "
               f"({time.perf_counter() - t0:.1f}s)", file=sys.stderr)
     needs_verses = [name for name in args.modes if "parallel" in MODES[name]["seed"]]
-    if needs_verses and association is None:
+    if needs_verses and association is None and getattr(args, "default_modes", False):
+        # the default modes run on any pair of the data dir: the verse modes are left out where a
+        # language has no Bible (e.g. en-it, whose Italian is a UD treebank only)
+        missing = " and ".join(lang for lang in (args.src, args.tgt) if not bibles[lang])
+        why = f"no Bible of {missing} under {data}/corpora/bible" if missing else "--no-parallel"
+        print(f"{why}: leaving out modes {needs_verses}", file=sys.stderr)
+        args.modes = [name for name in args.modes if name not in needs_verses]
+    elif needs_verses and association is None:
         raise SystemExit(f"modes {needs_verses} need Bibles of both languages under {data}/corpora/bible "
                          "(and no --no-parallel)")
 
@@ -388,8 +399,9 @@ def main(argv=None):
     parser.add_argument("--cache", default=str(HERE / "_cache"))
     parser.add_argument("--no-parallel", dest="parallel", action="store_false",
                         help="do not use the Bibles' verse alignment (no parallel mode, no verse re-ranking)")
-    parser.add_argument("--modes", default="supervised,identical,cognates,parallel,unsupervised",
-                        type=lambda s: [m for m in s.split(",") if m])
+    parser.add_argument("--modes", default=None, type=lambda s: [m for m in s.split(",") if m],
+                        help=f"comma-separated, from: {', '.join(MODES)} (default: {','.join(DEFAULT_MODES)}; "
+                             "the verse mode is left out where a language has no Bible)")
     parser.add_argument("--baseline", action="store_true",
                         help="also run the reference setting (skip-gram + VecMap --supervised recipe)")
     parser.add_argument("--model", default="fasttext")
@@ -430,6 +442,9 @@ def main(argv=None):
     parser.add_argument("--identical-rank-ratio", type=float, default=None,
                         help="frequency-rank filter for identical-string seeds (default: the library's)")
     args = parser.parse_args(argv)
+    args.default_modes = args.modes is None
+    if args.default_modes:
+        args.modes = list(DEFAULT_MODES)
     for m in args.modes:
         if m not in MODES:
             parser.error(f"unknown mode {m!r}; choose from {', '.join(MODES)}")
