@@ -20,12 +20,32 @@ DEVICES = ("cpu", "cuda", "auto")
 
 
 def cuda_available():
-    """True when CuPy imports and sees at least one GPU."""
+    """True when CuPy imports and sees at least one GPU.
+
+    Returns
+    -------
+    bool
+    """
     return _CUDA_OK
 
 
 def resolve_device(device):
-    """Map ``'cpu' | 'cuda' | 'auto'`` to ``'cpu'`` or ``'cuda'``."""
+    """Map ``'cpu' | 'cuda' | 'auto'`` to ``'cpu'`` or ``'cuda'``.
+
+    Parameters
+    ----------
+    device : {'cpu', 'cuda', 'auto'}
+        ``'auto'`` picks ``'cuda'`` when :func:`cuda_available`, else ``'cpu'``.
+
+    Returns
+    -------
+    {'cpu', 'cuda'}
+
+    Raises
+    ------
+    ValueError
+        For an unknown device, or ``'cuda'`` without CuPy and a visible GPU.
+    """
     if device not in DEVICES:
         raise ValueError(f"device must be one of {DEVICES}; got {device!r}")
     if device == "auto":
@@ -39,11 +59,22 @@ def resolve_device(device):
 
 
 def is_cupy(x):
+    """True when ``x`` is a CuPy array (always False without CuPy)."""
     return _cupy is not None and isinstance(x, _cupy.ndarray)
 
 
 def get_namespace(*arrays):
     """Return ``numpy`` or ``cupy`` for the given arrays (``None`` entries ignored).
+
+    Parameters
+    ----------
+    *arrays : ndarray or None
+        NumPy or CuPy arrays of any shape; anything that is not a CuPy array counts as NumPy.
+
+    Returns
+    -------
+    module
+        ``cupy`` when every array is a CuPy array, else ``numpy`` (also for no arrays at all).
 
     Raises
     ------
@@ -57,14 +88,39 @@ def get_namespace(*arrays):
 
 
 def to_numpy(x):
-    """Copy a CuPy array to the host; NumPy arrays and scalars pass through."""
+    """Copy a CuPy array to the host; NumPy arrays and scalars pass through.
+
+    Parameters
+    ----------
+    x : ndarray of any shape, or array-like
+
+    Returns
+    -------
+    numpy.ndarray of the shape and dtype of ``x``
+    """
     if is_cupy(x):
         return _cupy.asnumpy(x)
     return np.asarray(x)
 
 
 def asarray(x, *, device="cpu", dtype=None):
-    """Put ``x`` on ``device`` ('cpu', 'cuda' or 'auto') with an optional dtype."""
+    """Put ``x`` on ``device`` ('cpu', 'cuda' or 'auto') with an optional dtype.
+
+    The one place where the device is chosen: callers at the edges (``bootstrap/``) move arrays
+    here, and the math in ``alignment/`` follows the arrays it is given.
+
+    Parameters
+    ----------
+    x : ndarray of any shape, or array-like
+    device : {'cpu', 'cuda', 'auto'}
+        See :func:`resolve_device`.
+    dtype : dtype, optional
+        Target dtype; ``None`` keeps that of ``x``.
+
+    Returns
+    -------
+    numpy.ndarray or cupy.ndarray of the shape of ``x``
+    """
     device = resolve_device(device)
     if device == "cuda":
         return _cupy.asarray(x, dtype=dtype)
@@ -72,4 +128,5 @@ def asarray(x, *, device="cpu", dtype=None):
 
 
 def device_of(x):
+    """``'cuda'`` for a CuPy array, ``'cpu'`` for anything else."""
     return "cuda" if is_cupy(x) else "cpu"

@@ -318,6 +318,17 @@ def quintic_step(G, G2, a, b, c):
     :func:`alignment.mapping.polar_factor` runs a few dozen Newton-Schulz steps on 300 x 300
     matrices, where each CuPy call costs more in launch latency than in arithmetic; fusing the
     step's polynomial leaves two products and one kernel per step.
+
+    Parameters
+    ----------
+    G, G2 : cupy.ndarray of shape (dim, dim)
+        ``Y^T Y`` and its square.
+    a, b, c : float
+        The coefficients (:data:`alignment.mapping.NS_COEFFICIENTS`).
+
+    Returns
+    -------
+    cupy.ndarray of shape (dim, dim), dtype of ``G``
     """
     import cupy
 

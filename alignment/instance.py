@@ -112,6 +112,7 @@ class InstanceRefinement:
         self.use_faiss = use_faiss
 
     def get_params(self):
+        """The constructor parameters, ``{name: value}`` (learned ``*_`` attributes left out)."""
         return {k: v for k, v in vars(self).items() if not k.endswith("_")}
 
     def __repr__(self):
@@ -158,10 +159,10 @@ class InstanceRefinement:
 
     def _transform(self, side, V, rows):
         """Refine the vectors ``V`` of one side (``'src'`` or ``'tgt'``); unit rows out."""
+        xp = get_namespace(V)
         self._check_fitted()
         steps = (self.step, self.step) if self.symmetric else (min(1.0, 2 * self.step), 0.0)
         step = steps[0] if side == "src" else steps[1]
-        xp = get_namespace(V)
         Vu = unit(V)
         if step == 0:
             return Vu
@@ -175,22 +176,45 @@ class InstanceRefinement:
                      temperature=self.temperature, step=step, batch_size=self.batch_size, use_faiss=self.use_faiss)
 
     def transform_src(self, X, *, rows=None):
-        """Refine source vectors ``X`` of shape (n, dim) (in the shared space); unit rows out.
+        """Refine source vectors (in the shared space); unit rows out.
 
-        ``rows`` (int ndarray of shape (n,), optional): each vector's row in the source space
-        the refinement was fitted on, so that an anchor does not use its own residual.
+        Parameters
+        ----------
+        X : ndarray of shape (n, dim)
+        rows : int ndarray of shape (n,), optional
+            Each vector's row in the source space the refinement was fitted on, so that an anchor
+            does not use its own residual.
+
+        Returns
+        -------
+        ndarray of shape (n, dim), unit rows
         """
         return self._transform("src", X, rows)
 
     def transform_tgt(self, Z, *, rows=None):
-        """Refine target vectors ``Z`` of shape (n, dim) (in the shared space); unit rows out.
+        """Refine target vectors (in the shared space); unit rows out.
 
-        ``rows`` as in :meth:`transform_src`, for the target space.
+        Parameters
+        ----------
+        Z : ndarray of shape (n, dim)
+        rows : int ndarray of shape (n,), optional
+            As in :meth:`transform_src`, for the target space.
+
+        Returns
+        -------
+        ndarray of shape (n, dim), unit rows
         """
         return self._transform("tgt", Z, rows)
 
     def fit_transform(self, X, Z, pairs):
         """Fit on ``pairs`` and refine the same spaces, each anchor leaving its own residual out.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_src, dim)
+        Z : ndarray of shape (n_tgt, dim)
+        pairs : int ndarray of shape (n_pairs, 2)
+            As in :meth:`fit`.
 
         Returns
         -------

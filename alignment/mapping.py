@@ -20,9 +20,27 @@ def check_pairs(pairs, n_src, n_tgt, xp=None):
     """Validate a dictionary of index pairs and return it as an int64 array of shape (n, 2).
 
     Out-of-range indices raise (CuPy would silently wrap them).
-    """
-    import numpy as np
 
+    Parameters
+    ----------
+    pairs : int array-like of shape (n_pairs, 2)
+        NumPy or CuPy; checked on the host.
+    n_src, n_tgt : int
+        Rows of the source and target spaces the indices point into.
+    xp : module, optional
+        Namespace of the result; ``None`` or ``numpy`` returns a NumPy array.
+
+    Returns
+    -------
+    pairs : ndarray of shape (n_pairs, 2), int64
+
+    Raises
+    ------
+    ValueError
+        For a wrong shape, no pairs, or indices out of range.
+    TypeError
+        For non-integer indices.
+    """
     host = np.asarray(to_numpy(pairs))
     if host.ndim != 2 or host.shape[1] != 2:
         raise ValueError(f"pairs must have shape (n_pairs, 2); got {host.shape}")
@@ -142,17 +160,46 @@ def _sqrt_psd(C, eps):
 
 class _Mapping:
     def transform_src(self, X):
-        """Map source vectors ``X`` of shape (n, dim_src) into the shared space."""
+        """Map source vectors into the shared space.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n, dim_src)
+
+        Returns
+        -------
+        ndarray of shape (n, dim_out), dtype of ``X``
+        """
         self._check_fitted()
         return X @ self.W_src_.astype(X.dtype, copy=False)
 
     def transform_tgt(self, Z):
-        """Map target vectors ``Z`` of shape (n, dim_tgt) into the shared space."""
+        """Map target vectors into the shared space.
+
+        Parameters
+        ----------
+        Z : ndarray of shape (n, dim_tgt)
+
+        Returns
+        -------
+        ndarray of shape (n, dim_out), dtype of ``Z``
+        """
         self._check_fitted()
         return Z @ self.W_tgt_.astype(Z.dtype, copy=False)
 
     def transform(self, X, Z):
-        """Both spaces mapped: ``(X @ W_src_, Z @ W_tgt_)``."""
+        """Both spaces mapped: ``(X @ W_src_, Z @ W_tgt_)``.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_src, dim_src)
+        Z : ndarray of shape (n_tgt, dim_tgt)
+
+        Returns
+        -------
+        X_mapped : ndarray of shape (n_src, dim_out)
+        Z_mapped : ndarray of shape (n_tgt, dim_out)
+        """
         return self.transform_src(X), self.transform_tgt(Z)
 
     def _check_fitted(self):
@@ -160,6 +207,7 @@ class _Mapping:
             raise ValueError(f"{type(self).__name__} is not fitted; call fit(X, Z, pairs) first")
 
     def get_params(self):
+        """The constructor parameters, ``{name: value}`` (learned ``*_`` attributes left out)."""
         return {k: v for k, v in vars(self).items() if not k.endswith("_")}
 
     def __repr__(self):
@@ -177,6 +225,19 @@ class OrthogonalMapping(_Mapping):
     """
 
     def fit(self, X, Z, pairs):
+        """Learn ``W_src_`` and ``W_tgt_`` from the dictionary ``pairs``.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_src, dim)
+        Z : ndarray of shape (n_tgt, dim)
+        pairs : int ndarray of shape (n_pairs, 2)
+            Row ``(i, j)``: ``X[i]`` translates to ``Z[j]``.
+
+        Returns
+        -------
+        self
+        """
         xp = get_namespace(X, Z)
         pairs = check_pairs(pairs, X.shape[0], Z.shape[0], xp)
         self.W_src_ = procrustes(X[pairs[:, 0]], Z[pairs[:, 1]])
@@ -191,12 +252,30 @@ class LeastSquaresMapping(_Mapping):
     ----------
     alpha : float
         Ridge penalty; 0 is ordinary least squares.
+
+    Attributes
+    ----------
+    W_src_ : ndarray of shape (dim_src, dim_tgt)
+    W_tgt_ : ndarray of shape (dim_tgt, dim_tgt), the identity
     """
 
     def __init__(self, *, alpha=0.0):
         self.alpha = alpha
 
     def fit(self, X, Z, pairs):
+        """Learn ``W_src_`` and ``W_tgt_`` from the dictionary ``pairs``.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_src, dim_src)
+        Z : ndarray of shape (n_tgt, dim_tgt)
+        pairs : int ndarray of shape (n_pairs, 2)
+            Row ``(i, j)``: ``X[i]`` translates to ``Z[j]``.
+
+        Returns
+        -------
+        self
+        """
         xp = get_namespace(X, Z)
         if self.alpha < 0:
             raise ValueError(f"alpha must be >= 0; got {self.alpha}")
@@ -251,6 +330,19 @@ class MultiStepMapping(_Mapping):
         self.eps = eps
 
     def fit(self, X, Z, pairs):
+        """Learn ``W_src_`` and ``W_tgt_`` from the dictionary ``pairs``.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_src, dim)
+        Z : ndarray of shape (n_tgt, dim)
+        pairs : int ndarray of shape (n_pairs, 2)
+            Row ``(i, j)``: ``X[i]`` translates to ``Z[j]``.
+
+        Returns
+        -------
+        self
+        """
         xp = get_namespace(X, Z)
         for name in ("src_dewhiten", "tgt_dewhiten"):
             if getattr(self, name) not in ("src", "tgt", None):
@@ -290,7 +382,19 @@ MAPPINGS = {"orthogonal": OrthogonalMapping, "least_squares": LeastSquaresMappin
 
 
 def make_mapping(name, **params):
-    """Build a mapping estimator by name ('orthogonal', 'least_squares', 'multistep')."""
+    """Build a mapping estimator by name ('orthogonal', 'least_squares', 'multistep').
+
+    Parameters
+    ----------
+    name : {'orthogonal', 'least_squares', 'multistep'}
+    **params
+        Keyword parameters of the estimator's constructor.
+
+    Returns
+    -------
+    OrthogonalMapping, LeastSquaresMapping or MultiStepMapping
+        Unfitted.
+    """
     if name not in MAPPINGS:
         raise ValueError(f"mapping must be one of {tuple(MAPPINGS)}; got {name!r}")
     return MAPPINGS[name](**params)

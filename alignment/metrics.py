@@ -19,6 +19,7 @@ def precision_at_k(ranks, k):
     ----------
     ranks : ndarray of shape (n,)
         1-based ranks; ``inf`` for a miss.
+    k : int
 
     Returns
     -------
@@ -31,7 +32,17 @@ def precision_at_k(ranks, k):
 
 
 def mean_reciprocal_rank(ranks):
-    """Mean of ``1 / rank`` (a miss counts 0); float in [0, 1]."""
+    """Mean of ``1 / rank`` (a miss counts 0).
+
+    Parameters
+    ----------
+    ranks : ndarray of shape (n,)
+        1-based ranks; ``inf`` for a miss.
+
+    Returns
+    -------
+    float in [0, 1] (0 for an empty array)
+    """
     xp = get_namespace(ranks)
     if ranks.shape[0] == 0:
         return 0.0
@@ -47,6 +58,8 @@ def bli_scores(ranks, n_uncovered, *, ks=DEFAULT_KS):
         Rank of the best gold translation for every covered test word.
     n_uncovered : int
         Test words with no vector, or with no gold translation in the target vocabulary.
+    ks : sequence of int
+        The ``k`` of every ``p@k`` reported.
 
     Returns
     -------

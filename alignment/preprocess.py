@@ -40,12 +40,30 @@ def unit(X):
 
 
 def center(X):
-    """Mean-centred copy of ``X`` (n, dim)."""
+    """Mean-centred copy of ``X``: the mean row subtracted from every row.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, dim)
+
+    Returns
+    -------
+    ndarray of shape (n, dim)
+    """
     return X - X.mean(axis=0, keepdims=True)
 
 
 def unitdim(X):
-    """Columns scaled to unit length; ``X`` of shape (n, dim)."""
+    """Columns (dimensions) scaled to unit length; zero columns stay zero.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, dim)
+
+    Returns
+    -------
+    ndarray of shape (n, dim)
+    """
     xp = get_namespace(X)
     return X / _safe(xp, xp.linalg.norm(X, axis=0))[None, :]
 
@@ -54,7 +72,22 @@ _FUNCS = {"unit": unit, "center": center, "unitdim": unitdim, "none": lambda X: 
 
 
 def check_steps(steps):
-    """Validate a sequence of step names; a comma-separated string is accepted."""
+    """Validate a sequence of step names; a comma-separated string is accepted.
+
+    Parameters
+    ----------
+    steps : str or sequence of {'unit', 'center', 'unitdim', 'none'}
+        ``'unit,center,unit'`` or ``('unit', 'center', 'unit')``.
+
+    Returns
+    -------
+    tuple of str
+
+    Raises
+    ------
+    ValueError
+        For an unknown step name.
+    """
     if isinstance(steps, str):
         steps = tuple(s.strip() for s in steps.split(",") if s.strip())
     steps = tuple(steps)
@@ -106,11 +139,30 @@ class Normalizer:
         self.steps = steps
 
     def fit(self, X):
-        """Learn the per-step statistics from ``X`` of shape (n, dim)."""
+        """Learn the per-step statistics.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n, dim)
+
+        Returns
+        -------
+        self
+        """
         self.fit_transform(X)
         return self
 
     def fit_transform(self, X):
+        """Learn the per-step statistics from ``X`` and return ``X`` normalised with them.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n, dim)
+
+        Returns
+        -------
+        ndarray of shape (n, dim), same dtype as ``X``
+        """
         xp = get_namespace(X)
         stats, out = [], X
         for step in check_steps(self.steps):
@@ -131,7 +183,16 @@ class Normalizer:
         return out.astype(X.dtype, copy=False)
 
     def transform(self, X):
-        """Apply the learned transform to ``X`` of shape (n, dim)."""
+        """Apply the learned transform (the statistics of :meth:`fit`, not those of ``X``).
+
+        Parameters
+        ----------
+        X : ndarray of shape (n, dim)
+
+        Returns
+        -------
+        ndarray of shape (n, dim), same dtype as ``X``
+        """
         if not hasattr(self, "stats_"):
             raise ValueError("Normalizer is not fitted; call fit(X) first")
         out = X

@@ -65,7 +65,7 @@ def rank_gap(query_rows, index):
 
 
 def combine(scores, features, weights):
-    """``scores + sum_f weights[f] * features[f]``; ndarray of the shape of ``scores``.
+    """``scores + sum_f weights[f] * features[f]``.
 
     Parameters
     ----------
@@ -73,6 +73,11 @@ def combine(scores, features, weights):
     features : dict of str -> ndarray of shape (n_queries, k)
     weights : dict of str -> float
         A weight for every feature (missing ones count 0).
+
+    Returns
+    -------
+    ndarray of shape (n_queries, k), float32
+        A new array; ``scores`` is not changed.
     """
     xp = get_namespace(scores)
     unknown = set(weights) - set(features)
@@ -183,6 +188,7 @@ def fit_weights(scores, index, features, gold, *, grid=None):
     p_at_1 : float
         Its P@1 on ``gold`` (fraction of queries).
     """
+    xp = get_namespace(scores)
     _check_candidates(scores, index)
     if len(gold) != scores.shape[0]:
         raise ValueError(f"gold has {len(gold)} entries for {scores.shape[0]} queries")
@@ -194,7 +200,6 @@ def fit_weights(scores, index, features, gold, *, grid=None):
     index_host = to_numpy(index)
     k = index_host.shape[1]
     is_gold = gold_hits(index_host, gold)  # turns each combination into one argmax
-    xp = get_namespace(scores)
     rows = np.arange(index_host.shape[0])
     if k == 0 or rows.size == 0:  # no candidates: nothing to choose, nothing right
         return {n: 0.0 for n in names}, 0.0

@@ -30,6 +30,7 @@ METHODS = ("nn", "csls", "isf")
 
 
 def faiss_available():
+    """True when faiss imports (the CPU k-NN path; CuPy arrays never use it)."""
     return _faiss is not None
 
 
@@ -93,8 +94,22 @@ def _topk_rows(xp, S, k, *, overwrite=False):
 def score_blocks(Q, D, batch_size, offset=None):
     """The score matrix ``Q @ D.T - offset[None, :]`` in row blocks, never whole.
 
-    Yields ``(rows, S)``: the slice of query rows and their scores, a fresh
-    ``(len(rows), n_D)`` array the caller may overwrite. Memory: ``batch_size * n_D`` floats.
+    Memory: ``batch_size * n_database`` floats.
+
+    Parameters
+    ----------
+    Q : ndarray of shape (n_queries, dim)
+    D : ndarray of shape (n_database, dim)
+    batch_size : int
+        Query rows per block.
+    offset : ndarray of shape (n_database,), optional
+
+    Yields
+    ------
+    rows : slice
+        The block's query rows.
+    S : ndarray of shape (len(rows), n_database)
+        Their scores, a fresh array the caller may overwrite.
     """
     Dt = D.T
     for start in range(0, Q.shape[0], batch_size):
@@ -170,6 +185,16 @@ def mean_topk_similarity(Q, D, k, *, batch_size=DEFAULT_BATCH_SIZE, use_faiss="a
 
     This is CSLS's ``r`` term: ``r = mean_topk_similarity(Z, X, csls_k)`` is ``r_tgt``.
 
+    Parameters
+    ----------
+    Q : ndarray of shape (n_queries, dim)
+    D : ndarray of shape (n_database, dim)
+    k : int
+        Neighbours averaged; clipped to ``n_database``.
+    batch_size : int
+        Query rows per block.
+    use_faiss : {'auto', True, False}
+
     Returns
     -------
     r : ndarray of shape (n_queries,)
@@ -209,6 +234,9 @@ def csls_knn(Q, D, k, *, csls_k=10, r_src=None, r_tgt=None, batch_size=DEFAULT_B
         Precomputed ``mean_topk_similarity(D, Q_all, csls_k)``; pass it when ``Q`` is a
         subset of the source vocabulary, since ``r_tgt`` must be measured against the
         whole source space.
+    batch_size : int
+        Query rows per block.
+    use_faiss : {'auto', True, False}
 
     Returns
     -------
@@ -235,10 +263,17 @@ def offset_knn(Q, D, offset, k, *, batch_size=DEFAULT_BATCH_SIZE, use_faiss="aut
     Q : ndarray of shape (n_queries, dim)
     D : ndarray of shape (n_database, dim)
     offset : ndarray of shape (n_database,)
+    k : int
+        Number of neighbours; clipped to ``n_database``.
+    batch_size : int
+        Query rows per block.
+    use_faiss : {'auto', True, False}
 
     Returns
     -------
-    scores, indices : ndarrays of shape (n_queries, k)
+    scores : ndarray of shape (n_queries, k)
+        Decreasing along each row.
+    indices : ndarray of shape (n_queries, k), int64
     """
     xp = get_namespace(Q, D, offset)
     if _use_faiss(xp, use_faiss):
@@ -268,6 +303,19 @@ def isf_knn(Q, D, k, *, X=None, beta=30.0, batch_size=DEFAULT_BATCH_SIZE, use_fa
     The score of target ``z`` for query ``q`` is ``log P(q | z) = beta q.z - log sum_x exp(beta x.z)``,
     the normaliser running over the source space ``X`` (``Q`` itself by default).
 
+    Parameters
+    ----------
+    Q : ndarray of shape (n_queries, dim)
+    D : ndarray of shape (n_tgt, dim)
+    k : int
+    X : ndarray of shape (n_src, dim), optional
+        The whole source space, when ``Q`` is a subset of it.
+    beta : float
+        Inverse temperature, > 0.
+    batch_size : int
+        Query rows per block.
+    use_faiss : {'auto', True, False}
+
     Returns
     -------
     scores : ndarray of shape (n_queries, k)
@@ -292,11 +340,21 @@ def retrieve(Q, D, k=1, *, method="csls", csls_k=10, r_tgt=None, r_src=None, X=N
         Mapped source vectors (unit length for cosine).
     D : ndarray of shape (n_tgt, dim)
         Mapped target vectors.
+    k : int
+        Candidates per query; clipped to ``n_tgt``.
+    method : {'nn', 'csls', 'isf'}
+    csls_k : int
+        Neighbourhood of CSLS's ``r`` terms.
     X : ndarray of shape (n_src, dim), optional
         The whole mapped source space when ``Q`` is a subset (for CSLS's ``r_tgt``
         and the inverted-softmax normaliser).
     r_tgt, r_src : ndarray of shape (n_tgt,) and (n_queries,), optional
         Precomputed CSLS ``r`` terms (see :func:`csls_knn`); ignored by the other methods.
+    beta : float
+        Inverse temperature of ``method='isf'``.
+    batch_size : int
+        Query rows per block.
+    use_faiss : {'auto', True, False}
 
     Returns
     -------
@@ -323,10 +381,13 @@ def score_rows(Q, D, *, method="csls", r_tgt=None, log_norm=None, beta=30.0):
     ----------
     Q : ndarray of shape (b, dim)
     D : ndarray of shape (n_tgt, dim)
+    method : {'nn', 'csls', 'isf'}
     r_tgt : ndarray of shape (n_tgt,)
         Needed for ``method='csls'``.
     log_norm : ndarray of shape (n_tgt,)
         Needed for ``method='isf'``.
+    beta : float
+        Inverse temperature of ``method='isf'``.
 
     Returns
     -------
@@ -357,11 +418,20 @@ def gold_ranks(Q, D, gold, *, method="csls", csls_k=10, X=None, beta=30.0, r_tgt
     D : ndarray of shape (n_tgt, dim)
     gold : list of int sequences, length n_queries
         Row indices into ``D`` of each query's gold translations (empty: none in vocabulary).
+    method : {'nn', 'csls', 'isf'}
+    csls_k : int
+        Neighbourhood of CSLS's ``r`` terms.
     X : ndarray of shape (n_src, dim), optional
         The whole mapped source space, for CSLS's ``r_tgt`` and the ISF normaliser.
+    beta : float
+        Inverse temperature of ``method='isf'``.
     r_tgt : ndarray of shape (n_tgt,), optional
         Precomputed CSLS ``r`` term of ``D`` against the source space (saves a k-NN pass when
         the caller needs it for other searches too).
+    batch_size : int
+        Query rows per score block (memory ``batch_size * n_tgt`` floats).
+    use_faiss : {'auto', True, False}
+        For the ``r_tgt`` search.
 
     Returns
     -------

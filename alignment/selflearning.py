@@ -159,8 +159,9 @@ def _restart_key(run, r):
 def _principal(X, cut, dim):
     """Rows of ``X`` (n, d) on the top ``dim`` principal directions of its first ``cut`` rows,
     rescaled to unit length: shape (n, min(dim, d))."""
+    xp = get_namespace(X)
     A = X[:cut]
-    _, _, Vt = get_namespace(X).linalg.svd(A - A.mean(axis=0), full_matrices=False)
+    _, _, Vt = xp.linalg.svd(A - A.mean(axis=0), full_matrices=False)
     return normalize(X @ Vt[:dim].T, ("unit",))
 
 
@@ -186,6 +187,10 @@ def induce_dictionary(Xm, Zm, *, direction="union", csls_k=10, keep_prob=1.0, ra
     keep_prob : float in (0, 1]
         Stochastic induction: probability of keeping each candidate similarity.
     random_state : int, Generator or None
+        Seed of the dropout (a Generator of ``Xm``'s namespace is used as it is).
+    batch_size : int
+        Query rows per similarity block.
+    use_faiss : {'auto', True, False}
 
     Returns
     -------
@@ -247,10 +252,21 @@ def similarity_init(X, Z, *, vocab=4000, csls_k=10, direction="union", normalize
         Normalised source vectors, most frequent first.
     Z : ndarray of shape (n_tgt, dim)
         Normalised target vectors, most frequent first.
+    vocab : int
+        Most frequent words per side that are matched.
+    csls_k : int
+        CSLS neighbourhood of the matching (0: nearest neighbour).
+    direction : {'forward', 'backward', 'union', 'intersection'}
+    normalize_steps : sequence of str
+        Normalisation of the sorted similarity rows (see :func:`alignment.preprocess.normalize`).
+    batch_size : int
+        Query rows per similarity block.
+    use_faiss : {'auto', True, False}
 
     Returns
     -------
     pairs : ndarray of shape (n_pairs, 2), int64
+        Row indices into ``X`` and ``Z``, all below ``min(vocab, n_src, n_tgt)``.
     """
     xp = get_namespace(X, Z)
     n = min(vocab, X.shape[0], Z.shape[0])
@@ -331,6 +347,8 @@ class SelfLearning:
         The final dictionary (indices into ``X`` and ``Z``).
     W_src_ : ndarray of shape (dim, dim_out)
     W_tgt_ : ndarray of shape (dim, dim_out)
+    final_mapping_ : OrthogonalMapping, MultiStepMapping or LeastSquaresMapping
+        The ``final_mapping`` estimator fitted on ``pairs_`` (``W_src_`` and ``W_tgt_`` are its maps).
     normalizer_src_, normalizer_tgt_ : Normalizer
     history_ : list of dict
         Per iteration: ``iteration``, ``stage`` (``"warmup"`` or ``"main"``), ``objective``,
@@ -345,6 +363,8 @@ class SelfLearning:
         The last objective of each of the ``n_init`` runs.
     best_restart_ : int
         The run that was kept (0-based).
+    fit_time_s_ : float
+        Wall time of :meth:`fit`, in seconds.
     """
 
     def __init__(self, *, init="seed", self_learning=True, normalize=DEFAULT_NORMALIZE,
@@ -375,7 +395,19 @@ class SelfLearning:
 
     @classmethod
     def from_preset(cls, name, **overrides):
-        """An estimator configured like a named preset (``PRESETS``), with overrides."""
+        """An estimator configured like a named preset (``PRESETS``), with overrides.
+
+        Parameters
+        ----------
+        name : {'offramp', 'supervised', 'procrustes', 'semi_supervised', 'identical', 'unsupervised'}
+        **overrides
+            Constructor parameters that replace the preset's.
+
+        Returns
+        -------
+        SelfLearning
+            Unfitted.
+        """
         if name not in PRESETS:
             raise ValueError(f"preset must be one of {tuple(PRESETS)}; got {name!r}")
         params = dict(PRESETS[name])
@@ -383,6 +415,7 @@ class SelfLearning:
         return cls(**params)
 
     def get_params(self):
+        """The constructor parameters, ``{name: value}``, without ``callback`` (for reports)."""
         return {k: v for k, v in vars(self).items() if not k.endswith("_") and k != "callback"}
 
     def _validate(self, X, Z):
@@ -554,16 +587,45 @@ class SelfLearning:
             raise ValueError("SelfLearning is not fitted; call fit(X, Z, seed_pairs) first")
 
     def transform_src(self, X):
-        """Normalise (with the statistics learned in fit) and map source vectors (n, dim)."""
+        """Normalise (with the statistics learned in fit) and map source vectors.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n, dim)
+
+        Returns
+        -------
+        ndarray of shape (n, dim_out), dtype of ``X``
+        """
         self._check_fitted()
         out = self.normalizer_src_.transform(X) @ self.W_src_.astype(X.dtype, copy=False)
         return out
 
     def transform_tgt(self, Z):
-        """Normalise and map target vectors (n, dim)."""
+        """Normalise (with the statistics learned in fit) and map target vectors.
+
+        Parameters
+        ----------
+        Z : ndarray of shape (n, dim)
+
+        Returns
+        -------
+        ndarray of shape (n, dim_out), dtype of ``Z``
+        """
         self._check_fitted()
         return self.normalizer_tgt_.transform(Z) @ self.W_tgt_.astype(Z.dtype, copy=False)
 
     def transform(self, X, Z):
-        """Both spaces in the shared space: ``(transform_src(X), transform_tgt(Z))``."""
+        """Both spaces in the shared space: ``(transform_src(X), transform_tgt(Z))``.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_src, dim)
+        Z : ndarray of shape (n_tgt, dim)
+
+        Returns
+        -------
+        X_mapped : ndarray of shape (n_src, dim_out)
+        Z_mapped : ndarray of shape (n_tgt, dim_out)
+        """
         return self.transform_src(X), self.transform_tgt(Z)

@@ -79,9 +79,16 @@ def make_keyed_vectors(words, vectors, counts=None, dtype=np.float32, *, copy=Tr
         Copied by default, so the caller's array is never changed through the result.
     counts : array-like of shape (n,), optional
         Corpus frequencies, stored as the ``count`` attribute.
+    dtype : dtype, default float32
+        dtype of the stored vectors.
     copy : bool, default True
         False: keep ``vectors`` itself when it is already C-contiguous ``dtype`` (for a caller
         that hands its array over and keeps no other use of it: no second matrix in memory).
+
+    Returns
+    -------
+    KeyedVectors
+        ``vectors`` of shape (n, dim) and ``dtype``, rows in the order of ``words``.
     """
     vectors = np.array(vectors, dtype=dtype, order="C", copy=True) if copy else \
         np.ascontiguousarray(vectors, dtype=dtype)
@@ -515,7 +522,19 @@ def _read_gensim(path, kind, max_vocab, dtype, on_duplicate):
 
 
 def subset(kv, words):
-    """A new ``KeyedVectors`` with only ``words`` (in that order); counts are kept."""
+    """A new ``KeyedVectors`` with only ``words`` (in that order); counts are kept.
+
+    Parameters
+    ----------
+    kv : KeyedVectors
+    words : sequence of str, length n
+        Words of ``kv`` (a missing one raises ``KeyError``).
+
+    Returns
+    -------
+    KeyedVectors
+        ``vectors`` of shape (n, kv.vector_size), a copy.
+    """
     idx = np.array([kv.key_to_index[w] for w in words], dtype=np.int64)
     counts = None
     if len(kv) and "count" in kv.expandos:
@@ -524,7 +543,17 @@ def subset(kv, words):
 
 
 def word_counts(kv):
-    """Corpus frequencies when the file carries them, else ``None``."""
+    """Corpus frequencies when the file carries them, else ``None``.
+
+    Parameters
+    ----------
+    kv : KeyedVectors
+
+    Returns
+    -------
+    ndarray of shape (len(kv),), or None
+        ``None`` also when every count is 0 (a file without frequencies).
+    """
     if "count" in kv.expandos and np.asarray(kv.expandos["count"]).any():
         return np.asarray(kv.expandos["count"])
     return None

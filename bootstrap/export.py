@@ -70,6 +70,10 @@ def save_embedding_matrix(embeddings, path, *, metadata=None):
     embeddings : ndarray of shape (n_tokens, hidden)
     path : str or path-like
     metadata : dict of str -> str, optional
+
+    Returns
+    -------
+    path : str
     """
     from safetensors.numpy import save_file
 

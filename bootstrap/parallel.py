@@ -359,6 +359,13 @@ class VerseAssociation:
     def shared_verses(self, query_rows, index):
         """Number of shared verses of every (query, candidate) pair (0 below ``min_count``).
 
+        Parameters
+        ----------
+        query_rows : int ndarray of shape (n_queries,)
+            Source rows.
+        index : int ndarray of shape (n_queries, k)
+            Candidate target rows.
+
         Returns
         -------
         ndarray of shape (n_queries, k), float32
@@ -371,6 +378,13 @@ class VerseAssociation:
 
         IBM Model 1: ``p(t | s)`` and ``p(s | t)``; Dice: the share of the source word's verses
         that hold the target word, and the reverse (``|s and t| / |s|``, ``|s and t| / |t|``).
+
+        Parameters
+        ----------
+        query_rows : int ndarray of shape (n_queries,)
+            Source rows.
+        index : int ndarray of shape (n_queries, k)
+            Candidate target rows.
 
         Returns
         -------

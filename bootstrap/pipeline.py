@@ -83,17 +83,36 @@ class AlignResult:
         return self.estimator.W_tgt_
 
     def transform_src(self, vectors):
-        """Map any source-space vectors (n, dim), e.g. fastText subword vectors, into the shared space.
+        """Map any source-space vectors, e.g. fastText subword vectors, into the shared space.
 
         With a refinement (:attr:`refiner`) the rows come out unit-length, and a seed-dictionary
         word's vector moves with its own residual too, so it lands nearer its translation than its
         row in :attr:`src_mapped` (written leave-one-out).
+
+        Parameters
+        ----------
+        vectors : array-like of shape (n, dim)
+            In the source space as loaded (before normalisation); cast to float32.
+
+        Returns
+        -------
+        ndarray of shape (n, dim_out), float32
         """
         out = self.estimator.transform_src(np.asarray(vectors, dtype=np.float32))
         return out if self.refiner is None else self.refiner.transform_src(out)
 
     def transform_tgt(self, vectors):
-        """Map any target-space vectors (n, dim) into the shared space (see :meth:`transform_src`)."""
+        """Map any target-space vectors into the shared space (see :meth:`transform_src`).
+
+        Parameters
+        ----------
+        vectors : array-like of shape (n, dim)
+            In the target space as loaded; cast to float32.
+
+        Returns
+        -------
+        ndarray of shape (n, dim_out), float32
+        """
         out = self.estimator.transform_tgt(np.asarray(vectors, dtype=np.float32))
         return out if self.refiner is None else self.refiner.transform_tgt(out)
 
@@ -556,7 +575,17 @@ def _align_via(src, tgt, via, via_options, *, seed, preset, random_state, device
 
 
 def space_id(result):
-    """A short hash that names the shared space of one alignment run."""
+    """A short hash that names the shared space of one alignment run.
+
+    Parameters
+    ----------
+    result : AlignResult
+
+    Returns
+    -------
+    str
+        16 hex digits of a SHA-256 over the maps (and the refinement's anchors and residuals).
+    """
     h = hashlib.sha256()
     h.update(np.ascontiguousarray(result.W_src).tobytes())
     h.update(np.ascontiguousarray(result.W_tgt).tobytes())
@@ -585,6 +614,24 @@ def save_aligned(result, out_src, out_tgt, *, binary=False, report_path=None, si
     lets later steps (``offramp transfer``) refuse vectors that were never aligned together.
     All files are written to temporary siblings first and renamed only when every one of them
     was written, so a failure (a word that cannot be written, a full disk) leaves none of them.
+
+    Parameters
+    ----------
+    result : AlignResult
+        Its ``report`` gains ``space_id``.
+    out_src, out_tgt : str, path-like or None
+        The mapped spaces' files (word2vec); None skips that side.
+    binary : bool, default False
+        word2vec binary instead of text.
+    report_path : str or path-like, optional
+        Where to write ``result.report`` as JSON.
+    signature : str, optional
+        The run's reproducibility signature, recorded in the sidecars.
+
+    Returns
+    -------
+    space_id : str
+        See :func:`space_id`.
     """
     check_distinct(aligned_outputs(out_src, out_tgt, report_path))
     sid = space_id(result)
