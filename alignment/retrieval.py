@@ -452,11 +452,19 @@ def gold_ranks(Q, D, gold, *, method="csls", csls_k=10, X=None, beta=30.0, r_tgt
     ranks = np.full(Q.shape[0], np.inf)
     for start in range(0, Q.shape[0], batch_size):
         S = score_rows(Q[start:start + batch_size], D, method=method, r_tgt=r_tgt, log_norm=log_norm, beta=beta)
-        for row in range(S.shape[0]):
-            targets = gold[start + row]
-            if len(targets) == 0:
-                continue
-            t = xp.asarray(np.asarray(targets, dtype=np.int64))
-            best = S[row, t].max()
-            ranks[start + row] = 1 + int((S[row] > best).sum())
+        lengths = np.array([len(t) for t in gold[start:start + S.shape[0]]], dtype=np.int64)
+        has = np.flatnonzero(lengths)
+        if has.size == 0:
+            continue
+        # one gather and one count per block, not per row: the gold scores of every row come to the
+        # host together, their per-row maximum is taken there, and the rows' counts come back at once
+        rows = np.repeat(np.arange(S.shape[0]), lengths)
+        cols = np.concatenate([np.asarray(gold[start + i], dtype=np.int64) for i in has])
+        values = S[xp.asarray(rows), xp.asarray(cols)]
+        values = values.get() if is_cupy(values) else np.asarray(values)
+        best = np.full(S.shape[0], np.inf, dtype=values.dtype)  # rows without gold: nothing is better
+        best[has] = np.maximum.reduceat(values, np.cumsum(lengths)[has] - lengths[has])
+        better = (S > xp.asarray(best)[:, None]).sum(axis=1)
+        better = better.get() if is_cupy(better) else np.asarray(better)
+        ranks[start + has] = 1 + better[has]
     return ranks
