@@ -164,7 +164,8 @@ def rerank_options(func):
                              "dictionary; never the test one).")(func)
     func = click.option("--rerank-weights", callback=_parse_weights, default=None,
                         help="Feature weights, e.g. ortho=0.3,freq=0.05 (default: fitted on --tune-dict, "
-                             "else ortho=0.3,freq=0.05,parallel=0.5).")(func)
+                             "else ortho=0.3,freq=0.05,parallel=0.5; parallel=2.0 with --verse-measure "
+                             "ibm1).")(func)
     func = click.option("--rerank", callback=_parse_features, default="",
                         help="Re-rank candidates with pair features: 'ortho' (string similarity of the "
                              "words), 'freq' (frequency-rank agreement), 'parallel' (co-occurrence in the "

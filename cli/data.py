@@ -23,7 +23,7 @@ def _check_request(kind, names):
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def data():
-    """Fetch public corpora and dictionaries into a local cache.
+    """Fetch public dictionaries, corpora and word vectors into a local cache.
 
     Usage errors (unknown KIND, a NAME that does not fit it) exit with status 2, other failures
     (not cached, damaged, download failed) with status 1.

@@ -30,7 +30,14 @@ from ._options import (check_same_space, device_option, embedding_options, isf_o
 def induce(src_vectors, tgt_vectors, out, method, csls_k, k, max_src, mutual, beta, rerank, rerank_weights,
            tune_dict, rerank_k, rerank_model, parallel_src, parallel_tgt, verse_measure, fmt, max_vocab, device,
            progress):
-    """Write word translation pairs with scores: '# source target score rank' TSV."""
+    """Write word translation pairs with scores: '# source target score rank' TSV.
+
+    \b
+    Examples:
+      offramp induce en.mapped.vec fi.mapped.vec --out lexicon.tsv
+      offramp induce en.mapped.vec fi.mapped.vec --out lexicon.tsv -k 3 --mutual --max-src 5000
+      offramp induce en.mapped.vec fi.mapped.vec --out lexicon.tsv --rerank ortho,freq --tune-dict train.txt
+    """
     from bootstrap.pipeline import check_rerank_args, induce_lexicon, write_lexicon
 
     parallel = parallel_pair(parallel_src, parallel_tgt, verse_measure)

@@ -15,7 +15,7 @@ COMMANDS = {
     "split": ("cli.split", "split", "Build frequency-matched train/test dictionaries from a gold dictionary."),
     "evaluate": ("cli.evaluate", "evaluate", "Bilingual lexicon induction scores: P@1/5/10, MRR, coverage."),
     "induce": ("cli.induce", "induce", "Induce a bilingual lexicon (word translation pairs with scores)."),
-    "data": ("cli.data", "data", "Fetch public corpora and dictionaries into a local cache."),
+    "data": ("cli.data", "data", "Fetch public dictionaries, corpora and word vectors into a local cache."),
     "tokenizer": ("cli.transfer", "tokenizer", "Train or extend a target-language tokenizer like a source model's."),
     "transfer": ("cli.transfer", "transfer", "Initialise a source model's token embeddings for a new language."),
     "fertility": ("cli.transfer", "fertility", "Tokens per word for one or more tokenizers on a corpus."),
@@ -45,7 +45,7 @@ class LazyGroup(click.Group):
 def main():
     """offramp: cross-lingual word representations for under-resourced languages.
 
-    Typical run: train -> align -> split/evaluate -> induce -> tokenizer/transfer.
+    Typical run: train -> split -> align -> evaluate/induce -> tokenizer -> transfer (-> fertility).
     """
 
 

@@ -1,10 +1,32 @@
 """``offramp tokenizer``, ``offramp transfer`` and ``offramp fertility``: moving a model to a new language."""
+import contextlib
+
 import click
 
 from ._common import signature, user_errors, write_json
-from ._options import language_code, progress_option
+from ._options import language_code
 
 _CTX = {"help_option_names": ["-h", "--help"]}
+
+
+@contextlib.contextmanager
+def _transformers_bars(progress):
+    """With --no-progress, also silence transformers' own bars (loading and writing the model), which
+    the library's ``show_progress`` does not reach; restored afterwards."""
+    try:
+        from transformers.utils import logging as hf_logging
+    except ImportError:  # the transfer itself reports the missing extra
+        hf_logging = None
+    if progress or hf_logging is None:
+        yield
+        return
+    was_on = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if was_on:
+            hf_logging.enable_progress_bar()
 
 
 def _exclude(path):
@@ -44,7 +66,7 @@ def tokenizer(corpus, like, out, vocab_size, extend, lexicon, min_frequency, min
     """Train a target-language tokenizer shaped like the source model's, or extend the source one.
 
     \b
-    Example:
+    Examples:
       offramp tokenizer fi.FinPR.tsv --like all-MiniLM-L6-v2/ --vocab-size 16000 --out fi-tokenizer/
       offramp tokenizer fi.FinPR.tsv --like all-MiniLM-L6-v2/ --extend 5000 --out fi-ext-tokenizer/
       offramp tokenizer fr.FreJND.tsv --lang fr --like all-MiniLM-L6-v2/ --extend 5000 --out fr-ext-tokenizer/
@@ -89,7 +111,9 @@ def tokenizer(corpus, like, out, vocab_size, extend, lexicon, min_frequency, min
               help="Check that the two vector files share one aligned space.")
 @click.option("--seed", "random_state", default=0, show_default=True, type=int, help="Seed of the fallback noise.")
 @click.option("--report", default=None, type=click.Path(dir_okay=False), help="Also write the report as JSON.")
-@progress_option
+@click.option("--progress/--no-progress", default=True, show_default=True,
+              help="Show progress bars on stderr (reading the vector files, the token vectors, transformers' "
+                   "loading and writing of the model).")
 @user_errors
 def transfer(source_model, tokenizer, src_vectors, tgt_vectors, out, lexicon, k, temperature, copy_shared,
              fallback_noise, check_alignment, random_state, report, progress):
@@ -111,7 +135,7 @@ def transfer(source_model, tokenizer, src_vectors, tgt_vectors, out, lexicon, k,
 
     from bootstrap.transfer import FallbackWarning, transfer as run_transfer
 
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), _transformers_bars(progress):
         warnings.simplefilter("ignore", FallbackWarning)  # printed below from the report, once
         info = run_transfer(source_model, tokenizer=tokenizer, src_vectors=src_vectors, tgt_vectors=tgt_vectors,
                             out=out, lexicon=lexicon, k=k, temperature=temperature, copy_shared=copy_shared,
@@ -138,7 +162,8 @@ def transfer(source_model, tokenizer, src_vectors, tgt_vectors, out, lexicon, k,
 @click.option("--json", "json_path", default=None, type=click.Path(dir_okay=False), help="Also write the table as JSON.")
 @user_errors
 def fertility(corpus, tokenizers, exclude_ids, lang, json_path):
-    """Tokens per word, and the share of words split into 3+ pieces, for each tokenizer.
+    """Tokens per word, the share of words split into 3+ pieces and the share of words holding an
+    unknown token, for each tokenizer.
 
     \b
     Example:

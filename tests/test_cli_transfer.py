@@ -226,3 +226,10 @@ def test_tokenizer_and_transfer_take_no_progress(source_dir, corpus, vectors, tm
     result = run("transfer", source_dir, "--tokenizer", tmp_path / "tok", "--src-vectors", en, "--tgt-vectors", fi,
                  "--out", tmp_path / "m", "--no-progress")
     assert result.exit_code == 0 and "batch" not in result.stderr, result.output
+    # transformers' own bars (loading the source model, writing the new one) are silenced too; the
+    # fallback warning of these tiny vectors is the only line left
+    assert "Loading weights" not in result.stderr and "Writing model shards" not in result.stderr
+    assert "%|" not in result.stderr and result.stderr.startswith("warning: "), result.stderr
+    from transformers.utils import logging as hf_logging
+
+    assert hf_logging.is_progress_bar_enabled()  # restored for whoever runs next in this process
