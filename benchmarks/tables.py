@@ -3,8 +3,8 @@
 
     python benchmarks/tables.py benchmarks/out
 """
+import argparse
 import json
-import sys
 from pathlib import Path
 
 
@@ -305,20 +305,16 @@ def transfer(out):
     return "\n".join(rows)
 
 
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out", nargs="?", default=str(Path(__file__).parent / "out"),
+                        help="directory of the benchmarks' JSON files (default: benchmarks/out)")
+    out = Path(parser.parse_args(argv).out)
+    if not out.is_dir():
+        parser.error(f"{out} is not a directory")
+    tables = [bli, verses, ensembles, refined, model1, trees, unsupervised_bible, transfer]
+    print("\n\n".join(table(out) for table in tables))
+
+
 if __name__ == "__main__":
-    out = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).parent / "out")
-    print(bli(out))
-    print()
-    print(verses(out))
-    print()
-    print(ensembles(out))
-    print()
-    print(refined(out))
-    print()
-    print(model1(out))
-    print()
-    print(trees(out))
-    print()
-    print(unsupervised_bible(out))
-    print()
-    print(transfer(out))
+    main()

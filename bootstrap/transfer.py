@@ -32,6 +32,7 @@ equal dimensions, and translation pairs (the lexicon, else strings identical in 
 must be clearly more similar than the same words paired at random. Vectors from two independent
 ``offramp train`` runs fail it; the same vectors after ``offramp align`` pass it.
 """
+import contextlib
 import os
 import warnings
 
@@ -560,6 +561,26 @@ def _load_model(model_dir):
                           fix=_WEIGHTS_FIX) from None
 
 
+@contextlib.contextmanager
+def _transformers_bars(progress):
+    """Without ``progress``, transformers' own bars (loading and writing the model) are off too, and
+    restored afterwards."""
+    try:
+        from transformers.utils import logging as hf_logging
+    except ImportError:  # the transfer itself reports the missing extra
+        hf_logging = None
+    if progress or hf_logging is None:
+        yield
+        return
+    was_on = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if was_on:
+            hf_logging.enable_progress_bar()
+
+
 def _path_or_none(value):
     """The path as given, for the report; ``None`` for in-memory objects."""
     return os.fspath(value) if isinstance(value, (str, os.PathLike)) else None
@@ -594,7 +615,8 @@ def transfer(source_model, *, tokenizer, src_vectors, tgt_vectors, out, lexicon=
         Replace an existing ``out`` that is an earlier offramp output (never an input's directory
         or a directory offramp did not write; checked before any work).
     show_progress : bool
-        tqdm bars on stderr: reading large text vector files, and the token vectors.
+        Bars on stderr: reading large text vector files, the token vectors, and transformers' loading
+        and writing of the model.
 
     Returns
     -------
@@ -642,7 +664,8 @@ def transfer(source_model, *, tokenizer, src_vectors, tgt_vectors, out, lexicon=
     plan = plan_transfer(src_tokenizer, tgt_tokenizer, src_kv, tgt_kv, lexicon=lexicon, k=k,
                          temperature=temperature, copy_shared=copy_shared, check_alignment=check_alignment,
                          show_progress=show_progress)
-    model = _load_model(source_model)
+    with _transformers_bars(show_progress):
+        model = _load_model(source_model)
     n_fallback, n_new = plan.fallback_share()
     report_warnings = []
     if n_new and n_fallback > FALLBACK_WARN_SHARE * n_new:
@@ -658,6 +681,7 @@ def transfer(source_model, *, tokenizer, src_vectors, tgt_vectors, out, lexicon=
               "fallback": {"rows": n_fallback, "of": n_new, "share": n_fallback / n_new if n_new else 0.0},
               "warnings": report_warnings, "params": plan.params,
               "fallback_noise": float(fallback_noise), "random_state": random_state}
-    export_model(model, tgt_tokenizer, out, plan=plan, source_dir=source_model, fallback_noise=fallback_noise,
-                 random_state=random_state, report=report, overwrite=overwrite)
+    with _transformers_bars(show_progress):
+        export_model(model, tgt_tokenizer, out, plan=plan, source_dir=source_model, fallback_noise=fallback_noise,
+                     random_state=random_state, report=report, overwrite=overwrite)
     return report

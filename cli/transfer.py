@@ -1,6 +1,4 @@
 """``offramp tokenizer``, ``offramp transfer`` and ``offramp fertility``: moving a model to a new language."""
-import contextlib
-
 import click
 
 from ._common import signature, user_errors, write_json
@@ -9,24 +7,18 @@ from ._options import language_code
 _CTX = {"help_option_names": ["-h", "--help"]}
 
 
-@contextlib.contextmanager
-def _transformers_bars(progress):
-    """With --no-progress, also silence transformers' own bars (loading and writing the model), which
-    the library's ``show_progress`` does not reach; restored afterwards."""
-    try:
-        from transformers.utils import logging as hf_logging
-    except ImportError:  # the transfer itself reports the missing extra
-        hf_logging = None
-    if progress or hf_logging is None:
-        yield
-        return
-    was_on = hf_logging.is_progress_bar_enabled()
-    hf_logging.disable_progress_bar()
-    try:
-        yield
-    finally:
-        if was_on:
-            hf_logging.enable_progress_bar()
+def _check_mode_options(ctx, extend):
+    """Refuse an option that the chosen mode would ignore: --min-count belongs to --extend, and
+    --min-frequency and --vocab-size to training a new vocabulary."""
+    given = {name for name in ("min_count", "min_frequency", "vocab_size")
+             if ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE}
+    if extend is None and "min_count" in given:
+        raise click.UsageError("--min-count is used only with --extend (the corpus count a word needs to be "
+                               "added); drop it, or add --extend N")
+    if extend is not None and given & {"min_frequency", "vocab_size"}:
+        option = "--min-frequency" if "min_frequency" in given else "--vocab-size"
+        raise click.UsageError(f"{option} is used only when training a new vocabulary, not with --extend "
+                               "(which keeps the source vocabulary); drop it, or drop --extend")
 
 
 def _exclude(path):
@@ -73,6 +65,7 @@ def tokenizer(corpus, like, out, vocab_size, extend, lexicon, min_frequency, min
     """
     from bootstrap.tokenization import build_tokenizer
 
+    _check_mode_options(click.get_current_context(), extend)
     info = build_tokenizer(list(corpus), like=like, out=out, vocab_size=vocab_size, extend=extend, lexicon=lexicon,
                            min_frequency=min_frequency, min_count=min_count, exclude_ids=_exclude(exclude_ids),
                            lang=lang, progress=progress)
@@ -135,7 +128,7 @@ def transfer(source_model, tokenizer, src_vectors, tgt_vectors, out, lexicon, k,
 
     from bootstrap.transfer import FallbackWarning, transfer as run_transfer
 
-    with warnings.catch_warnings(), _transformers_bars(progress):
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore", FallbackWarning)  # printed below from the report, once
         info = run_transfer(source_model, tokenizer=tokenizer, src_vectors=src_vectors, tgt_vectors=tgt_vectors,
                             out=out, lexicon=lexicon, k=k, temperature=temperature, copy_shared=copy_shared,

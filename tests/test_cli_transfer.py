@@ -49,12 +49,12 @@ def test_help(command):
 
 
 @pytest.mark.parametrize("extra, expected", [
-    (["--vocab-size", "60"], "trained"),
+    (["--vocab-size", "60", "--min-frequency", "1"], "trained"),
     (["--extend", "3"], "added 3 tokens to 20"),
 ])
 def test_tokenizer_command(source_dir, corpus, tmp_path, extra, expected):
     out = tmp_path / "fi-tok"
-    result = run("tokenizer", corpus, "--like", source_dir, "--out", out, "--min-frequency", "1", *extra,
+    result = run("tokenizer", corpus, "--like", source_dir, "--out", out, *extra,
                  "--report", tmp_path / "r.json")
     assert result.exit_code == 0, result.output
     assert expected in result.output and "offramp:" in result.output and "tokenizer:WordPiece" in result.output
@@ -233,3 +233,15 @@ def test_tokenizer_and_transfer_take_no_progress(source_dir, corpus, vectors, tm
     from transformers.utils import logging as hf_logging
 
     assert hf_logging.is_progress_bar_enabled()  # restored for whoever runs next in this process
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--min-count", "2"], "--min-count is used only with --extend"),
+    (["--extend", "3", "--min-frequency", "1"], "--min-frequency is used only when training"),
+    (["--extend", "3", "--vocab-size", "60"], "--vocab-size is used only when training"),
+])
+def test_tokenizer_refuses_options_its_mode_ignores(source_dir, corpus, tmp_path, args, message):
+    """An option the chosen mode would silently ignore is refused before any work."""
+    result = run("tokenizer", corpus, "--like", source_dir, "--out", tmp_path / "t", *args)
+    assert result.exit_code == 2 and message in result.output
+    assert not (tmp_path / "t").exists()
