@@ -37,7 +37,8 @@ def _exclude(path):
 @click.option("--vocab-size", default=16000, show_default=True, type=int,
               help="Size of the new vocabulary, special tokens included.")
 @click.option("--extend", default=None, type=click.IntRange(min=1),
-              help="Keep the source vocabulary and add N target-language words instead of training a new one.")
+              help="Keep the source vocabulary and add up to N tokens for target-language words instead of "
+                   "training a new one (BPE: through appended merges, whose intermediate tokens count).")
 @click.option("--lexicon", default=None, type=click.Path(dir_okay=False),
               help="With --extend: an induced lexicon whose target words may be added.")
 @click.option("--min-frequency", default=2, show_default=True, type=click.IntRange(min=1),
@@ -71,7 +72,8 @@ def tokenizer(corpus, like, out, vocab_size, extend, lexicon, min_frequency, min
                            lang=lang, progress=progress)
     if report:
         write_json(report, info)
-    what = (f"added {info['n_added']} tokens to {info['n_source_tokens']}" if info["mode"] == "extend"
+    words = f" for {info['n_added_words']} words" if info.get("n_added_words") != info["n_added"] else ""
+    what = (f"added {info['n_added']} tokens{words} to {info['n_source_tokens']}" if info["mode"] == "extend"
             else f"trained {info['n_tokens']} tokens")
     train = info["mode"] == "train"
     sig = signature(tokenizer=info["kind"], mode=info["mode"], vocab=vocab_size if train else None,

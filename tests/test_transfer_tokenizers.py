@@ -189,3 +189,88 @@ def test_lexicon_route_uses_word_initial_tokens(pair, languages):
         tid = tgt_whole[f]
         assert plan.route[tid] == ROUTES.index("lexicon")
         assert plan.neighbours[tid, 0] == src_whole[e] and plan.weights[tid, 0] == 1.0
+
+
+@pytest.fixture(scope="module", params=["bytelevel", "never", "always"])
+def extended(request, languages, tmp_path_factory):
+    """An English-like BPE tokenizer extended with 40 tokens for Finnish-like words (a text file)."""
+    from bootstrap.tokenization import extend_tokenizer
+
+    en, fi, _, _ = languages
+    src = bpe_tokenizer(running_text(en, 3), request.param)
+    corpus = tmp_path_factory.mktemp("corpus") / f"fi.{request.param}.txt"
+    corpus.write_text("\n".join(running_text(fi, 4)) + "\n", encoding="utf-8")
+    tok, added = extend_tokenizer(corpus, like=src, extend=40)
+    return request.param, src, tok, added
+
+
+def test_bpe_extension_keeps_source_ids_and_the_budget(extended):
+    style, src, tok, added = extended
+    assert added and len(src) < len(tok) <= len(src) + 40
+    assert {t: i for t, i in tok.get_vocab().items() if t in src.get_vocab()} == src.get_vocab()
+
+
+def test_bpe_extension_makes_each_merged_word_one_token_in_running_text(extended):
+    """Words reached by appended merges are one token after a space (the added-token route would
+    give two: the word-start marker and the word), and text decodes back exactly."""
+    style, src, tok, added = extended
+    merged = [w for w in added if w not in tok.get_added_vocab()]
+    assert len(merged) >= 10  # words with a v, a letter the English-like source lacks, are added tokens
+    for word in merged:
+        ids = tok("ta " + word, add_special_tokens=False)["input_ids"]
+        before = tok("ta", add_special_tokens=False)["input_ids"]
+        assert len(ids) == len(before) + 1, (word, tok.convert_ids_to_tokens(ids))
+    text = " ".join(merged[:20])
+    assert tok.decode(tok(text, add_special_tokens=False)["input_ids"]).strip() == text
+
+
+def test_bpe_extension_saves_tokens_and_reloads(extended, tmp_path):
+    from transformers import AutoTokenizer
+
+    from bootstrap.tokenization import save_tokenizer
+
+    style, src, tok, added = extended
+    text = " ".join(added * 3)
+    assert len(tok(text)["input_ids"]) < len(src(text)["input_ids"])
+    save_tokenizer(tok, tmp_path / "tok")
+    again = AutoTokenizer.from_pretrained(tmp_path / "tok")
+    assert len(again) == len(tok) and again(text)["input_ids"] == tok(text)["input_ids"]
+
+
+def test_transfer_gives_vectors_to_merged_words(extended, languages):
+    """The new whole-word tokens of an extended BPE are found in the target vectors (copy or
+    wechsel), not left to the fallback."""
+    style, src, tok, added = extended
+    _, _, en_kv, fi_kv = languages
+    plan = plan_transfer(src, tok, en_kv, fi_kv, check_alignment=False)
+    vocab = tok.get_vocab()
+    prefix = {"bytelevel": "Ġ", "never": "▁", "always": "▁"}[style]
+    ids = [vocab[prefix + w] for w in added if prefix + w in vocab]
+    assert ids and all(plan.route[i] != ROUTES.index("fallback") for i in ids)
+
+
+def test_bytelevel_extension_decodes_non_ascii_words(languages, tmp_path):
+    """Whole-word added tokens come out of a byte-level decoder garbled when they hold non-ASCII
+    letters (``pitää`` -> ``pit\\ufffd\\ufffd``); words reached by merges decode back exactly."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    from bootstrap.tokenization import extend_tokenizer
+
+    en, _, _, _ = languages
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    tok.train_from_iterator(running_text(en, 3), trainers.BpeTrainer(
+        vocab_size=400, special_tokens=["<|endoftext|>"], initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
+    src = PreTrainedTokenizerFast(tokenizer_object=tok, eos_token="<|endoftext|>")
+    corpus = tmp_path / "fi.txt"
+    corpus.write_text("moni pitää lainaa löytötavarana\n" * 10, encoding="utf-8")
+    text = "moni pitää lainaa löytötavarana"
+    results = {}
+    for route in ("added", "auto"):
+        new, added = extend_tokenizer(corpus, like=src, extend=40, route=route)
+        assert "pitää" in added
+        results[route] = new.decode(new(text)["input_ids"])
+    assert results["auto"] == text
+    assert results["added"] != text  # the route offramp no longer takes for BPE
