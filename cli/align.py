@@ -156,7 +156,8 @@ def _via_sig(report):
                    "the auxiliary spaces' alignment. [default: 1; with --via 8]")
 @click.option("--binary", is_flag=True, help="Write word2vec binary instead of text.")
 @click.option("--report", type=click.Path(dir_okay=False), help="JSON report with per-iteration objective and timing.")
-@click.option("--quiet", "--no-progress", "quiet", is_flag=True, help="No progress bar.")
+@click.option("--progress/--no-progress", " /--quiet", "progress", default=True, show_default=True,
+              help="Show progress bars on stderr (reading vectors, the self-learning loop); --quiet is --no-progress.")
 @embedding_options
 @device_option
 @user_errors
@@ -165,7 +166,7 @@ def align(src_vectors, tgt_vectors, seed_dict, identical, cognates, cognate_simi
           verse_measure, parallel_min_score, out_src, out_tgt, preset, no_self_learning, vocabulary_cutoff, csls_k,
           direction, max_iter, threshold, stochastic_initial, stochastic_interval, warmup_dim, normalize, mapping,
           refine, refine_step, refine_neighbors, validation_dict, lowercase, random_state, restarts, binary, report,
-          quiet, fmt, max_vocab, device):
+          progress, fmt, max_vocab, device):
     """Map SRC_VECTORS and TGT_VECTORS into one space: Procrustes + CSLS self-learning, then a final
     map on the last dictionary (VecMap's multi-step by default) and, with --seed-dict, a non-linear
     refinement (--refine).
@@ -226,13 +227,13 @@ def align(src_vectors, tgt_vectors, seed_dict, identical, cognates, cognate_simi
     if via:
         if seed != "unsupervised":
             raise click.UsageError("--via seeds the unsupervised mode; add --unsupervised (and no other seed)")
-        seed_options["via"] = load_pair(via[0], via[1], fmt, None, progress=not quiet)
+        seed_options["via"] = load_pair(via[0], via[1], fmt, None, progress=progress)
         seed_options["via_options"] = {k: v for k, v in (("restarts", restarts), ("top", via_top),
                                                          ("prefix_len", via_prefix_len)) if v is not None}
-    src, tgt = load_pair(src_vectors, tgt_vectors, fmt, max_vocab, progress=not quiet)
+    src, tgt = load_pair(src_vectors, tgt_vectors, fmt, max_vocab, progress=progress)
     result = align_embeddings(src, tgt, seed=seed, seed_dict=seed_dict, preset=preset,
                               validation_dict=validation_dict, device=device, random_state=random_state,
-                              progress=not quiet, lowercase=lowercase, **seed_options, **params)
+                              progress=progress, lowercase=lowercase, **seed_options, **params)
     est = result.estimator
     loop = est.self_learning  # the loop's settings only where a loop ran
     sig = signature(method=preset, mapping=(est.final_mapping or {"name": "orthogonal"})["name"], seed=seed,

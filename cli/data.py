@@ -73,9 +73,10 @@ def list_(kind, cache_dir):
               help="Directory (or http(s) base URL) laid out like shared/data to copy from [default: $OFFRAMP_MIRROR].")
 @click.option("--force", is_flag=True, help="Fetch again even when cached.")
 @click.option("--link", is_flag=True, help="With a local --mirror, symlink instead of copying.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option("--progress/--no-progress", " /--quiet", " /-q", "progress", default=True, show_default=True,
+              help="Show download progress on stderr; -q, --quiet and --no-progress turn it off.")
 @user_errors
-def fetch(kind, names, cache_dir, mirror, force, link, quiet):
+def fetch(kind, names, cache_dir, mirror, force, link, progress):
     """Fetch NAMES of KIND (e.g. muse en-fi) into the cache and print their paths.
 
     A cached file is checked against the size and sha256 recorded when it was fetched, and fetched
@@ -87,7 +88,7 @@ def fetch(kind, names, cache_dir, mirror, force, link, quiet):
     for name in names:
         try:
             with echo_warnings(DamagedCacheWarning, "note"):  # the damaged-file note on stderr
-                path = fetch_one(kind, name, cache_dir=cache_dir, mirror=mirror, progress=not quiet, force=force,
+                path = fetch_one(kind, name, cache_dir=cache_dir, mirror=mirror, progress=progress, force=force,
                                  link=link)
         except FetchError as exc:
             raise click.ClickException(str(exc)) from exc
