@@ -1,8 +1,9 @@
 #!/usr/bin/env python
 """Extending a BPE tokenizer: appended merges against whole-word added tokens (tokens on held-out text).
 
-A byte-level BPE (GPT-2 / Llama 3 style: ``Ġ`` marks a word start inside running text) or a
-Metaspace BPE (``▁``, prepend scheme 'never') is trained on a source-language Bible, then extended
+A byte-level BPE (GPT-2 / Llama 3 style: ``Ġ`` marks a word start inside running text), a
+Metaspace BPE (``▁``, prepend scheme 'never') or a SentencePiece-style BPE as transformers converts
+Llama 2's (spaces marked by the normaliser, byte fallback) is trained on a source-language Bible, then extended
 with ``--budgets`` tokens from the first verses of a target-language Bible, both ways that
 ``bootstrap.tokenization.extend_tokenizer`` knows (``route='auto'``: merges, ``route='added'``),
 and each tokenizer encodes the target Bible's next verses, which the extension did not see.
@@ -26,7 +27,7 @@ def verses(path, start, stop):
 
 
 def source_tokenizer(lines, style, vocab_size):
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
 
     if style == "bytelevel":
@@ -36,13 +37,29 @@ def source_tokenizer(lines, style, vocab_size):
         trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=["<|endoftext|>"],
                                       initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
         specials = {"eos_token": "<|endoftext|>"}
-    else:
+    elif style == "never":
         tok = Tokenizer(models.BPE(unk_token="<unk>"))
         tok.pre_tokenizer = pre_tokenizers.Metaspace(prepend_scheme="never")
         tok.decoder = decoders.Metaspace(prepend_scheme="never")
         trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=["<unk>"], show_progress=False)
         specials = {"unk_token": "<unk>"}
+    elif style == "llama2":
+        # as transformers converts a SentencePiece BPE (Llama 2, Mistral): the normaliser marks spaces
+        # with U+2581, no pre-tokeniser, unknown characters fall back to byte tokens
+        tok = Tokenizer(models.BPE(unk_token="<unk>", byte_fallback=True))
+        tok.normalizer = normalizers.Sequence([normalizers.Prepend("\u2581"), normalizers.Replace(" ", "\u2581")])
+        tok.pre_tokenizer = pre_tokenizers.Metaspace(prepend_scheme="never")  # training only: no merge across words
+        tok.decoder = decoders.Sequence([decoders.Replace("\u2581", " "), decoders.ByteFallback(), decoders.Fuse(),
+                                         decoders.Strip(" ", 1, 0)])
+        bytes_ = [f"<0x{i:02X}>" for i in range(256)]
+        trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=["<unk>", "<s>", "</s>", *bytes_],
+                                      show_progress=False)
+        specials = {"unk_token": "<unk>", "bos_token": "<s>", "eos_token": "</s>"}
+    else:
+        raise SystemExit(f"unknown style {style!r}: bytelevel, never or llama2")
     tok.train_from_iterator(lines, trainer)
+    if style == "llama2":
+        tok.pre_tokenizer = None
     return PreTrainedTokenizerFast(tokenizer_object=tok, **specials)
 
 
@@ -57,7 +74,7 @@ def main(argv=None):
     parser.add_argument("--train-verses", type=int, default=25000, help="target verses the extension reads")
     parser.add_argument("--test-verses", type=int, default=2000, help="the next verses, encoded")
     parser.add_argument("--budgets", default="500,2000,8000")
-    parser.add_argument("--styles", default="bytelevel,never")
+    parser.add_argument("--styles", default="bytelevel,never,llama2")
     parser.add_argument("--json")
     args = parser.parse_args(argv)
     bible = Path(args.data) / "corpora" / "bible"

@@ -215,7 +215,7 @@ def test_bpe_extension_makes_each_merged_word_one_token_in_running_text(extended
     give two: the word-start marker and the word), and text decodes back exactly."""
     style, src, tok, added = extended
     merged = [w for w in added if w not in tok.get_added_vocab()]
-    assert len(merged) >= 10  # words with a v, a letter the English-like source lacks, are added tokens
+    assert len(merged) >= 10
     for word in merged:
         ids = tok("ta " + word, add_special_tokens=False)["input_ids"]
         before = tok("ta", add_special_tokens=False)["input_ids"]
@@ -274,3 +274,39 @@ def test_bytelevel_extension_decodes_non_ascii_words(languages, tmp_path):
         results[route] = new.decode(new(text)["input_ids"])
     assert results["auto"] == text
     assert results["added"] != text  # the route offramp no longer takes for BPE
+
+
+def test_extension_of_a_normaliser_marked_bpe_with_byte_fallback(languages, tmp_path):
+    """As transformers converts Llama 2's SentencePiece BPE: the normaliser turns spaces into ``▁``,
+    no pre-tokeniser, unknown characters fall back to bytes. Whole-word added tokens never match
+    there; merges do, and a letter the source lacks (``v``) becomes a token so its words can join."""
+    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    from bootstrap.tokenization import extend_tokenizer
+
+    en, fi, _, _ = languages
+    tok = Tokenizer(models.BPE(unk_token="<unk>", byte_fallback=True))
+    tok.normalizer = normalizers.Sequence([normalizers.Prepend("▁"), normalizers.Replace(" ", "▁")])
+    tok.pre_tokenizer = pre_tokenizers.Metaspace(prepend_scheme="never")  # training only
+    tok.decoder = decoders.Sequence([decoders.Replace("▁", " "), decoders.ByteFallback(), decoders.Fuse(),
+                                     decoders.Strip(" ", 1, 0)])
+    bytes_ = [f"<0x{i:02X}>" for i in range(256)]
+    tok.train_from_iterator(running_text(en, 3), trainers.BpeTrainer(vocab_size=400, special_tokens=["<unk>", *bytes_]))
+    tok.pre_tokenizer = None
+    src = PreTrainedTokenizerFast(tokenizer_object=tok, unk_token="<unk>")
+    corpus = tmp_path / "fi.txt"
+    corpus.write_text("\n".join(running_text(fi, 4)) + "\n", encoding="utf-8")
+    text = " ".join(running_text(fi, 9)[:50])
+    counts = {}
+    for route in ("added", "auto"):
+        new, added = extend_tokenizer(corpus, like=src, extend=60, route=route)
+        ids = new(text, add_special_tokens=False)["input_ids"]
+        counts[route] = len(ids)
+        assert new.decode(ids) == text
+    assert counts["added"] == len(src(text, add_special_tokens=False)["input_ids"])
+    assert counts["auto"] < 0.8 * counts["added"]
+    v_words = [w for w in added if "v" in w]
+    assert "v" not in src.get_vocab() and v_words
+    before = len(new("ta", add_special_tokens=False)["input_ids"])
+    assert len(new("ta " + v_words[0].lstrip("▁"), add_special_tokens=False)["input_ids"]) == before + 1
