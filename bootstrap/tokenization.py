@@ -394,6 +394,8 @@ def _extend_bpe(tokenizer, words, budget):
                 n_new += 1
         merged.add(form)
     if merged:
+        # the backend is swapped in place (transformers keeps it there), so the wrapper keeps its
+        # class, special tokens and settings; a new PreTrainedTokenizerFast would lose them
         tokenizer._tokenizer = Tokenizer.from_str(json.dumps(state))
     return merged, as_added
 
