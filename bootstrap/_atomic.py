@@ -13,12 +13,16 @@ def atomic_path(path):
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
-    # a compressed target keeps its extension, so that writers that compress by name (gensim's
-    # save_word2vec_format: x.vec.gz) compress the temporary file too
-    ext = os.path.splitext(path)[1].lower()
-    suffix = ".tmp" + (ext if ext in COMPRESSED else "")
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=suffix, dir=directory)
-    os.close(fd)
+    if os.path.splitext(path)[1].lower() in COMPRESSED:
+        # a compressed target is written under its own name in a temporary directory: writers that
+        # compress by name (gensim's save_word2vec_format: x.vec.gz) compress it, and gzip records
+        # that name (x.vec) in its header, not a temporary one
+        folder = tempfile.mkdtemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=directory)
+        tmp = os.path.join(folder, os.path.basename(path))
+    else:
+        folder = None
+        fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=directory)
+        os.close(fd)
     try:
         yield tmp
         umask = os.umask(0)
@@ -29,6 +33,9 @@ def atomic_path(path):
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+    finally:
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 @contextlib.contextmanager

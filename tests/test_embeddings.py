@@ -391,3 +391,13 @@ def test_save_compresses_by_name_and_reads_back(tmp_path, kv, ext, magic):
     assert path.read_bytes().startswith(magic)
     _assert_same(load_embeddings(path), kv, None)
     assert [p.name for p in tmp_path.iterdir()] == [path.name]
+
+
+def test_gzip_header_names_the_output_not_a_temporary_file(tmp_path, kv):
+    """gzip records the file name in its header (FNAME, read by gunzip -N and file(1)); it is the
+    output's name without .gz, as the gzip tool writes it."""
+    path = tmp_path / "en.vec.gz"
+    save_embeddings(kv, path)
+    header = path.read_bytes()
+    assert header[3] & 0x08  # FNAME flag
+    assert header[10:header.index(b"\0", 10)] == b"en.vec"
