@@ -40,10 +40,18 @@ def atomic_path(path):
 
 @contextlib.contextmanager
 def atomic_open(path, mode="w", encoding="utf-8"):
-    """Open a temporary file for writing; it replaces ``path`` only when the block succeeds."""
+    """Open a temporary file for writing; it replaces ``path`` only when the block succeeds.
+
+    A ``path`` ending in ``.gz``, ``.bz2`` or ``.xz`` is written compressed, as the readers expect.
+    """
+    opener = COMPRESSED.get(os.path.splitext(os.fspath(path))[1].lower())
     with atomic_path(path) as tmp:
-        kwargs = {} if "b" in mode else {"encoding": encoding, "newline": "\n"}
-        with open(tmp, mode, **kwargs) as handle:
+        if "b" in mode:
+            handle = opener(tmp, mode) if opener else open(tmp, mode)
+        else:
+            text_mode = mode if opener is None else mode.replace("t", "") + "t"
+            handle = (opener or open)(tmp, text_mode, encoding=encoding, newline="\n")
+        with handle:
             yield handle
 
 

@@ -229,3 +229,15 @@ def test_damaged_gzip_dictionary_is_a_format_error(tmp_path):
     with pytest.raises(FormatError, match=r"d\.txt\.gz: the compressed file is damaged") as info:
         read_dictionary(path)
     assert info.value.fix == "download it again, or test it with gzip -t / bzip2 -t / xz -t"
+
+
+@pytest.mark.parametrize("ext, magic", [(".gz", b"\x1f\x8b"), (".bz2", b"BZh"), (".xz", b"\xfd7zXZ"), ("", b"a\tb")])
+def test_write_dictionary_compresses_by_name(tmp_path, ext, magic):
+    """A dictionary (or lexicon, or split output) written to x.txt.gz is gzip, as the reader expects;
+    before, it was plain text under a .gz name, which no reader could open."""
+    path = tmp_path / f"train.txt{ext}"
+    pairs = [("a", "b"), ("talo", "hus"), ("ä", "ö")]
+    write_dictionary(pairs, path)
+    assert path.read_bytes().startswith(magic)
+    assert read_dictionary(path) == pairs
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]
