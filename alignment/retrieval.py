@@ -18,7 +18,7 @@ augmented vectors, ``[2x, -1] . [z, r_tgt(z)]``, which lets faiss run it unchang
 import numpy as np
 
 from . import _cuda
-from ._backend import get_namespace, is_cupy
+from ._backend import get_namespace, to_numpy
 
 try:
     import faiss as _faiss
@@ -460,11 +460,9 @@ def gold_ranks(Q, D, gold, *, method="csls", csls_k=10, X=None, beta=30.0, r_tgt
         # host together, their per-row maximum is taken there, and the rows' counts come back at once
         rows = np.repeat(np.arange(S.shape[0]), lengths)
         cols = np.concatenate([np.asarray(gold[start + i], dtype=np.int64) for i in has])
-        values = S[xp.asarray(rows), xp.asarray(cols)]
-        values = values.get() if is_cupy(values) else np.asarray(values)
+        values = to_numpy(S[xp.asarray(rows), xp.asarray(cols)])
         best = np.full(S.shape[0], np.inf, dtype=values.dtype)  # rows without gold: nothing is better
         best[has] = np.maximum.reduceat(values, np.cumsum(lengths)[has] - lengths[has])
-        better = (S > xp.asarray(best)[:, None]).sum(axis=1)
-        better = better.get() if is_cupy(better) else np.asarray(better)
+        better = to_numpy((S > xp.asarray(best)[:, None]).sum(axis=1))
         ranks[start + has] = 1 + better[has]
     return ranks

@@ -4,7 +4,7 @@ import os
 import shutil
 import tempfile
 
-from ._files import COMPRESSED
+from ._files import decompressor
 
 
 @contextlib.contextmanager
@@ -13,7 +13,7 @@ def atomic_path(path):
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
-    if os.path.splitext(path)[1].lower() in COMPRESSED:
+    if decompressor(path) is not None:
         # a compressed target is written under its own name in a temporary directory: writers that
         # compress by name (gensim's save_word2vec_format: x.vec.gz) compress it, and gzip records
         # that name (x.vec) in its header, not a temporary one
@@ -44,13 +44,12 @@ def atomic_open(path, mode="w", encoding="utf-8"):
 
     A ``path`` ending in ``.gz``, ``.bz2`` or ``.xz`` is written compressed, as the readers expect.
     """
-    opener = COMPRESSED.get(os.path.splitext(os.fspath(path))[1].lower())
+    opener = decompressor(path) or open  # gzip.open & co. by extension, else the plain file
     with atomic_path(path) as tmp:
         if "b" in mode:
-            handle = opener(tmp, mode) if opener else open(tmp, mode)
-        else:
-            text_mode = mode if opener is None else mode.replace("t", "") + "t"
-            handle = (opener or open)(tmp, text_mode, encoding=encoding, newline="\n")
+            handle = opener(tmp, mode)
+        else:  # the compressed openers need an explicit 't'; open takes it too
+            handle = opener(tmp, mode.replace("t", "") + "t", encoding=encoding, newline="\n")
         with handle:
             yield handle
 

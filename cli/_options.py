@@ -41,10 +41,18 @@ def device_option(func):
                              "and sees a GPU, else NumPy (the signature names the one used).")(func)
 
 
-def progress_option(func):
-    """``--progress/--no-progress``: tqdm bars on stderr for long work (the library's ``progress``)."""
-    return click.option("--progress/--no-progress", default=True, show_default=True,
-                        help="Show progress bars on stderr (large vector files, long searches).")(func)
+def progress_option(func=None, *, help="Show progress bars on stderr (large vector files, long searches).",
+                    off=()):
+    """``--progress/--no-progress``: tqdm bars on stderr for long work (the library's ``progress``).
+
+    Used bare (``@progress_option``) or with the command's own ``help`` and other names of
+    ``--no-progress`` (``off=("--quiet", "-q")``).
+    """
+    def decorate(f):
+        return click.option("--progress/--no-progress", *(f" /{name}" for name in off), "progress", default=True,
+                            show_default=True, help=help)(f)
+
+    return decorate if func is None else decorate(func)
 
 
 def isf_option(func):

@@ -2,7 +2,7 @@
 import click
 
 from ._common import signature, user_errors
-from ._options import device_option, embedding_options, load_pair, parallel_options, parallel_pair
+from ._options import device_option, embedding_options, load_pair, parallel_options, parallel_pair, progress_option
 
 
 #: VecMap's presets that name their seed: with no seed option, the preset gives it.
@@ -156,8 +156,8 @@ def _via_sig(report):
                    "the auxiliary spaces' alignment. [default: 1; with --via 8]")
 @click.option("--binary", is_flag=True, help="Write word2vec binary instead of text.")
 @click.option("--report", type=click.Path(dir_okay=False), help="JSON report with per-iteration objective and timing.")
-@click.option("--progress/--no-progress", " /--quiet", "progress", default=True, show_default=True,
-              help="Show progress bars on stderr (reading vectors, the self-learning loop); --quiet is --no-progress.")
+@progress_option(help="Show progress bars on stderr (reading vectors, the self-learning loop); --quiet is "
+                      "--no-progress.", off=("--quiet",))
 @embedding_options
 @device_option
 @user_errors

@@ -2,6 +2,7 @@
 import click
 
 from ._common import echo_warnings, signature, user_errors
+from ._options import progress_option
 
 _CACHE = click.option("--cache", "cache_dir", type=click.Path(file_okay=False), default=None,
                       help="Cache directory [default: $OFFRAMP_CACHE, else $XDG_CACHE_HOME/offramp, "
@@ -73,8 +74,8 @@ def list_(kind, cache_dir):
               help="Directory (or http(s) base URL) laid out like shared/data to copy from [default: $OFFRAMP_MIRROR].")
 @click.option("--force", is_flag=True, help="Fetch again even when cached.")
 @click.option("--link", is_flag=True, help="With a local --mirror, symlink instead of copying.")
-@click.option("--progress/--no-progress", " /--quiet", " /-q", "progress", default=True, show_default=True,
-              help="Show download progress on stderr; -q, --quiet and --no-progress turn it off.")
+@progress_option(help="Show download progress on stderr; -q, --quiet and --no-progress turn it off.",
+                 off=("--quiet", "-q"))
 @user_errors
 def fetch(kind, names, cache_dir, mirror, force, link, progress):
     """Fetch NAMES of KIND (e.g. muse en-fi) into the cache and print their paths.

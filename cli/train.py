@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ._common import echo_warnings, signature, user_errors, write_json
-from ._options import language_code
+from ._options import language_code, progress_option
 
 # Kept in step with bootstrap.training.DEFAULTS (which the command does not import at start-up,
 # so that ``offramp --help`` stays fast); tests/test_cli_train.py checks that they agree.
@@ -105,7 +105,7 @@ def _check_outputs(**paths):
                    "a gensim model file otherwise.")
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write a JSON report (parameters, corpus sizes, wall time).")
-@click.option("--progress/--no-progress", default=True, show_default=True, help="Show progress bars.")
+@progress_option(help="Show progress bars.")
 @user_errors
 def train(corpus, lang, out, model, dim, window, min_count, epochs, negative, sample, min_n, max_n, seed, runs,
           workers, max_lines, prefix_len, exclude_ids, id_column, binary, save_model, report, progress):

@@ -2,7 +2,7 @@
 import click
 
 from ._common import signature, user_errors, write_json
-from ._options import language_code
+from ._options import language_code, progress_option
 
 _CTX = {"help_option_names": ["-h", "--help"]}
 
@@ -51,8 +51,7 @@ def _exclude(path):
               help="Language code of the corpus: fr, it, ca and ga split elided articles off (l'eau -> l' eau), "
                    "as `offramp train --lang` does.")
 @click.option("--report", default=None, type=click.Path(dir_okay=False), help="Also write the summary as JSON.")
-@click.option("--progress/--no-progress", default=True, show_default=True,
-              help="Show the trainer's progress bar (stderr, on a terminal).")
+@progress_option(help="Show the trainer's progress bar (stderr, on a terminal).")
 @user_errors
 def tokenizer(corpus, like, out, vocab_size, extend, lexicon, min_frequency, min_count, exclude_ids, lang, report,
               progress):
@@ -106,9 +105,8 @@ def tokenizer(corpus, like, out, vocab_size, extend, lexicon, min_frequency, min
               help="Check that the two vector files share one aligned space.")
 @click.option("--seed", "random_state", default=0, show_default=True, type=int, help="Seed of the fallback noise.")
 @click.option("--report", default=None, type=click.Path(dir_okay=False), help="Also write the report as JSON.")
-@click.option("--progress/--no-progress", default=True, show_default=True,
-              help="Show progress bars on stderr (reading the vector files, the token vectors, transformers' "
-                   "loading and writing of the model).")
+@progress_option(help="Show progress bars on stderr (reading the vector files, the token vectors, transformers' "
+                      "loading and writing of the model).")
 @user_errors
 def transfer(source_model, tokenizer, src_vectors, tgt_vectors, out, lexicon, k, temperature, copy_shared,
              fallback_noise, check_alignment, random_state, report, progress):
