@@ -301,14 +301,10 @@ def extend_tokenizer(corpus, *, like, extend, lexicon=None, min_count=5, exclude
     tokenizer = _copy_tokenizer(like)
     extended = (_extend_bpe(tokenizer, [(f, spelling[f]) for f in ranked], extend)
                 if route == "auto" and tokenizer_kind(like) == "BPE" else None)
-    if extended is not None:
-        by_merges, as_added = extended
-        tokenizer.add_tokens([AddedToken(w, single_word=True, normalized=True) for w in as_added])
-        chosen = by_merges | set(as_added)
-        return tokenizer, [w for w in ranked if w in chosen]
-    added = ranked[:extend]
-    tokenizer.add_tokens([AddedToken(w, single_word=True, normalized=True) for w in added])
-    return tokenizer, added
+    by_merges, as_added = extended if extended is not None else (set(), ranked[:extend])
+    tokenizer.add_tokens([AddedToken(w, single_word=True, normalized=True) for w in as_added])
+    chosen = by_merges | set(as_added)
+    return tokenizer, [w for w in ranked if w in chosen]
 
 
 def _extend_bpe(tokenizer, words, budget):
@@ -377,21 +373,18 @@ def _extend_bpe(tokenizer, words, budget):
         for piece in pieces[1:]:
             chain.append((current, piece))
             current += piece
-        chars = {p for p in pieces if p not in vocab}  # characters the source lacks, added first
-        if n_new + len(chars | {a + b for a, b in chain if a + b not in vocab}) > budget:
+        # characters the source lacks first, then the chain's tokens, each once
+        new = list(dict.fromkeys(t for t in [*sorted(set(pieces)), *(a + b for a, b in chain)] if t not in vocab))
+        if n_new + len(new) > budget:
             continue
-        for char in sorted(chars):
-            vocab[char] = next_id
+        for token in new:
+            vocab[token] = next_id
             next_id += 1
-            n_new += 1
-        for a, b in chain:
-            if (a, b) not in known:
-                merges.append([a, b] if as_lists else f"{a} {b}")
-                known.add((a, b))
-            if a + b not in vocab:
-                vocab[a + b] = next_id
-                next_id += 1
-                n_new += 1
+        n_new += len(new)
+        for pair in chain:
+            if pair not in known:
+                merges.append(list(pair) if as_lists else " ".join(pair))
+                known.add(pair)
         merged.add(form)
     if merged:
         # the backend is swapped in place (transformers keeps it there), so the wrapper keeps its
