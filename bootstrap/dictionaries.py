@@ -222,7 +222,8 @@ def lookup_pairs(entries, src_index, tgt_index, *, path=None, require_any=True):
         ``src_oov`` / ``tgt_oov`` (distinct source / target words missing from their vocabulary);
         ``n_pairs_src_oov`` (entries whose source word is missing) and ``n_pairs_tgt_oov`` (entries
         whose source word is present but whose target is missing); ``coverage``
-        (= n_src_words_in_vocab / n_src_words); ``src_oov_examples`` / ``tgt_oov_examples``
+        (percent of the source words in vocabulary, 100 * n_src_words_in_vocab / n_src_words, as
+        ``evaluate_bli`` states its coverage); ``src_oov_examples`` / ``tgt_oov_examples``
         (up to 10 each, in dictionary order).
     """
     entries = list(entries)
@@ -257,7 +258,7 @@ def lookup_pairs(entries, src_index, tgt_index, *, path=None, require_any=True):
         "tgt_oov": len(tgt_missing),
         "n_pairs_src_oov": n_pairs_src_oov,
         "n_pairs_tgt_oov": n_pairs_tgt_oov,
-        "coverage": len(src_ok) / len(src_words) if src_words else 0.0,
+        "coverage": 100.0 * len(src_ok) / len(src_words) if src_words else 0.0,
         "src_oov_examples": _first_n(src_missing),
         "tgt_oov_examples": _first_n(tgt_missing),
     }

@@ -240,7 +240,7 @@ def align(src_vectors, tgt_vectors, seed_dict, identical, cognates, cognate_simi
                     via=_via_sig(result.report["seed"].get("via")),
                     rank_ratio=result.report["seed"].get("identical_rank_ratio"),
                     cognate_sim=result.report["seed"].get("cognates", {}).get("min_similarity"),
-                    verse_dice=result.report["seed"].get("parallel", {}).get("min_score"),
+                    verse_min=result.report["seed"].get("parallel", {}).get("min_score"),
                     verses=None if verse_measure == "dice" else verse_measure, csls=est.csls_k if loop else None,
                     direction=est.direction if loop else None, cutoff=est.vocabulary_cutoff if loop else None,
                     max_iter=max_iter, threshold=threshold, keep0=stochastic_initial, interval=stochastic_interval,

@@ -126,7 +126,7 @@ def test_lookup_pairs_coverage_exact():
         "n_src_words": 6, "n_src_words_in_vocab": 3,  # a, b, d (c has only the OOV target r)
         "src_oov": 2, "tgt_oov": 2,
         "n_pairs_src_oov": 2, "n_pairs_tgt_oov": 2,
-        "coverage": 0.5,
+        "coverage": 50.0,
         "src_oov_examples": ["e", "f"], "tgt_oov_examples": ["q", "r"],
     }
 

@@ -349,7 +349,7 @@ def test_cli_align_with_verses_then_evaluate(cli_files, tmp_path):
                                   "--out-tgt", str(tmp_path / "t.vec"), "--report", str(tmp_path / "r.json"),
                                   "--stochastic-interval", "1", "--quiet"])
     assert result.exit_code == 0, result.output
-    assert "seed:parallel" in result.output and "verse_dice:0.1" in result.output
+    assert "seed:parallel" in result.output and "verse_min:0.1" in result.output
     report = json.loads((tmp_path / "r.json").read_text())
     assert report["seed"]["parallel"]["src_files"] == [str(src_file)]
     result = runner.invoke(main, ["evaluate", str(tmp_path / "s.vec"), str(tmp_path / "t.vec"), str(root / "test.txt"),
