@@ -231,19 +231,32 @@ def extend_tokenizer(corpus, *, like, extend, lexicon=None, min_count=5, exclude
     ``lexicon`` seen at least once, that ``like`` splits into 2 or more pieces. They are ranked by
     the tokens they save on the corpus, ``count * (pieces - 1)`` (a word the source maps to its unknown
     token counts one piece per character), and added best first, so every source token keeps its id
-    and the new ones follow:
+    and the new ones follow. Each word enters the model's own vocabulary in its running-text form
+    (the word as it is after a space, normalised and pre-tokenised: ``Ġtalossa``, ``▁talossa``,
+    ``talossa``), so it costs one token there:
 
-    * BPE (GPT-2, Llama 3, SentencePiece BPE): into the model's own vocabulary, in the word's
-      running-text form (``Ġtalossa``), with merges appended after the source's (see
-      :func:`_extend_bpe`). A word then costs one token after a space, decodes back exactly, and
-      its intermediate merges (``Ġtaloss``) also serve its other forms; they count against
-      ``extend``. On Finnish verses held out from the corpus, with a byte-level BPE of 8000 tokens
-      trained on an English Bible: 155.6k tokens, 115.8k with 2000 added tokens, 101.0k this way
-      (80.1k against 102.8k with 8000). With a Llama 2-style BPE (spaces marked by the
-      normaliser), whole-word added tokens never match: 154.9k either way, 106.1k this way.
-    * Other models, and BPE words no merge chain reaches (a character the source lacks): as
-      whole-word added tokens (``AddedToken(single_word=True)``, in the tokenizer's normalised
-      form), one token each.
+    * BPE (GPT-2, SentencePiece BPE as Llama 2's): with merges appended after the source's (see
+      :func:`_extend_bpe`). A word decodes back exactly, and its intermediate merges (``Ġtaloss``)
+      also serve its other forms; they count against ``extend``. On Finnish verses held out from
+      the corpus, with a byte-level BPE of 8000 tokens trained on an English Bible: 155.6k tokens,
+      115.8k with 2000 added tokens, 101.0k this way (80.1k against 102.8k with 8000). With a
+      Llama 2-style BPE (spaces marked by the normaliser), whole-word added tokens never match:
+      154.9k either way, 93.9k this way.
+    * Unigram (XLM-R, mT5, T5): as a new piece with a log-probability score that makes Viterbi
+      pick it whole (see :func:`_extend_unigram`). Same setting, an XLM-R-like Metaspace Unigram of
+      8000 pieces: 192.0k tokens, 137.1k with 2000 added tokens (a word after a space costs ``▁``
+      and the word), 110.1k this way (85.9k against 119.0k with 8000). Where the normaliser marks
+      the spaces, added tokens never match, as in the Llama 2-style BPE.
+    * WordPiece (BERT): as a vocabulary entry (see :func:`_extend_wordpiece`), which is also the
+      first piece of the word's longer forms (``talossa`` ``##an``), where an added token matches
+      whole words only. Same setting, a cased BERT-like WordPiece of 8000 tokens: 105.1k tokens
+      (a word with a letter the source lacks is one ``[UNK]``), 76.6k with 2000 added tokens, 74.7k
+      this way (61.2k against 64.1k with 8000).
+    * Words that cannot enter the model so (the pre-tokeniser splits them, as ``l'eau`` in BERT,
+      or no BPE merge chain reaches them), WordLevel models, and tokenizers whose added tokens'
+      ids cannot be kept (see :func:`_model_state`; Llama 3's reserved tokens can): as whole-word
+      added tokens (``AddedToken(single_word=True)``, in the tokenizer's normalised form), one
+      token of ``extend`` each.
 
     Parameters
     ----------
@@ -258,16 +271,17 @@ def extend_tokenizer(corpus, *, like, extend, lexicon=None, min_count=5, exclude
     lang : str, optional
         Language of the text files, for their word splitting (see :func:`word_counts`).
     route : {'auto', 'added'}
-        ``'auto'``: merges for BPE sources, added tokens otherwise; ``'added'``: added tokens for
-        every source (the comparison of benchmarks/extend_bpe.py).
+        ``'auto'``: into the model's vocabulary for BPE, Unigram and WordPiece sources, added
+        tokens otherwise; ``'added'``: added tokens for every source (the comparison of
+        benchmarks/extend_bpe.py).
 
     Returns
     -------
     tokenizer : PreTrainedTokenizerFast
         ``len(like) < len(tokenizer) <= len(like) + extend`` when a word was added.
     added : list of str
-        The words added, best first (for BPE fewer than the tokens added, which include the
-        intermediate merges).
+        The words added (their normalised forms), best first; for BPE fewer than the tokens added,
+        which include the intermediate merges.
     """
     if extend < 1:
         raise ValueError(f"extend must be a positive number of tokens; got {extend}")
@@ -299,12 +313,97 @@ def extend_tokenizer(corpus, *, like, extend, lexicon=None, min_count=5, exclude
     order = np.argsort(-saved, kind="stable")
     ranked = [forms[i] for i in order if saved[i] > 0]
     tokenizer = _copy_tokenizer(like)
-    extended = (_extend_bpe(tokenizer, [(f, spelling[f]) for f in ranked], extend)
-                if route == "auto" and tokenizer_kind(like) == "BPE" else None)
-    by_merges, as_added = extended if extended is not None else (set(), ranked[:extend])
+    words = [(f, spelling[f]) for f in ranked]
+    kind = tokenizer_kind(like)
+    extended = None
+    if route == "auto" and kind == "BPE":
+        extended = _extend_bpe(tokenizer, words, extend)
+    elif route == "auto" and kind == "Unigram":
+        total = sum(counts.values())
+        extended = _extend_unigram(tokenizer, words, extend, {f: merged[f] / total for f in ranked})
+    elif route == "auto" and kind == "WordPiece":
+        extended = _extend_wordpiece(tokenizer, words, extend)
+    in_model, as_added = extended if extended is not None else (set(), ranked[:extend])
     tokenizer.add_tokens([AddedToken(w, single_word=True, normalized=True) for w in as_added])
-    chosen = by_merges | set(as_added)
+    chosen = in_model | set(as_added)
     return tokenizer, [w for w in ranked if w in chosen]
+
+
+def _model_state(tokenizer):
+    """The tokenizer's serialised backend (a dict) with every added token in the model's vocabulary
+    at its own id, or ``None`` when that cannot be done.
+
+    ``tokenizers`` gives an added token that is not also a model entry the id after the model's
+    vocabulary, counted anew each time the tokenizer is built: in a tokenizer with such tokens
+    (Llama 3's 256 reserved special tokens after its 128,000 BPE tokens), a token appended to the
+    model as it is would take the id of the first of them and push them all up by one (two tokens
+    on one id, special ids moved). So such tokens are first written into the model's vocabulary at
+    the ids they have, as GPT-2's vocabulary holds ``<|endoftext|>``; new model entries then follow
+    them. An added token is matched before the model, so the model never produces these entries
+    itself, and every token keeps its id and its meaning. An added token that is already a model
+    entry (XLM-R's ``<mask>``, BERT's ``[CLS]``) needs nothing.
+
+    Returns ``None`` for models without a vocabulary in their serialised form (WordLevel keeps
+    one too, but has no way to use a new entry), and when an added token's id is taken by another
+    model entry, or, in a Unigram model (ids are list positions), when the out-of-model added tokens
+    do not follow the vocabulary's end one after another.
+    """
+    import json
+
+    state = json.loads(tokenizer.backend_tokenizer.to_str())
+    vocab = state.get("model", {}).get("vocab")
+    added = sorted(state.get("added_tokens") or [], key=lambda t: t["id"])
+    if isinstance(vocab, list):  # Unigram: [piece, score] pairs, ids are positions
+        lowest = min((score for _, score in vocab), default=0.0)
+        for t in added:
+            if t["id"] < len(vocab):
+                if vocab[t["id"]][0] != t["content"]:
+                    return None
+            elif t["id"] == len(vocab):
+                vocab.append([t["content"], lowest])  # never the model's choice: matched before it
+            else:
+                return None
+    elif isinstance(vocab, dict):
+        ids = set(vocab.values())
+        for t in added:
+            if vocab.get(t["content"]) == t["id"]:
+                continue
+            if t["content"] in vocab or t["id"] in ids:
+                return None
+            vocab[t["content"]] = t["id"]
+            ids.add(t["id"])
+    else:
+        return None
+    return state
+
+
+def _running_form(backend, prefix, word):
+    """``word`` as the model sees it after a space: ``prefix + word`` normalised and pre-tokenised
+    (``Ġtalossa``, ``▁talossa``, ``talossa``), or ``None`` when the pre-tokeniser splits it."""
+    text = prefix + word
+    if backend.normalizer is not None:
+        text = backend.normalizer.normalize_str(text)
+    pre = backend.pre_tokenizer.pre_tokenize_str(text) if backend.pre_tokenizer is not None else [(text, None)]
+    return pre[0][0] if len(pre) == 1 else None
+
+
+def _set_backend(tokenizer, state):
+    """Swap the tokenizer's backend for one built from ``state``, in place.
+
+    transformers keeps the backend there, so the wrapper keeps its class, special tokens and
+    settings; a new PreTrainedTokenizerFast would lose them.
+    """
+    import json
+
+    from tokenizers import Tokenizer
+
+    tokenizer._tokenizer = Tokenizer.from_str(json.dumps(state))
+
+
+def _single_tokens(tokenizer, texts):
+    """The id of each of ``texts`` that the tokenizer encodes as exactly one token, else ``None``."""
+    backend = plain_backend(tokenizer)
+    return [e.ids[0] if len(e.ids) == 1 else None for e in backend.encode_batch(texts, add_special_tokens=False)]
 
 
 def _extend_bpe(tokenizer, words, budget):
@@ -333,38 +432,38 @@ def _extend_bpe(tokenizer, words, budget):
     Returns
     -------
     None
-        When the model cannot be extended this way (no vocabulary or merges in its serialised form);
-        ``tokenizer`` is unchanged.
+        When the model cannot be extended this way (no vocabulary or merges in its serialised form,
+        or added tokens whose ids :func:`_model_state` cannot keep); ``tokenizer`` is unchanged.
     merged, as_added : set of str, list of str
         The forms now reached by merges, and those to add as added tokens, in ``words``' order.
     """
     import json
 
-    from tokenizers import Tokenizer
-
     from .transfer import word_prefix
 
+    state = _model_state(tokenizer)
+    if state is None:
+        return None
     backend = tokenizer.backend_tokenizer
-    state = json.loads(backend.to_str())
-    model = state.get("model", {})
+    model = state["model"]
     vocab, merges = model.get("vocab"), model.get("merges")
     if not isinstance(vocab, dict) or not isinstance(merges, list):
         return None
     as_lists = bool(merges) and isinstance(merges[0], list)
     known = {tuple(m) if as_lists else tuple(m.split(" ", 1)) for m in merges}
-    next_id = 1 + max([*vocab.values(), *(t["id"] for t in state.get("added_tokens") or [])], default=-1)
+    next_id = 1 + max(vocab.values(), default=-1)
+    # the source's entries: the model below (the source's) knows only these, so a character added
+    # for an earlier word must still be its own piece when a later word is split
+    source = set(vocab)
     prefix = word_prefix(backend)
     # a byte-level decoder reads an added token's text as byte symbols, so a non-ASCII added word
     # would decode garbled (pitää -> pit\ufffd\ufffd): such words are only added through merges
     byte_level = "ByteLevel" in json.dumps(state.get("decoder"))
     merged, as_added, n_new = set(), [], 0
     for form, word in words:
-        text = prefix + word
-        if backend.normalizer is not None:
-            text = backend.normalizer.normalize_str(text)
-        pre = backend.pre_tokenizer.pre_tokenize_str(text) if backend.pre_tokenizer is not None else [(text, None)]
-        pieces = _model_pieces(backend.model, vocab, pre[0][0]) if len(pre) == 1 else []
-        if len(pieces) < 2 or "".join(pieces) != pre[0][0]:
+        text = _running_form(backend, prefix, word)
+        pieces = _model_pieces(backend.model, source, text) if text is not None else []
+        if len(pieces) < 2 or "".join(pieces) != text:
             if n_new < budget and not (byte_level and not form.isascii()):
                 as_added.append(form)
                 n_new += 1
@@ -387,10 +486,179 @@ def _extend_bpe(tokenizer, words, budget):
                 known.add(pair)
         merged.add(form)
     if merged:
-        # the backend is swapped in place (transformers keeps it there), so the wrapper keeps its
-        # class, special tokens and settings; a new PreTrainedTokenizerFast would lose them
-        tokenizer._tokenizer = Tokenizer.from_str(json.dumps(state))
+        _set_backend(tokenizer, state)
     return merged, as_added
+
+
+#: Score margin (nats) of a new Unigram piece over the best segmentation of its text without it.
+#: Viterbi sums float64 scores; a word's few dozen terms round off by ~1e-13, so 1e-3 settles the
+#: comparison for the word itself. Where this floor decides the score (a rare word), the piece is
+#: preferred to exactly that segmentation by a factor of e^0.001 in probability, so inside longer
+#: words it stands in for that segmentation and otherwise changes only near-ties.
+UNIGRAM_MARGIN = 1e-3
+#: What ``tokenizers`` (as SentencePiece) scores a character without a piece of its own: the lowest
+#: piece score minus this.
+_UNK_PENALTY = 10.0
+
+
+def _best_segmentation_score(text, scores, max_len, unk_score):
+    """The score of the Viterbi segmentation of ``text`` into pieces of ``scores`` (dict piece -> score).
+
+    As ``tokenizers``' Unigram lattice: every piece that matches at a position, and at a position
+    where no single-character piece matches, the unknown token (``unk_score``; byte-fallback tokens
+    replace it only after Viterbi).
+    """
+    best = [0.0] + [-np.inf] * len(text)
+    for end in range(1, len(text) + 1):
+        for start in range(max(0, end - max_len), end):
+            score = scores.get(text[start:end])
+            if score is not None and best[start] + score > best[end]:
+                best[end] = best[start] + score
+        if text[end - 1] not in scores:
+            best[end] = max(best[end], best[end - 1] + unk_score)
+    return best[-1]
+
+
+def _extend_unigram(tokenizer, words, budget, frequency):
+    """Add ``words`` to a Unigram tokenizer's own vocabulary as new pieces, in place, one token of
+    ``budget`` each.
+
+    ``words`` holds ``(form, word)`` pairs as in :func:`_extend_bpe`; ``frequency`` maps each form
+    to its share of the corpus's running words. An added token is matched before the
+    pre-tokeniser, so in a Metaspace Unigram (XLM-R, mT5: ``▁`` marks word starts) a word after a
+    space costs two tokens (``▁`` and the word), and where the normaliser turns spaces into ``▁``
+    it never matches. Here each word becomes a piece in its running-text form (``▁talossa``),
+    appended after the source's pieces, scored
+
+        max(log frequency, best segmentation score + UNIGRAM_MARGIN, lowest source score).
+
+    ``log frequency`` is what a unigram language model fitted on the target corpus would give the
+    whole word, so frequent words also compete as pieces of their longer forms (``▁talossa`` in
+    ``▁talossaan``) on the scale of the source's log-probabilities. The second term makes Viterbi
+    pick the piece for the word itself: the best segmentation is that of its text over the source
+    pieces and the shorter new ones (scored first, shortest first, so no later piece can undercut
+    an earlier one), with ``<unk>`` at ``tokenizers``' unknown score wherever a character has no
+    piece (byte-fallback tokens replace it only after Viterbi). The third keeps the lowest score,
+    and with it that unknown score, as in the source, so no text without new pieces changes.
+
+    Measured on the setting of benchmarks/README.md, section 4b (an 8000-piece Unigram trained on
+    an English Bible, 2000 Finnish words): the log frequency is the larger term for every word.
+    Scoring by the floor alone gives nearly the same held-out tokens (110,098 against 110,077;
+    85,882 against 85,863 with 8000 words) and uses the new pieces inside longer words about as
+    often (5,452 against 5,538 running words). The floor alone never made a held-out word longer
+    than the source made it; the log frequency did so for 12 of 33,852 running words.
+
+    The words are checked to be one token each afterwards; a word whose running-text form is a
+    source piece already (Viterbi prefers a split to it) or that the pre-tokeniser splits, and any
+    word the check finds split, is left for the caller to add as an added token, at one token of
+    the budget.
+
+    Returns
+    -------
+    None
+        When the tokenizer cannot be extended this way (see :func:`_model_state`); unchanged.
+    in_model, as_added : set of str, list of str
+        The forms now one piece, and those to add as added tokens, in ``words``' order.
+    """
+    import math
+
+    from .transfer import word_prefix
+
+    state = _model_state(tokenizer)
+    if state is None or not isinstance(state["model"].get("vocab"), list):
+        return None
+    backend = tokenizer.backend_tokenizer
+    prefix = word_prefix(backend)
+    source = state["model"]["vocab"]
+    scores = {piece: score for piece, score in source}
+    lowest = min(scores.values())
+    new, as_added = {}, []  # running-text piece -> form, best first
+    for form, word in words:
+        if len(new) + len(as_added) >= budget:
+            break
+        piece = _running_form(backend, prefix, word)
+        if piece is None or piece in scores or piece in new:
+            as_added.append(form)
+        else:
+            new[piece] = form
+    max_len = max(map(len, scores), default=1)
+    for piece in sorted(new, key=len):
+        floor = _best_segmentation_score(piece, scores, max_len, lowest - _UNK_PENALTY) + UNIGRAM_MARGIN
+        scores[piece] = max(math.log(frequency[new[piece]]), floor, lowest)
+        max_len = max(max_len, len(piece))
+    spelling = dict(words)
+    while new:
+        state["model"]["vocab"] = source + [[piece, scores[piece]] for piece in new]
+        _set_backend(tokenizer, state)
+        ids = _single_tokens(tokenizer, [prefix + spelling[form] for form in new.values()])
+        failed = [piece for i, (piece, got) in enumerate(zip(new, ids)) if got != len(source) + i]
+        if not failed:
+            break
+        for piece in failed:  # dropping pieces only takes alternatives away from the others: one round
+            as_added.append(new.pop(piece))
+        if not new:  # back to the source's model
+            state["model"]["vocab"] = source
+            _set_backend(tokenizer, state)
+    rank = {form: i for i, (form, _) in enumerate(words)}
+    return set(new.values()), sorted(as_added, key=rank.__getitem__)
+
+
+def _extend_wordpiece(tokenizer, words, budget):
+    """Add ``words`` to a WordPiece tokenizer's own vocabulary, in place, one token of ``budget`` each.
+
+    ``words`` holds ``(form, word)`` pairs as in :func:`_extend_bpe`. Each word's running-text form
+    (normalised and pre-tokenised: lowercased and accents stripped where the source does so) becomes
+    a vocabulary entry with the next id. WordPiece matches the longest vocabulary entry at the start
+    of a word first, so the word is then one token, and the first piece of its longer forms
+    (``talossa`` ``##an``), which a whole-word added token never is. A word the pre-tokeniser splits
+    (``l'eau``), one already in the vocabulary, one longer than the model's
+    ``max_input_chars_per_word`` and any word the check afterwards finds split are left for the
+    caller to add as an added token, at one token of the budget.
+
+    Returns
+    -------
+    None
+        When the tokenizer cannot be extended this way (see :func:`_model_state`); unchanged.
+    in_model, as_added : set of str, list of str
+        The forms now one token, and those to add as added tokens, in ``words``' order.
+    """
+    from .transfer import word_prefix
+
+    state = _model_state(tokenizer)
+    if state is None or not isinstance(state["model"].get("vocab"), dict):
+        return None
+    backend = tokenizer.backend_tokenizer
+    prefix = word_prefix(backend)
+    model = state["model"]
+    source = dict(model["vocab"])
+    start = 1 + max(source.values(), default=-1)
+    continuing = model.get("continuing_subword_prefix") or "##"
+    longest = model.get("max_input_chars_per_word") or np.inf
+    new, as_added = {}, []
+    for form, word in words:
+        if len(new) + len(as_added) >= budget:
+            break
+        piece = _running_form(backend, prefix, word)
+        if (piece is None or piece in source or piece in new or piece.startswith(continuing)
+                or len(piece) > longest):
+            as_added.append(form)
+        else:
+            new[piece] = form
+    spelling = dict(words)
+    while new:
+        model["vocab"] = {**source, **{piece: start + i for i, piece in enumerate(new)}}
+        _set_backend(tokenizer, state)
+        ids = _single_tokens(tokenizer, [prefix + spelling[form] for form in new.values()])
+        failed = [piece for i, (piece, got) in enumerate(zip(new, ids)) if got != start + i]
+        if not failed:
+            break
+        for piece in failed:  # a word is one token when it is in the vocabulary: one round
+            as_added.append(new.pop(piece))
+        if not new:  # back to the source's model
+            model["vocab"] = source
+            _set_backend(tokenizer, state)
+    rank = {form: i for i, (form, _) in enumerate(words)}
+    return set(new.values()), sorted(as_added, key=rank.__getitem__)
 
 
 def _model_pieces(model, vocab, text):

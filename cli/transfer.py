@@ -38,7 +38,8 @@ def _exclude(path):
               help="Size of the new vocabulary, special tokens included.")
 @click.option("--extend", default=None, type=click.IntRange(min=1),
               help="Keep the source vocabulary and add up to N tokens for target-language words instead of "
-                   "training a new one (BPE: through appended merges, whose intermediate tokens count).")
+                   "training a new one, into the model's own vocabulary (BPE: through appended merges, whose "
+                   "intermediate tokens count; Unigram, WordPiece: one new piece per word).")
 @click.option("--lexicon", default=None, type=click.Path(dir_okay=False),
               help="With --extend: an induced lexicon whose target words may be added.")
 @click.option("--min-frequency", default=2, show_default=True, type=click.IntRange(min=1),

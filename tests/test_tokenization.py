@@ -87,9 +87,20 @@ def test_extend_adds_the_words_that_save_most_tokens(letters, tmp_path, extend, 
     assert len(tok) == len(letters) + len(expected)
     assert tok.convert_tokens_to_ids(expected) == list(range(len(letters), len(letters) + len(expected)))
     assert all(tok.convert_tokens_to_ids(t) == i for i, t in enumerate(LETTERS))  # source ids kept
-    # an added word matches whole words only: "talot" is still spelled out
-    assert tok.tokenize("talo talot") == ["talo", "t", "##a", "##l", "##o", "##t"]
     assert len(letters) == len(LETTERS)  # the source tokenizer itself is untouched
+
+
+@pytest.mark.parametrize("route, pieces, added_vocab", [
+    # a vocabulary entry, so also the first piece of talot
+    ("auto", ["talo", "talo", "##t"], {}),
+    # an added token matches whole words only
+    ("added", ["talo", "t", "##a", "##l", "##o", "##t"], {"talo": len(LETTERS)}),
+])
+def test_extended_wordpiece_word_starts_its_longer_forms(letters, route, pieces, added_vocab):
+    tok, added = extend_tokenizer(CORPUS, like=letters, extend=1, route=route)
+    assert added == ["talo"] and tok.convert_tokens_to_ids("talo") == len(LETTERS)
+    assert tok.tokenize("talo talot") == pieces
+    assert tok.get_added_vocab().items() - letters.get_added_vocab().items() == added_vocab.items()
 
 
 def test_fertility_exact(letters):
