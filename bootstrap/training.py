@@ -142,6 +142,19 @@ class _EpochBar:
         self.bar.close()
 
 
+def _is_paths(paths_or_corpus):
+    """Whether ``train_embeddings`` was given corpus files (a path, or a list of them) rather than a
+    ready corpus (a Corpus, or a list of token lists)."""
+    if isinstance(paths_or_corpus, (str, os.PathLike)):
+        return True
+    if not isinstance(paths_or_corpus, (list, tuple)):
+        return False
+    paths = [isinstance(item, (str, os.PathLike)) for item in paths_or_corpus]
+    if any(paths) and not all(paths):
+        raise ValueError("give train_embeddings corpus files (paths) or token lists, not a mix of both")
+    return all(paths)  # an empty list: no files, which Corpus reports
+
+
 def train_embeddings(paths_or_corpus, *, model=DEFAULTS["model"], dim=DEFAULTS["dim"],
                      window=DEFAULTS["window"], min_count=DEFAULTS["min_count"], epochs=DEFAULTS["epochs"],
                      negative=DEFAULTS["negative"], sample=DEFAULTS["sample"], min_n=DEFAULTS["min_n"],
@@ -154,7 +167,7 @@ def train_embeddings(paths_or_corpus, *, model=DEFAULTS["model"], dim=DEFAULTS["
     ----------
     paths_or_corpus : str, path-like, list of them, or Corpus
         Corpus files (read with :class:`bootstrap.corpora.Corpus`) or a ready corpus: any
-        restartable iterable of token lists.
+        restartable iterable of token lists, such as a list of them.
     model : {'fasttext', 'skipgram', 'cbow'}
         ``fasttext`` is FastText skip-gram with character n-grams; the others are Word2Vec.
     dim : int
@@ -250,7 +263,7 @@ def train_embeddings(paths_or_corpus, *, model=DEFAULTS["model"], dim=DEFAULTS["
         if max_n and max_n < min_n:
             raise ValueError(f"max_n must be >= min_n (or 0 for no n-grams); got min_n={min_n}, max_n={max_n}")
 
-    if isinstance(paths_or_corpus, (str, os.PathLike, list, tuple)):
+    if _is_paths(paths_or_corpus):
         corpus = Corpus(paths_or_corpus, lowercase=lowercase, exclude_ids=exclude_ids, max_lines=max_lines,
                         lang=lang, prefix_len=prefix_len)
     else:

@@ -120,6 +120,20 @@ def test_corpus_object_and_exclusion(tmp_path):
     assert corpus.n_excluded == 3
 
 
+def test_list_of_token_lists_is_a_corpus(tmp_path):
+    """A list of token lists trains like the file that holds the same lines (a list of paths is
+    files); a mix of both is refused."""
+    sentences = [["yksi", "kaksi", "kolme"]] * 4 + [["neljä"]] * 3
+    kv = train_embeddings(sentences, **TINY)
+    assert sorted(kv.index_to_key) == ["kaksi", "kolme", "neljä", "yksi"]
+    assert kv.get_vecattr("yksi", "count") == 4
+    path = tmp_path / "fi.txt"
+    path.write_text("".join(" ".join(s) + "\n" for s in sentences), encoding="utf-8")
+    assert train_embeddings([path], **TINY).index_to_key == kv.index_to_key
+    with pytest.raises(ValueError, match="not a mix"):
+        train_embeddings([path, ["yksi"]], **TINY)
+
+
 def test_unmatched_exclude_ids_warn(tiny_corpus):
     with pytest.warns(UserWarning, match="none of the 1 exclude_ids matched"):
         train_embeddings(tiny_corpus, exclude_ids={"Gen.1.1"}, **TINY)
