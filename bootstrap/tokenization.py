@@ -586,21 +586,12 @@ def _extend_unigram(tokenizer, words, budget, frequency):
         floor = _best_segmentation_score(piece, scores, max_len, lowest - _UNK_PENALTY) + UNIGRAM_MARGIN
         scores[piece] = max(math.log(frequency[new[piece]]), floor, lowest)
         max_len = max(max_len, len(piece))
-    spelling = dict(words)
-    while new:
-        state["model"]["vocab"] = source + [[piece, scores[piece]] for piece in new]
-        _set_backend(tokenizer, state)
-        ids = _single_tokens(tokenizer, [prefix + spelling[form] for form in new.values()])
-        failed = [piece for i, (piece, got) in enumerate(zip(new, ids)) if got != len(source) + i]
-        if not failed:
-            break
-        for piece in failed:  # dropping pieces only takes alternatives away from the others: one round
-            as_added.append(new.pop(piece))
-        if not new:  # back to the source's model
-            state["model"]["vocab"] = source
-            _set_backend(tokenizer, state)
-    rank = {form: i for i, (form, _) in enumerate(words)}
-    return set(new.values()), sorted(as_added, key=rank.__getitem__)
+
+    def write(pieces):
+        state["model"]["vocab"] = source + [[piece, scores[piece]] for piece in pieces]
+        return len(source)
+
+    return _install_checked(tokenizer, state, write, new, as_added, words, prefix)
 
 
 def _extend_wordpiece(tokenizer, words, budget):
@@ -644,18 +635,40 @@ def _extend_wordpiece(tokenizer, words, budget):
             as_added.append(form)
         else:
             new[piece] = form
+
+    def write(pieces):
+        model["vocab"] = {**source, **{piece: start + i for i, piece in enumerate(pieces)}}
+        return start
+
+    return _install_checked(tokenizer, state, write, new, as_added, words, prefix)
+
+
+def _install_checked(tokenizer, state, write, new, as_added, words, prefix):
+    """Put the ``new`` pieces (running-text piece -> form, in order) into the model and keep those
+    whose word comes out as exactly its own piece; the others join ``as_added``.
+
+    ``write(pieces)`` writes the source vocabulary plus ``pieces`` into ``state``'s model and
+    returns the id of the first of them; the backend is rebuilt from ``state`` after each write.
+    Taking a piece out only takes an alternative away from the other words, so a second round
+    normally finds no more to drop (Unigram; WordPiece never drops a word in its vocabulary).
+
+    Returns
+    -------
+    in_model, as_added : set of str, list of str
+        The forms now one piece, and those for added tokens, in ``words``' order.
+    """
     spelling = dict(words)
     while new:
-        model["vocab"] = {**source, **{piece: start + i for i, piece in enumerate(new)}}
+        start = write(list(new))
         _set_backend(tokenizer, state)
         ids = _single_tokens(tokenizer, [prefix + spelling[form] for form in new.values()])
         failed = [piece for i, (piece, got) in enumerate(zip(new, ids)) if got != start + i]
         if not failed:
             break
-        for piece in failed:  # a word is one token when it is in the vocabulary: one round
+        for piece in failed:
             as_added.append(new.pop(piece))
         if not new:  # back to the source's model
-            model["vocab"] = source
+            write([])
             _set_backend(tokenizer, state)
     rank = {form: i for i, (form, _) in enumerate(words)}
     return set(new.values()), sorted(as_added, key=rank.__getitem__)

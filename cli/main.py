@@ -13,6 +13,7 @@ COMMANDS = {
     "train": ("cli.train", "train", "Train monolingual word embeddings from raw corpora (gensim)."),
     "align": ("cli.align", "align", "Map two embedding spaces into one (Procrustes + CSLS self-learning)."),
     "split": ("cli.split", "split", "Build frequency-matched train/test dictionaries from a gold dictionary."),
+    "pivot": ("cli.pivot", "pivot", "Triangulate two dictionaries through a third language (en-de + de-lv -> en-lv)."),
     "evaluate": ("cli.evaluate", "evaluate", "Bilingual lexicon induction scores: P@1/5/10, MRR, coverage."),
     "induce": ("cli.induce", "induce", "Induce a bilingual lexicon (word translation pairs with scores)."),
     "data": ("cli.data", "data", "Fetch public dictionaries, corpora and word vectors into a local cache."),

@@ -1,0 +1,88 @@
+"""Dictionaries triangulated through a pivot language (``pivot_dictionary``, ``offramp pivot``)."""
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from bootstrap.dictionaries import pivot_dictionary, read_dictionary
+from cli.main import main
+
+# en-de and de-es, by hand: 'bank' reaches two Spanish words through German 'Bank' (one path each);
+# 'fast' reaches 'rápido' through two German synonyms (two paths) and 'casi' through 'fast'
+EN_DE = [("bank", "Bank"), ("bank", "Ufer"), ("fast", "schnell"), ("fast", "rasch"), ("fast", "fast"),
+         ("dog", "Hund"), ("cat", "Katze"), ("tree", "Baum")]
+DE_ES = [("Bank", "banco"), ("Bank", "asiento"), ("Ufer", "orilla"), ("schnell", "rápido"), ("rasch", "rápido"),
+         ("fast", "casi"), ("Hund", "perro"), ("Katze", "gato"), ("Vogel", "pájaro")]
+
+
+@pytest.mark.parametrize("kwargs, entries, paths", [
+    ({}, [("bank", "banco"), ("bank", "asiento"), ("bank", "orilla"), ("fast", "rápido"), ("fast", "casi"),
+          ("dog", "perro"), ("cat", "gato")], {"1": 6, "2": 1}),
+    # two paths first, then first-seen order
+    ({"min_paths": 2}, [("fast", "rápido")], {"2": 1}),
+    ({"max_per_src": 1}, [("bank", "banco"), ("fast", "rápido"), ("dog", "perro"), ("cat", "gato")],
+     {"1": 3, "2": 1}),
+    ({"exclude_src": {"dog", "bank"}}, [("fast", "rápido"), ("fast", "casi"), ("cat", "gato")], {"1": 2, "2": 1}),
+])
+def test_pivot_dictionary_exact(kwargs, entries, paths):
+    got, info = pivot_dictionary(EN_DE, DE_ES, **kwargs)
+    assert got == entries
+    assert info["paths"] == paths and info["n_pairs"] == len(entries)
+    # 'Bank', 'Ufer', 'schnell', 'rasch', 'fast', 'Hund', 'Katze' (not 'Baum', 'Vogel')
+    assert info["n_pivot_words"] == 7
+
+
+def test_pivot_counts_what_it_leaves_out():
+    _, info = pivot_dictionary(EN_DE, DE_ES, min_paths=2, exclude_src={"dog"})
+    assert info["n_excluded_src"] == 1 and info["n_below_min_paths"] == 5  # 3 bank, casi, gato
+
+
+@pytest.mark.parametrize("first, second, match", [
+    (EN_DE, [(t, s) for s, t in DE_ES], "share no pivot word.*--swap-first"),  # es-de given for de-es
+    (EN_DE, DE_ES, None),
+])
+def test_pivot_without_shared_words_says_so(first, second, match):
+    if match is None:
+        assert pivot_dictionary(first, second)[0]
+        return
+    with pytest.raises(ValueError, match=match):
+        pivot_dictionary(first, second)
+
+
+@pytest.mark.parametrize("kwargs", [{"min_paths": 0}, {"max_per_src": 0}])
+def test_pivot_bad_parameters(kwargs):
+    with pytest.raises(ValueError, match="must be >= 1"):
+        pivot_dictionary(EN_DE, DE_ES, **kwargs)
+
+
+def _files(tmp_path):
+    first, second, test = tmp_path / "en-de.txt", tmp_path / "es-de.txt", tmp_path / "test.txt"
+    first.write_text("".join(f"{s} {t}\n" for s, t in EN_DE), encoding="utf-8")
+    second.write_text("".join(f"{t}\t{s}\n" for s, t in DE_ES), encoding="utf-8")  # the other way round
+    test.write_text("dog perro\n", encoding="utf-8")
+    return first, second, test
+
+
+def test_cli_pivot_writes_a_seed_dictionary(tmp_path):
+    first, second, test = _files(tmp_path)
+    out, report = tmp_path / "en-es.txt", tmp_path / "report.json"
+    result = CliRunner().invoke(main, ["pivot", str(first), str(second), "--swap-second", "--exclude-src", str(test),
+                                       "--out", str(out), "--report", str(report)])
+    assert result.exit_code == 0, result.output
+    assert read_dictionary(out) == [("bank", "banco"), ("bank", "asiento"), ("bank", "orilla"), ("fast", "rápido"),
+                                    ("fast", "casi"), ("cat", "gato")]
+    assert result.output.startswith("6 pairs for 3 source words through 7 shared pivot words "
+                                    "(pairs by paths: 1: 5, 2: 1), 1 source words excluded | offramp:")
+    assert "pivot:triangulation" in result.output and "swap:second" in result.output
+    info = json.loads(report.read_text(encoding="utf-8"))
+    assert info["n_pairs"] == 6 and info["exclude_src"] == str(test)
+
+
+def test_cli_pivot_errors_leave_no_output(tmp_path):
+    first, second, _ = _files(tmp_path)
+    out = tmp_path / "en-es.txt"
+    result = CliRunner().invoke(main, ["pivot", str(first), str(second), "--out", str(out)])  # no --swap-second
+    assert result.exit_code == 1 and "share no pivot word" in result.output and not out.exists()
+    result = CliRunner().invoke(main, ["pivot", str(first), str(second), "--swap-second", "--min-paths", "3",
+                                       "--out", str(out)])
+    assert result.exit_code == 1 and "no pair left" in result.output and not out.exists()
