@@ -305,6 +305,44 @@ def transfer(out):
     return "\n".join(rows)
 
 
+def pivot(out):
+    """benchmarks/pivot_seed.py: P@1 (CSLS, OOV counted wrong) of each seed, and seed pairs in vocabulary."""
+    records = [json.loads(p.read_text()) for p in sorted(out.glob("en-*.pivot*.json"))]
+    if not records:
+        return ""
+    rows = ["| pair | pivot-target from | direct (MUSE train) | identical+numerals | direct FreeDict | via each pivot "
+            "| all pivots |", "|---|---|---:|---:|---:|---|---:|"]
+    for r in records:
+        res = r["rows"]
+
+        def cell(name):
+            return f"{res[name]['p@1']:.1f} ({res[name]['seed_pairs']})" if name in res else "-"
+
+        each = ", ".join(f"{p} {cell('via ' + p)}" for p in r["pivots"])
+        rows.append(f"| {r['pair']} | {r.get('second', 'muse')} | {cell('direct')} | {cell('identical+numerals')} "
+                    f"| {cell('direct FreeDict')} | {each} | {cell('all pivots')} |")
+    return "\n".join(rows)
+
+
+def quantity(out):
+    """benchmarks/data_quantity.py: P@1 (CSLS, OOV counted wrong) by target-corpus size."""
+    tables = []
+    for path in sorted(out.glob("en-*.quantity*.json")):
+        r = json.loads(path.read_text())
+        names = list(dict.fromkeys(name for row in r["rows"] for name in row["runs"]))
+        rows = [f"| {r['pair']}: target tokens | words | coverage % | " + " | ".join(names) + " | offramp / baseline |",
+                "|---:|---:|---:|" + "---:|" * (len(names) + 1)]
+        for row in r["rows"]:
+            runs = row["runs"]
+            first = runs[names[0]]
+            cells = " | ".join(f"{runs[n]['p@1']:.1f}" if n in runs else "-" for n in names)
+            base = runs.get("baseline", {}).get("p@1")
+            ratio = f"{first['p@1'] / base:.1f}x" if base else "-"
+            rows.append(f"| {row['tokens']:,} | {first['tgt_words']:,} | {first['coverage']:.1f} | {cells} | {ratio} |")
+        tables.append("\n".join(rows))
+    return "\n\n".join(tables)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", nargs="?", default=str(Path(__file__).parent / "out"),
@@ -312,8 +350,8 @@ def main(argv=None):
     out = Path(parser.parse_args(argv).out)
     if not out.is_dir():
         parser.error(f"{out} is not a directory")
-    tables = [bli, verses, ensembles, refined, model1, trees, unsupervised_bible, transfer]
-    print("\n\n".join(table(out) for table in tables))
+    tables = [bli, verses, ensembles, refined, model1, trees, unsupervised_bible, pivot, quantity, transfer]
+    print("\n\n".join(text for text in (table(out) for table in tables) if text))
 
 
 if __name__ == "__main__":

@@ -36,6 +36,10 @@ Every default lives in :data:`DEFAULTS`, so a sweep changes one place. The reaso
     11 to 25 epochs score alike within run-to-run noise (P@1 14.9-19.1 over 11 runs, about +-1.5
     between seeds), and 32/41 epochs, what the 300-dimension budget would give, scored lowest
     (13.1); hence a budget proportional to the dimension, which is also a fixed compute budget.
+    Down to 50k tokens (benchmarks/README.md, section 1m: Finnish samples of 50k, 100k and 250k
+    tokens against all 2.6M English tokens, supervised P@1) the automatic 50 epochs give 3.8 / 7.4
+    / 12.6 where 10 epochs give 0.5 / 1.8 / 6.8; 100 dimensions (2.2 / 4.2 / 10.3) and skip-gram
+    without n-grams (1.2 / 2.9 / 3.7) also score lower there.
 ``min_n=3``, ``max_n=6``
     fastText's n-gram range.
 ``bucket=500_000``
