@@ -162,6 +162,10 @@ def main(argv=None):
                              "dictionary. 'offramp' (self-learning) beat 'procrustes' (one orthogonal fit) on lv: "
                              "24.8%% vs 15.9%% P@1.")
     parser.add_argument("--vocab-size", type=int, default=16000)
+    parser.add_argument("--extend", type=int, default=None,
+                        help="Instead of training a new tokenizer, extend MiniLM's by this many target-language "
+                             "tokens (offramp tokenizer --extend N): source tokens keep their rows, the new ones "
+                             "are initialised")
     parser.add_argument("--k", type=int, default=10)
     parser.add_argument("--temperature", type=float, default=0.1)
     parser.add_argument("--bible-only", action="store_true", help="Train vectors and tokenizer on the Bibles only.")
@@ -172,7 +176,7 @@ def main(argv=None):
     from transformers import AutoModel
 
     from bootstrap.corpora import tokenize
-    from bootstrap.tokenization import fertility, load_tokenizer, save_tokenizer, train_tokenizer
+    from bootstrap.tokenization import extend_tokenizer, fertility, load_tokenizer, save_tokenizer, train_tokenizer
     from bootstrap.transfer import plan_transfer
 
     t_start = time.time()
@@ -197,9 +201,16 @@ def main(argv=None):
     model_dir = str(get_model_path())
     src_tok = load_tokenizer(model_dir)
     # "raw-text": tokenizers trained on the raw lines (session 12); the earlier word-token ones stay cached
-    tok_dir = CACHE / f"{args.tgt}-tokenizer.{key(ck, args.vocab_size, sorted(map(str, tgt_paths)), 'raw-text')}"
+    if args.extend:
+        tok_dir = CACHE / f"{args.tgt}-tokenizer.{key(ck, 'extend', args.extend, sorted(map(str, tgt_paths)))}"
+    else:
+        tok_dir = CACHE / f"{args.tgt}-tokenizer.{key(ck, args.vocab_size, sorted(map(str, tgt_paths)), 'raw-text')}"
     if tok_dir.exists():
         tgt_tok = load_tokenizer(tok_dir)
+    elif args.extend:
+        tgt_tok, _ = extend_tokenizer([str(p) for p in tgt_paths], like=src_tok, extend=args.extend,
+                                      exclude_ids=held_out, lang=args.tgt)
+        save_tokenizer(tgt_tok, tok_dir)
     else:
         tgt_tok = train_tokenizer([str(p) for p in tgt_paths], like=src_tok, vocab_size=args.vocab_size,
                                   exclude_ids=held_out)
