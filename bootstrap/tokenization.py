@@ -314,14 +314,14 @@ def extend_tokenizer(corpus, *, like, extend, lexicon=None, min_count=5, exclude
     ranked = [forms[i] for i in order if saved[i] > 0]
     tokenizer = _copy_tokenizer(like)
     words = [(f, spelling[f]) for f in ranked]
-    kind = tokenizer_kind(like)
+    kind = tokenizer_kind(like) if route == "auto" else None  # None: added tokens for every kind
     extended = None
-    if route == "auto" and kind == "BPE":
+    if kind == "BPE":
         extended = _extend_bpe(tokenizer, words, extend)
-    elif route == "auto" and kind == "Unigram":
+    elif kind == "Unigram":
         total = sum(counts.values())
         extended = _extend_unigram(tokenizer, words, extend, {f: merged[f] / total for f in ranked})
-    elif route == "auto" and kind == "WordPiece":
+    elif kind == "WordPiece":
         extended = _extend_wordpiece(tokenizer, words, extend)
     in_model, as_added = extended if extended is not None else (set(), ranked[:extend])
     tokenizer.add_tokens([AddedToken(w, single_word=True, normalized=True) for w in as_added])
@@ -572,15 +572,7 @@ def _extend_unigram(tokenizer, words, budget, frequency):
     source = state["model"]["vocab"]
     scores = {piece: score for piece, score in source}
     lowest = min(scores.values())
-    new, as_added = {}, []  # running-text piece -> form, best first
-    for form, word in words:
-        if len(new) + len(as_added) >= budget:
-            break
-        piece = _running_form(backend, prefix, word)
-        if piece is None or piece in scores or piece in new:
-            as_added.append(form)
-        else:
-            new[piece] = form
+    new, as_added = _one_piece_candidates(backend, prefix, words, budget, lambda piece: piece not in scores)
     max_len = max(map(len, scores), default=1)
     for piece in sorted(new, key=len):
         floor = _best_segmentation_score(piece, scores, max_len, lowest - _UNK_PENALTY) + UNIGRAM_MARGIN
@@ -625,22 +617,42 @@ def _extend_wordpiece(tokenizer, words, budget):
     start = 1 + max(source.values(), default=-1)
     continuing = model.get("continuing_subword_prefix") or "##"
     longest = model.get("max_input_chars_per_word") or np.inf
-    new, as_added = {}, []
-    for form, word in words:
-        if len(new) + len(as_added) >= budget:
-            break
-        piece = _running_form(backend, prefix, word)
-        if (piece is None or piece in source or piece in new or piece.startswith(continuing)
-                or len(piece) > longest):
-            as_added.append(form)
-        else:
-            new[piece] = form
+    new, as_added = _one_piece_candidates(
+        backend, prefix, words, budget,
+        lambda piece: piece not in source and not piece.startswith(continuing) and len(piece) <= longest)
 
     def write(pieces):
         model["vocab"] = {**source, **{piece: start + i for i, piece in enumerate(pieces)}}
         return start
 
     return _install_checked(tokenizer, state, write, new, as_added, words, prefix)
+
+
+def _one_piece_candidates(backend, prefix, words, budget, usable):
+    """Split ``words`` (``(form, word)`` pairs, best first) into new one-piece entries and added
+    tokens, up to ``budget`` of both together.
+
+    A word becomes a candidate piece in its running-text form when the pre-tokeniser keeps it whole,
+    no earlier word has that form, and ``usable(piece)`` holds; any other word goes to the added
+    tokens.
+
+    Returns
+    -------
+    new : dict of str -> str
+        Running-text piece -> form, best first.
+    as_added : list of str
+        Forms for added tokens.
+    """
+    new, as_added = {}, []
+    for form, word in words:
+        if len(new) + len(as_added) >= budget:
+            break
+        piece = _running_form(backend, prefix, word)
+        if piece is None or piece in new or not usable(piece):
+            as_added.append(form)
+        else:
+            new[piece] = form
+    return new, as_added
 
 
 def _install_checked(tokenizer, state, write, new, as_added, words, prefix):
