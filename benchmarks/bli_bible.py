@@ -117,8 +117,7 @@ def embeddings(files, cache, lang=None, runs=1, seed=0, **params):
     (``bootstrap.training.combine_runs``), each run cached on its own, so seed 0 is the single-run
     vectors and a larger ensemble reuses them.
     """
-    from bootstrap.embeddings import load_embeddings, save_embeddings
-    from bootstrap.training import DEFAULTS, combine_runs, train_embeddings
+    from bootstrap.training import DEFAULTS, combine_runs
 
     if runs > 1:
         members = [embeddings(files, cache, lang, seed=run, **params) for run in range(runs)]
@@ -130,10 +129,19 @@ def embeddings(files, cache, lang=None, runs=1, seed=0, **params):
         stamp.append(("random_state", seed))
     # progress bars do not change the vectors, so they are not part of the key
     path = cache / f"vectors-{_key(stamp, {k: v for k, v in params.items() if k != 'progress'})}.vec"
+    return trained(path, files, random_state=seed, lang=lang, **params)
+
+
+def trained(path, corpus, *, progress=True, **train_args):
+    """The vectors cached at ``path``, or, when there are none, ``train_embeddings(corpus,
+    **train_args)`` saved there. Returns ``(kv, training seconds)``, 0 when loaded."""
+    from bootstrap.embeddings import load_embeddings, save_embeddings
+    from bootstrap.training import train_embeddings
+
     if path.exists():
-        return load_embeddings(path, progress=params.get("progress", True)), 0.0
+        return load_embeddings(path, progress=progress), 0.0
     t0 = time.perf_counter()
-    kv = train_embeddings(files, random_state=seed, lang=lang, **params)
+    kv = train_embeddings(corpus, progress=progress, **train_args)
     elapsed = time.perf_counter() - t0
     save_embeddings(kv, path)
     return kv, elapsed

@@ -35,7 +35,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-from bli_bible import _key, _stamp, _tokenization, benchmark_split, embeddings  # noqa: E402
+from bli_bible import _key, _stamp, _tokenization, benchmark_split, embeddings, trained  # noqa: E402
 
 #: Training settings of each run, on top of ``TRAIN`` (None: the library's automatic epochs).
 TRAIN = {"model": "fasttext", "dim": 300, "epochs": None, "min_count": 3}
@@ -57,17 +57,8 @@ def sample_sentences(files, lang, n_tokens, random_state):
 
 def sampled_vectors(sample, key, cache, workers, progress, **params):
     """Train (or load from the cache) vectors on a sample; ``key`` identifies the sample."""
-    from bootstrap.embeddings import load_embeddings, save_embeddings
-    from bootstrap.training import train_embeddings
-
-    path = cache / f"quantity-{_key(key, params)}.vec"
-    if path.exists():
-        return load_embeddings(path, progress=False), 0.0
-    t0 = time.perf_counter()
-    kv = train_embeddings(sample, workers=workers, progress=progress, random_state=0, **params)
-    elapsed = time.perf_counter() - t0
-    save_embeddings(kv, path)
-    return kv, elapsed
+    return trained(cache / f"quantity-{_key(key, params)}.vec", sample, progress=progress, workers=workers,
+                   random_state=0, **params)
 
 
 def score(src, tgt, train, test, *, seed, preset, random_state):
