@@ -1,7 +1,7 @@
 """``offramp pivot``: a source-target dictionary through a third language."""
 import click
 
-from ._common import signature, user_errors, write_json
+from ._common import echo_warnings, signature, user_errors, write_json
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -40,9 +40,10 @@ def pivot(src_pivot, pivot_tgt, out, min_paths, max_per_src, exclude_src, swap_f
     """
     from bootstrap.dictionaries import pivot_files
 
-    info = pivot_files(src_pivot, pivot_tgt, out, fmt=fmt, lowercase=lowercase, swap_first=swap_first,
-                       swap_second=swap_second, exclude_src_path=exclude_src, min_paths=min_paths,
-                       max_per_src=max_per_src)
+    with echo_warnings():
+        info = pivot_files(src_pivot, pivot_tgt, out, fmt=fmt, lowercase=lowercase, swap_first=swap_first,
+                           swap_second=swap_second, exclude_src_path=exclude_src, min_paths=min_paths,
+                           max_per_src=max_per_src)
     if report:
         write_json(report, info)
     paths = ", ".join(f"{n}: {c}" for n, c in info["paths"].items())

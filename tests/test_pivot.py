@@ -49,6 +49,27 @@ def test_pivot_without_shared_words_says_so(first, second, match):
         pivot_dictionary(first, second)
 
 
+# a-x pairs and x-1 pairs, correct and with one dictionary the wrong way round: the wrong one still
+# shares one word ('x' is also spelled the same in the other language) but more when swapped back
+SRC_PIV = [("a", "x"), ("b", "y"), ("c", "z")]
+PIV_TGT = [("x", "1"), ("y", "2"), ("z", "3")]
+
+
+@pytest.mark.parametrize("first, second, way", [
+    (SRC_PIV, PIV_TGT, None),
+    (SRC_PIV, [("1", "x"), ("2", "y"), ("x", "z")], "second"),  # 3 shared when swapped, 1 as given
+    ([("x", "a"), ("y", "b"), ("z", "c"), ("q", "x")], PIV_TGT, "first"),
+])
+def test_pivot_warns_when_a_dictionary_looks_the_other_way_round(first, second, way, recwarn):
+    entries, info = pivot_dictionary(first, second)
+    messages = [str(w.message) for w in recwarn.list if issubclass(w.category, UserWarning)]
+    if way is None:
+        assert not messages and info["n_pivot_words"] == 3
+    else:
+        assert len(messages) == 1 and f"the {way} dictionary" in messages[0] and f"--swap-{way}" in messages[0]
+        assert "(3 against 1)" in messages[0] and info["n_pivot_words"] == 1
+
+
 @pytest.mark.parametrize("kwargs", [{"min_paths": 0}, {"max_per_src": 0}])
 def test_pivot_bad_parameters(kwargs):
     with pytest.raises(ValueError, match="must be >= 1"):
@@ -83,6 +104,17 @@ def test_cli_pivot_errors_leave_no_output(tmp_path):
     out = tmp_path / "en-es.txt"
     result = CliRunner().invoke(main, ["pivot", str(first), str(second), "--out", str(out)])  # no --swap-second
     assert result.exit_code == 1 and "share no pivot word" in result.output and not out.exists()
+    assert f"{first} and {second}: " in result.output
     result = CliRunner().invoke(main, ["pivot", str(first), str(second), "--swap-second", "--min-paths", "3",
                                        "--out", str(out)])
     assert result.exit_code == 1 and "no pair left" in result.output and not out.exists()
+
+
+def test_cli_pivot_warns_about_a_dictionary_the_other_way_round(tmp_path):
+    """en-de read as de-en: only 'fast' (English and German) is shared, 7 words when read right."""
+    first, second, _ = _files(tmp_path)
+    result = CliRunner().invoke(main, ["pivot", str(first), str(second), "--swap-first", "--swap-second",
+                                       "--out", str(tmp_path / "out.txt")])
+    assert result.exit_code == 0
+    assert ("warning: the first dictionary shares more words with the other when its columns are swapped "
+            "(7 against 1)") in result.output
