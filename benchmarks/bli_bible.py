@@ -459,7 +459,9 @@ def main(argv=None):
     out = run(args)
     print_table(out)
     if args.json:
-        Path(args.json).write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
+        from bootstrap._atomic import write_json
+
+        write_json(args.json, out)
     return out
 
 

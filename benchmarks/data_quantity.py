@@ -19,12 +19,13 @@ At each size it trains and aligns:
 * up to ``--variants-max`` tokens, one training default of the target changed at a time
   (``--variants``): ``dim100`` (100 dimensions, on both sides; the epochs follow the dimension's
   budget), ``epochs10`` (10 epochs instead of the automatic 50 of small corpora), ``skipgram`` (no
-  character n-grams); the source keeps the default vectors where the dimension allows.
+  character n-grams), and on request ``window2`` and ``window10`` (context window of 2 or 10 words
+  instead of 5, on both sides); the source keeps the default vectors where the dimension and
+  window allow.
 
     python benchmarks/data_quantity.py --tgt fi --data ../shared/data --json benchmarks/out/en-fi.quantity.json
 """
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -39,7 +40,12 @@ from bli_bible import _key, _stamp, _tokenization, benchmark_split, embeddings, 
 
 #: Training settings of each run, on top of ``TRAIN`` (None: the library's automatic epochs).
 TRAIN = {"model": "fasttext", "dim": 300, "epochs": None, "min_count": 3}
-VARIANTS = {"dim100": {"dim": 100}, "epochs10": {"epochs": 10}, "skipgram": {"model": "skipgram"}}
+VARIANTS = {"dim100": {"dim": 100}, "epochs10": {"epochs": 10}, "skipgram": {"model": "skipgram"},
+            "window2": {"window": 2}, "window10": {"window": 10}}
+#: Variants of these settings change the source vectors too (both sides trained alike).
+BOTH_SIDES = ("dim", "window")
+#: The variants run when ``--variants`` is not given.
+DEFAULT_VARIANTS = ("dim100", "epochs10", "skipgram")
 BASELINE = {"model": "skipgram", "dim": 300, "epochs": 10, "min_count": 3}
 
 
@@ -81,7 +87,8 @@ def main(argv=None):
     parser.add_argument("--cache", default=str(HERE / "_cache"))
     parser.add_argument("--sizes", default="20000,50000,100000,250000,500000,1000000",
                         help="target tokens per sample, comma-separated (the full corpora are section 1's row)")
-    parser.add_argument("--variants", default=",".join(VARIANTS), help=f"from: {', '.join(VARIANTS)}; '' for none")
+    parser.add_argument("--variants", default=",".join(DEFAULT_VARIANTS),
+                        help=f"from: {', '.join(VARIANTS)}; '' for none (default: {','.join(DEFAULT_VARIANTS)})")
     parser.add_argument("--variants-max", type=int, default=250000, help="train the variants up to this size")
     parser.add_argument("--sample-seed", type=int, default=0, help="random state of the sentence sample")
     parser.add_argument("--workers", type=int, default=2)
@@ -100,10 +107,10 @@ def main(argv=None):
     common = {"workers": args.workers, "progress": not args.quiet}
     src = {"offramp": embeddings(files[args.src], cache, args.src, **TRAIN, **common)[0],
            "baseline": embeddings(files[args.src], cache, args.src, **BASELINE, **common)[0]}
-    for v in variants:  # the source keeps the default vectors, except for the dimension
-        dim = VARIANTS[v].get("dim", TRAIN["dim"])
-        src[v] = src["offramp"] if dim == TRAIN["dim"] else embeddings(files[args.src], cache, args.src,
-                                                                        **{**TRAIN, "dim": dim}, **common)[0]
+    for v in variants:  # the source keeps the default vectors, except for the dimension and the window
+        both = {k: val for k, val in VARIANTS[v].items() if k in BOTH_SIDES}
+        src[v] = (embeddings(files[args.src], cache, args.src, **{**TRAIN, **both}, **common)[0] if both
+                  else src["offramp"])
     rows = []
     for size in map(int, args.sizes.split(",")):
         sample, n_tokens = sample_sentences(files[args.tgt], args.tgt, size, args.sample_seed)
@@ -131,8 +138,9 @@ def main(argv=None):
            "variants": {v: VARIANTS[v] for v in variants}, "variants_max": args.variants_max, "rows": rows,
            "p@1_unit": "percent, OOV counted wrong"}
     if args.json:
-        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
+        from bootstrap._atomic import write_json
+
+        write_json(args.json, out)
     return out
 
 

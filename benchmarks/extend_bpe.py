@@ -148,8 +148,9 @@ def main(argv=None):
     out = {"src": args.src, "tgt": args.tgt, "vocab_size": args.vocab_size, "train_verses": args.train_verses,
            "test_verses": args.test_verses, "rows": rows}
     if args.json:
-        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
+        from bootstrap._atomic import write_json
+
+        write_json(args.json, out)
     return out
 
 

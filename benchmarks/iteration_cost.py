@@ -11,7 +11,6 @@ bookkeeping. The ratio ``iteration / products`` is what the issue bounds (<= 1.5
 Memory: the peak traced allocation of the iteration, against ``batch_size * n`` floats.
 """
 import argparse
-import json
 import sys
 import time
 import tracemalloc
@@ -150,7 +149,9 @@ def main(argv=None):
     for name, t in (stages or {}).items():
         print(f"  stage {name:<34} {t:8.4f} s")
     if args.json:
-        Path(args.json).write_text(json.dumps(out, indent=2) + "\n")
+        from bootstrap._atomic import write_json
+
+        write_json(args.json, out)
     return out
 
 

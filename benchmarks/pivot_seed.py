@@ -16,7 +16,6 @@ en-XX dictionary (test words left out) is scored as a second direct seed.
     python benchmarks/pivot_seed.py --tgt fi --pivots de,fr,it --second freedict --json benchmarks/out/en-fi.pivot.json
 """
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -116,8 +115,9 @@ def main(argv=None):
            "n_test": info["n_test_words"],
            "rows": rows, "p@1_unit": "percent, OOV counted wrong"}
     if args.json:
-        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
+        from bootstrap._atomic import write_json
+
+        write_json(args.json, out)
     return out
 
 

@@ -146,7 +146,9 @@ def main(argv=None):
                           "linear_with_forms_right": round(out["linear"] + 100 * forms / n_test, 2)}
     print(json.dumps(out, indent=1))
     if args.json:
-        Path(args.json).write_text(json.dumps(out, indent=1))
+        from bootstrap._atomic import write_json
+
+        write_json(args.json, out, indent=1)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ setting of a user who wrote down translations for the words they meet most. Each
 dictionary) and off (VecMap's ``--semi_supervised`` behaviour: the seed only starts the loop).
 """
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -71,7 +70,9 @@ def main(argv=None):
                   f"({row['n_iter']} it, {row['wall_s']} s)", flush=True)
     out = {"pair": str(packed["pair"]), "n_test": int(packed["n_test"]), "device": args.device, "runs": rows}
     if args.json:
-        Path(args.json).write_text(json.dumps(out, indent=2) + "\n")
+        from bootstrap._atomic import write_json
+
+        write_json(args.json, out)
     return out
 
 

@@ -19,7 +19,6 @@ The devices must agree on P@1 within run-to-run noise: float32 sums in a differe
 near-ties in one induction step, after which the two runs follow different (equally good) paths.
 """
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -169,7 +168,9 @@ def main(argv=None):
         print(f"{c}: cuda {s}x faster than cpu", flush=True)
     out = {"pair": str(packed["pair"]), "runs": rows, "cuda_speedup": speedups}
     if args.json:
-        Path(args.json).write_text(json.dumps(out, indent=2) + "\n")
+        from bootstrap._atomic import write_json
+
+        write_json(args.json, out)
     return out
 
 

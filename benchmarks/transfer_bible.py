@@ -255,11 +255,9 @@ def main(argv=None):
     print(f"routes (offramp): {routes['offramp']}; held-out verses excluded from training corpora; "
           f"{payload['wall_s']:.0f} s")
     if args.json:
-        from bootstrap._atomic import atomic_open
+        from bootstrap._atomic import write_json
 
-        with atomic_open(args.json) as handle:
-            json.dump(payload, handle, indent=2)
-            handle.write("\n")
+        write_json(args.json, payload)
     return payload
 
 

@@ -19,7 +19,6 @@ The en-es rung uses the frequency-matched MUSE split of ``offramp split``. P@1 i
 percent, with test words missing from a space counted wrong.
 """
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -94,8 +93,9 @@ def main(argv=None):
         print(f"{name:24s} {sn}/{tn}: unsupervised {row['unsupervised']['p@1_csls']:6.2f}  "
               f"supervised {row['supervised']['p@1_csls']:6.2f}  ({row['n_test_words']} test words)", flush=True)
     if args.json:
-        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(json.dumps({"dim": args.dim, "rungs": rows}, indent=2))
+        from bootstrap._atomic import write_json
+
+        write_json(args.json, {"dim": args.dim, "rungs": rows})
 
 
 if __name__ == "__main__":

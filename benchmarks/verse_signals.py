@@ -199,7 +199,9 @@ def main(argv=None):
         out["results"] = probe_pivot(args, files, src_kv, tgt_kv, test, association.scores)
     print(json.dumps(out, indent=2))
     if args.json:
-        Path(args.json).write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
+        from bootstrap._atomic import write_json
+
+        write_json(args.json, out)
     return out
 
 

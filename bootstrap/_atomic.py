@@ -1,5 +1,6 @@
 """Write outputs to a temporary sibling and rename, so a crash leaves no half file."""
 import contextlib
+import json
 import os
 import shutil
 import tempfile
@@ -53,6 +54,14 @@ def atomic_open(path, mode="w", encoding="utf-8"):
         with handle:
             yield handle
 
+
+
+def write_json(path, payload, *, indent=2, default=None):
+    """Write ``payload`` as JSON (UTF-8, one trailing newline) to ``path`` atomically; parent
+    directories are made as needed."""
+    with atomic_open(path) as handle:
+        json.dump(payload, handle, indent=indent, ensure_ascii=False, default=default)
+        handle.write("\n")
 
 #: Written into every output directory, so that a later run may replace the directory: offramp
 #: never deletes a non-empty directory without it (a user's folder, the source model).

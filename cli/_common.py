@@ -54,8 +54,6 @@ def echo_warnings(category=UserWarning, label="warning"):
 
 def write_json(path, payload):
     """Write a JSON report atomically."""
-    from bootstrap._atomic import atomic_open
+    from bootstrap._atomic import write_json as write
 
-    with atomic_open(path) as handle:
-        json.dump(payload, handle, indent=2, ensure_ascii=False)
-        handle.write("\n")
+    write(path, payload)
