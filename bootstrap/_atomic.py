@@ -55,13 +55,13 @@ def atomic_open(path, mode="w", encoding="utf-8"):
             yield handle
 
 
-
 def write_json(path, payload, *, indent=2, default=None):
     """Write ``payload`` as JSON (UTF-8, one trailing newline) to ``path`` atomically; parent
     directories are made as needed."""
     with atomic_open(path) as handle:
         json.dump(payload, handle, indent=indent, ensure_ascii=False, default=default)
         handle.write("\n")
+
 
 #: Written into every output directory, so that a later run may replace the directory: offramp
 #: never deletes a non-empty directory without it (a user's folder, the source model).
@@ -138,12 +138,14 @@ def _umask():
     return umask
 
 
-def check_distinct(paths):
-    """Raise ValueError when two of the named output ``paths`` are one file.
+def check_distinct(paths, inputs=None):
+    """Raise ValueError when two of the named output ``paths`` are one file, or an output is an input.
 
     ``paths`` maps a name (``'--out'``, ``'out_train'``) to a path or None (skipped); paths are
     compared resolved (``a/../x.vec`` is ``x.vec``, links followed), so that no output silently
-    replaces another.
+    replaces another. ``inputs`` names the files the command reads, a mapping or ``(name, path)``
+    pairs (``('SRC_VECTORS', 'en.vec')``; a name may repeat): an output that is one of them would
+    destroy it.
     """
     seen = {}
     for name, path in paths.items():
@@ -153,3 +155,39 @@ def check_distinct(paths):
         if key in seen:
             raise ValueError(f"{seen[key]} and {name} are the same file ({os.fspath(path)}); give different paths")
         seen[key] = name
+    inputs = inputs or ()
+    for name, path in (inputs.items() if hasattr(inputs, "items") else inputs):
+        if not isinstance(path, (str, bytes, os.PathLike)):  # None, or an object (vectors in memory)
+            continue
+        key = os.path.realpath(os.fspath(path))
+        if key in seen:
+            raise ValueError(f"{seen[key]} ({os.fspath(path)}) is the {name} file this command reads; writing it "
+                             f"would destroy that input: give {seen[key]} another path")
+
+
+def check_writable(paths):
+    """Raise ValueError unless every named output file in ``paths`` can be created.
+
+    Checked before a command's work, not after it: the path is not a directory, its nearest existing
+    ancestor is a directory (``a.txt/x.vec`` cannot be made while ``a.txt`` is a file), and that
+    directory is writable. Missing directories below it are made when the file is written.
+    """
+    for name, path in paths.items():
+        if path is None:
+            continue
+        path = os.path.abspath(os.fspath(path))
+        if os.path.isdir(path):
+            raise ValueError(f"{name}: {path} is a directory; give a file path")
+        parent = os.path.dirname(path)
+        while not os.path.lexists(parent) and os.path.dirname(parent) != parent:
+            parent = os.path.dirname(parent)
+        if not os.path.isdir(parent):
+            raise ValueError(f"{name}: {parent} is a file, so {path} cannot be created; give another path")
+        if not os.access(parent, os.W_OK | os.X_OK):
+            raise ValueError(f"{name}: cannot write in {parent} (no permission); give another path")
+
+
+def check_outputs(paths, inputs=None):
+    """:func:`check_distinct` and :func:`check_writable` together: run it before a command's work."""
+    check_distinct(paths, inputs)
+    check_writable(paths)

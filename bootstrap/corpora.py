@@ -34,6 +34,7 @@ import os
 import re
 import sys
 import unicodedata
+import warnings
 from pathlib import Path
 
 from ._files import COMPRESSED, open_binary, strip_compression
@@ -267,6 +268,7 @@ class Corpus:
         self.n_tokens = None
         self.n_lines = None
         self.n_excluded = None
+        self._warned = set()  # files whose id-less line was reported
 
     def __repr__(self):
         names = ", ".join(str(p) for p in self.paths[:3]) + (", ..." if len(self.paths) > 3 else "")
@@ -303,10 +305,18 @@ class Corpus:
         if self.id_column is True:
             if not tab or not head.strip():
                 raise FormatError(path, lineno, f"expected ID<TAB>text, got {line[:60]!r}",
-                                  "pass id_column=False (--id-column no) for plain text")
+                                  "give the line its id and a TAB, or read the file as plain text "
+                                  "(id_column=False; offramp train --id-column no)")
             return head.strip(), rest
         if is_tsv and tab and head.strip() and " " not in head.strip():
             return head.strip(), rest
+        if is_tsv and path not in self._warned:
+            self._warned.add(path)
+            warnings.warn(f"{path}:{lineno}: no ID<TAB> at the start of this line of an ID<TAB>text file, so it is "
+                          f"read as plain text ({line[:40]!r}): any id in it becomes words, and exclude_ids "
+                          "(--exclude-ids) cannot skip it; fix the line, or choose how the file is read with "
+                          "id_column (offramp train --id-column yes|no). Shown once per file.",
+                          UserWarning, stacklevel=2)
         return None, line
 
     def items(self):

@@ -30,7 +30,7 @@ import warnings
 
 import numpy as np
 
-from ._atomic import atomic_open
+from ._atomic import atomic_open, check_distinct
 from ._files import open_binary
 from .errors import FormatError
 
@@ -242,16 +242,19 @@ def pivot_dictionary(src_pivot, pivot_tgt, *, min_paths=1, exclude_src=None, max
     second = group_by_source(pivot_tgt)
     pivots = {p for ps in first.values() for p in ps}
     shared = pivots & second.keys()
-    if not shared:
-        raise ValueError("the two dictionaries share no pivot word: the first must be source-pivot and the "
-                         "second pivot-target; swap the columns of one that is the other way round (a de-en "
-                         "file where en-de is needed: offramp pivot --swap-first)")
     # Related languages share many spellings (names, numbers, loans), so a dictionary read the wrong way
     # round still shares words; it shares more the other way round (MUSE en-de with es-de given for
     # de-es: 34,062 pivot words, 53,416 with es-de swapped)
     other_ways = {"second": len(pivots & {t for ts in second.values() for t in ts}),
                   "first": len(first.keys() & second.keys())}
     way, n_other = max(other_ways.items(), key=lambda kv: kv[1])
+    if not shared:
+        fix = (f"the {way} one shares {n_other} words with the other when its columns are swapped: pass "
+               f"--swap-{way} (pivot_dictionary: swap its pairs)" if n_other else
+               "check that both are dictionaries of the pivot language (swapping either one's columns does not "
+               "help)")
+        raise ValueError("the two dictionaries share no pivot word: the first must be source-pivot and the "
+                         f"second pivot-target; {fix}")
     if n_other > len(shared):
         warnings.warn(f"the {way} dictionary shares more words with the other when its columns are swapped "
                       f"({n_other} against {len(shared)}): it may be the other way round (offramp pivot "
@@ -309,6 +312,8 @@ def pivot_files(src_pivot_path, pivot_tgt_path, out, *, fmt="auto", lowercase=Fa
         entries = read_dictionary(path, fmt=fmt, lowercase=lowercase)
         return [(b, a) for a, b in entries] if swap else entries
 
+    check_distinct({"out": out}, {"first dictionary": src_pivot_path, "second dictionary": pivot_tgt_path,
+                                  "exclude_src dictionary": exclude_src_path})
     exclude = None
     if exclude_src_path is not None:
         exclude = {src for src, _ in read_dictionary(exclude_src_path, fmt=fmt, lowercase=lowercase)}
@@ -415,8 +420,10 @@ def lookup_pairs(entries, src_index, tgt_index, *, path=None, require_any=True):
 #: A dictionary is taken to run the other way when swapping its two columns matches this many
 #: times as many pairs (a MUSE fi-en dictionary given for en-fi vectors: 3 pairs against 5,000).
 SWAP_FACTOR = 5
-_SWAP_FIX = ("the dictionary runs the other way (are --src and --tgt swapped?); give the vectors in the "
-             "dictionary's order, source language first, or use the reverse dictionary")
+_SWAP_FIX = ("the dictionary runs the other way (are the source and target vectors or vocabularies swapped?): "
+             "its first column must be the language of the source vectors (align, evaluate: SRC_VECTORS; split: "
+             "--src-vocab); give the vectors in the dictionary's order, or use the reverse dictionary (MUSE "
+             "en-fi.txt, not fi-en.txt, for English source vectors)")
 _LOWER_FIX = "pass lowercase=True (CLI: --lowercase)"
 
 

@@ -329,6 +329,21 @@ def _looks_binary(head, strict=True):
     return _not_text(line if len(line) >= 2 * dim - 1 else vector, strict)
 
 
+def _looks_text(head):
+    """True when ``head`` is a word2vec text header and a whole first row of ``dim`` numbers (a text
+    file whatever its name: ``vectors.bin`` saved as text)."""
+    header, newline, rest = head.removeprefix(codecs.BOM_UTF8).partition(b"\n")
+    fields = header.split()
+    if not newline or not _is_header(fields):
+        return False
+    line, newline, _ = rest.partition(b"\n")
+    try:
+        values = line.decode("utf-8").split()[1:]
+        return bool(newline) and len(values) >= int(fields[1]) and all(np.isfinite(float(v)) for v in values)
+    except ValueError:  # not UTF-8 (UnicodeDecodeError is a ValueError) or not numbers
+        return False
+
+
 def _sniff(path, strict=True):
     head = _read_head(path)
     if len(head) >= 4 and struct.unpack("<i", head[:4])[0] == _FASTTEXT_MAGIC:
@@ -336,7 +351,7 @@ def _sniff(path, strict=True):
     lower = str(path).lower()
     if lower.endswith((".kv", ".model", ".wv")):
         return "gensim"
-    if lower.endswith(_BINARY_SUFFIXES) or _looks_binary(head, strict):
+    if _looks_binary(head, strict) or (lower.endswith(_BINARY_SUFFIXES) and not _looks_text(head)):
         return "word2vec-binary"
     return "text"
 

@@ -356,8 +356,7 @@ def align_embeddings(src, tgt, *, seed="identical+numerals", seed_dict=None, pre
                          "(--parallel-src FILE --parallel-tgt FILE)")
     if refine not in (None, "auto") + REFINEMENTS:
         raise ValueError(f"refine must be None, 'auto' or one of {REFINEMENTS}; got {refine!r}")
-    auto_refine = refine == "auto"
-    if auto_refine:
+    if refine == "auto":
         refine = "instance" if preset == "offramp" and "dictionary" in parts else None
     if refine is not None and config.get("init", "seed") == "unsupervised":
         raise ValueError("refine='instance' moves words along the residuals of seed pairs, and the "
@@ -396,22 +395,20 @@ def align_embeddings(src, tgt, *, seed="identical+numerals", seed_dict=None, pre
         if not words:
             raise ValueError(f"seed mode {seed!r} found no seed pairs in these vocabularies; try "
                              "another seed mode (e.g. --unsupervised) or give --seed-dict")
+        dict_coverage = None
+        if entries is not None:  # the dictionary's own coverage, checked first: a dictionary with no pair in
+            # these vocabularies (or one the other way round) is a mistake even when other seeds add pairs
+            dict_coverage = lookup_pairs(entries, src.key_to_index, tgt.key_to_index, path=dict_path)[1]
         pairs, coverage = lookup_pairs(words, src.key_to_index, tgt.key_to_index, path=dict_path)
         seed_report.update(coverage)
         seed_report["n_seed_pairs"] = int(pairs.shape[0])
-        if entries is not None:  # the dictionary's own coverage (the counts above include other seeds)
-            seed_report["dictionary"] = lookup_pairs(entries, src.key_to_index, tgt.key_to_index, path=dict_path,
-                                                     require_any=False)[1]
+        if dict_coverage is not None:  # the counts above include the other seeds
+            seed_report["dictionary"] = dict_coverage
     anchors = pairs
     if refiner is not None and "dictionary" in parts:
         # anchors: the gold dictionary's pairs (other seeds are noisier and cost 1-3 P@1 points as
-        # anchors on en-fr); with 'auto', a dictionary with no pair in vocabulary skips the refinement
-        try:
-            anchors = lookup_pairs(entries, src.key_to_index, tgt.key_to_index, path=dict_path)[0]
-        except ValueError:
-            if not auto_refine:
-                raise
-            refiner = None  # no dictionary pair in vocabulary ('dictionary+identical' runs on the rest)
+        # anchors on en-fr); the seed's lookup above made sure there is at least one
+        anchors = lookup_pairs(entries, src.key_to_index, tgt.key_to_index, path=dict_path)[0]
     val_pairs = None
     if validation_dict is not None:
         val_entries, val_path = _entries(validation_dict, lowercase)
@@ -651,12 +648,27 @@ def save_aligned(result, out_src, out_tgt, *, binary=False, report_path=None, si
 
 
 def read_space_info(path):
-    """The sidecar metadata of a mapped embedding file, or ``None`` when it has none."""
+    """The sidecar metadata of a mapped embedding file (a dict), or ``None`` when it has none.
+
+    Raises ``ValueError`` naming the sidecar when it is not one ``offramp align`` wrote (not a file,
+    not JSON, not a JSON object).
+    """
     meta = os.fspath(path) + SIDECAR_SUFFIX
-    if not os.path.exists(meta):
+    if not os.path.lexists(meta):
         return None
-    with open(meta, encoding="utf-8") as handle:
-        return json.load(handle)
+    fix = (f"delete it if {os.fspath(path)} did not come from offramp align, or run offramp align again to "
+           "write both files and their sidecars")
+    if not os.path.isfile(meta):
+        raise ValueError(f"{meta}: the sidecar of {os.fspath(path)} is not a file; {fix}")
+    try:
+        with open(meta, encoding="utf-8") as handle:
+            info = json.load(handle)
+    except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError is a ValueError
+        raise ValueError(f"{meta}: the sidecar of {os.fspath(path)} is damaged ({exc}); {fix}") from None
+    if not isinstance(info, dict):
+        raise ValueError(f"{meta}: the sidecar of {os.fspath(path)} holds a JSON {type(info).__name__}, not the "
+                         f"object offramp align writes; {fix}")
+    return info
 
 
 def _unit_host(kv, normalize):
@@ -1062,6 +1074,9 @@ def induce_lexicon(src, tgt, *, method="csls", k=1, csls_k=10, max_src=None, nor
     """
     if k < 1:
         raise ValueError(f"k must be >= 1; got {k}")
+    if src.vector_size != tgt.vector_size:
+        raise ValueError(f"the spaces have different dimensions (src {src.vector_size}, tgt "
+                         f"{tgt.vector_size}); translate with the mapped files written by offramp align")
     check_rerank_args(rerank, rerank_weights, tune_dict, parallel, rerank_model)
     device = resolve_device(device)
     X = asarray(_unit_host(src, normalize), device=device)

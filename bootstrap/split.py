@@ -245,7 +245,9 @@ def split_dictionary(gold_path, src_vocab_path, tgt_vocab_path, out_train, out_t
         As :func:`frequency_split`, plus the paths.
     """
     out_train, out_test = os.fspath(out_train), os.fspath(out_test)
-    check_distinct({"out_train": out_train, "out_test": out_test})
+    check_distinct({"out_train": out_train, "out_test": out_test},
+                   {"gold dictionary": gold_path, "source vocabulary": src_vocab_path,
+                    "target vocabulary": tgt_vocab_path})
     entries = read_dictionary(gold_path, fmt=fmt, lowercase=lowercase)
     read = {"fmt": vocab_format, "on_duplicate": on_duplicate, "encoding_errors": encoding_errors,
             "progress": progress}

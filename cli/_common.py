@@ -1,7 +1,6 @@
 """Helpers shared by the commands: error translation, warnings and reproducibility signatures."""
 import contextlib
 import functools
-import json
 import warnings
 
 import click
@@ -22,13 +21,15 @@ def signature(**fields):
 
 
 def user_errors(func):
-    """Turn the library's ValueError/FileNotFoundError into a clean click error (exit 1/2)."""
+    """Turn the library's ValueError, TypeError and OS errors (a missing file, no permission, a
+    file where a directory should be: their messages name the path) into a clean click error
+    (exit 1) instead of a traceback."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
-        except (ValueError, FileNotFoundError, FileExistsError, TypeError) as exc:
+        except (ValueError, OSError, TypeError) as exc:
             raise click.ClickException(str(exc)) from exc
 
     return wrapper
@@ -50,6 +51,23 @@ def echo_warnings(category=UserWarning, label="warning"):
                 click.echo(f"{label}: {warning.message}", err=True)
             else:
                 warnings.showwarning(warning.message, warning.category, warning.filename, warning.lineno)
+
+
+def check_outputs(outputs, **inputs):
+    """Before a command's work: its output files (``{'--out': path}``) differ from each other and
+    from its inputs (keyword name -> a path, a sequence of paths or None; ``SRC_VECTORS=...``,
+    ``seed_dict=...`` is shown as ``--seed-dict``), and can be created; a usage error if not."""
+    from bootstrap._atomic import check_outputs as check
+
+    named = []
+    for name, value in inputs.items():
+        shown = name if name.isupper() else "--" + name.replace("_", "-")
+        for path in (value if isinstance(value, (list, tuple)) else [value]):
+            named.append((shown, path))
+    try:
+        check(outputs, named)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
 
 
 def write_json(path, payload):

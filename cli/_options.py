@@ -63,15 +63,34 @@ def isf_option(func):
 
 
 def check_same_space(src_path, tgt_path):
-    """Refuse two files that offramp align wrote in different runs (their sidecars name different
-    spaces): retrieval between them is meaningless. Files without sidecars (other tools') pass."""
-    from bootstrap.pipeline import read_space_info
+    """Refuse what retrieval between two files cannot score: one file given twice, two files that
+    offramp align wrote in different runs (their sidecars name different spaces) or as the same side
+    of one run. Warn when only one of the two comes from offramp align. Files without sidecars (other
+    tools') pass."""
+    import os
 
-    src, tgt = read_space_info(src_path), read_space_info(tgt_path)
+    from bootstrap.pipeline import SIDECAR_SUFFIX, read_space_info
+
+    if os.path.exists(src_path) and os.path.exists(tgt_path) and os.path.samefile(src_path, tgt_path):
+        raise click.UsageError(f"SRC_VECTORS and TGT_VECTORS are the same file ({src_path}): every word would find "
+                               "itself; give the --out-src and --out-tgt files of one offramp align run")
+    try:
+        src, tgt = read_space_info(src_path), read_space_info(tgt_path)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
     if src and tgt and src.get("space_id") != tgt.get("space_id"):
         raise click.UsageError(f"{src_path} and {tgt_path} were mapped by different offramp align runs "
                                f"(space ids {src.get('space_id')} and {tgt.get('space_id')}); give the --out-src "
                                "and --out-tgt files of one run")
+    if src and tgt and src.get("side") is not None and src.get("side") == tgt.get("side"):
+        raise click.UsageError(f"{src_path} and {tgt_path} are both the {src['side']} side of one offramp align run "
+                               "(their sidecars say so; one is a copy of the other): give the --out-src and --out-tgt "
+                               "files of that run")
+    if bool(src) != bool(tgt):
+        mapped, other = (src_path, tgt_path) if src else (tgt_path, src_path)
+        click.echo(f"warning: {mapped} was written by offramp align, {other} was not (it has no "
+                   f"{os.path.basename(os.fspath(other)) + SIDECAR_SUFFIX}); scores are meaningful only if both files "
+                   "were mapped into one space", err=True)
 
 
 def rerank_tag(info):
@@ -94,8 +113,14 @@ def load_pair(src_path, tgt_path, fmt, max_vocab, progress=True):
 
     ctx = click.get_current_context(silent=True)
     read = dict(ctx.meta.get(_READ_KEY, {})) if ctx is not None else {}
-    return (load_embeddings(src_path, fmt=fmt, max_vocab=max_vocab, progress=progress, **read),
-            load_embeddings(tgt_path, fmt=fmt, max_vocab=max_vocab, progress=progress, **read))
+    src = load_embeddings(src_path, fmt=fmt, max_vocab=max_vocab, progress=progress, **read)
+    tgt = load_embeddings(tgt_path, fmt=fmt, max_vocab=max_vocab, progress=progress, **read)
+    if src.vector_size != tgt.vector_size:
+        fix = ("train both with the same --dim" if ctx is None or ctx.info_name == "align" else
+               "give the two mapped files of one offramp align run")
+        raise click.ClickException(f"{src_path} has {src.vector_size} dimensions and {tgt_path} has {tgt.vector_size}: "
+                               f"the two spaces must have one dimension; {fix}")
+    return src, tgt
 
 
 def parallel_options(func):

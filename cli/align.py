@@ -1,7 +1,7 @@
 """``offramp align``: map two embedding spaces into one."""
 import click
 
-from ._common import signature, user_errors
+from ._common import check_outputs, signature, user_errors
 from ._options import device_option, embedding_options, load_pair, parallel_options, parallel_pair, progress_option
 
 
@@ -183,13 +183,12 @@ def align(src_vectors, tgt_vectors, seed_dict, identical, cognates, cognate_simi
       offramp align en.vec es.vec --unsupervised --restarts 4 --out-src en.m.vec --out-tgt es.m.vec
       offramp align en.vec es.vec --unsupervised --via en.bible.vec es.bible.vec --out-src en.m.vec --out-tgt es.m.vec
     """
-    from bootstrap._atomic import check_distinct
+    from bootstrap.embeddings import check_writable
     from bootstrap.pipeline import align_embeddings, aligned_outputs, save_aligned
 
-    try:  # before the alignment, not after it
-        check_distinct(aligned_outputs(out_src, out_tgt, report))
-    except ValueError as exc:
-        raise click.UsageError(str(exc)) from None
+    check_outputs(aligned_outputs(out_src, out_tgt, report),  # before the alignment, not after it
+                  SRC_VECTORS=src_vectors, TGT_VECTORS=tgt_vectors, seed_dict=seed_dict,
+                  validation_dict=validation_dict, parallel_src=parallel_src, parallel_tgt=parallel_tgt, via=via)
     parallel = parallel_pair(parallel_src, parallel_tgt, verse_measure)
     seed = _seed_mode(seed_dict, identical, cognates, numerals, unsupervised, parallel is not None, preset)
     if identical_rank_ratio is not None and not identical:
@@ -231,6 +230,12 @@ def align(src_vectors, tgt_vectors, seed_dict, identical, cognates, cognate_simi
         seed_options["via_options"] = {k: v for k, v in (("restarts", restarts), ("top", via_top),
                                                          ("prefix_len", via_prefix_len)) if v is not None}
     src, tgt = load_pair(src_vectors, tgt_vectors, fmt, max_vocab, progress=progress)
+    for path, kv, option in ((src_vectors, src, "--out-src"), (tgt_vectors, tgt, "--out-tgt")):
+        try:  # now, not after the alignment: the mapped file keeps the input's words
+            check_writable(kv)
+        except ValueError as exc:
+            raise click.ClickException(f"{path}: {exc}, so {option} could not be written; drop or rename that word "
+                                   "in the input file") from None
     result = align_embeddings(src, tgt, seed=seed, seed_dict=seed_dict, preset=preset,
                               validation_dict=validation_dict, device=device, random_state=random_state,
                               progress=progress, lowercase=lowercase, **seed_options, **params)

@@ -1,7 +1,7 @@
 """``offramp induce``: a bilingual lexicon from two mapped spaces."""
 import click
 
-from ._common import signature, user_errors
+from ._common import check_outputs, signature, user_errors
 from ._options import (check_same_space, device_option, embedding_options, isf_option, load_pair, parallel_options,
                        parallel_pair, progress_option, rerank_options, rerank_tag)
 
@@ -43,6 +43,8 @@ def induce(src_vectors, tgt_vectors, out, method, csls_k, k, max_src, mutual, be
     parallel = parallel_pair(parallel_src, parallel_tgt, verse_measure)
     check_rerank_args(rerank, rerank_weights, tune_dict, parallel, rerank_model)  # before the slow loading
     check_same_space(src_vectors, tgt_vectors)
+    check_outputs({"--out": out}, SRC_VECTORS=src_vectors, TGT_VECTORS=tgt_vectors, tune_dict=tune_dict,
+                  parallel_src=parallel_src, parallel_tgt=parallel_tgt)
     src, tgt = load_pair(src_vectors, tgt_vectors, fmt, max_vocab, progress=progress)
     rows, info = induce_lexicon(src, tgt, method=method, k=k, csls_k=csls_k, max_src=max_src, mutual=mutual,
                                 device=device, beta=beta, rerank=rerank, rerank_weights=rerank_weights,

@@ -1,7 +1,7 @@
 """``offramp pivot``: a source-target dictionary through a third language."""
 import click
 
-from ._common import echo_warnings, signature, user_errors, write_json
+from ._common import check_outputs, echo_warnings, signature, user_errors, write_json
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -40,6 +40,8 @@ def pivot(src_pivot, pivot_tgt, out, min_paths, max_per_src, exclude_src, swap_f
     """
     from bootstrap.dictionaries import pivot_files
 
+    check_outputs({"--out": out, "--report": report}, SRC_PIVOT=src_pivot, PIVOT_TGT=pivot_tgt,
+                  exclude_src=exclude_src)
     with echo_warnings():
         info = pivot_files(src_pivot, pivot_tgt, out, fmt=fmt, lowercase=lowercase, swap_first=swap_first,
                            swap_second=swap_second, exclude_src_path=exclude_src, min_paths=min_paths,

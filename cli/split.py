@@ -1,7 +1,7 @@
 """``offramp split``: frequency-matched train/test dictionaries from a gold dictionary."""
 import click
 
-from ._common import signature, user_errors, write_json
+from ._common import check_outputs, signature, user_errors, write_json
 from ._options import progress_option
 
 
@@ -48,6 +48,8 @@ def split(gold, src_vocab, tgt_vocab, out_train, out_test, n_test, max_train, te
     """
     from bootstrap.split import split_dictionary
 
+    check_outputs({"--out-train": out_train, "--out-test": out_test, "--report": report},
+                  GOLD=gold, src_vocab=src_vocab, tgt_vocab=tgt_vocab)
     info = split_dictionary(gold, src_vocab, tgt_vocab, out_train, out_test, fmt=fmt, lowercase=lowercase,
                             vocab_format=vocab_format, n_test=n_test, max_train=max_train,
                             test_every=test_every, offset=offset, on_duplicate=on_duplicate,

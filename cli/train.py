@@ -1,12 +1,11 @@
 """``offramp train``: monolingual word embeddings from raw corpora."""
 import contextlib
-import os
 import time
 from pathlib import Path
 
 import click
 
-from ._common import echo_warnings, signature, user_errors, write_json
+from ._common import check_outputs, echo_warnings, signature, user_errors, write_json
 from ._options import language_code, progress_option
 
 # Kept in step with bootstrap.training.DEFAULTS (which the command does not import at start-up,
@@ -35,26 +34,6 @@ def _expand(corpus, lang):
         else:
             paths.append(item)
     return paths
-
-
-def _check_outputs(**paths):
-    """Before hours of training: the output paths differ and their folders can take a file."""
-    from bootstrap._atomic import check_distinct
-
-    try:
-        check_distinct({"--" + name.replace("_", "-"): p for name, p in paths.items()})
-    except ValueError as exc:
-        raise click.UsageError(str(exc)) from None
-    given = {name: Path(p).absolute() for name, p in paths.items() if p is not None}
-    for name, path in given.items():
-        option = "--" + name.replace("_", "-")
-        if path.is_dir():
-            raise click.BadParameter(f"{path} is a directory; give a file path", param_hint=option)
-        parent = next((p for p in path.parents if p.exists()), None)
-        if parent is not None and not parent.is_dir():
-            raise click.BadParameter(f"{parent} is a file, so {path} cannot be created", param_hint=option)
-        if parent is not None and not os.access(parent, os.W_OK):
-            raise click.BadParameter(f"cannot write in {parent}", param_hint=option)
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -126,8 +105,10 @@ def train(corpus, lang, out, model, dim, window, min_count, epochs, negative, sa
     if save_model is not None and runs > 1:
         raise click.BadParameter("--save-model keeps one trained model; use it with --runs 1",
                                  param_hint="--save-model")
-    _check_outputs(out=out, save_model=save_model, report=report)
     paths = _expand(corpus, lang)
+    # before hours of training
+    check_outputs({"--out": out, "--save-model": save_model, "--report": report}, CORPUS=paths,
+                  exclude_ids=exclude_ids)
     ids = read_ids(exclude_ids) if exclude_ids is not None else None
     workers = DEFAULTS["workers"] if workers is None else workers
     source = Corpus(paths, exclude_ids=ids, max_lines=max_lines, lang=lang, prefix_len=prefix_len,

@@ -1,7 +1,7 @@
 """``offramp tokenizer``, ``offramp transfer`` and ``offramp fertility``: moving a model to a new language."""
 import click
 
-from ._common import signature, user_errors, write_json
+from ._common import check_outputs, signature, user_errors, write_json
 from ._options import language_code, progress_option
 
 _CTX = {"help_option_names": ["-h", "--help"]}
@@ -67,6 +67,7 @@ def tokenizer(corpus, like, out, vocab_size, extend, lexicon, min_frequency, min
     from bootstrap.tokenization import build_tokenizer
 
     _check_mode_options(click.get_current_context(), extend)
+    check_outputs({"--report": report}, CORPUS=list(corpus), lexicon=lexicon, exclude_ids=exclude_ids)
     info = build_tokenizer(list(corpus), like=like, out=out, vocab_size=vocab_size, extend=extend, lexicon=lexicon,
                            min_frequency=min_frequency, min_count=min_count, exclude_ids=_exclude(exclude_ids),
                            lang=lang, progress=progress)
@@ -129,6 +130,7 @@ def transfer(source_model, tokenizer, src_vectors, tgt_vectors, out, lexicon, k,
 
     from bootstrap.transfer import FallbackWarning, transfer as run_transfer
 
+    check_outputs({"--report": report}, src_vectors=src_vectors, tgt_vectors=tgt_vectors, lexicon=lexicon)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FallbackWarning)  # printed below from the report, once
         info = run_transfer(source_model, tokenizer=tokenizer, src_vectors=src_vectors, tgt_vectors=tgt_vectors,
@@ -165,6 +167,7 @@ def fertility(corpus, tokenizers, exclude_ids, lang, json_path):
     """
     from bootstrap.tokenization import fertility as measure
 
+    check_outputs({"--json": json_path}, CORPUS=list(corpus), exclude_ids=exclude_ids)
     table = measure(list(corpus), dict((t, t) for t in tokenizers), exclude_ids=_exclude(exclude_ids), lang=lang)
     if json_path:
         write_json(json_path, table)

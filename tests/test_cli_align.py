@@ -213,13 +213,13 @@ def bad_inputs(tmp_path, files):
 
 @pytest.mark.parametrize("src, tgt, seed_args, message", [
     ("{files}/src.vec", "{bad}/dim3.vec", ["--identical"],
-     "the two spaces have different dimensions: src dim=16, tgt dim=3; train both with the same --dim"),
+     "dim3.vec has 3: the two spaces must have one dimension; train both with the same --dim"),
     ("{files}/src.vec", "{files}/tgt.vec", ["--seed-dict", "{bad}/three.txt"], "three.txt:2: expected 2 fields, got 3"),
     ("{files}/src.vec", "{files}/tgt.vec", ["--seed-dict", "{bad}/latin1.txt"],
      "latin1.txt:2: bytes are not UTF-8 (byte 0xe9 at column 4)"),
     ("{files}/src.vec", "{files}/tgt.vec", ["--seed-dict", "{bad}/reversed.txt"],
      "0 of 2 dictionary pairs are in the vocabulary (src OOV 2, tgt OOV 2); with source and target swapped, 2 pairs "
-     "would match: the dictionary runs the other way (are --src and --tgt swapped?)"),
+     "would match: the dictionary runs the other way (are the source and target vectors or vocabularies swapped?)"),
     ("{bad}/damaged.vec", "{files}/tgt.vec", ["--identical"], "damaged.vec:3: expected 16 vector components, got 2"),
 ])
 def test_align_bad_input_fails_cleanly(files, bad_inputs, src, tgt, seed_args, message):
@@ -236,9 +236,13 @@ def test_align_bad_input_fails_cleanly(files, bad_inputs, src, tgt, seed_args, m
 def test_evaluate_and_induce_errors(files, bad_inputs):
     bad, out = bad_inputs
     result = _invoke("evaluate", files / "src.vec", files / "tgt.vec", bad / "reversed.txt")
-    assert result.exit_code == 1 and "are --src and --tgt swapped?" in result.output
+    assert result.exit_code == 1 and "are the source and target vectors or vocabularies swapped?" in result.output
     result = _invoke("evaluate", files / "src.vec", bad / "dim3.vec", files / "test.txt", "--json")
-    assert result.exit_code == 1 and "different dimensions (src 16, tgt 3)" in result.output
+    assert result.exit_code == 1 and "src.vec has 16 dimensions and " in result.output
+    assert "dim3.vec has 3: the two spaces must have one dimension; give the two mapped files of one offramp align " \
+           "run" in result.output
+    result = _invoke("induce", files / "src.vec", bad / "dim3.vec", "--out", out / "lex.tsv")
+    assert result.exit_code == 1 and "dim3.vec has 3: the two spaces must have one dimension" in result.output
     result = _invoke("evaluate", files / "src.vec", files / "tgt.vec", bad / "three.txt")
     assert result.exit_code == 1 and "three.txt:2: expected 2 fields, got 3" in result.output
     result = _invoke("induce", bad / "damaged.vec", files / "tgt.vec", "--out", out / "lex.tsv")
@@ -362,9 +366,9 @@ def test_align_same_output_twice_is_a_usage_error(files, tmp_path):
     assert not list(tmp_path.iterdir())
 
 
-def test_align_writes_all_outputs_or_none(files, tmp_path):
-    """The target space holds a word with a space (readable, not writable as word2vec): the source
-    file must not be left behind either."""
+def test_align_refuses_an_unwritable_word_before_aligning(files, tmp_path):
+    """The target space holds a word with a space (readable, not writable as word2vec): refused
+    before the alignment, nothing written (save_aligned's all-or-none is tested in test_pipeline)."""
     lines = (files / "tgt.vec").read_text(encoding="utf-8").splitlines()
     word, rest = lines[-1].split(" ", 1)
     lines[-1] = f"new york {rest}"
@@ -375,6 +379,7 @@ def test_align_writes_all_outputs_or_none(files, tmp_path):
                      "--out-src", out / "en.vec", "--out-tgt", out / "fi.vec", "--report", out / "report.json",
                      "--quiet")
     assert result.exit_code == 1 and "'new york'" in result.output, result.output
+    assert "so --out-tgt could not be written; drop or rename that word in the input file" in result.output
     assert not list(out.iterdir())
 
 
@@ -435,11 +440,12 @@ def test_evaluate_isf_temperature_and_auto_device_in_the_signature(files, tmp_pa
 def test_reading_options_reach_the_reader(files, tmp_path, content, option, message):
     """A duplicate word and a non-UTF-8 byte fail with a fix that names the CLI option, and that option
     reads the file (evaluate then finds no test pair in this 2-word vocabulary, which is the next error)."""
-    path = tmp_path / "odd.vec"
-    path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
-    result = _invoke("evaluate", path, path, files / "test.txt")
+    path, copy = tmp_path / "odd.vec", tmp_path / "odd2.vec"
+    for p in (path, copy):
+        p.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    result = _invoke("evaluate", path, copy, files / "test.txt")
     assert result.exit_code == 1 and message in result.output, result.output
-    result = _invoke("evaluate", path, path, files / "test.txt", *option)
+    result = _invoke("evaluate", path, copy, files / "test.txt", *option)
     assert result.exit_code == 1 and "odd.vec" not in result.output and "dictionary pairs" in result.output, \
         result.output
 

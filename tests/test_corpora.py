@@ -4,6 +4,7 @@ import collections
 import gzip
 import lzma
 import unicodedata
+import warnings
 
 import pytest
 
@@ -162,8 +163,14 @@ def test_reads_id_tab_text_files(tmp_path, ext):
     ("a.tsv", False, "Gen.1.1\tIn the beginning", ["gen", "1.1", "in", "the", "beginning"]),
 ])
 def test_id_column_detection(tmp_path, name, id_column, line, expected):
+    """A line of a .tsv file read as plain text is reported, once per file and corpus (two passes)."""
     path = write(tmp_path / name, line + "\n")
-    assert list(Corpus(path, id_column=id_column)) == [expected]
+    corpus = Corpus(path, id_column=id_column)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert list(corpus) == [expected] and list(corpus) == [expected]
+    id_less = name.endswith(".tsv") and id_column == "auto" and expected[0] != "in"
+    assert [str(w.message).split(": ", 1)[1][:12] for w in caught] == (["no ID<TAB> a"] if id_less else [])
 
 
 def test_auto_reads_a_txt_file_as_plain_text_when_one_of_its_first_lines_has_no_id(tmp_path):

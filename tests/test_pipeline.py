@@ -139,9 +139,9 @@ def test_no_pair_dictionary_suggests_swapping(spaces, tmp_path):
     path = tmp_path / "reversed.txt"
     path.write_text("".join(f"{t}\t{s}\n" for s, t in gold[100:140]), encoding="utf-8")
     with pytest.raises(ValueError, match=r"reversed\.txt: 0 of 40 dictionary pairs are in the vocabulary "
-                                         r"\(src OOV 40, tgt OOV 40\); with source and target swapped, .*are --src and --tgt swapped\?"):
+                                         r"\(src OOV 40, tgt OOV 40\); with source and target swapped, .*are the source and target vectors or vocabularies swapped\?"):
         align_embeddings(src, tgt, seed="dictionary", seed_dict=str(path), progress=False)
-    with pytest.raises(ValueError, match="are --src and --tgt swapped"):
+    with pytest.raises(ValueError, match="are the source and target vectors or vocabularies swapped"):
         evaluate_bli(src, tgt, str(path))
 
 
@@ -184,6 +184,32 @@ def test_save_aligned_writes_files_sidecars_and_report(spaces, tmp_path):
     assert saved["space_id"] == sid and len(saved["history"]) == saved["n_iter"]
     assert read_space_info(tmp_path / "nothing.vec") is None
     assert not [name for name in os.listdir(tmp_path) if name.endswith(".tmp")]
+
+
+def test_save_aligned_writes_all_outputs_or_none(spaces, tmp_path):
+    """A target word that word2vec cannot hold (a space): neither the source file, its sidecar nor the
+    report is left behind, although the source side is written first."""
+    src, tgt, _ = spaces
+    result = align_embeddings(src, tgt, seed="identical", progress=False, max_iter=3)
+    result.tgt_mapped.index_to_key[-1] = "new york"
+    with pytest.raises(ValueError, match="'new york' is empty or contains a space"):
+        save_aligned(result, tmp_path / "en.vec", tmp_path / "fi.vec", report_path=tmp_path / "r.json")
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("content, match", [
+    ("", r"en\.vec\.offramp\.json: the sidecar of .*en\.vec is damaged \(Expecting value"),
+    ("[1]", r"holds a JSON list, not the object offramp align writes; delete it"),
+    (None, r"en\.vec\.offramp\.json: the sidecar of .*en\.vec is not a file"),
+])
+def test_read_space_info_damaged_sidecar(tmp_path, content, match):
+    meta = tmp_path / ("en.vec" + SIDECAR_SUFFIX)
+    if content is None:
+        meta.mkdir()
+    else:
+        meta.write_text(content, encoding="utf-8")
+    with pytest.raises(ValueError, match=match):
+        read_space_info(tmp_path / "en.vec")
 
 
 def test_save_aligned_binary_and_one_side(spaces, tmp_path):
@@ -314,16 +340,14 @@ def test_align_refine_errors(spaces, kwargs, match):
         align_embeddings(src, tgt, progress=False, **kwargs)
 
 
-def test_auto_refinement_steps_aside_when_no_dictionary_pair_is_in_vocabulary(spaces):
+@pytest.mark.parametrize("refine", ["auto", "instance"])
+def test_a_dictionary_with_no_pair_in_vocabulary_fails_beside_other_seeds(spaces, refine):
+    """Identical strings would give 'dictionary+identical' pairs of their own, but a dictionary none of
+    whose pairs is in the vocabularies is a mistake (the wrong file, or one the other way round)."""
     src, tgt, _ = spaces
-    # 'dictionary+identical' runs on its identical strings; 'auto' then has no anchors and skips,
-    # while an explicit refine='instance' says why it cannot run (before the fit)
-    result = align_embeddings(src, tgt, seed="dictionary+identical", seed_dict=[("zzz", "yyy")], progress=False,
-                              max_iter=2)
-    assert result.report["refine"] is None and result.refiner is None
     with pytest.raises(ValueError, match="0 of 1 dictionary pairs are in the vocabulary"):
         align_embeddings(src, tgt, seed="dictionary+identical", seed_dict=[("zzz", "yyy")], progress=False,
-                         max_iter=2, refine="instance")
+                         max_iter=2, refine=refine)
 
 
 def _aux_spaces(spaces, n=200):

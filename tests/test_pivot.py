@@ -38,7 +38,13 @@ def test_pivot_counts_what_it_leaves_out():
 
 
 @pytest.mark.parametrize("first, second, match", [
-    (EN_DE, [(t, s) for s, t in DE_ES], "share no pivot word.*--swap-first"),  # es-de given for de-es
+    # es-de given for de-es: the fix names the second dictionary, whose swapped columns share 7 words
+    (EN_DE, [(t, s) for s, t in DE_ES], "share no pivot word.*the second one shares 7 words.*--swap-second"),
+    # de-en given for en-de ('fast' left out, spelled alike in both): its swapped columns meet de-es's German
+    # in 'Bank', 'Ufer', 'Hund', 'Katze'
+    ([(t, s) for s, t in EN_DE if s != "fast"], DE_ES, "share no pivot word.*the first one shares 4 words.*"
+                                                       "--swap-first"),
+    ([("a", "b")], [("c", "d")], "share no pivot word.*swapping either one's columns does not help"),
     (EN_DE, DE_ES, None),
 ])
 def test_pivot_without_shared_words_says_so(first, second, match):

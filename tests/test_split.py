@@ -140,7 +140,7 @@ def test_split_dictionary_writes_both(tmp_path, files):
 
 
 @pytest.mark.parametrize("swap, out_test, error, match", [
-    (True, "test.txt", ValueError, "are --src and --tgt swapped"),
+    (True, "test.txt", ValueError, "are the source and target vectors or vocabularies swapped"),
     (False, "train.txt", ValueError, "out_train and out_test are the same file"),
 ])
 def test_split_dictionary_errors_leave_no_files(tmp_path, files, swap, out_test, error, match):
