@@ -130,3 +130,67 @@ def asarray(x, *, device="cpu", dtype=None):
 def device_of(x):
     """``'cuda'`` for a CuPy array, ``'cpu'`` for anything else."""
     return "cuda" if is_cupy(x) else "cpu"
+
+
+def check_vectors(X, *, name="X"):
+    """Validate a 2-d array of vectors and return it as a floating-point array of its namespace.
+
+    Integer and boolean arrays become float32 (their products would otherwise wrap or truncate);
+    float16 becomes float32 (NumPy has no fast float16 products, and CSLS's differences need more
+    than its 11 bits); float32 and float64 pass through without a copy. Lists are read as NumPy.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, dim), or array-like
+    name : str
+        The argument's name in error messages.
+
+    Returns
+    -------
+    ndarray of shape (n, dim), float32 or float64
+
+    Raises
+    ------
+    ValueError
+        For an array that is not 2-d, or a row holding NaN or inf (the first such row is named:
+        one NaN row would otherwise poison the mean, the SVD and every neighbour search).
+    TypeError
+        For a complex or non-numeric dtype.
+    """
+    if not (is_cupy(X) or isinstance(X, np.ndarray)):
+        X = np.asarray(X)
+    if X.ndim != 2:
+        raise ValueError(f"{name} must be a 2-d array of shape (n, dim); got shape {X.shape}")
+    kind = X.dtype.kind
+    if kind in "biu" or X.dtype == np.float16:
+        X = X.astype(np.float32)
+    elif kind != "f":
+        raise TypeError(f"{name} must hold real numbers; got dtype {X.dtype}")
+    xp = get_namespace(X)
+    if X.size:
+        # per-row max and min propagate NaN and reach +-inf, without an (n, dim) boolean temporary
+        ok = xp.isfinite(X.max(axis=1)) & xp.isfinite(X.min(axis=1))
+        if not bool(ok.all()):
+            bad = to_numpy(xp.flatnonzero(~ok))
+            more = f" (and {bad.size - 1} more rows)" if bad.size > 1 else ""
+            raise ValueError(f"{name} row {int(bad[0])} holds NaN or inf values{more}; drop or repair those "
+                             "vectors before aligning (offramp's readers refuse them in files)")
+    return X
+
+
+def check_positive_int(value, name):
+    """``value`` as an int, refusing anything but a positive integer (bools included).
+
+    Parameters
+    ----------
+    value : int
+    name : str
+        The parameter's name in the error message.
+
+    Returns
+    -------
+    int
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive integer; got {value!r}")
+    return int(value)

@@ -15,7 +15,8 @@ scores measured on the training dictionary (e.g. to fit re-ranking weights) stay
 """
 import numpy as np
 
-from ._backend import get_namespace
+from ._backend import check_positive_int, check_vectors, get_namespace
+from ._base import ParamsMixin
 from .mapping import check_pairs
 from .preprocess import unit
 from .retrieval import DEFAULT_BATCH_SIZE, knn
@@ -74,7 +75,7 @@ def _move(Q, rows_q, anchors, vectors, residuals, *, n_neighbors, temperature, s
     return unit(out)
 
 
-class InstanceRefinement:
+class InstanceRefinement(ParamsMixin):
     """Move each word along the residuals of its nearest dictionary words (non-linear refinement).
 
     Parameters
@@ -111,13 +112,6 @@ class InstanceRefinement:
         self.batch_size = batch_size
         self.use_faiss = use_faiss
 
-    def get_params(self):
-        """The constructor parameters, ``{name: value}`` (learned ``*_`` attributes left out)."""
-        return {k: v for k, v in vars(self).items() if not k.endswith("_")}
-
-    def __repr__(self):
-        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.get_params().items())})"
-
     def _validate(self):
         if isinstance(self.n_neighbors, bool) or not (isinstance(self.n_neighbors, (int, np.integer))
                                                       and self.n_neighbors >= 1):
@@ -126,6 +120,7 @@ class InstanceRefinement:
             raise ValueError(f"temperature must be > 0; got {self.temperature!r}")
         if not 0 <= self.step <= 1:
             raise ValueError(f"step must be in [0, 1]; got {self.step!r}")
+        check_positive_int(self.batch_size, "batch_size")
 
     def fit(self, X, Z, pairs):
         """Learn the anchors and their residuals.
@@ -143,9 +138,10 @@ class InstanceRefinement:
         -------
         self
         """
-        xp = get_namespace(X, Z)
         self._validate()
-        if X.ndim != 2 or Z.ndim != 2 or X.shape[1] != Z.shape[1]:
+        X, Z = check_vectors(X, name="X"), check_vectors(Z, name="Z")
+        xp = get_namespace(X, Z)
+        if X.shape[1] != Z.shape[1]:
             raise ValueError(f"X and Z must be 2-d with the same dimension; got shapes {X.shape} and {Z.shape}")
         pairs = check_pairs(pairs, X.shape[0], Z.shape[0], xp)
         Xu, Zu = unit(X), unit(Z)
@@ -159,8 +155,12 @@ class InstanceRefinement:
 
     def _transform(self, side, V, rows):
         """Refine the vectors ``V`` of one side (``'src'`` or ``'tgt'``); unit rows out."""
-        xp = get_namespace(V)
         self._check_fitted()
+        V = check_vectors(V, name="X" if side == "src" else "Z")
+        xp = get_namespace(V)
+        dim = getattr(self, f"{side}_vectors_").shape[1]
+        if V.shape[1] != dim:
+            raise ValueError(f"the vectors have {V.shape[1]} dimensions; the refinement was fitted on {dim}")
         steps = (self.step, self.step) if self.symmetric else (min(1.0, 2 * self.step), 0.0)
         step = steps[0] if side == "src" else steps[1]
         Vu = unit(V)

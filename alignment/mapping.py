@@ -13,7 +13,8 @@ pairs : int ndarray of shape (n_pairs, 2)
 """
 import numpy as np
 
-from ._backend import get_namespace, to_numpy
+from ._backend import check_vectors, get_namespace, to_numpy
+from ._base import ParamsMixin
 
 
 def check_pairs(pairs, n_src, n_tgt, xp=None):
@@ -64,9 +65,11 @@ def procrustes(A, B):
 
     Returns
     -------
-    W : ndarray of shape (dim, dim), orthogonal
+    W : ndarray of shape (dim, dim), orthogonal (float32 for integer input)
     """
-    xp = get_namespace(A, B)
+    A, B = check_vectors(A, name="A"), check_vectors(B, name="B")
+    if A.shape[0] != B.shape[0]:
+        raise ValueError(f"A and B must have one row per pair; got {A.shape[0]} and {B.shape[0]} rows")
     if A.shape[1] != B.shape[1]:
         raise ValueError(f"orthogonal mapping needs equal dimensions; got src dim={A.shape[1]}, "
                          f"tgt dim={B.shape[1]}")
@@ -101,12 +104,13 @@ def polar_factor(M, *, method="auto", max_iter=32, tol=1e-9):
 
     Returns
     -------
-    W : ndarray of shape (dim, dim), orthogonal, dtype of ``M``
+    W : ndarray of shape (dim, dim), orthogonal, dtype of ``M`` (float32 for integer ``M``)
     """
-    xp = get_namespace(M)
     if method not in ("auto", "svd", "newton-schulz"):
         raise ValueError(f"method must be 'auto', 'svd' or 'newton-schulz'; got {method!r}")
-    if M.ndim != 2 or M.shape[0] != M.shape[1]:
+    M = check_vectors(M, name="M")
+    xp = get_namespace(M)
+    if M.shape[0] != M.shape[1]:
         raise ValueError(f"M must be square; got shape {M.shape}")
     if method == "newton-schulz" or (method == "auto" and xp is not np):
         Y = M.astype(xp.float64)
@@ -158,7 +162,19 @@ def _sqrt_psd(C, eps):
     return (V * xp.sqrt(w)[None, :]) @ V.T
 
 
-class _Mapping:
+class _Mapping(ParamsMixin):
+    def _inputs(self, X, Z, pairs):
+        """Validated ``(X, Z, pairs)`` of :meth:`fit`."""
+        X, Z = check_vectors(X, name="X"), check_vectors(Z, name="Z")
+        xp = get_namespace(X, Z)
+        return X, Z, check_pairs(pairs, X.shape[0], Z.shape[0], xp)
+
+    def _apply(self, V, W, name):
+        V = check_vectors(V, name=name)
+        if V.shape[1] != W.shape[0]:
+            raise ValueError(f"{name} has {V.shape[1]} dimensions; the mapping was fitted on {W.shape[0]}")
+        return V @ W.astype(V.dtype, copy=False)
+
     def transform_src(self, X):
         """Map source vectors into the shared space.
 
@@ -171,7 +187,7 @@ class _Mapping:
         ndarray of shape (n, dim_out), dtype of ``X``
         """
         self._check_fitted()
-        return X @ self.W_src_.astype(X.dtype, copy=False)
+        return self._apply(X, self.W_src_, "X")
 
     def transform_tgt(self, Z):
         """Map target vectors into the shared space.
@@ -185,7 +201,7 @@ class _Mapping:
         ndarray of shape (n, dim_out), dtype of ``Z``
         """
         self._check_fitted()
-        return Z @ self.W_tgt_.astype(Z.dtype, copy=False)
+        return self._apply(Z, self.W_tgt_, "Z")
 
     def transform(self, X, Z):
         """Both spaces mapped: ``(X @ W_src_, Z @ W_tgt_)``.
@@ -205,14 +221,6 @@ class _Mapping:
     def _check_fitted(self):
         if not hasattr(self, "W_src_"):
             raise ValueError(f"{type(self).__name__} is not fitted; call fit(X, Z, pairs) first")
-
-    def get_params(self):
-        """The constructor parameters, ``{name: value}`` (learned ``*_`` attributes left out)."""
-        return {k: v for k, v in vars(self).items() if not k.endswith("_")}
-
-    def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
-        return f"{type(self).__name__}({args})"
 
 
 class OrthogonalMapping(_Mapping):
@@ -238,8 +246,8 @@ class OrthogonalMapping(_Mapping):
         -------
         self
         """
+        X, Z, pairs = self._inputs(X, Z, pairs)
         xp = get_namespace(X, Z)
-        pairs = check_pairs(pairs, X.shape[0], Z.shape[0], xp)
         self.W_src_ = procrustes(X[pairs[:, 0]], Z[pairs[:, 1]])
         self.W_tgt_ = xp.eye(Z.shape[1], dtype=Z.dtype)
         return self
@@ -276,10 +284,10 @@ class LeastSquaresMapping(_Mapping):
         -------
         self
         """
-        xp = get_namespace(X, Z)
-        if self.alpha < 0:
+        if not self.alpha >= 0:
             raise ValueError(f"alpha must be >= 0; got {self.alpha}")
-        pairs = check_pairs(pairs, X.shape[0], Z.shape[0], xp)
+        X, Z, pairs = self._inputs(X, Z, pairs)
+        xp = get_namespace(X, Z)
         A = X[pairs[:, 0]].astype(xp.float64)
         B = Z[pairs[:, 1]].astype(xp.float64)
         G = A.T @ A + self.alpha * xp.eye(A.shape[1])
@@ -343,14 +351,19 @@ class MultiStepMapping(_Mapping):
         -------
         self
         """
-        xp = get_namespace(X, Z)
         for name in ("src_dewhiten", "tgt_dewhiten"):
             if getattr(self, name) not in ("src", "tgt", None):
                 raise ValueError(f"{name} must be 'src', 'tgt' or None; got {getattr(self, name)!r}")
+        X, Z, pairs = self._inputs(X, Z, pairs)
+        xp = get_namespace(X, Z)
         if X.shape[1] != Z.shape[1]:
             raise ValueError(f"the multi-step mapping needs equal dimensions; got src dim={X.shape[1]}, "
                              f"tgt dim={Z.shape[1]}")
-        pairs = check_pairs(pairs, X.shape[0], Z.shape[0], xp)
+        if self.dim_reduction is not None and not (
+                isinstance(self.dim_reduction, (int, np.integer)) and not isinstance(self.dim_reduction, bool)
+                and 0 < self.dim_reduction <= X.shape[1]):
+            raise ValueError(f"dim_reduction must be None or an integer in [1, {X.shape[1]}]; "
+                             f"got {self.dim_reduction!r}")
         Xd = X[pairs[:, 0]].astype(xp.float64)
         Zd = Z[pairs[:, 1]].astype(xp.float64)
         dim = X.shape[1]
@@ -369,8 +382,6 @@ class MultiStepMapping(_Mapping):
             Wx = Wx @ dewhiten[self.src_dewhiten]
             Wz = Wz @ dewhiten[self.tgt_dewhiten]
         if self.dim_reduction:
-            if not 0 < self.dim_reduction <= dim:
-                raise ValueError(f"dim_reduction must be in [1, {dim}]; got {self.dim_reduction}")
             Wx, Wz = Wx[:, :self.dim_reduction], Wz[:, :self.dim_reduction]
         self.W_src_ = Wx.astype(X.dtype)
         self.W_tgt_ = Wz.astype(Z.dtype)
@@ -397,4 +408,9 @@ def make_mapping(name, **params):
     """
     if name not in MAPPINGS:
         raise ValueError(f"mapping must be one of {tuple(MAPPINGS)}; got {name!r}")
-    return MAPPINGS[name](**params)
+    cls = MAPPINGS[name]
+    unknown = sorted(set(params) - set(cls._param_names()))
+    if unknown:
+        raise ValueError(f"mapping {name!r} has no parameter(s) {unknown}; its parameters are "
+                         f"{cls._param_names()}")
+    return cls(**params)

@@ -12,6 +12,17 @@ from ._backend import get_namespace
 DEFAULT_KS = (1, 5, 10)
 
 
+def _check_ranks(ranks):
+    """Ranks must be a 1-d array of values >= 1 (``inf`` for a miss); 0, negative or NaN ranks
+    would turn into P@k above 100 or an infinite MRR."""
+    xp = get_namespace(ranks)
+    if ranks.ndim != 1:
+        raise ValueError(f"ranks must be 1-d, one per query; got shape {ranks.shape}")
+    if ranks.shape[0] and not bool(xp.all(ranks >= 1)):
+        bad = int(xp.flatnonzero(~(ranks >= 1))[0])
+        raise ValueError(f"ranks are 1-based (inf for a miss); rank {bad} is {float(ranks[bad])!r}")
+
+
 def precision_at_k(ranks, k):
     """Share of queries whose first correct translation ranks within ``k``.
 
@@ -26,6 +37,7 @@ def precision_at_k(ranks, k):
     float in [0, 1] (0 for an empty array)
     """
     xp = get_namespace(ranks)
+    _check_ranks(ranks)
     if ranks.shape[0] == 0:
         return 0.0
     return float(xp.mean(ranks <= k))
@@ -44,6 +56,7 @@ def mean_reciprocal_rank(ranks):
     float in [0, 1] (0 for an empty array)
     """
     xp = get_namespace(ranks)
+    _check_ranks(ranks)
     if ranks.shape[0] == 0:
         return 0.0
     return float(xp.mean(1.0 / ranks))
@@ -68,8 +81,11 @@ def bli_scores(ranks, n_uncovered, *, ks=DEFAULT_KS):
         ``counted_wrong`` with ``p@k`` and ``mrr`` over all ``n_test`` words. Percentages.
     """
     xp = get_namespace(ranks)
-    if n_uncovered < 0:
-        raise ValueError(f"n_uncovered must be >= 0; got {n_uncovered}")
+    _check_ranks(ranks)
+    if isinstance(n_uncovered, bool) or int(n_uncovered) != n_uncovered or n_uncovered < 0:
+        raise ValueError(f"n_uncovered must be an integer >= 0; got {n_uncovered!r}")
+    if isinstance(ks, int) or not all(not isinstance(k, bool) and int(k) == k >= 1 for k in ks):
+        raise ValueError(f"ks must be a sequence of positive integers; got {ks!r}")
     n_cov = int(ranks.shape[0])
     n_test = n_cov + int(n_uncovered)
     out = {f"p@{k}": 100 * precision_at_k(ranks, k) for k in ks}

@@ -14,7 +14,8 @@ Steps
 The common recipe ``('unit', 'center', 'unit')`` (Artetxe et al., 2018) makes cosine an inner
 product and removes the shared mean direction that hurts isomorphism.
 """
-from ._backend import get_namespace
+from ._backend import check_vectors, get_namespace
+from ._base import ParamsMixin
 
 STEPS = ("unit", "center", "unitdim", "none")
 DEFAULT_NORMALIZE = ("unit", "center", "unit")
@@ -107,8 +108,9 @@ def normalize(X, steps=DEFAULT_NORMALIZE):
 
     Returns
     -------
-    ndarray of shape (n, dim), same dtype as ``X``
+    ndarray of shape (n, dim), same dtype as ``X`` (float32 for integer or float16 input)
     """
+    X = check_vectors(X)
     out = X
     for step in check_steps(steps):
         out = _FUNCS[step](out)
@@ -117,7 +119,7 @@ def normalize(X, steps=DEFAULT_NORMALIZE):
     return out.astype(X.dtype, copy=False)
 
 
-class Normalizer:
+class Normalizer(ParamsMixin):
     """Normalisation as an estimator, so that new vectors get the *same* transform.
 
     ``center`` subtracts the mean learned in :meth:`fit` and ``unitdim`` divides by the learned
@@ -161,8 +163,9 @@ class Normalizer:
 
         Returns
         -------
-        ndarray of shape (n, dim), same dtype as ``X``
+        ndarray of shape (n, dim), same dtype as ``X`` (float32 for integer or float16 input)
         """
+        X = check_vectors(X)
         xp = get_namespace(X)
         stats, out = [], X
         for step in check_steps(self.steps):
@@ -191,10 +194,14 @@ class Normalizer:
 
         Returns
         -------
-        ndarray of shape (n, dim), same dtype as ``X``
+        ndarray of shape (n, dim), same dtype as ``X`` (float32 for integer or float16 input)
         """
         if not hasattr(self, "stats_"):
             raise ValueError("Normalizer is not fitted; call fit(X) first")
+        X = check_vectors(X)
+        dims = [stat.shape[0] for stat in self.stats_ if stat is not None]
+        if dims and X.shape[1] != dims[0]:
+            raise ValueError(f"X has {X.shape[1]} dimensions; this Normalizer was fitted on {dims[0]}")
         out = X
         for step, stat in zip(check_steps(self.steps), self.stats_):
             if step == "center":

@@ -18,7 +18,7 @@ augmented vectors, ``[2x, -1] . [z, r_tgt(z)]``, which lets faiss run it unchang
 import numpy as np
 
 from . import _cuda
-from ._backend import get_namespace, to_numpy
+from ._backend import check_positive_int, check_vectors, get_namespace, to_numpy
 
 try:
     import faiss as _faiss
@@ -44,12 +44,24 @@ def _use_faiss(xp, use_faiss):
     return use_faiss is not False and _faiss is not None
 
 
-def _check_pair(Q, D):
-    if Q.ndim != 2 or D.ndim != 2:
-        raise ValueError(f"expected 2-d arrays; got shapes {Q.shape} and {D.shape}")
+def _check_pair(Q, D, names=("Q", "D")):
+    """Validated ``(Q, D)``: 2-d, finite, floating point, of one dimension."""
+    Q, D = check_vectors(Q, name=names[0]), check_vectors(D, name=names[1])
+    get_namespace(Q, D)
     if Q.shape[1] != D.shape[1]:
         raise ValueError(f"query and database dimensions differ: {Q.shape[1]} vs {D.shape[1]}; "
                          "were both spaces mapped into one space?")
+    return Q, D
+
+
+def _check_terms(v, n, name):
+    """A per-row score term (CSLS's ``r``, an offset): shape (n,), finite."""
+    if v is None:
+        return None
+    if v.shape != (n,):
+        raise ValueError(f"{name} must have shape ({n},); got {v.shape}")
+    check_vectors(v[:, None], name=name)
+    return v
 
 
 # CuPy's argpartition sorts whole rows; for a few neighbours, k passes of argmax over the block
@@ -111,6 +123,7 @@ def score_blocks(Q, D, batch_size, offset=None):
     S : ndarray of shape (len(rows), n_database)
         Their scores, a fresh array the caller may overwrite.
     """
+    batch_size = check_positive_int(batch_size, "batch_size")
     Dt = D.T
     for start in range(0, Q.shape[0], batch_size):
         rows = slice(start, start + batch_size)
@@ -161,9 +174,13 @@ def knn(Q, D, k, *, batch_size=DEFAULT_BATCH_SIZE, use_faiss="auto"):
         Inner products, decreasing along each row.
     indices : ndarray of shape (n_queries, k), int64
     """
+    Q, D = _check_pair(Q, D)
+    return _knn(Q, D, _check_k(k, D.shape[0]), check_positive_int(batch_size, "batch_size"), use_faiss)
+
+
+def _knn(Q, D, k, batch_size, use_faiss):
+    """:func:`knn` on inputs already checked (the loop's inner searches skip the checks)."""
     xp = get_namespace(Q, D)
-    _check_pair(Q, D)
-    k = _check_k(k, D.shape[0])
     if _use_faiss(xp, use_faiss):
         q = np.ascontiguousarray(Q, dtype=np.float32)
         d = np.ascontiguousarray(D, dtype=np.float32)
@@ -172,9 +189,10 @@ def knn(Q, D, k, *, batch_size=DEFAULT_BATCH_SIZE, use_faiss="auto"):
     return _blocked_knn(Q, D, k, batch_size)
 
 
-def _check_k(k, n):
-    if int(k) != k or k < 1:
-        raise ValueError(f"k must be a positive integer; got {k!r}")
+def _check_k(k, n, name="k"):
+    if isinstance(k, (bool, np.bool_)) or not isinstance(k, (int, np.integer, float, np.floating)) \
+            or int(k) != k or k < 1:
+        raise ValueError(f"{name} must be a positive integer; got {k!r}")
     if n < 1:
         raise ValueError("the database is empty")
     return int(min(k, n))
@@ -199,11 +217,15 @@ def mean_topk_similarity(Q, D, k, *, batch_size=DEFAULT_BATCH_SIZE, use_faiss="a
     -------
     r : ndarray of shape (n_queries,)
     """
+    Q, D = _check_pair(Q, D)
+    return _mean_topk(Q, D, _check_k(k, D.shape[0]), check_positive_int(batch_size, "batch_size"), use_faiss)
+
+
+def _mean_topk(Q, D, k, batch_size, use_faiss):
+    """:func:`mean_topk_similarity` on inputs already checked."""
     xp = get_namespace(Q, D)
-    _check_pair(Q, D)
-    k = _check_k(k, D.shape[0])
     if _use_faiss(xp, use_faiss):
-        scores, _ = knn(Q, D, k, batch_size=batch_size, use_faiss=True)
+        scores, _ = _knn(Q, D, k, batch_size, True)
         return scores.mean(axis=1)
     # Only the values are needed: a partition of each block (no indices, no sort), which on
     # CuPy is a selection kernel rather than the full sort behind its argpartition.
@@ -244,14 +266,17 @@ def csls_knn(Q, D, k, *, csls_k=10, r_src=None, r_tgt=None, batch_size=DEFAULT_B
         ``2 cos - r_src - r_tgt``, decreasing along each row.
     indices : ndarray of shape (n_queries, k), int64
     """
-    xp = get_namespace(Q, D)
-    _check_pair(Q, D)
+    Q, D = _check_pair(Q, D)
     k = _check_k(k, D.shape[0])
+    _check_k(csls_k, D.shape[0], "csls_k")
+    batch_size = check_positive_int(batch_size, "batch_size")
+    r_src = _check_terms(r_src, Q.shape[0], "r_src")
+    r_tgt = _check_terms(r_tgt, D.shape[0], "r_tgt")
     if r_tgt is None:
-        r_tgt = mean_topk_similarity(D, Q, csls_k, batch_size=batch_size, use_faiss=use_faiss)
+        r_tgt = _mean_topk(D, Q, _check_k(csls_k, Q.shape[0], "csls_k"), batch_size, use_faiss)
     if r_src is None:
-        r_src = mean_topk_similarity(Q, D, csls_k, batch_size=batch_size, use_faiss=use_faiss)
-    scores, index = offset_knn(2 * Q, D, r_tgt, k, batch_size=batch_size, use_faiss=use_faiss)
+        r_src = _mean_topk(Q, D, _check_k(csls_k, D.shape[0], "csls_k"), batch_size, use_faiss)
+    scores, index = _offset_knn(2 * Q, D, r_tgt, k, batch_size, use_faiss)
     return scores - r_src[:, None], index
 
 
@@ -275,18 +300,27 @@ def offset_knn(Q, D, offset, k, *, batch_size=DEFAULT_BATCH_SIZE, use_faiss="aut
         Decreasing along each row.
     indices : ndarray of shape (n_queries, k), int64
     """
+    Q, D = _check_pair(Q, D)
+    offset = _check_terms(offset, D.shape[0], "offset")
+    return _offset_knn(Q, D, offset, _check_k(k, D.shape[0]), check_positive_int(batch_size, "batch_size"),
+                       use_faiss)
+
+
+def _offset_knn(Q, D, offset, k, batch_size, use_faiss):
+    """:func:`offset_knn` on inputs already checked."""
     xp = get_namespace(Q, D, offset)
     if _use_faiss(xp, use_faiss):
         ones = xp.full((Q.shape[0], 1), -1.0, dtype=Q.dtype)
         Qa = xp.concatenate([Q, ones], axis=1)
         Da = xp.concatenate([D, offset[:, None].astype(D.dtype)], axis=1)
-        return knn(Qa, Da, k, batch_size=batch_size, use_faiss=True)
-    return _blocked_knn(Q, D, _check_k(k, D.shape[0]), batch_size, offset=offset)
+        return _knn(Qa, Da, k, batch_size, True)
+    return _blocked_knn(Q, D, k, batch_size, offset=offset)
 
 
 def _log_column_normaliser(X, Z, beta, batch_size):
     """``log sum_i exp(beta * x_i . z_j)`` for every column j, accumulated over row blocks."""
     xp = get_namespace(X, Z)
+    batch_size = check_positive_int(batch_size, "batch_size")
     running = xp.full((Z.shape[0],), -xp.inf, dtype=xp.float64)
     for start in range(0, X.shape[0], batch_size):
         S = (beta * (X[start:start + batch_size] @ Z.T)).astype(xp.float64)
@@ -322,9 +356,10 @@ def isf_knn(Q, D, k, *, X=None, beta=30.0, batch_size=DEFAULT_BATCH_SIZE, use_fa
         Log-probabilities, decreasing along each row.
     indices : ndarray of shape (n_queries, k), int64
     """
-    xp = get_namespace(Q, D)
-    _check_pair(Q, D)
-    if beta <= 0:
+    Q, D = _check_pair(Q, D)
+    if X is not None:
+        X, _ = _check_pair(X, D, ("X", "D"))
+    if not beta > 0:
         raise ValueError(f"beta must be positive; got {beta}")
     log_norm = _log_column_normaliser(Q if X is None else X, D, beta, batch_size)
     return offset_knn(beta * Q, D, log_norm, k, batch_size=batch_size, use_faiss=use_faiss)
@@ -366,6 +401,10 @@ def retrieve(Q, D, k=1, *, method="csls", csls_k=10, r_tgt=None, r_src=None, X=N
     if method == "nn":
         return knn(Q, D, k, batch_size=batch_size, use_faiss=use_faiss)
     if method == "csls":
+        Q, D = _check_pair(Q, D)
+        _check_k(csls_k, D.shape[0], "csls_k")
+        if X is not None:
+            X, _ = _check_pair(X, D, ("X", "D"))
         if r_tgt is None:
             r_tgt = mean_topk_similarity(D, Q if X is None else X, csls_k, batch_size=batch_size,
                                          use_faiss=use_faiss)
@@ -408,6 +447,18 @@ def score_rows(Q, D, *, method="csls", r_tgt=None, log_norm=None, beta=30.0):
     raise ValueError(f"method must be one of {METHODS}; got {method!r}")
 
 
+def _check_gold(gold, n_tgt):
+    """Every gold entry a sequence of integer row indices into ``D`` (negative ones would wrap)."""
+    for i, entry in enumerate(gold):
+        idx = np.asarray(to_numpy(entry))
+        if idx.size == 0:
+            continue
+        if idx.ndim != 1 or idx.dtype.kind not in "iu":
+            raise ValueError(f"gold[{i}] must be a sequence of integer row indices of D; got {entry!r}")
+        if idx.min() < 0 or idx.max() >= n_tgt:
+            raise ValueError(f"gold[{i}] holds row indices outside [0, {n_tgt}) of D: {idx.tolist()}")
+
+
 def gold_ranks(Q, D, gold, *, method="csls", csls_k=10, X=None, beta=30.0, r_tgt=None, batch_size=1024,
                use_faiss="auto"):
     """Rank (1-based) of the best-ranked gold translation of every query.
@@ -439,10 +490,21 @@ def gold_ranks(Q, D, gold, *, method="csls", csls_k=10, X=None, beta=30.0, r_tgt
         ``inf`` where a query has no gold translation in ``D``. Ties count in the
         query's favour only for exactly equal scores (rank = 1 + number strictly better).
     """
+    Q, D = _check_pair(Q, D)
     xp = get_namespace(Q, D)
-    _check_pair(Q, D)
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}; got {method!r}")
+    batch_size = check_positive_int(batch_size, "batch_size")
     if len(gold) != Q.shape[0]:
         raise ValueError(f"gold has {len(gold)} entries for {Q.shape[0]} queries")
+    _check_gold(gold, D.shape[0])
+    if X is not None:
+        X, _ = _check_pair(X, D, ("X", "D"))
+    if method == "csls":
+        _check_k(csls_k, D.shape[0], "csls_k")
+        r_tgt = _check_terms(r_tgt, D.shape[0], "r_tgt")
+    if method == "isf" and not beta > 0:
+        raise ValueError(f"beta must be positive; got {beta}")
     source = Q if X is None else X
     log_norm = None
     if method == "csls" and r_tgt is None:

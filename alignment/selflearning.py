@@ -36,10 +36,11 @@ import time
 import numpy as np
 
 from . import _cuda
-from ._backend import get_namespace, to_numpy
-from .mapping import check_pairs, make_mapping, procrustes
+from ._backend import check_positive_int, check_vectors, get_namespace, to_numpy
+from ._base import ParamsMixin
+from .mapping import MAPPINGS, check_pairs, make_mapping, procrustes
 from .preprocess import DEFAULT_NORMALIZE, Normalizer, normalize
-from .retrieval import DEFAULT_BATCH_SIZE, knn, mean_topk_similarity, offset_knn, score_blocks
+from .retrieval import DEFAULT_BATCH_SIZE, _check_k, _mean_topk, _offset_knn, knn, score_blocks
 
 DIRECTIONS = ("forward", "backward", "union", "intersection")
 # warmup_dim='auto'. Measured on en-fr (benchmarks/README.md, section 1b), P@1 without -> with the
@@ -142,7 +143,7 @@ def _induce_side(Q, D, offset, keep_prob, rng, xp, kw):
     """One induction direction: each query's (stochastically) best row of ``D``."""
     if keep_prob < 1.0 and xp is not np:
         return _dropout_best(Q, D, offset, keep_prob, rng, kw["batch_size"])
-    s, i = offset_knn(Q, D, offset, _candidates(keep_prob, D.shape[0]), **kw)
+    s, i = _offset_knn(Q, D, offset, _candidates(keep_prob, D.shape[0]), **kw)
     return _pick(s, i, keep_prob, rng, xp)
 
 
@@ -154,6 +155,11 @@ def _restart_key(run, r):
     if objective is None:
         return (-np.inf, -np.inf, -r)
     return (history[-1]["keep_prob"], objective, -r)
+
+
+def _check_csls_k(csls_k):
+    if isinstance(csls_k, bool) or not isinstance(csls_k, (int, np.integer)) or csls_k < 0:
+        raise ValueError(f"csls_k must be a non-negative integer (0: plain nearest neighbours); got {csls_k!r}")
 
 
 def _principal(X, cut, dim):
@@ -201,16 +207,21 @@ def induce_dictionary(Xm, Zm, *, direction="union", csls_k=10, keep_prob=1.0, ra
         counts its best kept one, so the value rises with ``keep_prob``: compare objectives at
         equal ``keep_prob`` (the loop does; its history records ``keep_prob`` beside each value).
     """
+    Xm, Zm = check_vectors(Xm, name="Xm"), check_vectors(Zm, name="Zm")
     xp = get_namespace(Xm, Zm)
+    if Xm.shape[1] != Zm.shape[1]:
+        raise ValueError(f"Xm and Zm must be in one space; got dimensions {Xm.shape[1]} and {Zm.shape[1]}")
     if direction not in DIRECTIONS:
         raise ValueError(f"direction must be one of {DIRECTIONS}; got {direction!r}")
+    _check_csls_k(csls_k)
     if not 0 < keep_prob <= 1:
         raise ValueError(f"keep_prob must be in (0, 1]; got {keep_prob}")
     rng = random_state if hasattr(random_state, "random") else _random(xp, random_state)
-    kw = {"batch_size": batch_size, "use_faiss": use_faiss}
+    kw = {"batch_size": check_positive_int(batch_size, "batch_size"), "use_faiss": use_faiss}
     if csls_k:
-        r_src = mean_topk_similarity(Xm, Zm, csls_k, **kw)
-        r_tgt = mean_topk_similarity(Zm, Xm, csls_k, **kw)
+        # the inputs are checked above: the searches below skip the public functions' checks
+        r_src = _mean_topk(Xm, Zm, _check_k(csls_k, Zm.shape[0], "csls_k"), **kw)
+        r_tgt = _mean_topk(Zm, Xm, _check_k(csls_k, Xm.shape[0], "csls_k"), **kw)
     else:
         r_src = xp.zeros(Xm.shape[0], dtype=Xm.dtype)
         r_tgt = xp.zeros(Zm.shape[0], dtype=Zm.dtype)
@@ -268,7 +279,9 @@ def similarity_init(X, Z, *, vocab=4000, csls_k=10, direction="union", normalize
     pairs : ndarray of shape (n_pairs, 2), int64
         Row indices into ``X`` and ``Z``, all below ``min(vocab, n_src, n_tgt)``.
     """
+    X, Z = check_vectors(X, name="X"), check_vectors(Z, name="Z")
     xp = get_namespace(X, Z)
+    check_positive_int(vocab, "vocab")
     n = min(vocab, X.shape[0], Z.shape[0])
     if n < 2:
         raise ValueError(f"the unsupervised initialisation needs at least 2 words per side; got {n}")
@@ -284,7 +297,7 @@ def similarity_init(X, Z, *, vocab=4000, csls_k=10, direction="union", normalize
     return pairs
 
 
-class SelfLearning:
+class SelfLearning(ParamsMixin):
     """Bootstrap a bilingual mapping from a small (or empty) seed dictionary.
 
     Parameters
@@ -414,11 +427,9 @@ class SelfLearning:
         params.update(overrides)
         return cls(**params)
 
-    def get_params(self):
-        """The constructor parameters, ``{name: value}``, without ``callback`` (for reports)."""
-        return {k: v for k, v in vars(self).items() if not k.endswith("_") and k != "callback"}
-
     def _validate(self, X, Z):
+        """Check the parameters and the two spaces; returns ``(X, Z)`` as validated float arrays."""
+        X, Z = check_vectors(X, name="X"), check_vectors(Z, name="Z")
         if self.init not in INITS:
             raise ValueError(f"init must be one of {INITS}; got {self.init!r}")
         if self.direction not in DIRECTIONS:
@@ -438,13 +449,27 @@ class SelfLearning:
         if self.n_init > 1 and not (self.random_state is None or isinstance(self.random_state, (int, np.integer))):
             raise ValueError("n_init > 1 derives each run's random state as random_state + r; give an integer "
                              f"random_state or None, not {type(self.random_state).__name__}")
-        if self.max_iter < 1:
-            raise ValueError(f"max_iter must be >= 1; got {self.max_iter}")
-        if X.ndim != 2 or Z.ndim != 2:
-            raise ValueError(f"X and Z must be 2-d; got shapes {X.shape} and {Z.shape}")
+        check_positive_int(self.max_iter, "max_iter")
+        check_positive_int(self.batch_size, "batch_size")
+        check_positive_int(self.stochastic_interval, "stochastic_interval")
+        check_positive_int(self.unsupervised_vocab, "unsupervised_vocab")
+        _check_csls_k(self.csls_k)
+        if self.vocabulary_cutoff is not None:
+            check_positive_int(self.vocabulary_cutoff, "vocabulary_cutoff (None for the whole vocabulary)")
+        if not self.threshold >= 0:
+            raise ValueError(f"threshold must be >= 0; got {self.threshold!r}")
+        spec = self.final_mapping or {"name": "orthogonal"}
+        if not isinstance(spec, dict) or spec.get("name") not in MAPPINGS:
+            raise ValueError(f"final_mapping must be a dict {{'name': one of {tuple(MAPPINGS)}, **params}} or None; "
+                             f"got {self.final_mapping!r}")
+        make_mapping(**spec)  # unknown parameters fail here, before the loop, not after it
         if X.shape[1] != Z.shape[1]:
             raise ValueError(f"orthogonal mapping needs equal dimensions; got src dim={X.shape[1]}, "
                              f"tgt dim={Z.shape[1]}")
+        if w not in (None, "auto") and w >= X.shape[1]:
+            raise ValueError(f"warmup_dim={w} must be below the vectors' {X.shape[1]} dimensions: the warm-up "
+                             "runs in fewer principal directions than the full space")
+        return X, Z
 
     def fit(self, X, Z, seed_pairs=None, *, validation_pairs=None):
         """Learn the mapping.
@@ -464,8 +489,8 @@ class SelfLearning:
         -------
         self
         """
+        X, Z = self._validate(X, Z)
         xp = get_namespace(X, Z)
-        self._validate(X, Z)
         start = time.perf_counter()
         self.normalizer_src_ = Normalizer(steps=self.normalize)
         self.normalizer_tgt_ = Normalizer(steps=self.normalize)
@@ -598,8 +623,8 @@ class SelfLearning:
         ndarray of shape (n, dim_out), dtype of ``X``
         """
         self._check_fitted()
-        out = self.normalizer_src_.transform(X) @ self.W_src_.astype(X.dtype, copy=False)
-        return out
+        Xn = self.normalizer_src_.transform(check_vectors(X, name="X"))
+        return Xn @ self.W_src_.astype(Xn.dtype, copy=False)
 
     def transform_tgt(self, Z):
         """Normalise (with the statistics learned in fit) and map target vectors.
@@ -613,7 +638,8 @@ class SelfLearning:
         ndarray of shape (n, dim_out), dtype of ``Z``
         """
         self._check_fitted()
-        return self.normalizer_tgt_.transform(Z) @ self.W_tgt_.astype(Z.dtype, copy=False)
+        Zn = self.normalizer_tgt_.transform(check_vectors(Z, name="Z"))
+        return Zn @ self.W_tgt_.astype(Zn.dtype, copy=False)
 
     def transform(self, X, Z):
         """Both spaces in the shared space: ``(transform_src(X), transform_tgt(Z))``.

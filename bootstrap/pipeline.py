@@ -417,8 +417,8 @@ def align_embeddings(src, tgt, *, seed="identical+numerals", seed_dict=None, pre
 
     callback, bar = _progress_callback(progress and config.get("self_learning", True))
     config["callback"] = callback
-    X = asarray(src.vectors, device=device, dtype=np.float32)
-    Z = asarray(tgt.vectors, device=device, dtype=np.float32)
+    X = asarray(_finite_host(src, "source"), device=device)
+    Z = asarray(_finite_host(tgt, "target"), device=device)
     try:
         est = SelfLearning(**config).fit(X, Z, pairs, validation_pairs=val_pairs)
         Xm, Zm = est.transform_src(X), est.transform_tgt(Z)
@@ -426,7 +426,7 @@ def align_embeddings(src, tgt, *, seed="identical+numerals", seed_dict=None, pre
         if refiner is not None:
             t0 = time.perf_counter()
             Xm, Zm = refiner.fit_transform(Xm, Zm, asarray(anchors, device=device))
-            refine_report = {"method": refine, **refiner.get_params(),
+            refine_report = {"method": refine, **refiner.get_params(deep=False),
                              "anchors": "dictionary" if "dictionary" in parts else "seed",
                              "n_src_anchors": int(refiner.src_anchors_.shape[0]),
                              "n_tgt_anchors": int(refiner.tgt_anchors_.shape[0]),
@@ -441,7 +441,8 @@ def align_embeddings(src, tgt, *, seed="identical+numerals", seed_dict=None, pre
     # Xm and Zm are this function's own arrays: handed over, not copied
     src_mapped = make_keyed_vectors(src.index_to_key, Xm, word_counts(src), copy=False)
     tgt_mapped = make_keyed_vectors(tgt.index_to_key, Zm, word_counts(tgt), copy=False)
-    params_out = {k: (list(v) if isinstance(v, tuple) else v) for k, v in est.get_params().items()}
+    params_out = {k: (list(v) if isinstance(v, tuple) else v) for k, v in est.get_params(deep=False).items()
+                  if k != "callback"}
     report = {
         "command": "align",
         "offramp_version": __version__,
@@ -587,7 +588,7 @@ def space_id(result):
     h.update(np.ascontiguousarray(result.W_src).tobytes())
     h.update(np.ascontiguousarray(result.W_tgt).tobytes())
     if result.refiner is not None:  # a refined space is another space: its anchors and parameters too
-        h.update(json.dumps(result.refiner.get_params(), sort_keys=True, default=str).encode())
+        h.update(json.dumps(result.refiner.get_params(deep=False), sort_keys=True, default=str).encode())
         for side in ("src", "tgt"):
             for part in ("anchors", "residuals"):
                 h.update(np.ascontiguousarray(getattr(result.refiner, f"{side}_{part}_")).tobytes())
@@ -671,8 +672,21 @@ def read_space_info(path):
     return info
 
 
-def _unit_host(kv, normalize):
+def _finite_host(kv, side):
+    """``kv.vectors`` as float32 on the host, refusing a NaN or inf row by its word (the file readers
+    refuse them already; this catches vectors built or edited in memory)."""
     V = np.asarray(kv.vectors, dtype=np.float32)
+    ok = np.isfinite(V.max(axis=1)) & np.isfinite(V.min(axis=1)) if V.size else np.ones(0, bool)
+    if not ok.all():
+        bad = np.flatnonzero(~ok)
+        more = f" (and {bad.size - 1} more)" if bad.size > 1 else ""
+        raise ValueError(f"the {side} vector of {kv.index_to_key[bad[0]]!r} (row {bad[0] + 1}) holds NaN or "
+                         f"infinity{more}; drop or repair those vectors")
+    return V
+
+
+def _unit_host(kv, normalize, side):
+    V = _finite_host(kv, side)
     return unit(V) if normalize else V
 
 
@@ -984,8 +998,8 @@ def evaluate_bli(src, tgt, test_dict, *, method="csls", csls_k=10, normalize=Tru
     _, coverage = lookup_pairs(entries, src.key_to_index, tgt.key_to_index, path=path)
     queries, gold, src_oov, tgt_oov = _queries_and_gold(groups, src, tgt)
     device = resolve_device(device)
-    X = asarray(_unit_host(src, normalize), device=device)
-    Z = asarray(_unit_host(tgt, normalize), device=device)
+    X = asarray(_unit_host(src, normalize, "source"), device=device)
+    Z = asarray(_unit_host(tgt, normalize, "target"), device=device)
     q = asarray(np.asarray(queries, dtype=np.int64), device=device)
     n_steps = _builds_association(parallel) + (method == "csls") + 1 + (
         (tune_dict is not None) + 1 if rerank else 0)
@@ -1079,8 +1093,8 @@ def induce_lexicon(src, tgt, *, method="csls", k=1, csls_k=10, max_src=None, nor
                          f"{tgt.vector_size}); translate with the mapped files written by offramp align")
     check_rerank_args(rerank, rerank_weights, tune_dict, parallel, rerank_model)
     device = resolve_device(device)
-    X = asarray(_unit_host(src, normalize), device=device)
-    Z = asarray(_unit_host(tgt, normalize), device=device)
+    X = asarray(_unit_host(src, normalize, "source"), device=device)
+    Z = asarray(_unit_host(tgt, normalize, "target"), device=device)
     n = len(src) if max_src is None else min(max_src, len(src))
     n_steps = 1 + bool(mutual) + (
         _builds_association(parallel) + (method == "csls") + (tune_dict is not None) if rerank else 0)

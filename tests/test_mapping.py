@@ -171,7 +171,8 @@ def test_multistep_whitening_and_reduction(xp, rotated):
 @pytest.mark.parametrize("params, match", [
     ({"src_dewhiten": "both"}, "src_dewhiten must be 'src', 'tgt' or None"),
     ({"tgt_dewhiten": 1}, "tgt_dewhiten must be"),
-    ({"dim_reduction": 9}, r"dim_reduction must be in \[1, 8\]"),
+    ({"dim_reduction": 9}, r"dim_reduction must be None or an integer in \[1, 8\]"),
+    ({"dim_reduction": 0}, r"dim_reduction must be None or an integer in \[1, 8\]"),
 ])
 def test_multistep_bad_parameters(rotated, params, match):
     X, Z, _, pairs = rotated

@@ -61,5 +61,5 @@ def test_bli_scores_degenerate(ranks, n_uncovered, expected):
 def test_bli_scores_custom_ks_and_errors():
     out = bli_scores(np.array([1.0, 3.0]), 0, ks=(3,))
     assert out["p@3"] == 100.0 and "p@1" not in out and set(out["counted_wrong"]) == {"p@3", "mrr"}
-    with pytest.raises(ValueError, match="n_uncovered must be >= 0; got -1"):
+    with pytest.raises(ValueError, match="n_uncovered must be an integer >= 0; got -1"):
         bli_scores(np.array([1.0]), -1)

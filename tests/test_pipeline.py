@@ -446,3 +446,20 @@ def test_via_words_maps_prefixes_to_the_most_frequent_words():
     assert _via_words([("god", "jumal", 0.5, 1), ("sai", "sanoi", 0.3, 1)], src, tgt, 5) == [("god", "jumala")]
     assert _via_words(rows, src, tgt, 5) == [("god", "jumala"), ("gods", "jumala"), ("said", "sanoi")]
     assert _via_words([("god", "jum", 0.5, 1), ("god", "jum", 0.4, 1)], src, tgt, 3) == [("god", "jumala")]
+
+
+@pytest.mark.parametrize("side", ["source", "target"])
+@pytest.mark.parametrize("call", ["align", "evaluate", "induce"])
+def test_a_nan_vector_built_in_memory_is_named_by_its_word(spaces, side, call):
+    """The file readers refuse NaN rows; spaces built in memory are checked by each entry point."""
+    src, tgt, gold = spaces
+    kv = src if side == "source" else tgt
+    vectors = kv.vectors.copy()
+    vectors[7, 3] = np.nan
+    bad = make_keyed_vectors(kv.index_to_key, vectors)
+    s, t = (bad, tgt) if side == "source" else (src, bad)
+    run = {"align": lambda: align_embeddings(s, t, seed="identical", progress=False),
+           "evaluate": lambda: evaluate_bli(s, t, gold[:20], progress=False),
+           "induce": lambda: induce_lexicon(s, t, max_src=5, progress=False)}[call]
+    with pytest.raises(ValueError, match=rf"the {side} vector of '{kv.index_to_key[7]}' \(row 8\) holds NaN"):
+        run()

@@ -200,7 +200,7 @@ def test_retrieve_methods_agree_with_building_blocks(xp, spaces):
     (lambda Q, D: knn(Q, D, 0), ValueError, "k must be a positive integer; got 0"),
     (lambda Q, D: knn(Q, D, 1.5), ValueError, "k must be a positive integer"),
     (lambda Q, D: knn(Q, D[:, :2], 1), ValueError, "query and database dimensions differ: 3 vs 2"),
-    (lambda Q, D: knn(Q[0], D, 1), ValueError, "expected 2-d arrays"),
+    (lambda Q, D: knn(Q[0], D, 1), ValueError, r"Q must be a 2-d array of shape \(n, dim\); got shape \(3,\)"),
     (lambda Q, D: knn(Q, D[:0], 1), ValueError, "the database is empty"),
     (lambda Q, D: knn(Q, D, 1, use_faiss="yes"), ValueError, "use_faiss must be True, False or 'auto'"),
     (lambda Q, D: retrieve(Q, D, 1, method="cosine"), ValueError, "method must be one of"),
