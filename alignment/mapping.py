@@ -1,6 +1,8 @@
 """Linear maps between two embedding spaces, learned from a dictionary of index pairs.
 
-Every estimator maps *both* spaces into a shared one: ``X @ W_src_`` and ``Z @ W_tgt_``.
+Estimators: :class:`OrthogonalMapping` (Procrustes), :class:`LeastSquaresMapping`,
+:class:`MultiStepMapping` (VecMap's framework) and :class:`RCSLSMapping` (trained on the retrieval
+criterion). Every estimator maps *both* spaces into a shared one: ``X @ W_src_`` and ``Z @ W_tgt_``.
 For the orthogonal map ``W_tgt_`` is the identity; VecMap's multi-step framework
 (Artetxe et al., AAAI 2018) moves both sides.
 
@@ -13,6 +15,7 @@ pairs : int ndarray of shape (n_pairs, 2)
 """
 import numpy as np
 
+from ._backend import check_positive_int as _positive
 from ._backend import check_vectors, get_namespace, to_numpy
 from ._base import ParamsMixin
 
@@ -389,7 +392,134 @@ class MultiStepMapping(_Mapping):
         return self
 
 
-MAPPINGS = {"orthogonal": OrthogonalMapping, "least_squares": LeastSquaresMapping, "multistep": MultiStepMapping}
+class RCSLSMapping(_Mapping):
+    """A linear map trained on the relaxed CSLS criterion (Joulin et al., EMNLP 2018, "RCSLS").
+
+    Procrustes fits the dictionary pairs and leaves retrieval to CSLS; this map optimises the
+    retrieval criterion itself. For each pair ``(x_i, z_i)`` the loss is
+
+    ``-2 x_i W . z_i + mean_{z in N_k(x_i W)} x_i W . z + mean_{x in N_k(z_i)} x W . z_i``,
+
+    the negated CSLS score of the pair with each neighbourhood ``N_k`` taken over the first
+    ``n_negatives`` rows of the other space (the most frequent words) and held fixed within a step
+    (a subgradient, as in the paper). Full-batch gradient descent from the Procrustes solution, with
+    a step that halves whenever the loss would rise; ``spectral=True`` caps the singular values of
+    ``W`` at 1 after every step, which keeps the map close to the orthogonal one on small dictionaries.
+    Expects unit-length rows (the self-learning loop's normalisation). ``W_tgt_`` is the identity.
+
+    Parameters
+    ----------
+    csls_k : int
+        Neighbourhood size of the two CSLS terms.
+    n_negatives : int or None
+        Rows of each space searched for neighbours; None: all.
+    max_iter : int
+        Gradient steps (accepted or rejected).
+    learning_rate : float
+        Initial step size.
+    spectral : bool
+        Cap the singular values of ``W`` at 1.
+    tol : float
+        Stop when an accepted step lowers the loss by less than ``tol``.
+    batch_size : int
+        Query rows per similarity block of the neighbour searches.
+    use_faiss : {'auto', True, False}
+
+    Attributes
+    ----------
+    W_src_ : ndarray of shape (dim, dim)
+    W_tgt_ : ndarray of shape (dim, dim), the identity
+    loss_history_ : list of float
+        The loss after Procrustes, then after each accepted step.
+    n_iter_ : int
+        Gradient steps taken.
+    """
+
+    def __init__(self, *, csls_k=10, n_negatives=None, max_iter=20, learning_rate=1.0, spectral=True, tol=1e-5,
+                 batch_size=4096, use_faiss="auto"):
+        self.csls_k = csls_k
+        self.n_negatives = n_negatives
+        self.max_iter = max_iter
+        self.learning_rate = learning_rate
+        self.spectral = spectral
+        self.tol = tol
+        self.batch_size = batch_size
+        self.use_faiss = use_faiss
+
+    def _loss_grad(self, W, Xs, Zs, Xneg, Zneg, k):
+        """RCSLS loss and its (sub)gradient at ``W``."""
+        from .retrieval import _knn
+
+        xp = get_namespace(Xs, Zs)
+        n = Xs.shape[0]
+        A = Xs @ W
+        fwd, fwd_idx = _knn(A, Zneg, min(k, Zneg.shape[0]), self.batch_size, self.use_faiss)
+        XnegW = Xneg @ W
+        bwd, bwd_idx = _knn(Zs, XnegW, min(k, Xneg.shape[0]), self.batch_size, self.use_faiss)
+        loss = (-2 * float((A * Zs).sum()) + float(fwd.sum()) / fwd.shape[1] + float(bwd.sum()) / bwd.shape[1]) / n
+        Zbar = Zneg[fwd_idx].mean(axis=1)
+        Xbar = Xneg[bwd_idx].mean(axis=1)
+        grad = (Xs.T @ (Zbar - 2 * Zs) + Xbar.T @ Zs) / n
+        return loss, grad.astype(xp.float64)
+
+    def fit(self, X, Z, pairs):
+        """Learn ``W_src_`` from the dictionary ``pairs``.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_src, dim)
+            Unit-length source vectors, most frequent words first.
+        Z : ndarray of shape (n_tgt, dim)
+            Unit-length target vectors, most frequent words first.
+        pairs : int ndarray of shape (n_pairs, 2)
+            Row ``(i, j)``: ``X[i]`` translates to ``Z[j]``.
+
+        Returns
+        -------
+        self
+        """
+        X, Z, pairs = self._inputs(X, Z, pairs)
+        xp = get_namespace(X, Z)
+        if X.shape[1] != Z.shape[1]:
+            raise ValueError(f"RCSLS needs equal dimensions; got src dim={X.shape[1]}, tgt dim={Z.shape[1]}")
+        k = _positive(self.csls_k, "csls_k")
+        if isinstance(self.max_iter, bool) or not isinstance(self.max_iter, (int, np.integer)) or self.max_iter < 0:
+            raise ValueError(f"max_iter must be an integer >= 0 (0: the Procrustes map); got {self.max_iter!r}")
+        _positive(self.batch_size, "batch_size")
+        if self.n_negatives is not None:
+            _positive(self.n_negatives, "n_negatives")
+        if not self.learning_rate > 0:
+            raise ValueError(f"learning_rate must be > 0; got {self.learning_rate!r}")
+        if not self.tol >= 0:
+            raise ValueError(f"tol must be >= 0; got {self.tol!r}")
+        Xs, Zs = X[pairs[:, 0]], Z[pairs[:, 1]]
+        Xneg, Zneg = X[:self.n_negatives], Z[:self.n_negatives]
+        W = procrustes(Xs, Zs).astype(xp.float64)
+        loss, grad = self._loss_grad(W.astype(X.dtype), Xs, Zs, Xneg, Zneg, k)
+        history, lr, it = [loss], float(self.learning_rate), 0
+        for it in range(1, int(self.max_iter) + 1):
+            W_new = W - lr * grad
+            if self.spectral:
+                U, s, Vt = xp.linalg.svd(W_new)
+                W_new = (U * xp.minimum(s, 1.0)[None, :]) @ Vt
+            new_loss, new_grad = self._loss_grad(W_new.astype(X.dtype), Xs, Zs, Xneg, Zneg, k)
+            if new_loss > loss:  # overshot: a smaller step from the same point
+                lr /= 2
+                continue
+            gain = loss - new_loss
+            W, loss, grad = W_new, new_loss, new_grad
+            history.append(loss)
+            if gain < self.tol:
+                break
+        self.W_src_ = W.astype(X.dtype)
+        self.W_tgt_ = xp.eye(Z.shape[1], dtype=Z.dtype)
+        self.loss_history_ = history
+        self.n_iter_ = it
+        return self
+
+
+MAPPINGS = {"orthogonal": OrthogonalMapping, "least_squares": LeastSquaresMapping, "multistep": MultiStepMapping,
+            "rcsls": RCSLSMapping}
 
 
 def make_mapping(name, **params):

@@ -672,7 +672,7 @@ def read_space_info(path):
     return info
 
 
-def _finite_host(kv, side):
+def _finite_host(kv, side="given"):
     """``kv.vectors`` as float32 on the host, refusing a NaN or inf row by its word (the file readers
     refuse them already; this catches vectors built or edited in memory)."""
     V = np.asarray(kv.vectors, dtype=np.float32)
@@ -685,7 +685,7 @@ def _finite_host(kv, side):
     return V
 
 
-def _unit_host(kv, normalize, side):
+def _unit_host(kv, normalize, side="given"):
     V = _finite_host(kv, side)
     return unit(V) if normalize else V
 

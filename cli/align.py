@@ -134,9 +134,11 @@ def _via_sig(report):
 @click.option("--normalize", default=None,
               help="Normalisation steps, comma-separated, from unit, center, unitdim, none "
                    "[default: unit,center,unit].")
-@click.option("--mapping", type=click.Choice(["orthogonal", "multistep", "least_squares"]), default=None,
+@click.option("--mapping", type=click.Choice(["orthogonal", "multistep", "least_squares", "rcsls"]), default=None,
               help="Final mapping fitted on the last dictionary [default: multistep (VecMap's whitening, "
-                   "re-weighting, de-whitening), orthogonal for --preset procrustes].")
+                   "re-weighting, de-whitening), orthogonal for --preset procrustes]. rcsls: a map trained on the "
+                   "relaxed CSLS criterion (Joulin et al. 2018), measured below multistep on the benchmark "
+                   "corpora (benchmarks/README.md, section 1n).")
 @click.option("--refine", type=click.Choice(["auto", "instance", "none"]), default="auto", show_default=True,
               help="After the mapping, move each word along the residuals of its nearest seed-dictionary "
                    "pairs (non-linear, instance-based; en-fr P@1 53.7 -> 59.0). auto: on for the offramp "

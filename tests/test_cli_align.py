@@ -113,6 +113,17 @@ def test_align_options_reach_the_estimator(files, tmp_path):
     assert len(load_embeddings(tmp_path / "en.bin")) == 250
 
 
+def test_align_with_the_rcsls_mapping(files, tmp_path):
+    result = _invoke("align", files / "src.vec", files / "tgt.vec", "--seed-dict", files / "seed.txt",
+                     "--out-src", tmp_path / "en.vec", "--out-tgt", tmp_path / "fi.vec", "--quiet", "--mapping",
+                     "rcsls", "--refine", "none", "--report", tmp_path / "r.json")
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert report["params"]["final_mapping"] == {"name": "rcsls"} and "|mapping:rcsls|" in result.output
+    result = _invoke("evaluate", tmp_path / "en.vec", tmp_path / "fi.vec", files / "test.txt", "--json")
+    assert json.loads(result.output)["p@1"] == 100.0  # a rotation: still found exactly
+
+
 def test_evaluate_summary_line_and_induce(files, tmp_path):
     assert _align(files, tmp_path, "--seed-dict", files / "seed.txt").exit_code == 0
     result = _invoke("evaluate", tmp_path / "en.vec", tmp_path / "fi.vec", files / "test.txt", "--retrieval", "nn")

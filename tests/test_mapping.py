@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 
 from alignment._backend import to_numpy
-from alignment.mapping import (MAPPINGS, LeastSquaresMapping, MultiStepMapping, OrthogonalMapping, check_pairs,
+from alignment.mapping import (MAPPINGS, LeastSquaresMapping, MultiStepMapping, OrthogonalMapping, RCSLSMapping,
+                               check_pairs,
                                make_mapping, polar_factor, procrustes)
 
 EPS32 = np.finfo(np.float32).eps
@@ -209,7 +210,66 @@ def test_unfitted_and_factory():
     with pytest.raises(ValueError, match="OrthogonalMapping is not fitted"):
         OrthogonalMapping().transform_src(np.zeros((1, 2), np.float32))
     assert isinstance(make_mapping("multistep", whiten=False), MultiStepMapping)
-    assert set(MAPPINGS) == {"orthogonal", "least_squares", "multistep"}
+    assert set(MAPPINGS) == {"orthogonal", "least_squares", "multistep", "rcsls"}
     assert repr(LeastSquaresMapping(alpha=0.5)) == "LeastSquaresMapping(alpha=0.5)"
     with pytest.raises(ValueError, match="mapping must be one of"):
         make_mapping("cca")
+
+
+def _unit_rows(rng, n, dim):
+    V = rng.standard_normal((n, dim))
+    return V / np.linalg.norm(V, axis=1, keepdims=True)
+
+
+def test_rcsls_gradient_matches_finite_differences():
+    """The analytic (sub)gradient against central differences of the loss, in float64: with eps 1e-6
+    the truncation error is O(eps^2) and rounding O(1e-16 / eps) = 1e-10, far below the 1e-7 allowed;
+    at a random W no neighbour set changes within eps (a change would show as a jump, not a small error).
+    The blocked NumPy search keeps float64; faiss scores in float32, too coarse for differences at 1e-6."""
+    rng = np.random.default_rng(0)
+    X, Z = _unit_rows(rng, 120, 5), _unit_rows(rng, 110, 5)
+    pairs = np.stack([np.arange(40), rng.permutation(110)[:40]], axis=1)
+    est = RCSLSMapping(csls_k=3, use_faiss=False)
+    Xs, Zs = X[pairs[:, 0]], Z[pairs[:, 1]]
+    W = rng.standard_normal((5, 5)) * 0.5
+    _, grad = est._loss_grad(W, Xs, Zs, X, Z, 3)
+    numeric = np.zeros_like(W)
+    for idx in np.ndindex(*W.shape):
+        step = np.zeros_like(W)
+        step[idx] = 1e-6
+        numeric[idx] = (est._loss_grad(W + step, Xs, Zs, X, Z, 3)[0]
+                        - est._loss_grad(W - step, Xs, Zs, X, Z, 3)[0]) / 2e-6
+    np.testing.assert_allclose(grad, numeric, atol=1e-7)
+
+
+def test_rcsls_starts_at_procrustes_and_lowers_its_loss(xp):
+    rng = np.random.default_rng(1)
+    X = _unit_rows(rng, 300, 10).astype(np.float32)
+    Z = X @ _random_orthogonal(rng, 10) + 0.3 * rng.standard_normal((300, 10))
+    Z = (Z / np.linalg.norm(Z, axis=1, keepdims=True)).astype(np.float32)
+    X, Z = xp.asarray(X), xp.asarray(Z)
+    pairs = np.stack([np.arange(100), np.arange(100)], axis=1)
+    start = RCSLSMapping(max_iter=0).fit(X, Z, pairs)
+    np.testing.assert_array_equal(to_numpy(start.W_src_), to_numpy(procrustes(X[:100], Z[:100])))
+    assert start.n_iter_ == 0 and len(start.loss_history_) == 1
+    est = RCSLSMapping(max_iter=15, learning_rate=5.0).fit(X, Z, pairs)
+    losses = est.loss_history_
+    assert losses[0] == pytest.approx(start.loss_history_[0], abs=1e-6)  # float32 products, same inputs
+    assert all(b <= a for a, b in zip(losses, losses[1:])) and losses[-1] < losses[0]
+    # the spectral cap: no singular value above 1 (float32 rounding: 1e-5)
+    assert float(np.linalg.svd(to_numpy(est.W_src_), compute_uv=False).max()) <= 1 + 1e-5
+    np.testing.assert_array_equal(to_numpy(est.W_tgt_), np.eye(10, dtype=np.float32))
+    assert est.W_src_.dtype == np.float32
+
+
+@pytest.mark.parametrize("params, match", [
+    ({"csls_k": 0}, "csls_k must be a positive integer"),
+    ({"max_iter": -1}, r"max_iter must be an integer >= 0 \(0: the Procrustes map\)"),
+    ({"learning_rate": 0.0}, "learning_rate must be > 0"),
+    ({"n_negatives": 0}, "n_negatives must be a positive integer"),
+    ({"tol": -1.0}, "tol must be >= 0"),
+])
+def test_rcsls_bad_parameters(rotated, params, match):
+    X, Z, _, pairs = rotated
+    with pytest.raises(ValueError, match=match):
+        RCSLSMapping(**params).fit(X, Z, pairs)

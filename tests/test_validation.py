@@ -10,7 +10,8 @@ import pytest
 
 from alignment._backend import check_vectors, to_numpy
 from alignment.instance import InstanceRefinement
-from alignment.mapping import LeastSquaresMapping, MultiStepMapping, OrthogonalMapping, procrustes, polar_factor
+from alignment.mapping import (LeastSquaresMapping, MultiStepMapping, OrthogonalMapping, RCSLSMapping, polar_factor,
+                               procrustes)
 from alignment.metrics import bli_scores, mean_reciprocal_rank, precision_at_k
 from alignment.preprocess import Normalizer, normalize
 from alignment.retrieval import (csls_knn, gold_ranks, isf_knn, knn, mean_topk_similarity, offset_knn, retrieve,
@@ -44,6 +45,7 @@ ENTRY_POINTS = [
     ("LeastSquaresMapping", lambda X, Z: LeastSquaresMapping().fit(X, Z, PAIRS), "X"),
     ("MultiStepMapping", lambda X, Z: MultiStepMapping().fit(X, Z, PAIRS), "X"),
     ("MultiStepMapping target", lambda X, Z: MultiStepMapping().fit(Z, X, PAIRS), "Z"),
+    ("RCSLSMapping", lambda X, Z: RCSLSMapping().fit(X, Z, PAIRS), "X"),
     ("knn", lambda X, Z: knn(X, Z, 1), "Q"),
     ("knn database", lambda X, Z: knn(Z, X, 1), "D"),
     ("mean_topk_similarity", lambda X, Z: mean_topk_similarity(X, Z, 3), "Q"),
@@ -184,6 +186,7 @@ ESTIMATORS = [
     OrthogonalMapping(),
     LeastSquaresMapping(alpha=0.5),
     MultiStepMapping(whiten=False, dim_reduction=2),
+    RCSLSMapping(csls_k=5, n_negatives=1000),
     Normalizer(steps=("unit",)),
     InstanceRefinement(n_neighbors=3, step=0.2),
 ]
