@@ -40,7 +40,7 @@ PY
 # the array code's suites, every test on NumPy and (xp fixture) on CuPy, and the pipeline's cpu-vs-cuda test
 timeout 300 $PY -m pytest -q -p no:cacheprovider tests/test_cuda_kernels.py tests/test_backend.py tests/test_preprocess.py tests/test_mapping.py \
   tests/test_retrieval.py tests/test_metrics.py tests/test_selflearning.py tests/test_rerank.py tests/test_instance.py \
-  tests/test_pipeline.py \
+  tests/test_pipeline.py tests/test_validation.py \
   2>&1 | tail -40 | tee "$OUT/gpu_tests.txt"
 # verse re-ranking on the GPU against the CPU (a separate call: this file also imports the CLI)
 timeout 60 $PY -m pytest -q -p no:cacheprovider tests/test_parallel.py -k cuda 2>&1 | tail -5 | tee -a "$OUT/gpu_tests.txt"
