@@ -457,8 +457,9 @@ class RCSLSMapping(_Mapping):
         XnegW = Xneg @ W
         bwd, bwd_idx = _knn(Zs, XnegW, min(k, Xneg.shape[0]), self.batch_size, self.use_faiss)
         loss = (-2 * float((A * Zs).sum()) + float(fwd.sum()) / fwd.shape[1] + float(bwd.sum()) / bwd.shape[1]) / n
-        Zbar = Zneg[fwd_idx].mean(axis=1)
-        Xbar = Xneg[bwd_idx].mean(axis=1)
+        # neighbour means one column at a time: (n, dim) in memory, never (n, k, dim)
+        Zbar = sum(Zneg[fwd_idx[:, j]] for j in range(fwd_idx.shape[1])) / fwd_idx.shape[1]
+        Xbar = sum(Xneg[bwd_idx[:, j]] for j in range(bwd_idx.shape[1])) / bwd_idx.shape[1]
         grad = (Xs.T @ (Zbar - 2 * Zs) + Xbar.T @ Zs) / n
         return loss, grad.astype(xp.float64)
 

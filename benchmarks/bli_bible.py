@@ -232,6 +232,8 @@ def run(args):
 
     emb_params = {"model": args.model, "dim": args.dim, "epochs": args.epochs, "min_count": args.min_count,
                   "workers": args.workers, "progress": not args.quiet}
+    if args.window is not None:  # only then in the cache key: the default vectors keep theirs
+        emb_params["window"] = args.window
     spaces, train_s = {}, {}
     for lang, fs in files.items():
         spaces[lang], train_s[lang] = embeddings(fs, cache, lang, runs=args.runs, **emb_params)
@@ -414,6 +416,8 @@ def main(argv=None):
                         help="also run the reference setting (skip-gram + VecMap --supervised recipe)")
     parser.add_argument("--model", default="fasttext")
     parser.add_argument("--dim", type=int, default=300)
+    parser.add_argument("--window", type=int, default=None,
+                        help="context window of both languages' vectors (default: the training default, 5)")
     parser.add_argument("--epochs", type=int, default=None)
     parser.add_argument("--runs", type=int, default=1,
                         help="offramp's embeddings as an ensemble of this many training seeds (offramp train --runs); "
