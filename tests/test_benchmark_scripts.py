@@ -1,0 +1,25 @@
+"""Every benchmark script parses its options: ``--help`` exits 0 and names its options.
+
+The scripts import their heavy modules after parsing, so this is cheap (about 0.2 s each); the
+scripts' real runs need the shared data and minutes to hours, and live in benchmarks/README.md.
+"""
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+SCRIPTS = sorted(p.name for p in BENCHMARKS.glob("*.py"))
+
+
+def test_the_benchmarks_folder_has_its_scripts():
+    assert {"bli_bible.py", "data_quantity.py", "final_mapping.py", "iteration_cost.py"} <= set(SCRIPTS)
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_script_help(script):
+    run = subprocess.run([sys.executable, str(BENCHMARKS / script), "--help"], capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert "usage:" in run.stdout and "--help" in run.stdout
