@@ -334,7 +334,9 @@ class SelfLearning(ParamsMixin):
         seed alone is kept with ``keep_seed``). An orthogonal map of 30 directions is pinned down
         by far fewer pairs than one of 300, so this lets a seed of a few dozen pairs take off
         (en-fr, 25 seed pairs: P@1 2.6 without, 43.5 with). ``'auto'``: ``AUTO_WARMUP['dim']``
-        directions when the seed has fewer than ``AUTO_WARMUP['max_seed']`` distinct pairs.
+        directions when the seed has fewer than ``AUTO_WARMUP['max_seed']`` distinct pairs (none when
+        the vectors have no more dimensions than that). An integer at or above the vectors'
+        dimension is refused: the warm-up would be the main loop itself.
     batch_size : int
         Query rows per similarity block (memory ~ ``batch_size * cutoff`` floats).
     use_faiss : {'auto', True, False}
