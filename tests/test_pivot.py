@@ -124,3 +124,49 @@ def test_cli_pivot_warns_about_a_dictionary_the_other_way_round(tmp_path):
     assert result.exit_code == 0
     assert ("warning: the first dictionary shares more words with the other when its columns are swapped "
             "(7 against 1)") in result.output
+
+
+# en-fr and fr-es: French agrees with German on 'dog' and 'fast' -> 'rápido', and adds 'tree'
+EN_FR = [("dog", "chien"), ("fast", "rapide"), ("tree", "arbre"), ("bank", "banque")]
+FR_ES = [("chien", "perro"), ("rapide", "rápido"), ("arbre", "árbol"), ("banque", "banco")]
+
+
+@pytest.mark.parametrize("kwargs, entries, paths", [
+    # paths summed over the routes: rápido 2 + 1, perro 1 + 1, banco 1 + 1; tree only through French
+    ({}, [("bank", "banco"), ("bank", "asiento"), ("bank", "orilla"), ("fast", "rápido"), ("fast", "casi"),
+          ("dog", "perro"), ("cat", "gato"), ("tree", "árbol")], {"1": 5, "2": 2, "3": 1}),
+    ({"min_paths": 2}, [("bank", "banco"), ("fast", "rápido"), ("dog", "perro")], {"2": 2, "3": 1}),
+])
+def test_pivot_routes_sum_their_paths(kwargs, entries, paths):
+    got, info = pivot_dictionary(EN_DE, DE_ES, more_routes=[(EN_FR, FR_ES)], **kwargs)
+    assert got == entries and info["paths"] == paths
+    assert info["routes"] == [{"n_pivot_words": 7, "n_pairs": 7}, {"n_pivot_words": 4, "n_pairs": 4}]
+    assert info["n_pivot_words"] == 11
+
+
+def test_a_route_without_shared_words_is_named():
+    with pytest.raises(ValueError, match="^route 2: the two dictionaries share no pivot word"):
+        pivot_dictionary(EN_DE, DE_ES, more_routes=[(EN_FR, [(b, a) for a, b in FR_ES])])
+
+
+def test_cli_pivot_with_a_second_route(tmp_path):
+    first, second, _ = _files(tmp_path)
+    en_fr, fr_es = tmp_path / "en-fr.txt", tmp_path / "fr-es.txt"
+    en_fr.write_text("".join(f"{a}\t{b}\n" for a, b in EN_FR), encoding="utf-8")
+    fr_es.write_text("".join(f"{a}\t{b}\n" for a, b in FR_ES), encoding="utf-8")
+    out, report = tmp_path / "en-es.txt", tmp_path / "report.json"
+    result = CliRunner().invoke(main, ["pivot", str(first), str(second), "--swap-second", "--route", str(en_fr),
+                                       str(fr_es), "--min-paths", "2", "--out", str(out), "--report", str(report)])
+    assert result.exit_code == 0, result.output
+    assert read_dictionary(out) == [("bank", "banco"), ("fast", "rápido"), ("dog", "perro")]
+    assert result.output.startswith("3 pairs for 3 source words through 11 shared pivot words over 2 routes ")
+    assert "|routes:2|min_paths:2|" in result.output
+    info = json.loads(report.read_text(encoding="utf-8"))
+    assert [r["src_pivot"] for r in info["routes"]] == [str(first), str(en_fr)]
+    # a route read the wrong way round is named by its files; --out may not be one of them
+    result = CliRunner().invoke(main, ["pivot", str(first), str(second), "--swap-second", "--route", str(fr_es),
+                                       str(en_fr), "--out", str(tmp_path / "x.txt")])
+    assert result.exit_code == 1 and f"{fr_es} and {en_fr}: route 2: " in result.output
+    result = CliRunner().invoke(main, ["pivot", str(first), str(second), "--route", str(en_fr), str(fr_es),
+                                       "--out", str(fr_es)])
+    assert result.exit_code == 2 and "is the --route file this command reads" in result.output
