@@ -63,6 +63,11 @@ def main(argv=None):
     parser.add_argument("--second", choices=["muse", "freedict"], default="muse",
                         help="where the pivot-target dictionaries come from: MUSE, or FreeDict (an independent "
                              "source; then FreeDict's own en-XX is scored too, as a direct dictionary)")
+    parser.add_argument("--agreement", default="",
+                        help="also align on all pivots together keeping pairs with at least N paths summed over "
+                             "the routes (offramp pivot --route ... --min-paths N), for each N, comma-separated")
+    parser.add_argument("--skip", default="",
+                        help="rows not to align, comma-separated from: direct, identical, via, all")
     parser.add_argument("--json", help="write the results here")
     parser.add_argument("--seed", type=int, default=0, help="random state of the alignments")
     args = parser.parse_args(argv)
@@ -89,8 +94,12 @@ def main(argv=None):
               f"{row['seed_pairs']:>5}  ({row['wall_s']}s)", file=sys.stderr, flush=True)
         return row
 
-    rows = {"direct": run("direct (en-XX train)", "dictionary", train),
-            "identical+numerals": run("identical+numerals", "identical+numerals")}
+    skip = set(filter(None, args.skip.split(",")))
+    rows = {}
+    if "direct" not in skip:
+        rows["direct"] = run("direct (en-XX train)", "dictionary", train)
+    if "identical" not in skip:
+        rows["identical+numerals"] = run("identical+numerals", "identical+numerals")
     freedict = data / "dictionaries" / "freedict" / "pairs"
     if args.second == "freedict":
         direct = [(s, t) for s, t in freedict_pair(freedict, args.src, args.tgt) if s not in test_words]
@@ -99,18 +108,28 @@ def main(argv=None):
     def second(pivot):
         return muse_pair(muse, pivot, args.tgt) if args.second == "muse" else freedict_pair(freedict, pivot, args.tgt)
 
-    union = []
-    for pivot in args.pivots.split(","):
-        entries, pinfo = pivot_dictionary(muse_pair(muse, args.src, pivot), second(pivot), exclude_src=test_words)
+    def in_gold(entries):
         scored = [(s, t) for s, t in entries if s in gold]
-        precision = round(100 * sum(t in gold[s] for s, t in scored) / max(1, len(scored)), 1)
-        rows[f"via {pivot}"] = run(f"via {pivot}", "dictionary", entries,
-                                   {"pairs": pinfo["n_pairs"], "src_words": pinfo["n_src_words"],
-                                    "paths": pinfo["paths"], "in_gold_pct": precision})
+        return round(100 * sum(t in gold[s] for s, t in scored) / max(1, len(scored)), 1)
+
+    union, routes = [], []
+    for pivot in args.pivots.split(","):
+        routes.append((muse_pair(muse, args.src, pivot), second(pivot)))
+        entries, pinfo = pivot_dictionary(*routes[-1], exclude_src=test_words)
+        if "via" not in skip:
+            rows[f"via {pivot}"] = run(f"via {pivot}", "dictionary", entries,
+                                       {"pairs": pinfo["n_pairs"], "src_words": pinfo["n_src_words"],
+                                        "paths": pinfo["paths"], "in_gold_pct": in_gold(entries)})
         union += entries
-    if len(args.pivots.split(",")) > 1:
+    if len(routes) > 1 and "all" not in skip:
         union = list(dict.fromkeys(union))
-        rows["all pivots"] = run("all pivots", "dictionary", union, {"pairs": len(union)})
+        rows["all pivots"] = run("all pivots", "dictionary", union,
+                                 {"pairs": len(union), "in_gold_pct": in_gold(union)})
+    for n in map(int, filter(None, args.agreement.split(","))):
+        entries, pinfo = pivot_dictionary(*routes[0], more_routes=routes[1:], min_paths=n, exclude_src=test_words)
+        rows[f"all pivots, >= {n} paths"] = run(f"all, >= {n} paths", "dictionary", entries,
+                                                {"pairs": pinfo["n_pairs"], "src_words": pinfo["n_src_words"],
+                                                 "in_gold_pct": in_gold(entries)})
     out = {"pair": f"{args.src}-{args.tgt}", "pivots": args.pivots.split(","), "second": args.second,
            "n_test": info["n_test_words"],
            "rows": rows, "p@1_unit": "percent, OOV counted wrong"}
