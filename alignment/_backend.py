@@ -166,16 +166,34 @@ def check_vectors(X, *, name="X"):
         X = X.astype(np.float32)
     elif kind != "f":
         raise TypeError(f"{name} must hold real numbers; got dtype {X.dtype}")
-    xp = get_namespace(X)
-    if X.size:
-        # per-row max and min propagate NaN and reach +-inf, without an (n, dim) boolean temporary
-        ok = xp.isfinite(X.max(axis=1)) & xp.isfinite(X.min(axis=1))
-        if not bool(ok.all()):
-            bad = to_numpy(xp.flatnonzero(~ok))
-            more = f" (and {bad.size - 1} more rows)" if bad.size > 1 else ""
-            raise ValueError(f"{name} row {int(bad[0])} holds NaN or inf values{more}; drop or repair those "
-                             "vectors before aligning (offramp's readers refuse them in files)")
+    bad = nonfinite_rows(X)
+    if bad.size:
+        more = f" (and {bad.size - 1} more rows)" if bad.size > 1 else ""
+        raise ValueError(f"{name} row {int(bad[0])} holds NaN or inf values{more}; drop or repair those "
+                         "vectors before aligning (offramp's readers refuse them in files)")
     return X
+
+
+def nonfinite_rows(X):
+    """Indices of the rows of ``X`` that hold NaN or inf.
+
+    Per-row max and min propagate NaN and reach +-inf, so no (n, dim) boolean temporary is made.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, dim), floating point, NumPy or CuPy
+
+    Returns
+    -------
+    numpy.ndarray of shape (n_bad,), int64, increasing
+    """
+    xp = get_namespace(X)
+    if not X.size:
+        return np.zeros(0, dtype=np.int64)
+    ok = xp.isfinite(X.max(axis=1)) & xp.isfinite(X.min(axis=1))
+    if bool(ok.all()):
+        return np.zeros(0, dtype=np.int64)
+    return to_numpy(xp.flatnonzero(~ok)).astype(np.int64, copy=False)
 
 
 def check_positive_int(value, name):

@@ -113,9 +113,7 @@ class InstanceRefinement(ParamsMixin):
         self.use_faiss = use_faiss
 
     def _validate(self):
-        if isinstance(self.n_neighbors, bool) or not (isinstance(self.n_neighbors, (int, np.integer))
-                                                      and self.n_neighbors >= 1):
-            raise ValueError(f"n_neighbors must be a positive integer; got {self.n_neighbors!r}")
+        check_positive_int(self.n_neighbors, "n_neighbors")
         if not self.temperature > 0:
             raise ValueError(f"temperature must be > 0; got {self.temperature!r}")
         if not 0 <= self.step <= 1:

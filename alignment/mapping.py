@@ -18,6 +18,7 @@ import numpy as np
 from ._backend import check_positive_int as _positive
 from ._backend import check_vectors, get_namespace, to_numpy
 from ._base import ParamsMixin
+from .retrieval import _knn
 
 
 def check_pairs(pairs, n_src, n_tgt, xp=None):
@@ -448,8 +449,6 @@ class RCSLSMapping(_Mapping):
 
     def _loss_grad(self, W, Xs, Zs, Xneg, Zneg, k):
         """RCSLS loss and its (sub)gradient at ``W``."""
-        from .retrieval import _knn
-
         xp = get_namespace(Xs, Zs)
         n = Xs.shape[0]
         A = Xs @ W

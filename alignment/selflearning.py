@@ -443,8 +443,7 @@ class SelfLearning(ParamsMixin):
         w = self.warmup_dim
         if not (w is None or w == "auto" or (isinstance(w, (int, np.integer)) and not isinstance(w, bool) and w >= 1)):
             raise ValueError(f"warmup_dim must be a positive integer, 'auto' or None; got {w!r}")
-        if isinstance(self.n_init, bool) or not isinstance(self.n_init, (int, np.integer)) or self.n_init < 1:
-            raise ValueError(f"n_init must be a positive integer; got {self.n_init!r}")
+        check_positive_int(self.n_init, "n_init")
         if self.n_init > 1 and not self.self_learning:
             raise ValueError(f"n_init={self.n_init} restarts the self-learning loop, and self_learning=False runs "
                              "none; drop the restarts or use a self-learning preset")

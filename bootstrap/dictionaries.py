@@ -252,7 +252,7 @@ def pivot_dictionary(src_pivot, pivot_tgt, *, min_paths=1, exclude_src=None, max
             route_paths, n_shared = _route_paths(first_entries, second_entries,
                                                  f"route {number}: " if len(routes) > 1 else "")
         except ValueError as exc:
-            raise RouteError(f"route {number}: {exc}" if len(routes) > 1 else str(exc), route=number) from None
+            raise RouteError(str(exc), route=number) from None
         per_route.append({"n_pivot_words": n_shared, "n_pairs": sum(len(t) for t in route_paths.values())})
         for src, targets in route_paths.items():
             merged = paths.setdefault(src, {})
@@ -287,8 +287,8 @@ class RouteError(ValueError):
 
 def _route_paths(src_pivot, pivot_tgt, label=""):
     """``({source: {target: paths}}, n shared pivot words)`` of one route; sources in their first
-    order in ``src_pivot``, targets in first-seen order. Raises or warns on a route whose second
-    dictionary (or first) looks read the wrong way round."""
+    order in ``src_pivot``, targets in first-seen order. Raises or warns, ``label`` first, on a route
+    whose second dictionary (or first) looks read the wrong way round."""
     first = group_by_source(src_pivot)
     second = group_by_source(pivot_tgt)
     pivots = {p for ps in first.values() for p in ps}
@@ -304,8 +304,8 @@ def _route_paths(src_pivot, pivot_tgt, label=""):
                f"--swap-{way} (pivot_dictionary: swap its pairs)" if n_other else
                "check that both are dictionaries of the pivot language (swapping either one's columns does not "
                "help)")
-        raise ValueError("the two dictionaries share no pivot word: the first must be source-pivot and the "
-                         f"second pivot-target; {fix}")
+        raise ValueError(f"{label}the two dictionaries share no pivot word: the first must be source-pivot and "
+                         f"the second pivot-target; {fix}")
     if n_other > len(shared):
         warnings.warn(f"{label}the {way} dictionary shares more words with the other when its columns are swapped "
                       f"({n_other} against {len(shared)}): it may be the other way round (offramp pivot "

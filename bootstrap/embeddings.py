@@ -529,8 +529,11 @@ def _read_gensim(path, kind, max_vocab, dtype, on_duplicate):
     if kv.vectors.dtype != dtype:
         with np.errstate(over="ignore"):
             kv.vectors = kv.vectors.astype(dtype)
-    if not np.all(np.isfinite(kv.vectors)):  # on the values as stored, after the cast to dtype
-        bad = int(np.flatnonzero(~np.all(np.isfinite(kv.vectors), axis=1))[0])
+    from alignment._backend import nonfinite_rows  # here: importing it probes for CuPy, which no reader needs
+
+    bad_rows = nonfinite_rows(kv.vectors)  # on the values as stored, after the cast to dtype
+    if bad_rows.size:
+        bad = int(bad_rows[0])
         raise FormatError(path, None, f"the vector of {kv.index_to_key[bad]!r} (row {bad + 1}) contains NaN or infinity",
                           "drop or repair that row")
     return kv

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from alignment import __version__
-from alignment._backend import asarray, get_namespace, resolve_device, to_numpy
+from alignment._backend import asarray, get_namespace, nonfinite_rows, resolve_device, to_numpy
 from alignment.instance import InstanceRefinement
 from alignment.metrics import DEFAULT_KS, bli_scores
 from alignment.preprocess import unit
@@ -676,9 +676,8 @@ def _finite_host(kv, side="given"):
     """``kv.vectors`` as float32 on the host, refusing a NaN or inf row by its word (the file readers
     refuse them already; this catches vectors built or edited in memory)."""
     V = np.asarray(kv.vectors, dtype=np.float32)
-    ok = np.isfinite(V.max(axis=1)) & np.isfinite(V.min(axis=1)) if V.size else np.ones(0, bool)
-    if not ok.all():
-        bad = np.flatnonzero(~ok)
+    bad = nonfinite_rows(V)
+    if bad.size:
         more = f" (and {bad.size - 1} more)" if bad.size > 1 else ""
         raise ValueError(f"the {side} vector of {kv.index_to_key[bad[0]]!r} (row {bad[0] + 1}) holds NaN or "
                          f"infinity{more}; drop or repair those vectors")
