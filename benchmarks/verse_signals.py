@@ -11,12 +11,19 @@ the best-scored target of each test word of the benchmark's split is compared wi
   ``--diagonal 4`` adds a fast_align-style prior favouring the diagonal (Dyer et al. 2013).
 * ``bwesg``: joint skip-gram embeddings of the verse pairs merged by relative position (Vulic and
   Moens 2016); the nearest target word by cosine.
+* ``eflomal``: the links of eflomal (Östling and Tiedemann 2016: Bayesian IBM models with fertility
+  and an HMM distortion, Gibbs sampling; ``pip install eflomal``, not a dependency of offramp)
+  over the same sentence pairs, both directions, counted per word pair and divided by each word's
+  tokens (the share of ``s``'s tokens linked to ``t``, and of ``t``'s linked to ``s``);
+  ``--rerank`` also scores section 1j's one-run setting re-ranked with them (linear and trees),
+  in place of the union-of-sets Model 1 and averaged with it.
 * ``pivot``: Model 1 triangulated through a third language's Bibles (``--pivots fr,de``):
   ``p(t | s) = sum_p p(p | s) p(t | p)`` and the reverse, their geometric mean, alone and added
   to the direct score.
 
     python benchmarks/verse_signals.py --tgt es --probe model1 --diagonal 0,4
     python benchmarks/verse_signals.py --tgt es --probe bwesg
+    python benchmarks/verse_signals.py --tgt es --probe eflomal --rerank
     python benchmarks/verse_signals.py --tgt es --probe pivot --pivots fr,de
 """
 import argparse
@@ -151,6 +158,106 @@ def probe_bwesg(args, files, src_kv, tgt_kv, test):
                                       "wall_s": round(time.perf_counter() - t0, 1)}}
 
 
+def probe_eflomal(args, files, src_kv, tgt_kv, train, test, direct):
+    try:
+        import eflomal
+    except ImportError:
+        raise SystemExit("--probe eflomal needs the eflomal package: pip install eflomal")
+    import tempfile
+
+    pairs = [(s, t) for s, t in sentence_pairs(read_bibles(bible_files(files["en"]), "en"),
+                                               read_bibles(bible_files(files[args.tgt]), args.tgt)) if s and t]
+    print(f"{len(pairs)} sentence pairs", file=sys.stderr)
+    t0 = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        fwd, rev = Path(tmp, "fwd"), Path(tmp, "rev")
+        eflomal.Aligner(model=3).align([" ".join(s) for s, _ in pairs], [" ".join(t) for _, t in pairs],
+                                       links_filename_fwd=str(fwd), links_filename_rev=str(rev), quiet=True)
+        wall = time.perf_counter() - t0
+        si, ti = src_kv.key_to_index, tgt_kv.key_to_index
+
+        def links(path):
+            rows, cols = [], []
+            with open(path, encoding="utf-8") as f:
+                for (s, t), line in zip(pairs, f):
+                    for link in line.split():
+                        i, j = map(int, link.split("-"))
+                        a, b = si.get(s[i]), ti.get(t[j])
+                        if a is not None and b is not None:
+                            rows.append(a)
+                            cols.append(b)
+            return scipy.sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(si), len(ti)))
+
+        forward, reverse = links(fwd), links(rev)
+    n_src = np.bincount([si[w] for s, _ in pairs for w in s if w in si], minlength=len(si))
+    n_tgt = np.bincount([ti[w] for _, t in pairs for w in t if w in ti], minlength=len(ti))
+    share_of_s = scipy.sparse.diags(1.0 / np.maximum(n_src, 1)) @ reverse  # of s's tokens, linked to t
+    share_of_t = forward @ scipy.sparse.diags(1.0 / np.maximum(n_tgt, 1))  # of t's tokens, linked to s
+    geo = share_of_s.multiply(share_of_t).sqrt().tocsr()
+    words = tgt_kv.index_to_key
+    out = {"model 3": {"share of s linked to t": best_target_p1(share_of_s, src_kv, words, test),
+                       "share of t linked to s": best_target_p1(share_of_t, src_kv, words, test),
+                       "geometric mean": best_target_p1(geo, src_kv, words, test),
+                       "either it or union-of-sets Model 1 right": either_p1(geo, direct.scores, src_kv, words, test),
+                       "wall_s": round(wall, 1)}}
+    if args.rerank:
+        out["re-ranked"] = rerank_with(direct, geo, (share_of_s, share_of_t), src_kv, tgt_kv, train, test)
+    return out
+
+
+def rerank_with(model1, scores, directions, src_kv, tgt_kv, train, test):
+    """Section 1j's one-run setting (train dictionary, refinement, ``ortho,freq,parallel``) re-ranked,
+    linear and trees, with the verses as union-of-sets Model 1, as ``scores``/``directions`` (an
+    aligner's), and as the mean of the two: P@1 CSLS in %, OOV counted wrong."""
+    from bootstrap.dictionaries import group_by_source
+    from bootstrap.parallel import VerseAssociation
+    from bootstrap.pipeline import (_csls_r_tgt, _queries_and_gold, _rerank_setup, _reranked_candidates, _unit_host,
+                                    align_embeddings)
+
+    def association(values, pair):
+        return VerseAssociation(values.tocsr().astype(np.float32), model1.counts, model1.src_words, model1.tgt_words,
+                                model1.n_verses, dict(model1.info), src_freq=model1.src_freq,
+                                tgt_freq=model1.tgt_freq, directions=tuple(m.tocsr().astype(np.float32) for m in pair))
+
+    variants = {"Model 1": model1, "aligner": association(scores, directions),
+                "mean": association((model1.scores + scores) / 2,
+                                    [(a + b) / 2 for a, b in zip(model1.directions, directions)])}
+    res = align_embeddings(src_kv, tgt_kv, seed="dictionary", seed_dict=train, refine="instance", progress=False)
+    src, tgt = res.src_mapped, res.tgt_mapped
+    X, Z = _unit_host(src, True), _unit_host(tgt, True)
+    r_tgt = _csls_r_tgt(X, Z, "csls", 10)
+    groups = group_by_source(test)
+    queries, gold, _, _ = _queries_and_gold(groups, src, tgt)
+    out = {}
+    for name, assoc in variants.items():
+        for model in ("linear", "trees"):
+            _, scorer = _rerank_setup(src, tgt, X, Z, ("freq", "ortho", "parallel"), None, train, method="csls",
+                                      csls_k=10, beta=30.0, k=50, r_tgt=r_tgt, association=assoc, model=model)
+            _, index = _reranked_candidates(src, tgt, X, Z, np.asarray(queries), scorer, method="csls", csls_k=10,
+                                            beta=30.0, k=50, r_tgt=r_tgt, association=assoc)
+            hits = sum(int(row[0]) in set(g) for row, g in zip(index, gold))
+            out[f"{name}, {model}"] = round(100 * hits / len(groups), 1)
+            print(f"{name}, {model}: {out[f'{name}, {model}']}", file=sys.stderr)
+    return out
+
+
+def either_p1(first, second, src_kv, tgt_words, test):
+    """P@1 (%) of an oracle that takes whichever of two scorings is right (how much they differ)."""
+    from bootstrap.dictionaries import group_by_source
+
+    groups, both, hits = group_by_source(test), (first.tocsr(), second.tocsr()), 0
+    for word, gold in groups.items():
+        r = src_kv.key_to_index.get(word)
+        if r is None:
+            continue
+        for scores in both:
+            lo, hi = scores.indptr[r], scores.indptr[r + 1]
+            if hi > lo and tgt_words[scores.indices[lo + np.argmax(scores.data[lo:hi])]] in set(gold):
+                hits += 1
+                break
+    return round(100 * hits / len(groups), 1)
+
+
 def probe_pivot(args, files, src_kv, tgt_kv, test, direct):
     from bootstrap.parallel import verse_association
 
@@ -179,15 +286,17 @@ def probe_pivot(args, files, src_kv, tgt_kv, test, direct):
 
 def main(argv=None):
     parser = pair_arguments(argparse.ArgumentParser(description=__doc__.splitlines()[0]))
-    parser.add_argument("--probe", choices=["model1", "bwesg", "pivot"], required=True)
+    parser.add_argument("--probe", choices=["model1", "bwesg", "eflomal", "pivot"], required=True)
     parser.add_argument("--diagonal", default="0,4", help="model1: diagonal prior strengths (0: none)")
     parser.add_argument("--window", type=int, default=30, help="bwesg: skip-gram window")
     parser.add_argument("--pivots", default="fr,de", help="pivot: languages with Bibles in the data dir")
+    parser.add_argument("--rerank", action="store_true",
+                        help="eflomal: also re-rank section 1j's one-run setting with its links (linear and trees)")
     parser.add_argument("--json")
     args = parser.parse_args(argv)
     if args.src != "en":
         parser.error("the benchmark's split is English-centred: --src en")
-    _, test, src_kv, tgt_kv, association = verse_setting(args.data, args.cache, "en", args.tgt)
+    train, test, src_kv, tgt_kv, association = verse_setting(args.data, args.cache, "en", args.tgt)
     files = benchmark_split(Path(args.data), Path(args.cache), "en", args.tgt)[0]
     out = {"pair": f"en-{args.tgt}", "probe": args.probe,
            "union_of_sets_model1": verses_only(association, src_kv, test)["p@1"]}
@@ -195,6 +304,8 @@ def main(argv=None):
         out["results"] = probe_model1(args, files, src_kv, tgt_kv, test)
     elif args.probe == "bwesg":
         out["results"] = probe_bwesg(args, files, src_kv, tgt_kv, test)
+    elif args.probe == "eflomal":
+        out["results"] = probe_eflomal(args, files, src_kv, tgt_kv, train, test, association)
     else:
         out["results"] = probe_pivot(args, files, src_kv, tgt_kv, test, association.scores)
     print(json.dumps(out, indent=2))

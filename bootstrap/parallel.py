@@ -32,6 +32,8 @@ import collections
 import numpy as np
 import scipy.sparse
 
+from alignment._backend import check_positive_int
+
 from .corpora import Corpus
 
 __all__ = ["VerseAssociation", "verse_association", "read_verses", "ibm1_scores", "ibm1_directions",
@@ -78,11 +80,6 @@ def read_verses(paths, *, lowercase=True, encoding_errors="strict"):
     for line_id, tokens in corpus.items():
         verses[line_id].update(tokens)
     return dict(verses)
-
-
-def _check_positive_int(name, value):
-    if isinstance(value, bool) or int(value) != value or value < 1:
-        raise ValueError(f"{name} must be a positive integer; got {value!r}")
 
 
 def _rows(word, key_to_index):
@@ -281,7 +278,7 @@ class VerseAssociation:
         """
         if not 0 <= min_score <= 1:
             raise ValueError(f"min_score must be in [0, 1]; got {min_score!r}")
-        _check_positive_int("min_count", min_count)
+        min_count = check_positive_int(min_count, "min_count")
         scores = self.scores
         if max_rank is not None:
             scores = scores[:max_rank, :max_rank]
@@ -435,10 +432,10 @@ def verse_association(src_files, tgt_files, src_words, tgt_words, *, min_count=2
     """
     src_files = _as_paths(src_files, "src_files")
     tgt_files = _as_paths(tgt_files, "tgt_files")
-    _check_positive_int("min_count", min_count)
+    min_count = check_positive_int(min_count, "min_count")
     if measure not in MEASURES:
         raise ValueError(f"measure must be one of {MEASURES}; got {measure!r}")
-    _check_positive_int("iterations", iterations)
+    iterations = check_positive_int(iterations, "iterations")
     src_words, tgt_words = list(src_words), list(tgt_words)
     src_verses = read_verses(src_files, lowercase=lowercase, encoding_errors=encoding_errors)
     tgt_verses = read_verses(tgt_files, lowercase=lowercase, encoding_errors=encoding_errors)

@@ -216,6 +216,8 @@ def test_directional_and_shared_verses(bible):
 @pytest.mark.parametrize("kwargs, message", [
     ({"min_count": 0}, "min_count must be a positive integer"),
     ({"min_count": 1.5}, "min_count must be a positive integer"),
+    ({"min_count": 3.0}, "min_count must be a positive integer"),  # a float, even a whole one
+    ({"min_count": "3"}, "min_count must be a positive integer"),
     ({"measure": "pmi"}, "measure must be one of"),
     ({"measure": "ibm1", "iterations": 0}, "iterations must be a positive integer"),
 ])
