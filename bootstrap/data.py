@@ -187,9 +187,9 @@ def _sha256_file(path):
 
 
 def _progress(total, desc, enabled):
-    from tqdm.auto import tqdm
+    from ._progress import progress_bar
 
-    return tqdm(total=total, desc=desc, unit="B", unit_scale=True, unit_divisor=1024, disable=not enabled,
+    return progress_bar(total=total, desc=desc, unit="B", unit_scale=True, unit_divisor=1024, disable=not enabled,
                 leave=False)
 
 

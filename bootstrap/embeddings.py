@@ -183,10 +183,10 @@ _PROGRESS_BYTES = 16 << 20
 def _reading_bar(path, total, progress):
     """A transient tqdm bar over the words read from ``path`` (``total``: the words expected, None
     when unknown), shown only with ``progress`` and for a file of :data:`_PROGRESS_BYTES` or more."""
-    from tqdm.auto import tqdm
+    from ._progress import progress_bar
 
     show = progress and os.path.getsize(path) >= _PROGRESS_BYTES
-    return tqdm(total=total, desc=f"reading {os.path.basename(path)}", unit=" words", unit_scale=True,
+    return progress_bar(total=total, desc=f"reading {os.path.basename(path)}", unit=" words", unit_scale=True,
                 leave=False, disable=not show)
 
 

@@ -137,18 +137,18 @@ def _host_refiner(refiner):
 def _progress_callback(progress):
     if not progress:
         return None, None
-    from tqdm.auto import tqdm
+    from ._progress import progress_bar
 
     # no total: the loop stops at convergence, mostly long before max_iter (VecMap's presets: 10000),
     # and a warm-up stage adds its own iterations, so a total would give a false ETA
-    bar = tqdm(total=None, desc="self-learning", unit="it", leave=False)
+    bar = progress_bar(total=None, desc="self-learning", unit="it", leave=False)
 
     def callback(record):
-        bar.update(1)
         post = {"obj": f"{record['objective']:.4f}", "keep": f"{record['keep_prob']:.2f}"}
         if "val_p@1" in record:
             post["val@1"] = f"{100 * record['val_p@1']:.1f}"
-        bar.set_postfix(post)
+        bar.set_postfix(post, refresh=False)  # shown by the update, which keeps to the bar's redraw interval
+        bar.update(1)
 
     return callback, bar
 
@@ -167,14 +167,14 @@ def _steps(total, *, progress, n_pairs):
     run, so the line names the step under way rather than counting rows. Shown only with ``progress``
     and for spaces of :data:`STEPS_MIN_PAIRS` word pairs or more.
     """
-    from tqdm.auto import tqdm
+    from ._progress import progress_bar
 
     bar = None
 
     def step(name):
         nonlocal bar
         if bar is None:  # made at the first step, so that it never shows without a name
-            bar = tqdm(total=total, desc=f"step 1/{total}: {name}", bar_format="{desc} [{elapsed}]", leave=False,
+            bar = progress_bar(total=total, desc=f"step 1/{total}: {name}", bar_format="{desc} [{elapsed}]", leave=False,
                        disable=not progress or n_pairs < STEPS_MIN_PAIRS)
         else:
             bar.n += 1  # shown with the new name, below

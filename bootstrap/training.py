@@ -136,10 +136,10 @@ class _EpochBar:
 
     def __init__(self, epochs, desc, disable):
         from gensim.models.callbacks import CallbackAny2Vec
-        from tqdm.auto import tqdm
+        from ._progress import progress_bar
 
         # gensim checks callbacks with isinstance, so build a subclass on the fly.
-        bar = tqdm(total=epochs, desc=desc, unit="epoch", disable=disable)
+        bar = progress_bar(total=epochs, desc=desc, unit="epoch", disable=disable)
         self.bar = bar
 
         class Callback(CallbackAny2Vec):
@@ -250,7 +250,7 @@ def train_embeddings(paths_or_corpus, *, model=DEFAULTS["model"], dim=DEFAULTS["
         return (kv, models) if return_model else kv
 
     from gensim.models import FastText, Word2Vec
-    from tqdm.auto import tqdm
+    from ._progress import progress_bar
 
     from .embeddings import make_keyed_vectors
 
@@ -290,7 +290,7 @@ def train_embeddings(paths_or_corpus, *, model=DEFAULTS["model"], dim=DEFAULTS["
     else:
         gensim_model = Word2Vec(sg=int(model == "skipgram"), **common)
 
-    scan = tqdm(corpus, desc="scanning corpus", unit=" lines", disable=not progress, leave=False)
+    scan = progress_bar(corpus, desc="scanning corpus", unit=" lines", disable=not progress, leave=False)
     try:
         gensim_model.build_vocab(corpus_iterable=scan)
     finally:
