@@ -85,6 +85,7 @@ def test_align_writes_both_spaces_sidecars_and_report(files, tmp_path, seed_args
     assert "|norm:unit,center,unit|dtype:float32|device:cpu|random_state:0" in line
     report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
     assert report["seed"]["mode"] == mode and report["signature"] == line.split(" | ")[1]
+    assert f"final pairs, objective {report['history'][-1]['objective']:.4f}, " in line
     assert report["history"] and all({"objective", "time_s", "keep_prob", "n_pairs"} <= set(h)
                                       for h in report["history"])
     src_info, tgt_info = read_space_info(tmp_path / "en.vec"), read_space_info(tmp_path / "fi.vec")
@@ -97,6 +98,21 @@ def test_align_writes_both_spaces_sidecars_and_report(files, tmp_path, seed_args
     scores = json.loads(result.output)
     assert {"p@1", "p@5", "p@10", "mrr", "coverage", "n_test", "counted_wrong", "signature"} <= set(scores)
     assert scores["p@1"] == 100.0 and scores["coverage"] == 100.0 and scores["n_test"] == N_WORDS - 100
+
+
+def test_align_summary_gives_the_validation_p1(files, tmp_path):
+    result = _align(files, tmp_path, "--seed-dict", files / "seed.txt", "--validation-dict", files / "test.txt")
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert report["history"][-1]["val_p@1"] == 1.0  # a rotation: every held-out word found
+    assert ", validation P@1 100.0 (NN, the loop's map), " in result.output
+
+
+def test_align_without_a_loop_gives_no_objective(files, tmp_path):
+    result = _invoke("align", files / "src.vec", files / "tgt.vec", "--seed-dict", files / "seed.txt",
+                     "--no-self-learning", "--out-src", tmp_path / "en.vec", "--out-tgt", tmp_path / "fi.vec", "--quiet")
+    assert result.exit_code == 0, result.output
+    assert "0 iterations" in result.output and "objective" not in result.output
 
 
 def test_align_options_reach_the_estimator(files, tmp_path):
