@@ -3,8 +3,9 @@
 On a terminal a bar redraws itself up to ten times a second. Written to a log file (``offramp
 align ... 2> log``, a CI job, ``nohup``), every redraw is kept: a two-minute run left hundreds of
 ``\\r``-separated copies of its bars. So on a stream that is not a terminal, and outside a Jupyter
-notebook (whose bars are widgets), a bar redraws at most every :data:`LOG_INTERVAL` seconds; its
-final state is still written when it closes.
+notebook (whose bars are widgets), a bar redraws at most every :data:`LOG_INTERVAL` seconds, and a
+bar meant to vanish when done (``leave=False``, which keeps a terminal tidy) stays: its final state
+is the log's record of that step.
 """
 import sys
 
@@ -22,7 +23,8 @@ def _is_terminal(stream):
 
 
 def progress_bar(iterable=None, **kwargs):
-    """A ``tqdm.auto`` bar, redrawn at most every :data:`LOG_INTERVAL` seconds off a terminal.
+    """A ``tqdm.auto`` bar, redrawn at most every :data:`LOG_INTERVAL` seconds off a terminal, and kept
+    there when it closes.
 
     Parameters
     ----------
@@ -44,4 +46,5 @@ def progress_bar(iterable=None, **kwargs):
         kwargs.setdefault("mininterval", LOG_INTERVAL)
         # and tqdm's monitor thread must not force a redraw sooner (it does after maxinterval)
         kwargs.setdefault("maxinterval", max(LOG_INTERVAL, kwargs["mininterval"]))
+        kwargs["leave"] = True
     return tqdm(iterable, **kwargs)

@@ -55,6 +55,15 @@ def test_many_updates_write_little_to_a_log():
     assert log.getvalue().count("work") <= 3
 
 
+def test_a_transient_bar_leaves_its_final_state_in_a_log():
+    log, screen = io.StringIO(), _Terminal()
+    for stream in (log, screen):
+        with progress_bar(range(5), file=stream, desc="step", leave=False) as bar:
+            list(bar)
+    assert log.getvalue().endswith("\n") and "5/5" in log.getvalue().rsplit("\r", 1)[-1]
+    assert "5/5" not in screen.getvalue().rsplit("\r", 1)[-1]  # on a terminal it clears itself
+
+
 def test_self_learning_bar_in_a_log(capsys):
     """align's per-iteration bar (with its objective in the postfix) stays short off a terminal."""
     from bootstrap.pipeline import align_embeddings
@@ -71,3 +80,4 @@ def test_self_learning_bar_in_a_log(capsys):
     err = capsys.readouterr().err
     assert res.report["n_iter"] > 3  # more iterations than the log may show draws
     assert err.count("self-learning") <= 3, err
+    assert f"{res.report['n_iter']}it" in err  # the last draw, kept: how many iterations ran
