@@ -190,7 +190,7 @@ def _progress(total, desc, enabled):
     from ._progress import progress_bar
 
     return progress_bar(total=total, desc=desc, unit="B", unit_scale=True, unit_divisor=1024, disable=not enabled,
-                leave=False)
+                        leave=False)
 
 
 def _copy_stream(reader, tmp, total, desc, progress):

@@ -187,7 +187,7 @@ def _reading_bar(path, total, progress):
 
     show = progress and os.path.getsize(path) >= _PROGRESS_BYTES
     return progress_bar(total=total, desc=f"reading {os.path.basename(path)}", unit=" words", unit_scale=True,
-                leave=False, disable=not show)
+                        leave=False, disable=not show)
 
 
 def _read_text(path, fmt, max_vocab, dtype, encoding_errors, on_duplicate, progress=False):

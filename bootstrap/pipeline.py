@@ -174,8 +174,8 @@ def _steps(total, *, progress, n_pairs):
     def step(name):
         nonlocal bar
         if bar is None:  # made at the first step, so that it never shows without a name
-            bar = progress_bar(total=total, desc=f"step 1/{total}: {name}", bar_format="{desc} [{elapsed}]", leave=False,
-                       disable=not progress or n_pairs < STEPS_MIN_PAIRS)
+            bar = progress_bar(total=total, desc=f"step 1/{total}: {name}", bar_format="{desc} [{elapsed}]",
+                               leave=False, disable=not progress or n_pairs < STEPS_MIN_PAIRS)
         else:
             bar.n += 1  # shown with the new name, below
             bar.set_description_str(f"step {bar.n + 1}/{total}: {name}")

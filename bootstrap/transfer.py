@@ -168,7 +168,7 @@ def token_vectors(tokenizer, kv, *, batch_size=10000, show_progress=False):
     def vectors_from(bare):
         rows, cols, whole_rows, whole_cols = [], [], [], []
         for start in progress_bar(range(0, len(words), batch_size), unit="batch", disable=not show_progress,
-                          desc="tokenising word vectors" + (" (bare)" if bare else "")):
+                                  desc="tokenising word vectors" + (" (bare)" if bare else "")):
             for offset, enc_ids in enumerate(encode(words[start:start + batch_size], bare=bare)):
                 ids = [i for i in dict.fromkeys(enc_ids) if i not in special and i < n_tokens]
                 if not ids:
