@@ -356,6 +356,7 @@ def pivot_files(src_pivot_path, pivot_tgt_path, out, *, fmt="auto", lowercase=Fa
     more_routes = [tuple(route) for route in more_routes]
     if any(len(route) != 2 for route in more_routes):
         raise ValueError("each of more_routes must be a (source-pivot, pivot-target) pair of paths")
+    route_files = [(src_pivot_path, pivot_tgt_path), *more_routes]
     route_inputs = [(f"route {n} {side} dictionary", path) for n, route in enumerate(more_routes, 2)
                     for side, path in zip(("first", "second"), route)]
     check_distinct({"out": out}, [("first dictionary", src_pivot_path), ("second dictionary", pivot_tgt_path),
@@ -369,7 +370,7 @@ def pivot_files(src_pivot_path, pivot_tgt_path, out, *, fmt="auto", lowercase=Fa
         entries, info = pivot_dictionary(first, second, min_paths=min_paths, exclude_src=exclude,
                                          max_per_src=max_per_src, more_routes=more)
     except RouteError as exc:  # name the files: the usual cause is one read the wrong way round
-        a, b = [(src_pivot_path, pivot_tgt_path), *more_routes][exc.route - 1]
+        a, b = route_files[exc.route - 1]
         raise ValueError(f"{os.fspath(a)} and {os.fspath(b)}: {exc}") from None
     if not entries:
         raise ValueError(f"no pair left to write to {os.fspath(out)}: {info['n_excluded_src']} source words "
@@ -377,7 +378,7 @@ def pivot_files(src_pivot_path, pivot_tgt_path, out, *, fmt="auto", lowercase=Fa
     write_dictionary(entries, out, sep=sep)
     info.update(src_pivot=os.fspath(src_pivot_path), pivot_tgt=os.fspath(pivot_tgt_path), out=os.fspath(out),
                 exclude_src=None if exclude_src_path is None else os.fspath(exclude_src_path))
-    for route, (a, b) in zip(info["routes"], [(src_pivot_path, pivot_tgt_path), *more_routes]):
+    for route, (a, b) in zip(info["routes"], route_files):
         route.update(src_pivot=os.fspath(a), pivot_tgt=os.fspath(b))
     return info
 
