@@ -97,18 +97,25 @@ def model1(pairs, null, n_given, n_explained, diagonal, iterations=5):
     return scipy.sparse.csr_matrix((t, (row, keys % n_explained)), shape=(n_given, n_explained))
 
 
-def best_target_p1(scores, src_kv, tgt_words, test):
-    """P@1 (%) of each test word's best-scored target; a word without any score counts wrong."""
-    from bootstrap.dictionaries import group_by_source
-
-    scores, groups, hits = scores.tocsr(), group_by_source(test), 0
+def _hits(scores, src_kv, tgt_words, groups):
+    """The test words whose best-scored target is gold (a word without any score is not)."""
+    scores, hits = scores.tocsr(), set()
     for word, gold in groups.items():
         r = src_kv.key_to_index.get(word)
         if r is None or scores.indptr[r] == scores.indptr[r + 1]:
             continue
         lo, hi = scores.indptr[r], scores.indptr[r + 1]
-        hits += tgt_words[scores.indices[lo + np.argmax(scores.data[lo:hi])]] in set(gold)
-    return round(100 * hits / len(groups), 1)
+        if tgt_words[scores.indices[lo + np.argmax(scores.data[lo:hi])]] in set(gold):
+            hits.add(word)
+    return hits
+
+
+def best_target_p1(scores, src_kv, tgt_words, test):
+    """P@1 (%) of each test word's best-scored target; a word without any score counts wrong."""
+    from bootstrap.dictionaries import group_by_source
+
+    groups = group_by_source(test)
+    return round(100 * len(_hits(scores, src_kv, tgt_words, groups)) / len(groups), 1)
 
 
 def probe_model1(args, files, src_kv, tgt_kv, test):
@@ -245,17 +252,9 @@ def either_p1(first, second, src_kv, tgt_words, test):
     """P@1 (%) of an oracle that takes whichever of two scorings is right (how much they differ)."""
     from bootstrap.dictionaries import group_by_source
 
-    groups, both, hits = group_by_source(test), (first.tocsr(), second.tocsr()), 0
-    for word, gold in groups.items():
-        r = src_kv.key_to_index.get(word)
-        if r is None:
-            continue
-        for scores in both:
-            lo, hi = scores.indptr[r], scores.indptr[r + 1]
-            if hi > lo and tgt_words[scores.indices[lo + np.argmax(scores.data[lo:hi])]] in set(gold):
-                hits += 1
-                break
-    return round(100 * hits / len(groups), 1)
+    groups = group_by_source(test)
+    hits = _hits(first, src_kv, tgt_words, groups) | _hits(second, src_kv, tgt_words, groups)
+    return round(100 * len(hits) / len(groups), 1)
 
 
 def probe_pivot(args, files, src_kv, tgt_kv, test, direct):
