@@ -26,7 +26,13 @@ except Exception:  # pragma: no cover - faiss is a hard dependency, but stay imp
     _faiss = None
 
 DEFAULT_BATCH_SIZE = 4096
+#: Most score cells one block may hold, whatever ``batch_size`` asks: 2**28 float32 cells are 1 GiB.
+#: Against a large database (a 2M-word fastText file) a block gets fewer rows, so the memory of a
+#: search stays bounded by a constant, not by ``batch_size * n_database``.
+MAX_BLOCK_CELLS = 2**28
 METHODS = ("nn", "csls", "isf")
+#: Cells per slice of a block whose rows are selected by argpartition (see :func:`_topk_rows`).
+_SELECT_CELLS = 2**24
 
 
 def faiss_available():
@@ -96,17 +102,43 @@ def _topk_rows(xp, S, k, *, overwrite=False):
     elif xp is not np and k <= GPU_ARGMAX_MAX_K:
         return _topk_by_argmax(xp, S if overwrite else S.copy(), k)
     else:
-        part = xp.argpartition(-S, k - 1, axis=1)[:, :k]
-        vals = xp.take_along_axis(S, part, axis=1)
-        order = xp.argsort(-vals, axis=1)
-        idx = xp.take_along_axis(part, order, axis=1)
+        # argpartition's temporaries (the negated scores, int64 positions) are 3x the block's float32
+        # scores: select in slices of rows so they stay a fraction of the block
+        step = max(1, _SELECT_CELLS // n)
+        idx = xp.empty((S.shape[0], k), dtype=xp.int64)
+        for start in range(0, S.shape[0], step):
+            block = S[start:start + step]
+            part = xp.argpartition(-block, k - 1, axis=1)[:, :k]
+            vals = xp.take_along_axis(block, part, axis=1)
+            idx[start:start + step] = xp.take_along_axis(part, xp.argsort(-vals, axis=1), axis=1)
     return xp.take_along_axis(S, idx, axis=1), idx
+
+
+def block_rows(batch_size, n_columns, cell_bytes=4):
+    """Query rows per score block: ``batch_size``, fewer where a block of ``n_columns`` would
+    pass :data:`MAX_BLOCK_CELLS` float32 cells (``cell_bytes=8``: float64 cells count twice).
+
+    Parameters
+    ----------
+    batch_size : int
+    n_columns : int
+        Columns of a block (the database size).
+    cell_bytes : int
+
+    Returns
+    -------
+    int
+        At least 1.
+    """
+    cells = MAX_BLOCK_CELLS * 4 // cell_bytes
+    return max(1, min(batch_size, cells // max(int(n_columns), 1)))
 
 
 def score_blocks(Q, D, batch_size, offset=None):
     """The score matrix ``Q @ D.T - offset[None, :]`` in row blocks, never whole.
 
-    Memory: ``batch_size * n_database`` floats.
+    Memory: ``batch_size * n_database`` floats, and at most :data:`MAX_BLOCK_CELLS` (1 GiB) per
+    block (:func:`block_rows`).
 
     Parameters
     ----------
@@ -123,7 +155,7 @@ def score_blocks(Q, D, batch_size, offset=None):
     S : ndarray of shape (len(rows), n_database)
         Their scores, a fresh array the caller may overwrite.
     """
-    batch_size = check_positive_int(batch_size, "batch_size")
+    batch_size = block_rows(check_positive_int(batch_size, "batch_size"), D.shape[0])
     Dt = D.T
     for start in range(0, Q.shape[0], batch_size):
         rows = slice(start, start + batch_size)
@@ -131,6 +163,7 @@ def score_blocks(Q, D, batch_size, offset=None):
         if offset is not None:
             S -= offset[None, :]
         yield rows, S
+        del S
 
 
 def _block_topk(xp, S, k, offset=None):
@@ -151,6 +184,7 @@ def _blocked_knn(Q, D, k, batch_size, offset=None):
     index = xp.empty((n, k), dtype=xp.int64)
     for rows, S in score_blocks(Q, D, batch_size):
         scores[rows], index[rows] = _block_topk(xp, S, k, offset)
+        del S  # before the next block is computed
     return scores, index
 
 
@@ -235,8 +269,13 @@ def _mean_topk(Q, D, k, batch_size, use_faiss):
         if _cuda.usable(S, k):
             top = _cuda.topk_rows(S, k)[0]
         else:
-            top = S if k >= n else -xp.partition(-S, k - 1, axis=1)[:, :k]
+            top = S
+            if k < n:  # in place: the block is ours, and a copy would double its memory
+                S *= -1
+                S.partition(k - 1, axis=1)
+                top = -S[:, :k]
         r[rows] = top.mean(axis=1)
+        del S, top  # before the next block is computed
     return r
 
 
@@ -320,7 +359,8 @@ def _offset_knn(Q, D, offset, k, batch_size, use_faiss):
 def _log_column_normaliser(X, Z, beta, batch_size):
     """``log sum_i exp(beta * x_i . z_j)`` for every column j, accumulated over row blocks."""
     xp = get_namespace(X, Z)
-    batch_size = check_positive_int(batch_size, "batch_size")
+    # float64 blocks (the exponentials need the range)
+    batch_size = block_rows(check_positive_int(batch_size, "batch_size"), Z.shape[0], cell_bytes=8)
     running = xp.full((Z.shape[0],), -xp.inf, dtype=xp.float64)
     for start in range(0, X.shape[0], batch_size):
         S = (beta * (X[start:start + batch_size] @ Z.T)).astype(xp.float64)
@@ -480,7 +520,8 @@ def gold_ranks(Q, D, gold, *, method="csls", csls_k=10, X=None, beta=30.0, r_tgt
         Precomputed CSLS ``r`` term of ``D`` against the source space (saves a k-NN pass when
         the caller needs it for other searches too).
     batch_size : int
-        Query rows per score block (memory ``batch_size * n_tgt`` floats).
+        Query rows per score block (memory ``batch_size * n_tgt`` floats, at most
+        :data:`MAX_BLOCK_CELLS`).
     use_faiss : {'auto', True, False}
         For the ``r_tgt`` search.
 
@@ -512,6 +553,7 @@ def gold_ranks(Q, D, gold, *, method="csls", csls_k=10, X=None, beta=30.0, r_tgt
     elif method == "isf":
         log_norm = _log_column_normaliser(source, D, beta, batch_size)
     ranks = np.full(Q.shape[0], np.inf)
+    batch_size = block_rows(batch_size, D.shape[0])
     for start in range(0, Q.shape[0], batch_size):
         S = score_rows(Q[start:start + batch_size], D, method=method, r_tgt=r_tgt, log_norm=log_norm, beta=beta)
         lengths = np.array([len(t) for t in gold[start:start + S.shape[0]]], dtype=np.int64)

@@ -3,6 +3,7 @@
 The scripts import their heavy modules after parsing, so this is cheap (about 0.2 s each); the
 scripts' real runs need the shared data and minutes to hours, and live in benchmarks/README.md.
 """
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -23,3 +24,16 @@ def test_script_help(script):
                          timeout=120)
     assert run.returncode == 0, run.stderr
     assert "usage:" in run.stdout and "--help" in run.stdout
+
+
+@pytest.mark.parametrize("method", ["knn", "mean_topk"])
+def test_block_memory_runs_small(tmp_path, method):
+    """The memory benchmark end to end at a size that takes a second (its caps do not bind here;
+    tests/test_retrieval.py checks capped blocks against uncapped ones)."""
+    out = tmp_path / "out.json"
+    run = subprocess.run([sys.executable, str(BENCHMARKS / "block_memory.py"), "--n-database", "3000",
+                          "--n-queries", "300", "--dim", "16", "--method", method, "--json", str(out)],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    result = json.loads(out.read_text())
+    assert result["identical_results"] and result["n_database"] == 3000 and result["method"] == method

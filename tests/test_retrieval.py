@@ -82,6 +82,8 @@ GOLD_D = np.array([[0.5, 0.25, 1.0],  # columns are the targets: S = Q @ D.T wit
                    [0.25, 0.75, 0.5]], dtype=np.float32)
 GOLD_Q = np.eye(3, dtype=np.float32)[[0, 1, 2, 0, 1]]
 GOLD = [[0], [0, 2], [2], [2], []]
+
+
 # S rows: e0 -> [0.5, 0.5, 0.25]; e1 -> [0.25, 0.75, 0.75]; e2 -> [1.0, 0.5, 0.5]
 # NN ranks (1 + number of strictly better targets):
 #   q0 gold 0 (0.5, tied with target 1) -> 1; q1 best gold 2 (0.75, tied) -> 1;
@@ -162,12 +164,12 @@ def test_faiss_and_blocked_paths_agree(spaces, k):
     np.testing.assert_allclose(bs, -np.sort(-C, axis=1)[:, :k], atol=TOL_CSLS)
 
     offset = np.linspace(-0.3, 0.3, D.shape[0]).astype(np.float32)
-    O = S - offset[None, :]
-    rows = _separated(O, k, TOL_NN)
+    shifted = S - offset[None, :]
+    rows = _separated(shifted, k, TOL_NN)
     (fs, fi), (bs, bi) = [offset_knn(Q, D, offset, k, use_faiss=f, batch_size=32) for f in (True, False)]
     np.testing.assert_array_equal(fi[rows], bi[rows])
     np.testing.assert_allclose(fs, bs, atol=TOL_NN)
-    np.testing.assert_allclose(bs, -np.sort(-O, axis=1)[:, :k], atol=TOL_NN)
+    np.testing.assert_allclose(bs, -np.sort(-shifted, axis=1)[:, :k], atol=TOL_NN)
 
 
 @pytest.mark.parametrize("use_faiss", USE_FAISS)
@@ -224,7 +226,11 @@ def test_blocked_path_holds_at_most_one_block(monkeypatch):
     D = rng.standard_normal((n_db, dim)).astype(np.float32)
     shapes = []
     real_topk = retrieval._topk_rows
-    monkeypatch.setattr(retrieval, "_topk_rows", lambda xp, S, k, **kw: (shapes.append(S.shape), real_topk(xp, S, k, **kw))[1])
+
+    def recording_topk(xp, S, k, **kw):
+        shapes.append(S.shape)
+        return real_topk(xp, S, k, **kw)
+    monkeypatch.setattr(retrieval, "_topk_rows", recording_topk)
     r_tgt = mean_topk_similarity(D, Q, 10, batch_size=batch, use_faiss=False)
     shapes.clear()
     tracemalloc.start()
@@ -252,6 +258,49 @@ def test_blocked_path_holds_at_most_one_block(monkeypatch):
         tracemalloc.stop()
     assert peak <= 4 * block + n_q * (8 + 4), peak  # blocks plus the ranks and r_tgt vectors
     assert peak < full / 4
+
+
+@pytest.mark.parametrize("batch_size, n_columns, cell_bytes, cap, expected", [
+    (4096, 20000, 4, 2**28, 4096),         # the self-learning loop's blocks: batch_size decides
+    (4096, 200000, 4, 2**28, 1342),        # a 200k-word database: 1 GiB / (200000 * 4 bytes)
+    (4096, 200000, 8, 2**28, 671),         # float64 blocks (inverted softmax's normaliser)
+    (4096, 2_000_000, 4, 2**28, 134),      # a 2M-word fastText file
+    (16, 100, 4, 50, 1),                   # never below one row
+    (1, 0, 4, 2**28, 1),                   # empty database: the caller's batch_size
+])
+def test_block_rows(monkeypatch, batch_size, n_columns, cell_bytes, cap, expected):
+    monkeypatch.setattr(retrieval, "MAX_BLOCK_CELLS", cap)
+    assert retrieval.block_rows(batch_size, n_columns, cell_bytes) == expected
+
+
+def test_block_cap_shrinks_blocks_not_results(xp, spaces, monkeypatch):
+    """Under a cap of 2000 score cells (8 rows against 230 targets, 13 against 150 queries for
+    CSLS's r term) every blocked search gives exactly what 4096-row blocks give: rows are scored
+    independently, so the block size changes no value."""
+    Q, D, X = (xp.asarray(a) for a in spaces)
+    gold = [[i % 230] for i in range(Q.shape[0])]
+
+    def run():
+        out = [knn(Q, D, 5, use_faiss=False), csls_knn(Q, D, 5, use_faiss=False),
+               isf_knn(Q, D, 3, X=X, use_faiss=False)]
+        out = [to_numpy(a) for pair in out for a in pair]
+        return out + [gold_ranks(Q, D, gold, method=m, X=X, use_faiss=False) for m in METHODS]
+
+    expected = run()
+    cells = []
+    real = retrieval.score_blocks
+
+    def recorded(*args, **kwargs):
+        for rows, S in real(*args, **kwargs):
+            cells.append(S.size)
+            yield rows, S
+
+    monkeypatch.setattr(retrieval, "MAX_BLOCK_CELLS", 2000)
+    monkeypatch.setattr(retrieval, "score_blocks", recorded)
+    got = run()
+    assert cells and max(cells) <= 2000 and 8 * 230 in cells
+    for a, b in zip(got, expected):
+        np.testing.assert_array_equal(a, b)
 
 
 @pytest.mark.parametrize("k", [1, 2, 10, 16, 17, 40])
