@@ -275,8 +275,11 @@ def test_block_rows(monkeypatch, batch_size, n_columns, cell_bytes, cap, expecte
 
 def test_block_cap_shrinks_blocks_not_results(xp, spaces, monkeypatch):
     """Under a cap of 2000 score cells (8 rows against 230 targets, 13 against 150 queries for
-    CSLS's r term) every blocked search gives exactly what 4096-row blocks give: rows are scored
-    independently, so the block size changes no value."""
+    CSLS's r term) every blocked search gives what 4096-row blocks give: rows are scored
+    independently, so on NumPy the block size changes no value. cuBLAS may pick another kernel
+    (another summation order) for another number of rows, so on a GPU the scores may move by the
+    kernels' rounding (TOL_NN etc., as between faiss and BLAS) and the neighbours and ranks, on data
+    without near ties, not at all."""
     Q, D, X = (xp.asarray(a) for a in spaces)
     gold = [[i % 230] for i in range(Q.shape[0])]
 
@@ -299,8 +302,13 @@ def test_block_cap_shrinks_blocks_not_results(xp, spaces, monkeypatch):
     monkeypatch.setattr(retrieval, "score_blocks", recorded)
     got = run()
     assert cells and max(cells) <= 2000 and 8 * 230 in cells
-    for a, b in zip(got, expected):
-        np.testing.assert_array_equal(a, b)
+    exact = xp is np
+    tolerances = [TOL_NN, None, TOL_CSLS, None, TOL_ISF, None, None, None, None]  # scores, indices, ranks
+    for a, b, tol in zip(got, expected, tolerances):
+        if exact or tol is None:
+            np.testing.assert_array_equal(a, b)
+        else:
+            np.testing.assert_allclose(a, b, atol=tol)
 
 
 @pytest.mark.parametrize("k", [1, 2, 10, 16, 17, 40])
