@@ -371,7 +371,33 @@ def _log_column_normaliser(X, Z, beta, batch_size):
     return running.astype(X.dtype)
 
 
-def isf_knn(Q, D, k, *, X=None, beta=30.0, batch_size=DEFAULT_BATCH_SIZE, use_faiss="auto"):
+def isf_normaliser(X, D, *, beta=30.0, batch_size=DEFAULT_BATCH_SIZE):
+    """The inverted softmax's normaliser of each target: ``log sum_x exp(beta x.z)`` over the source space.
+
+    Columns are independent, so the normaliser of ``D[a:b]`` is ``isf_normaliser(X, D)[a:b]``: a caller
+    may compute it in slices of targets (to report progress) and pass it to :func:`isf_knn`.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_src, dim)
+        The whole (mapped) source space.
+    D : ndarray of shape (n_tgt, dim)
+    beta : float
+        Inverse temperature, > 0.
+    batch_size : int
+        Source rows per block (float64, at most :data:`MAX_BLOCK_CELLS` / 2 cells).
+
+    Returns
+    -------
+    log_norm : ndarray of shape (n_tgt,), float64
+    """
+    X, D = _check_pair(X, D, ("X", "D"))
+    if not beta > 0:
+        raise ValueError(f"beta must be positive; got {beta}")
+    return _log_column_normaliser(X, D, beta, check_positive_int(batch_size, "batch_size"))
+
+
+def isf_knn(Q, D, k, *, X=None, beta=30.0, log_norm=None, batch_size=DEFAULT_BATCH_SIZE, use_faiss="auto"):
     """k nearest neighbours under the inverted softmax (Smith et al., 2017).
 
     The score of target ``z`` for query ``q`` is ``log P(q | z) = beta q.z - log sum_x exp(beta x.z)``,
@@ -386,6 +412,8 @@ def isf_knn(Q, D, k, *, X=None, beta=30.0, batch_size=DEFAULT_BATCH_SIZE, use_fa
         The whole source space, when ``Q`` is a subset of it.
     beta : float
         Inverse temperature, > 0.
+    log_norm : ndarray of shape (n_tgt,), optional
+        Precomputed :func:`isf_normaliser` of ``X`` and ``D`` (``X`` is then not read).
     batch_size : int
         Query rows per block.
     use_faiss : {'auto', True, False}
@@ -401,11 +429,14 @@ def isf_knn(Q, D, k, *, X=None, beta=30.0, batch_size=DEFAULT_BATCH_SIZE, use_fa
         X, _ = _check_pair(X, D, ("X", "D"))
     if not beta > 0:
         raise ValueError(f"beta must be positive; got {beta}")
-    log_norm = _log_column_normaliser(Q if X is None else X, D, beta, batch_size)
+    if log_norm is None:
+        log_norm = _log_column_normaliser(Q if X is None else X, D, beta, batch_size)
+    elif tuple(log_norm.shape) != (D.shape[0],):
+        raise ValueError(f"log_norm must have shape ({D.shape[0]},), one value per target; got {tuple(log_norm.shape)}")
     return offset_knn(beta * Q, D, log_norm, k, batch_size=batch_size, use_faiss=use_faiss)
 
 
-def retrieve(Q, D, k=1, *, method="csls", csls_k=10, r_tgt=None, r_src=None, X=None, beta=30.0,
+def retrieve(Q, D, k=1, *, method="csls", csls_k=10, r_tgt=None, r_src=None, X=None, beta=30.0, log_norm=None,
              batch_size=DEFAULT_BATCH_SIZE, use_faiss="auto"):
     """Translate each query: its ``k`` best rows of ``D`` under ``method`` ('nn', 'csls' or 'isf').
 
@@ -427,6 +458,8 @@ def retrieve(Q, D, k=1, *, method="csls", csls_k=10, r_tgt=None, r_src=None, X=N
         Precomputed CSLS ``r`` terms (see :func:`csls_knn`); ignored by the other methods.
     beta : float
         Inverse temperature of ``method='isf'``.
+    log_norm : ndarray of shape (n_tgt,), optional
+        Precomputed :func:`isf_normaliser` for ``method='isf'``; ignored by the other methods.
     batch_size : int
         Query rows per block.
     use_faiss : {'auto', True, False}
@@ -450,7 +483,7 @@ def retrieve(Q, D, k=1, *, method="csls", csls_k=10, r_tgt=None, r_src=None, X=N
                                          use_faiss=use_faiss)
         return csls_knn(Q, D, k, csls_k=csls_k, r_src=r_src, r_tgt=r_tgt, batch_size=batch_size,
                         use_faiss=use_faiss)
-    return isf_knn(Q, D, k, X=X, beta=beta, batch_size=batch_size, use_faiss=use_faiss)
+    return isf_knn(Q, D, k, X=X, beta=beta, log_norm=log_norm, batch_size=batch_size, use_faiss=use_faiss)
 
 
 def score_rows(Q, D, *, method="csls", r_tgt=None, log_norm=None, beta=30.0):

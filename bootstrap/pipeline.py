@@ -21,7 +21,7 @@ from alignment.metrics import DEFAULT_KS, bli_scores
 from alignment.preprocess import unit
 from alignment.rerank import DEFAULT_GRID, DEFAULT_WEIGHTS, candidate_ranks, fit_weights
 from alignment.rerank import rerank as rerank_candidates
-from alignment.retrieval import METHODS, gold_ranks, mean_topk_similarity, retrieve
+from alignment.retrieval import METHODS, gold_ranks, isf_normaliser, mean_topk_similarity, retrieve
 from alignment.selflearning import PRESETS, SelfLearning
 
 from ._atomic import atomic_open, atomic_path, check_distinct
@@ -158,33 +158,67 @@ def _progress_callback(progress):
 STEPS_MIN_PAIRS = 4 * 10 ** 8
 
 
+#: Rows per search call where a step counts its rows: faiss searches queries 4096 at a time
+#: anyway, and each call costs a copy of the database into its index (about a second per 100 calls
+#: at 200k x 300), so slices of this size cost nothing measurable and give a 200k-word step 25 updates.
+PROGRESS_ROWS = 8192
+
+
 @contextlib.contextmanager
 def _steps(total, *, progress, n_pairs):
-    """A transient tqdm line over a command's ``total`` named steps, ``step 2/3: ranking 1500 test
-    words [00:25]``: yields ``step(name)``, called as each step begins.
+    """Transient tqdm lines over a command's ``total`` named steps: yields ``step(name, rows=None)``,
+    called as each step begins.
 
-    The long steps are whole k-NN searches (one faiss call on the CPU) that report nothing while they
-    run, so the line names the step under way rather than counting rows. Shown only with ``progress``
+    A step over ``rows`` words (a search in slices of :data:`PROGRESS_ROWS`) counts them,
+    ``step 3/4: translating 200000 source words  41% [02:10<03:05]``, through the ``tick(n)`` that
+    ``step`` returns; a step that is one call (the re-ranking, a verse association) names itself and
+    shows its elapsed time, ``step 2/3: fitting the re-ranking [00:25]``. Shown only with ``progress``
     and for spaces of :data:`STEPS_MIN_PAIRS` word pairs or more.
     """
     from ._progress import progress_bar
 
-    bar = None
+    shown = progress and n_pairs >= STEPS_MIN_PAIRS
+    state = {"bar": None, "number": 0}
 
-    def step(name):
-        nonlocal bar
-        if bar is None:  # made at the first step, so that it never shows without a name
-            bar = progress_bar(total=total, desc=f"step 1/{total}: {name}", bar_format="{desc} [{elapsed}]",
-                               leave=False, disable=not progress or n_pairs < STEPS_MIN_PAIRS)
+    def step(name, rows=None):
+        if state["bar"] is not None:
+            state["bar"].close()
+        state["number"] += 1
+        desc = f"step {state['number']}/{total}: {name}"
+        if rows is None:
+            bar = progress_bar(total=None, desc=desc, bar_format="{desc} [{elapsed}]", leave=False,
+                               disable=not shown)
         else:
-            bar.n += 1  # shown with the new name, below
-            bar.set_description_str(f"step {bar.n + 1}/{total}: {name}")
+            bar = progress_bar(total=rows, desc=desc, bar_format="{desc} {percentage:3.0f}% [{elapsed}<{remaining}]",
+                               leave=False, disable=not shown)
+        state["bar"] = bar
+        return bar.update
 
     try:
         yield step
     finally:
-        if bar is not None:
-            bar.close()
+        if state["bar"] is not None:
+            state["bar"].close()
+
+
+def _in_slices(search, n, tick=None, rows=PROGRESS_ROWS):
+    """``search(slice)`` over consecutive slices of ``range(n)``, results joined along axis 0.
+
+    ``search`` returns one array or a tuple of arrays (scores, indices), each with one row per
+    position of its slice; ``tick(m)`` is called after each slice of ``m`` rows.
+    """
+    parts = []
+    for start in range(0, n, rows):
+        rows_here = slice(start, min(n, start + rows))
+        parts.append(search(rows_here))
+        if tick is not None:
+            tick(rows_here.stop - start)
+    if not parts:
+        return search(slice(0, 0))
+    if isinstance(parts[0], tuple):
+        xp = get_namespace(*parts[0])
+        return tuple(xp.concatenate(list(p)) for p in zip(*parts))
+    return get_namespace(parts[0]).concatenate(parts)
 
 
 def _builds_association(parallel):
@@ -714,9 +748,12 @@ def _queries_and_gold(groups, src, tgt):
     return queries, gold, src_oov, tgt_oov
 
 
-def _csls_r_tgt(X, Z, method, csls_k):
-    """CSLS's ``r`` term of every target word against the whole source space; None for other methods."""
-    return mean_topk_similarity(Z, X, csls_k) if method == "csls" else None
+def _csls_r_tgt(X, Z, method, csls_k, tick=None):
+    """CSLS's ``r`` term of every target word against the whole source space, in slices of targets
+    (``tick(m)`` after each); None for other methods."""
+    if method != "csls":
+        return None
+    return _in_slices(lambda rows: mean_topk_similarity(Z[rows], X, csls_k), Z.shape[0], tick)
 
 
 def _plain_candidates(X, Z, queries, *, method, csls_k, beta, k, r_tgt=None, r_src=None):
@@ -1006,10 +1043,9 @@ def evaluate_bli(src, tgt, test_dict, *, method="csls", csls_k=10, normalize=Tru
         if _builds_association(parallel):
             step("verse association")
         association = resolve_association(parallel, src, tgt)
-        if method == "csls":
-            step(f"CSLS r term of {len(tgt)} target words")
+        tick = step(f"CSLS r term of {len(tgt)} target words", rows=len(tgt)) if method == "csls" else None
         # CSLS's r term of the target space, computed once for the gold ranks and the re-ranking searches
-        r_tgt = _csls_r_tgt(X, Z, method, csls_k)
+        r_tgt = _csls_r_tgt(X, Z, method, csls_k, tick)
         step(f"ranking {len(queries)} test words")
         ranks = gold_ranks(X[q], Z, gold, method=method, csls_k=csls_k, X=X, beta=beta, r_tgt=r_tgt) \
             if queries else np.zeros(0)
@@ -1046,6 +1082,47 @@ def evaluate_bli(src, tgt, test_dict, *, method="csls", csls_k=10, normalize=Tru
         "unit": "percent",
     })
     return out
+
+
+def _translate(X, Z, n, k, *, method, csls_k, beta, mutual, step, names):
+    """The first ``n`` source words' ``k`` best targets (host arrays), and with ``mutual`` each target's
+    best source word (host int array, else None), as steps of ``step`` that count their rows.
+
+    The searches run in slices of :data:`PROGRESS_ROWS` queries. The column terms (CSLS's ``r`` of
+    the targets, the inverted softmax's normaliser) are computed once, before the slices; with
+    ``mutual`` and CSLS, the sources' ``r`` term is computed once too and serves both directions
+    (the forward search's query term and the backward search's column term), so the way back costs
+    one search instead of three.
+    """
+    n_src, n_tgt = names
+    r_tgt = log_norm = r_src = None
+    if method == "csls":
+        r_tgt = _csls_r_tgt(X, Z, method, csls_k, step(f"CSLS r term of {n_tgt} target words", rows=n_tgt))
+        if mutual:
+            tick = step(f"CSLS r term of {n_src} source words", rows=n_src)
+            r_src = _in_slices(lambda rows: mean_topk_similarity(X[rows], Z, csls_k), X.shape[0], tick)
+    elif method == "isf":
+        tick = step(f"inverted-softmax normaliser of {n_tgt} target words", rows=n_tgt)
+        log_norm = _in_slices(lambda rows: isf_normaliser(X, Z[rows], beta=beta), n_tgt, tick)
+
+    def forward(rows):
+        return retrieve(X[rows], Z, k, method=method, csls_k=csls_k, beta=beta, X=X, r_tgt=r_tgt,
+                        r_src=None if r_src is None else r_src[rows], log_norm=log_norm)
+
+    scores, index = _in_slices(forward, n, step(f"translating {n} source words", rows=n))
+    back = None
+    if mutual:
+        back_norm = None
+        if method == "isf":
+            tick = step(f"inverted-softmax normaliser of {n_src} source words", rows=n_src)
+            back_norm = _in_slices(lambda rows: isf_normaliser(Z, X[rows], beta=beta), n_src, tick)
+
+        def backward(rows):
+            return retrieve(Z[rows], X, 1, method=method, csls_k=csls_k, beta=beta, X=Z, r_tgt=r_src,
+                            r_src=None if r_tgt is None else r_tgt[rows], log_norm=back_norm)[1]
+
+        back = to_numpy(_in_slices(backward, n_tgt, step(f"translating {n_tgt} target words back", rows=n_tgt)))[:, 0]
+    return to_numpy(scores), to_numpy(index), back
 
 
 def induce_lexicon(src, tgt, *, method="csls", k=1, csls_k=10, max_src=None, normalize=True,
@@ -1095,16 +1172,19 @@ def induce_lexicon(src, tgt, *, method="csls", k=1, csls_k=10, max_src=None, nor
     X = asarray(_unit_host(src, normalize, "source"), device=device)
     Z = asarray(_unit_host(tgt, normalize, "target"), device=device)
     n = len(src) if max_src is None else min(max_src, len(src))
+    # steps: the r terms (CSLS: of the targets; with mutual, of the sources too, shared by both
+    # directions), the forward search and the way back; with re-ranking, the association, the r
+    # term of the targets, the fitting and the re-ranked search.
     n_steps = 1 + bool(mutual) + (
-        _builds_association(parallel) + (method == "csls") + (tune_dict is not None) if rerank else 0)
+        _builds_association(parallel) + (method == "csls") + (tune_dict is not None) if rerank
+        else (method in ("csls", "isf")) + (bool(mutual) and method in ("csls", "isf")))
     with _steps(n_steps, progress=progress, n_pairs=len(src) * len(tgt)) as step:
         if rerank:
             if _builds_association(parallel):
                 step("verse association")
             association = resolve_association(parallel, src, tgt)
-            if method == "csls":
-                step(f"CSLS r term of {len(tgt)} target words")
-            r_tgt = _csls_r_tgt(X, Z, method, csls_k)  # once for the tuning and the lexicon searches
+            tick = step(f"CSLS r term of {len(tgt)} target words", rows=len(tgt)) if method == "csls" else None
+            r_tgt = _csls_r_tgt(X, Z, method, csls_k, tick)  # once for the tuning and the lexicon searches
             if tune_dict is not None:
                 step("fitting the re-ranking")
             rerank_info, scorer = _rerank_setup(src, tgt, X, Z, rerank, rerank_weights, tune_dict, method=method,
@@ -1115,16 +1195,15 @@ def induce_lexicon(src, tgt, *, method="csls", k=1, csls_k=10, max_src=None, nor
                                                  csls_k=csls_k, beta=beta, k=max(k, rerank_k), r_tgt=r_tgt,
                                                  association=association)
             scores, index = scores[:, :k], index[:, :k]
+            back = None
+            if mutual:
+                step(f"translating {len(tgt)} target words back")
+                _, b = retrieve(Z, X, 1, method=method, csls_k=csls_k, beta=beta)
+                back = to_numpy(b)[:, 0]
         else:
             rerank_info = None
-            step(f"translating {n} source words")
-            scores, index = retrieve(X[:n], Z, k, method=method, csls_k=csls_k, X=X, beta=beta)
-            scores, index = to_numpy(scores), to_numpy(index)
-        back = None
-        if mutual:
-            step(f"translating {len(tgt)} target words back")
-            _, b = retrieve(Z, X, 1, method=method, csls_k=csls_k, beta=beta)
-            back = to_numpy(b)[:, 0]
+            scores, index, back = _translate(X, Z, n, k, method=method, csls_k=csls_k, beta=beta, mutual=mutual,
+                                             step=step, names=(len(src), len(tgt)))
     out = []
     for i in range(n):
         for r in range(index.shape[1]):

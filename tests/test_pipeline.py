@@ -4,9 +4,11 @@ import os
 
 import numpy as np
 import pytest
+import scipy.special
 
 from alignment._backend import cuda_available
 from alignment.retrieval import knn
+from bootstrap import pipeline
 from bootstrap.embeddings import load_embeddings, make_keyed_vectors
 from bootstrap.errors import FormatError
 from bootstrap.pipeline import (SEED_MODES, SIDECAR_SUFFIX, align_embeddings, evaluate_bli, induce_lexicon,
@@ -463,3 +465,53 @@ def test_a_nan_vector_built_in_memory_is_named_by_its_word(spaces, side, call):
            "induce": lambda: induce_lexicon(s, t, max_src=5, progress=False)}[call]
     with pytest.raises(ValueError, match=rf"the {side} vector of '{kv.index_to_key[7]}' \(row 8\) holds NaN"):
         run()
+
+
+def _brute_lexicon(src, tgt, method, k, mutual, csls_k=3, beta=30.0):
+    """Reference lexicon from whole score matrices (float64), for the slicing test below."""
+    X = src.vectors / np.linalg.norm(src.vectors, axis=1, keepdims=True)
+    Z = tgt.vectors / np.linalg.norm(tgt.vectors, axis=1, keepdims=True)
+    S = X.astype(np.float64) @ Z.T.astype(np.float64)
+
+    def score(S):
+        if method == "nn":
+            return S
+        if method == "csls":
+            r_src = np.sort(S, axis=1)[:, -csls_k:].mean(axis=1)
+            r_tgt = np.sort(S, axis=0)[-csls_k:].mean(axis=0)
+            return 2 * S - r_src[:, None] - r_tgt[None, :]
+        return beta * S - scipy.special.logsumexp(beta * S, axis=0)[None, :]
+
+    fwd = score(S)
+    index = np.argsort(-fwd, axis=1, kind="stable")[:, :k]
+    back = np.argmax(score(S.T), axis=1)
+    rows = []
+    for i in range(len(src)):
+        for r, j in enumerate(index[i]):
+            if not mutual or back[j] == i:
+                rows.append((src.index_to_key[i], tgt.index_to_key[j], fwd[i, j], r + 1))
+    return rows
+
+
+@pytest.mark.parametrize("method", ["nn", "csls", "isf"])
+@pytest.mark.parametrize("mutual", [False, True])
+def test_induce_in_slices_matches_whole_matrices(monkeypatch, capsys, method, mutual):
+    """induce_lexicon searches in slices of PROGRESS_ROWS queries (7 here, so 60 and 45 words make 9
+    and 7 slices, the last short) with the column terms computed once: the lexicon is the one that
+    whole float64 score matrices give, and the step lines count their words to 100%. Scores agree to
+    float32 rounding of cosines of unit vectors in dim 8 (1e-6), times 4 for CSLS's four cosine terms
+    and beta = 30 for the inverted softmax (plus its log-sum-exp, 1e-4 in all)."""
+    rng = np.random.default_rng(11)
+    src = make_keyed_vectors([f"s{i}" for i in range(60)], rng.standard_normal((60, 8)))
+    tgt = make_keyed_vectors([f"t{i}" for i in range(45)], rng.standard_normal((45, 8)))
+    monkeypatch.setattr(pipeline, "PROGRESS_ROWS", 7)
+    monkeypatch.setattr(pipeline, "STEPS_MIN_PAIRS", 0)
+    rows = induce_lexicon(src, tgt, method=method, k=3, csls_k=3, mutual=mutual)
+    expected = _brute_lexicon(src, tgt, method, 3, mutual)
+    assert [r[:2] + r[3:] for r in rows] == [r[:2] + r[3:] for r in expected]
+    tol = {"nn": 1e-6, "csls": 4e-6, "isf": 1e-4}[method]
+    np.testing.assert_allclose([r[2] for r in rows], [r[2] for r in expected], atol=tol)
+    err = capsys.readouterr().err
+    n_steps = 1 + mutual + (method != "nn") * (1 + mutual)
+    assert f"step {n_steps}/{n_steps}: " in err and f"step {n_steps + 1}/" not in err
+    assert "translating 60 source words 100%" in err

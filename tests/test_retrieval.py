@@ -7,8 +7,8 @@ from scipy.special import logsumexp
 
 import alignment.retrieval as retrieval
 from alignment._backend import to_numpy
-from alignment.retrieval import (METHODS, csls_knn, faiss_available, gold_ranks, isf_knn, knn, mean_topk_similarity,
-                                 offset_knn, retrieve, score_rows)
+from alignment.retrieval import (METHODS, csls_knn, faiss_available, gold_ranks, isf_knn, isf_normaliser, knn,
+                                 mean_topk_similarity, offset_knn, retrieve, score_rows)
 
 needs_faiss = pytest.mark.skipif(not faiss_available(), reason="faiss is not installed")
 USE_FAISS = [False, pytest.param(True, marks=needs_faiss)]
@@ -351,3 +351,22 @@ def test_gold_ranks_with_precomputed_r_tgt_is_unchanged(xp):
     plain = gold_ranks(X[:20], D, gold, method="csls", X=X)
     shared = gold_ranks(X[:20], D, gold, method="csls", X=X, r_tgt=mean_topk_similarity(D, X, 10))
     np.testing.assert_array_equal(plain, shared)
+
+
+def test_isf_normaliser_slices_and_reuse(xp, spaces):
+    """isf_normaliser is log-sum-exp over the source rows of each target column (float64 reference;
+    its own sums are float64, its cosines float32: beta * 16 * eps32 ~ 3e-5); slices of targets give
+    the same values as the whole, and isf_knn with it precomputed returns what it computes itself."""
+    Q, D, X = (xp.asarray(a) for a in spaces)
+    log_norm = isf_normaliser(X, D, beta=30.0)
+    S = spaces[2].astype(np.float64) @ spaces[1].T.astype(np.float64)
+    np.testing.assert_allclose(to_numpy(log_norm), logsumexp(30.0 * S, axis=0), atol=1e-4)
+    parts = [isf_normaliser(X, D[a:b], beta=30.0) for a, b in ((0, 100), (100, 230))]
+    np.testing.assert_array_equal(np.concatenate([to_numpy(p) for p in parts]), to_numpy(log_norm))
+    given, computed = isf_knn(Q, D, 4, log_norm=log_norm), isf_knn(Q, D, 4, X=X)
+    for a, b in zip(given, computed):
+        np.testing.assert_array_equal(to_numpy(a), to_numpy(b))
+    with pytest.raises(ValueError, match=r"log_norm must have shape \(230,\)"):
+        isf_knn(Q, D, 4, log_norm=log_norm[:5])
+    with pytest.raises(ValueError, match="beta must be positive"):
+        isf_normaliser(X, D, beta=0.0)
