@@ -404,7 +404,12 @@ def load_embeddings(path, *, fmt="auto", max_vocab=None, dtype=np.float32,
     if kind in ("text", "word2vec", "glove"):
         return _read_text(path, None if kind == "text" else kind, max_vocab, dtype, encoding_errors, on_duplicate,
                           progress)
-    return _read_gensim(path, kind, max_vocab, dtype, on_duplicate)
+    # gensim reads binary files in one call: the bar names the file while it runs (a fastText
+    # model of several GB takes minutes) and counts its words when it is done
+    with _reading_bar(path, None, progress) as bar:
+        kv = _read_gensim(path, kind, max_vocab, dtype, on_duplicate)
+        bar.update(len(kv))
+    return kv
 
 
 class _DuplicateLog(logging.Handler):

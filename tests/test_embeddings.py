@@ -87,9 +87,11 @@ def test_round_trip(tmp_path, kv, name, save, fmt, auto, max_vocab):
     ("v.vec", _save_text, "/8"),          # the header gives the total
     ("v.txt", _save_glove, " words"),     # no header: a count without total
     ("v.vec.gz", _compressed(_save_text, gzip.open), "/8"),
-], ids=["header", "glove", "gz"])
-def test_progress_bar_only_for_large_text_files(tmp_path, kv, monkeypatch, capsys, name, save, total):
-    """A bar on stderr over the words of a text file from 16 MiB on disk (here any size, forced), none
+    ("v.bin", _save_binary, "8.00 words"),  # gensim reads it in one call: the count comes at the end
+    ("v.kv", _save_gensim, "8.00 words"),
+], ids=["header", "glove", "gz", "binary", "gensim"])
+def test_progress_bar_only_for_large_files(tmp_path, kv, monkeypatch, capsys, name, save, total):
+    """A bar on stderr over the words of a file from 16 MiB on disk (here any size, forced), none
     with progress=False, none for small files; the vectors are the same either way."""
     import bootstrap.embeddings as embeddings
 
