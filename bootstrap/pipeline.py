@@ -1110,19 +1110,36 @@ def _translate(X, Z, n, k, *, method, csls_k, beta, mutual, step, names):
                         r_src=None if r_src is None else r_src[rows], log_norm=log_norm)
 
     scores, index = _in_slices(forward, n, step(f"translating {n} source words", rows=n))
-    back = None
-    if mutual:
-        back_norm = None
-        if method == "isf":
-            tick = step(f"inverted-softmax normaliser of {n_src} source words", rows=n_src)
-            back_norm = _in_slices(lambda rows: isf_normaliser(Z, X[rows], beta=beta), n_src, tick)
-
-        def backward(rows):
-            return retrieve(Z[rows], X, 1, method=method, csls_k=csls_k, beta=beta, X=Z, r_tgt=r_src,
-                            r_src=None if r_tgt is None else r_tgt[rows], log_norm=back_norm)[1]
-
-        back = to_numpy(_in_slices(backward, n_tgt, step(f"translating {n_tgt} target words back", rows=n_tgt)))[:, 0]
+    back = _back_translate(X, Z, method=method, csls_k=csls_k, beta=beta, step=step, names=names, r_tgt=r_tgt,
+                           r_src=r_src) if mutual else None
     return to_numpy(scores), to_numpy(index), back
+
+
+def _back_translate(X, Z, *, method, csls_k, beta, step, names, r_tgt=None, r_src=None):
+    """Each target word's best source word (host int array of shape (n_tgt,)), by plain retrieval,
+    in slices of :data:`PROGRESS_ROWS` targets with a counting step.
+
+    ``r_tgt`` and ``r_src`` (CSLS's terms of all targets and all sources, the forward search's) are
+    the backward search's query and column terms: given, they are not computed again; a missing
+    ``r_src`` is a step of its own, as is the inverted softmax's normaliser over the targets.
+    """
+    n_src, n_tgt = names
+    back_norm = None
+    if method == "csls":
+        if r_src is None:
+            tick = step(f"CSLS r term of {n_src} source words", rows=n_src)
+            r_src = _in_slices(lambda rows: mean_topk_similarity(X[rows], Z, csls_k), n_src, tick)
+        if r_tgt is None:
+            r_tgt = _csls_r_tgt(X, Z, method, csls_k)
+    elif method == "isf":
+        tick = step(f"inverted-softmax normaliser of {n_src} source words", rows=n_src)
+        back_norm = _in_slices(lambda rows: isf_normaliser(Z, X[rows], beta=beta), n_src, tick)
+
+    def backward(rows):
+        return retrieve(Z[rows], X, 1, method=method, csls_k=csls_k, beta=beta, X=Z, r_tgt=r_src,
+                        r_src=None if r_tgt is None else r_tgt[rows], log_norm=back_norm)[1]
+
+    return to_numpy(_in_slices(backward, n_tgt, step(f"translating {n_tgt} target words back", rows=n_tgt)))[:, 0]
 
 
 def induce_lexicon(src, tgt, *, method="csls", k=1, csls_k=10, max_src=None, normalize=True,
@@ -1175,9 +1192,9 @@ def induce_lexicon(src, tgt, *, method="csls", k=1, csls_k=10, max_src=None, nor
     # steps: the r terms (CSLS: of the targets; with mutual, of the sources too, shared by both
     # directions), the forward search and the way back; with re-ranking, the association, the r
     # term of the targets, the fitting and the re-ranked search.
-    n_steps = 1 + bool(mutual) + (
-        _builds_association(parallel) + (method == "csls") + (tune_dict is not None) if rerank
-        else (method in ("csls", "isf")) + (bool(mutual) and method in ("csls", "isf")))
+    column_terms = method in ("csls", "isf")  # a step of their own before each direction's search
+    n_steps = 1 + bool(mutual) * (1 + column_terms) + (
+        _builds_association(parallel) + (method == "csls") + (tune_dict is not None) if rerank else column_terms)
     with _steps(n_steps, progress=progress, n_pairs=len(src) * len(tgt)) as step:
         if rerank:
             if _builds_association(parallel):
@@ -1190,16 +1207,16 @@ def induce_lexicon(src, tgt, *, method="csls", k=1, csls_k=10, max_src=None, nor
             rerank_info, scorer = _rerank_setup(src, tgt, X, Z, rerank, rerank_weights, tune_dict, method=method,
                                                 csls_k=csls_k, beta=beta, k=max(k, rerank_k), r_tgt=r_tgt,
                                                 association=association, model=rerank_model)
-            step(f"translating {n} source words")
-            scores, index = _reranked_candidates(src, tgt, X, Z, np.arange(n), scorer, method=method,
-                                                 csls_k=csls_k, beta=beta, k=max(k, rerank_k), r_tgt=r_tgt,
-                                                 association=association)
+            # in slices of source words: each row is re-ranked on its own, and memory stays
+            # bounded by a slice's candidates and features
+            scores, index = _in_slices(
+                lambda rows: _reranked_candidates(src, tgt, X, Z, np.arange(rows.start, rows.stop), scorer,
+                                                  method=method, csls_k=csls_k, beta=beta, k=max(k, rerank_k),
+                                                  r_tgt=r_tgt, association=association),
+                n, step(f"translating {n} source words", rows=n))
             scores, index = scores[:, :k], index[:, :k]
-            back = None
-            if mutual:
-                step(f"translating {len(tgt)} target words back")
-                _, b = retrieve(Z, X, 1, method=method, csls_k=csls_k, beta=beta)
-                back = to_numpy(b)[:, 0]
+            back = _back_translate(X, Z, method=method, csls_k=csls_k, beta=beta, step=step,
+                                   names=(len(src), len(tgt)), r_tgt=r_tgt) if mutual else None
         else:
             rerank_info = None
             scores, index, back = _translate(X, Z, n, k, method=method, csls_k=csls_k, beta=beta, mutual=mutual,

@@ -501,3 +501,25 @@ def test_progress_counts_the_steps_and_changes_nothing(tmp_path, monkeypatch, ca
 @pytest.mark.parametrize("ratio", [np.int64(2), np.float32(2.5), 2, 2.0])
 def test_identical_pairs_numpy_ratio(ratio):
     assert identical_pairs(["a", "b"], ["b", "a"], max_rank_ratio=ratio) == [("a", "a"), ("b", "b")]
+
+
+@pytest.mark.parametrize("kwargs", [
+    {},
+    {"method": "nn", "mutual": True},
+    {"method": "isf", "mutual": True},
+    {"mutual": True},
+    {"rerank": ("ortho",), "tune_dict": RR_TEST[:2], "mutual": True},
+    {"rerank": ("ortho", "freq"), "rerank_model": "trees", "tune_dict": RR_TEST, "mutual": True},
+])
+def test_induce_slices_change_nothing(monkeypatch, kwargs):
+    """induce_lexicon translates in slices of PROGRESS_ROWS source words (and target words on the way
+    back), each row on its own: slices of one word give the lexicon of one slice holding all. Scores
+    agree to float32 rounding (faiss takes another code path below 20 queries: 1e-6 on cosines of
+    unit vectors, times beta = 30 for the inverted softmax)."""
+    runs = []
+    for rows in (1, 10 ** 6):
+        monkeypatch.setattr(pipeline, "PROGRESS_ROWS", rows)
+        runs.append(induce_lexicon(RR_SRC, RR_TGT, csls_k=2, k=2, progress=False, **kwargs))
+    sliced, whole = runs
+    assert [r[:2] + r[3:] for r in sliced] == [r[:2] + r[3:] for r in whole] and whole
+    np.testing.assert_allclose([r[2] for r in sliced], [r[2] for r in whole], atol=3e-5)
