@@ -750,10 +750,16 @@ def _queries_and_gold(groups, src, tgt):
 
 def _csls_r_tgt(X, Z, method, csls_k, tick=None):
     """CSLS's ``r`` term of every target word against the whole source space, in slices of targets
-    (``tick(m)`` after each); None for other methods."""
+    (``tick(m)`` after each); None for other methods. ``_csls_r_tgt(Z, X, ...)`` is the sources' term."""
     if method != "csls":
         return None
     return _in_slices(lambda rows: mean_topk_similarity(Z[rows], X, csls_k), Z.shape[0], tick)
+
+
+def _isf_log_norm(X, Z, beta, tick=None):
+    """The inverted softmax's normaliser of every target word over the whole source space, in slices
+    of targets (``tick(m)`` after each). ``_isf_log_norm(Z, X, ...)`` is the way back's."""
+    return _in_slices(lambda rows: isf_normaliser(X, Z[rows], beta=beta), Z.shape[0], tick)
 
 
 def _plain_candidates(X, Z, queries, *, method, csls_k, beta, k, r_tgt=None, r_src=None):
@@ -1084,7 +1090,7 @@ def evaluate_bli(src, tgt, test_dict, *, method="csls", csls_k=10, normalize=Tru
     return out
 
 
-def _translate(X, Z, n, k, *, method, csls_k, beta, mutual, step, names):
+def _translate(X, Z, n, k, *, method, csls_k, beta, mutual, step):
     """The first ``n`` source words' ``k`` best targets (host arrays), and with ``mutual`` each target's
     best source word (host int array, else None), as steps of ``step`` that count their rows.
 
@@ -1094,46 +1100,41 @@ def _translate(X, Z, n, k, *, method, csls_k, beta, mutual, step, names):
     (the forward search's query term and the backward search's column term), so the way back costs
     one search instead of three.
     """
-    n_src, n_tgt = names
+    n_src, n_tgt = X.shape[0], Z.shape[0]
     r_tgt = log_norm = r_src = None
     if method == "csls":
         r_tgt = _csls_r_tgt(X, Z, method, csls_k, step(f"CSLS r term of {n_tgt} target words", rows=n_tgt))
         if mutual:
-            tick = step(f"CSLS r term of {n_src} source words", rows=n_src)
-            r_src = _in_slices(lambda rows: mean_topk_similarity(X[rows], Z, csls_k), X.shape[0], tick)
+            r_src = _csls_r_tgt(Z, X, method, csls_k, step(f"CSLS r term of {n_src} source words", rows=n_src))
     elif method == "isf":
-        tick = step(f"inverted-softmax normaliser of {n_tgt} target words", rows=n_tgt)
-        log_norm = _in_slices(lambda rows: isf_normaliser(X, Z[rows], beta=beta), n_tgt, tick)
+        log_norm = _isf_log_norm(X, Z, beta, step(f"inverted-softmax normaliser of {n_tgt} target words", rows=n_tgt))
 
     def forward(rows):
         return retrieve(X[rows], Z, k, method=method, csls_k=csls_k, beta=beta, X=X, r_tgt=r_tgt,
                         r_src=None if r_src is None else r_src[rows], log_norm=log_norm)
 
     scores, index = _in_slices(forward, n, step(f"translating {n} source words", rows=n))
-    back = _back_translate(X, Z, method=method, csls_k=csls_k, beta=beta, step=step, names=names, r_tgt=r_tgt,
+    back = _back_translate(X, Z, method=method, csls_k=csls_k, beta=beta, step=step, r_tgt=r_tgt,
                            r_src=r_src) if mutual else None
     return to_numpy(scores), to_numpy(index), back
 
 
-def _back_translate(X, Z, *, method, csls_k, beta, step, names, r_tgt=None, r_src=None):
+def _back_translate(X, Z, *, method, csls_k, beta, step, r_tgt=None, r_src=None):
     """Each target word's best source word (host int array of shape (n_tgt,)), by plain retrieval,
     in slices of :data:`PROGRESS_ROWS` targets with a counting step.
 
     ``r_tgt`` and ``r_src`` (CSLS's terms of all targets and all sources, the forward search's) are
-    the backward search's query and column terms: given, they are not computed again; a missing
-    ``r_src`` is a step of its own, as is the inverted softmax's normaliser over the targets.
+    the backward search's query and column terms: given, they are not computed again (a missing
+    ``r_tgt`` is computed per slice by the search); a missing ``r_src`` is a step of its own, as is
+    the inverted softmax's normaliser over the targets.
     """
-    n_src, n_tgt = names
+    n_src, n_tgt = X.shape[0], Z.shape[0]
     back_norm = None
-    if method == "csls":
-        if r_src is None:
-            tick = step(f"CSLS r term of {n_src} source words", rows=n_src)
-            r_src = _in_slices(lambda rows: mean_topk_similarity(X[rows], Z, csls_k), n_src, tick)
-        if r_tgt is None:
-            r_tgt = _csls_r_tgt(X, Z, method, csls_k)
+    if method == "csls" and r_src is None:
+        r_src = _csls_r_tgt(Z, X, method, csls_k, step(f"CSLS r term of {n_src} source words", rows=n_src))
     elif method == "isf":
-        tick = step(f"inverted-softmax normaliser of {n_src} source words", rows=n_src)
-        back_norm = _in_slices(lambda rows: isf_normaliser(Z, X[rows], beta=beta), n_src, tick)
+        back_norm = _isf_log_norm(Z, X, beta, step(f"inverted-softmax normaliser of {n_src} source words",
+                                                   rows=n_src))
 
     def backward(rows):
         return retrieve(Z[rows], X, 1, method=method, csls_k=csls_k, beta=beta, X=Z, r_tgt=r_src,
@@ -1216,11 +1217,11 @@ def induce_lexicon(src, tgt, *, method="csls", k=1, csls_k=10, max_src=None, nor
                 n, step(f"translating {n} source words", rows=n))
             scores, index = scores[:, :k], index[:, :k]
             back = _back_translate(X, Z, method=method, csls_k=csls_k, beta=beta, step=step,
-                                   names=(len(src), len(tgt)), r_tgt=r_tgt) if mutual else None
+                                   r_tgt=r_tgt) if mutual else None
         else:
             rerank_info = None
             scores, index, back = _translate(X, Z, n, k, method=method, csls_k=csls_k, beta=beta, mutual=mutual,
-                                             step=step, names=(len(src), len(tgt)))
+                                             step=step)
     out = []
     for i in range(n):
         for r in range(index.shape[1]):
