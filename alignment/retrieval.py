@@ -532,8 +532,8 @@ def _check_gold(gold, n_tgt):
             raise ValueError(f"gold[{i}] holds row indices outside [0, {n_tgt}) of D: {idx.tolist()}")
 
 
-def gold_ranks(Q, D, gold, *, method="csls", csls_k=10, X=None, beta=30.0, r_tgt=None, batch_size=1024,
-               use_faiss="auto"):
+def gold_ranks(Q, D, gold, *, method="csls", csls_k=10, X=None, beta=30.0, r_tgt=None, log_norm=None,
+               batch_size=1024, use_faiss="auto"):
     """Rank (1-based) of the best-ranked gold translation of every query.
 
     Parameters
@@ -552,6 +552,9 @@ def gold_ranks(Q, D, gold, *, method="csls", csls_k=10, X=None, beta=30.0, r_tgt
     r_tgt : ndarray of shape (n_tgt,), optional
         Precomputed CSLS ``r`` term of ``D`` against the source space (saves a k-NN pass when
         the caller needs it for other searches too).
+    log_norm : ndarray of shape (n_tgt,), optional
+        Precomputed :func:`isf_normaliser` of the source space and ``D``, for ``method='isf'``
+        (the same saving).
     batch_size : int
         Query rows per score block (memory ``batch_size * n_tgt`` floats, at most
         :data:`MAX_BLOCK_CELLS`).
@@ -580,10 +583,13 @@ def gold_ranks(Q, D, gold, *, method="csls", csls_k=10, X=None, beta=30.0, r_tgt
     if method == "isf" and not beta > 0:
         raise ValueError(f"beta must be positive; got {beta}")
     source = Q if X is None else X
-    log_norm = None
+    if method != "isf":
+        log_norm = None
+    elif log_norm is not None:
+        log_norm = _check_terms(log_norm, D.shape[0], "log_norm")
     if method == "csls" and r_tgt is None:
         r_tgt = mean_topk_similarity(D, source, csls_k, batch_size=batch_size, use_faiss=use_faiss)
-    elif method == "isf":
+    elif method == "isf" and log_norm is None:
         log_norm = _log_column_normaliser(source, D, beta, batch_size)
     ranks = np.full(Q.shape[0], np.inf)
     batch_size = block_rows(batch_size, D.shape[0])

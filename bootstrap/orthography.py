@@ -41,18 +41,21 @@ def string_similarity(src_words, tgt_words, query_rows, index):
     ndarray of shape (n_queries, k), float32, values in [0, 1]
     """
     from rapidfuzz.distance import Levenshtein
+    from rapidfuzz.process import cpdist
 
     query_rows = np.asarray(query_rows)
     index = np.asarray(index)
     if index.ndim != 2 or query_rows.shape != (index.shape[0],):
         raise ValueError(f"query_rows must have shape (n,) and index (n, k); got {query_rows.shape} and {index.shape}")
-    out = np.empty(index.shape, dtype=np.float32)
-    similarity = Levenshtein.normalized_similarity
-    for r, i in enumerate(query_rows):
-        a = fold(src_words[int(i)])
-        for c, j in enumerate(index[r]):
-            out[r, c] = similarity(a, fold(tgt_words[int(j)]))
-    return out
+    if index.size == 0:
+        return np.zeros(index.shape, dtype=np.float32)
+    # each distinct word folded once; the pairs compared in one rapidfuzz call (C, no Python loop)
+    distinct, inverse = np.unique(index, return_inverse=True)
+    folded = [fold(tgt_words[int(j)]) for j in distinct]
+    tgt = [folded[c] for c in inverse.ravel()]
+    src = [fold(src_words[int(i)]) for i in query_rows for _ in range(index.shape[1])]
+    return cpdist(src, tgt, scorer=Levenshtein.normalized_similarity, dtype=np.float32,
+                  workers=1).reshape(index.shape)
 
 
 def candidate_features(names, src_words, tgt_words, query_rows, index, *, association=None):

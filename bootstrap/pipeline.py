@@ -762,11 +762,11 @@ def _isf_log_norm(X, Z, beta, tick=None):
     return _in_slices(lambda rows: isf_normaliser(X, Z[rows], beta=beta), Z.shape[0], tick)
 
 
-def _plain_candidates(X, Z, queries, *, method, csls_k, beta, k, r_tgt=None, r_src=None):
+def _plain_candidates(X, Z, queries, *, method, csls_k, beta, k, r_tgt=None, r_src=None, log_norm=None):
     """Each query's ``min(k, n_tgt)`` best candidates by plain retrieval, as host arrays."""
     xp = get_namespace(X)
     scores, index = retrieve(X[xp.asarray(queries)], Z, min(k, Z.shape[0]), method=method, csls_k=csls_k, X=X,
-                             beta=beta, r_tgt=r_tgt, r_src=r_src)
+                             beta=beta, r_tgt=r_tgt, r_src=r_src, log_norm=log_norm)
     return to_numpy(scores), to_numpy(index)
 
 
@@ -780,21 +780,27 @@ def _pair_cosines(X, Z, queries, index):
     return np.concatenate(blocks) if blocks else np.zeros(np.shape(index), np.float32)
 
 
-def _candidate_pool(X, Z, queries, *, method, csls_k, beta, k, r_tgt=None, association=None):
+def _candidate_pool(X, Z, queries, *, method, csls_k, beta, k, r_tgt=None, r_src=None, log_norm=None,
+                    association=None):
     """The candidates to re-rank (host arrays): the ``k`` best by retrieval, plus, with verse-aligned
     corpora and NN or CSLS retrieval, the :data:`VERSE_CANDIDATES` best-Dice target words of each query
     that are not among them, with their retrieval scores on the same scale. Rows are padded with
-    ``-inf``-scored repeats of their first candidate, which sort last."""
+    ``-inf``-scored repeats of their first candidate, which sort last. ``r_src``: CSLS's ``r`` term of
+    every source word (shape (n_src,)), used for the queries' rows instead of computing them;
+    ``log_norm``: the inverted softmax's normaliser of every target (:func:`_isf_log_norm`)."""
     xp = get_namespace(X)
     with_verses = association is not None and method in ("nn", "csls") and len(queries) > 0
-    r_src = None
-    if with_verses and method == "csls":
-        if r_tgt is None:
-            r_tgt = _csls_r_tgt(X, Z, method, csls_k)
+    if method != "csls":
+        r_src = None
+    elif r_src is not None:
+        r_src = r_src[xp.asarray(queries)]
+    elif with_verses:
         # the queries' r term, computed once for the retrieval and the verse candidates' scores
         r_src = mean_topk_similarity(X[xp.asarray(queries)], Z, csls_k)
+    if with_verses and method == "csls" and r_tgt is None:
+        r_tgt = _csls_r_tgt(X, Z, method, csls_k)
     scores, index = _plain_candidates(X, Z, queries, method=method, csls_k=csls_k, beta=beta, k=k, r_tgt=r_tgt,
-                                      r_src=r_src)
+                                      r_src=r_src, log_norm=log_norm)
     if not with_verses:
         return scores, index
     extra, valid = association.top_targets(queries, VERSE_CANDIDATES)
@@ -807,13 +813,53 @@ def _candidate_pool(X, Z, queries, *, method, csls_k, beta, k, r_tgt=None, assoc
     return np.concatenate([scores, extra_scores], axis=1), np.concatenate([index, extra], axis=1)
 
 
+class _BackMargins:
+    """Each target word's best CSLS score over all source words (shape (n_tgt,), host float32),
+    the reference of the trees' backward margin: computed for the targets asked for, and kept, so
+    that the tuning words, the scored words and every slice of an ``induce`` search together cost at
+    most one search of all targets.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_src, dim)
+    Z : ndarray of shape (n_tgt, dim)
+    r_tgt : ndarray of shape (n_tgt,)
+    r_src : ndarray of shape (n_src,)
+        CSLS's ``r`` terms of both whole spaces.
+    csls_k : int
+    """
+
+    def __init__(self, X, Z, r_tgt, r_src, csls_k):
+        self.X, self.Z, self.r_tgt, self.r_src, self.csls_k = X, Z, r_tgt, r_src, csls_k
+        self.best = np.zeros(Z.shape[0], dtype=np.float32)
+        self.known = np.zeros(Z.shape[0], dtype=bool)
+
+    def set(self, rows, best):
+        """Record ``best`` (host array) as the best scores of the targets ``rows`` (a slice or indices)."""
+        self.best[rows] = best
+        self.known[rows] = True
+
+    def __call__(self, targets):
+        """The best scores of ``targets`` (host int array), searching for those not yet known."""
+        targets = np.asarray(targets, dtype=np.int64)
+        missing = np.unique(targets[~self.known[targets]])
+        if missing.size:
+            xp = get_namespace(self.X)
+            rows = xp.asarray(missing)
+            best, _ = retrieve(self.Z[rows], self.X, 1, method="csls", csls_k=self.csls_k, r_tgt=self.r_src,
+                               r_src=self.r_tgt[rows])
+            self.set(missing, to_numpy(best)[:, 0])
+        return self.best[targets]
+
+
 @dataclass
 class _Trees:
-    """A fitted :class:`TreeRanker` with the CSLS ``r`` terms of both whole spaces, computed once for
-    the tuning words and the scored words."""
+    """A fitted :class:`TreeRanker` with the CSLS ``r`` terms of both whole spaces and the targets'
+    best backward scores, computed once for the tuning words and the scored words."""
     ranker: TreeRanker
     r_tgt: object
     r_src: object
+    margins: _BackMargins
 
 
 def _csls_terms(X, Z, method, csls_k, r_tgt=None):
@@ -823,40 +869,40 @@ def _csls_terms(X, Z, method, csls_k, r_tgt=None):
     return r_tgt, mean_topk_similarity(X, Z, csls_k)
 
 
-def _tree_candidates(X, Z, queries, *, method, csls_k, beta, k, r_tgt=None, association=None, csls_terms=None):
+def _tree_candidates(X, Z, queries, *, method, csls_k, beta, k, r_tgt=None, log_norm=None, association=None,
+                     csls_terms=None, margins=None):
     """The candidate pool of :func:`_candidate_pool` with the geometry a :class:`TreeRanker` reads
     (host arrays): each pair's cosine, its backward CSLS margin (its CSLS minus the candidate's best
     CSLS over all source words: 0 for the candidate's own best source word, else negative, up to
     rounding) and the candidate's CSLS ``r`` term (hubness). ``csls_terms``: ``(r_tgt, r_src)`` of
-    :func:`_csls_terms`, computed here when not given."""
-    xp = get_namespace(X)
-    scores, index = _candidate_pool(X, Z, queries, method=method, csls_k=csls_k, beta=beta, k=k, r_tgt=r_tgt,
-                                    association=association)
-    r_tgt, r_src = csls_terms if csls_terms is not None else _csls_terms(X, Z, method, csls_k, r_tgt)
-    r_tgt_host, r_src_host = to_numpy(r_tgt), to_numpy(r_src)
-    targets, inverse = np.unique(index, return_inverse=True)
-    best_back = np.empty(0, dtype=np.float32)
-    if targets.size:
-        best, _ = retrieve(Z[xp.asarray(targets)], X, 1, method="csls", csls_k=csls_k, r_tgt=r_src,
-                           r_src=r_tgt[xp.asarray(targets)])
-        best_back = to_numpy(best)[:, 0]
+    :func:`_csls_terms`, and ``margins``: a :class:`_BackMargins` over them, computed here when not
+    given."""
+    r_tgt_csls, r_src = csls_terms if csls_terms is not None else _csls_terms(X, Z, method, csls_k, r_tgt)
+    if margins is None:
+        margins = _BackMargins(X, Z, r_tgt_csls, r_src, csls_k)
+    scores, index = _candidate_pool(X, Z, queries, method=method, csls_k=csls_k, beta=beta, k=k,
+                                    r_tgt=r_tgt_csls if method == "csls" else r_tgt, r_src=r_src,
+                                    log_norm=log_norm, association=association)
+    r_tgt_host, r_src_host = to_numpy(r_tgt_csls), to_numpy(r_src)
     cos = _pair_cosines(X, Z, queries, index)
     csls = 2 * cos - r_src_host[np.asarray(queries)][:, None] - r_tgt_host[index]
-    back = csls - best_back[inverse.reshape(index.shape)] if index.size else np.zeros(index.shape, np.float32)
+    back = csls - margins(index.ravel()).reshape(index.shape) if index.size else np.zeros(index.shape, np.float32)
     return {"queries": np.asarray(queries), "index": index, "scores": scores, "cos": cos, "back": back,
             "hub": r_tgt_host[index]}
 
 
-def _reranked_candidates(src, tgt, X, Z, queries, scorer, *, method, csls_k, beta, k, r_tgt=None,
-                         association=None):
+def _reranked_candidates(src, tgt, X, Z, queries, scorer, *, method, csls_k, beta, k, r_tgt=None, r_src=None,
+                         log_norm=None, association=None):
     """Each query's best candidates, re-ordered by retrieval score + weighted features, or by a fitted
-    :class:`TreeRanker` (host arrays)."""
+    :class:`TreeRanker` (host arrays). ``r_src``: CSLS's ``r`` term of every source word, if known
+    (the trees carry their own); ``log_norm``: the inverted softmax's normaliser of every target."""
     if isinstance(scorer, _Trees):
         candidates = _tree_candidates(X, Z, queries, method=method, csls_k=csls_k, beta=beta, k=k, r_tgt=r_tgt,
-                                      association=association, csls_terms=(scorer.r_tgt, scorer.r_src))
+                                      log_norm=log_norm, association=association,
+                                      csls_terms=(scorer.r_tgt, scorer.r_src), margins=scorer.margins)
         return scorer.ranker.rerank(candidates, src.index_to_key, tgt.index_to_key, association=association)
     scores, index = _candidate_pool(X, Z, queries, method=method, csls_k=csls_k, beta=beta, k=k, r_tgt=r_tgt,
-                                    association=association)
+                                    r_src=r_src, log_norm=log_norm, association=association)
     features = candidate_features(sorted(scorer), src.index_to_key, tgt.index_to_key, queries, index,
                                   association=association)
     return rerank_candidates(scores, index, features, scorer)
@@ -909,7 +955,7 @@ def _measure(association):
 
 
 def _rerank_setup(src, tgt, X, Z, features, weights, tune_dict, *, method, csls_k, beta, k, lowercase=False,
-                  r_tgt=None, association=None, model="linear"):
+                  r_tgt=None, log_norm=None, association=None, model="linear"):
     """Resolve the re-ranking: ``(info, scorer)``, the scorer being weights (given, fitted on
     ``tune_dict``, or the defaults) or a :class:`TreeRanker` fitted on ``tune_dict``."""
     features = _feature_names(features)
@@ -918,10 +964,10 @@ def _rerank_setup(src, tgt, X, Z, features, weights, tune_dict, *, method, csls_
         raise ValueError(f"unknown re-ranking feature(s) {unknown}; choose from {sorted(DEFAULT_WEIGHTS)}")
     if model == "trees":
         info, scorer = _tree_setup(src, tgt, X, Z, features, tune_dict, method=method, csls_k=csls_k, beta=beta,
-                                   k=k, lowercase=lowercase, r_tgt=r_tgt, association=association)
+                                   k=k, lowercase=lowercase, r_tgt=r_tgt, log_norm=log_norm, association=association)
     else:
         info = _linear_setup(src, tgt, X, Z, features, weights, tune_dict, method=method, csls_k=csls_k, beta=beta,
-                             k=k, lowercase=lowercase, r_tgt=r_tgt, association=association)
+                             k=k, lowercase=lowercase, r_tgt=r_tgt, log_norm=log_norm, association=association)
         scorer = info["weights"]
     if association is not None:
         info["parallel"] = association.info
@@ -938,21 +984,22 @@ def _tune_queries(tune_dict, src, tgt, lowercase, what):
 
 
 def _tree_setup(src, tgt, X, Z, features, tune_dict, *, method, csls_k, beta, k, lowercase=False, r_tgt=None,
-                association=None):
+                log_norm=None, association=None):
     queries, gold, path = _tune_queries(tune_dict, src, tgt, lowercase, "the re-ranking trees")
     terms = _csls_terms(X, Z, method, csls_k, r_tgt)
+    margins = _BackMargins(X, Z, *terms, csls_k)
     candidates = _tree_candidates(X, Z, queries, method=method, csls_k=csls_k, beta=beta, k=k, r_tgt=r_tgt,
-                                  association=association, csls_terms=terms)
+                                  log_norm=log_norm, association=association, csls_terms=terms, margins=margins)
     ranker = TreeRanker(groups=features).fit(candidates, gold, src.index_to_key, tgt.index_to_key,
                                              association=association)
     info = {"features": features, "model": "trees", "weights": None, "weights_from": path or "tune_dict",
             "tune_p@1": round(100 * ranker.train_p_at_1_, 2), "tune_n": len(queries), "k": k,
             "trees": ranker.info()}
-    return info, _Trees(ranker, *terms)
+    return info, _Trees(ranker, *terms, margins)
 
 
 def _linear_setup(src, tgt, X, Z, features, weights, tune_dict, *, method, csls_k, beta, k, lowercase=False,
-                  r_tgt=None, association=None):
+                  r_tgt=None, log_norm=None, association=None):
     defaults = dict(DEFAULT_WEIGHTS, parallel=PARALLEL_WEIGHTS[_measure(association)]["default"])
     if weights is not None:
         extra = [f for f in weights if f not in features]
@@ -970,7 +1017,7 @@ def _linear_setup(src, tgt, X, Z, features, weights, tune_dict, *, method, csls_
                 "weights_from": "defaults", "k": k}
     queries, gold, path = _tune_queries(tune_dict, src, tgt, lowercase, "the re-ranking weights")
     scores, index = _candidate_pool(X, Z, queries, method=method, csls_k=csls_k, beta=beta, k=k,
-                                    r_tgt=r_tgt, association=association)
+                                    r_tgt=r_tgt, log_norm=log_norm, association=association)
     feats = candidate_features(features, src.index_to_key, tgt.index_to_key, queries, index,
                                association=association)
     grid = dict(DEFAULT_GRID, parallel=PARALLEL_WEIGHTS[_measure(association)]["grid"])
@@ -1043,18 +1090,21 @@ def evaluate_bli(src, tgt, test_dict, *, method="csls", csls_k=10, normalize=Tru
     X = asarray(_unit_host(src, normalize, "source"), device=device)
     Z = asarray(_unit_host(tgt, normalize, "target"), device=device)
     q = asarray(np.asarray(queries, dtype=np.int64), device=device)
-    n_steps = _builds_association(parallel) + (method == "csls") + 1 + (
+    n_steps = _builds_association(parallel) + (method in ("csls", "isf")) + 1 + (
         (tune_dict is not None) + 1 if rerank else 0)
     with _steps(n_steps, progress=progress, n_pairs=len(src) * len(tgt)) as step:
         if _builds_association(parallel):
             step("verse association")
         association = resolve_association(parallel, src, tgt)
         tick = step(f"CSLS r term of {len(tgt)} target words", rows=len(tgt)) if method == "csls" else None
-        # CSLS's r term of the target space, computed once for the gold ranks and the re-ranking searches
+        # the column term (CSLS's r of the targets, the inverted softmax's normaliser), computed once
+        # for the gold ranks and the re-ranking searches
         r_tgt = _csls_r_tgt(X, Z, method, csls_k, tick)
+        log_norm = _isf_log_norm(X, Z, beta, step(f"inverted-softmax normaliser of {len(tgt)} target words",
+                                                  rows=len(tgt))) if method == "isf" else None
         step(f"ranking {len(queries)} test words")
-        ranks = gold_ranks(X[q], Z, gold, method=method, csls_k=csls_k, X=X, beta=beta, r_tgt=r_tgt) \
-            if queries else np.zeros(0)
+        ranks = gold_ranks(X[q], Z, gold, method=method, csls_k=csls_k, X=X, beta=beta, r_tgt=r_tgt,
+                           log_norm=log_norm) if queries else np.zeros(0)
         ranks = np.asarray(ranks)
         rerank_info = None
         if rerank:
@@ -1062,7 +1112,8 @@ def evaluate_bli(src, tgt, test_dict, *, method="csls", csls_k=10, normalize=Tru
                 step("fitting the re-ranking")
             rerank_info, scorer = _rerank_setup(src, tgt, X, Z, rerank, rerank_weights, tune_dict, method=method,
                                                 csls_k=csls_k, beta=beta, k=rerank_k, lowercase=lowercase,
-                                                r_tgt=r_tgt, association=association, model=rerank_model)
+                                                r_tgt=r_tgt, log_norm=log_norm, association=association,
+                                                model=rerank_model)
             if association is not None:
                 rerank_info["verse_candidates"] = VERSE_CANDIDATES if method in ("nn", "csls") else 0
             plain = bli_scores(ranks, len(src_oov) + len(tgt_oov), ks=ks)
@@ -1072,7 +1123,7 @@ def evaluate_bli(src, tgt, test_dict, *, method="csls", csls_k=10, normalize=Tru
             if queries:
                 _, index = _reranked_candidates(src, tgt, X, Z, np.asarray(queries), scorer,
                                                 method=method, csls_k=csls_k, beta=beta, k=rerank_k, r_tgt=r_tgt,
-                                                association=association)
+                                                log_norm=log_norm, association=association)
                 ranks = candidate_ranks(index, gold, fallback=np.maximum(ranks, rerank_k + 1))
     out = bli_scores(ranks, len(src_oov) + len(tgt_oov), ks=ks)
     if rerank_info is not None:
@@ -1119,14 +1170,15 @@ def _translate(X, Z, n, k, *, method, csls_k, beta, mutual, step):
     return to_numpy(scores), to_numpy(index), back
 
 
-def _back_translate(X, Z, *, method, csls_k, beta, step, r_tgt=None, r_src=None):
+def _back_translate(X, Z, *, method, csls_k, beta, step, r_tgt=None, r_src=None, margins=None):
     """Each target word's best source word (host int array of shape (n_tgt,)), by plain retrieval,
     in slices of :data:`PROGRESS_ROWS` targets with a counting step.
 
     ``r_tgt`` and ``r_src`` (CSLS's terms of all targets and all sources, the forward search's) are
     the backward search's query and column terms: given, they are not computed again (a missing
     ``r_tgt`` is computed per slice by the search); a missing ``r_src`` is a step of its own, as is
-    the inverted softmax's normaliser over the targets.
+    the inverted softmax's normaliser over the targets. ``margins``: a :class:`_BackMargins` over the
+    same CSLS terms, which the way back's best scores fill as they come (CSLS only).
     """
     n_src, n_tgt = X.shape[0], Z.shape[0]
     back_norm = None
@@ -1137,8 +1189,11 @@ def _back_translate(X, Z, *, method, csls_k, beta, step, r_tgt=None, r_src=None)
                                                    rows=n_src))
 
     def backward(rows):
-        return retrieve(Z[rows], X, 1, method=method, csls_k=csls_k, beta=beta, X=Z, r_tgt=r_src,
-                        r_src=None if r_tgt is None else r_tgt[rows], log_norm=back_norm)[1]
+        best, index = retrieve(Z[rows], X, 1, method=method, csls_k=csls_k, beta=beta, X=Z, r_tgt=r_src,
+                               r_src=None if r_tgt is None else r_tgt[rows], log_norm=back_norm)
+        if margins is not None and method == "csls":
+            margins.set(rows, to_numpy(best)[:, 0])
+        return index
 
     return to_numpy(_in_slices(backward, n_tgt, step(f"translating {n_tgt} target words back", rows=n_tgt)))[:, 0]
 
@@ -1190,12 +1245,15 @@ def induce_lexicon(src, tgt, *, method="csls", k=1, csls_k=10, max_src=None, nor
     X = asarray(_unit_host(src, normalize, "source"), device=device)
     Z = asarray(_unit_host(tgt, normalize, "target"), device=device)
     n = len(src) if max_src is None else min(max_src, len(src))
-    # steps: the r terms (CSLS: of the targets; with mutual, of the sources too, shared by both
-    # directions), the forward search and the way back; with re-ranking, the association, the r
-    # term of the targets, the fitting and the re-ranked search.
+    # steps: the column terms (CSLS's r of the targets, the inverted softmax's normaliser; with
+    # mutual and CSLS the sources' r too, shared by both directions), the forward search and the way
+    # back; with re-ranking, the association, the targets' column term, the fitting, (with mutual)
+    # the sources' r term or normaliser and the way back, and the re-ranked search. The trees'
+    # fitting computes the sources' r term itself.
     column_terms = method in ("csls", "isf")  # a step of their own before each direction's search
-    n_steps = 1 + bool(mutual) * (1 + column_terms) + (
-        _builds_association(parallel) + (method == "csls") + (tune_dict is not None) if rerank else column_terms)
+    back_terms = column_terms and not (rerank and rerank_model == "trees" and method == "csls")
+    n_steps = 1 + bool(mutual) * (1 + back_terms) + (
+        _builds_association(parallel) + column_terms + (tune_dict is not None) if rerank else column_terms)
     with _steps(n_steps, progress=progress, n_pairs=len(src) * len(tgt)) as step:
         if rerank:
             if _builds_association(parallel):
@@ -1203,21 +1261,32 @@ def induce_lexicon(src, tgt, *, method="csls", k=1, csls_k=10, max_src=None, nor
             association = resolve_association(parallel, src, tgt)
             tick = step(f"CSLS r term of {len(tgt)} target words", rows=len(tgt)) if method == "csls" else None
             r_tgt = _csls_r_tgt(X, Z, method, csls_k, tick)  # once for the tuning and the lexicon searches
+            log_norm = _isf_log_norm(X, Z, beta, step(f"inverted-softmax normaliser of {len(tgt)} target words",
+                                                      rows=len(tgt))) if method == "isf" else None
             if tune_dict is not None:
                 step("fitting the re-ranking")
             rerank_info, scorer = _rerank_setup(src, tgt, X, Z, rerank, rerank_weights, tune_dict, method=method,
                                                 csls_k=csls_k, beta=beta, k=max(k, rerank_k), r_tgt=r_tgt,
-                                                association=association, model=rerank_model)
+                                                log_norm=log_norm, association=association, model=rerank_model)
+            trees = isinstance(scorer, _Trees)
+            # the sources' CSLS r term: the trees made it; with mutual, one step serves both directions
+            r_src = scorer.r_src if trees and method == "csls" else None
+            if mutual and method == "csls" and r_src is None:
+                r_src = _csls_r_tgt(Z, X, method, csls_k, step(f"CSLS r term of {len(src)} source words",
+                                                               rows=len(src)))
+            # the way back first: with the trees its best scores are the backward margins' reference
+            # for every target, so the re-ranked search below needs no search of its own for them
+            back = _back_translate(X, Z, method=method, csls_k=csls_k, beta=beta, step=step, r_tgt=r_tgt,
+                                   r_src=r_src, margins=scorer.margins if trees else None) if mutual else None
             # in slices of source words: each row is re-ranked on its own, and memory stays
             # bounded by a slice's candidates and features
             scores, index = _in_slices(
                 lambda rows: _reranked_candidates(src, tgt, X, Z, np.arange(rows.start, rows.stop), scorer,
                                                   method=method, csls_k=csls_k, beta=beta, k=max(k, rerank_k),
-                                                  r_tgt=r_tgt, association=association),
+                                                  r_tgt=r_tgt, r_src=r_src, log_norm=log_norm,
+                                                  association=association),
                 n, step(f"translating {n} source words", rows=n))
             scores, index = scores[:, :k], index[:, :k]
-            back = _back_translate(X, Z, method=method, csls_k=csls_k, beta=beta, step=step,
-                                   r_tgt=r_tgt) if mutual else None
         else:
             rerank_info = None
             scores, index, back = _translate(X, Z, n, k, method=method, csls_k=csls_k, beta=beta, mutual=mutual,

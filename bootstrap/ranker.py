@@ -85,8 +85,12 @@ def _check_groups(groups):
     return groups
 
 
-def _category_column(words, rows, n, table):
-    return np.array([table.get(words[int(r)][-n:], 0) for r in rows.ravel()], dtype=np.float32).reshape(rows.shape)
+def _word_values(words, rows, value):
+    """``value(word)`` of the word in every cell of ``rows`` (int array), as float32 of its shape:
+    computed once per distinct row, not per cell (a candidate list repeats its frequent targets)."""
+    distinct, inverse = np.unique(rows, return_inverse=True)
+    values = np.array([value(words[int(r)]) for r in distinct], dtype=np.float32)
+    return values[inverse.reshape(rows.shape)] if distinct.size else np.zeros(rows.shape, np.float32)
 
 
 def _family(prefix_ids, index, valid, scores, par):
@@ -184,10 +188,15 @@ def pair_table(candidates, src_words, tgt_words, groups, *, association=None, ca
         if categories is None or prefix_ids is None:
             raise ValueError("the 'ortho' features need word-ending categories and family ids")
         f["ortho"] = string_similarity(src_words, tgt_words, q, index)
-        f["length"] = np.array([len(tgt_words[int(j)]) for j in index.ravel()], dtype=np.float32).reshape(n, k)
+        f["length"] = _word_values(tgt_words, index, len)
         for side, m, _ in SUFFIXES:
-            words, rows = (tgt_words, index) if side == "tgt" else (src_words, np.broadcast_to(q[:, None], (n, k)))
-            f[f"{side}_end{m}"] = _category_column(words, rows, m, categories[(side, m)])
+            table = categories[(side, m)]
+
+            def ending(word, m=m, table=table):
+                return table.get(word[-m:], 0)
+
+            f[f"{side}_end{m}"] = (_word_values(tgt_words, index, ending) if side == "tgt" else
+                                   np.broadcast_to(_word_values(src_words, q, ending)[:, None], (n, k)))
         f.update(_family(prefix_ids, index, valid, scores, par))
     if "freq" in groups:
         f["freq"] = np.asarray(rank_gap(q, index), dtype=np.float32)
@@ -239,11 +248,16 @@ class TreeRanker:
         return tuple(sorted(set(groups)))
 
     def _prefix_ids(self, tgt_words):
-        """Family id of every target row (None when the 'ortho' group, which reads them, is off)."""
+        """Family id of every target row (None when the 'ortho' group, which reads them, is off),
+        kept for the last vocabulary seen (``induce`` scores one slice of words after another)."""
         if "ortho" not in self.groups_:
             return None
+        cached = getattr(self, "_prefix_cache", None)
+        if cached is not None and cached[0] is tgt_words:
+            return cached[1]
         _, ids = np.unique(np.array([w[:FAMILY_PREFIX] for w in tgt_words], dtype=object), return_inverse=True)
-        return ids.astype(np.int64)
+        self._prefix_cache = (tgt_words, ids.astype(np.int64))
+        return self._prefix_cache[1]
 
     def _tables(self, candidates, src_words, tgt_words, association, categories):
         """The feature table in blocks of queries: ``(names, [(table, valid), ...])``, the tables of

@@ -37,3 +37,18 @@ def test_block_memory_runs_small(tmp_path, method):
     assert run.returncode == 0, run.stderr
     result = json.loads(out.read_text())
     assert result["identical_results"] and result["n_database"] == 3000 and result["method"] == method
+
+
+def test_induce_cost_runs_small(tmp_path):
+    """The induce benchmark end to end on 2000 x 2000 x 16 (a few seconds), every kind of variant."""
+    out = tmp_path / "out.json"
+    variants = "nn-plain,csls-plain-mutual,csls-linear-mutual,csls-trees,isf-linear-mutual"
+    run = subprocess.run([sys.executable, str(BENCHMARKS / "induce_cost.py"), "--n", "2000", "--dim", "16",
+                          "--noise", "0.5", "--variants", variants, "--json", str(out)],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    result = json.loads(out.read_text())
+    assert list(result["variants"]) == variants.split(",")
+    # one pair per source word without --mutual; most words find their partner at this noise
+    assert result["variants"]["nn-plain"]["pairs"] == 2000
+    assert all(v["right_at_1"] > 1000 and v["searches"] > 0 for v in result["variants"].values())

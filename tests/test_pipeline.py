@@ -515,3 +515,101 @@ def test_induce_in_slices_matches_whole_matrices(monkeypatch, capsys, method, mu
     n_steps = 1 + mutual + (method != "nn") * (1 + mutual)
     assert f"step {n_steps}/{n_steps}: " in err and f"step {n_steps + 1}/" not in err
     assert "translating 60 source words 100%" in err
+
+
+def _declared_and_taken_steps(err):
+    """``(totals, numbers)`` of the ``step i/N:`` lines on stderr."""
+    import re
+
+    found = [tuple(map(int, m)) for m in re.findall(r"step (\d+)/(\d+): ", err)]
+    return {n for _, n in found}, {i for i, _ in found}
+
+
+def _noisy_pair(n_src=60, n_tgt=45, dim=8, noise=0.6, random_state=5):
+    """Target word ``t{i}`` is ``s{i}`` plus noise, so that a tuning dictionary has right and wrong
+    candidates to learn from."""
+    rng = np.random.default_rng(random_state)
+    X = rng.standard_normal((n_src, dim))
+    Z = X[:n_tgt] + noise * rng.standard_normal((n_tgt, dim))
+    return (make_keyed_vectors([f"s{i}" for i in range(n_src)], X),
+            make_keyed_vectors([f"t{i}" for i in range(n_tgt)], Z),
+            [(f"s{i}", f"t{i}") for i in range(0, 40, 2)])
+
+
+@pytest.mark.parametrize("method", ["nn", "csls", "isf"])
+@pytest.mark.parametrize("model", ["linear", "trees"])
+@pytest.mark.parametrize("mutual", [False, True])
+def test_reranked_induce_in_slices_matches_one_search(monkeypatch, capsys, method, model, mutual):
+    """The re-ranked induce shares its terms between the directions and the slices (the sources' CSLS
+    r term, the inverted softmax's normaliser, the trees' backward margins filled by the way back):
+    in slices of 7 words it writes the lexicon that one slice of every word writes, and it takes
+    exactly the steps it announces. Scores agree to float32 rounding (1e-5: the searches of 7 rows
+    and of 60 may round cosines differently; the trees' probabilities are read from the same trees)."""
+    src, tgt, tune = _noisy_pair()
+    kwargs = dict(method=method, k=2, csls_k=3, mutual=mutual, rerank=("ortho", "freq"), tune_dict=tune,
+                  rerank_model=model, rerank_k=10)
+    whole = induce_lexicon(src, tgt, progress=False, **kwargs)
+    monkeypatch.setattr(pipeline, "PROGRESS_ROWS", 7)
+    monkeypatch.setattr(pipeline, "STEPS_MIN_PAIRS", 0)
+    sliced = induce_lexicon(src, tgt, **kwargs)
+    assert [r[:2] + r[3:] for r in sliced] == [r[:2] + r[3:] for r in whole] and whole
+    np.testing.assert_allclose([r[2] for r in sliced], [r[2] for r in whole], atol=1e-5)
+    totals, taken = _declared_and_taken_steps(capsys.readouterr().err)
+    assert len(totals) == 1 and taken == set(range(1, max(totals) + 1))
+
+
+def test_back_margins_search_each_target_once(monkeypatch):
+    """_BackMargins gives each target's best CSLS score over all sources (brute force over the full
+    float64 matrix, to float32 rounding: 4e-6 for CSLS's four cosine terms), searches only targets it
+    has not seen, and takes the scores the way back recorded without a search."""
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((30, 6)).astype(np.float32)
+    Z = rng.standard_normal((20, 6)).astype(np.float32)
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    Z /= np.linalg.norm(Z, axis=1, keepdims=True)
+    S = X.astype(np.float64) @ Z.T.astype(np.float64)
+    r_src = np.sort(S, axis=1)[:, -3:].mean(axis=1)
+    r_tgt = np.sort(S, axis=0)[-3:].mean(axis=0)
+    best = (2 * S - r_src[:, None] - r_tgt[None, :]).max(axis=0)
+    margins = pipeline._BackMargins(X, Z, r_tgt.astype(np.float32), r_src.astype(np.float32), 3)
+    searched = []
+    real = pipeline.retrieve
+
+    def counting(Q, *args, **kwargs):
+        searched.append(Q.shape[0])
+        return real(Q, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "retrieve", counting)
+    np.testing.assert_allclose(margins(np.array([3, 1, 3, 7])), best[[3, 1, 3, 7]], atol=4e-6)
+    np.testing.assert_allclose(margins(np.array([1, 7, 0])), best[[1, 7, 0]], atol=4e-6)
+    assert searched == [3, 1]
+    margins.set(slice(10, 20), best[10:].astype(np.float32))
+    np.testing.assert_array_equal(margins(np.arange(10, 20)), best[10:].astype(np.float32))
+    assert searched == [3, 1]
+
+
+@pytest.mark.parametrize("model", ["linear", "trees"])
+def test_evaluate_isf_computes_its_normaliser_once(monkeypatch, capsys, model):
+    """evaluate with the inverted softmax computes the targets' normaliser once, as a step of its own,
+    for the gold ranks, the tuning words and the re-ranked test words; the scores are those of the
+    searches that compute it each time (same numbers: the normaliser is the same array)."""
+    src, tgt, tune = _noisy_pair()
+    test = [(f"s{i}", f"t{i}") for i in range(1, 40, 2)]
+    calls = []
+    real = pipeline.isf_normaliser
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "isf_normaliser", counting)
+    monkeypatch.setattr(pipeline, "STEPS_MIN_PAIRS", 0)
+    out = evaluate_bli(src, tgt, test, method="isf", rerank=("ortho", "freq"), tune_dict=tune, rerank_model=model,
+                       rerank_k=10)
+    assert len(calls) == 1
+    err = capsys.readouterr().err
+    assert "inverted-softmax normaliser of 45 target words" in err
+    totals, taken = _declared_and_taken_steps(err)
+    assert len(totals) == 1 and taken == set(range(1, max(totals) + 1))
+    plain = evaluate_bli(src, tgt, test, method="isf", progress=False)
+    assert out["rerank"]["without_rerank"]["p@1"] == plain["p@1"]
