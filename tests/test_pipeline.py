@@ -536,10 +536,15 @@ def _noisy_pair(n_src=60, n_tgt=45, dim=8, noise=0.6, random_state=5):
             [(f"s{i}", f"t{i}") for i in range(0, 40, 2)])
 
 
+CUDA = pytest.param("cuda", marks=[pytest.mark.gpu, pytest.mark.skipif(
+    not cuda_available(), reason="CuPy with a visible GPU is not available")])
+
+
+@pytest.mark.parametrize("device", ["cpu", CUDA])
 @pytest.mark.parametrize("method", ["nn", "csls", "isf"])
 @pytest.mark.parametrize("model", ["linear", "trees"])
 @pytest.mark.parametrize("mutual", [False, True])
-def test_reranked_induce_in_slices_matches_one_search(monkeypatch, capsys, method, model, mutual):
+def test_reranked_induce_in_slices_matches_one_search(monkeypatch, capsys, method, model, mutual, device):
     """The re-ranked induce shares its terms between the directions and the slices (the sources' CSLS
     r term, the inverted softmax's normaliser, the trees' backward margins filled by the way back):
     in slices of 7 words it writes the lexicon that one slice of every word writes, and it takes
@@ -547,7 +552,7 @@ def test_reranked_induce_in_slices_matches_one_search(monkeypatch, capsys, metho
     and of 60 may round cosines differently; the trees' probabilities are read from the same trees)."""
     src, tgt, tune = _noisy_pair()
     kwargs = dict(method=method, k=2, csls_k=3, mutual=mutual, rerank=("ortho", "freq"), tune_dict=tune,
-                  rerank_model=model, rerank_k=10)
+                  rerank_model=model, rerank_k=10, device=device)
     whole = induce_lexicon(src, tgt, progress=False, **kwargs)
     monkeypatch.setattr(pipeline, "PROGRESS_ROWS", 7)
     monkeypatch.setattr(pipeline, "STEPS_MIN_PAIRS", 0)
