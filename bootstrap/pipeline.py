@@ -165,7 +165,7 @@ PROGRESS_ROWS = 8192
 
 
 @contextlib.contextmanager
-def _steps(total, *, progress, n_pairs):
+def _steps(total, *, progress, n_pairs, log=None):
     """Transient tqdm lines over a command's ``total`` named steps: yields ``step(name, rows=None)``,
     called as each step begins.
 
@@ -173,17 +173,26 @@ def _steps(total, *, progress, n_pairs):
     ``step 3/4: translating 200000 source words  41% [02:10<03:05]``, through the ``tick(n)`` that
     ``step`` returns; a step that is one call (the re-ranking, a verse association) names itself and
     shows its elapsed time, ``step 2/3: fitting the re-ranking [00:25]``. Shown only with ``progress``
-    and for spaces of :data:`STEPS_MIN_PAIRS` word pairs or more.
+    and for spaces of :data:`STEPS_MIN_PAIRS` word pairs or more. ``log``, a list, receives one
+    ``{"step": name, "rows": rows, "seconds": s}`` per step (shown or not), for a report.
     """
     from ._progress import progress_bar
 
     shown = progress and n_pairs >= STEPS_MIN_PAIRS
-    state = {"bar": None, "number": 0}
+    state = {"bar": None, "number": 0, "start": None}
 
-    def step(name, rows=None):
+    def finish():
         if state["bar"] is not None:
             state["bar"].close()
+            if log is not None:
+                log[-1]["seconds"] = round(time.perf_counter() - state["start"], 3)
+
+    def step(name, rows=None):
+        finish()
         state["number"] += 1
+        state["start"] = time.perf_counter()
+        if log is not None:
+            log.append({"step": name, "rows": rows, "seconds": None})
         desc = f"step {state['number']}/{total}: {name}"
         if rows is None:
             bar = progress_bar(total=None, desc=desc, bar_format="{desc} [{elapsed}]", leave=False,
@@ -197,8 +206,7 @@ def _steps(total, *, progress, n_pairs):
     try:
         yield step
     finally:
-        if state["bar"] is not None:
-            state["bar"].close()
+        finish()
 
 
 def _in_slices(search, n, tick=None, rows=PROGRESS_ROWS):
@@ -1223,8 +1231,10 @@ def induce_lexicon(src, tgt, *, method="csls", k=1, csls_k=10, max_src=None, nor
         Re-rank each word's ``rerank_k`` best candidates, as in :func:`evaluate_bli`; the
         score column is then the combined score (the trees' probability with ``'trees'``).
     return_info : bool, default False
-        Also return a dict with the re-ranking's report (``rerank``: features, model, weights
-        fitted on ``tune_dict``), as :func:`evaluate_bli` reports it.
+        Also return a dict of what ran: the re-ranking's report (``rerank``: features, model,
+        weights fitted on ``tune_dict``, as :func:`evaluate_bli` reports it), ``device``,
+        ``n_src`` (source words translated), ``n_src_vocab``, ``n_tgt_vocab``, ``steps`` (each
+        step's name, words and seconds) and ``wall_s``.
     progress : bool, default True
         Show a tqdm bar on stderr over the steps, as :func:`evaluate_bli` does.
 
@@ -1235,6 +1245,7 @@ def induce_lexicon(src, tgt, *, method="csls", k=1, csls_k=10, max_src=None, nor
     info : dict
         Only with ``return_info=True``.
     """
+    start = time.perf_counter()
     if k < 1:
         raise ValueError(f"k must be >= 1; got {k}")
     if src.vector_size != tgt.vector_size:
@@ -1254,7 +1265,8 @@ def induce_lexicon(src, tgt, *, method="csls", k=1, csls_k=10, max_src=None, nor
     back_terms = column_terms and not (rerank and rerank_model == "trees" and method == "csls")
     n_steps = 1 + bool(mutual) * (1 + back_terms) + (
         _builds_association(parallel) + column_terms + (tune_dict is not None) if rerank else column_terms)
-    with _steps(n_steps, progress=progress, n_pairs=len(src) * len(tgt)) as step:
+    log = []
+    with _steps(n_steps, progress=progress, n_pairs=len(src) * len(tgt), log=log) as step:
         if rerank:
             if _builds_association(parallel):
                 step("verse association")
@@ -1299,7 +1311,8 @@ def induce_lexicon(src, tgt, *, method="csls", k=1, csls_k=10, max_src=None, nor
                 continue
             out.append((src.index_to_key[i], tgt.index_to_key[j], float(scores[i, r]), r + 1))
     if return_info:
-        return out, {"rerank": rerank_info, "device": device, "n_src": n}
+        return out, {"rerank": rerank_info, "device": device, "n_src": n, "n_src_vocab": len(src),
+                     "n_tgt_vocab": len(tgt), "steps": log, "wall_s": round(time.perf_counter() - start, 3)}
     return out
 
 

@@ -16,6 +16,9 @@ from ._options import (check_same_space, device_option, embedding_options, isf_o
               help="Translations per source word.")
 @click.option("--max-src", type=click.IntRange(min=1), default=None,
               help="Translate only the N most frequent source words.")
+@click.option("--report", type=click.Path(dir_okay=False), default=None,
+              help="Also write what ran as JSON: inputs, options, signature, pairs written, the re-ranking's "
+                   "fit, and each step's seconds.")
 @click.option("--mutual", is_flag=True,
               help="Keep only pairs whose target word has this source word as its own best translation "
                    "(higher precision). With -k > 1 each of a word's k candidates is kept if it passes, so a "
@@ -27,7 +30,7 @@ from ._options import (check_same_space, device_option, embedding_options, isf_o
 @device_option
 @progress_option
 @user_errors
-def induce(src_vectors, tgt_vectors, out, method, csls_k, k, max_src, mutual, beta, rerank, rerank_weights,
+def induce(src_vectors, tgt_vectors, out, method, csls_k, k, max_src, report, mutual, beta, rerank, rerank_weights,
            tune_dict, rerank_k, rerank_model, parallel_src, parallel_tgt, verse_measure, fmt, max_vocab, device,
            progress):
     """Write word translation pairs with scores: '# source target score rank' TSV.
@@ -37,14 +40,16 @@ def induce(src_vectors, tgt_vectors, out, method, csls_k, k, max_src, mutual, be
       offramp induce en.mapped.vec fi.mapped.vec --out lexicon.tsv
       offramp induce en.mapped.vec fi.mapped.vec --out lexicon.tsv -k 3 --mutual --max-src 5000
       offramp induce en.mapped.vec fi.mapped.vec --out lexicon.tsv --rerank ortho,freq --tune-dict train.txt
+      offramp induce en.mapped.vec fi.mapped.vec --out lexicon.tsv --mutual --report induce.json
     """
+    from bootstrap._atomic import write_json
     from bootstrap.pipeline import check_rerank_args, induce_lexicon, write_lexicon
 
     parallel = parallel_pair(parallel_src, parallel_tgt, verse_measure)
     check_rerank_args(rerank, rerank_weights, tune_dict, parallel, rerank_model)  # before the slow loading
     check_same_space(src_vectors, tgt_vectors)
-    check_outputs({"--out": out}, SRC_VECTORS=src_vectors, TGT_VECTORS=tgt_vectors, tune_dict=tune_dict,
-                  parallel_src=parallel_src, parallel_tgt=parallel_tgt)
+    check_outputs({"--out": out, "--report": report}, SRC_VECTORS=src_vectors, TGT_VECTORS=tgt_vectors,
+                  tune_dict=tune_dict, parallel_src=parallel_src, parallel_tgt=parallel_tgt)
     src, tgt = load_pair(src_vectors, tgt_vectors, fmt, max_vocab, progress=progress)
     rows, info = induce_lexicon(src, tgt, method=method, k=k, csls_k=csls_k, max_src=max_src, mutual=mutual,
                                 device=device, beta=beta, rerank=rerank, rerank_weights=rerank_weights,
@@ -54,4 +59,14 @@ def induce(src_vectors, tgt_vectors, out, method, csls_k, k, max_src, mutual, be
     sig = signature(retrieval=method, csls=csls_k if method == "csls" else None,
                     beta=beta if method == "isf" else None, k=k, max_src=max_src, mutual="yes" if mutual else "no",
                     rerank=rerank_tag(info["rerank"]), dtype="float32", device=info["device"], max_vocab=max_vocab)
-    click.echo(f"wrote {len(rows)} pairs for {len({r[0] for r in rows})} source words to {out} | {sig}")
+    n_words = len({r[0] for r in rows})
+    if report:
+        write_json(report, {
+            "command": "induce", "signature": sig, "src_vectors": str(src_vectors), "tgt_vectors": str(tgt_vectors),
+            "out": str(out), "n_pairs": len(rows), "n_source_words": n_words,
+            "options": {"retrieval": method, "csls_k": csls_k if method == "csls" else None,
+                        "beta": beta if method == "isf" else None, "k": k, "max_src": max_src, "mutual": mutual,
+                        "rerank": list(rerank), "rerank_model": rerank_model if rerank else None,
+                        "rerank_k": rerank_k if rerank else None, "tune_dict": tune_dict, "max_vocab": max_vocab},
+            **info})
+    click.echo(f"wrote {len(rows)} pairs for {n_words} source words to {out} | {sig}")

@@ -78,6 +78,7 @@ def test_an_output_that_is_an_input_is_refused(work, tmp_path, args, victim, mes
     ["split", "{w}/seed.txt", "--src-vocab", "{w}/src.vec", "--tgt-vocab", "{w}/tgt.vec", "--out-train",
      "{t}/tr.txt", "--out-test", "{t}/te.txt", "--report", "{t}/tr.txt"],
     ["pivot", "{w}/seed.txt", "{w}/second.txt", "--out", "{t}/tr.txt", "--report", "{t}/tr.txt"],
+    ["induce", "{w}/run/en.vec", "{w}/run/fi.vec", "--out", "{t}/tr.txt", "--report", "{t}/tr.txt"],
 ])
 def test_a_report_on_another_output_is_refused(work, tmp_path, args):
     result = _invoke(*[a.format(w=work, t=tmp_path) for a in args])
@@ -92,6 +93,8 @@ def test_a_report_on_another_output_is_refused(work, tmp_path, args):
     (["align", "{w}/src.vec", "{w}/tgt.vec", "--seed-dict", "{w}/seed.txt", "--out-src", "{t}/en.vec",
       "--out-tgt", "{t}/fi.vec", "--report", "{t}/afile/r.json"], "--report"),
     (["induce", "{w}/run/en.vec", "{w}/run/fi.vec", "--out", "{t}/afile/lex.tsv"], "--out"),
+    (["induce", "{w}/run/en.vec", "{w}/run/fi.vec", "--out", "{t}/lex.tsv", "--report", "{t}/afile/r.json"],
+     "--report"),
     (["split", "{w}/seed.txt", "--src-vocab", "{w}/src.vec", "--tgt-vocab", "{w}/tgt.vec", "--out-train",
       "{t}/tr.txt", "--out-test", "{t}/te.txt", "--report", "{t}/afile/x/r.json"], "--report"),
     (["pivot", "{w}/seed.txt", "{w}/second.txt", "--out", "{t}/o.txt", "--report", "{t}/afile/r.json"], "--report"),
@@ -163,3 +166,32 @@ def test_an_id_less_line_of_an_id_file_is_reported_once(work, tmp_path):
     assert result.exit_code == 0, result.output
     assert result.output.count("no ID<TAB> at the start of this line") == 1
     assert f"{tmp_path / 'c.tsv'}:5: no ID<TAB>" in result.output
+
+
+@pytest.mark.parametrize("extra", [[], ["--mutual", "--rerank", "ortho,freq", "--tune-dict", "{w}/seed.txt",
+                                        "--rerank-model", "trees", "--rerank-k", "20"]])
+def test_induce_report_says_what_ran(work, tmp_path, extra):
+    """induce --report: the signature and counts of the summary line, the options, the re-ranking's
+    fit, and one timed entry per step, as many as the steps the command announces."""
+    import json
+
+    args = ["induce", work / "run" / "en.vec", work / "run" / "fi.vec", "--out", tmp_path / "lex.tsv",
+            "--report", tmp_path / "r.json", *[a.format(w=work) for a in extra]]
+    result = _invoke(*args)
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    lexicon = (tmp_path / "lex.tsv").read_text(encoding="utf-8").splitlines()[1:]
+    assert report["command"] == "induce" and result.output.rstrip().endswith(report["signature"])
+    assert report["n_pairs"] == len(lexicon) and report["n_source_words"] == len({r.split("\t")[0] for r in lexicon})
+    assert report["n_src"] == report["n_src_vocab"] == 300 and report["n_tgt_vocab"] == 300
+    assert report["options"]["mutual"] == bool(extra) and report["device"] == "cpu"
+    names = [s["step"] for s in report["steps"]]
+    if extra:
+        assert report["rerank"]["model"] == "trees" and report["rerank"]["tune_n"] == 40
+        assert names == ["CSLS r term of 300 target words", "fitting the re-ranking",
+                         "translating 300 target words back", "translating 300 source words"]
+    else:
+        assert report["rerank"] is None
+        assert names == ["CSLS r term of 300 target words", "translating 300 source words"]
+    assert all(s["seconds"] >= 0 for s in report["steps"]) and report["wall_s"] >= sum(
+        s["seconds"] for s in report["steps"])
