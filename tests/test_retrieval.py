@@ -353,6 +353,19 @@ def test_gold_ranks_with_precomputed_r_tgt_is_unchanged(xp):
     np.testing.assert_array_equal(plain, shared)
 
 
+@pytest.mark.parametrize("beta", [30.0, 1000.0])
+def test_isf_normaliser_over_row_blocks_and_a_large_beta(xp, spaces, beta):
+    """Accumulated over blocks of 7 source rows (a running log-sum-exp, float32 exponentials after each
+    block's column maxima are subtracted) the normaliser is the float64 log-sum-exp of the whole column,
+    finite even at beta = 1000 (exp(1000) overflows float64). Tolerance: the float32 cosines' error
+    (dim 16 * eps32) times beta, plus the float32 rounding of results of up to ~1000 (6e-5)."""
+    _, D, X = (xp.asarray(a) for a in spaces)
+    S = spaces[2].astype(np.float64) @ spaces[1].T.astype(np.float64)
+    log_norm = to_numpy(isf_normaliser(X, D, beta=beta, batch_size=7))
+    assert log_norm.dtype == np.float32 and np.isfinite(log_norm).all()
+    np.testing.assert_allclose(log_norm, logsumexp(beta * S, axis=0), rtol=0, atol=beta * 16 * 1.2e-7 + 1e-4)
+
+
 def test_isf_normaliser_slices_and_reuse(xp, spaces):
     """isf_normaliser is log-sum-exp over the source rows of each target column (float64 reference;
     its own sums are float64, its cosines float32: beta * 16 * eps32 ~ 3e-5); slices of targets give
