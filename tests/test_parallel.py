@@ -419,15 +419,15 @@ def test_verse_candidates_join_the_pool(rotated):
     assert out["p@1"] == 100.0 and out["rerank"]["verse_candidates"] == 3
 
 
-@pytest.mark.parametrize("block", [7, 4096])  # several blocks of queries, and one
+@pytest.mark.parametrize("cells", [1, 1 << 22])  # a block per query, and one block of all of them
 @pytest.mark.parametrize("method", ["nn", "csls"])
-def test_verse_candidates_are_scored_like_retrieval(rotated, method, block, monkeypatch):
+def test_verse_candidates_are_scored_like_retrieval(rotated, method, cells, monkeypatch):
     from alignment.retrieval import retrieve
     from bootstrap.parallel import verse_association
     from bootstrap import pipeline
     from bootstrap.pipeline import _candidate_pool, _csls_r_tgt, _unit_host
 
-    monkeypatch.setattr(pipeline, "_POOL_BLOCK", block)
+    monkeypatch.setattr(pipeline, "_GATHER_CELLS", cells)
     src, tgt, gold, (src_file, tgt_file) = rotated
     assoc = verse_association(src_file, tgt_file, src.index_to_key, tgt.index_to_key)
     X, Z = _unit_host(src, True), _unit_host(tgt, True)
