@@ -193,5 +193,6 @@ def test_induce_report_says_what_ran(work, tmp_path, extra):
     else:
         assert report["rerank"] is None
         assert names == ["CSLS r term of 300 target words", "translating 300 source words"]
-    assert all(s["seconds"] >= 0 for s in report["steps"]) and report["wall_s"] >= sum(
-        s["seconds"] for s in report["steps"])
+    # every time is rounded to the millisecond: the steps' sum may pass the rounded total by 0.5 ms each
+    assert all(s["seconds"] >= 0 for s in report["steps"])
+    assert report["wall_s"] >= sum(s["seconds"] for s in report["steps"]) - 0.0005 * (len(names) + 1)
