@@ -23,7 +23,7 @@ setup(
         "faiss-cpu>=1.7.4",
         "click>=8.0",
         "tqdm>=4.60",
-        "rapidfuzz>=3.6",
+        "rapidfuzz>=3.8",
         "scikit-learn>=1.2",
     ],
     extras_require={
