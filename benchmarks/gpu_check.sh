@@ -54,5 +54,7 @@ if [ -f benchmarks/_cache/en-fr.npz ]; then
   timeout 60 $PY benchmarks/selflearning_device.py --npz benchmarks/_cache/en-fr.npz --devices cuda \
     --configs dictionary-20k,identical-20k --json "$OUT/selflearning_20k.json"
 fi
+# a whole-vocabulary induce on the GPU, every kind of re-ranking, in searches (benchmarks/README.md 2d)
+timeout 120 $PY benchmarks/induce_cost.py --n 50000 --device cuda --json "$OUT/induce_cost_gpu.json"
 # GPU_ONLY=1 skips the CPU rows (minutes of device time for numbers that do not change with the GPU code)
 [ -n "${GPU_ONLY:-}" ] || timeout 120 $PY benchmarks/iteration_cost.py --n 20000 --dim 300 --device cpu --repeat 1 --json "$OUT/iter_cpu.json"

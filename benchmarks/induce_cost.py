@@ -11,6 +11,7 @@ the wall time, the number of pairs written, and the cost in searches.
 
     python benchmarks/induce_cost.py                                # 30k x 30k x 300
     python benchmarks/induce_cost.py --n 100000 --variants csls-linear-mutual,csls-trees-mutual --json out.json
+    python benchmarks/induce_cost.py --device cuda     # CuPy searches (the unit is then the GPU's search)
 
 Variants are ``METHOD-RERANK[-mutual]``: METHOD in nn, csls, isf; RERANK in plain, linear (``--rerank
 ortho,freq`` with weights fitted on the tuning dictionary), trees (``--rerank-model trees``).
@@ -42,23 +43,34 @@ def spaces(n, dim, noise, random_state):
     return src, tgt, tune
 
 
-def one_search(src, tgt):
-    """Seconds of one plain k-NN (k=10) of every source word against every target word."""
-    from alignment.retrieval import knn
+def one_search(src, tgt, device):
+    """Seconds of one plain k-NN (k=10) of every source word against every target word, on ``device``
+    (the arrays moved there first, outside the timing)."""
+    from alignment._backend import asarray, is_cupy
     from alignment.preprocess import unit
+    from alignment.retrieval import knn
 
-    X, Z = unit(src.vectors), unit(tgt.vectors)
+    X, Z = (asarray(unit(kv.vectors), device=device) for kv in (src, tgt))
+
+    def sync():
+        if is_cupy(X):
+            import cupy
+
+            cupy.cuda.Stream.null.synchronize()
+
+    sync()
     start = time.perf_counter()
     knn(X, Z, 10)
+    sync()
     return time.perf_counter() - start
 
 
-def run_variant(name, src, tgt, tune):
+def run_variant(name, src, tgt, tune, device):
     from bootstrap.pipeline import induce_lexicon
 
     parts = name.split("-")
     method, rerank, mutual = parts[0], parts[1], parts[-1] == "mutual"
-    kwargs = {"method": method, "mutual": mutual, "progress": False}
+    kwargs = {"method": method, "mutual": mutual, "progress": False, "device": device}
     if rerank != "plain":
         kwargs.update(rerank=("ortho", "freq"), tune_dict=tune, rerank_model=rerank)
     start = time.perf_counter()
@@ -73,17 +85,19 @@ def main(argv=None):
     p.add_argument("--noise", type=float, default=4.0,
                    help="standard deviation of the noise added to make a target vector (per dimension)")
     p.add_argument("--variants", default=",".join(DEFAULT_VARIANTS))
+    p.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
     p.add_argument("--random-state", type=int, default=0)
     p.add_argument("--json", help="write the numbers here")
     args = p.parse_args(argv)
 
     src, tgt, tune = spaces(args.n, args.dim, args.noise, args.random_state)
-    search = one_search(src, tgt)
-    out = {"n": args.n, "dim": args.dim, "noise": args.noise, "one_search_s": round(search, 2), "variants": {}}
-    print(f"{args.n} x {args.n} x {args.dim}: one k-NN search of all source words {search:.1f} s")
+    search = one_search(src, tgt, args.device)
+    out = {"n": args.n, "dim": args.dim, "noise": args.noise, "device": args.device, "one_search_s": round(search, 3),
+           "variants": {}}
+    print(f"{args.n} x {args.n} x {args.dim} on {args.device}: one k-NN search of all source words {search:.2f} s")
     print(f"{'variant':<22} {'wall s':>8} {'searches':>9} {'pairs':>8} {'right':>8}")
     for name in args.variants.split(","):
-        wall, rows = run_variant(name, src, tgt, tune)
+        wall, rows = run_variant(name, src, tgt, tune, args.device)
         right = sum(s[1:] == t[1:] for s, t, _, rank in rows if rank == 1)
         out["variants"][name] = {"wall_s": round(wall, 2), "searches": round(wall / search, 2), "pairs": len(rows),
                                  "right_at_1": right}
