@@ -243,7 +243,8 @@ def _check_preset_seed(preset, seed, config, params):
     """Refuse what a preset would silently ignore: VecMap's unsupervised preset given a seed (it
     starts from the similarity distribution), a seedless run of a preset with no loop, and
     loop settings where no loop runs."""
-    if preset == "unsupervised" and seed != "unsupervised" and params.get("init") != "seed":  # 'seed': the main run of via=
+    # init 'seed': the main run of via=
+    if preset == "unsupervised" and seed != "unsupervised" and params.get("init") != "seed":
         raise ValueError(f"preset 'unsupervised' starts from no seed (VecMap's --unsupervised), so seed={seed!r} "
                          "would be ignored; drop the seed (CLI: --unsupervised) or use preset 'semi_supervised' "
                          "or 'offramp' with it")
