@@ -866,11 +866,10 @@ class _BackMargins:
 
 @dataclass
 class _Trees:
-    """A fitted :class:`TreeRanker` with the CSLS ``r`` terms of both whole spaces and the targets'
-    best backward scores, computed once for the tuning words and the scored words."""
+    """A fitted :class:`TreeRanker` with the targets' best backward scores and the CSLS ``r`` terms of
+    both whole spaces they rest on (``margins.r_tgt``, ``margins.r_src``), computed once for the
+    tuning words and the scored words."""
     ranker: TreeRanker
-    r_tgt: object
-    r_src: object
     margins: _BackMargins
 
 
@@ -882,16 +881,15 @@ def _csls_terms(X, Z, method, csls_k, r_tgt=None):
 
 
 def _tree_candidates(X, Z, queries, *, method, csls_k, beta, k, r_tgt=None, log_norm=None, association=None,
-                     csls_terms=None, margins=None):
+                     margins=None):
     """The candidate pool of :func:`_candidate_pool` with the geometry a :class:`TreeRanker` reads
     (host arrays): each pair's cosine, its backward CSLS margin (its CSLS minus the candidate's best
     CSLS over all source words: 0 for the candidate's own best source word, else negative, up to
-    rounding) and the candidate's CSLS ``r`` term (hubness). ``csls_terms``: ``(r_tgt, r_src)`` of
-    :func:`_csls_terms`, and ``margins``: a :class:`_BackMargins` over them, computed here when not
-    given."""
-    r_tgt_csls, r_src = csls_terms if csls_terms is not None else _csls_terms(X, Z, method, csls_k, r_tgt)
+    rounding) and the candidate's CSLS ``r`` term (hubness). ``margins``: a :class:`_BackMargins` over
+    the CSLS terms of :func:`_csls_terms` (which it carries), made here when not given."""
     if margins is None:
-        margins = _BackMargins(X, Z, r_tgt_csls, r_src, csls_k)
+        margins = _BackMargins(X, Z, *_csls_terms(X, Z, method, csls_k, r_tgt), csls_k)
+    r_tgt_csls, r_src = margins.r_tgt, margins.r_src
     scores, index = _candidate_pool(X, Z, queries, method=method, csls_k=csls_k, beta=beta, k=k,
                                     r_tgt=r_tgt_csls if method == "csls" else r_tgt, r_src=r_src,
                                     log_norm=log_norm, association=association)
@@ -910,8 +908,7 @@ def _reranked_candidates(src, tgt, X, Z, queries, scorer, *, method, csls_k, bet
     (the trees carry their own); ``log_norm``: the inverted softmax's normaliser of every target."""
     if isinstance(scorer, _Trees):
         candidates = _tree_candidates(X, Z, queries, method=method, csls_k=csls_k, beta=beta, k=k, r_tgt=r_tgt,
-                                      log_norm=log_norm, association=association,
-                                      csls_terms=(scorer.r_tgt, scorer.r_src), margins=scorer.margins)
+                                      log_norm=log_norm, association=association, margins=scorer.margins)
         return scorer.ranker.rerank(candidates, src.index_to_key, tgt.index_to_key, association=association)
     scores, index = _candidate_pool(X, Z, queries, method=method, csls_k=csls_k, beta=beta, k=k, r_tgt=r_tgt,
                                     r_src=r_src, log_norm=log_norm, association=association)
@@ -998,16 +995,15 @@ def _tune_queries(tune_dict, src, tgt, lowercase, what):
 def _tree_setup(src, tgt, X, Z, features, tune_dict, *, method, csls_k, beta, k, lowercase=False, r_tgt=None,
                 log_norm=None, association=None):
     queries, gold, path = _tune_queries(tune_dict, src, tgt, lowercase, "the re-ranking trees")
-    terms = _csls_terms(X, Z, method, csls_k, r_tgt)
-    margins = _BackMargins(X, Z, *terms, csls_k)
+    margins = _BackMargins(X, Z, *_csls_terms(X, Z, method, csls_k, r_tgt), csls_k)
     candidates = _tree_candidates(X, Z, queries, method=method, csls_k=csls_k, beta=beta, k=k, r_tgt=r_tgt,
-                                  log_norm=log_norm, association=association, csls_terms=terms, margins=margins)
+                                  log_norm=log_norm, association=association, margins=margins)
     ranker = TreeRanker(groups=features).fit(candidates, gold, src.index_to_key, tgt.index_to_key,
                                              association=association)
     info = {"features": features, "model": "trees", "weights": None, "weights_from": path or "tune_dict",
             "tune_p@1": round(100 * ranker.train_p_at_1_, 2), "tune_n": len(queries), "k": k,
             "trees": ranker.info()}
-    return info, _Trees(ranker, *terms, margins)
+    return info, _Trees(ranker, margins)
 
 
 def _linear_setup(src, tgt, X, Z, features, weights, tune_dict, *, method, csls_k, beta, k, lowercase=False,
@@ -1286,7 +1282,7 @@ def induce_lexicon(src, tgt, *, method="csls", k=1, csls_k=10, max_src=None, nor
                                                 log_norm=log_norm, association=association, model=rerank_model)
             trees = isinstance(scorer, _Trees)
             # the sources' CSLS r term: the trees made it; with mutual, one step serves both directions
-            r_src = scorer.r_src if trees and method == "csls" else None
+            r_src = scorer.margins.r_src if trees and method == "csls" else None
             if mutual and method == "csls" and r_src is None:
                 r_src = _csls_r_tgt(Z, X, method, csls_k, step(f"CSLS r term of {len(src)} source words",
                                                                rows=len(src)))
