@@ -739,7 +739,7 @@ DEFAULT_RERANK_K = 50
 VERSE_CANDIDATES = 3
 #: Vector cells gathered at once for the candidates' cosines (16 MB of float32): a gather of
 #: 4096 x 53 x 300 (245 MB) per block took 1.42 s for 30k queries, blocks of this size 0.33 s, the
-#: same values (fresh pages of a large gather cost more than the arithmetic).
+#: same values (one-off timing, session 20; fresh pages of a large gather cost more than the arithmetic).
 _GATHER_CELLS = 1 << 22
 
 
