@@ -335,6 +335,8 @@ def run(args):
             "seed_pairs": result.report["seed"].get("n_seed_pairs", 0),
             "warmup_dim": result.report.get("warmup_dim"),
             "refine": result.report.get("refine"),
+            # align's dictionary-free check: do the strings spelled alike outside the seed translate to themselves?
+            "check": {k: result.report["check"].get(k) for k in ("n_checked", "self@1", "self@10", "verdict")},
         }
         if "via" in result.report["seed"]:
             results[name]["via"] = result.report["seed"]["via"]
@@ -354,7 +356,9 @@ def run(args):
         print(f"{name}: P@1 csls {results[name]['p@1_csls']} nn {results[name]['p@1_nn']} "
               f"rerank {results[name].get('p@1_csls_rerank')} "
               f"rerank+verses {results[name].get('p@1_csls_rerank_parallel')} "
-              f"({results[name]['wall_s']}s, {results[name]['n_iter']} it)", file=sys.stderr)
+              f"check {results[name]['check']['verdict']} ({results[name]['check']['self@1']} of "
+              f"{results[name]['check']['n_checked']}) ({results[name]['wall_s']}s, {results[name]['n_iter']} it)",
+              file=sys.stderr)
 
     out = {
         "pair": pair,

@@ -5,7 +5,10 @@
 """
 import argparse
 import json
+import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
 def _bli_runs(out):
@@ -287,6 +290,24 @@ def unsupervised_bible(out):
     return "\n".join(rows)
 
 
+def shared_check(out):
+    """Section 1o: align's dictionary-free check (shared strings that translate to themselves) beside each
+    mode's P@1, for the runs that recorded it."""
+    from bootstrap.pipeline import check_verdict  # the verdict at the current thresholds, whatever the run's were
+
+    rows = ["| pair | mode | P@1 CSLS | shared strings checked | self@1 % | self@10 % | verdict |",
+            "|---|---|---:|---:|---:|---:|---|"]
+    for r in _bli_runs(out):
+        for name, mode in r["modes"].items():
+            check = mode.get("check")
+            if not check:
+                continue
+            pct = ["-" if check[k] is None else f"{check[k]:.1f}" for k in ("self@1", "self@10")]
+            rows.append(f"| {r['pair']} | {name} | {mode['p@1_csls']:.1f} | {check['n_checked']} | {pct[0]} "
+                        f"| {pct[1]} | {check_verdict(check['n_checked'], check['self@1'])} |")
+    return "\n".join(rows) if len(rows) > 2 else ""
+
+
 def transfer(out):
     rows = ["| target | Bible | alignment | no transfer | random | copy shared only | offramp | offramp / no transfer "
             "| tokens/word source -> new | 3+ pieces source -> new |",
@@ -350,7 +371,8 @@ def main(argv=None):
     out = Path(parser.parse_args(argv).out)
     if not out.is_dir():
         parser.error(f"{out} is not a directory")
-    tables = [bli, verses, ensembles, refined, model1, trees, unsupervised_bible, pivot, quantity, transfer]
+    tables = [bli, verses, ensembles, refined, model1, trees, unsupervised_bible, shared_check, pivot, quantity,
+              transfer]
     print("\n\n".join(text for text in (table(out) for table in tables) if text))
 
 

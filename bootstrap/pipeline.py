@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from alignment import __version__
-from alignment._backend import asarray, get_namespace, nonfinite_rows, resolve_device, to_numpy
+from alignment._backend import asarray, check_positive_int, get_namespace, nonfinite_rows, resolve_device, to_numpy
 from alignment.instance import InstanceRefinement
 from alignment.metrics import DEFAULT_KS, bli_scores
 from alignment.preprocess import unit
@@ -419,7 +419,7 @@ def align_embeddings(src, tgt, *, seed="identical+numerals", seed_dict=None, pre
         raise ValueError(f"verse-aligned corpora were given, but seed={seed!r} has no 'parallel' part; "
                          "add it (e.g. seed='dictionary+parallel') or drop them")
     seed_report = {"mode": seed}
-    pairs = None
+    pairs, words = None, []
     if config.get("init", "seed") != "unsupervised":
         association = resolve_association(parallel, src, tgt)
         part_counts = {}
@@ -504,12 +504,88 @@ def align_embeddings(src, tgt, *, seed="identical+numerals", seed_dict=None, pre
                      "best": int(est.best_restart_)},
         "n_final_pairs": int(est.pairs_.shape[0]),
         "refine": refine_report,
+        # strings spelled alike outside the seed: do they translate to themselves? (no dictionary needed)
+        "check": shared_string_check(src_mapped, tgt_mapped, exclude=words, device=device),
         "history": est.history_,
         "fit_s": est.fit_time_s_,
         "wall_s": time.perf_counter() - started,
         "python": platform.python_version(),
     }
     return AlignResult(src_mapped, tgt_mapped, est, report, refiner)
+
+
+#: The shared-string check looks at this many of each vocabulary's most frequent words.
+CHECK_VOCAB = 20000
+#: Fewest shared strings outside the seed for the check's verdict (below: ``'too few'``).
+CHECK_MIN_STRINGS = 30
+#: The check's verdict: ``'failed'`` at or below this self@1 (percent), ``'unclear'`` below
+#: :data:`CHECK_OK`, else ``'ok'`` (benchmarks/README.md, section 1o).
+CHECK_FAILED = 1.0
+CHECK_OK = 5.0
+
+
+def shared_string_check(src, tgt, *, exclude=(), top=CHECK_VOCAB, device="cpu", batch_size=1024):
+    """Whether strings spelled alike in both vocabularies translate to themselves: a check of a mapping that
+    needs no dictionary.
+
+    Names, numbers, loanwords and cognates are spelled alike in many pairs of languages. Where the two
+    share many names, a map that works sends a third or more of these strings to themselves, and a
+    failed one almost none. The unsupervised mode never uses them, so for it they are held-out
+    evidence. How many shared strings are real translations depends on the pair: quoted English
+    in a Latvian corpus is not. So the verdict has three levels, ``'failed'``, ``'unclear'`` and
+    ``'ok'``, with thresholds measured on five pairs of small corpora (benchmarks/README.md,
+    section 1o).
+
+    Parameters
+    ----------
+    src, tgt : KeyedVectors
+        Mapped source and target vectors (one shared space), most frequent words first.
+    exclude : iterable of (str, str)
+        Pairs the map was fitted on (its seed): strings in any of them are left out, since the map
+        reproduces them by construction.
+    top : int
+        The check looks at each side's ``top`` most frequent words (queries and candidates).
+    device : {'cpu', 'cuda', 'auto'}
+    batch_size : int
+        Query rows per score block.
+
+    Returns
+    -------
+    dict
+        ``n_shared`` (strings in both top vocabularies), ``n_excluded`` (of them, in the seed),
+        ``n_checked``, ``n_self@1`` (checked strings whose nearest target word by cosine is the same
+        string), ``self@1`` and ``self@10`` (percent of the checked strings whose nearest, or one of
+        ten nearest, target words by cosine is the same string), ``chance@1`` (percent, one
+        over the candidates), ``top`` and ``verdict``: ``'too few'`` (fewer than
+        :data:`CHECK_MIN_STRINGS` checked strings), ``'failed'`` (self@1 at or below
+        :data:`CHECK_FAILED` percent), ``'unclear'`` (below :data:`CHECK_OK` percent) or ``'ok'``.
+    """
+    top = check_positive_int(top, "top")
+    src_words, tgt_words = src.index_to_key[:top], tgt.index_to_key[:top]
+    tgt_rows = {w: i for i, w in enumerate(tgt_words)}
+    shared = [w for w in src_words if w in tgt_rows]
+    used = {w for pair in exclude for w in pair}
+    checked = [w for w in shared if w not in used]
+    out = {"n_shared": len(shared), "n_excluded": len(shared) - len(checked), "n_checked": len(checked),
+           "top": top, "chance@1": 100.0 / max(1, len(tgt_words))}
+    if checked:
+        device = resolve_device(device)
+        Q = unit(asarray(np.asarray([src.get_vector(w) for w in checked], dtype=np.float32), device=device))
+        D = unit(asarray(np.asarray(tgt.vectors[:len(tgt_words)], dtype=np.float32), device=device))
+        ranks = gold_ranks(Q, D, [[tgt_rows[w]] for w in checked], method="nn", batch_size=batch_size)
+        out["n_self@1"] = int(np.sum(ranks <= 1))
+        out["self@1"] = 100.0 * out["n_self@1"] / len(checked)
+        out["self@10"] = 100.0 * int(np.sum(ranks <= 10)) / len(checked)
+    out["verdict"] = check_verdict(len(checked), out.get("self@1"))
+    return out
+
+
+def check_verdict(n_checked, self_at_1):
+    """The verdict of :func:`shared_string_check` on ``n_checked`` strings of which ``self_at_1`` percent
+    translate to themselves: ``'too few'``, ``'failed'``, ``'unclear'`` or ``'ok'``."""
+    if n_checked < CHECK_MIN_STRINGS:
+        return "too few"
+    return "failed" if self_at_1 <= CHECK_FAILED else "unclear" if self_at_1 < CHECK_OK else "ok"
 
 
 def _check_same_dim(src, tgt, which=""):
@@ -611,6 +687,8 @@ def _align_via(src, tgt, via, via_options, *, seed, preset, random_state, device
                           "aux_objectives": restarts["objectives"], "aux_best_restart": restarts["best"],
                           "aux_n_iter": aux.report["n_iter"], "aux_wall_s": aux.report["wall_s"]}
     result.report["seed"] = seed_report
+    # the auxiliary alignment saw no spelling: every shared string is held-out evidence, the seed's too
+    result.report["check"] = shared_string_check(result.src_mapped, result.tgt_mapped, device=device)
     result.report["wall_s"] = time.perf_counter() - started  # both alignments; fit_s is the main one's
     return result
 

@@ -158,7 +158,10 @@ def _via_sig(report):
                    "(two Bibles en-es, unsupervised: 1 seed of 4 aligns them). With --via, the restarts of "
                    "the auxiliary spaces' alignment. [default: 1; with --via 8]")
 @click.option("--binary", is_flag=True, help="Write word2vec binary instead of text.")
-@click.option("--report", type=click.Path(dir_okay=False), help="JSON report with per-iteration objective and timing.")
+@click.option("--report", type=click.Path(dir_okay=False),
+              help="JSON report with per-iteration objective and timing, and the shared-string check (words "
+                   "spelled alike in both vocabularies, outside the seed, that translate to themselves; printed "
+                   "in the summary, a warning when it fails).")
 @progress_option(help="Show progress bars on stderr (reading vectors, the self-learning loop); --quiet is "
                       "--no-progress.", off=("--quiet",))
 @embedding_options
@@ -264,7 +267,36 @@ def align(src_vectors, tgt_vectors, seed_dict, identical, cognates, cognate_simi
                f"seed pairs{_parts(r['seed'].get('parts'))}{_coverage(r['seed'].get('dictionary'))}, "
                f"{r['n_iter']} iterations"
                f"{'' if est.converged_ else ' (not converged: --max-iter reached)'}, "
-               f"{r['n_final_pairs']} final pairs{_last_iteration(r.get('history'))}, {r['wall_s']:.1f}s | {sig}")
+               f"{r['n_final_pairs']} final pairs{_last_iteration(r.get('history'))}{_check(r.get('check'))}, "
+               f"{r['wall_s']:.1f}s | {sig}")
+    if (r.get("check") or {}).get("verdict") == "failed":
+        click.echo(f"warning: of {r['check']['n_checked']} words spelled alike in both vocabularies, outside the "
+                   f"seed, {r['check']['self@1']:.1f}% translate to themselves: the map has most likely failed. "
+                   + _failed_advice(r["seed"]), err=True)
+
+
+_FAILED_ADVICE = {
+    "unsupervised": "On small corpora try --via with each language's Bible alone, or --restarts 8, or a seed "
+                    "that costs nothing: --identical --numerals, --cognates --numerals.",
+    "via": "Try more --restarts, auxiliary spaces trained with --prefix-len 5 (for inflecting languages), or a "
+           "seed that costs nothing: --identical --numerals, --cognates --numerals.",
+    None: "Check that the seed's source and target columns match SRC_VECTORS and TGT_VECTORS, or try "
+          "another seed mode.",
+}
+
+
+def _failed_advice(seed_report):
+    """What to try after a failed check, by how the map was seeded (the report's ``seed``)."""
+    key = "via" if "via" in seed_report else seed_report["mode"]
+    return _FAILED_ADVICE.get(key, _FAILED_ADVICE[None])
+
+
+def _check(check):
+    """', shared strings 276/454 to themselves (ok)': the shared-string check of the report ('' when it had
+    fewer than its minimum of strings to look at)."""
+    if not check or check["verdict"] == "too few":
+        return ""
+    return f", shared strings {check['n_self@1']}/{check['n_checked']} to themselves ({check['verdict']})"
 
 
 def _last_iteration(history):

@@ -484,3 +484,28 @@ def test_align_report_on_a_sidecar_path_is_refused_before_aligning(files, tmp_pa
                      "--report", tmp_path / ("en.vec" + SIDECAR_SUFFIX), "--quiet")
     assert result.exit_code == 2 and "--report and --out-src's sidecar are the same file" in result.output
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("shuffled, verdict", [(False, "ok"), (True, "failed")])
+def test_align_summary_gives_the_shared_string_check(tmp_path, shuffled, verdict):
+    # 40 of 120 words spelled alike on both sides of one space; one Procrustes fit on 60 other pairs finds
+    # the identity (all 40 translate to themselves), or, on pairs shuffled out of order, a map under which
+    # (almost) none does, and the command warns
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((120, 16)).astype(np.float32)
+    src = [f"name{i}" if i < 40 else f"s{i}" for i in range(120)]
+    tgt = [f"name{i}" if i < 40 else f"t{i}" for i in range(120)]
+    save_embeddings(make_keyed_vectors(src, X), tmp_path / "src.vec")
+    save_embeddings(make_keyed_vectors(tgt, X), tmp_path / "tgt.vec")
+    targets = rng.permutation(np.arange(40, 100)) if shuffled else np.arange(40, 100)
+    write_dictionary([(f"s{i}", f"t{j}") for i, j in zip(range(40, 100), targets)], tmp_path / "seed.txt")
+    result = _invoke("align", tmp_path / "src.vec", tmp_path / "tgt.vec", "--seed-dict", tmp_path / "seed.txt",
+                     "--preset", "procrustes", "--out-src", tmp_path / "a.vec", "--out-tgt", tmp_path / "b.vec",
+                     "--report", tmp_path / "r.json", "--quiet")
+    assert result.exit_code == 0, result.output
+    check = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["check"]
+    assert check["n_checked"] == 40 and check["verdict"] == verdict
+    assert check["self@1"] == 100 * check["n_self@1"] / 40 and (check["n_self@1"] == 40) == (not shuffled)
+    assert f", shared strings {check['n_self@1']}/40 to themselves ({verdict}), " in result.output
+    warned = "warning: of 40 words spelled alike in both vocabularies" in result.output
+    assert warned == shuffled and (not shuffled or "Check that the seed's source and target columns" in result.output)

@@ -386,6 +386,8 @@ def test_unsupervised_via_auxiliary_spaces(spaces):
     assert {tuple(p) for p in np.asarray(result.estimator.pairs_)[:seeds].tolist()} <= gold_rows
     out = evaluate_bli(result.src_mapped, result.tgt_mapped, gold[200:], method="nn")
     assert out["p@1"] == 100.0
+    # the auxiliary alignment saw no spelling, so its seed's shared strings are checked too
+    assert result.report["check"]["n_excluded"] == 0 and result.report["check"]["n_checked"] == 10
 
 
 @pytest.mark.parametrize("kwargs, match", [
@@ -618,3 +620,62 @@ def test_evaluate_isf_computes_its_normaliser_once(monkeypatch, capsys, model):
     assert len(totals) == 1 and taken == set(range(1, max(totals) + 1))
     plain = evaluate_bli(src, tgt, test, method="isf", progress=False)
     assert out["rerank"]["without_rerank"]["p@1"] == plain["p@1"]
+
+
+def _shared_spaces(n_shared, fixed, n_words=120, dim=16, random_state=0):
+    """A source space and a target copy of it whose first ``n_shared`` words are spelled alike on both sides
+    (the rest ``s{i}`` / ``t{i}``); of the shared words only the first ``fixed`` keep their own vectors,
+    the others' target vectors are rotated one place among them (a map that sends each to another)."""
+    rng = np.random.default_rng(random_state)
+    X = rng.standard_normal((n_words, dim)).astype(np.float32)
+    Z = X.copy()
+    moved = np.arange(fixed, n_shared)
+    Z[moved] = X[np.roll(moved, 1)]
+    src = [f"w{i}" if i < n_shared else f"s{i}" for i in range(n_words)]
+    tgt = [f"w{i}" if i < n_shared else f"t{i}" for i in range(n_words)]
+    return make_keyed_vectors(src, X), make_keyed_vectors(tgt, Z)
+
+
+# self@1 is an exact share: each query's nearest target is the row holding its own vector (cosine 1,
+# Gaussian rows in 16 dimensions are never parallel), which is its own string for the `fixed` words only
+@pytest.mark.parametrize("n_shared, fixed, exclude, n_checked, self1, verdict", [
+    (40, 40, 0, 40, 100.0, "ok"),
+    (40, 0, 0, 40, 0.0, "failed"),
+    (100, 1, 0, 100, 1.0, "failed"),    # 1 of 100: CHECK_FAILED is inclusive
+    (40, 1, 0, 40, 2.5, "unclear"),     # 1 of 40
+    (40, 2, 0, 40, 5.0, "ok"),          # 2 of 40: CHECK_OK is inclusive on the 'ok' side
+    (50, 40, 10, 40, 75.0, "ok"),       # the seed's 10 shared words are left out: 30 of 40
+    (20, 20, 0, 20, 100.0, "too few"),  # below CHECK_MIN_STRINGS
+])
+@pytest.mark.parametrize("device", ["cpu", CUDA])
+def test_shared_string_check(n_shared, fixed, exclude, n_checked, self1, verdict, device):
+    src, tgt = _shared_spaces(n_shared, fixed)
+    seed = [(f"w{i}", f"w{i}") for i in range(exclude)]
+    check = pipeline.shared_string_check(src, tgt, exclude=seed, device=device)
+    assert (check["n_shared"], check["n_excluded"], check["n_checked"]) == (n_shared, exclude, n_checked)
+    assert check["self@1"] == self1  # 100 * hits / n_checked, exact for these ratios
+    assert check["n_self@1"] == round(self1 * n_checked / 100)
+    assert check["verdict"] == verdict and check["top"] == pipeline.CHECK_VOCAB
+    assert check["chance@1"] == pytest.approx(100 / 120)
+    assert check["self@10"] >= check["self@1"]
+
+
+def test_shared_string_check_top_and_no_shared_word():
+    src, tgt = _shared_spaces(40, 40)
+    check = pipeline.shared_string_check(src, tgt, top=10)  # only w0..w9 are looked at, and candidates too
+    assert (check["n_shared"], check["self@1"], check["chance@1"], check["verdict"]) == (10, 100.0, 10.0, "too few")
+    none = pipeline.shared_string_check(src, make_keyed_vectors([f"x{i}" for i in range(5)], np.eye(5, 16)))
+    assert none["n_checked"] == 0 and "self@1" not in none and none["verdict"] == "too few"
+    with pytest.raises(ValueError, match="top"):
+        pipeline.shared_string_check(src, tgt, top=0)
+
+
+def test_align_reports_the_check_without_the_seed(spaces):
+    # make_spaces shares 10 strings (5 numerals, 5 names), too few for a verdict: the report still counts them
+    src, tgt, gold = spaces
+    supervised = align_embeddings(src, tgt, seed="dictionary", seed_dict=gold[:40], progress=False)
+    check = supervised.report["check"]
+    in_seed = sum(s == t for s, t in gold[:40])
+    assert (check["n_shared"], check["n_excluded"]) == (10, in_seed) and check["self@1"] == 100.0
+    identical = align_embeddings(src, tgt, seed="identical", progress=False).report["check"]
+    assert identical["n_excluded"] == identical["n_shared"] == 10 and identical["n_checked"] == 0
