@@ -60,7 +60,8 @@ _VECMAP_LOOP = {"self_learning": True, "vocabulary_cutoff": 20000, "csls_k": 10,
                 "threshold": 1e-6, "max_iter": 10000, "keep_seed": False, "final_mapping": _VECMAP_FINAL,
                 "normalize": DEFAULT_NORMALIZE}
 PRESETS = {
-    # offramp's own recipe: the same loop with a fast stochastic schedule (tens of iterations)
+    # offramp's own recipe: the same loop with a fast stochastic schedule (tens of iterations); from no
+    # seed, bootstrap.pipeline.align_embeddings switches it to union induction (OFFRAMP_UNSUPERVISED)
     # Measured on en-fi Bible vectors (benchmarks/README.md): a 5000-word cutoff, mutual (intersection)
     # induction and VecMap's multi-step final map each add precision on small corpora.
     "offramp": {"self_learning": True, "vocabulary_cutoff": 5000, "csls_k": 10, "direction": "intersection",

@@ -47,6 +47,12 @@ DEFAULT_IDENTICAL_RANK_RATIO = None
 #: trained on tokens cut to this many characters (``offramp train --prefix-len``), so each induced
 #: pair of prefixes stands for the most frequent main-vocabulary words that start with them.
 VIA_DEFAULTS = {"restarts": 8, "top": 2000, "prefix_len": None}
+#: What the ``offramp`` preset changes for ``seed='unsupervised'`` (the main run and the auxiliary
+#: spaces of ``via=``): induction in both directions (union), as VecMap's unsupervised mode does. The
+#: mutual (intersection) induction suits a gold seed, but from the similarity-distribution start it
+#: left en-fi's Bible spaces in the wrong basin in 16 of 16 restarts, where union reached the right
+#: one in 8 of 8, on five pairs (benchmarks/README.md, section 1o).
+OFFRAMP_UNSUPERVISED = {"direction": "union"}
 
 
 @dataclass
@@ -388,6 +394,8 @@ def align_embeddings(src, tgt, *, seed="identical+numerals", seed_dict=None, pre
     _check_preset_seed(preset, seed, {**config, **params}, params)
     if seed == "unsupervised":
         config["init"] = "unsupervised"
+        if preset == "offramp":
+            config.update(OFFRAMP_UNSUPERVISED)
     config.update(params)
     config["random_state"] = random_state
 
@@ -521,7 +529,7 @@ CHECK_MIN_STRINGS = 30
 #: The check's verdict: ``'failed'`` at or below this self@1 (percent), ``'unclear'`` below
 #: :data:`CHECK_OK`, else ``'ok'`` (benchmarks/README.md, section 1o).
 CHECK_FAILED = 1.0
-CHECK_OK = 5.0
+CHECK_OK = 7.0
 
 
 def shared_string_check(src, tgt, *, exclude=(), top=CHECK_VOCAB, device="cpu", batch_size=1024):

@@ -45,12 +45,14 @@ def progress_option(func=None, *, help="Show progress bars on stderr (large vect
                     off=()):
     """``--progress/--no-progress``: tqdm bars on stderr for long work (the library's ``progress``).
 
-    Used bare (``@progress_option``) or with the command's own ``help`` and other names of
-    ``--no-progress`` (``off=("--quiet", "-q")``).
+    Every command also takes ``--quiet`` for ``--no-progress``. Used bare (``@progress_option``) or
+    with the command's own ``help`` and more names of ``--no-progress`` (``off=("-q",)``).
     """
+    names = ("--quiet",) + tuple(name for name in off if name != "--quiet")
+
     def decorate(f):
-        return click.option("--progress/--no-progress", *(f" /{name}" for name in off), "progress", default=True,
-                            show_default=True, help=help)(f)
+        return click.option("--progress/--no-progress", *(f" /{name}" for name in names), "progress", default=True,
+                            show_default=True, help=help if "--quiet" in help else f"{help} --quiet: --no-progress.")(f)
 
     return decorate if func is None else decorate(func)
 

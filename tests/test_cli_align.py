@@ -41,6 +41,27 @@ def _align(files, out, *seed_args):
                    "--stochastic-interval", "1")
 
 
+def _leaves(group, path=()):
+    """Every command under ``group`` as its path of names (``('data', 'fetch')``); the root loads its
+    commands lazily, so they are listed through the click context's API."""
+    import click
+
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        if isinstance(command, click.Group):
+            yield from _leaves(command, path + (name,))
+        else:
+            yield path + (name,)
+
+
+@pytest.mark.parametrize("path", sorted(_leaves(main)), ids=" ".join)
+def test_every_command_with_progress_bars_takes_quiet(path):
+    result = _invoke(*path, "--help")
+    assert result.exit_code == 0
+    assert ("--no-progress" in result.output) == ("--quiet" in result.output), result.output
+
+
 def test_root_help_and_version():
     result = _invoke("--help")
     assert result.exit_code == 0
@@ -193,6 +214,8 @@ def test_progress_bars_go_to_stderr_and_no_progress_silences_them(files, tmp_pat
     assert shown.exit_code == quiet.exit_code == 0, shown.output + quiet.output
     assert all(bar in shown.stderr for bar in bars), shown.stderr
     assert quiet.stderr == ""
+    also_quiet = runner.invoke(main, [command, *args, "--quiet"])  # every command's other name for it
+    assert also_quiet.exit_code == 0 and also_quiet.stderr == "", also_quiet.output
     if command == "evaluate":
         assert json.loads(shown.stdout) == json.loads(quiet.stdout) == json.loads(small.stdout)
     elif command != "align":  # align's summary line holds its wall time

@@ -642,8 +642,8 @@ def _shared_spaces(n_shared, fixed, n_words=120, dim=16, random_state=0):
     (40, 40, 0, 40, 100.0, "ok"),
     (40, 0, 0, 40, 0.0, "failed"),
     (100, 1, 0, 100, 1.0, "failed"),    # 1 of 100: CHECK_FAILED is inclusive
-    (40, 1, 0, 40, 2.5, "unclear"),     # 1 of 40
-    (40, 2, 0, 40, 5.0, "ok"),          # 2 of 40: CHECK_OK is inclusive on the 'ok' side
+    (40, 2, 0, 40, 5.0, "unclear"),     # 2 of 40
+    (100, 7, 0, 100, 7.0, "ok"),        # 7 of 100: CHECK_OK is inclusive on the 'ok' side
     (50, 40, 10, 40, 75.0, "ok"),       # the seed's 10 shared words are left out: 30 of 40
     (20, 20, 0, 20, 100.0, "too few"),  # below CHECK_MIN_STRINGS
 ])
@@ -679,3 +679,14 @@ def test_align_reports_the_check_without_the_seed(spaces):
     assert (check["n_shared"], check["n_excluded"]) == (10, in_seed) and check["self@1"] == 100.0
     identical = align_embeddings(src, tgt, seed="identical", progress=False).report["check"]
     assert identical["n_excluded"] == identical["n_shared"] == 10 and identical["n_checked"] == 0
+
+
+@pytest.mark.parametrize("seed, params, direction", [
+    ("unsupervised", {}, "union"),                              # OFFRAMP_UNSUPERVISED
+    ("unsupervised", {"direction": "intersection"}, "intersection"),  # the user's choice wins
+    ("identical", {}, "intersection"),                          # seeded runs keep the preset's mutual induction
+])
+def test_offramp_unsupervised_induces_in_both_directions(spaces, seed, params, direction):
+    src, tgt, _ = spaces
+    result = align_embeddings(src, tgt, seed=seed, progress=False, max_iter=1, **params)
+    assert result.report["params"]["direction"] == direction == result.estimator.direction
