@@ -30,7 +30,7 @@ from .embeddings import make_keyed_vectors, save_embeddings, word_counts
 from .orthography import candidate_features
 from .parallel import PARALLEL_DEFAULTS, VerseAssociation, verse_association
 from .ranker import TreeRanker
-from .seeds import COGNATE_DEFAULTS, parse_mode, seed_entries
+from .seeds import COGNATE_DEFAULTS, identical_pairs, parse_mode, seed_entries
 
 #: Seed modes of :func:`align_embeddings`; other '+'-joined combinations of dictionary, identical,
 #: cognates and numerals work too (see :func:`bootstrap.seeds.seed_entries`).
@@ -571,7 +571,7 @@ def shared_string_check(src, tgt, *, exclude=(), top=CHECK_VOCAB, device="cpu", 
     top = check_positive_int(top, "top")
     src_words, tgt_words = src.index_to_key[:top], tgt.index_to_key[:top]
     tgt_rows = {w: i for i, w in enumerate(tgt_words)}
-    shared = [w for w in src_words if w in tgt_rows]
+    shared = [w for w, _ in identical_pairs(src_words, tgt_rows)]  # the identical-string seed's own matching
     used = {w for pair in exclude for w in pair}
     checked = [w for w in shared if w not in used]
     out = {"n_shared": len(shared), "n_excluded": len(shared) - len(checked), "n_checked": len(checked),
