@@ -380,6 +380,18 @@ def align_embeddings(src, tgt, *, seed="identical+numerals", seed_dict=None, pre
         return _align_via(src, tgt, via, via_options, seed=seed, preset=preset, validation_dict=validation_dict,
                           device=device, random_state=random_state, progress=progress, refine=refine,
                           refine_options=refine_options, lowercase=lowercase, **params)
+    return _align_direct(src, tgt, seed=seed, seed_dict=seed_dict, preset=preset, validation_dict=validation_dict,
+                         device=device, random_state=random_state, progress=progress,
+                         identical_rank_ratio=identical_rank_ratio, cognates=cognates, parallel=parallel,
+                         parallel_options=parallel_options, refine=refine, refine_options=refine_options,
+                         lowercase=lowercase, check=True, **params)
+
+
+def _align_direct(src, tgt, *, seed, seed_dict, preset, validation_dict, device, random_state, progress,
+                  identical_rank_ratio, cognates, parallel, parallel_options, refine, refine_options, lowercase,
+                  check, **params):
+    """:func:`align_embeddings` without auxiliary spaces. ``check=False`` leaves the report's
+    ``check`` at None, for :func:`_align_via`, which computes its own over every shared string."""
     parts = parse_mode(seed, name="seed", examples=SEED_MODES)
     if preset not in PRESETS:
         raise ValueError(f"preset must be one of {tuple(PRESETS)}; got {preset!r}")
@@ -513,7 +525,7 @@ def align_embeddings(src, tgt, *, seed="identical+numerals", seed_dict=None, pre
         "n_final_pairs": int(est.pairs_.shape[0]),
         "refine": refine_report,
         # strings spelled alike outside the seed: do they translate to themselves? (no dictionary needed)
-        "check": shared_string_check(src_mapped, tgt_mapped, exclude=words, device=device),
+        "check": shared_string_check(src_mapped, tgt_mapped, exclude=words, device=device) if check else None,
         "history": est.history_,
         "fit_s": est.fit_time_s_,
         "wall_s": time.perf_counter() - started,
@@ -671,9 +683,11 @@ def _align_via(src, tgt, via, via_options, *, seed, preset, random_state, device
         lookup_pairs(entries, src.key_to_index, tgt.key_to_index, path=path)
     started = time.perf_counter()
     aux_params = {k: v for k, v in params.items() if k != "n_init"}
-    aux = align_embeddings(via[0], via[1], seed="unsupervised", preset=preset, device=device,
-                           random_state=random_state, progress=progress, refine=None, n_init=options["restarts"],
-                           **aux_params)
+    plain = {"seed_dict": None, "validation_dict": None, "identical_rank_ratio": DEFAULT_IDENTICAL_RANK_RATIO,
+             "cognates": None, "parallel": None, "parallel_options": None, "refine_options": None, "check": False}
+    aux = _align_direct(via[0], via[1], **plain, seed="unsupervised", preset=preset, device=device,
+                        random_state=random_state, progress=progress, refine=None, lowercase=False,
+                        n_init=options["restarts"], **aux_params)
     csls_k = params.get("csls_k", PRESETS[preset].get("csls_k", 10))  # the loop's induction, as in the main run
     rows = induce_lexicon(aux.src_mapped, aux.tgt_mapped, method="csls" if csls_k else "nn", csls_k=csls_k or 10,
                           mutual=True, max_src=options["top"], device=device)
@@ -683,9 +697,9 @@ def _align_via(src, tgt, via, via_options, *, seed, preset, random_state, device
                          "most frequent source words, and none has both words in the main vocabularies; "
                          "were they trained with the same tokenisation (offramp train --lang)?")
     # the main loop starts from the induced pairs, whatever the preset's own start
-    result = align_embeddings(src, tgt, seed="dictionary", seed_dict=words, preset=preset, device=device,
-                              random_state=random_state, progress=progress, validation_dict=validation_dict,
-                              refine=None, lowercase=lowercase, **{**params, "init": "seed"})
+    result = _align_direct(src, tgt, **{**plain, "seed_dict": words, "validation_dict": validation_dict},
+                           seed="dictionary", preset=preset, device=device, random_state=random_state,
+                           progress=progress, refine=None, lowercase=lowercase, **{**params, "init": "seed"})
     restarts = aux.report["restarts"]
     seed_report = {"mode": "unsupervised", "n_seed_pairs": result.report["seed"]["n_seed_pairs"]}
     if "validation" in result.report["seed"]:
@@ -693,7 +707,8 @@ def _align_via(src, tgt, via, via_options, *, seed, preset, random_state, device
     seed_report["via"] = {**options, "n_aux_src": len(via[0]), "n_aux_tgt": len(via[1]),
                           "n_mutual_pairs": len(rows), "n_seed_pairs": len(words),
                           "aux_objectives": restarts["objectives"], "aux_best_restart": restarts["best"],
-                          "aux_n_iter": aux.report["n_iter"], "aux_wall_s": aux.report["wall_s"]}
+                          "aux_n_iter": aux.report["n_iter"], "aux_wall_s": aux.report["wall_s"],
+                          "aux_direction": aux.estimator.direction}
     result.report["seed"] = seed_report
     # the auxiliary alignment saw no spelling: every shared string is held-out evidence, the seed's too
     result.report["check"] = shared_string_check(result.src_mapped, result.tgt_mapped, device=device)

@@ -62,11 +62,14 @@ def _refine_sig(report):
 
 
 def _via_sig(report):
-    """``restarts8:best3,top2000`` for the signature, or None without auxiliary spaces."""
+    """``restarts8:best3,top2000,union`` for the signature (the auxiliary alignment's restarts, the best
+    of them, the induced pairs' source words and its induction direction), or None without
+    auxiliary spaces."""
     if not report:
         return None
     prefix = f",prefix{report['prefix_len']}" if report.get("prefix_len") else ""
-    return f"restarts{report['restarts']}:best{report['aux_best_restart']},top{report['top']}{prefix}"
+    return (f"restarts{report['restarts']}:best{report['aux_best_restart']},top{report['top']}{prefix},"
+            f"{report['aux_direction']}")
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})

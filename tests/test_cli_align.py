@@ -383,7 +383,7 @@ def test_align_unsupervised_via_auxiliary_spaces(files, tmp_path):
     via = report["seed"]["via"]
     assert report["seed"]["mode"] == "unsupervised" and via["restarts"] == 2 and via["top"] == 150
     assert report["params"]["n_init"] == 1  # --restarts went to the auxiliary alignment
-    assert f"|seed:unsupervised|via:restarts2:best{via['aux_best_restart']},top150|" in result.output
+    assert f"|seed:unsupervised|via:restarts2:best{via['aux_best_restart']},top150,union|" in result.output
     scores = json.loads(_invoke("evaluate", tmp_path / "en.vec", tmp_path / "fi.vec", files / "test.txt",
                                 "--json").output)
     assert scores["p@1"] == 100.0

@@ -367,15 +367,19 @@ def _aux_spaces(spaces, n=200):
     return aux_src, aux_tgt
 
 
-def test_unsupervised_via_auxiliary_spaces(spaces):
+def test_unsupervised_via_auxiliary_spaces(spaces, monkeypatch):
     # the auxiliary pair is aligned with no seed (3 restarts, the loop's settings as the main one's),
     # its mutual translations seed the main pair, and the main loop finds the rotation. The
     # auxiliary spaces are exact rotations of each other, so every seed pair is a gold one. (The
     # unsupervised start on Gaussian vectors of 16 dimensions is fragile: 200 words in this order
     # with stochastic_interval 1 align, other orders or schedules may not; restarts guard it.)
     src, tgt, gold = spaces
+    checks = []
+    check = pipeline.shared_string_check
+    monkeypatch.setattr(pipeline, "shared_string_check", lambda *a, **k: checks.append(k) or check(*a, **k))
     result = align_embeddings(src, tgt, seed="unsupervised", via=_aux_spaces(spaces), via_options={"restarts": 3},
                               progress=False, random_state=0, stochastic_interval=1)
+    assert len(checks) == 1 and "exclude" not in checks[0]  # once, on the main spaces, over every string
     via = result.report["seed"]["via"]
     assert result.report["seed"]["mode"] == "unsupervised"
     assert via["restarts"] == 3 and via["top"] == 2000 and len(via["aux_objectives"]) == 3
