@@ -384,7 +384,8 @@ def print_table(out):
     base = modes.get("vecmap_supervised", {}).get("p@1_csls")
     print(f"\nBLI {out['pair']}: {out['n_test']} test words (MUSE, frequency-matched to the corpora), "
           f"P@1 in %, OOV counted wrong")
-    header = f"{'mode':<18} {'P@1 CSLS':>9} {'P@1 NN':>7} {'rerank':>7} {'P@10':>6} {'cov %':>6} {'iters':>5} {'s/it':>5} {'wall s':>7}"
+    header = (f"{'mode':<18} {'P@1 CSLS':>9} {'P@1 NN':>7} {'rerank':>7} {'P@10':>6} {'cov %':>6} "
+              f"{'iters':>5} {'s/it':>5} {'wall s':>7}")
     if base:
         header += f" {'x base':>7}"
     print(header)

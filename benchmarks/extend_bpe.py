@@ -10,8 +10,10 @@ that ``bootstrap.tokenization.extend_tokenizer`` knows (``route='auto'``: in the
 merges for BPE, as pieces or vocabulary entries otherwise; ``route='added'``), and each tokenizer
 encodes the target Bible's next verses, which the extension did not see.
 
-    python benchmarks/extend_bpe.py --data ../shared/data --src en.KJV --tgt fi.FinPR --json benchmarks/out/extend_bpe.json
-    python benchmarks/extend_bpe.py --styles unigram,wordpiece --budgets 2000,8000 --json benchmarks/out/extend_more.json
+    python benchmarks/extend_bpe.py --data ../shared/data --src en.KJV --tgt fi.FinPR \\
+        --json benchmarks/out/extend_bpe.json
+    python benchmarks/extend_bpe.py --styles unigram,wordpiece --budgets 2000,8000 \\
+        --json benchmarks/out/extend_more.json
 """
 import argparse
 import json

@@ -107,7 +107,8 @@ def main(argv=None):
     else:
         # random vectors with a shared low-rank structure, so neighbourhoods are not uniform
         base = rng.standard_normal((args.n, 32)).astype(np.float32)
-        X0 = base @ rng.standard_normal((32, args.dim)).astype(np.float32) + rng.standard_normal((args.n, args.dim)).astype(np.float32)
+        X0 = base @ rng.standard_normal((32, args.dim)).astype(np.float32) \
+            + rng.standard_normal((args.n, args.dim)).astype(np.float32)
         Z0 = base[rng.permutation(args.n)] @ rng.standard_normal((32, args.dim)).astype(np.float32) \
             + rng.standard_normal((args.n, args.dim)).astype(np.float32)
     X = asarray(normalize(X0), device=args.device, dtype=np.float32)

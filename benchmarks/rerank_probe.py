@@ -35,12 +35,12 @@ ABLATIONS = {"word endings": ("tgt_end1", "tgt_end2", "src_end2", "src_end3"),
                                                                  "parallel_gap"),
              "backward margin": ("back",),
              "frequency ranks, hubness, length, position, score gap": ("target_rank", "source_rank", "hub", "length",
-                                                                      "position", "score_gap"),
+                                                                       "position", "score_gap"),
              "cosine": ("cos",)}
 #: Other tree sizes and learning rates (overrides of bootstrap.ranker.TREE_PARAMS).
 SIZES = {"600 trees": {"max_iter": 600}, "31 leaves": {"max_leaf_nodes": 31},
          "600 trees, 31 leaves, rate 0.03, 20 per leaf": {"max_iter": 600, "max_leaf_nodes": 31,
-                                                         "learning_rate": 0.03, "min_samples_leaf": 20},
+                                                          "learning_rate": 0.03, "min_samples_leaf": 20},
          "rate 0.1": {"learning_rate": 0.1}}
 GROUPS = ("freq", "ortho", "parallel")
 
@@ -123,7 +123,8 @@ def main(argv=None):
         keep = [j for j, name in enumerate(names) if name not in drop]
         categorical = [keep.index(names.index(f"{side}_end{m}")) for side, m, _ in SUFFIXES
                        if f"{side}_end{m}" not in drop]
-        model = HistGradientBoostingClassifier(**dict(TREE_PARAMS, **overrides), categorical_features=categorical or None,
+        model = HistGradientBoostingClassifier(**dict(TREE_PARAMS, **overrides),
+                                               categorical_features=categorical or None,
                                                early_stopping=False, random_state=0)
         model.fit(table[valid][:, keep], labels[valid])
         scores = np.full(test_valid.shape, -np.inf)

@@ -129,7 +129,7 @@ def model1(out):
         key = (r.get("pair"), _runs(r))
         if "modes" not in r or not _ibm1(r) or _trees(r) or key not in dice:
             continue
-        was, m = dice[key], r["modes"]
+        was = dice[key]
 
         def cell(a, b):
             return f"{a:.1f} -> **{b:.1f}**" if a is not None and b is not None else "-"
@@ -141,10 +141,13 @@ def model1(out):
                      (r.get("verses") or {}).get("verses_only", {}).get("p@1"))
         best = max(v for v in (mode(r, "supervised", "p@1_csls_rerank_parallel"),
                                mode(r, "supervised_parallel", "p@1_csls_rerank_parallel")) if v is not None)
+        reranked = cell(mode(was, "supervised", "p@1_csls_rerank_parallel"),
+                        mode(r, "supervised", "p@1_csls_rerank_parallel"))
+        seeded = cell(mode(was, "supervised_parallel", "p@1_csls"), mode(r, "supervised_parallel", "p@1_csls"))
+        seeded_reranked = cell(mode(was, "supervised_parallel", "p@1_csls_rerank_parallel"),
+                               mode(r, "supervised_parallel", "p@1_csls_rerank_parallel"))
         rows.append(f"| {r['pair']} | {_runs(r)} | {base[r['pair']]:.1f} | {alone} "
-                    f"| {cell(mode(was, 'supervised', 'p@1_csls_rerank_parallel'), mode(r, 'supervised', 'p@1_csls_rerank_parallel'))} "
-                    f"| {cell(mode(was, 'supervised_parallel', 'p@1_csls'), mode(r, 'supervised_parallel', 'p@1_csls'))} "
-                    f"| {cell(mode(was, 'supervised_parallel', 'p@1_csls_rerank_parallel'), mode(r, 'supervised_parallel', 'p@1_csls_rerank_parallel'))} "
+                    f"| {reranked} | {seeded} | {seeded_reranked} "
                     f"| {best / base[r['pair']]:.2f}x |")
     return "\n".join(rows)
 
@@ -250,7 +253,8 @@ def verses(out):
         plain = max(m[n]["p@1_csls"] for n in names)
         best = max(m[n]["p@1_csls_rerank_parallel"] for n in names)
         rows.append(f"| {r['pair']} | {v['n_verses']} | {base:.1f} | {cells('supervised')} | {cells('parallel')} "
-                    f"| {cells('supervised_parallel')} | {v['verses_only']['p@1']:.1f} | {plain / base:.2f}x | {best / base:.2f}x |")
+                    f"| {cells('supervised_parallel')} | {v['verses_only']['p@1']:.1f} "
+                    f"| {plain / base:.2f}x | {best / base:.2f}x |")
     return "\n".join(rows)
 
 
@@ -320,7 +324,8 @@ def transfer(out):
         ratio = res["offramp"]["p@1"] / res["no_transfer"]["p@1"] if res["no_transfer"]["p@1"] else float("inf")
         s3 = (f"{100 * share['source_tokenizer']:.1f}% -> {100 * share['new_tokenizer']:.1f}%"
               if share else "-")
-        rows.append(f"| {r['tgt']} | {r['target_bible']} | {r['options']['preset']} | {res['no_transfer']['p@1']:.1f} | {res['random']['p@1']:.1f} "
+        rows.append(f"| {r['tgt']} | {r['target_bible']} | {r['options']['preset']} "
+                    f"| {res['no_transfer']['p@1']:.1f} | {res['random']['p@1']:.1f} "
                     f"| {res['copy_only']['p@1']:.1f} | **{res['offramp']['p@1']:.1f}** | {ratio:.1f}x "
                     f"| {f['source_tokenizer']:.2f} -> {f['new_tokenizer']:.2f} | {s3} |")
     return "\n".join(rows)

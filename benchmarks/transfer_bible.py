@@ -64,7 +64,8 @@ def vectors(lang, data, held_out, args):
     paths = find_corpora(data, lang)
     if args.bible_only:
         paths = [p for p in paths if p.parent.name == "bible"]
-    cache = CACHE / f"{lang}.{key(sorted(map(str, paths)), sorted(held_out), args.dim, args.epochs, args.min_count)}.vec"
+    cache = CACHE / (f"{lang}."
+                     f"{key(sorted(map(str, paths)), sorted(held_out), args.dim, args.epochs, args.min_count)}.vec")
     if cache.exists():
         return load_embeddings(cache), paths
     t0 = time.time()
@@ -194,8 +195,9 @@ def main(argv=None):
 
     en_kv, _ = vectors("en", data, held_out, args)
     tgt_kv, tgt_paths = vectors(args.tgt, data, held_out, args)
-    ck = key("align", args.preset, len(en_kv), len(tgt_kv), args.dim, args.epochs, args.min_count, args.seed, args.bible_only,
-             sorted(held_out), *([] if args.refine == "none" else [("refine", args.refine)]))  # old keys stay valid
+    ck = key("align", args.preset, len(en_kv), len(tgt_kv), args.dim, args.epochs, args.min_count, args.seed,
+             args.bible_only, sorted(held_out),
+             *([] if args.refine == "none" else [("refine", args.refine)]))  # old keys stay valid
     src_mapped, tgt_mapped, _, _ = align(en_kv, tgt_kv, args.tgt, data, ck, args)
 
     model_dir = str(get_model_path())

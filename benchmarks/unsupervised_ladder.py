@@ -36,7 +36,7 @@ RUNGS = (
 
 def _identity_split(src, tgt, n_test=1000, every=3):
     common = [w for w in src.index_to_key if w in tgt.key_to_index]
-    test = common[: n_test * every : every]
+    test = common[:n_test * every:every]
     held = set(test)
     return [(w, w) for w in common if w not in held], [(w, w) for w in test]
 

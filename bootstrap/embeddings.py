@@ -539,7 +539,8 @@ def _read_gensim(path, kind, max_vocab, dtype, on_duplicate):
     bad_rows = nonfinite_rows(kv.vectors)  # on the values as stored, after the cast to dtype
     if bad_rows.size:
         bad = int(bad_rows[0])
-        raise FormatError(path, None, f"the vector of {kv.index_to_key[bad]!r} (row {bad + 1}) contains NaN or infinity",
+        raise FormatError(path, None,
+                          f"the vector of {kv.index_to_key[bad]!r} (row {bad + 1}) contains NaN or infinity",
                           "drop or repair that row")
     return kv
 

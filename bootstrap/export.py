@@ -120,7 +120,8 @@ def load_embedding_matrix(path, embedding=None, *, freeze=False):
         return torch.nn.Embedding.from_pretrained(weight, freeze=freeze)
     if tuple(embedding.weight.shape) != tuple(weight.shape):
         raise ValueError(f"{path} holds a ({weight.shape[0]}, {weight.shape[1]}) matrix but the embedding layer is "
-                         f"{tuple(embedding.weight.shape)}; build it as nn.Embedding({weight.shape[0]}, {weight.shape[1]})")
+                         f"{tuple(embedding.weight.shape)}; "
+                         f"build it as nn.Embedding({weight.shape[0]}, {weight.shape[1]})")
     with torch.no_grad():
         embedding.weight.copy_(weight.to(embedding.weight.dtype))
     return embedding

@@ -251,7 +251,8 @@ def check_aligned(src_kv, tgt_kv, *, pairs=None, min_pairs=20, margin=0.1, max_r
     if paired - shuffled < margin:
         raise ValueError(
             f"the word vectors do not look aligned: {len(idx)} {source} pairs have mean cosine {paired:.3f} against "
-            f"{shuffled:.3f} for shuffled pairs (need a gap of {margin}); were the .vec files mapped with offramp align "
+            f"{shuffled:.3f} for shuffled pairs (need a gap of {margin}); "
+            "were the .vec files mapped with offramp align "
             "into one space? Pass its mapped outputs (e.g. en.mapped.vec and fi.mapped.vec)"
         )
     return report

@@ -14,7 +14,7 @@ def embedding_options(func):
     @functools.wraps(func)
     def wrapper(*args, on_duplicate, encoding_errors, **kwargs):
         click.get_current_context().meta[_READ_KEY] = {"on_duplicate": on_duplicate,
-                                                      "encoding_errors": encoding_errors}
+                                                       "encoding_errors": encoding_errors}
         return func(*args, **kwargs)
 
     wrapper = click.option("--encoding-errors", type=click.Choice(["strict", "replace", "ignore"]), default="strict",
@@ -121,7 +121,7 @@ def load_pair(src_path, tgt_path, fmt, max_vocab, progress=True):
         fix = ("train both with the same --dim" if ctx is None or ctx.info_name == "align" else
                "give the two mapped files of one offramp align run")
         raise click.ClickException(f"{src_path} has {src.vector_size} dimensions and {tgt_path} has {tgt.vector_size}: "
-                               f"the two spaces must have one dimension; {fix}")
+                                   f"the two spaces must have one dimension; {fix}")
     return src, tgt
 
 

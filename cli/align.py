@@ -96,7 +96,8 @@ def _via_sig(report):
                    "comparable (en-es Bibles -> P@1 45.5 on the benchmark's spaces, where plain "
                    "--unsupervised gives 0.5). The auxiliary files are read whole (no --max-vocab), in --format.")
 @click.option("--via-top", type=click.IntRange(min=1), default=None,
-              help="With --via: translate this many of the auxiliary source space's most frequent words (default 2000).")
+              help="With --via: translate this many of the auxiliary source space's most frequent words "
+                   "(default 2000).")
 @click.option("--via-prefix-len", type=click.IntRange(min=1), default=None,
               help="With --via: the auxiliary spaces were trained with offramp train --prefix-len N (tokens cut "
                    "to N characters, for inflecting languages); each induced prefix pair seeds the most frequent "
@@ -244,7 +245,7 @@ def align(src_vectors, tgt_vectors, seed_dict, identical, cognates, cognate_simi
             check_writable(kv)
         except ValueError as exc:
             raise click.ClickException(f"{path}: {exc}, so {option} could not be written; drop or rename that word "
-                                   "in the input file") from None
+                                       "in the input file") from None
     result = align_embeddings(src, tgt, seed=seed, seed_dict=seed_dict, preset=preset,
                               validation_dict=validation_dict, device=device, random_state=random_state,
                               progress=progress, lowercase=lowercase, **seed_options, **params)

@@ -155,7 +155,8 @@ def transfer(source_model, tokenizer, src_vectors, tgt_vectors, out, lexicon, k,
               help="File of line ids to leave out of the corpus.")
 @click.option("--lang", default=None, callback=language_code,
               help="Language code of the corpus, for its word splitting (fr, it, ca, ga split elisions off).")
-@click.option("--json", "json_path", default=None, type=click.Path(dir_okay=False), help="Also write the table as JSON.")
+@click.option("--json", "json_path", default=None, type=click.Path(dir_okay=False),
+              help="Also write the table as JSON.")
 @user_errors
 def fertility(corpus, tokenizers, exclude_ids, lang, json_path):
     """Tokens per word, the share of words split into 3+ pieces and the share of words holding an

@@ -108,7 +108,7 @@ def test_align_writes_both_spaces_sidecars_and_report(files, tmp_path, seed_args
     assert report["seed"]["mode"] == mode and report["signature"] == line.split(" | ")[1]
     assert f"final pairs, objective {report['history'][-1]['objective']:.4f}, " in line
     assert report["history"] and all({"objective", "time_s", "keep_prob", "n_pairs"} <= set(h)
-                                      for h in report["history"])
+                                     for h in report["history"])
     src_info, tgt_info = read_space_info(tmp_path / "en.vec"), read_space_info(tmp_path / "fi.vec")
     assert src_info["space_id"] == tgt_info["space_id"] == report["space_id"]
     assert (src_info["side"], tgt_info["side"]) == ("src", "tgt")
@@ -131,7 +131,8 @@ def test_align_summary_gives_the_validation_p1(files, tmp_path):
 
 def test_align_without_a_loop_gives_no_objective(files, tmp_path):
     result = _invoke("align", files / "src.vec", files / "tgt.vec", "--seed-dict", files / "seed.txt",
-                     "--no-self-learning", "--out-src", tmp_path / "en.vec", "--out-tgt", tmp_path / "fi.vec", "--quiet")
+                     "--no-self-learning", "--out-src", tmp_path / "en.vec", "--out-tgt", tmp_path / "fi.vec",
+                     "--quiet")
     assert result.exit_code == 0, result.output
     assert "0 iterations" in result.output and "objective" not in result.output
 
@@ -195,7 +196,7 @@ def test_evaluate_summary_line_and_induce(files, tmp_path):
      ["reading src.vec", "reading tgt.vec"]),
 ])
 def test_progress_bars_go_to_stderr_and_no_progress_silences_them(files, tmp_path, monkeypatch, command, args, off,
-                                                                   bars):
+                                                                  bars):
     """Small inputs show no bar; with the size limits lowered, bars go to stderr only, so stdout (one JSON
     object for evaluate --json) is what it is without them, and --no-progress leaves stderr empty."""
     import bootstrap.embeddings
@@ -232,7 +233,7 @@ def _assert_nothing_written(out):
     (["--unsupervised", "--identical"], 2, "--unsupervised uses no seed"),
     (["--seed-dict", "{files}/seed.txt", "--preset", "unsupervised"], 1, "preset 'unsupervised' starts from no seed"),
     (["--unsupervised", "--preset", "procrustes"], 1, "preset 'procrustes' fits once on the seed, and "
-                                                       "seed='unsupervised' has none"),
+                                                      "seed='unsupervised' has none"),
     (["--seed-dict", "{files}/missing.txt"], 2, "does not exist"),
     (["--identical", "--preset", "vecmap"], 2, "Invalid value for '--preset'"),
     (["--numerals", "--identical-rank-ratio", "4"], 2, "--identical-rank-ratio filters identical-string seeds"),

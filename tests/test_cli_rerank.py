@@ -1,4 +1,4 @@
-"""``offramp evaluate`` / ``offramp induce`` with ``--rerank``, ``--rerank-weights``, ``--tune-dict``, ``--rerank-k``."""
+"""``offramp evaluate`` / ``induce`` with ``--rerank``, ``--rerank-weights``, ``--tune-dict``, ``--rerank-k``."""
 import json
 
 import pytest
@@ -122,7 +122,8 @@ def test_induce_rerank_keeps_k_candidates(files, tmp_path):
 
 @pytest.mark.parametrize("command", ["evaluate", "induce"])
 @pytest.mark.parametrize("options, message", [
-    (["--rerank", "foo"], "unknown feature(s) foo; choose from ortho, freq, parallel (comma-separated, e.g. ortho,freq or ortho,freq,parallel)"),
+    (["--rerank", "foo"], "unknown feature(s) foo; choose from ortho, freq, parallel "
+                          "(comma-separated, e.g. ortho,freq or ortho,freq,parallel)"),
     (["--rerank", "ortho,lev"], "unknown feature(s) lev; choose from ortho, freq"),
     (["--rerank", "ortho", "--rerank-weights", "ortho"], "'ortho' is not NAME=NUMBER; write e.g. ortho=0.3,freq=0.05"),
     (["--rerank", "ortho", "--rerank-weights", "ortho=high"], "'ortho=high' is not NAME=NUMBER"),

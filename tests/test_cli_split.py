@@ -67,7 +67,8 @@ def test_split_warns_when_test_is_short(files):
     (b"a A\nb \xff\n", False, r"gold\.txt:2: bytes are not UTF-8"),
     (b"", False, r"gold\.txt: no dictionary entries"),
     (GOLD.encode(), True, r"0 of 10 dictionary pairs are in the vocabulary \(src OOV 9, tgt OOV 9\); "
-                          r"with source and target swapped, 8 pairs would match: the dictionary runs the other way \(are the source and target vectors or vocabularies swapped\?\)"),
+                          r"with source and target swapped, 8 pairs would match: the dictionary runs the other way "
+                          r"\(are the source and target vectors or vocabularies swapped\?\)"),
 ])
 def test_split_errors_leave_no_output(files, gold, swap, match):
     (files / "gold.txt").write_bytes(gold)

@@ -143,7 +143,8 @@ def test_no_pair_in_vocab_says_swapping_helps():
     src = {"koira": 0, "kissa": 1}       # the vocabularies are the other way round
     tgt = {"dog": 0, "cat": 1, "moon": 2}
     msg = (r"^d\.txt: 0 of 3 dictionary pairs are in the vocabulary \(src OOV 3, tgt OOV 3\); "
-           r"with source and target swapped, 2 pairs would match: the dictionary runs the other way \(are the source and target vectors or vocabularies swapped\?\)")
+           r"with source and target swapped, 2 pairs would match: the dictionary runs the other way "
+           r"\(are the source and target vectors or vocabularies swapped\?\)")
     with pytest.raises(ValueError, match=msg):
         lookup_pairs(entries, src, tgt, path="d.txt")
 
@@ -214,7 +215,8 @@ def test_a_dictionary_running_the_other_way_fails_even_when_a_few_pairs_match(n_
     if fails:   # 103 swapped >= 5 x 3 found
         with pytest.raises(ValueError, match=r"^d\.txt: only 3 of 103 dictionary pairs are in the vocabularies, "
                                              r"but 103 would be with source and target swapped: the dictionary "
-                                             r"runs the other way \(are the source and target vectors or vocabularies swapped\?\)"):
+                                             r"runs the other way \(are the source and target vectors or "
+                                             r"vocabularies swapped\?\)"):
             lookup_pairs(reverse + right, src, tgt, path="d.txt")
     else:       # 30 of 130 found, 130 swapped: under 5x, a plausible dictionary
         pairs, cov = lookup_pairs(reverse + right, src, tgt, path="d.txt")

@@ -89,7 +89,8 @@ def test_pairs_thresholds(association, options, expected):
 
 def test_feature_reads_dice_of_each_candidate(association):
     q = np.array([EN_WORDS.index("dog"), EN_WORDS.index("runs")])
-    index = np.array([[FR_WORDS.index("chien"), FR_WORDS.index("le")], [FR_WORDS.index("chien"), FR_WORDS.index("court")]])
+    index = np.array([[FR_WORDS.index("chien"), FR_WORDS.index("le")],
+                      [FR_WORDS.index("chien"), FR_WORDS.index("court")]])
     np.testing.assert_allclose(association.feature(q, index), [[1.0, 0.5], [2 / 3, 1.0]], rtol=1e-6)
     assert association.feature(q, np.zeros((2, 0), dtype=np.int64)).shape == (2, 0)
 
@@ -346,7 +347,8 @@ def cli_files(rotated, tmp_path_factory):
 def test_cli_align_with_verses_then_evaluate(cli_files, tmp_path):
     root, src_file, tgt_file = cli_files
     runner = CliRunner()
-    result = runner.invoke(main, ["align", str(root / "src.vec"), str(root / "tgt.vec"), "--parallel-src", str(src_file),
+    result = runner.invoke(main, ["align", str(root / "src.vec"), str(root / "tgt.vec"),
+                                  "--parallel-src", str(src_file),
                                   "--parallel-tgt", str(tgt_file), "--out-src", str(tmp_path / "s.vec"),
                                   "--out-tgt", str(tmp_path / "t.vec"), "--report", str(tmp_path / "r.json"),
                                   "--stochastic-interval", "1", "--quiet"])
@@ -364,7 +366,8 @@ def test_cli_align_with_verses_then_evaluate(cli_files, tmp_path):
 
 @pytest.mark.parametrize("command, options, code, message", [
     ("align", ["--parallel-src", "{src}"], 2, "add --parallel-tgt FILE"),
-    ("align", ["--unsupervised", "--parallel-src", "{src}", "--parallel-tgt", "{tgt}"], 2, "--unsupervised uses no seed"),
+    ("align", ["--unsupervised", "--parallel-src", "{src}", "--parallel-tgt", "{tgt}"], 2,
+     "--unsupervised uses no seed"),
     ("align", ["--identical", "--parallel-min-score", "0.2"], 2, "--parallel-min-score sets the verse seed"),
     ("evaluate", ["--rerank", "parallel"], 1, "needs verse-aligned corpora of both languages"),
     ("evaluate", ["--rerank", "ortho", "--parallel-src", "{src}", "--parallel-tgt", "{tgt}"], 1,
@@ -513,7 +516,8 @@ def test_cli_dictionary_and_verses_combine(cli_files, tmp_path):
 def test_cli_ibm1_verses_rerank_and_signature(cli_files, tmp_path):
     root, src_file, tgt_file = cli_files
     runner = CliRunner()
-    result = runner.invoke(main, ["align", str(root / "src.vec"), str(root / "tgt.vec"), "--parallel-src", str(src_file),
+    result = runner.invoke(main, ["align", str(root / "src.vec"), str(root / "tgt.vec"),
+                                  "--parallel-src", str(src_file),
                                   "--parallel-tgt", str(tgt_file), "--verse-measure", "ibm1", "--out-src",
                                   str(tmp_path / "s.vec"), "--out-tgt", str(tmp_path / "t.vec"), "--report",
                                   str(tmp_path / "r.json"), "--stochastic-interval", "1", "--quiet"])

@@ -141,7 +141,8 @@ def test_no_pair_dictionary_suggests_swapping(spaces, tmp_path):
     path = tmp_path / "reversed.txt"
     path.write_text("".join(f"{t}\t{s}\n" for s, t in gold[100:140]), encoding="utf-8")
     with pytest.raises(ValueError, match=r"reversed\.txt: 0 of 40 dictionary pairs are in the vocabulary "
-                                         r"\(src OOV 40, tgt OOV 40\); with source and target swapped, .*are the source and target vectors or vocabularies swapped\?"):
+                                         r"\(src OOV 40, tgt OOV 40\); with source and target swapped, "
+                                         r".*are the source and target vectors or vocabularies swapped\?"):
         align_embeddings(src, tgt, seed="dictionary", seed_dict=str(path), progress=False)
     with pytest.raises(ValueError, match="are the source and target vectors or vocabularies swapped"):
         evaluate_bli(src, tgt, str(path))
@@ -274,7 +275,7 @@ def test_evaluate_bli_file_lowercase_and_errors(tmp_path):
 def test_induce_lexicon_and_write(tmp_path):
     rows = induce_lexicon(EVAL_SRC, EVAL_TGT, method="nn", k=2)
     assert [(s, t, r) for s, t, _, r in rows] == [("a", "A", 1), ("a", "E", 2), ("b", "B", 1), ("b", "E", 2),
-                                                   ("c", "C", 1), ("c", "B", 2), ("d", "D2", 1), ("d", "A", 2)]
+                                                  ("c", "C", 1), ("c", "B", 2), ("d", "D2", 1), ("d", "A", 2)]
     assert rows[0][2] == pytest.approx(np.cos(np.deg2rad(5)), abs=1e-6)  # float32 cosine
     assert [r[0] for r in induce_lexicon(EVAL_SRC, EVAL_TGT, method="nn", max_src=2)] == ["a", "b"]
     # mutual: each best target's own best source is the query (E, nobody's first choice, is b's)

@@ -161,8 +161,8 @@ def _planted(n, k, seed):
     """Candidates with random scores whose gold is the one frequent candidate (target row < 50; the others'
     rows are 50-499), at a random position."""
     rng = np.random.default_rng(seed)
-    index = np.stack([rng.permutation(np.concatenate([rng.choice(50, size=1), rng.choice(np.arange(50, 500), size=k - 1,
-                                                                                            replace=False)]))
+    index = np.stack([rng.permutation(np.concatenate([rng.choice(50, size=1),
+                                                      rng.choice(np.arange(50, 500), size=k - 1, replace=False)]))
                       for _ in range(n)])
     scores = rng.uniform(-0.5, 0.5, size=(n, k)).astype(np.float32)
     cands = {"queries": np.arange(n), "index": index, "scores": scores, "cos": scores, "back": -np.abs(scores),

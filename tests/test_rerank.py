@@ -319,7 +319,7 @@ RR_TEST = list(zip(RR_SRC_WORDS, RR_RIGHT))
 # at freq weight 0.05 only row 0 wins (0.05 log 5 = 0.080 > m > 0.05 log 3 = 0.055); at 0.2 all do.
 _d = np.deg2rad
 RR_MARGIN = 2 * (np.cos(_d(5)) - np.cos(_d(10))) - (np.cos(_d(5)) + np.cos(_d(85)) - np.cos(_d(10))
-                                                     - np.cos(_d(80))) / 2
+                                                    - np.cos(_d(80))) / 2
 
 
 def test_rerank_fixture_is_as_documented():
@@ -445,7 +445,8 @@ def test_fit_weights_with_no_candidates(xp):
     """k = 0 candidates: nothing can be right, and no weight is better than another."""
     scores = xp.zeros((2, 0), dtype=xp.float32)
     index = xp.zeros((2, 0), dtype=xp.int64)
-    assert fit_weights(scores, index, {"ortho": xp.zeros((2, 0), dtype=xp.float32)}, [[1], [2]]) == ({"ortho": 0.0}, 0.0)
+    assert fit_weights(scores, index, {"ortho": xp.zeros((2, 0), dtype=xp.float32)},
+                       [[1], [2]]) == ({"ortho": 0.0}, 0.0)
 
 
 @pytest.mark.parametrize("kwargs, match", [

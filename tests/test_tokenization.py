@@ -12,7 +12,8 @@ from bootstrap.tokenization import (build_tokenizer, extend_tokenizer, fertility
                                     tokenizer_kind, train_tokenizer)
 
 LETTERS = SPECIALS + list(string.ascii_lowercase) + ["##" + c for c in string.ascii_lowercase]
-CORPUS = [["talo", "ja", "talo"], ["x", "koira", "ja"]] + [["talo", "ja", "x", "x"]] * 9  # talo 11, ja 11, x 19, koira 1
+# talo 11, ja 11, x 19, koira 1
+CORPUS = [["talo", "ja", "talo"], ["x", "koira", "ja"]] + [["talo", "ja", "x", "x"]] * 9
 
 
 @pytest.fixture(scope="module")
