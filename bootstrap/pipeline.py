@@ -51,8 +51,12 @@ VIA_DEFAULTS = {"restarts": 8, "top": 2000, "prefix_len": None}
 #: spaces of ``via=``): induction in both directions (union), as VecMap's unsupervised mode does. The
 #: mutual (intersection) induction suits a gold seed, but from the similarity-distribution start it
 #: left en-fi's Bible spaces in the wrong basin in 16 of 16 restarts, where union reached the right
-#: one in 8 of 8, on five pairs (benchmarks/README.md, section 1o).
-OFFRAMP_UNSUPERVISED = {"direction": "union"}
+#: one in 8 of 8, on five pairs (benchmarks/README.md, section 1o). And 8 restarts of the loop
+#: (``n_init``; the auxiliary alignment of ``via=`` has its own, ``VIA_DEFAULTS['restarts']``): with
+#: union induction on the BLI benchmark's corpora, 4 of 6 runs found the right basin on en-de and
+#: 1 of 6 on en-fr, and the best objective picked them (P@1 41.3 and 39.4 against 0.3-3.6 from one
+#: run; section 1q).
+OFFRAMP_UNSUPERVISED = {"direction": "union", "n_init": 8}
 
 
 @dataclass
@@ -318,7 +322,9 @@ def align_embeddings(src, tgt, *, seed="identical+numerals", seed_dict=None, pre
     preset : str
         A recipe from :data:`alignment.selflearning.PRESETS`: ``'offramp'`` (default: fast
         stochastic self-learning), VecMap's ``'supervised'``, ``'semi_supervised'``,
-        ``'identical'``, ``'unsupervised'``, or ``'procrustes'`` (one orthogonal fit).
+        ``'identical'``, ``'unsupervised'``, or ``'procrustes'`` (one orthogonal fit). With
+        ``seed='unsupervised'``, ``'offramp'`` also induces in both directions and restarts the
+        loop 8 times (:data:`OFFRAMP_UNSUPERVISED`; ``direction`` and ``n_init`` override it).
     validation_dict : path or list of (str, str), optional
         Gold pairs whose P@1 is logged per iteration (never used for fitting).
     identical_rank_ratio : float or None
@@ -541,7 +547,7 @@ CHECK_MIN_STRINGS = 30
 #: The check's verdict: ``'failed'`` at or below this self@1 (percent), ``'unclear'`` below
 #: :data:`CHECK_OK`, else ``'ok'`` (benchmarks/README.md, section 1o).
 CHECK_FAILED = 1.0
-CHECK_OK = 7.0
+CHECK_OK = 10.0
 
 
 def shared_string_check(src, tgt, *, exclude=(), top=CHECK_VOCAB, device="cpu", batch_size=1024):

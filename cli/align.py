@@ -160,7 +160,8 @@ def _via_sig(report):
               help="Run the self-learning loop this many times (seeds SEED, SEED+1, ...) and keep the run "
                    "with the best objective; for weak seeds and --unsupervised, where one run may miss "
                    "(two Bibles en-es, unsupervised: 1 seed of 4 aligns them). With --via, the restarts of "
-                   "the auxiliary spaces' alignment. [default: 1; with --via 8]")
+                   "the auxiliary spaces' alignment. [default: 8 with --unsupervised (offramp preset) and "
+                   "with --via, else 1]")
 @click.option("--binary", is_flag=True, help="Write word2vec binary instead of text.")
 @click.option("--report", type=click.Path(dir_okay=False),
               help="JSON report with per-iteration objective and timing, and the shared-string check (words "
@@ -280,8 +281,8 @@ def align(src_vectors, tgt_vectors, seed_dict, identical, cognates, cognate_simi
 
 
 _FAILED_ADVICE = {
-    "unsupervised": "On small corpora try --via with each language's Bible alone, or --restarts 8, or a seed "
-                    "that costs nothing: --identical --numerals, --cognates --numerals.",
+    "unsupervised": "On small corpora try --via with each language's Bible alone, or more --restarts (e.g. 16), "
+                    "or a seed that costs nothing: --identical --numerals, --cognates --numerals.",
     "via": "Try more --restarts, auxiliary spaces trained with --prefix-len 5 (for inflecting languages), or a "
            "seed that costs nothing: --identical --numerals, --cognates --numerals.",
     None: "Check that the seed's source and target columns match SRC_VECTORS and TGT_VECTORS, or try "

@@ -648,7 +648,8 @@ def _shared_spaces(n_shared, fixed, n_words=120, dim=16, random_state=0):
     (40, 0, 0, 40, 0.0, "failed"),
     (100, 1, 0, 100, 1.0, "failed"),    # 1 of 100: CHECK_FAILED is inclusive
     (40, 2, 0, 40, 5.0, "unclear"),     # 2 of 40
-    (100, 7, 0, 100, 7.0, "ok"),        # 7 of 100: CHECK_OK is inclusive on the 'ok' side
+    (100, 9, 0, 100, 9.0, "unclear"),   # 9 of 100
+    (100, 10, 0, 100, 10.0, "ok"),      # 10 of 100: CHECK_OK is inclusive on the 'ok' side
     (50, 40, 10, 40, 75.0, "ok"),       # the seed's 10 shared words are left out: 30 of 40
     (20, 20, 0, 20, 100.0, "too few"),  # below CHECK_MIN_STRINGS
 ])
@@ -686,12 +687,13 @@ def test_align_reports_the_check_without_the_seed(spaces):
     assert identical["n_excluded"] == identical["n_shared"] == 10 and identical["n_checked"] == 0
 
 
-@pytest.mark.parametrize("seed, params, direction", [
-    ("unsupervised", {}, "union"),                              # OFFRAMP_UNSUPERVISED
-    ("unsupervised", {"direction": "intersection"}, "intersection"),  # the user's choice wins
-    ("identical", {}, "intersection"),                          # seeded runs keep the preset's mutual induction
+@pytest.mark.parametrize("seed, params, direction, n_init", [
+    ("unsupervised", {}, "union", 8),                                  # OFFRAMP_UNSUPERVISED
+    ("unsupervised", {"direction": "intersection", "n_init": 2}, "intersection", 2),  # the user's choice wins
+    ("identical", {}, "intersection", 1),            # seeded runs keep the preset's mutual induction, one run
 ])
-def test_offramp_unsupervised_induces_in_both_directions(spaces, seed, params, direction):
+def test_offramp_unsupervised_induces_in_both_directions(spaces, seed, params, direction, n_init):
     src, tgt, _ = spaces
     result = align_embeddings(src, tgt, seed=seed, progress=False, max_iter=1, **params)
     assert result.report["params"]["direction"] == direction == result.estimator.direction
+    assert result.estimator.n_init == n_init == result.report["restarts"]["n_init"]
