@@ -191,7 +191,7 @@ def align(src_vectors, tgt_vectors, seed_dict, identical, cognates, cognate_simi
           --out-src en.m.vec --out-tgt lv.m.vec
       offramp align en.vec fr.vec --seed-dict train.txt --refine none --out-src en.m.vec --out-tgt fr.m.vec
       offramp align en.vec fi.vec --unsupervised --out-src en.m.vec --out-tgt fi.m.vec --report r.json
-      offramp align en.vec es.vec --unsupervised --restarts 4 --out-src en.m.vec --out-tgt es.m.vec
+      offramp align en.vec es.vec --unsupervised --restarts 16 --out-src en.m.vec --out-tgt es.m.vec
       offramp align en.vec es.vec --unsupervised --via en.bible.vec es.bible.vec --out-src en.m.vec --out-tgt es.m.vec
     """
     from bootstrap.embeddings import check_writable
