@@ -545,7 +545,7 @@ CHECK_VOCAB = 20000
 #: Fewest shared strings outside the seed for the check's verdict (below: ``'too few'``).
 CHECK_MIN_STRINGS = 30
 #: The check's verdict: ``'failed'`` at or below this self@1 (percent), ``'unclear'`` below
-#: :data:`CHECK_OK`, else ``'ok'`` (benchmarks/README.md, section 1o).
+#: :data:`CHECK_OK`, else ``'ok'`` (benchmarks/README.md, sections 1o and 1q).
 CHECK_FAILED = 1.0
 CHECK_OK = 10.0
 
