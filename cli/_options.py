@@ -46,13 +46,14 @@ def progress_option(func=None, *, help="Show progress bars on stderr (large vect
     """``--progress/--no-progress``: tqdm bars on stderr for long work (the library's ``progress``).
 
     Every command also takes ``--quiet`` for ``--no-progress``. Used bare (``@progress_option``) or
-    with the command's own ``help`` and more names of ``--no-progress`` (``off=("-q",)``).
+    with the command's own ``help`` and more names of ``--no-progress`` (``off=("-q",)``); the help
+    text ends with every name that turns the bars off.
     """
-    names = ("--quiet",) + tuple(name for name in off if name != "--quiet")
+    names = ("--quiet",) + tuple(off)
 
     def decorate(f):
         return click.option("--progress/--no-progress", *(f" /{name}" for name in names), "progress", default=True,
-                            show_default=True, help=help if "--quiet" in help else f"{help} --quiet: --no-progress.")(f)
+                            show_default=True, help=f"{help} {', '.join(names)}: --no-progress.")(f)
 
     return decorate if func is None else decorate(func)
 

@@ -167,8 +167,7 @@ def _via_sig(report):
               help="JSON report with per-iteration objective and timing, and the shared-string check (words "
                    "spelled alike in both vocabularies, outside the seed, that translate to themselves; printed "
                    "in the summary, a warning when it fails).")
-@progress_option(help="Show progress bars on stderr (reading vectors, the self-learning loop); --quiet is "
-                      "--no-progress.", off=("--quiet",))
+@progress_option(help="Show progress bars on stderr (reading vectors, the self-learning loop).")
 @embedding_options
 @device_option
 @user_errors

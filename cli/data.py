@@ -74,8 +74,7 @@ def list_(kind, cache_dir):
               help="Directory (or http(s) base URL) laid out like shared/data to copy from [default: $OFFRAMP_MIRROR].")
 @click.option("--force", is_flag=True, help="Fetch again even when cached.")
 @click.option("--link", is_flag=True, help="With a local --mirror, symlink instead of copying.")
-@progress_option(help="Show download progress on stderr; -q, --quiet and --no-progress turn it off.",
-                 off=("--quiet", "-q"))
+@progress_option(help="Show download progress on stderr.", off=("-q",))
 @user_errors
 def fetch(kind, names, cache_dir, mirror, force, link, progress):
     """Fetch NAMES of KIND (e.g. muse en-fi) into the cache and print their paths.
