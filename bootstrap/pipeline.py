@@ -417,6 +417,9 @@ def _align_direct(src, tgt, *, seed, seed_dict, preset, validation_dict, device,
     config.update(params)
     config["random_state"] = random_state
 
+    if seed_dict is not None and "dictionary" not in parts:  # else the default seed would ignore it
+        raise ValueError(f"a seed dictionary was given, but seed={seed!r} has no 'dictionary' part; add it "
+                         "(e.g. seed='dictionary' or 'dictionary+identical') or drop seed_dict")
     entries, dict_path = _entries(seed_dict, lowercase)
     if "dictionary" in parts and entries is None:
         raise ValueError(f"seed={seed!r} needs a seed dictionary (--seed-dict)")
