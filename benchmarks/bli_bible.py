@@ -32,6 +32,10 @@ dictionary); the default here is ``none``, the setting of sections 1 to 1d. The 
 ``--verse-measure ibm1`` associates the Bibles' words by IBM Model 1 instead of Dice (the seed,
 the re-ranking feature and ``verses_only`` alike); the JSON records ``"verse_measure"``.
 
+``--direction`` sets the induction direction of every offramp mode (``align --direction``); the JSON
+records it (None: the library's default, union for the seeds of strings alone, intersection with a
+dictionary or the verses), and ``tables.py`` keeps runs with a direction out of section 1's table.
+
 ``--rerank-model trees`` re-ranks the modes given the train dictionary with gradient-boosted trees
 learned from it (``evaluate --rerank-model trees``) instead of the fitted weighted sum; the modes
 without a dictionary keep the linear defaults. The JSON records ``"rerank_model"``.
@@ -297,6 +301,8 @@ def run(args):
         if "via" in mode:
             extra["via"] = via
             extra["via_options"] = {"restarts": args.via_restarts, "prefix_len": args.via_prefix_len}
+        if args.direction is not None and preset == "offramp":
+            extra["direction"] = args.direction
         if preset == "offramp":  # the baseline's VecMap recipe stays linear either way
             extra["refine"] = None if args.refine == "none" else args.refine
         result = align_embeddings(sp[args.src], sp[args.tgt], seed=mode["seed"],
@@ -332,6 +338,8 @@ def run(args):
             "s_per_iter": round(sum(h["time_s"] for h in result.report["history"]) / max(1, result.report["n_iter"]), 2)
             if result.report["history"] else None,
             "preset": preset,
+            "direction": result.report["params"]["direction"],
+            "random_state": args.seed,
             "seed_pairs": result.report["seed"].get("n_seed_pairs", 0),
             "warmup_dim": result.report.get("warmup_dim"),
             "refine": result.report.get("refine"),
@@ -371,6 +379,7 @@ def run(args):
         "refine": None if args.refine == "none" else args.refine,
         "verse_measure": args.verse_measure,
         "rerank_model": args.rerank_model,
+        "direction": args.direction,  # None: the library's default, which depends on the seed
         "train_s": train_s,
         "corpora": {lang: [f.name for f in fs] for lang, fs in files.items()},
         "device": args.device,
@@ -456,6 +465,9 @@ def main(argv=None):
                         help="skip the re-ranked (string similarity + frequency) scores")
     parser.add_argument("--warmup-dim", default=None,
                         help="the offramp preset's warm-up: an integer, auto or off (default: the preset's)")
+    parser.add_argument("--direction", choices=("forward", "backward", "union", "intersection"), default=None,
+                        help="induction direction of every offramp mode (align --direction; default: the "
+                             "library's, which depends on the seed)")
     parser.add_argument("--identical-rank-ratio", type=float, default=None,
                         help="frequency-rank filter for identical-string seeds (default: the library's)")
     args = parser.parse_args(argv)

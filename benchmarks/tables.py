@@ -17,8 +17,8 @@ def _bli_runs(out):
     merged = {}
     for path in sorted(out.glob("en-*.json")):
         r = json.loads(path.read_text())
-        if "modes" not in r or _runs(r) > 1 or r.get("refine") or _ibm1(r):  # ensembles, refinements and
-            continue                                                              # Model 1 have their own tables
+        if "modes" not in r or _runs(r) > 1 or r.get("refine") or _ibm1(r) or r.get("direction"):
+            continue  # ensembles, refinements, Model 1 and a direction set by hand have their own tables
         if r["pair"] in merged:
             merged[r["pair"]]["modes"].update(r["modes"])
             if r.get("verses"):
@@ -294,6 +294,27 @@ def unsupervised_bible(out):
     return "\n".join(rows)
 
 
+def string_directions(out):
+    """Section 1r: the seeds of strings alone (identical+numerals, cognates+numerals) with mutual and with
+    union induction, from runs that recorded each mode's direction."""
+    cells = {}
+    for path in sorted(out.glob("en-*.json")):
+        r = json.loads(path.read_text())
+        if "modes" not in r or _runs(r) > 1 or r.get("refine") or _ibm1(r):
+            continue
+        for name in ("identical", "cognates"):
+            mode = r["modes"].get(name)
+            if mode and mode.get("direction") and not mode.get("random_state"):
+                rerank = mode.get("p@1_csls_rerank")
+                cells[(r["pair"], name, mode["direction"])] = (
+                    f"{mode['p@1_csls']:.1f}" + ("" if rerank is None else f" ({rerank:.1f})"))
+    rows = ["| pair | seed | mutual (intersection) | union (the default since session 23) |", "|---|---|---:|---:|"]
+    for pair, name in sorted({(p, n) for p, n, _ in cells}, key=lambda k: (k[1], k[0])):
+        rows.append(f"| {pair} | {name}+numerals | {cells.get((pair, name, 'intersection'), '-')} "
+                    f"| {cells.get((pair, name, 'union'), '-')} |")
+    return "\n".join(rows) if len(rows) > 2 else ""
+
+
 def shared_check(out):
     """Section 1o: align's dictionary-free check (shared strings that translate to themselves) beside each
     mode's P@1, for the runs that recorded it."""
@@ -376,8 +397,8 @@ def main(argv=None):
     out = Path(parser.parse_args(argv).out)
     if not out.is_dir():
         parser.error(f"{out} is not a directory")
-    tables = [bli, verses, ensembles, refined, model1, trees, unsupervised_bible, shared_check, pivot, quantity,
-              transfer]
+    tables = [bli, verses, ensembles, refined, model1, trees, unsupervised_bible, shared_check, string_directions,
+              pivot, quantity, transfer]
     print("\n\n".join(text for text in (table(out) for table in tables) if text))
 
 

@@ -57,6 +57,16 @@ VIA_DEFAULTS = {"restarts": 8, "top": 2000, "prefix_len": None}
 #: 1 of 6 on en-fr, and the best objective picked them (P@1 41.3 and 39.4 against 0.3-3.6 from one
 #: run; section 1q).
 OFFRAMP_UNSUPERVISED = {"direction": "union", "n_init": 8}
+#: What the ``offramp`` preset changes for a seed of strings alone (identical strings, cognates,
+#: numerals; no dictionary, no verses): induction in both directions (union). Such a seed holds few
+#: right pairs among the frequent words, and the mutual induction keeps too few pairs to grow from it.
+#: On the BLI benchmark's six pairs (three random states, no refinement, P@1 CSLS; benchmarks/README.md,
+#: section 1r) union lifted identical+numerals on en-lv 1.7 -> 3.4, en-sl 15.0 -> 20.6, en-fi
+#: 7.4 -> 10.0, en-de 38.7 -> 40.8, and cognates+numerals on en-lv 4.7 -> 8.3, en-sl 17.0 -> 20.9; it
+#: costs en-es 1.1 and 2.6 points and en-fr up to 1.2. A gold dictionary or the verse seed keeps the
+#: mutual induction, which scored 0.3-2.5 points better with them in 6 of 7 runs.
+OFFRAMP_STRINGS = {"direction": "union"}
+STRING_SEEDS = frozenset({"identical", "cognates", "numerals"})
 
 
 @dataclass
@@ -324,7 +334,9 @@ def align_embeddings(src, tgt, *, seed="identical+numerals", seed_dict=None, pre
         stochastic self-learning), VecMap's ``'supervised'``, ``'semi_supervised'``,
         ``'identical'``, ``'unsupervised'``, or ``'procrustes'`` (one orthogonal fit). With
         ``seed='unsupervised'``, ``'offramp'`` also induces in both directions and restarts the
-        loop 8 times (:data:`OFFRAMP_UNSUPERVISED`; ``direction`` and ``n_init`` override it).
+        loop 8 times (:data:`OFFRAMP_UNSUPERVISED`; ``direction`` and ``n_init`` override it), and
+        with a seed of strings alone (identical, cognates, numerals) it induces in both directions
+        (:data:`OFFRAMP_STRINGS`).
     validation_dict : path or list of (str, str), optional
         Gold pairs whose P@1 is logged per iteration (never used for fitting).
     identical_rank_ratio : float or None
@@ -393,11 +405,13 @@ def align_embeddings(src, tgt, *, seed="identical+numerals", seed_dict=None, pre
                          lowercase=lowercase, check=True, **params)
 
 
-def _align_direct(src, tgt, *, seed, seed_dict, preset, validation_dict, device, random_state, progress,
-                  identical_rank_ratio, cognates, parallel, parallel_options, refine, refine_options, lowercase,
-                  check, **params):
-    """:func:`align_embeddings` without auxiliary spaces. ``check=False`` leaves the report's
-    ``check`` at None, for :func:`_align_via`, which computes its own over every shared string."""
+def _align_direct(src, tgt, *, seed, preset, device, random_state, progress, refine, seed_dict=None,
+                  validation_dict=None, identical_rank_ratio=DEFAULT_IDENTICAL_RANK_RATIO, cognates=None,
+                  parallel=None, parallel_options=None, refine_options=None, lowercase=False, check=False,
+                  **params):
+    """:func:`align_embeddings` without auxiliary spaces (its keywords; the optional inputs default to
+    none given). ``check=False`` leaves the report's ``check`` at None, for :func:`_align_via`, which
+    computes its own over every shared string."""
     parts = parse_mode(seed, name="seed", examples=SEED_MODES)
     if preset not in PRESETS:
         raise ValueError(f"preset must be one of {tuple(PRESETS)}; got {preset!r}")
@@ -414,6 +428,8 @@ def _align_direct(src, tgt, *, seed, seed_dict, preset, validation_dict, device,
         config["init"] = "unsupervised"
         if preset == "offramp":
             config.update(OFFRAMP_UNSUPERVISED)
+    elif preset == "offramp" and set(parts) <= STRING_SEEDS:
+        config.update(OFFRAMP_STRINGS)
     config.update(params)
     config["random_state"] = random_state
 
@@ -692,11 +708,9 @@ def _align_via(src, tgt, via, via_options, *, seed, preset, random_state, device
         lookup_pairs(entries, src.key_to_index, tgt.key_to_index, path=path)
     started = time.perf_counter()
     aux_params = {k: v for k, v in params.items() if k != "n_init"}
-    plain = {"seed_dict": None, "validation_dict": None, "identical_rank_ratio": DEFAULT_IDENTICAL_RANK_RATIO,
-             "cognates": None, "parallel": None, "parallel_options": None, "refine_options": None, "check": False}
-    aux = _align_direct(via[0], via[1], **plain, seed="unsupervised", preset=preset, device=device,
-                        random_state=random_state, progress=progress, refine=None, lowercase=False,
-                        n_init=options["restarts"], **aux_params)
+    aux = _align_direct(via[0], via[1], seed="unsupervised", preset=preset, device=device,
+                        random_state=random_state, progress=progress, refine=None, n_init=options["restarts"],
+                        **aux_params)
     csls_k = params.get("csls_k", PRESETS[preset].get("csls_k", 10))  # the loop's induction, as in the main run
     rows = induce_lexicon(aux.src_mapped, aux.tgt_mapped, method="csls" if csls_k else "nn", csls_k=csls_k or 10,
                           mutual=True, max_src=options["top"], device=device)
@@ -706,9 +720,9 @@ def _align_via(src, tgt, via, via_options, *, seed, preset, random_state, device
                          "most frequent source words, and none has both words in the main vocabularies; "
                          "were they trained with the same tokenisation (offramp train --lang)?")
     # the main loop starts from the induced pairs, whatever the preset's own start
-    result = _align_direct(src, tgt, **{**plain, "seed_dict": words, "validation_dict": validation_dict},
-                           seed="dictionary", preset=preset, device=device, random_state=random_state,
-                           progress=progress, refine=None, lowercase=lowercase, **{**params, "init": "seed"})
+    result = _align_direct(src, tgt, seed_dict=words, validation_dict=validation_dict, seed="dictionary",
+                           preset=preset, device=device, random_state=random_state, progress=progress, refine=None,
+                           lowercase=lowercase, **{**params, "init": "seed"})
     restarts = aux.report["restarts"]
     seed_report = {"mode": "unsupervised", "n_seed_pairs": result.report["seed"]["n_seed_pairs"]}
     if "validation" in result.report["seed"]:

@@ -119,8 +119,9 @@ def _via_sig(report):
 @click.option("--csls", "--csls-k", "csls_k", type=click.IntRange(min=0), default=None,
               help="CSLS neighbourhood for induction (0 = nearest neighbour) [default: 10].")
 @click.option("--direction", type=click.Choice(["forward", "backward", "union", "intersection"]), default=None,
-              help="Induction direction [default: offramp intersection (mutual pairs), union with "
-                   "--unsupervised and for --via's auxiliary spaces; VecMap's presets union].")
+              help="Induction direction [default: offramp intersection (mutual pairs) with --seed-dict or "
+                   "verses, union with only --identical/--cognates/--numerals, with --unsupervised and for "
+                   "--via's auxiliary spaces; VecMap's presets union].")
 @click.option("--max-iter", type=click.IntRange(min=1), default=None,
               help="Iteration cap of each stage (the --warmup-dim stage, when it runs, has its own) "
                    "[default: offramp 100, VecMap's presets 10000].")

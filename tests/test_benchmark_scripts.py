@@ -52,3 +52,28 @@ def test_induce_cost_runs_small(tmp_path):
     # one pair per source word without --mutual; most words find their partner at this noise
     assert result["variants"]["nn-plain"]["pairs"] == 2000
     assert all(v["right_at_1"] > 1000 and v["searches"] > 0 for v in result["variants"].values())
+
+
+def _bli_json(path, pair, *, direction=None, **modes):
+    cells = {name: {"p@1_csls": p1, "p@1_nn": p1 - 1, "p@1_csls_rerank": p1 + 1, "direction": d, "random_state": 0,
+                    "n_iter": 40, "wall_s": 20.0} for name, (p1, d) in modes.items()}
+    path.write_text(json.dumps({"pair": pair, "modes": cells, "n_test": 1000, "direction": direction,
+                                "embeddings": {"runs": 1}}))
+
+
+def test_tables_keep_a_direction_set_by_hand_out_of_section_1(tmp_path):
+    # section 1's table shows the defaults; runs with --direction go to section 1r's table only
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        import tables
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    _bli_json(tmp_path / "en-lv.strings.json", "en-lv", identical=(3.7, "union"), cognates=(8.4, "union"))
+    _bli_json(tmp_path / "en-lv.strings.mutual.json", "en-lv", direction="intersection",
+              identical=(1.6, "intersection"), cognates=(3.8, "intersection"))
+    (record,) = tables._bli_runs(tmp_path)
+    assert record["modes"]["identical"]["p@1_csls"] == 3.7
+    assert "| en-lv | 1000 | - | - | - | - | - | 3.7 (2.7) | 4.7 | 8.4 (7.4) | 9.4 |" in tables.bli(tmp_path)
+    rows = tables.string_directions(tmp_path).splitlines()[2:]
+    assert rows == ["| en-lv | cognates+numerals | 3.8 (4.8) | 8.4 (9.4) |",
+                    "| en-lv | identical+numerals | 1.6 (2.6) | 3.7 (4.7) |"]

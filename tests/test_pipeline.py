@@ -692,10 +692,15 @@ def test_align_reports_the_check_without_the_seed(spaces):
 @pytest.mark.parametrize("seed, params, direction, n_init", [
     ("unsupervised", {}, "union", 8),                                  # OFFRAMP_UNSUPERVISED
     ("unsupervised", {"direction": "intersection", "n_init": 2}, "intersection", 2),  # the user's choice wins
-    ("identical", {}, "intersection", 1),            # seeded runs keep the preset's mutual induction, one run
+    ("identical", {}, "union", 1),                   # OFFRAMP_STRINGS: a seed of strings alone, one run
+    ("cognates+numerals", {}, "union", 1),
+    ("identical", {"direction": "intersection"}, "intersection", 1),  # the user's choice wins
+    ("dictionary", {}, "intersection", 1),           # a gold seed keeps the preset's mutual induction
+    ("dictionary+identical", {}, "intersection", 1),
 ])
 def test_offramp_unsupervised_induces_in_both_directions(spaces, seed, params, direction, n_init):
-    src, tgt, _ = spaces
-    result = align_embeddings(src, tgt, seed=seed, progress=False, max_iter=1, **params)
+    src, tgt, gold = spaces
+    seed_dict = gold[:40] if "dictionary" in seed else None
+    result = align_embeddings(src, tgt, seed=seed, seed_dict=seed_dict, progress=False, max_iter=1, **params)
     assert result.report["params"]["direction"] == direction == result.estimator.direction
     assert result.estimator.n_init == n_init == result.report["restarts"]["n_init"]
