@@ -87,13 +87,13 @@ def test_command_help(command, options):
             assert option in result.output, option
 
 
-@pytest.mark.parametrize("seed_args, mode, n_seed", [
-    (["--seed-dict", "{files}/seed.txt"], "dictionary", 40),
-    (["--identical", "--numerals"], "identical+numerals", 10),
-    (["--numerals"], "numerals", 5),
-    (["--unsupervised"], "unsupervised", 0),
+@pytest.mark.parametrize("seed_args, mode, n_seed, direction", [
+    (["--seed-dict", "{files}/seed.txt"], "dictionary", 40, "intersection"),  # a gold seed: mutual pairs
+    (["--identical", "--numerals"], "identical+numerals", 10, "union"),       # strings alone: OFFRAMP_STRINGS
+    (["--numerals"], "numerals", 5, "union"),
+    (["--unsupervised"], "unsupervised", 0, "union"),                           # OFFRAMP_UNSUPERVISED
 ])
-def test_align_writes_both_spaces_sidecars_and_report(files, tmp_path, seed_args, mode, n_seed):
+def test_align_writes_both_spaces_sidecars_and_report(files, tmp_path, seed_args, mode, n_seed, direction):
     seed_args = [a.format(files=files) for a in seed_args]
     result = _align(files, tmp_path, *seed_args)
     assert result.exit_code == 0, result.output
@@ -103,6 +103,7 @@ def test_align_writes_both_spaces_sidecars_and_report(files, tmp_path, seed_args
                 "identical+numerals": " (identical 10, numerals +0)"}.get(mode, "")
     assert line.startswith(f"aligned {N_WORDS} x {N_WORDS} words (dim 16): {n_seed} seed pairs{coverage}, ")
     assert f"| offramp:{__version__}|method:offramp|mapping:multistep|seed:{mode}|csls:10|" in line
+    assert f"|direction:{direction}|" in line
     assert "|norm:unit,center,unit|dtype:float32|device:cpu|random_state:0" in line
     report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
     assert report["seed"]["mode"] == mode and report["signature"] == line.split(" | ")[1]
