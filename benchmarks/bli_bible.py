@@ -301,10 +301,10 @@ def run(args):
         if "via" in mode:
             extra["via"] = via
             extra["via_options"] = {"restarts": args.via_restarts, "prefix_len": args.via_prefix_len}
-        if args.direction is not None and preset == "offramp":
-            extra["direction"] = args.direction
-        if preset == "offramp":  # the baseline's VecMap recipe stays linear either way
+        if preset == "offramp":  # the baseline's VecMap recipe stays linear and keeps its direction either way
             extra["refine"] = None if args.refine == "none" else args.refine
+            if args.direction is not None:
+                extra["direction"] = args.direction
         result = align_embeddings(sp[args.src], sp[args.tgt], seed=mode["seed"],
                                   seed_dict=train if "dictionary" in mode["seed"] else None, preset=preset,
                                   device=args.device, random_state=args.seed, progress=not args.quiet, **extra)

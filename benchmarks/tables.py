@@ -11,14 +11,22 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
+def _one_run_records(out):
+    """The BLI records of one training run, unrefined, with Dice verses (ensembles, refinements and Model 1
+    have their own tables), in file-name order."""
+    for path in sorted(out.glob("en-*.json")):
+        r = json.loads(path.read_text())
+        if "modes" in r and _runs(r) <= 1 and not r.get("refine") and not _ibm1(r):
+            yield r
+
+
 def _bli_runs(out):
     """One record per pair: the modes of every ``en-*.json`` of that pair merged (a later file name wins),
     so that one mode can be rerun into ``en-XX.MODE.json`` without rerunning the others."""
     merged = {}
-    for path in sorted(out.glob("en-*.json")):
-        r = json.loads(path.read_text())
-        if "modes" not in r or _runs(r) > 1 or r.get("refine") or _ibm1(r) or r.get("direction"):
-            continue  # ensembles, refinements, Model 1 and a direction set by hand have their own tables
+    for r in _one_run_records(out):
+        if r.get("direction"):
+            continue  # a direction set by hand has its own table (string_directions)
         if r["pair"] in merged:
             merged[r["pair"]]["modes"].update(r["modes"])
             if r.get("verses"):
@@ -298,10 +306,7 @@ def string_directions(out):
     """Section 1r: the seeds of strings alone (identical+numerals, cognates+numerals) with mutual and with
     union induction, from runs that recorded each mode's direction."""
     cells = {}
-    for path in sorted(out.glob("en-*.json")):
-        r = json.loads(path.read_text())
-        if "modes" not in r or _runs(r) > 1 or r.get("refine") or _ibm1(r):
-            continue
+    for r in _one_run_records(out):
         for name in ("identical", "cognates"):
             mode = r["modes"].get(name)
             if mode and mode.get("direction") and not mode.get("random_state"):
