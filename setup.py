@@ -1,10 +1,17 @@
 import re
 from pathlib import Path
 
-from setuptools import setup
+from setuptools import find_packages, setup
 
 here = Path(__file__).parent
-version = re.search(r'__version__ = "([^"]+)"', (here / "alignment" / "_version.py").read_text()).group(1)
+version = re.search(r'__version__ = "([^"]+)"', (here / "src" / "offramp" / "_version.py").read_text()).group(1)
+
+# The design's folders stay at the repository root and install as subpackages of the one `offramp`
+# namespace, whose own folder (src/offramp) holds only its __init__ and version.
+LAYERS = ("alignment", "bootstrap", "cli")
+packages = ["offramp"] + [f"offramp.{name}" for layer in LAYERS
+                          for name in [layer] + [f"{layer}.{sub}" for sub in find_packages(layer)]]
+package_dir = {"offramp": "src/offramp", **{f"offramp.{layer}": layer for layer in LAYERS}}
 
 setup(
     name="offramp",
@@ -15,7 +22,8 @@ setup(
     long_description_content_type="text/markdown",
     license="MIT",
     python_requires=">=3.9",
-    packages=["alignment", "bootstrap", "cli"],
+    packages=packages,
+    package_dir=package_dir,
     install_requires=[
         "numpy>=1.23",
         "scipy>=1.9",
@@ -39,5 +47,5 @@ setup(
         "test": ["pytest>=7"],
     },
     data_files=[("share/offramp", ["data/sources.json"])],
-    entry_points={"console_scripts": ["offramp=cli.main:main"]},
+    entry_points={"console_scripts": ["offramp=offramp.cli.main:main"]},
 )

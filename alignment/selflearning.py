@@ -40,40 +40,14 @@ from ._backend import check_positive_int, check_vectors, get_namespace, to_numpy
 from ._base import ParamsMixin
 from .mapping import MAPPINGS, check_pairs, make_mapping, procrustes
 from .preprocess import DEFAULT_NORMALIZE, Normalizer, normalize
+from .presets import loop_config
 from .retrieval import DEFAULT_BATCH_SIZE, _check_k, _mean_topk, _offset_knn, knn, score_blocks
 
 DIRECTIONS = ("forward", "backward", "union", "intersection")
-# warmup_dim='auto'. Measured on en-fr (benchmarks/README.md, section 1b), P@1 without -> with the
-# warm-up: 10 seed pairs 0.0 -> 3.2, 25 pairs 2.6 -> 43.5, 50 pairs 41.0 -> 41.7, 100 pairs
-# 42.6 -> 43.8, 250 pairs 44.8 -> 43.1. It matters for tiny seeds only, so 'auto' runs it below 150
-# pairs and spares larger seeds its iterations.
+# warmup_dim='auto': the warm-up helps tiny seeds only, so it runs below ``max_seed`` pairs
+# (docs/seeds.md, "Tiny seeds").
 AUTO_WARMUP = {"dim": 30, "max_seed": 150}
 INITS = ("seed", "unsupervised")
-
-# Named recipes. The VecMap ones reproduce map_embeddings.py's presets (Artetxe et al. 2018):
-# --supervised is a one-shot multi-step mapping; the self-learning presets run orthogonal
-# iterations with VecMap's slow stochastic schedule (interval 50) and a multi-step final map.
-_VECMAP_FINAL = {"name": "multistep", "whiten": True, "src_reweight": 0.5, "tgt_reweight": 0.5,
-                 "src_dewhiten": "src", "tgt_dewhiten": "tgt"}
-_VECMAP_LOOP = {"self_learning": True, "vocabulary_cutoff": 20000, "csls_k": 10, "direction": "union",
-                "stochastic_initial": 0.1, "stochastic_multiplier": 2.0, "stochastic_interval": 50,
-                "threshold": 1e-6, "max_iter": 10000, "keep_seed": False, "final_mapping": _VECMAP_FINAL,
-                "normalize": DEFAULT_NORMALIZE}
-PRESETS = {
-    # offramp's own recipe: the same loop with a fast stochastic schedule (tens of iterations); from no
-    # seed, bootstrap.pipeline.align_embeddings switches it to union induction (OFFRAMP_UNSUPERVISED)
-    # Measured on en-fi Bible vectors (benchmarks/README.md): a 5000-word cutoff, mutual (intersection)
-    # induction and VecMap's multi-step final map each add precision on small corpora.
-    "offramp": {"self_learning": True, "vocabulary_cutoff": 5000, "csls_k": 10, "direction": "intersection",
-                "stochastic_initial": 0.1, "stochastic_multiplier": 2.0, "stochastic_interval": 2,
-                "threshold": 1e-4, "max_iter": 100, "keep_seed": True, "warmup_dim": "auto",
-                "final_mapping": _VECMAP_FINAL, "normalize": DEFAULT_NORMALIZE},
-    "supervised": {"self_learning": False, "final_mapping": _VECMAP_FINAL, "normalize": DEFAULT_NORMALIZE},
-    "procrustes": {"self_learning": False, "final_mapping": {"name": "orthogonal"}, "normalize": DEFAULT_NORMALIZE},
-    "semi_supervised": dict(_VECMAP_LOOP),
-    "identical": dict(_VECMAP_LOOP),
-    "unsupervised": dict(_VECMAP_LOOP, init="unsupervised", unsupervised_vocab=4000),
-}
 
 
 def _random(xp, random_state):
@@ -410,12 +384,17 @@ class SelfLearning(ParamsMixin):
         self.callback = callback
 
     @classmethod
-    def from_preset(cls, name, **overrides):
-        """An estimator configured like a named preset (``PRESETS``), with overrides.
+    def from_preset(cls, name, *, seed=None, **overrides):
+        """An estimator configured like a named preset, adapted to its seed, with overrides.
 
         Parameters
         ----------
         name : {'offramp', 'supervised', 'procrustes', 'semi_supervised', 'identical', 'unsupervised'}
+            A recipe of :data:`alignment.presets.PRESETS`.
+        seed : str or sequence of str, optional
+            The seed's kind (``'unsupervised'``, ``'identical+numerals'``, ``('dictionary',)``, ...):
+            a preset adapts to it by the rules of :func:`alignment.presets.loop_config`. None applies
+            the recipe as written.
         **overrides
             Constructor parameters that replace the preset's.
 
@@ -424,11 +403,7 @@ class SelfLearning(ParamsMixin):
         SelfLearning
             Unfitted.
         """
-        if name not in PRESETS:
-            raise ValueError(f"preset must be one of {tuple(PRESETS)}; got {name!r}")
-        params = dict(PRESETS[name])
-        params.update(overrides)
-        return cls(**params)
+        return cls(**loop_config(name, seed, overrides))
 
     def _validate(self, X, Z):
         """Check the parameters and the two spaces; returns ``(X, Z)`` as validated float arrays."""

@@ -84,7 +84,7 @@ def _stamp(files):
 
 
 def corpus_files(data, lang):
-    from bootstrap.corpora import find_corpora
+    from offramp.bootstrap.io.corpora import find_corpora
 
     files = find_corpora(data, lang)
     if not files:
@@ -95,14 +95,14 @@ def corpus_files(data, lang):
 def _tokenization(lang):
     """What the language changes in tokenisation, for cache keys: elision splitting or nothing (so the
     caches of languages the rule leaves alone stay valid)."""
-    from bootstrap.corpora import ELISIONS
+    from offramp.bootstrap.io.corpora import ELISIONS
 
     return [("elisions", lang)] if lang in ELISIONS else []
 
 
 def corpus_counts(files, cache, lang=None):
     """Word counts of the corpora (cached as JSON)."""
-    from bootstrap.corpora import Corpus
+    from offramp.bootstrap.io.corpora import Corpus
 
     path = cache / f"counts-{_key(_stamp(files) + _tokenization(lang))}.json"
     if path.exists():
@@ -121,7 +121,7 @@ def embeddings(files, cache, lang=None, runs=1, seed=0, **params):
     (``bootstrap.training.combine_runs``), each run cached on its own, so seed 0 is the single-run
     vectors and a larger ensemble reuses them.
     """
-    from bootstrap.training import DEFAULTS, combine_runs
+    from offramp.bootstrap.training import DEFAULTS, combine_runs
 
     if runs > 1:
         members = [embeddings(files, cache, lang, seed=run, **params) for run in range(runs)]
@@ -139,8 +139,8 @@ def embeddings(files, cache, lang=None, runs=1, seed=0, **params):
 def trained(path, corpus, *, progress=True, **train_args):
     """The vectors cached at ``path``, or, when there are none, ``train_embeddings(corpus,
     **train_args)`` saved there. Returns ``(kv, training seconds)``, 0 when loaded."""
-    from bootstrap.embeddings import load_embeddings, save_embeddings
-    from bootstrap.training import train_embeddings
+    from offramp.bootstrap.io.embeddings import load_embeddings, save_embeddings
+    from offramp.bootstrap.training import train_embeddings
 
     if path.exists():
         return load_embeddings(path, progress=progress), 0.0
@@ -158,8 +158,8 @@ def benchmark_split(data, cache, src, tgt, *, vocab_min_count=3, n_test=1000, ma
     vocabulary (words seen at least ``vocab_min_count`` times, by frequency), and
     :func:`bootstrap.split.frequency_split`'s result on them.
     """
-    from bootstrap.dictionaries import read_dictionary
-    from bootstrap.split import frequency_split
+    from offramp.bootstrap.io.dictionaries import read_dictionary
+    from offramp.bootstrap.lexicon.split import frequency_split
 
     gold_path = Path(data) / "dictionaries" / "muse" / f"{src}-{tgt}.txt"
     if not gold_path.exists():
@@ -188,7 +188,7 @@ def verse_setting(data, cache, src, tgt):
     """Section 1f's one-run inputs of a pair: ``(train, test, src_kv, tgt_kv, association)``, with the
     benchmark's split, its cached default vectors (trained here if missing) and the Bibles' words
     associated by IBM Model 1."""
-    from bootstrap.parallel import verse_association
+    from offramp.bootstrap.lexicon.parallel import verse_association
 
     data, cache = Path(data), Path(cache)
     files, _, train, test, _ = benchmark_split(data, cache, src, tgt)
@@ -210,7 +210,7 @@ def bible_files(files):
 def verses_only(association, src, test):
     """P@1 (percent, a word without verses counted wrong) of each test word's best target by the
     association's measure (Dice or Model 1)."""
-    from bootstrap.dictionaries import group_by_source
+    from offramp.bootstrap.io.dictionaries import group_by_source
 
     groups = group_by_source(test)
     covered = [(word, src.key_to_index[word]) for word in groups if word in src.key_to_index]
@@ -221,7 +221,8 @@ def verses_only(association, src, test):
 
 
 def run(args):
-    from bootstrap.pipeline import align_embeddings, evaluate_bli
+    from offramp.bootstrap.align import align_embeddings
+    from offramp.bootstrap.evaluation.bli import evaluate_bli
 
     data = Path(args.data)
     cache = Path(args.cache)
@@ -247,7 +248,7 @@ def run(args):
     association = None
     bibles = {lang: bible_files(fs) for lang, fs in files.items()}
     if args.parallel and all(bibles.values()):
-        from bootstrap.parallel import verse_association
+        from offramp.bootstrap.lexicon.parallel import verse_association
 
         t0 = time.perf_counter()
         association = verse_association(bibles[args.src], bibles[args.tgt], spaces[args.src].index_to_key,
@@ -480,7 +481,7 @@ def main(argv=None):
     out = run(args)
     print_table(out)
     if args.json:
-        from bootstrap._atomic import write_json
+        from offramp.bootstrap.io.atomic import write_json
 
         write_json(args.json, out)
     return out

@@ -23,8 +23,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from alignment import retrieval  # noqa: E402
-from alignment.retrieval import knn, mean_topk_similarity  # noqa: E402
+from offramp.alignment import retrieval  # noqa: E402
+from offramp.alignment.retrieval import knn, mean_topk_similarity  # noqa: E402
 
 
 def _run(Q, D, k, method):

@@ -52,7 +52,7 @@ BASELINE = {"model": "skipgram", "dim": 300, "epochs": 10, "min_count": 3}
 def sample_sentences(files, lang, n_tokens, random_state):
     """Sentences of the corpora in a random order (``random_state``), the first ones up to
     ``n_tokens`` tokens (the sentence that crosses it included), as token lists."""
-    from bootstrap.corpora import Corpus
+    from offramp.bootstrap.io.corpora import Corpus
 
     sentences = list(Corpus(files, lang=lang))
     order = np.random.default_rng(random_state).permutation(len(sentences))
@@ -68,7 +68,8 @@ def sampled_vectors(sample, key, cache, workers, progress, **params):
 
 
 def score(src, tgt, train, test, *, seed, preset, random_state):
-    from bootstrap.pipeline import align_embeddings, evaluate_bli
+    from offramp.bootstrap.align import align_embeddings
+    from offramp.bootstrap.evaluation.bli import evaluate_bli
 
     t0 = time.perf_counter()
     result = align_embeddings(src, tgt, seed=seed, seed_dict=train if "dictionary" in seed else None, preset=preset,
@@ -138,7 +139,7 @@ def main(argv=None):
            "variants": {v: VARIANTS[v] for v in variants}, "variants_max": args.variants_max, "rows": rows,
            "p@1_unit": "percent, OOV counted wrong"}
     if args.json:
-        from bootstrap._atomic import write_json
+        from offramp.bootstrap.io.atomic import write_json
 
         write_json(args.json, out)
     return out

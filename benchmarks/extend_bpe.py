@@ -100,7 +100,7 @@ def exact_share(tok, texts):
 
 
 def main(argv=None):
-    from bootstrap.tokenization import extend_tokenizer
+    from offramp.bootstrap.llm.tokenization import extend_tokenizer
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=str(HERE.parent.parent / "shared" / "data"))
@@ -150,7 +150,7 @@ def main(argv=None):
     out = {"src": args.src, "tgt": args.tgt, "vocab_size": args.vocab_size, "train_verses": args.train_verses,
            "test_verses": args.test_verses, "rows": rows}
     if args.json:
-        from bootstrap._atomic import write_json
+        from offramp.bootstrap.io.atomic import write_json
 
         write_json(args.json, out)
     return out

@@ -38,11 +38,12 @@ def main(argv=None):
 
     import numpy as np
 
-    from alignment.mapping import MultiStepMapping, OrthogonalMapping, RCSLSMapping
-    from bootstrap._atomic import write_json
-    from bootstrap.dictionaries import lookup_pairs
-    from bootstrap.embeddings import make_keyed_vectors
-    from bootstrap.pipeline import align_embeddings, evaluate_bli
+    from offramp.alignment.mapping import MultiStepMapping, OrthogonalMapping, RCSLSMapping
+    from offramp.bootstrap.io.atomic import write_json
+    from offramp.bootstrap.io.dictionaries import lookup_pairs
+    from offramp.bootstrap.io.embeddings import make_keyed_vectors
+    from offramp.bootstrap.align import align_embeddings
+    from offramp.bootstrap.evaluation.bli import evaluate_bli
 
     data, cache = Path(args.data), Path(args.cache)
     cache.mkdir(parents=True, exist_ok=True)

@@ -32,7 +32,7 @@ DEFAULT_VARIANTS = ("csls-plain", "csls-plain-mutual", "csls-linear-mutual", "cs
 def spaces(n, dim, noise, random_state):
     """Two unit-row KeyedVectors of ``n`` words and the tuning dictionary (5000 pairs, every second
     word of the 10000 most frequent)."""
-    from bootstrap.embeddings import make_keyed_vectors
+    from offramp.bootstrap.io.embeddings import make_keyed_vectors
 
     rng = np.random.default_rng(random_state)
     X = rng.standard_normal((n, dim), dtype=np.float32)
@@ -46,9 +46,9 @@ def spaces(n, dim, noise, random_state):
 def one_search(src, tgt, device):
     """Seconds of one plain k-NN (k=10) of every source word against every target word, on ``device``
     (the arrays moved there first, outside the timing)."""
-    from alignment._backend import asarray, is_cupy
-    from alignment.preprocess import unit
-    from alignment.retrieval import knn
+    from offramp.alignment._backend import asarray, is_cupy
+    from offramp.alignment.preprocess import unit
+    from offramp.alignment.retrieval import knn
 
     X, Z = (asarray(unit(kv.vectors), device=device) for kv in (src, tgt))
 
@@ -66,7 +66,7 @@ def one_search(src, tgt, device):
 
 
 def run_variant(name, src, tgt, tune, device):
-    from bootstrap.pipeline import induce_lexicon
+    from offramp.bootstrap.evaluation.induce import induce_lexicon
 
     parts = name.split("-")
     method, rerank, mutual = parts[0], parts[1], parts[-1] == "mutual"
@@ -103,7 +103,7 @@ def main(argv=None):
                                  "right_at_1": right}
         print(f"{name:<22} {wall:8.1f} {wall / search:9.2f} {len(rows):8d} {right:8d}", flush=True)
     if args.json:
-        from bootstrap._atomic import write_json
+        from offramp.bootstrap.io.atomic import write_json
 
         write_json(args.json, out, indent=1)
 

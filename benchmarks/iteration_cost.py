@@ -20,10 +20,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from alignment._backend import asarray, get_namespace  # noqa: E402
-from alignment.mapping import OrthogonalMapping  # noqa: E402
-from alignment.preprocess import normalize  # noqa: E402
-from alignment.selflearning import induce_dictionary  # noqa: E402
+from offramp.alignment._backend import asarray, get_namespace  # noqa: E402
+from offramp.alignment.mapping import OrthogonalMapping  # noqa: E402
+from offramp.alignment.preprocess import normalize  # noqa: E402
+from offramp.alignment.selflearning import induce_dictionary  # noqa: E402
 
 
 def _sync(xp):
@@ -52,7 +52,7 @@ def iteration(X, Z, pairs, keep_prob, batch_size, rng):
 
 def breakdown(X, Z, pairs, batch_size, repeat):
     """Best-of times of the deterministic iteration's stages, each synchronised."""
-    from alignment.retrieval import mean_topk_similarity, offset_knn
+    from offramp.alignment.retrieval import mean_topk_similarity, offset_knn
 
     xp = get_namespace(X, Z)
     W = OrthogonalMapping().fit(X, Z, pairs).W_src_
@@ -62,7 +62,7 @@ def breakdown(X, Z, pairs, batch_size, repeat):
     def timed(fn):
         return best_of(lambda: (fn(), _sync(xp)), repeat)
 
-    from alignment.mapping import polar_factor
+    from offramp.alignment.mapping import polar_factor
 
     M = X[pairs[:, 0]].T @ Z[pairs[:, 1]]
     return {
@@ -100,7 +100,7 @@ def main(argv=None):
 
     rng = np.random.default_rng(0)
     if args.vectors:
-        from bootstrap.embeddings import load_embeddings
+        from offramp.bootstrap.io.embeddings import load_embeddings
 
         X0 = load_embeddings(args.vectors[0], max_vocab=args.n).vectors
         Z0 = load_embeddings(args.vectors[1], max_vocab=args.n).vectors
@@ -150,7 +150,7 @@ def main(argv=None):
     for name, t in (stages or {}).items():
         print(f"  stage {name:<34} {t:8.4f} s")
     if args.json:
-        from bootstrap._atomic import write_json
+        from offramp.bootstrap.io.atomic import write_json
 
         write_json(args.json, out)
     return out

@@ -34,7 +34,7 @@ ISO3 = {"de": "deu", "en": "eng", "es": "spa", "fi": "fin", "fr": "fra", "it": "
 
 def muse_pair(muse, a, b):
     """MUSE's a-b entries, or b-a's swapped when only that file exists."""
-    from bootstrap.dictionaries import read_dictionary
+    from offramp.bootstrap.io.dictionaries import read_dictionary
 
     if (muse / f"{a}-{b}.txt").exists():
         return read_dictionary(muse / f"{a}-{b}.txt")
@@ -45,7 +45,7 @@ def muse_pair(muse, a, b):
 
 def freedict_pair(pairs, a, b):
     """FreeDict's a-b entries and b-a's swapped (both packages where both exist), first seen kept."""
-    from bootstrap.dictionaries import read_dictionary
+    from offramp.bootstrap.io.dictionaries import read_dictionary
 
     entries = []
     for x, y, swap in ((a, b, False), (b, a, True)):
@@ -72,8 +72,10 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0, help="random state of the alignments")
     args = parser.parse_args(argv)
 
-    from bootstrap.dictionaries import group_by_source, pivot_dictionary
-    from bootstrap.pipeline import align_embeddings, evaluate_bli
+    from offramp.bootstrap.io.dictionaries import group_by_source
+    from offramp.bootstrap.lexicon.pivot import pivot_dictionary
+    from offramp.bootstrap.align import align_embeddings
+    from offramp.bootstrap.evaluation.bli import evaluate_bli
 
     data, cache = Path(args.data), Path(args.cache)
     muse = data / "dictionaries" / "muse"
@@ -134,7 +136,7 @@ def main(argv=None):
            "n_test": info["n_test_words"],
            "rows": rows, "p@1_unit": "percent, OOV counted wrong"}
     if args.json:
-        from bootstrap._atomic import write_json
+        from offramp.bootstrap.io.atomic import write_json
 
         write_json(args.json, out)
     return out

@@ -21,8 +21,8 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from alignment._backend import asarray  # noqa: E402
-from alignment.selflearning import SelfLearning  # noqa: E402
+from offramp.alignment._backend import asarray  # noqa: E402
+from offramp.alignment.selflearning import SelfLearning  # noqa: E402
 
 sys.path.insert(0, str(HERE))
 from selflearning_device import score_packed  # noqa: E402
@@ -70,7 +70,7 @@ def main(argv=None):
                   f"({row['n_iter']} it, {row['wall_s']} s)", flush=True)
     out = {"pair": str(packed["pair"]), "n_test": int(packed["n_test"]), "device": args.device, "runs": rows}
     if args.json:
-        from bootstrap._atomic import write_json
+        from offramp.bootstrap.io.atomic import write_json
 
         write_json(args.json, out)
     return out

@@ -28,10 +28,10 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from alignment._backend import asarray, cuda_available, get_namespace, to_numpy  # noqa: E402
-from alignment.metrics import bli_scores  # noqa: E402
-from alignment.retrieval import gold_ranks  # noqa: E402
-from alignment.selflearning import SelfLearning  # noqa: E402
+from offramp.alignment._backend import asarray, cuda_available, get_namespace, to_numpy  # noqa: E402
+from offramp.alignment.metrics import bli_scores  # noqa: E402
+from offramp.alignment.retrieval import gold_ranks  # noqa: E402
+from offramp.alignment.selflearning import SelfLearning  # noqa: E402
 
 CONFIGS = {  # name: (seed, vocabulary_cutoff)
     "dictionary-5k": ("dictionary", 5000),
@@ -44,10 +44,10 @@ CONFIGS = {  # name: (seed, vocabulary_cutoff)
 def prepare(args):
     """Pack bli_bible.py's cached vectors and split for one pair into an .npz."""
     import bli_bible
-    from bootstrap.dictionaries import read_dictionary
-    from bootstrap.seeds import identical_pairs
-    from bootstrap.split import frequency_split
-    from bootstrap.training import DEFAULTS
+    from offramp.bootstrap.io.dictionaries import read_dictionary
+    from offramp.bootstrap.lexicon.seeds import identical_pairs
+    from offramp.bootstrap.lexicon.split import frequency_split
+    from offramp.bootstrap.training import DEFAULTS
 
     data, cache = Path(args.data), Path(args.cache)
     files = {lang: bli_bible.corpus_files(data, lang) for lang in (args.src, args.tgt)}
@@ -168,7 +168,7 @@ def main(argv=None):
         print(f"{c}: cuda {s}x faster than cpu", flush=True)
     out = {"pair": str(packed["pair"]), "runs": rows, "cuda_speedup": speedups}
     if args.json:
-        from bootstrap._atomic import write_json
+        from offramp.bootstrap.io.atomic import write_json
 
         write_json(args.json, out)
     return out

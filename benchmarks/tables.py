@@ -323,7 +323,7 @@ def string_directions(out):
 def shared_check(out):
     """Section 1o: align's dictionary-free check (shared strings that translate to themselves) beside each
     mode's P@1, for the runs that recorded it."""
-    from bootstrap.pipeline import check_verdict  # the verdict at the current thresholds, whatever the run's were
+    from offramp.bootstrap.check import check_verdict  # the verdict at the current thresholds, whatever the run's were
 
     rows = ["| pair | mode | P@1 CSLS | shared strings checked | self@1 % | self@10 % | verdict |",
             "|---|---|---:|---:|---:|---:|---|"]

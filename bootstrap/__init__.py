@@ -1,5 +1,5 @@
 """offramp's edges: file formats, corpora, seed lexicons, training and LLM transfer."""
-from alignment._version import __version__
+from .._version import __version__
 
 from .errors import FormatError
 

@@ -30,9 +30,9 @@ import urllib.request
 import warnings
 from pathlib import Path
 
-from alignment._version import __version__
+from .._version import __version__
 
-from ._atomic import atomic_path
+from .io.atomic import atomic_path
 
 _CHUNK = 1 << 20
 _SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")

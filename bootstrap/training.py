@@ -76,7 +76,7 @@ import zlib
 
 import numpy as np
 
-from .corpora import Corpus
+from .io.corpora import Corpus
 
 __all__ = ["DEFAULTS", "MODELS", "train_embeddings", "combine_runs", "resolve_epochs", "save_fasttext_model",
            "save_model"]
@@ -252,7 +252,7 @@ def train_embeddings(paths_or_corpus, *, model=DEFAULTS["model"], dim=DEFAULTS["
     from gensim.models import FastText, Word2Vec
     from ._progress import progress_bar
 
-    from .embeddings import make_keyed_vectors
+    from .io.embeddings import make_keyed_vectors
 
     if model not in MODELS:
         raise ValueError(f"model must be one of {MODELS}; got {model!r}")
@@ -346,9 +346,9 @@ def combine_runs(members):
         Float32 of shape (n_words, sum of the dimensions), the first member's word order and
         counts.
     """
-    from alignment.preprocess import unit
+    from ..alignment.preprocess import unit
 
-    from .embeddings import make_keyed_vectors, word_counts
+    from .io.embeddings import make_keyed_vectors, word_counts
 
     if not members:
         raise ValueError("combine_runs needs at least one KeyedVectors")
@@ -376,7 +376,7 @@ def save_fasttext_model(model, path):
     from gensim.models import FastText
     from gensim.models.fasttext import save_facebook_model
 
-    from ._atomic import atomic_path
+    from .io.atomic import atomic_path
 
     if not isinstance(model, FastText):
         raise TypeError(f"expected a gensim FastText model; got {type(model).__name__}")
@@ -393,7 +393,7 @@ def save_model(model, path):
     """
     from gensim.models import FastText, Word2Vec
 
-    from ._atomic import atomic_path
+    from .io.atomic import atomic_path
 
     if isinstance(model, FastText):
         return save_fasttext_model(model, path)

@@ -5,7 +5,7 @@ import warnings
 
 import click
 
-from alignment._version import __version__
+from .._version import __version__
 
 
 def signature(**fields):
@@ -57,7 +57,7 @@ def check_outputs(outputs, **inputs):
     """Before a command's work: its output files (``{'--out': path}``) differ from each other and
     from its inputs (keyword name -> a path, a sequence of paths or None; ``SRC_VECTORS=...``,
     ``seed_dict=...`` is shown as ``--seed-dict``), and can be created; a usage error if not."""
-    from bootstrap._atomic import check_outputs as check
+    from ..bootstrap.io.atomic import check_outputs as check
 
     named = []
     for name, value in inputs.items():
@@ -72,6 +72,6 @@ def check_outputs(outputs, **inputs):
 
 def write_json(path, payload):
     """Write a JSON report atomically."""
-    from bootstrap._atomic import write_json as write
+    from ..bootstrap.io.atomic import write_json as write
 
     write(path, payload)

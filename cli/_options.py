@@ -3,7 +3,7 @@ import functools
 
 import click
 
-from bootstrap.embeddings import FORMATS
+from ..bootstrap.io.embeddings import FORMATS
 
 
 def embedding_options(func):
@@ -66,53 +66,32 @@ def isf_option(func):
 
 
 def check_same_space(src_path, tgt_path):
-    """Refuse what retrieval between two files cannot score: one file given twice, two files that
-    offramp align wrote in different runs (their sidecars name different spaces) or as the same side
-    of one run. Warn when only one of the two comes from offramp align. Files without sidecars (other
-    tools') pass."""
-    import os
+    """The library's :func:`~bootstrap.io.outputs.check_same_space` as a usage error, its warning on stderr."""
+    from ..bootstrap.io.outputs import check_same_space as check
+    from ._common import echo_warnings
 
-    from bootstrap.pipeline import SIDECAR_SUFFIX, read_space_info
+    with echo_warnings():
+        try:
+            check(src_path, tgt_path)
+        except ValueError as exc:
+            raise click.UsageError(str(exc)) from None
 
-    if os.path.exists(src_path) and os.path.exists(tgt_path) and os.path.samefile(src_path, tgt_path):
-        raise click.UsageError(f"SRC_VECTORS and TGT_VECTORS are the same file ({src_path}): every word would find "
-                               "itself; give the --out-src and --out-tgt files of one offramp align run")
+
+def make_reranker(rerank, rerank_weights, tune_dict, rerank_k, rerank_model, parallel):
+    """The re-ranker the options describe, checked before the slow loading (a usage error if not)."""
+    from ..bootstrap.evaluation.rerankers import as_reranker, make_reranker as make
+
     try:
-        src, tgt = read_space_info(src_path), read_space_info(tgt_path)
+        reranker = make(rerank, weights=rerank_weights, k=rerank_k, model=rerank_model)
+        return as_reranker(reranker, tune_dict=tune_dict, parallel=parallel)
     except ValueError as exc:
-        raise click.UsageError(str(exc)) from None
-    if src and tgt and src.get("space_id") != tgt.get("space_id"):
-        raise click.UsageError(f"{src_path} and {tgt_path} were mapped by different offramp align runs "
-                               f"(space ids {src.get('space_id')} and {tgt.get('space_id')}); give the --out-src "
-                               "and --out-tgt files of one run")
-    if src and tgt and src.get("side") is not None and src.get("side") == tgt.get("side"):
-        raise click.UsageError(f"{src_path} and {tgt_path} are both the {src['side']} side of one offramp align run "
-                               "(their sidecars say so; one is a copy of the other): give the --out-src and --out-tgt "
-                               "files of that run")
-    if bool(src) != bool(tgt):
-        mapped, other = (src_path, tgt_path) if src else (tgt_path, src_path)
-        click.echo(f"warning: {mapped} was written by offramp align, {other} was not (it has no "
-                   f"{os.path.basename(os.fspath(other)) + SIDECAR_SUFFIX}); scores are meaningful only if both files "
-                   "were mapped into one space", err=True)
-
-
-def rerank_tag(info):
-    """The re-ranking part of a signature: ``ortho=0.3+freq=0.05`` (fitted or given weights),
-    ``trees:ortho+freq``, with ``(ibm1)`` for Model 1 verses; None without re-ranking."""
-    if not info:
-        return None
-    if info.get("model") == "trees":
-        tag = "trees:" + "+".join(info["features"])
-    else:
-        tag = "+".join(f"{f}={info['weights'][f]:g}" for f in info["features"])
-    measure = (info.get("parallel") or {}).get("measure", "dice")
-    return tag if measure == "dice" else f"{tag}({measure})"
+        raise click.ClickException(str(exc)) from None
 
 
 def load_pair(src_path, tgt_path, fmt, max_vocab, progress=True):
     """Both vector files, read with the command's ``--format``, ``--max-vocab``, ``--on-duplicate``
     and ``--encoding-errors``; ``progress``: a bar over each large text file."""
-    from bootstrap.embeddings import load_embeddings
+    from ..bootstrap.io.embeddings import load_embeddings
 
     ctx = click.get_current_context(silent=True)
     read = dict(ctx.meta.get(_READ_KEY, {})) if ctx is not None else {}
@@ -160,7 +139,7 @@ def parallel_pair(parallel_src, parallel_tgt, verse_measure="dice"):
 def _parse_features(ctx, param, value):
     if not value:
         return ()
-    from alignment.rerank import FEATURES
+    from ..alignment.rerank import FEATURES
 
     names = [v.strip() for v in value.split(",") if v.strip()]
     bad = [n for n in names if n not in FEATURES]

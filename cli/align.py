@@ -1,7 +1,7 @@
 """``offramp align``: map two embedding spaces into one."""
 import click
 
-from ._common import check_outputs, signature, user_errors
+from ._common import check_outputs, user_errors
 from ._options import device_option, embedding_options, load_pair, parallel_options, parallel_pair, progress_option
 
 
@@ -29,7 +29,7 @@ def _normalize_steps(value):
     """--normalize: comma-separated steps (None when not given)."""
     if value is None:
         return None
-    from alignment.preprocess import STEPS
+    from ..alignment.preprocess import STEPS
 
     steps = tuple(v.strip() for v in value.split(",") if v.strip())
     bad = [v for v in steps if v not in STEPS]
@@ -51,25 +51,6 @@ def _warmup_dim(value):
         raise click.BadParameter(f"expected a positive integer, 'auto' or 'off'; got {value!r}",
                                  param_hint="--warmup-dim")
     return dim
-
-
-def _refine_sig(report):
-    """``instance:k10,t0.1,s0.3`` for the signature, or None without refinement."""
-    if not report:
-        return None
-    return f"{report['method']}:k{report['n_neighbors']},t{report['temperature']},s{report['step']}" + \
-        ("" if report["symmetric"] else ",src")
-
-
-def _via_sig(report):
-    """``restarts8:best3,top2000,union`` for the signature (the auxiliary alignment's restarts, the best
-    of them, the induced pairs' source words and its induction direction), or None without
-    auxiliary spaces."""
-    if not report:
-        return None
-    prefix = f",prefix{report['prefix_len']}" if report.get("prefix_len") else ""
-    return (f"restarts{report['restarts']}:best{report['aux_best_restart']},top{report['top']}{prefix},"
-            f"{report['aux_direction']}")
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -194,8 +175,10 @@ def align(src_vectors, tgt_vectors, seed_dict, identical, cognates, cognate_simi
       offramp align en.vec es.vec --unsupervised --restarts 16 --out-src en.m.vec --out-tgt es.m.vec
       offramp align en.vec es.vec --unsupervised --via en.bible.vec es.bible.vec --out-src en.m.vec --out-tgt es.m.vec
     """
-    from bootstrap.embeddings import check_writable
-    from bootstrap.pipeline import align_embeddings, aligned_outputs, save_aligned
+    from ..bootstrap.align import align_embeddings
+    from ..bootstrap.io.embeddings import check_writable
+    from ..bootstrap.io.outputs import aligned_outputs, save_aligned
+    from ..bootstrap.signature import extend_signature
 
     check_outputs(aligned_outputs(out_src, out_tgt, report),  # before the alignment, not after it
                   SRC_VECTORS=src_vectors, TGT_VECTORS=tgt_vectors, seed_dict=seed_dict,
@@ -251,21 +234,7 @@ def align(src_vectors, tgt_vectors, seed_dict, identical, cognates, cognate_simi
                               validation_dict=validation_dict, device=device, random_state=random_state,
                               progress=progress, lowercase=lowercase, **seed_options, **params)
     est = result.estimator
-    loop = est.self_learning  # the loop's settings only where a loop ran
-    sig = signature(method=preset, mapping=(est.final_mapping or {"name": "orthogonal"})["name"], seed=seed,
-                    via=_via_sig(result.report["seed"].get("via")),
-                    rank_ratio=result.report["seed"].get("identical_rank_ratio"),
-                    cognate_sim=result.report["seed"].get("cognates", {}).get("min_similarity"),
-                    verse_min=result.report["seed"].get("parallel", {}).get("min_score"),
-                    verses=None if verse_measure == "dice" else verse_measure, csls=est.csls_k if loop else None,
-                    direction=est.direction if loop else None, cutoff=est.vocabulary_cutoff if loop else None,
-                    max_iter=max_iter, threshold=threshold, keep0=stochastic_initial, interval=stochastic_interval,
-                    warmup=result.report.get("warmup_dim"), max_vocab=max_vocab, lowercase="yes" if lowercase else None,
-                    refine=_refine_sig(result.report.get("refine")), norm=list(est.normalize),
-                    dtype="float32",
-                    device=result.report["device"], random_state=random_state,
-                    restarts=None if est.n_init == 1 else f"{len(est.restart_objectives_)}:best{est.best_restart_}")
-    result.report["signature"] = sig
+    sig = result.report["signature"] = extend_signature(result.signature, max_vocab=max_vocab)
     save_aligned(result, out_src, out_tgt, binary=binary, report_path=report, signature=sig)
     r = result.report
     click.echo(f"aligned {r['n_src']} x {r['n_tgt']} words (dim {r['dim']}): {r['seed'].get('n_seed_pairs', 0)} "

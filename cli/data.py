@@ -11,7 +11,7 @@ _CACHE = click.option("--cache", "cache_dir", type=click.Path(file_okay=False), 
 
 def _check_request(kind, names):
     """Unknown KIND or a NAME that does not fit it: usage errors (exit 2), as click's own."""
-    from bootstrap.data import KNOWN_SOURCES, relative_path
+    from ..bootstrap.data import KNOWN_SOURCES, relative_path
 
     if kind not in KNOWN_SOURCES:
         raise click.BadParameter(f"unknown kind {kind!r}; known: {', '.join(KNOWN_SOURCES)}", param_hint="KIND")
@@ -44,7 +44,7 @@ def data():
 @user_errors
 def list_(kind, cache_dir):
     """What offramp can fetch and what is cached; with KIND, every known name."""
-    from bootstrap.data import default_cache_dir, list_sources
+    from ..bootstrap.data import default_cache_dir, list_sources
 
     if kind is not None:
         _check_request(kind, [])
@@ -82,7 +82,7 @@ def fetch(kind, names, cache_dir, mirror, force, link, progress):
     A cached file is checked against the size and sha256 recorded when it was fetched, and fetched
     again (with a note on stderr) when it was changed since.
     """
-    from bootstrap.data import DamagedCacheWarning, FetchError, cache_record, fetch as fetch_one
+    from ..bootstrap.data import DamagedCacheWarning, FetchError, cache_record, fetch as fetch_one
 
     _check_request(kind, names)
     for name in names:
@@ -107,7 +107,7 @@ def path(kind, name, cache_dir):
 
     Exits with status 1 when it is not cached or was changed since it was fetched.
     """
-    from bootstrap.data import cached_path
+    from ..bootstrap.data import cached_path
 
     _check_request(kind, [name])
     found = cached_path(kind, name, cache_dir=cache_dir, verify=True)

@@ -3,9 +3,9 @@ import json
 
 import click
 
-from ._common import signature, user_errors
-from ._options import (check_same_space, device_option, embedding_options, isf_option, load_pair, parallel_options,
-                       parallel_pair, progress_option, rerank_options, rerank_tag)
+from ._common import user_errors
+from ._options import (check_same_space, device_option, embedding_options, isf_option, load_pair, make_reranker,
+                       parallel_options, parallel_pair, progress_option, rerank_options)
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -41,20 +41,17 @@ def evaluate(src_vectors, tgt_vectors, test_dict, method, csls_k, no_normalize, 
           --parallel-src en.KJV.tsv --parallel-tgt fr.FreJND.tsv
       offramp evaluate en.m.vec fi.m.vec test.txt --rerank ortho,freq --rerank-model trees --tune-dict train.txt
     """
-    from bootstrap.pipeline import check_rerank_args, evaluate_bli
+    from ..bootstrap.evaluation.bli import evaluate_bli
+    from ..bootstrap.signature import extend_signature
 
     parallel = parallel_pair(parallel_src, parallel_tgt, verse_measure)
-    check_rerank_args(rerank, rerank_weights, tune_dict, parallel, rerank_model)  # before the slow loading
+    reranker = make_reranker(rerank, rerank_weights, tune_dict, rerank_k, rerank_model, parallel)
     check_same_space(src_vectors, tgt_vectors)
     src, tgt = load_pair(src_vectors, tgt_vectors, fmt, max_vocab, progress=progress)
     out = evaluate_bli(src, tgt, test_dict, method=method, csls_k=csls_k, normalize=not no_normalize,
-                       device=device, lowercase=lowercase, beta=beta, rerank=rerank,
-                       rerank_weights=rerank_weights, tune_dict=tune_dict, rerank_k=rerank_k,
-                       parallel=parallel, rerank_model=rerank_model, progress=progress)
-    sig = signature(retrieval=method, csls=csls_k if method == "csls" else None,
-                    beta=beta if method == "isf" else None, norm="unit" if not no_normalize else "none",
-                    dtype="float32", device=out["device"], max_vocab=max_vocab,
-                    lowercase="yes" if lowercase else None, rerank=rerank_tag(out.get("rerank")))
+                       device=device, lowercase=lowercase, beta=beta, rerank=reranker, tune_dict=tune_dict,
+                       parallel=parallel, progress=progress)
+    sig = extend_signature(out["signature"], max_vocab=max_vocab)
     out["signature"] = sig
     if as_json:
         click.echo(json.dumps(out, ensure_ascii=False))

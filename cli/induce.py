@@ -1,9 +1,9 @@
 """``offramp induce``: a bilingual lexicon from two mapped spaces."""
 import click
 
-from ._common import check_outputs, signature, user_errors
-from ._options import (check_same_space, device_option, embedding_options, isf_option, load_pair, parallel_options,
-                       parallel_pair, progress_option, rerank_options, rerank_tag)
+from ._common import check_outputs, user_errors
+from ._options import (check_same_space, device_option, embedding_options, isf_option, load_pair, make_reranker,
+                       parallel_options, parallel_pair, progress_option, rerank_options)
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -42,23 +42,22 @@ def induce(src_vectors, tgt_vectors, out, method, csls_k, k, max_src, report, mu
       offramp induce en.mapped.vec fi.mapped.vec --out lexicon.tsv --rerank ortho,freq --tune-dict train.txt
       offramp induce en.mapped.vec fi.mapped.vec --out lexicon.tsv --mutual --report induce.json
     """
-    from bootstrap._atomic import write_json
-    from bootstrap.pipeline import check_rerank_args, induce_lexicon, write_lexicon
+    from ..bootstrap.evaluation.induce import induce_lexicon
+    from ..bootstrap.io.atomic import write_json
+    from ..bootstrap.io.outputs import write_lexicon
+    from ..bootstrap.signature import extend_signature
 
     parallel = parallel_pair(parallel_src, parallel_tgt, verse_measure)
-    check_rerank_args(rerank, rerank_weights, tune_dict, parallel, rerank_model)  # before the slow loading
+    reranker = make_reranker(rerank, rerank_weights, tune_dict, rerank_k, rerank_model, parallel)
     check_same_space(src_vectors, tgt_vectors)
     check_outputs({"--out": out, "--report": report}, SRC_VECTORS=src_vectors, TGT_VECTORS=tgt_vectors,
                   tune_dict=tune_dict, parallel_src=parallel_src, parallel_tgt=parallel_tgt)
     src, tgt = load_pair(src_vectors, tgt_vectors, fmt, max_vocab, progress=progress)
-    rows, info = induce_lexicon(src, tgt, method=method, k=k, csls_k=csls_k, max_src=max_src, mutual=mutual,
-                                device=device, beta=beta, rerank=rerank, rerank_weights=rerank_weights,
-                                tune_dict=tune_dict, rerank_k=rerank_k, rerank_model=rerank_model, parallel=parallel,
-                                return_info=True, progress=progress)
+    rows = induce_lexicon(src, tgt, method=method, k=k, csls_k=csls_k, max_src=max_src, mutual=mutual, device=device,
+                          beta=beta, rerank=reranker, tune_dict=tune_dict, parallel=parallel, progress=progress)
+    info = rows.info
     write_lexicon(rows, out)
-    sig = signature(retrieval=method, csls=csls_k if method == "csls" else None,
-                    beta=beta if method == "isf" else None, k=k, max_src=max_src, mutual="yes" if mutual else "no",
-                    rerank=rerank_tag(info["rerank"]), dtype="float32", device=info["device"], max_vocab=max_vocab)
+    sig = extend_signature(rows.signature, max_vocab=max_vocab)
     n_words = len({r[0] for r in rows})
     if report:
         write_json(report, {

@@ -7,19 +7,19 @@ import importlib
 
 import click
 
-from alignment._version import __version__
+from .._version import __version__
 
 COMMANDS = {
-    "train": ("cli.train", "train", "Train monolingual word embeddings from raw corpora (gensim)."),
-    "align": ("cli.align", "align", "Map two embedding spaces into one (Procrustes + CSLS self-learning)."),
-    "split": ("cli.split", "split", "Build frequency-matched train/test dictionaries from a gold dictionary."),
-    "pivot": ("cli.pivot", "pivot", "Triangulate two dictionaries through a third language (en-de + de-lv -> en-lv)."),
-    "evaluate": ("cli.evaluate", "evaluate", "Bilingual lexicon induction scores: P@1/5/10, MRR, coverage."),
-    "induce": ("cli.induce", "induce", "Induce a bilingual lexicon (word translation pairs with scores)."),
-    "data": ("cli.data", "data", "Fetch public dictionaries, corpora and word vectors into a local cache."),
-    "tokenizer": ("cli.transfer", "tokenizer", "Train or extend a target-language tokenizer like a source model's."),
-    "transfer": ("cli.transfer", "transfer", "Initialise a source model's token embeddings for a new language."),
-    "fertility": ("cli.transfer", "fertility", "Tokens per word for one or more tokenizers on a corpus."),
+    "train": (".train", "train", "Train monolingual word embeddings from raw corpora (gensim)."),
+    "align": (".align", "align", "Map two embedding spaces into one (Procrustes + CSLS self-learning)."),
+    "split": (".split", "split", "Build frequency-matched train/test dictionaries from a gold dictionary."),
+    "pivot": (".pivot", "pivot", "Triangulate two dictionaries through a third language (en-de + de-lv -> en-lv)."),
+    "evaluate": (".evaluate", "evaluate", "Bilingual lexicon induction scores: P@1/5/10, MRR, coverage."),
+    "induce": (".induce", "induce", "Induce a bilingual lexicon (word translation pairs with scores)."),
+    "data": (".data", "data", "Fetch public dictionaries, corpora and word vectors into a local cache."),
+    "tokenizer": (".transfer", "tokenizer", "Train or extend a target-language tokenizer like a source model's."),
+    "transfer": (".transfer", "transfer", "Initialise a source model's token embeddings for a new language."),
+    "fertility": (".transfer", "fertility", "Tokens per word for one or more tokenizers on a corpus."),
 }
 
 
@@ -33,7 +33,7 @@ class LazyGroup(click.Group):
         if name not in COMMANDS:
             return None
         module, attr, _ = COMMANDS[name]
-        return getattr(importlib.import_module(module), attr)
+        return getattr(importlib.import_module(module, __package__), attr)
 
     def format_commands(self, ctx, formatter):
         rows = [(name, help_) for name, (_, _, help_) in COMMANDS.items()]

@@ -48,7 +48,7 @@ def pivot(src_pivot, pivot_tgt, out, min_paths, max_per_src, exclude_src, swap_f
       offramp pivot en-de.txt de-es.txt --route en-fr.txt fr-es.txt --min-paths 2 --out en-es.2.txt
       offramp align en.vec es.vec --seed-dict en-es.pivot.txt --out-src en.m.vec --out-tgt es.m.vec
     """
-    from bootstrap.dictionaries import pivot_files
+    from ..bootstrap.lexicon.pivot import pivot_files
 
     check_outputs({"--out": out, "--report": report}, SRC_PIVOT=src_pivot, PIVOT_TGT=pivot_tgt,
                   exclude_src=exclude_src, route=[path for route in routes for path in route])

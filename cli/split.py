@@ -46,7 +46,7 @@ def split(gold, src_vocab, tgt_vocab, out_train, out_test, n_test, max_train, te
     Example:
       offramp split GOLD.txt --src-vocab en.vec --tgt-vocab fi.vec --out-train train.txt --out-test test.txt
     """
-    from bootstrap.split import split_dictionary
+    from ..bootstrap.lexicon.split import split_dictionary
 
     check_outputs({"--out-train": out_train, "--out-test": out_test, "--report": report},
                   GOLD=gold, src_vocab=src_vocab, tgt_vocab=tgt_vocab)

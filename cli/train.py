@@ -16,7 +16,7 @@ _DEFAULTS = {"model": "fasttext", "dim": 300, "window": 5, "min_count": 3, "nega
 
 def _expand(corpus, lang):
     """Corpus arguments: files as given; a directory becomes its files of ``--lang``."""
-    from bootstrap.corpora import find_corpora
+    from ..bootstrap.io.corpora import find_corpora
 
     paths = []
     for item in corpus:
@@ -97,10 +97,10 @@ def train(corpus, lang, out, model, dim, window, min_count, epochs, negative, sa
     Example:
       offramp train ../shared/data/corpora/bible/fi.FinPR.tsv --lang fi --out fi.vec
     """
-    from bootstrap._atomic import atomic_path
-    from bootstrap.corpora import Corpus, read_ids
-    from bootstrap.embeddings import save_embeddings
-    from bootstrap.training import DEFAULTS, save_model as save_full_model, train_embeddings
+    from ..bootstrap.io.atomic import atomic_path
+    from ..bootstrap.io.corpora import Corpus, read_ids
+    from ..bootstrap.io.embeddings import save_embeddings
+    from ..bootstrap.training import DEFAULTS, save_model as save_full_model, train_embeddings
 
     if save_model is not None and runs > 1:
         raise click.BadParameter("--save-model keeps one trained model; use it with --runs 1",

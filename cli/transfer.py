@@ -24,7 +24,7 @@ def _check_mode_options(ctx, extend):
 def _exclude(path):
     if path is None:
         return None
-    from bootstrap.corpora import read_ids
+    from ..bootstrap.io.corpora import read_ids
 
     return read_ids(path)
 
@@ -64,7 +64,7 @@ def tokenizer(corpus, like, out, vocab_size, extend, lexicon, min_frequency, min
       offramp tokenizer fi.FinPR.tsv --like all-MiniLM-L6-v2/ --extend 5000 --out fi-ext-tokenizer/
       offramp tokenizer fr.FreJND.tsv --lang fr --like all-MiniLM-L6-v2/ --extend 5000 --out fr-ext-tokenizer/
     """
-    from bootstrap.tokenization import build_tokenizer
+    from ..bootstrap.llm.tokenization import build_tokenizer
 
     _check_mode_options(click.get_current_context(), extend)
     check_outputs({"--report": report}, CORPUS=list(corpus), lexicon=lexicon, exclude_ids=exclude_ids)
@@ -128,7 +128,7 @@ def transfer(source_model, tokenizer, src_vectors, tgt_vectors, out, lexicon, k,
     """
     import warnings
 
-    from bootstrap.transfer import FallbackWarning, transfer as run_transfer
+    from ..bootstrap.llm.transfer import FallbackWarning, transfer as run_transfer
 
     check_outputs({"--report": report}, src_vectors=src_vectors, tgt_vectors=tgt_vectors, lexicon=lexicon)
     with warnings.catch_warnings():
@@ -166,7 +166,7 @@ def fertility(corpus, tokenizers, exclude_ids, lang, json_path):
     Example:
       offramp fertility fi.FinPR.tsv --tokenizer all-MiniLM-L6-v2/ --tokenizer fi-tokenizer/
     """
-    from bootstrap.tokenization import fertility as measure
+    from ..bootstrap.llm.fertility import fertility as measure
 
     check_outputs({"--json": json_path}, CORPUS=list(corpus), exclude_ids=exclude_ids)
     table = measure(list(corpus), dict((t, t) for t in tokenizers), exclude_ids=_exclude(exclude_ids), lang=lang)

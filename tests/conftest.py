@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from alignment._backend import cuda_available
+from offramp.alignment._backend import cuda_available
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("OFFRAMP_SHARED_DATA", ROOT.parent / "shared" / "data"))

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from bootstrap._atomic import atomic_open, write_json
+from offramp.bootstrap.io.atomic import atomic_open, write_json
 
 
 def _listing(folder):

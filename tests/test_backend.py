@@ -2,8 +2,7 @@
 import numpy as np
 import pytest
 
-from alignment._backend import (DEVICES, asarray, cuda_available, device_of, get_namespace, is_cupy,
-                                resolve_device, to_numpy)
+from offramp.alignment._backend import DEVICES, asarray, cuda_available, device_of, get_namespace, is_cupy, resolve_device, to_numpy
 
 
 def test_namespace_is_read_off_the_inputs(xp):

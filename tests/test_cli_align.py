@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from alignment._version import __version__
-from bootstrap.dictionaries import write_dictionary
-from bootstrap.embeddings import load_embeddings, make_keyed_vectors, save_embeddings
-from bootstrap.pipeline import SIDECAR_SUFFIX, read_space_info
-from cli.main import COMMANDS, main
+from offramp._version import __version__
+from offramp.bootstrap.io.dictionaries import write_dictionary
+from offramp.bootstrap.io.embeddings import load_embeddings, make_keyed_vectors, save_embeddings
+from offramp.bootstrap.io.outputs import SIDECAR_SUFFIX, read_space_info
+from offramp.cli.main import COMMANDS, main
 from test_pipeline import N_WORDS, make_spaces
 
 
@@ -200,8 +200,8 @@ def test_progress_bars_go_to_stderr_and_no_progress_silences_them(files, tmp_pat
                                                                   bars):
     """Small inputs show no bar; with the size limits lowered, bars go to stderr only, so stdout (one JSON
     object for evaluate --json) is what it is without them, and --no-progress leaves stderr empty."""
-    import bootstrap.embeddings
-    import bootstrap.pipeline
+    import offramp.bootstrap.io.embeddings
+    import offramp.bootstrap.pipeline
 
     args = [a.format(files=files, tmp=tmp_path) for a in args]
     runner = CliRunner()  # click >= 8.2 keeps stdout and stderr apart (result.output holds both)

@@ -4,9 +4,9 @@ import os
 
 import pytest
 
-from alignment._version import __version__
-from bootstrap.pipeline import SIDECAR_SUFFIX, read_space_info
-from bootstrap.seeds import COGNATE_DEFAULTS
+from offramp._version import __version__
+from offramp.bootstrap.io.outputs import SIDECAR_SUFFIX, read_space_info
+from offramp.bootstrap.lexicon.seeds import COGNATE_DEFAULTS
 from test_cli_align import _invoke, files  # noqa: F401  (files: the same rotated spaces, a pytest fixture)
 from test_pipeline import N_WORDS
 

@@ -6,10 +6,10 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from bootstrap.dictionaries import write_dictionary
-from bootstrap.embeddings import load_embeddings, save_embeddings
-from bootstrap.pipeline import SIDECAR_SUFFIX
-from cli.main import main
+from offramp.bootstrap.io.dictionaries import write_dictionary
+from offramp.bootstrap.io.embeddings import load_embeddings, save_embeddings
+from offramp.bootstrap.io.outputs import SIDECAR_SUFFIX
+from offramp.cli.main import main
 from test_pipeline import make_spaces
 
 
@@ -110,7 +110,7 @@ def test_an_output_under_a_file_fails_before_the_work(work, tmp_path, args, opti
 
 def test_an_os_error_while_writing_is_a_clean_error(work, tmp_path, monkeypatch):
     """What the checks cannot foresee (a full disk, an immutable folder) still ends in one line."""
-    import bootstrap._atomic
+    import offramp.bootstrap.io.atomic
 
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied", str(tmp_path / "lex.tsv"))

@@ -4,10 +4,10 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from alignment._version import __version__
-from bootstrap.dictionaries import write_dictionary
-from bootstrap.embeddings import save_embeddings
-from cli.main import main
+from offramp._version import __version__
+from offramp.bootstrap.io.dictionaries import write_dictionary
+from offramp.bootstrap.io.embeddings import save_embeddings
+from offramp.cli.main import main
 from test_rerank import RR_RIGHT, RR_SRC, RR_SRC_WORDS, RR_TEST, RR_TGT, RR_WRONG
 
 # The fixture of test_rerank: plain CSLS (csls_k=2) ranks a wrong word first for every source word,

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from alignment._version import __version__
-from bootstrap.dictionaries import read_dictionary
-from bootstrap.embeddings import make_keyed_vectors, save_embeddings
-from cli.main import main
+from offramp._version import __version__
+from offramp.bootstrap.io.dictionaries import read_dictionary
+from offramp.bootstrap.io.embeddings import make_keyed_vectors, save_embeddings
+from offramp.cli.main import main
 
 GOLD = "a A\na A2\nb B\nc C\nzz A\nd QQ\ne E\nf F\ng G\nh H\n"
 SRC = "abcdefgh"       # one word per line, most frequent first

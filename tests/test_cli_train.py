@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from cli.main import main
+from offramp.cli.main import main
 
 FAST = ["--dim", "8", "--epochs", "2", "--workers", "1", "--no-progress"]
 
@@ -35,8 +35,8 @@ def test_help():
 
 
 def test_cli_defaults_match_the_library():
-    from bootstrap.training import DEFAULTS
-    from cli.train import _DEFAULTS
+    from offramp.bootstrap.training import DEFAULTS
+    from offramp.cli.train import _DEFAULTS
 
     assert _DEFAULTS == {key: DEFAULTS[key] for key in _DEFAULTS}
 
@@ -66,7 +66,7 @@ def test_train_writes_vec_and_report(tmp_path, corpus, model):
 def test_binary_save_model_and_exclude_ids(tmp_path, corpus):
     from gensim.models import KeyedVectors
 
-    from bootstrap.embeddings import load_embeddings
+    from offramp.bootstrap.io.embeddings import load_embeddings
 
     ids = tmp_path / "heldout.tsv"
     ids.write_text("Gen.2.1\tharvinainen\n", encoding="utf-8")

@@ -8,7 +8,7 @@ pytest.importorskip("transformers")
 
 from fixtures.tiny_models import FI_VOCAB, aligned_vectors, build_source_model
 
-from cli.main import main
+from offramp.cli.main import main
 
 FI_TEXT = "Gen.1.1\ttalossa on iso koira\nGen.1.2\tkoirat ja kissat talossa\nGen.1.3\tkuningas ja vesi\n" * 20
 
@@ -27,7 +27,7 @@ def corpus(tmp_path):
 
 @pytest.fixture()
 def vectors(tmp_path):
-    from bootstrap.embeddings import save_embeddings
+    from offramp.bootstrap.io.embeddings import save_embeddings
 
     def write(rotate=False):
         en_kv, fi_kv = aligned_vectors(rotate=rotate)
@@ -109,7 +109,7 @@ def test_tokenizer_empty_corpus(source_dir, tmp_path):
 
 
 def test_transfer_command(source_dir, vectors, tmp_path):
-    from bootstrap.tokenization import save_tokenizer
+    from offramp.bootstrap.llm.hf import save_tokenizer
     from fixtures.tiny_models import tokenizer_from_vocab
 
     save_tokenizer(tokenizer_from_vocab(tmp_path, FI_VOCAB, "fi-src"), tmp_path / "fi-tok")
@@ -138,8 +138,8 @@ def test_transfer_signature_names_the_fallback_noise(source_dir, vectors, tmp_pa
 
 def test_transfer_warns_when_most_rows_fall_back(source_dir, tmp_path):
     """Finnish vectors that know one token of the tokenizer: 10 of 11 new rows fall back."""
-    from bootstrap.embeddings import make_keyed_vectors, save_embeddings
-    from bootstrap.tokenization import save_tokenizer
+    from offramp.bootstrap.io.embeddings import make_keyed_vectors, save_embeddings
+    from offramp.bootstrap.llm.hf import save_tokenizer
     from fixtures.tiny_models import tokenizer_from_vocab
 
     en_kv, fi_kv = aligned_vectors()

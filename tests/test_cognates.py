@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 from rapidfuzz.distance import Levenshtein
 
-from bootstrap.orthography import fold
-from bootstrap.pipeline import SEED_MODES, align_embeddings, evaluate_bli
-from bootstrap.seeds import COGNATE_DEFAULTS, MODES, cognate_pairs, numeral_pairs, seed_entries
+from offramp.bootstrap.lexicon.orthography import fold
+from offramp.bootstrap.align import SEED_MODES, align_embeddings
+from offramp.bootstrap.evaluation.bli import evaluate_bli
+from offramp.bootstrap.lexicon.seeds import COGNATE_DEFAULTS, MODES, cognate_pairs, numeral_pairs, seed_entries
 from test_pipeline import N_WORDS, make_spaces
 
 # English / Latvian names and loan words, most frequent first. Folded similarities:

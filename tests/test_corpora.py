@@ -8,8 +8,8 @@ import warnings
 
 import pytest
 
-from bootstrap.corpora import LANGUAGE_NAMES, MAX_SENTENCE_TOKENS, Corpus, find_corpora, read_ids, tokenize
-from bootstrap.errors import FormatError
+from offramp.bootstrap.io.corpora import LANGUAGE_NAMES, MAX_SENTENCE_TOKENS, Corpus, find_corpora, read_ids, tokenize
+from offramp.bootstrap.errors import FormatError
 
 
 def nfd(text):

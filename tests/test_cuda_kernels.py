@@ -7,8 +7,8 @@ tests use to check the dropout kernel exactly.
 import numpy as np
 import pytest
 
-from alignment import _cuda
-from alignment._backend import cuda_available, to_numpy
+from offramp.alignment import _cuda
+from offramp.alignment._backend import cuda_available, to_numpy
 
 gpu = pytest.mark.skipif(not cuda_available(), reason="CuPy with a visible GPU is not available")
 
@@ -116,7 +116,7 @@ def test_best_dropout_equals_reference(keep_prob, row0):
 def test_blocked_search_uses_the_kernels_and_matches_numpy():
     import cupy
 
-    from alignment.retrieval import knn, mean_topk_similarity, offset_knn
+    from offramp.alignment.retrieval import knn, mean_topk_similarity, offset_knn
 
     rng = np.random.default_rng(0)
     Q = rng.standard_normal((3000, 64)).astype(np.float32)

@@ -9,9 +9,9 @@ import urllib.error
 import pytest
 from click.testing import CliRunner
 
-import bootstrap.data as data
-from bootstrap.data import FetchError, KNOWN_SOURCES, cached_path, default_cache_dir, fetch, list_sources
-from cli.main import main
+import offramp.bootstrap.data as data
+from offramp.bootstrap.data import FetchError, KNOWN_SOURCES, cached_path, default_cache_dir, fetch, list_sources
+from offramp.cli.main import main
 
 CONTENT = "and\tja\nwas\toli\nwas\toliko\n".encode("utf-8")
 

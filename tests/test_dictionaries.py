@@ -4,8 +4,8 @@ import gzip
 import numpy as np
 import pytest
 
-from bootstrap.dictionaries import group_by_source, lookup_pairs, read_dictionary, write_dictionary
-from bootstrap.errors import FormatError
+from offramp.bootstrap.io.dictionaries import group_by_source, lookup_pairs, read_dictionary, write_dictionary
+from offramp.bootstrap.errors import FormatError
 
 
 def _write(tmp_path, content, name="dict.txt"):
@@ -182,7 +182,7 @@ def test_real_muse_space_separated(shared_data, name):
 
 def test_induced_lexicon_reads_back_as_entries(tmp_path):
     """What `offramp induce` writes is a dictionary for `transfer --lexicon` and `tokenizer --extend`."""
-    from bootstrap.pipeline import write_lexicon
+    from offramp.bootstrap.io.outputs import write_lexicon
 
     path = tmp_path / "lexicon.tsv"
     write_lexicon([("dog", "koira", 0.5, 1), ("dog", "hurtta", 0.25, 2), ("house", "talo", -0.125, 1)], path)
@@ -195,7 +195,7 @@ def test_induced_lexicon_reads_back_as_entries(tmp_path):
     ("dog\tkoira\thigh\t1", "score 'high' or rank '1' is not a number"),
 ])
 def test_bad_lexicon_line_names_file_and_line(tmp_path, line, message):
-    from bootstrap.dictionaries import LEXICON_HEADER
+    from offramp.bootstrap.io.dictionaries import LEXICON_HEADER
 
     path = tmp_path / "lexicon.tsv"
     path.write_text(f"{LEXICON_HEADER}\ncat\tkissa\t0.9\t1\n{line}\n", encoding="utf-8")

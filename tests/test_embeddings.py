@@ -8,9 +8,8 @@ import shutil
 import numpy as np
 import pytest
 
-from bootstrap.embeddings import (FORMATS, check_writable, load_embeddings, make_keyed_vectors, save_embeddings,
-                                  subset, word_counts)
-from bootstrap.errors import FormatError
+from offramp.bootstrap.io.embeddings import FORMATS, check_writable, load_embeddings, make_keyed_vectors, save_embeddings, subset, word_counts
+from offramp.bootstrap.errors import FormatError
 
 WORDS = ["the", "ja", "naïve", "Ääni", "日本", "1,000", "x-y", "don't"]
 
@@ -93,7 +92,7 @@ def test_round_trip(tmp_path, kv, name, save, fmt, auto, max_vocab):
 def test_progress_bar_only_for_large_files(tmp_path, kv, monkeypatch, capsys, name, save, total):
     """A bar on stderr over the words of a file from 16 MiB on disk (here any size, forced), none
     with progress=False, none for small files; the vectors are the same either way."""
-    import bootstrap.embeddings as embeddings
+    import offramp.bootstrap.io.embeddings as embeddings
 
     path = tmp_path / name
     save(kv, path)

@@ -10,8 +10,8 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from bootstrap.embeddings import load_embeddings, make_keyed_vectors, save_embeddings
-from bootstrap.errors import FormatError
+from offramp.bootstrap.io.embeddings import load_embeddings, make_keyed_vectors, save_embeddings
+from offramp.bootstrap.errors import FormatError
 
 BOM = b"\xef\xbb\xbf"
 DUPLICATE_FIX = "deduplicate the file, or pass on_duplicate='first' (CLI: --on-duplicate first) to keep the first"

@@ -15,11 +15,11 @@ import pytest
 from click.testing import CliRunner
 from scipy.stats import binom
 
-from bootstrap.dictionaries import read_dictionary, write_dictionary
-from bootstrap.embeddings import save_embeddings
-from bootstrap.split import frequency_split
-from bootstrap.training import train_embeddings
-from cli.main import main
+from offramp.bootstrap.io.dictionaries import read_dictionary, write_dictionary
+from offramp.bootstrap.io.embeddings import save_embeddings
+from offramp.bootstrap.lexicon.split import frequency_split
+from offramp.bootstrap.training import train_embeddings
+from offramp.cli.main import main
 
 N_VERSES = 8000
 

@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
-from alignment._backend import to_numpy
-from alignment.instance import InstanceRefinement
-from alignment.retrieval import knn
+from offramp.alignment._backend import to_numpy
+from offramp.alignment.instance import InstanceRefinement
+from offramp.alignment.retrieval import knn
 
 # Two anchor pairs in 2-d and one free word per side (rows 2):
 #   x0 = (1, 0) -> z0 = (0.8, 0.6), residual r0 = (-0.2,  0.6)

@@ -2,10 +2,8 @@
 import numpy as np
 import pytest
 
-from alignment._backend import to_numpy
-from alignment.mapping import (MAPPINGS, LeastSquaresMapping, MultiStepMapping, OrthogonalMapping, RCSLSMapping,
-                               check_pairs,
-                               make_mapping, polar_factor, procrustes)
+from offramp.alignment._backend import to_numpy
+from offramp.alignment.mapping import MAPPINGS, LeastSquaresMapping, MultiStepMapping, OrthogonalMapping, RCSLSMapping, check_pairs, make_mapping, polar_factor, procrustes
 
 EPS32 = np.finfo(np.float32).eps
 
@@ -63,7 +61,7 @@ def test_polar_factor_methods_agree(xp, method, cond):
 def test_newton_schulz_polynomial(xp):
     # the step's polynomial a I + b G + c G2 on a non-symmetric 3 x 3 example, against the
     # formula in float64 (the CuPy kernel sums the same three terms, so only rounding can differ)
-    from alignment.mapping import NS_COEFFICIENTS, _quintic
+    from offramp.alignment.mapping import NS_COEFFICIENTS, _quintic
 
     G = np.arange(9, dtype=np.float64).reshape(3, 3) / 10
     G2 = G @ G

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from alignment.metrics import DEFAULT_KS, bli_scores, mean_reciprocal_rank, precision_at_k
+from offramp.alignment.metrics import DEFAULT_KS, bli_scores, mean_reciprocal_rank, precision_at_k
 
 RANKS = [1, 2, 5, 11, np.inf]  # 5 covered words, the last one never retrieved
 

@@ -6,15 +6,17 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from alignment._backend import cuda_available
-from bootstrap.corpora import Corpus
-from bootstrap.dictionaries import write_dictionary
-from bootstrap.embeddings import save_embeddings
-from bootstrap.errors import FormatError
-from bootstrap.parallel import PARALLEL_DEFAULTS, ibm1_scores, read_verses, verse_association
-from bootstrap.pipeline import align_embeddings, evaluate_bli, induce_lexicon
-from bootstrap.seeds import seed_entries
-from cli.main import main
+from offramp.alignment._backend import cuda_available
+from offramp.bootstrap.io.corpora import Corpus
+from offramp.bootstrap.io.dictionaries import write_dictionary
+from offramp.bootstrap.io.embeddings import save_embeddings
+from offramp.bootstrap.errors import FormatError
+from offramp.bootstrap.lexicon.parallel import PARALLEL_DEFAULTS, ibm1_scores, read_verses, verse_association
+from offramp.bootstrap.align import align_embeddings
+from offramp.bootstrap.evaluation.bli import evaluate_bli
+from offramp.bootstrap.evaluation.induce import induce_lexicon
+from offramp.bootstrap.lexicon.seeds import seed_entries
+from offramp.cli.main import main
 from test_pipeline import N_WORDS, make_spaces
 
 # Three verses each side; v4 exists in English only and must be ignored.
@@ -173,7 +175,7 @@ def test_ibm1_with_no_pair_to_score_is_empty_like_dice(bible):
 
 def test_ibm1_probabilities_are_normalised(bible):
     """Each direction's probabilities sum to 1 over a word's partners, whatever the iterations."""
-    import bootstrap.parallel as P
+    import offramp.bootstrap.lexicon.parallel as P
 
     verses_s, verses_t = read_verses(bible / "en.tsv"), read_verses(bible / "fr.tsv")
     ids = sorted(set(verses_s) & set(verses_t))
@@ -304,7 +306,7 @@ def test_parallel_feature_reranks_towards_the_verse_translation(rotated):
     src, tgt, gold, files = rotated
     # target rows scrambled against the source: plain retrieval is at chance, verses know the answer
     rng = np.random.default_rng(1)
-    from bootstrap.embeddings import make_keyed_vectors
+    from offramp.bootstrap.io.embeddings import make_keyed_vectors
 
     noisy = make_keyed_vectors(tgt.index_to_key, rng.standard_normal(tgt.vectors.shape).astype(np.float32))
     test = gold[:60]
@@ -414,7 +416,7 @@ def test_verse_candidates_join_the_pool(rotated):
     """With rerank_k=1 retrieval offers one wrong candidate; the best-Dice words join it, and win."""
     src, tgt, gold, files = rotated
     rng = np.random.default_rng(1)
-    from bootstrap.embeddings import make_keyed_vectors
+    from offramp.bootstrap.io.embeddings import make_keyed_vectors
 
     noisy = make_keyed_vectors(tgt.index_to_key, rng.standard_normal(tgt.vectors.shape).astype(np.float32))
     out = evaluate_bli(src, noisy, gold[:60], method="csls", rerank=("parallel",), parallel=files,
@@ -425,10 +427,10 @@ def test_verse_candidates_join_the_pool(rotated):
 @pytest.mark.parametrize("cells", [1, 1 << 22])  # a block per query, and one block of all of them
 @pytest.mark.parametrize("method", ["nn", "csls"])
 def test_verse_candidates_are_scored_like_retrieval(rotated, method, cells, monkeypatch):
-    from alignment.retrieval import retrieve
-    from bootstrap.parallel import verse_association
-    from bootstrap import pipeline
-    from bootstrap.pipeline import _candidate_pool, _csls_r_tgt, _unit_host
+    from offramp.alignment.retrieval import retrieve
+    from offramp.bootstrap.lexicon.parallel import verse_association
+    from offramp.bootstrap import pipeline
+    from offramp.bootstrap.pipeline import _candidate_pool, _csls_r_tgt, _unit_host
 
     monkeypatch.setattr(pipeline, "_GATHER_CELLS", cells)
     src, tgt, gold, (src_file, tgt_file) = rotated
@@ -465,7 +467,7 @@ def test_trees_rerank_with_verses(rotated):
     pytest.importorskip("sklearn", reason="the 'trees' re-ranking model needs scikit-learn")
     src, tgt, gold, files = rotated
     rng = np.random.default_rng(1)
-    from bootstrap.embeddings import make_keyed_vectors
+    from offramp.bootstrap.io.embeddings import make_keyed_vectors
 
     noisy = make_keyed_vectors(tgt.index_to_key, rng.standard_normal(tgt.vectors.shape).astype(np.float32))
     # only the first 60 words occur in the verses: 40 to learn from, 20 to test
@@ -535,7 +537,7 @@ def test_cli_ibm1_verses_rerank_and_signature(cli_files, tmp_path):
 
 
 def test_resolve_association_takes_options_and_names_bad_input(rotated):
-    from bootstrap.pipeline import resolve_association
+    from offramp.bootstrap.lexicon.parallel import resolve_association
 
     src, tgt, _, (src_file, tgt_file) = rotated
     assoc = resolve_association(([src_file], [tgt_file], {"measure": "ibm1"}), src, tgt)

@@ -4,8 +4,9 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from bootstrap.dictionaries import pivot_dictionary, read_dictionary
-from cli.main import main
+from offramp.bootstrap.lexicon.pivot import pivot_dictionary
+from offramp.bootstrap.io.dictionaries import read_dictionary
+from offramp.cli.main import main
 
 # en-de and de-es, by hand: 'bank' reaches two Spanish words through German 'Bank' (one path each);
 # 'fast' reaches 'rápido' through two German synonyms (two paths) and 'casi' through 'fast'

@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from alignment._backend import to_numpy
-from alignment.preprocess import DEFAULT_NORMALIZE, STEPS, Normalizer, center, check_steps, normalize, unit, unitdim
+from offramp.alignment._backend import to_numpy
+from offramp.alignment.preprocess import DEFAULT_NORMALIZE, STEPS, Normalizer, center, check_steps, normalize, unit, unitdim
 
 # Tiny fixtures with hand-computable results: the rows (3, 4), (0, 0), (1, 0) have norms 5, 0, 1
 # (unit: (0.6, 0.8), a zero row stays zero, (1, 0)) and mean (4/3, 4/3); the columns of COLS have

@@ -4,7 +4,7 @@ import io
 import numpy as np
 import pytest
 
-from bootstrap._progress import LOG_INTERVAL, progress_bar
+from offramp.bootstrap._progress import LOG_INTERVAL, progress_bar
 
 
 class _Terminal(io.StringIO):
@@ -66,7 +66,7 @@ def test_a_transient_bar_leaves_its_final_state_in_a_log():
 
 def test_self_learning_bar_in_a_log(capsys):
     """align's per-iteration bar (with its objective in the postfix) stays short off a terminal."""
-    from bootstrap.pipeline import align_embeddings
+    from offramp.bootstrap.align import align_embeddings
     from gensim.models import KeyedVectors
 
     rng = np.random.default_rng(0)

@@ -6,12 +6,13 @@ import pytest
 import scipy.sparse
 from click.testing import CliRunner
 
-from bootstrap.dictionaries import write_dictionary
-from bootstrap.embeddings import make_keyed_vectors, save_embeddings
-from bootstrap.parallel import VerseAssociation
-from bootstrap.pipeline import evaluate_bli, induce_lexicon
-from bootstrap.ranker import FAMILY_PREFIX, SUFFIXES, TreeRanker, pair_table, suffix_categories
-from cli.main import main
+from offramp.bootstrap.io.dictionaries import write_dictionary
+from offramp.bootstrap.io.embeddings import make_keyed_vectors, save_embeddings
+from offramp.bootstrap.lexicon.parallel import VerseAssociation
+from offramp.bootstrap.evaluation.bli import evaluate_bli
+from offramp.bootstrap.evaluation.induce import induce_lexicon
+from offramp.bootstrap.evaluation.ranker import FAMILY_PREFIX, SUFFIXES, TreeRanker, pair_table, suffix_categories
+from offramp.cli.main import main
 
 pytest.importorskip("sklearn", reason="the 'trees' re-ranking model needs scikit-learn")
 
@@ -131,7 +132,7 @@ def test_score_gap_reads_real_candidates_on_any_scale():
 
 def test_family_matches_the_pairwise_definition():
     """The sorted-run computation against the (n, k, k) comparison it replaces, on random lists."""
-    from bootstrap.ranker import _family
+    from offramp.bootstrap.evaluation.ranker import _family
 
     rng = np.random.default_rng(0)
     n, k = 40, 12
@@ -268,7 +269,7 @@ def test_evaluate_bli_trees():
 @pytest.mark.parametrize("method", ["nn", "csls", "isf"])
 def test_tree_candidates_geometry(method):
     """The pool's cosine, hubness and backward CSLS margin against brute force on the decoy spaces."""
-    from bootstrap.pipeline import _tree_candidates, _unit_host
+    from offramp.bootstrap.pipeline import _tree_candidates, _unit_host
 
     src, tgt, _, _ = _decoy_spaces(n=60)
     X, Z = _unit_host(src, True), _unit_host(tgt, True)

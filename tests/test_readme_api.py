@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bootstrap.dictionaries import read_dictionary, write_dictionary
-from bootstrap.split import frequency_split
-from bootstrap.training import train_embeddings
+from offramp.bootstrap.io.dictionaries import read_dictionary, write_dictionary
+from offramp.bootstrap.lexicon.split import frequency_split
+from offramp.bootstrap.training import train_embeddings
 
 ROOT = Path(__file__).resolve().parents[1]
 N_VERSES = 3000

@@ -8,14 +8,15 @@ import re
 import numpy as np
 import pytest
 
-from alignment._backend import to_numpy
-from alignment.rerank import (DEFAULT_GRID, DEFAULT_WEIGHTS, FEATURES, candidate_ranks, combine, fit_weights,
-                              rank_gap, rerank)
-from bootstrap.embeddings import make_keyed_vectors
-from bootstrap.orthography import candidate_features, fold, string_similarity
-from bootstrap import pipeline
-from bootstrap.pipeline import align_embeddings, evaluate_bli, induce_lexicon
-from bootstrap.seeds import identical_pairs, seed_entries
+from offramp.alignment._backend import to_numpy
+from offramp.alignment.rerank import DEFAULT_GRID, DEFAULT_WEIGHTS, FEATURES, candidate_ranks, combine, fit_weights, rank_gap, rerank
+from offramp.bootstrap.io.embeddings import make_keyed_vectors
+from offramp.bootstrap.lexicon.orthography import candidate_features, fold, string_similarity
+from offramp.bootstrap import align as pipeline  # noqa: TODO-helper
+from offramp.bootstrap.align import align_embeddings
+from offramp.bootstrap.evaluation.bli import evaluate_bli
+from offramp.bootstrap.evaluation.induce import induce_lexicon
+from offramp.bootstrap.lexicon.seeds import identical_pairs, seed_entries
 from test_pipeline import make_spaces
 from test_seeds import SRC, TGT
 

@@ -5,10 +5,9 @@ import numpy as np
 import pytest
 from scipy.special import logsumexp
 
-import alignment.retrieval as retrieval
-from alignment._backend import to_numpy
-from alignment.retrieval import (METHODS, csls_knn, faiss_available, gold_ranks, isf_knn, isf_normaliser, knn,
-                                 mean_topk_similarity, offset_knn, retrieve, score_rows)
+import offramp.alignment.retrieval as retrieval
+from offramp.alignment._backend import to_numpy
+from offramp.alignment.retrieval import METHODS, csls_knn, faiss_available, gold_ranks, isf_knn, isf_normaliser, knn, mean_topk_similarity, offset_knn, retrieve, score_rows
 
 needs_faiss = pytest.mark.skipif(not faiss_available(), reason="faiss is not installed")
 USE_FAISS = [False, pytest.param(True, marks=needs_faiss)]

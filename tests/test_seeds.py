@@ -1,7 +1,7 @@
 """Seed lexicons: identical strings, numerals, dictionaries, combinations."""
 import pytest
 
-from bootstrap.seeds import MODES, identical_pairs, is_numeral, numeral_pairs, seed_entries
+from offramp.bootstrap.lexicon.seeds import MODES, identical_pairs, is_numeral, numeral_pairs, seed_entries
 
 SRC = ["the", ",", "1", "paris", "2019", "a", "1,000", "3.14", "x1", "berlin", "12.", "oslo"]
 TGT = ["ja", ",", "2019", "paris", "1", "3.14", "a", "x1", "1,000", "berlin", "12.", "nato"]

@@ -11,12 +11,13 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from alignment._backend import to_numpy
-from alignment.preprocess import normalize
-from alignment.retrieval import knn
-from alignment.selflearning import DIRECTIONS, INITS, PRESETS, SelfLearning, induce_dictionary, similarity_init
-from bootstrap.dictionaries import lookup_pairs
-from bootstrap.seeds import seed_entries
+from offramp.alignment._backend import to_numpy
+from offramp.alignment.preprocess import normalize
+from offramp.alignment.retrieval import knn
+from offramp.alignment.selflearning import DIRECTIONS, INITS, SelfLearning, induce_dictionary, similarity_init
+from offramp.alignment.presets import PRESETS
+from offramp.bootstrap.io.dictionaries import lookup_pairs
+from offramp.bootstrap.lexicon.seeds import seed_entries
 
 EPS32 = np.finfo(np.float32).eps
 SEED_MODES = ("dictionary", "identical", "numerals", "unsupervised")
@@ -59,7 +60,7 @@ def make_problem(X, words, *, random_state=0):
 @pytest.fixture(scope="session")
 def real_problem(shared_data):
     """CBOW vectors (dim 50) of the 1500 most frequent words of 3000 KJV verses, rotated."""
-    from bootstrap.training import train_embeddings
+    from offramp.bootstrap.training import train_embeddings
 
     kv = train_embeddings(shared_data / "corpora" / "bible" / "en.KJV.tsv", model="cbow", dim=50, epochs=5,
                           workers=1, random_state=0, max_lines=3000, progress=False)
@@ -346,7 +347,7 @@ def _dropout_inputs(xp, n_q=6, n_d=40, dim=8, seed=5):
 def test_dropout_best_keeps_everything_or_falls_back_to_the_best(xp, keep_prob, expect):
     """keep_prob=1 drops nothing; a keep_prob so small that every score is dropped falls back to
     each query's best row. Either way the answer is the plain argmax, with its score."""
-    from alignment.selflearning import _dropout_best
+    from offramp.alignment.selflearning import _dropout_best
 
     Q, D, offset, S = _dropout_inputs(xp)
     best, index = _dropout_best(Q, D, offset, keep_prob, xp.random.default_rng(0), batch_size=4)
@@ -358,7 +359,7 @@ def test_dropout_best_keeps_everything_or_falls_back_to_the_best(xp, keep_prob, 
 def test_dropout_best_follows_the_dropout_distribution(xp):
     """With keep_prob p, the j-th best row (0-based) is chosen with probability p (1-p)^j.
     One query repeated 4000 times; the tolerance is 4 binomial standard deviations."""
-    from alignment.selflearning import _dropout_best
+    from offramp.alignment.selflearning import _dropout_best
 
     Q, D, offset, S = _dropout_inputs(xp, n_q=1)
     reps = 4000
@@ -432,7 +433,7 @@ def test_no_warmup_without_self_learning(synthetic_problem):
 def test_restarts_compare_objectives_at_equal_keep_prob():
     """A run that max_iter stopped at keep_prob 0.5 loses to a converged run (keep_prob 1) even with a
     higher objective: the objective of dropout-picked pairs is only comparable at equal keep_prob."""
-    from alignment.selflearning import _restart_key
+    from offramp.alignment.selflearning import _restart_key
 
     def run(objective, keep_prob):
         return (objective, None, [{"objective": objective, "keep_prob": keep_prob}], 10, keep_prob == 1.0)

@@ -5,10 +5,10 @@ import re
 import numpy as np
 import pytest
 
-from bootstrap.dictionaries import group_by_source, read_dictionary
-from bootstrap.embeddings import make_keyed_vectors, save_embeddings
-from bootstrap.errors import FormatError
-from bootstrap.split import frequency_split, read_vocabulary, split_dictionary
+from offramp.bootstrap.io.dictionaries import group_by_source, read_dictionary
+from offramp.bootstrap.io.embeddings import make_keyed_vectors, save_embeddings
+from offramp.bootstrap.errors import FormatError
+from offramp.bootstrap.lexicon.split import frequency_split, read_vocabulary, split_dictionary
 
 SRC = list("abcdefghij")  # frequency ranks 0..9
 TGT = list("ABCDEFGHIJ") + ["A2", "C2"]

@@ -8,8 +8,9 @@ pytest.importorskip("tokenizers")
 
 from fixtures.tiny_models import EN_VOCAB, SPECIALS, tokenizer_from_vocab
 
-from bootstrap.tokenization import (build_tokenizer, extend_tokenizer, fertility, load_tokenizer, save_tokenizer,
-                                    tokenizer_kind, train_tokenizer)
+from offramp.bootstrap.llm.fertility import fertility
+from offramp.bootstrap.llm.hf import load_tokenizer, save_tokenizer, tokenizer_kind
+from offramp.bootstrap.llm.tokenization import build_tokenizer, extend_tokenizer, train_tokenizer
 
 LETTERS = SPECIALS + list(string.ascii_lowercase) + ["##" + c for c in string.ascii_lowercase]
 # talo 11, ja 11, x 19, koira 1
@@ -150,7 +151,7 @@ def test_new_tokenizer_lowers_fertility_on_finnish(shared_data, tmp_path):
     with open(bible, encoding="utf-8") as handle:
         held_out = {line.split("\t", 1)[0] for _, line in zip(range(500), handle)}
     like = load_tokenizer(pkg.get_model_path())
-    from bootstrap.corpora import Corpus
+    from offramp.bootstrap.io.corpora import Corpus
 
     train = Corpus([bible], max_lines=5000, exclude_ids=held_out)
     new = train_tokenizer(train, like=like, vocab_size=8000)

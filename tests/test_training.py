@@ -8,11 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bootstrap.corpora import Corpus
-from bootstrap.embeddings import load_embeddings
-from bootstrap.errors import FormatError
-from bootstrap.training import (DEFAULTS, MODELS, combine_runs, resolve_epochs, save_fasttext_model, save_model,
-                                train_embeddings)
+from offramp.bootstrap.io.corpora import Corpus
+from offramp.bootstrap.io.embeddings import load_embeddings
+from offramp.bootstrap.errors import FormatError
+from offramp.bootstrap.training import DEFAULTS, MODELS, combine_runs, resolve_epochs, save_fasttext_model, save_model, train_embeddings
 
 ROOT = Path(__file__).resolve().parents[1]
 

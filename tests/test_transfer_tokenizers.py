@@ -9,8 +9,9 @@ import pytest
 pytest.importorskip("transformers")
 tokenizers = pytest.importorskip("tokenizers")
 
-from bootstrap import transfer as T
-from bootstrap.transfer import ROUTES, plan_transfer, token_vectors, word_prefix
+from offramp.bootstrap.llm import transfer as T
+from offramp.bootstrap.llm.hf import word_prefix
+from offramp.bootstrap.llm.transfer import ROUTES, plan_transfer, token_vectors
 
 EN_SYLLABLES = ["the", "ho", "use", "do", "ga", "ca", "ter", "fi", "re", "kin", "wa", "sma", "bi", "red", "al"]
 FI_SYLLABLES = ["ta", "lo", "koi", "ra", "kis", "sa", "ve", "si", "tu", "li", "ku", "nin", "gas", "pu", "nen"]
@@ -61,7 +62,7 @@ def bpe_tokenizer(lines, style, vocab_size=300):
 @pytest.fixture(scope="module")
 def languages():
     """English-like and Finnish-like words with aligned vectors (translations differ by 0.01 noise)."""
-    from bootstrap.embeddings import make_keyed_vectors
+    from offramp.bootstrap.io.embeddings import make_keyed_vectors
 
     en, fi = made_up_words(EN_SYLLABLES, 1), made_up_words(FI_SYLLABLES, 2)
     rng = np.random.default_rng(0)
@@ -194,7 +195,7 @@ def test_lexicon_route_uses_word_initial_tokens(pair, languages):
 @pytest.fixture(scope="module", params=["bytelevel", "never", "always"])
 def extended(request, languages, tmp_path_factory):
     """An English-like BPE tokenizer extended with 40 tokens for Finnish-like words (a text file)."""
-    from bootstrap.tokenization import extend_tokenizer
+    from offramp.bootstrap.llm.tokenization import extend_tokenizer
 
     en, fi, _, _ = languages
     src = bpe_tokenizer(running_text(en, 3), request.param)
@@ -227,7 +228,7 @@ def test_bpe_extension_makes_each_merged_word_one_token_in_running_text(extended
 def test_bpe_extension_saves_tokens_and_reloads(extended, tmp_path):
     from transformers import AutoTokenizer
 
-    from bootstrap.tokenization import save_tokenizer
+    from offramp.bootstrap.llm.hf import save_tokenizer
 
     style, src, tok, added = extended
     text = " ".join(added * 3)
@@ -255,7 +256,7 @@ def test_bytelevel_extension_decodes_non_ascii_words(languages, tmp_path):
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
 
-    from bootstrap.tokenization import extend_tokenizer
+    from offramp.bootstrap.llm.tokenization import extend_tokenizer
 
     en, _, _, _ = languages
     tok = Tokenizer(models.BPE())
@@ -283,7 +284,7 @@ def test_extension_of_a_normaliser_marked_bpe_with_byte_fallback(languages, tmp_
     from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
 
-    from bootstrap.tokenization import extend_tokenizer
+    from offramp.bootstrap.llm.tokenization import extend_tokenizer
 
     en, fi, _, _ = languages
     tok = Tokenizer(models.BPE(unk_token="<unk>", byte_fallback=True))
@@ -366,7 +367,7 @@ LETTER_LINE = " ".join([*"abcdefghijklmnopqrstuvwxyz", "abcdefghijklmnopqrstuvwx
 @pytest.fixture(scope="module", params=["unigram", "unigram-normaliser", "wordpiece"])
 def in_model(request, languages, tmp_path_factory):
     """An English-like Unigram or WordPiece tokenizer extended with 40 Finnish-like words, both routes."""
-    from bootstrap.tokenization import extend_tokenizer
+    from offramp.bootstrap.llm.tokenization import extend_tokenizer
 
     en, fi, _, _ = languages
     src = in_model_tokenizer([LETTER_LINE, *running_text(en, 3)], request.param)
@@ -421,7 +422,7 @@ def test_in_model_extension_beats_added_tokens(in_model, languages):
 
 
 def test_in_model_extension_saves_and_reloads(in_model, languages, tmp_path):
-    from bootstrap.tokenization import load_tokenizer, save_tokenizer
+    from offramp.bootstrap.llm.hf import load_tokenizer, save_tokenizer
 
     style, src, tok, added, _ = in_model
     _, fi, _, _ = languages
@@ -448,7 +449,8 @@ def test_added_tokens_past_the_model_vocabulary_keep_their_ids(style, languages,
     words still enter the model, after it, and every source id, the extra token's included, stays."""
     from transformers import AddedToken
 
-    from bootstrap.tokenization import extend_tokenizer, load_tokenizer, save_tokenizer
+    from offramp.bootstrap.llm.hf import load_tokenizer, save_tokenizer
+    from offramp.bootstrap.llm.tokenization import extend_tokenizer
 
     en, fi, _, _ = languages
     lines = [LETTER_LINE, *running_text(en, 3)]
@@ -475,7 +477,7 @@ def test_added_tokens_past_the_model_vocabulary_keep_their_ids(style, languages,
 def test_unigram_extension_reaches_words_with_unknown_letters(languages, tmp_path, byte_fallback):
     """The source lacks ``v`` and ``p`` (``<unk>``, or byte tokens with byte fallback): the words
     holding them become one piece each all the same, scored above their unknown-token segmentation."""
-    from bootstrap.tokenization import extend_tokenizer
+    from offramp.bootstrap.llm.tokenization import extend_tokenizer
 
     en, fi, _, _ = languages
     src = in_model_tokenizer(running_text(en, 3), "unigram", byte_fallback=byte_fallback)
@@ -495,7 +497,7 @@ def test_unigram_segmentation_score_is_the_viterbi_score(languages):
     score computed for a new piece's floor equals the score of the pieces ``tokenizers`` picks."""
     import json
 
-    from bootstrap.tokenization import _best_segmentation_score
+    from offramp.bootstrap.llm.tokenization import _best_segmentation_score
 
     en, fi, _, _ = languages
     src = in_model_tokenizer([LETTER_LINE, *running_text(en, 3)], "unigram")

@@ -8,15 +8,13 @@ were silently truncated by their own integer maps, and ``batch_size=0`` looped f
 import numpy as np
 import pytest
 
-from alignment._backend import check_vectors, to_numpy
-from alignment.instance import InstanceRefinement
-from alignment.mapping import (LeastSquaresMapping, MultiStepMapping, OrthogonalMapping, RCSLSMapping, polar_factor,
-                               procrustes)
-from alignment.metrics import bli_scores, mean_reciprocal_rank, precision_at_k
-from alignment.preprocess import Normalizer, normalize
-from alignment.retrieval import (csls_knn, gold_ranks, isf_knn, knn, mean_topk_similarity, offset_knn, retrieve,
-                                 score_blocks)
-from alignment.selflearning import SelfLearning, induce_dictionary, similarity_init
+from offramp.alignment._backend import check_vectors, to_numpy
+from offramp.alignment.instance import InstanceRefinement
+from offramp.alignment.mapping import LeastSquaresMapping, MultiStepMapping, OrthogonalMapping, RCSLSMapping, polar_factor, procrustes
+from offramp.alignment.metrics import bli_scores, mean_reciprocal_rank, precision_at_k
+from offramp.alignment.preprocess import Normalizer, normalize
+from offramp.alignment.retrieval import csls_knn, gold_ranks, isf_knn, knn, mean_topk_similarity, offset_knn, retrieve, score_blocks
+from offramp.alignment.selflearning import SelfLearning, induce_dictionary, similarity_init
 
 PAIRS = np.array([[0, 0], [1, 1], [2, 2], [3, 3], [4, 4], [5, 5]])
 

@@ -6,7 +6,7 @@ import lzma
 import os
 import zlib
 
-from .errors import FormatError
+from ..errors import FormatError
 
 #: Compression extensions read on the fly, and their openers.
 COMPRESSED = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}

@@ -38,7 +38,7 @@ import warnings
 from pathlib import Path
 
 from ._files import COMPRESSED, open_binary, strip_compression
-from .errors import FormatError
+from ..errors import FormatError
 
 __all__ = ["tokenize", "Corpus", "find_corpora", "read_ids", "LANGUAGE_NAMES", "MAX_SENTENCE_TOKENS", "ELISIONS"]
 

@@ -295,7 +295,7 @@ def seed_entries(mode, src_words, tgt_words, *, dictionary=None, min_len=1, max_
             if dictionary is None:
                 raise ValueError(f"mode {mode!r} needs a dictionary (a file or a list of (src, tgt) entries)")
             if isinstance(dictionary, (str, bytes)) or hasattr(dictionary, "__fspath__"):
-                from .dictionaries import read_dictionary
+                from ..io.dictionaries import read_dictionary
 
                 entries = read_dictionary(dictionary, fmt=fmt, lowercase=lowercase)
             else:

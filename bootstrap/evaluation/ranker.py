@@ -36,9 +36,9 @@ import time
 
 import numpy as np
 
-from alignment.rerank import FEATURES, gold_hits, rank_gap
+from ...alignment.rerank import FEATURES, gold_hits, rank_gap
 
-from .orthography import string_similarity
+from ..lexicon.orthography import string_similarity
 
 __all__ = ["TreeRanker", "pair_table", "suffix_categories", "TREE_PARAMS", "FAMILY_PREFIX"]
 

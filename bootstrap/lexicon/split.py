@@ -14,9 +14,9 @@ Train and test therefore cover the same frequency band and never share a source 
 """
 import os
 
-from ._atomic import atomic_open, check_distinct
-from .dictionaries import _iter_lines, group_by_source, lookup_pairs, read_dictionary
-from .errors import FormatError
+from ..io.atomic import atomic_open, check_distinct
+from ..io.dictionaries import _iter_lines, group_by_source, lookup_pairs, read_dictionary
+from ..errors import FormatError
 
 VOCAB_FORMATS = ("auto", "embeddings", "words", "counts")
 
@@ -171,7 +171,7 @@ def read_vocabulary(path, *, fmt="auto", on_duplicate="error", encoding_errors="
     if kind == "embeddings":
         import numpy as np
 
-        from .embeddings import load_embeddings, word_counts
+        from ..io.embeddings import load_embeddings, word_counts
 
         kv = load_embeddings(path, on_duplicate=on_duplicate, encoding_errors=encoding_errors, progress=progress)
         words = list(kv.index_to_key)

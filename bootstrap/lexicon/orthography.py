@@ -10,7 +10,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from alignment.rerank import FEATURES, rank_gap
+from ...alignment.rerank import FEATURES, rank_gap
 
 __all__ = ["fold", "string_similarity", "candidate_features"]
 

@@ -14,7 +14,7 @@ import shutil
 
 import numpy as np
 
-from ._atomic import atomic_dir, atomic_path
+from ..io.atomic import atomic_dir, atomic_path
 
 EMBEDDINGS_FILE = "embeddings.safetensors"
 REPORT_FILE = "offramp_transfer.json"
@@ -215,7 +215,7 @@ def export_model(model, tokenizer, out, *, plan, source_dir=None, fallback_noise
 
 def _write_card(folder, source_dir, report, n_tokens):
     """A short README.md: what the directory is, where its embeddings came from, and what to do next."""
-    from alignment import __version__
+    from ..._version import __version__
 
     source = os.path.basename(os.path.normpath(os.fspath(source_dir))) if source_dir else "the source model"
     routes = (report or {}).get("routes") or {}

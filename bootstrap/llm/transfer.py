@@ -38,9 +38,10 @@ import warnings
 
 import numpy as np
 
-from alignment.preprocess import unit
+from ...alignment.preprocess import unit
 
-from .errors import FormatError
+from ..errors import FormatError
+from .hf import load_tokenizer, word_encoder
 
 ROUTES = ("special", "copy", "lexicon", "wechsel", "fallback")
 #: :func:`transfer` warns when more than this share of the new rows (routes other than ``special``
@@ -52,73 +53,6 @@ _SPECIAL_ROLES = ("pad_token", "unk_token", "cls_token", "sep_token", "mask_toke
 def _unit(X):
     """Float32 copy of ``X`` (n, dim) with unit-length rows (zero rows stay zero)."""
     return unit(np.asarray(X, dtype=np.float32))
-
-
-def _pretokenized(backend, text):
-    """``text`` after the backend's normaliser and pre-tokeniser, the pieces joined into one string."""
-    if backend.normalizer is not None:
-        text = backend.normalizer.normalize_str(text)
-    if backend.pre_tokenizer is None:
-        return text
-    return "".join(piece for piece, _ in backend.pre_tokenizer.pre_tokenize_str(text))
-
-
-def word_prefix(backend):
-    """What to put before a bare word so that it is tokenised as inside running text: ``''`` or ``' '``.
-
-    The second word of ``"a b"`` must come out of the normaliser and pre-tokeniser exactly as
-    ``prefix + "b"`` does. WordPiece (``b``), ByteLevel with ``add_prefix_space`` (``Ġb``),
-    Metaspace with ``prepend_scheme='always'`` and SentencePiece's ``Prepend('▁')`` normaliser
-    (``▁b``) need no prefix; ByteLevel without ``add_prefix_space`` (GPT-2, Llama 3) and Metaspace
-    with ``prepend_scheme='never'`` need a space (``Ġb``, ``▁b``).
-
-    Parameters
-    ----------
-    backend : tokenizers.Tokenizer
-
-    Returns
-    -------
-    prefix : str
-    """
-    context, first = _pretokenized(backend, "a b"), _pretokenized(backend, "a")
-    for prefix in ("", " "):
-        if context == first + _pretokenized(backend, prefix + "b"):
-            return prefix
-    return ""
-
-
-def word_encoder(tokenizer):
-    """A function that tokenises words the way they appear inside running text.
-
-    Parameters
-    ----------
-    tokenizer : PreTrainedTokenizerFast
-
-    Returns
-    -------
-    encode : callable
-        ``encode(words, bare=False)`` takes a list of ``n_words`` strings and returns ``n_words``
-        lists of token ids: each word after :func:`word_prefix` (``bare=True``: the word alone),
-        without tokens that encode a lone space (``Ġ``, ``▁``) unless they are all there is.
-        Special tokens (e.g. the unknown token) are kept; callers filter them.
-    prefix : str
-        The prefix used, ``''`` or ``' '``.
-    """
-    from .tokenization import plain_backend
-
-    backend = plain_backend(tokenizer)
-    prefix = word_prefix(backend)
-    markers = set(backend.encode(" ", add_special_tokens=False).ids) - set(tokenizer.all_special_ids)
-
-    def encode(words, bare=False):
-        texts = list(words) if bare else [prefix + w for w in words]
-        out = []
-        for enc in backend.encode_batch(texts, add_special_tokens=False):
-            ids = [i for i in enc.ids if i not in markers]
-            out.append(ids if ids else list(enc.ids))
-        return out
-
-    return encode, prefix
 
 
 def token_vectors(tokenizer, kv, *, batch_size=10000, show_progress=False):
@@ -148,7 +82,7 @@ def token_vectors(tokenizer, kv, *, batch_size=10000, show_progress=False):
         0 no vector, 1 whole word, 2 word piece (mean over the words that contain it).
     """
     from scipy import sparse
-    from ._progress import progress_bar
+    from .._progress import progress_bar
 
     words = list(kv.index_to_key)
     n_tokens = len(tokenizer)
@@ -389,7 +323,7 @@ def plan_transfer(src_tokenizer, tgt_tokenizer, src_kv, tgt_kv, *, lexicon=None,
     -------
     plan : TransferPlan
     """
-    from alignment.retrieval import knn
+    from ...alignment.retrieval import knn
 
     if not isinstance(k, (int, np.integer)) or k < 1:
         raise ValueError(f"k must be a positive integer; got {k!r}")
@@ -484,7 +418,7 @@ def _check_vector_files(src_path, tgt_path):
     """
     if not all(isinstance(p, (str, os.PathLike)) for p in (src_path, tgt_path)):
         return
-    from .pipeline import SIDECAR_SUFFIX, read_space_info
+    from ..io.outputs import SIDECAR_SUFFIX, read_space_info
 
     src, tgt = os.fspath(src_path), os.fspath(tgt_path)
     if os.path.exists(src) and os.path.exists(tgt) and os.path.samefile(src, tgt):
@@ -641,10 +575,9 @@ def transfer(source_model, *, tokenizer, src_vectors, tgt_vectors, out, lexicon=
     ValueError
         Vector files that are not one aligned space, or bad options.
     """
-    from ._atomic import check_output_dir
-    from .embeddings import load_embeddings
+    from ..io.atomic import check_output_dir
+    from ..io.embeddings import load_embeddings
     from .export import EMBEDDINGS_FILE, REPORT_FILE, export_model
-    from .tokenization import load_tokenizer
 
     inputs = [source_model, *(_path_or_none(x) for x in (tokenizer, src_vectors, tgt_vectors, lexicon))]
     check_output_dir(out, inputs, overwrite)  # now, not after the planning
@@ -659,7 +592,7 @@ def transfer(source_model, *, tokenizer, src_vectors, tgt_vectors, out, lexicon=
         load_embeddings(tgt_vectors, progress=show_progress)
     lexicon_path = _path_or_none(lexicon)
     if lexicon_path is not None:
-        from .dictionaries import read_dictionary
+        from ..io.dictionaries import read_dictionary
 
         lexicon = read_dictionary(lexicon)
     plan = plan_transfer(src_tokenizer, tgt_tokenizer, src_kv, tgt_kv, lexicon=lexicon, k=k,

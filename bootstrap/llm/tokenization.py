@@ -1,4 +1,4 @@
-"""Target-language tokenizers shaped like a source model's, and their fertility on a corpus.
+"""Target-language tokenizers shaped like a source model's: trained afresh or extended.
 
 Two ways to get a tokenizer for a new language:
 
@@ -11,8 +11,6 @@ Two ways to get a tokenizer for a new language:
     source tokenizer splits the most often (tokens saved = corpus count x (pieces - 1)), with the
     target words of an induced lexicon eligible even when rare in the corpus.
 
-``fertility`` reports tokens per word and the share of words split into 3 or more pieces.
-
 The LLM libraries (``transformers``, ``tokenizers``) are imported inside the functions, so the
 rest of offramp works without the ``llm`` extra.
 """
@@ -23,69 +21,10 @@ import string
 
 import numpy as np
 
-from ._atomic import atomic_dir, check_output_dir
-from .errors import FormatError
-
-_TOKENIZER_FILES = ("tokenizer.json", "vocab.txt", "vocab.json", "spiece.model", "sentencepiece.bpe.model",
-                    "tokenizer.model")
-
-
-def load_tokenizer(path):
-    """Load a fast Hugging Face tokenizer from a model or tokenizer directory (offline).
-
-    Parameters
-    ----------
-    path : str or path-like
-        A directory holding ``tokenizer.json`` (or the files a fast tokenizer is converted from,
-        e.g. BERT's ``vocab.txt``).
-
-    Returns
-    -------
-    tokenizer : transformers.PreTrainedTokenizerFast
-
-    Raises
-    ------
-    FileNotFoundError
-        When ``path`` is not a directory.
-    ValueError
-        When the directory holds no tokenizer, or only a slow (Python) one.
-    """
-    path = os.fspath(path)
-    if not os.path.isdir(path):
-        raise FileNotFoundError(f"{path}: no such model or tokenizer directory")
-    if not any(os.path.exists(os.path.join(path, name)) for name in _TOKENIZER_FILES):
-        raise ValueError(
-            f"{path} holds no tokenizer (none of {', '.join(_TOKENIZER_FILES)}); "
-            "save the model with its tokenizer (tokenizer.save_pretrained(dir)) or copy the tokenizer files there"
-        )
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from transformers import AutoTokenizer
-
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(path)
-    except (OSError, ValueError, KeyError) as exc:
-        raise ValueError(f"{path}: could not load the tokenizer ({exc}); "
-                         "check that tokenizer.json / tokenizer_config.json are complete") from None
-    if not getattr(tokenizer, "is_fast", False):
-        raise ValueError(f"{path}: only a slow tokenizer could be loaded; offramp needs a fast one "
-                         "(a tokenizer.json): convert it with PreTrainedTokenizerFast and save it again")
-    return tokenizer
-
-
-def tokenizer_kind(tokenizer):
-    """The subword model of a fast tokenizer: ``'WordPiece'``, ``'BPE'``, ``'Unigram'`` or ``'WordLevel'``."""
-    return type(tokenizer.backend_tokenizer.model).__name__
-
-
-def continuation_prefix(tokenizer):
-    """The marker of word-internal pieces (``'##'`` for WordPiece), or ``''`` when the model has none."""
-    model = tokenizer.backend_tokenizer.model
-    return getattr(model, "continuing_subword_prefix", None) or ""
-
-
-def _lowercases(tokenizer):
-    normalizer = tokenizer.backend_tokenizer.normalizer
-    return normalizer is not None and normalizer.normalize_str("A") == "a"
+from ..io.atomic import check_output_dir
+from ..errors import FormatError
+from .hf import (copy_tokenizer, load_tokenizer, lowercases, plain_backend, save_tokenizer,
+                 pieces_per_word, special_tokens, tokenizer_kind, word_prefix)
 
 
 def _as_corpus(corpus, *, lowercase, exclude_ids, lang=None):
@@ -93,7 +32,7 @@ def _as_corpus(corpus, *, lowercase, exclude_ids, lang=None):
     if isinstance(corpus, (str, os.PathLike)):
         corpus = [corpus]
     if isinstance(corpus, (list, tuple)) and corpus and all(isinstance(p, (str, os.PathLike)) for p in corpus):
-        from .corpora import Corpus
+        from ..io.corpora import Corpus
 
         return Corpus([os.fspath(p) for p in corpus], lowercase=lowercase, exclude_ids=exclude_ids, lang=lang)
     if isinstance(corpus, (list, tuple)) and not corpus:
@@ -135,10 +74,6 @@ def word_counts(corpus, *, lowercase=True, exclude_ids=None, lang=None):
     return counts
 
 
-def _special_tokens(tokenizer):
-    return list(dict.fromkeys(tokenizer.all_special_tokens))
-
-
 def train_tokenizer(corpus, *, like, vocab_size=16000, min_frequency=2, exclude_ids=None, lang=None,
                     progress=True):
     """Train a target-language tokenizer with the pipeline and special tokens of ``like``.
@@ -173,7 +108,7 @@ def train_tokenizer(corpus, *, like, vocab_size=16000, min_frequency=2, exclude_
     """
     if not hasattr(like, "backend_tokenizer"):
         like = load_tokenizer(like)
-    specials = _special_tokens(like)
+    specials = special_tokens(like)
     if not isinstance(vocab_size, (int, np.integer)) or vocab_size <= len(specials):
         raise ValueError(f"vocab_size must be larger than the {len(specials)} special tokens "
                          f"({', '.join(specials)}); got {vocab_size}")
@@ -190,7 +125,7 @@ def train_tokenizer(corpus, *, like, vocab_size=16000, min_frequency=2, exclude_
         # at a word start and within a word (numbers, foreign names), which a Bible may lack.
         texts = itertools.chain([ALPHABET_LINE], _checked_texts(source))
         return like.train_new_from_iterator(texts, int(vocab_size), length=None, **kwargs)
-    counts = word_counts(source, lowercase=_lowercases(like))
+    counts = word_counts(source, lowercase=lowercases(like))
 
     def lines(batch=1000):
         # The trainer sees each distinct word repeated by its count, via short pseudo-lines;
@@ -291,12 +226,12 @@ def extend_tokenizer(corpus, *, like, extend, lexicon=None, min_count=5, exclude
         like = load_tokenizer(like)
     from transformers import AddedToken
 
-    counts = word_counts(corpus, lowercase=_lowercases(like), exclude_ids=exclude_ids, lang=lang)
+    counts = word_counts(corpus, lowercase=lowercases(like), exclude_ids=exclude_ids, lang=lang)
     boost = set()
     if lexicon is not None:
-        from .dictionaries import read_dictionary
+        from ..io.dictionaries import read_dictionary
 
-        boost = {tgt.lower() if _lowercases(like) else tgt for _, tgt in read_dictionary(lexicon)}
+        boost = {tgt.lower() if lowercases(like) else tgt for _, tgt in read_dictionary(lexicon)}
     normalizer = like.backend_tokenizer.normalizer
     vocab = like.get_vocab()
     merged = collections.Counter()
@@ -308,11 +243,11 @@ def extend_tokenizer(corpus, *, like, extend, lexicon=None, min_count=5, exclude
                 merged[form] += count
                 spelling.setdefault(form, word)
     forms = list(merged)
-    pieces = _pieces_per_word(like, forms, unknown_as_chars=True)
+    pieces = pieces_per_word(like, forms, unknown_as_chars=True)
     saved = np.array([merged[f] for f in forms], dtype=np.int64) * (pieces - 1)
     order = np.argsort(-saved, kind="stable")
     ranked = [forms[i] for i in order if saved[i] > 0]
-    tokenizer = _copy_tokenizer(like)
+    tokenizer = copy_tokenizer(like)
     words = [(f, spelling[f]) for f in ranked]
     kind = tokenizer_kind(like) if route == "auto" else None  # None: added tokens for every kind
     extended = None
@@ -439,8 +374,6 @@ def _extend_bpe(tokenizer, words, budget):
     """
     import json
 
-    from .transfer import word_prefix
-
     state = _model_state(tokenizer)
     if state is None:
         return None
@@ -562,8 +495,6 @@ def _extend_unigram(tokenizer, words, budget, frequency):
     """
     import math
 
-    from .transfer import word_prefix
-
     state = _model_state(tokenizer)
     if state is None or not isinstance(state["model"].get("vocab"), list):
         return None
@@ -605,7 +536,6 @@ def _extend_wordpiece(tokenizer, words, budget):
     in_model, as_added : set of str, list of str
         The forms now one token, and those to add as added tokens, in ``words``' order.
     """
-    from .transfer import word_prefix
 
     state = _model_state(tokenizer)
     if state is None or not isinstance(state["model"].get("vocab"), dict):
@@ -707,126 +637,6 @@ def _model_pieces(model, vocab, text):
     return pieces
 
 
-def _copy_tokenizer(tokenizer):
-    import copy
-
-    return copy.deepcopy(tokenizer)
-
-
-def plain_backend(tokenizer):
-    """A copy of the tokenizer's ``tokenizers.Tokenizer`` with padding and truncation switched off.
-
-    Saved tokenizers may pad every encoding to a fixed length (all-MiniLM-L6-v2 pads to 128), which
-    would make every word look 128 tokens long.
-    """
-    from tokenizers import Tokenizer
-
-    backend = Tokenizer.from_str(tokenizer.backend_tokenizer.to_str())
-    backend.no_padding()
-    backend.no_truncation()
-    return backend
-
-
-def as_in_text(tokenizer, words):
-    """``words`` as they are encoded inside running text: after the prefix of
-    :func:`bootstrap.transfer.word_prefix` (a space for byte-level BPE without ``add_prefix_space``
-    and Metaspace with ``prepend_scheme='never'``; nothing for WordPiece and most SentencePiece
-    tokenizers, which mark word starts themselves)."""
-    from .transfer import word_prefix
-
-    prefix = word_prefix(tokenizer.backend_tokenizer)
-    return [prefix + w for w in words] if prefix else list(words)
-
-
-def _pieces_per_word(tokenizer, words, batch_size=10000, unknown_as_chars=False):
-    """Number of tokens (no special tokens) of each word inside running text (see
-    :func:`as_in_text`), as an int64 array of shape (n_words,).
-
-    With ``unknown_as_chars``, a word whose encoding holds the unknown token counts as many pieces
-    as it has characters: the model sees nothing of it, so adding it saves the most.
-    """
-    backend = plain_backend(tokenizer)
-    unk = tokenizer.unk_token_id if unknown_as_chars else None
-    out = np.zeros(len(words), dtype=np.int64)
-    words = as_in_text(tokenizer, words)
-    for start in range(0, len(words), batch_size):
-        chunk = words[start:start + batch_size]
-        encodings = backend.encode_batch(chunk, add_special_tokens=False)
-        out[start:start + len(chunk)] = [max(len(w), len(e.ids)) if unk is not None and unk in e.ids else len(e.ids)
-                                         for w, e in zip(chunk, encodings)]
-    return out
-
-
-def _has_unknown(tokenizer, words, batch_size=10000):
-    """Boolean array of shape (n_words,): the word's encoding holds the unknown token."""
-    unk = tokenizer.unk_token_id
-    out = np.zeros(len(words), dtype=bool)
-    if unk is None:
-        return out
-    backend = plain_backend(tokenizer)
-    words = as_in_text(tokenizer, words)
-    for start in range(0, len(words), batch_size):
-        chunk = words[start:start + batch_size]
-        out[start:start + len(chunk)] = [unk in e.ids for e in backend.encode_batch(chunk, add_special_tokens=False)]
-    return out
-
-
-def fertility(corpus, tokenizers, *, exclude_ids=None, lowercase=False, lang=None):
-    """Tokens per word, and the share of words split into 3+ pieces, for each tokenizer.
-
-    Words are the corpus reader's tokens, counted with repetition (running text), so the numbers
-    are what a model sees per word of text.
-
-    Parameters
-    ----------
-    corpus : path, list of paths, or iterable of token lists
-    tokenizers : dict of name -> PreTrainedTokenizerFast or directory
-    exclude_ids : collection of str, optional
-    lowercase : bool, default False
-        Lowercase the words before tokenising (the tokenizers' own normalisers run either way).
-    lang : str, optional
-        Language of the text files, for their word splitting (see :func:`word_counts`).
-
-    Returns
-    -------
-    report : dict of name -> dict
-        ``{"tokens_per_word": float, "share_3plus": float, "share_unknown": float, "n_words": int,
-        "n_types": int}``; ``share_unknown`` is the share of words whose encoding holds the unknown
-        token (1 piece, but the model sees nothing of them).
-    """
-    if not tokenizers:
-        raise ValueError("give at least one tokenizer")
-    counts = word_counts(corpus, lowercase=lowercase, exclude_ids=exclude_ids, lang=lang)
-    words = list(counts)
-    weights = np.array([counts[w] for w in words], dtype=np.int64)
-    total = int(weights.sum())
-    report = {}
-    for name, tok in tokenizers.items():
-        if not hasattr(tok, "backend_tokenizer"):
-            tok = load_tokenizer(tok)
-        pieces = _pieces_per_word(tok, words)
-        unknown = _has_unknown(tok, words)
-        report[name] = {
-            "tokens_per_word": float((pieces * weights).sum() / total),
-            "share_3plus": float(weights[pieces >= 3].sum() / total),
-            "share_unknown": float(weights[unknown].sum() / total),
-            "n_words": total,
-            "n_types": len(words),
-        }
-    return report
-
-
-def save_tokenizer(tokenizer, out, *, overwrite=True, protect=()):
-    """Write ``tokenizer`` to directory ``out`` atomically (loadable with ``AutoTokenizer``).
-
-    ``out`` is replaced only if it is empty or an earlier offramp output, and never when it is or
-    holds one of ``protect`` (see :func:`bootstrap._atomic.check_output_dir`).
-    """
-    with atomic_dir(out, overwrite=overwrite, protect=protect) as tmp:
-        tokenizer.save_pretrained(tmp)
-    return os.fspath(out)
-
-
 def build_tokenizer(corpus, *, like, out, vocab_size=16000, extend=None, lexicon=None, min_frequency=2,
                     min_count=5, exclude_ids=None, lang=None, overwrite=True, progress=True):
     """Train (or, with ``extend``, extend) a tokenizer like ``like`` and write it to ``out``.
@@ -845,7 +655,7 @@ def build_tokenizer(corpus, *, like, out, vocab_size=16000, extend=None, lexicon
     lexicon : path, optional
         Induced lexicon whose target words are eligible for ``extend``.
     min_frequency, min_count, exclude_ids, overwrite
-        See :func:`train_tokenizer`, :func:`extend_tokenizer`, :func:`bootstrap._atomic.atomic_dir`.
+        See :func:`train_tokenizer`, :func:`extend_tokenizer`, :func:`bootstrap.io.atomic.atomic_dir`.
     lang : str, optional
         Language of the corpus, for its word splitting (see :func:`word_counts`).
     progress : bool, default True
@@ -878,4 +688,4 @@ def build_tokenizer(corpus, *, like, out, vocab_size=16000, extend=None, lexicon
     return {"mode": mode, "kind": tokenizer_kind(tokenizer), "n_tokens": len(tokenizer),
             "n_source_tokens": len(source), "n_added": len(tokenizer) - len(source), "n_added_words": len(added),
             "added_examples": added[:20],
-            "special_tokens": _special_tokens(tokenizer), "out": os.fspath(out)}
+            "special_tokens": special_tokens(tokenizer), "out": os.fspath(out)}

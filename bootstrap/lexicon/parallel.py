@@ -32,9 +32,9 @@ import collections
 import numpy as np
 import scipy.sparse
 
-from alignment._backend import check_positive_int
+from ...alignment import check_positive_int
 
-from .corpora import Corpus
+from ..io.corpora import Corpus
 
 __all__ = ["VerseAssociation", "verse_association", "read_verses", "ibm1_scores", "ibm1_directions",
            "PARALLEL_DEFAULTS", "MEASURES"]
@@ -470,3 +470,32 @@ def verse_association(src_files, tgt_files, src_words, tgt_words, *, min_count=2
         info["iterations"] = int(iterations)
     return VerseAssociation(scores, counts.astype(np.float32), src_words, tgt_words, len(ids), info,
                             src_freq=freq_src, tgt_freq=freq_tgt, directions=directions)
+
+
+def resolve_association(parallel, src, tgt):
+    """A :class:`VerseAssociation` for these two spaces, or None.
+
+    ``parallel`` is None, an association (checked against the vocabularies), a pair
+    ``(src_files, tgt_files)`` of verse-aligned corpora to build one from, or a triple
+    ``(src_files, tgt_files, options)`` whose dict of options goes to
+    :func:`verse_association` (e.g. ``{"measure": "ibm1"}``).
+    """
+    if parallel is None or isinstance(parallel, VerseAssociation):
+        if parallel is not None:
+            parallel.check_vocabularies(src.index_to_key, tgt.index_to_key)
+        return parallel
+    try:
+        src_files, tgt_files, *options = parallel
+        options = dict(options[0] or {}) if len(options) == 1 else ({} if not options else None)
+    except (TypeError, ValueError):
+        options = None
+    if options is None:
+        raise TypeError("parallel must be a VerseAssociation, a pair (src_files, tgt_files) of verse-aligned "
+                        "corpora, or (src_files, tgt_files, options); got "
+                        f"{type(parallel).__name__} {parallel!r:.80}")
+    return verse_association(src_files, tgt_files, src.index_to_key, tgt.index_to_key, **options)
+
+
+def builds_association(parallel):
+    """True when ``parallel`` names corpora that :func:`resolve_association` reads (a step of its own)."""
+    return parallel is not None and not isinstance(parallel, VerseAssociation)

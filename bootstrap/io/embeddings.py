@@ -36,9 +36,9 @@ import threading
 
 import numpy as np
 
-from ._atomic import atomic_path
+from .atomic import atomic_path
 from ._files import decompressor, open_binary
-from .errors import FormatError
+from ..errors import FormatError
 
 FORMATS = ("auto", "word2vec", "glove", "word2vec-binary", "fasttext", "gensim")
 _FASTTEXT_MAGIC = 793712314
@@ -183,7 +183,7 @@ _PROGRESS_BYTES = 16 << 20
 def _reading_bar(path, total, progress):
     """A transient tqdm bar over the words read from ``path`` (``total``: the words expected, None
     when unknown), shown only with ``progress`` and for a file of :data:`_PROGRESS_BYTES` or more."""
-    from ._progress import progress_bar
+    from .._progress import progress_bar
 
     show = progress and os.path.getsize(path) >= _PROGRESS_BYTES
     return progress_bar(total=total, desc=f"reading {os.path.basename(path)}", unit=" words", unit_scale=True,
@@ -534,7 +534,7 @@ def _read_gensim(path, kind, max_vocab, dtype, on_duplicate):
     if kv.vectors.dtype != dtype:
         with np.errstate(over="ignore"):
             kv.vectors = kv.vectors.astype(dtype)
-    from alignment._backend import nonfinite_rows  # here: importing it probes for CuPy, which no reader needs
+    from ...alignment import nonfinite_rows  # here: importing it probes for CuPy, which no reader needs
 
     bad_rows = nonfinite_rows(kv.vectors)  # on the values as stored, after the cast to dtype
     if bad_rows.size:
@@ -625,3 +625,19 @@ def save_embeddings(kv, path, *, binary=False, header=True):
     with atomic_path(path) as tmp:
         kv.save_word2vec_format(tmp, binary=binary, write_header=header)
     return path
+
+
+def finite_vectors(kv, side="given", *, normalize=False):
+    """``kv.vectors`` as float32 on the host (unit length with ``normalize``), refusing a NaN or inf row
+    by its word: the file readers refuse them already, and this catches vectors built or edited in
+    memory."""
+    from ...alignment import nonfinite_rows
+    from ...alignment.preprocess import unit
+
+    V = np.asarray(kv.vectors, dtype=np.float32)
+    bad = nonfinite_rows(V)
+    if bad.size:
+        more = f" (and {bad.size - 1} more)" if bad.size > 1 else ""
+        raise ValueError(f"the {side} vector of {kv.index_to_key[bad[0]]!r} (row {bad[0] + 1}) holds NaN or "
+                         f"infinity{more}; drop or repair those vectors")
+    return unit(V) if normalize else V

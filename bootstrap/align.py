@@ -1,0 +1,508 @@
+"""Aligning two embedding spaces: the steering of one run of the self-learning loop on
+``KeyedVectors`` (seed, preset, device, refinement, the shared-string check), the unsupervised mode
+seeded from auxiliary spaces (``via=``), and the run's report and signature.
+
+This is the library function behind ``offramp align``: it turns words into row indices, moves arrays
+to the chosen device, calls :mod:`alignment`, and brings the results back as ``KeyedVectors`` and a
+JSON-serialisable report.
+"""
+import platform
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .._version import __version__
+from ..alignment import InstanceRefinement, SelfLearning, asarray, resolve_device, to_numpy
+from ..alignment.presets import PRESETS, check_preset, loop_config, resolve_refine
+from ._progress import loop_callback
+from .check import shared_string_check
+from .evaluation.induce import induce_lexicon
+from .io.dictionaries import as_entries, lookup_pairs
+from .io.embeddings import finite_vectors, make_keyed_vectors, word_counts
+from .lexicon.parallel import PARALLEL_DEFAULTS, resolve_association
+from .lexicon.seeds import COGNATE_DEFAULTS, parse_mode, seed_entries
+from .signature import make_signature
+
+#: Seed modes of :func:`align_embeddings`; other '+'-joined combinations of dictionary, identical,
+#: cognates and numerals work too (see :func:`bootstrap.lexicon.seeds.seed_entries`).
+SEED_MODES = ("dictionary", "identical", "cognates", "numerals", "parallel", "identical+numerals",
+              "cognates+numerals", "dictionary+identical", "dictionary+parallel", "unsupervised")
+#: Default frequency-rank filter for identical-string seeds (None: keep every identical string).
+DEFAULT_IDENTICAL_RANK_RATIO = None
+#: Options of the unsupervised seed from auxiliary spaces (``align_embeddings(via=...)``):
+#: restarts of their unsupervised alignment, how many of their most frequent source words are
+#: translated (mutual CSLS best pairs) into the seed, and ``prefix_len``: the auxiliary spaces were
+#: trained on tokens cut to this many characters (``offramp train --prefix-len``), so each induced
+#: pair of prefixes stands for the most frequent main-vocabulary words that start with them.
+VIA_DEFAULTS = {"restarts": 8, "top": 2000, "prefix_len": None}
+
+
+@dataclass
+class AlignResult:
+    """What :func:`align_embeddings` learned.
+
+    Attributes
+    ----------
+    src_mapped, tgt_mapped : KeyedVectors
+        Both vocabularies in the shared space (float32).
+    estimator : SelfLearning
+        The fitted estimator, arrays on the host.
+    report : dict
+        Parameters, seed coverage, per-iteration history, timings (JSON-serialisable).
+    refiner : InstanceRefinement or None
+        The non-linear refinement applied after the estimator's maps (``refine='instance'``),
+        arrays on the host; None where none was asked for.
+    """
+
+    src_mapped: object
+    tgt_mapped: object
+    estimator: SelfLearning
+    report: dict = field(default_factory=dict)
+    refiner: object = None
+
+    @property
+    def signature(self):
+        """The run's reproducibility signature, ``offramp:VERSION|method:offramp|seed:...`` (str)."""
+        return self.report.get("signature")
+
+    @property
+    def W_src(self):
+        """Source map, ndarray of shape (dim, dim_out); apply after :attr:`estimator`'s normaliser."""
+        return self.estimator.W_src_
+
+    @property
+    def W_tgt(self):
+        """Target map, ndarray of shape (dim, dim_out)."""
+        return self.estimator.W_tgt_
+
+    def transform_src(self, vectors):
+        """Map any source-space vectors, e.g. fastText subword vectors, into the shared space.
+
+        With a refinement (:attr:`refiner`) the rows come out unit-length, and a seed-dictionary
+        word's vector moves with its own residual too, so it lands nearer its translation than its
+        row in :attr:`src_mapped` (written leave-one-out).
+
+        Parameters
+        ----------
+        vectors : array-like of shape (n, dim)
+            In the source space as loaded (before normalisation); cast to float32.
+
+        Returns
+        -------
+        ndarray of shape (n, dim_out), float32
+        """
+        out = self.estimator.transform_src(np.asarray(vectors, dtype=np.float32))
+        return out if self.refiner is None else self.refiner.transform_src(out)
+
+    def transform_tgt(self, vectors):
+        """Map any target-space vectors into the shared space (see :meth:`transform_src`).
+
+        Parameters
+        ----------
+        vectors : array-like of shape (n, dim)
+            In the target space as loaded; cast to float32.
+
+        Returns
+        -------
+        ndarray of shape (n, dim_out), float32
+        """
+        out = self.estimator.transform_tgt(np.asarray(vectors, dtype=np.float32))
+        return out if self.refiner is None else self.refiner.transform_tgt(out)
+
+
+def _host_estimator(est):
+    for name in ("W_src_", "W_tgt_", "pairs_"):
+        setattr(est, name, to_numpy(getattr(est, name)))
+    for norm in (est.normalizer_src_, est.normalizer_tgt_):
+        norm.stats_ = [None if s is None else to_numpy(s) for s in norm.stats_]
+    est.final_mapping_ = None
+    return est
+
+
+def _host_refiner(refiner):
+    for side in ("src", "tgt"):
+        for part in ("anchors", "vectors", "residuals"):
+            name = f"{side}_{part}_"
+            setattr(refiner, name, to_numpy(getattr(refiner, name)))
+    return refiner
+
+
+def align_embeddings(src, tgt, *, seed="identical+numerals", seed_dict=None, preset="offramp",
+                     validation_dict=None, device="cpu", random_state=0, progress=True,
+                     identical_rank_ratio=DEFAULT_IDENTICAL_RANK_RATIO, cognates=None, parallel=None,
+                     parallel_options=None, refine="auto", refine_options=None, via=None, via_options=None,
+                     lowercase=False, **params):
+    """Map two embedding spaces into one.
+
+    Parameters
+    ----------
+    src, tgt : KeyedVectors
+        Source and target vectors, most frequent words first.
+    seed : {'dictionary', 'identical', 'cognates', 'numerals', 'parallel', 'identical+numerals',
+            'cognates+numerals', 'dictionary+identical', 'dictionary+parallel', 'unsupervised'}
+        Where the seed dictionary comes from (any '+'-joined combination of dictionary,
+        identical, cognates, numerals and parallel works).
+    seed_dict : path or list of (str, str), optional
+        Gold training dictionary (for seed modes with ``dictionary``).
+    preset : str
+        A recipe from :data:`alignment.presets.PRESETS`: ``'offramp'`` (default: fast
+        stochastic self-learning), VecMap's ``'supervised'``, ``'semi_supervised'``,
+        ``'identical'``, ``'unsupervised'``, or ``'procrustes'`` (one orthogonal fit). With
+        ``seed='unsupervised'``, ``'offramp'`` also induces in both directions and restarts the
+        loop 8 times (:data:`alignment.presets.OFFRAMP_UNSUPERVISED`; ``direction`` and ``n_init``
+        override it), and
+        with a seed of strings alone (identical, cognates, numerals) it induces in both directions
+        (:data:`alignment.presets.OFFRAMP_STRINGS`).
+    validation_dict : path or list of (str, str), optional
+        Gold pairs whose P@1 is logged per iteration (never used for fitting).
+    identical_rank_ratio : float or None
+        Identical-string seeds: keep a word only if its frequency ranks on the two sides differ
+        by at most this factor (see :func:`bootstrap.lexicon.seeds.identical_pairs`); None keeps all.
+    cognates : dict, optional
+        Options of :func:`bootstrap.lexicon.seeds.cognate_pairs` for seed modes with ``cognates``
+        (``min_similarity``, ``min_len``, ``max_rank``, ``max_rank_ratio``).
+    parallel : VerseAssociation or (src_files, tgt_files), optional
+        Verse-aligned corpora (e.g. Bibles, ``ID<TAB>text``) for seed modes with ``parallel``:
+        mutually best Dice pairs over shared verses (:mod:`bootstrap.lexicon.parallel`).
+    parallel_options : dict, optional
+        Options of :meth:`bootstrap.lexicon.parallel.VerseAssociation.pairs` (``min_score``,
+        ``min_count``, ``max_rank``).
+    refine : {'auto', 'instance', None}
+        After the mapping, move every word along the residuals of its nearest seed pairs
+        (:class:`alignment.instance.InstanceRefinement`, non-linear). The anchors are the
+        dictionary's pairs when the seed has a dictionary, else all seed pairs (the unsupervised
+        mode has none). ``'auto'`` (default): ``'instance'`` for the ``offramp`` preset with a seed
+        dictionary, None otherwise (VecMap's presets stay linear; induced seeds are too noisy).
+    refine_options : dict, optional
+        Parameters of :class:`~alignment.instance.InstanceRefinement` (``n_neighbors``,
+        ``temperature``, ``step``, ``symmetric``).
+    via : (KeyedVectors, KeyedVectors), optional
+        With ``seed='unsupervised'``: two auxiliary spaces of the same two languages trained on
+        comparable text, such as each language's Bible (no verse alignment is used); for inflecting
+        languages trained on tokens cut to a prefix (``via_options['prefix_len']``). They are
+        aligned without any seed (``via_options['restarts']`` runs, the best objective kept), the
+        mutual CSLS translations of their ``via_options['top']`` most frequent source words become
+        the seed of ``src`` and ``tgt``, and the loop runs from there. No bilingual signal enters:
+        the unsupervised start only needs spaces of similar shape, which small mixed corpora are
+        not and two translations of one text can be.
+    via_options : dict, optional
+        ``restarts``, ``top`` and ``prefix_len`` (defaults :data:`VIA_DEFAULTS`).
+    lowercase : bool, default False
+        Lowercase the seed and validation dictionaries read from files (for vectors trained on
+        lowercased text, as ``offramp train`` does, and a dictionary that is not).
+    device : {'cpu', 'cuda', 'auto'}
+    random_state : int
+    progress : bool
+        Show a tqdm bar over iterations.
+    **params
+        Overrides of :class:`alignment.selflearning.SelfLearning` parameters
+        (``vocabulary_cutoff``, ``csls_k``, ``direction``, ``max_iter``, ``normalize``, ...).
+
+    Returns
+    -------
+    AlignResult
+        With the run's reproducibility signature in ``signature`` (and ``report['signature']``).
+    """
+    if via is not None or via_options is not None:
+        others = {"seed_dict": seed_dict, "cognates": cognates, "parallel": parallel,
+                  "parallel_options": parallel_options,
+                  "identical_rank_ratio": identical_rank_ratio != DEFAULT_IDENTICAL_RANK_RATIO or None}
+        given = sorted(name for name, value in others.items() if value is not None)
+        if given:
+            raise ValueError(f"with auxiliary spaces (via=) the seed comes from them alone; {given} would be "
+                             "ignored: drop them")
+        result = _align_via(src, tgt, via, via_options, seed=seed, preset=preset, validation_dict=validation_dict,
+                            device=device, random_state=random_state, progress=progress, refine=refine,
+                            refine_options=refine_options, lowercase=lowercase, **params)
+    else:
+        result = _align_direct(src, tgt, seed=seed, seed_dict=seed_dict, preset=preset,
+                               validation_dict=validation_dict, device=device, random_state=random_state,
+                               progress=progress, identical_rank_ratio=identical_rank_ratio, cognates=cognates,
+                               parallel=parallel, parallel_options=parallel_options, refine=refine,
+                               refine_options=refine_options, lowercase=lowercase, check=True, **params)
+    result.report["signature"] = align_signature(result, seed=seed, params=params, lowercase=lowercase,
+                                                 random_state=random_state)
+    return result
+
+
+def align_signature(result, *, seed, params, lowercase, random_state):
+    """The reproducibility signature of an alignment: the recipe, the seed and its options, the loop's
+    settings where a loop ran, the loop options set by hand, the refinement, the normalisation, dtype,
+    device and random state."""
+    report, est = result.report, result.estimator
+    seed_report = report["seed"]
+    loop = est.self_learning  # the loop's settings only where a loop ran
+    measure = seed_report.get("parallel", {}).get("measure", "dice")
+    return make_signature(
+        method=report["preset"], mapping=(est.final_mapping or {"name": "orthogonal"})["name"], seed=seed,
+        via=_via_tag(seed_report.get("via")), rank_ratio=seed_report.get("identical_rank_ratio"),
+        cognate_sim=seed_report.get("cognates", {}).get("min_similarity"),
+        verse_min=seed_report.get("parallel", {}).get("min_score"), verses=None if measure == "dice" else measure,
+        csls=est.csls_k if loop else None, direction=est.direction if loop else None,
+        cutoff=est.vocabulary_cutoff if loop else None, max_iter=params.get("max_iter"),
+        threshold=params.get("threshold"), keep0=params.get("stochastic_initial"),
+        interval=params.get("stochastic_interval"), warmup=report.get("warmup_dim"),
+        lowercase="yes" if lowercase else None, refine=_refine_tag(report.get("refine")), norm=list(est.normalize),
+        dtype="float32", device=report["device"], random_state=random_state,
+        restarts=None if est.n_init == 1 else f"{len(est.restart_objectives_)}:best{est.best_restart_}")
+
+
+def _refine_tag(report):
+    """``instance:k10,t0.1,s0.3`` for the signature, or None without refinement."""
+    if not report:
+        return None
+    return f"{report['method']}:k{report['n_neighbors']},t{report['temperature']},s{report['step']}" + \
+        ("" if report["symmetric"] else ",src")
+
+
+def _via_tag(report):
+    """``restarts8:best3,top2000,union`` for the signature (the auxiliary alignment's restarts, the best
+    of them, the induced pairs' source words and its induction direction), or None without
+    auxiliary spaces."""
+    if not report:
+        return None
+    prefix = f",prefix{report['prefix_len']}" if report.get("prefix_len") else ""
+    return (f"restarts{report['restarts']}:best{report['aux_best_restart']},top{report['top']}{prefix},"
+            f"{report['aux_direction']}")
+
+
+def _align_direct(src, tgt, *, seed, preset, device, random_state, progress, refine, seed_dict=None,
+                  validation_dict=None, identical_rank_ratio=DEFAULT_IDENTICAL_RANK_RATIO, cognates=None,
+                  parallel=None, parallel_options=None, refine_options=None, lowercase=False, check=False,
+                  **params):
+    """:func:`align_embeddings` without auxiliary spaces (its keywords; the optional inputs default to
+    none given). ``check=False`` leaves the report's ``check`` at None, for :func:`_align_via`, which
+    computes its own over every shared string."""
+    parts = parse_mode(seed, name="seed", examples=SEED_MODES)
+    check_preset(preset)
+    _check_same_dim(src, tgt)
+    warmup = params.get("warmup_dim")
+    if isinstance(warmup, int) and not isinstance(warmup, bool) and warmup >= src.vector_size:
+        raise ValueError(f"warmup_dim={warmup} (--warmup-dim) must be below the vectors' {src.vector_size} "
+                         "dimensions: the warm-up runs in fewer principal directions than the full space")
+    started = time.perf_counter()
+    device = resolve_device(device)
+    config = loop_config(preset, seed, {**params, "random_state": random_state})
+
+    if seed_dict is not None and "dictionary" not in parts:  # else the default seed would ignore it
+        raise ValueError(f"a seed dictionary was given, but seed={seed!r} has no 'dictionary' part; add it "
+                         "(e.g. seed='dictionary' or 'dictionary+identical') or drop seed_dict")
+    entries, dict_path = as_entries(seed_dict, lowercase)
+    if "dictionary" in parts and entries is None:
+        raise ValueError(f"seed={seed!r} needs a seed dictionary (--seed-dict)")
+    if "parallel" in parts and parallel is None:
+        raise ValueError(f"seed={seed!r} needs verse-aligned corpora: parallel=(src_files, tgt_files) "
+                         "(--parallel-src FILE --parallel-tgt FILE)")
+    unsupervised = config.get("init", "seed") == "unsupervised"
+    refine = resolve_refine(refine, preset, "unsupervised" if unsupervised else seed, refine_options=refine_options)
+    refiner = None
+    if refine is not None:  # checked now, not after a fit of minutes
+        try:
+            refiner = InstanceRefinement(**(refine_options or {}))
+        except TypeError as exc:
+            raise ValueError(f"refine_options: {exc}; InstanceRefinement takes n_neighbors, temperature, step, "
+                             "symmetric, batch_size, use_faiss") from None
+        refiner._validate()
+    if parallel is not None and "parallel" not in parts:
+        raise ValueError(f"verse-aligned corpora were given, but seed={seed!r} has no 'parallel' part; "
+                         "add it (e.g. seed='dictionary+parallel') or drop them")
+    seed_report = {"mode": seed}
+    pairs, words = None, []
+    if config.get("init", "seed") != "unsupervised":
+        association = resolve_association(parallel, src, tgt)
+        part_counts = {}
+        words = seed_entries(seed, src.index_to_key, tgt.key_to_index, dictionary=entries,
+                             max_rank_ratio=identical_rank_ratio if "identical" in parts else None,
+                             cognates=cognates, parallel=association, parallel_options=parallel_options,
+                             counts=part_counts)
+        if len(parts) > 1:
+            seed_report["parts"] = part_counts
+        if "identical" in parts:
+            seed_report["identical_rank_ratio"] = identical_rank_ratio
+        if "cognates" in parts:
+            seed_report["cognates"] = {**COGNATE_DEFAULTS, **(cognates or {})}
+        if association is not None:
+            seed_report["parallel"] = {**association.info, **PARALLEL_DEFAULTS, **(parallel_options or {})}
+        if not words:
+            raise ValueError(f"seed mode {seed!r} found no seed pairs in these vocabularies; try "
+                             "another seed mode (e.g. --unsupervised) or give --seed-dict")
+        dict_coverage = None
+        if entries is not None:  # the dictionary's own coverage, checked first: a dictionary with no pair in
+            # these vocabularies (or one the other way round) is a mistake even when other seeds add pairs
+            dict_coverage = lookup_pairs(entries, src.key_to_index, tgt.key_to_index, path=dict_path)[1]
+        pairs, coverage = lookup_pairs(words, src.key_to_index, tgt.key_to_index, path=dict_path)
+        seed_report.update(coverage)
+        seed_report["n_seed_pairs"] = int(pairs.shape[0])
+        if dict_coverage is not None:  # the counts above include the other seeds
+            seed_report["dictionary"] = dict_coverage
+    anchors = pairs
+    if refiner is not None and "dictionary" in parts:
+        # anchors: the gold dictionary's pairs (other seeds are noisier and cost 1-3 P@1 points as
+        # anchors on en-fr); the seed's lookup above made sure there is at least one
+        anchors = lookup_pairs(entries, src.key_to_index, tgt.key_to_index, path=dict_path)[0]
+    val_pairs = None
+    if validation_dict is not None:
+        val_entries, val_path = as_entries(validation_dict, lowercase)
+        val_pairs, val_cov = lookup_pairs(val_entries, src.key_to_index, tgt.key_to_index, path=val_path)
+        seed_report["validation"] = val_cov
+
+    callback, bar = loop_callback(progress and config.get("self_learning", True))
+    config["callback"] = callback
+    X = asarray(finite_vectors(src, "source"), device=device)
+    Z = asarray(finite_vectors(tgt, "target"), device=device)
+    try:
+        est = SelfLearning(**config).fit(X, Z, pairs, validation_pairs=val_pairs)
+        Xm, Zm = est.transform_src(X), est.transform_tgt(Z)
+        refine_report = None
+        if refiner is not None:
+            t0 = time.perf_counter()
+            Xm, Zm = refiner.fit_transform(Xm, Zm, asarray(anchors, device=device))
+            refine_report = {"method": refine, **refiner.get_params(deep=False),
+                             "anchors": "dictionary" if "dictionary" in parts else "seed",
+                             "n_src_anchors": int(refiner.src_anchors_.shape[0]),
+                             "n_tgt_anchors": int(refiner.tgt_anchors_.shape[0]),
+                             "time_s": time.perf_counter() - t0}
+            refiner = _host_refiner(refiner)
+        Xm, Zm = to_numpy(Xm), to_numpy(Zm)
+    finally:
+        if bar is not None:
+            bar.close()
+    est.callback = None
+    est = _host_estimator(est)
+    # Xm and Zm are this function's own arrays: handed over, not copied
+    src_mapped = make_keyed_vectors(src.index_to_key, Xm, word_counts(src), copy=False)
+    tgt_mapped = make_keyed_vectors(tgt.index_to_key, Zm, word_counts(tgt), copy=False)
+    params_out = {k: (list(v) if isinstance(v, tuple) else v) for k, v in est.get_params(deep=False).items()
+                  if k != "callback"}
+    report = {
+        "command": "align",
+        "offramp_version": __version__,
+        "preset": preset,
+        "seed": seed_report,
+        "params": params_out,
+        "device": device,
+        "dtype": "float32",
+        "n_src": len(src),
+        "n_tgt": len(tgt),
+        "dim": int(src.vector_size),
+        "n_iter": int(est.n_iter_),
+        "warmup_dim": getattr(est, "warmup_dim_", None),
+        "converged": bool(est.converged_),
+        "restarts": {"n_init": len(est.restart_objectives_), "objectives": est.restart_objectives_,
+                     "best": int(est.best_restart_)},
+        "n_final_pairs": int(est.pairs_.shape[0]),
+        "refine": refine_report,
+        # strings spelled alike outside the seed: do they translate to themselves? (no dictionary needed)
+        "check": shared_string_check(src_mapped, tgt_mapped, exclude=words, device=device) if check else None,
+        "history": est.history_,
+        "fit_s": est.fit_time_s_,
+        "wall_s": time.perf_counter() - started,
+        "python": platform.python_version(),
+    }
+    return AlignResult(src_mapped, tgt_mapped, est, report, refiner)
+
+
+def _check_same_dim(src, tgt, which=""):
+    if src.vector_size != tgt.vector_size:
+        raise ValueError(f"the two {which}spaces have different dimensions: src dim={src.vector_size}, "
+                         f"tgt dim={tgt.vector_size}; train both with the same --dim")
+
+
+def _check_via(src, tgt, via, via_options, *, seed, preset, refine, refine_options, params):
+    """Every check of :func:`_align_via` that can fail, before the auxiliary alignment's minutes."""
+    if seed != "unsupervised":
+        raise ValueError(f"auxiliary spaces (via=, --via) give the unsupervised mode its seed; got seed={seed!r}: "
+                         "use seed='unsupervised' (--unsupervised) or drop them")
+    if via is None:
+        raise ValueError("via_options were given without via=(aux_src, aux_tgt) (--via SRC_VECTORS TGT_VECTORS)")
+    if not isinstance(via, (tuple, list)) or len(via) != 2:
+        raise ValueError("via must be a pair of KeyedVectors (aux_src, aux_tgt)")
+    unknown = set(via_options or {}) - set(VIA_DEFAULTS)
+    if unknown:
+        raise ValueError(f"unknown via_options {sorted(unknown)}; known: {sorted(VIA_DEFAULTS)}")
+    options = {**VIA_DEFAULTS, **(via_options or {})}
+    for name, value in options.items():
+        if value is None and name == "prefix_len":
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"via_options[{name!r}] must be a positive integer; got {value!r}")
+    check_preset(preset)
+    if not {**PRESETS[preset], **params}.get("self_learning", True):
+        raise ValueError("the unsupervised mode with auxiliary spaces (via=, --via) runs the self-learning loop on "
+                         "both pairs of spaces; drop self_learning=False (--no-self-learning) or use a "
+                         "self-learning preset (offramp, unsupervised, identical, semi_supervised)")
+    _check_same_dim(src, tgt)
+    _check_same_dim(*via, which="auxiliary ")
+    if refine not in (None, "auto") or refine_options:
+        raise ValueError("the unsupervised mode has no gold pairs for the refinement's anchors (refine='instance' "
+                         "hurts with induced seeds); drop refine/refine_options")
+    return options
+
+
+def _via_words(rows, src, tgt, prefix_len):
+    """The induced auxiliary pairs as main-vocabulary word pairs (distinct, in the rows' order).
+
+    Without ``prefix_len`` a pair is kept when both words are in the main vocabularies; with it, each
+    word is a prefix and stands for the most frequent main word that starts with it (vocabularies are
+    sorted by frequency).
+    """
+    def lookup(kv):
+        if prefix_len is None:
+            return lambda word: word if word in kv.key_to_index else None
+        first = {}
+        for word in kv.index_to_key:
+            first.setdefault(word[:prefix_len], word)
+        return first.get
+
+    lookup_src, lookup_tgt = lookup(src), lookup(tgt)
+    words, seen = [], set()
+    for s, t, _, _ in rows:
+        pair = (lookup_src(s), lookup_tgt(t))
+        if None not in pair and pair not in seen:
+            seen.add(pair)
+            words.append(pair)
+    return words
+
+
+def _align_via(src, tgt, via, via_options, *, seed, preset, random_state, device, progress, refine,
+               validation_dict=None, refine_options=None, lowercase=False, **params):
+    """``align_embeddings(seed='unsupervised', via=...)``: seed from an unsupervised alignment of
+    two auxiliary spaces, then the loop on ``src`` and ``tgt`` (see :func:`align_embeddings`).
+    ``params`` (the loop's settings) apply to both alignments; ``n_init`` only to the main one."""
+    options = _check_via(src, tgt, via, via_options, seed=seed, preset=preset, refine=refine,
+                         refine_options=refine_options, params=params)
+    if validation_dict is not None:  # fails now, not after the auxiliary alignment
+        entries, path = as_entries(validation_dict, lowercase)
+        lookup_pairs(entries, src.key_to_index, tgt.key_to_index, path=path)
+    started = time.perf_counter()
+    aux_params = {k: v for k, v in params.items() if k != "n_init"}
+    aux = _align_direct(via[0], via[1], seed="unsupervised", preset=preset, device=device,
+                        random_state=random_state, progress=progress, refine=None, n_init=options["restarts"],
+                        **aux_params)
+    csls_k = params.get("csls_k", PRESETS[preset].get("csls_k", 10))  # the loop's induction, as in the main run
+    rows = induce_lexicon(aux.src_mapped, aux.tgt_mapped, method="csls" if csls_k else "nn", csls_k=csls_k or 10,
+                          mutual=True, max_src=options["top"], device=device)
+    words = _via_words(rows, src, tgt, options["prefix_len"])
+    if not words:
+        raise ValueError(f"the auxiliary spaces' alignment gave {len(rows)} mutual pairs among their {options['top']} "
+                         "most frequent source words, and none has both words in the main vocabularies; "
+                         "were they trained with the same tokenisation (offramp train --lang)?")
+    # the main loop starts from the induced pairs, whatever the preset's own start
+    result = _align_direct(src, tgt, seed_dict=words, validation_dict=validation_dict, seed="dictionary",
+                           preset=preset, device=device, random_state=random_state, progress=progress, refine=None,
+                           lowercase=lowercase, **{**params, "init": "seed"})
+    restarts = aux.report["restarts"]
+    seed_report = {"mode": "unsupervised", "n_seed_pairs": result.report["seed"]["n_seed_pairs"]}
+    if "validation" in result.report["seed"]:
+        seed_report["validation"] = result.report["seed"]["validation"]
+    seed_report["via"] = {**options, "n_aux_src": len(via[0]), "n_aux_tgt": len(via[1]),
+                          "n_mutual_pairs": len(rows), "n_seed_pairs": len(words),
+                          "aux_objectives": restarts["objectives"], "aux_best_restart": restarts["best"],
+                          "aux_n_iter": aux.report["n_iter"], "aux_wall_s": aux.report["wall_s"],
+                          "aux_direction": aux.estimator.direction}
+    result.report["seed"] = seed_report
+    # the auxiliary alignment saw no spelling: every shared string is held-out evidence, the seed's too
+    result.report["check"] = shared_string_check(result.src_mapped, result.tgt_mapped, device=device)
+    result.report["wall_s"] = time.perf_counter() - started  # both alignments; fit_s is the main one's
+    return result

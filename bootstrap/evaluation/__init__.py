@@ -1,0 +1,1 @@
+"""Scoring and using a shared space: BLI scores, lexicon induction, and re-rankers of candidates."""

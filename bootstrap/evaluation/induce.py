@@ -1,0 +1,152 @@
+"""Inducing a bilingual lexicon: each source word's best target words in a shared space, by plain
+retrieval or re-ranked, optionally kept only where the translation is mutual."""
+import time
+import warnings
+
+import numpy as np
+
+from ...alignment import asarray, resolve_device
+from ...alignment.candidates import back_translate, csls_r_tgt, in_slices, isf_log_norm, translate
+from .._progress import steps
+from ..io.embeddings import finite_vectors
+from ..lexicon.parallel import builds_association, resolve_association
+from ..signature import make_signature
+from .bli import rerank_tag
+from .rerankers import CandidateSpace, as_reranker
+
+
+class Lexicon(list):
+    """Induced ``(source, target, score, rank)`` rows (a list), with what produced them.
+
+    Attributes
+    ----------
+    info : dict
+        What ran (see :func:`induce_lexicon`).
+    signature : str
+        The reproducibility signature.
+    """
+
+    def __init__(self, rows=(), *, info=None, signature=None):
+        super().__init__(rows)
+        self.info = info or {}
+        self.signature = signature
+
+
+def induce_lexicon(src, tgt, *, method="csls", k=1, csls_k=10, max_src=None, normalize=True,
+                   mutual=False, device="cpu", beta=30.0, rerank=None, tune_dict=None, parallel=None,
+                   lowercase=False, progress=True, return_info=False):
+    """Translate source words into their ``k`` best target words.
+
+    Parameters
+    ----------
+    src, tgt : KeyedVectors
+        Mapped vectors in one shared space.
+    method : {'nn', 'csls', 'isf'}
+    k : int
+        Candidates per source word.
+    max_src : int, optional
+        Translate only the most frequent ``max_src`` source words.
+    mutual : bool
+        Keep only pairs whose target word has this source word as its own best translation
+        (precision over recall). With ``k > 1`` a source word keeps every one of its ``k``
+        candidates that passes, so it may keep a rank-2 pair and lose its rank-1 one.
+    beta : float, default 30
+        Inverse temperature of ``method='isf'`` (inverted softmax).
+    rerank, tune_dict, parallel
+        Re-rank each word's best candidates, as in :func:`~bootstrap.evaluation.bli.evaluate_bli`;
+        the score column is then the combined score (the trees' probability with a
+        :class:`~bootstrap.evaluation.rerankers.TreeReranker`).
+    lowercase : bool, default False
+        Lowercase ``tune_dict``'s words when reading it.
+    progress : bool, default True
+        Show a tqdm bar on stderr over the steps, as :func:`~bootstrap.evaluation.bli.evaluate_bli` does.
+    return_info : bool, default False
+        Deprecated: the lexicon carries its report in ``info``. With True, return ``(lexicon, info)``.
+
+    Returns
+    -------
+    Lexicon
+        ``(source, target, score, rank)`` rows, sources in frequency order, ranks from 1, with
+        ``info`` (what ran: the re-ranking's report under ``rerank``, ``device``, ``n_src`` source
+        words translated, ``n_src_vocab``, ``n_tgt_vocab``, ``steps`` with each step's name, words and
+        seconds, ``wall_s``) and ``signature``.
+    """
+    start = time.perf_counter()
+    if k < 1:
+        raise ValueError(f"k must be >= 1; got {k}")
+    if src.vector_size != tgt.vector_size:
+        raise ValueError(f"the spaces have different dimensions (src {src.vector_size}, tgt "
+                         f"{tgt.vector_size}); translate with the mapped files written by offramp align")
+    reranker = as_reranker(rerank, tune_dict=tune_dict, parallel=parallel)
+    if reranker is not None and reranker.k < k:  # every one of the k candidates is re-ranked
+        reranker = type(reranker)(**{**reranker.get_params(), "k": k})
+    device = resolve_device(device)
+    X = asarray(finite_vectors(src, "source", normalize=normalize), device=device)
+    Z = asarray(finite_vectors(tgt, "target", normalize=normalize), device=device)
+    n = len(src) if max_src is None else min(max_src, len(src))
+    # steps: the column terms (CSLS's r of the targets, the inverted softmax's normaliser; with
+    # mutual and CSLS the sources' r too, shared by both directions), the forward search and the way
+    # back; with re-ranking, the association, the targets' column term, the fitting, (with mutual)
+    # the sources' r term or normaliser and the way back, and the re-ranked search. The trees'
+    # fitting computes the sources' r term itself.
+    column_terms = method in ("csls", "isf")  # a step of their own before each direction's search
+    back_terms = column_terms and not (reranker is not None and reranker.model == "trees" and method == "csls")
+    n_steps = 1 + bool(mutual) * (1 + back_terms) + (
+        builds_association(parallel) + column_terms + (tune_dict is not None) if reranker else column_terms)
+    log = []
+    with steps(n_steps, progress=progress, n_pairs=len(src) * len(tgt), log=log) as step:
+        if reranker is not None:
+            if builds_association(parallel):
+                step("verse association")
+            association = resolve_association(parallel, src, tgt)
+            tick = step(f"CSLS r term of {len(tgt)} target words", rows=len(tgt)) if method == "csls" else None
+            r_tgt = csls_r_tgt(X, Z, method, csls_k, tick)  # once for the tuning and the lexicon searches
+            log_norm = isf_log_norm(X, Z, beta, step(f"inverted-softmax normaliser of {len(tgt)} target words",
+                                                     rows=len(tgt))) if method == "isf" else None
+            if tune_dict is not None:
+                step("fitting the re-ranking")
+            space = CandidateSpace(src, tgt, X, Z, method=method, csls_k=csls_k, beta=beta, r_tgt=r_tgt,
+                                   log_norm=log_norm, association=association)
+            reranker.fit(space, tune_dict, lowercase=lowercase)
+            rerank_info = dict(reranker.info_)
+            if association is not None:
+                rerank_info["parallel"] = association.info
+            trees = reranker.model == "trees"
+            # the sources' CSLS r term: the trees made it; with mutual, one step serves both directions
+            r_src = reranker.margins_.r_src if trees and method == "csls" else None
+            if mutual and method == "csls" and r_src is None:
+                r_src = csls_r_tgt(Z, X, method, csls_k, step(f"CSLS r term of {len(src)} source words",
+                                                              rows=len(src)))
+            # the way back first: with the trees its best scores are the backward margins' reference
+            # for every target, so the re-ranked search below needs no search of its own for them
+            back = back_translate(X, Z, method=method, csls_k=csls_k, beta=beta, step=step, r_tgt=r_tgt,
+                                  r_src=r_src, margins=reranker.margins_ if trees else None) if mutual else None
+            # in slices of source words: each row is re-ranked on its own, and memory stays
+            # bounded by a slice's candidates and features
+            scores, index = in_slices(
+                lambda rows: reranker.rerank(space, np.arange(rows.start, rows.stop), r_src=r_src),
+                n, step(f"translating {n} source words", rows=n))
+            scores, index = scores[:, :k], index[:, :k]
+        else:
+            rerank_info = None
+            scores, index, back = translate(X, Z, n, k, method=method, csls_k=csls_k, beta=beta, mutual=mutual,
+                                            step=step)
+    rows = []
+    for i in range(n):
+        for r in range(index.shape[1]):
+            j = int(index[i, r])
+            if back is not None and back[j] != i:
+                continue
+            rows.append((src.index_to_key[i], tgt.index_to_key[j], float(scores[i, r]), r + 1))
+    info = {"rerank": rerank_info, "device": device, "n_src": n, "n_src_vocab": len(src), "n_tgt_vocab": len(tgt),
+            "steps": log, "wall_s": round(time.perf_counter() - start, 3)}
+    signature = make_signature(retrieval=method, csls=csls_k if method == "csls" else None,
+                               beta=beta if method == "isf" else None, k=k, max_src=max_src,
+                               mutual="yes" if mutual else "no", rerank=rerank_tag(rerank_info), dtype="float32",
+                               device=device)
+    lexicon = Lexicon(rows, info=info, signature=signature)
+    if return_info:
+        warnings.warn("induce_lexicon(return_info=True) is deprecated: the returned Lexicon carries the report "
+                      "as .info", DeprecationWarning, stacklevel=2)
+        return lexicon, info
+    return lexicon
