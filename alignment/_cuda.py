@@ -315,7 +315,7 @@ _elementwise = {}
 def quintic_step(G, G2, a, b, c):
     """``a I + b G + c G2`` for square CuPy arrays in one elementwise kernel.
 
-    :func:`alignment.mapping.polar_factor` runs a few dozen Newton-Schulz steps on 300 x 300
+    :func:`alignment.mapping.polar_factor` runs up to a few dozen Newton-Schulz steps on 300 x 300
     matrices, where each CuPy call costs more in launch latency than in arithmetic; fusing the
     step's polynomial leaves two products and one kernel per step.
 

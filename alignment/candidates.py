@@ -12,11 +12,10 @@ from ._backend import get_namespace, to_numpy
 from .retrieval import isf_normaliser, mean_topk_similarity, retrieve
 
 #: Rows per search call where a search counts its rows: faiss searches queries 4096 at a time
-#: anyway, and each call copies the database into its index, so slices of this size cost nothing
-#: measurable.
+#: anyway, so slices of this size add no search work, only a copy of the database per call.
 SLICE_ROWS = 8192
 #: Vector cells gathered at once for candidates' cosines (16 MB of float32): a large gather's fresh
-#: pages cost more than its arithmetic.
+#: pages cost more than its arithmetic (docs/defaults.md, "Gather block size").
 _GATHER_CELLS = 1 << 22
 
 

@@ -87,12 +87,12 @@ def polar_factor(M, *, method="auto", max_iter=32, tol=1e-9):
     Newton-Schulz step ``Y <- Y p(Y^T Y)`` with ``p(x) = 2.5 x - 2.5 x^3 + x^5`` on the singular
     values, in float64 from ``Y = M / ||M||_F``. ``p`` fixes 1 with zero slope (quadratic
     convergence there), multiplies small singular values by 2.5 per step (the cubic step
-    ``(3 x - x^3) / 2`` by 1.5: 18 steps instead of 34 on real 300 x 300 Procrustes matrices),
+    ``(3 x - x^3) / 2`` by 1.5, so it needs about half the steps),
     and keeps ``[0, 1]`` inside ``(0, 1.07]``, below its repelling fixed point ``sqrt(1.5)``.
     When it has not reached ``max |Y^T Y - I| < tol`` within ``max_iter`` steps (``M`` singular or
     very ill-conditioned, where ``U V^T`` is not unique anyway) the SVD decides. ``'auto'`` picks
-    the SVD on NumPy (LAPACK) and Newton-Schulz on CuPy, where a small SVD is latency-bound:
-    cuSOLVER spends more on a 300 x 300 SVD than cuBLAS on four 20000 x 20000 x 300 products.
+    the SVD on NumPy (LAPACK) and Newton-Schulz on CuPy, where a small SVD is latency-bound and
+    would cost as much as the iteration's large products (docs/defaults.md).
 
     Parameters
     ----------

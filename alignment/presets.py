@@ -3,7 +3,7 @@
 The VecMap recipes reproduce ``map_embeddings.py``'s presets (Artetxe et al. 2018): ``supervised``
 is one multi-step fit on the seed; the self-learning ones run orthogonal iterations with VecMap's
 slow stochastic schedule and a multi-step final map. ``offramp`` is the same loop on a fast
-schedule, tuned on small corpora; why each of its settings is what it is: docs/alignment.md.
+schedule, tuned on small corpora; why each of its settings is what it is: docs/defaults.md.
 """
 from .preprocess import DEFAULT_NORMALIZE
 

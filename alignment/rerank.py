@@ -8,12 +8,12 @@ signals that it ignores often separate the right candidate from its neighbours:
   such features to the embeddings, Heyman et al. 2017 and Karan et al. 2020 re-rank with them);
 * agreement of frequency ranks (a frequent word rarely translates into a rare one);
 * co-occurrence in aligned verses (``parallel``: the Dice coefficient of the two words' verse
-  sets in verse-aligned corpora such as Bibles, computed in :mod:`bootstrap.parallel`).
+  sets in verse-aligned corpora such as Bibles, computed in :mod:`bootstrap.lexicon.parallel`).
 
 This module holds the array side: a candidate list ``(scores, index)`` of shape
 ``(n_queries, k)``, feature arrays of the same shape, and a weighted sum
 ``scores + sum_f w_f * feature_f`` that re-orders each row. Features that need the words
-themselves (string similarity) are computed in :mod:`bootstrap.orthography`; the frequency
+themselves (string similarity) are computed in :mod:`bootstrap.lexicon.orthography`; the frequency
 feature needs only row numbers, because offramp's vocabularies are sorted by frequency.
 Weights can be fitted on a dictionary the mapping was trained with (:func:`fit_weights`).
 """
@@ -24,10 +24,8 @@ import numpy as np
 from ._backend import get_namespace, to_numpy
 
 FEATURES = ("ortho", "freq", "parallel")
-#: Weights used when none are given and no dictionary is at hand to fit them. ``ortho`` and
-#: ``freq`` were chosen on the *training* dictionary of the en-sl benchmark split (supervised run,
-#: 5-epoch vectors), ``parallel`` on those of en-fr, en-es and en-de (fitted 0.3-0.5): see
-#: benchmarks/README.md.
+#: Weights used when none are given and no dictionary is at hand to fit them: typical values of
+#: weights fitted on training dictionaries, never on test words (docs/defaults.md).
 DEFAULT_WEIGHTS = {"ortho": 0.3, "freq": 0.05, "parallel": 0.5}
 #: The grid :func:`fit_weights` searches, per feature.
 DEFAULT_GRID = {"ortho": (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0),

@@ -20,13 +20,13 @@ in the default ``--modes``), ``unsupervised`` (no seed), ``unsupervised_bible`` 
 language's Bibles alone train small auxiliary spaces, which are aligned without a seed and whose
 mutual translations seed the main spaces, ``align --unsupervised --via``; no verse ids are used;
 not in the default ``--modes``), and,
-with ``--baseline``, ``vecmap_supervised``: the issue's reference setting measured in the same
+with ``--baseline``, ``vecmap_supervised``: the reference setting, measured in the same
 process -- plain skip-gram (300d, min_count 3, 10 epochs) and VecMap's ``--supervised`` recipe
 (the ``supervised`` preset) -- so ratios against it are printed.
 
 ``--refine instance`` applies offramp's non-linear refinement (``align --refine instance``) to
 every offramp mode, ``--refine auto`` as ``offramp align`` does by default (modes with the train
-dictionary); the default here is ``none``, the setting of sections 1 to 1d. The JSON records
+dictionary); the default here is ``none``, so that the modes are compared on the map alone. The JSON records
 ``"refine"``, and ``tables.py`` compares refined runs with the same modes unrefined.
 
 ``--verse-measure ibm1`` associates the Bibles' words by IBM Model 1 instead of Dice (the seed,
@@ -34,7 +34,7 @@ the re-ranking feature and ``verses_only`` alike); the JSON records ``"verse_mea
 
 ``--direction`` sets the induction direction of every offramp mode (``align --direction``); the JSON
 records it (None: the library's default, union for the seeds of strings alone, intersection with a
-dictionary or the verses), and ``tables.py`` keeps runs with a direction out of section 1's table.
+dictionary or the verses), and ``tables.py`` keeps runs with a direction set by hand out of the tables of defaults.
 
 ``--rerank-model trees`` re-ranks the modes given the train dictionary with gradient-boosted trees
 learned from it (``evaluate --rerank-model trees``) instead of the fitted weighted sum; the modes
@@ -49,6 +49,7 @@ import argparse
 import hashlib
 import json
 import os
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -73,11 +74,11 @@ MODES = {
 DEFAULT_MODES = ("supervised", "identical", "cognates", "parallel", "unsupervised")
 
 
-def _key(*parts):
+def cache_key(*parts):
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:12]
 
 
-def _stamp(files):
+def corpus_stamp(files):
     """What identifies a set of corpora in a cache key: file names and sizes, not how the data
     dir was spelled (``../shared/data`` and its absolute path must hit the same cache)."""
     return [(Path(f).name, os.path.getsize(f)) for f in files]
@@ -92,9 +93,9 @@ def corpus_files(data, lang):
     return files
 
 
-def _tokenization(lang):
-    """What the language changes in tokenisation, for cache keys: elision splitting or nothing (so the
-    caches of languages the rule leaves alone stay valid)."""
+def tokenization_stamp(lang):
+    """What the language changes in tokenisation, for cache keys: elision splitting, or nothing for the
+    languages the rule leaves alone."""
     from offramp.bootstrap.io.corpora import ELISIONS
 
     return [("elisions", lang)] if lang in ELISIONS else []
@@ -104,7 +105,7 @@ def corpus_counts(files, cache, lang=None):
     """Word counts of the corpora (cached as JSON)."""
     from offramp.bootstrap.io.corpora import Corpus
 
-    path = cache / f"counts-{_key(_stamp(files) + _tokenization(lang))}.json"
+    path = cache / f"counts-{cache_key(corpus_stamp(files) + tokenization_stamp(lang))}.json"
     if path.exists():
         return json.loads(path.read_text(encoding="utf-8"))
     corpus = Corpus(files, lang=lang)
@@ -118,7 +119,7 @@ def embeddings(files, cache, lang=None, runs=1, seed=0, **params):
     """Train (or load from the cache) embeddings for these corpora with these settings.
 
     ``seed`` is the training seed. ``runs > 1``: the ensemble of the seeds 0..runs-1
-    (``bootstrap.training.combine_runs``), each run cached on its own, so seed 0 is the single-run
+    (``offramp.bootstrap.training.combine_runs``), each run cached on its own, so seed 0 is the single-run
     vectors and a larger ensemble reuses them.
     """
     from offramp.bootstrap.training import DEFAULTS, combine_runs
@@ -126,13 +127,13 @@ def embeddings(files, cache, lang=None, runs=1, seed=0, **params):
     if runs > 1:
         members = [embeddings(files, cache, lang, seed=run, **params) for run in range(runs)]
         return combine_runs([kv for kv, _ in members]), sum(s for _, s in members)
-    stamp = _stamp(files) + _tokenization(lang)
+    stamp = corpus_stamp(files) + tokenization_stamp(lang)
     if params.get("epochs") is None:  # automatic epochs: the rule's budget decides the vectors
         stamp.append(("epochs_token_budget", DEFAULTS["epochs_token_budget"]))
-    if seed:  # seed 0 keeps the key it always had
+    if seed:  # seed 0 adds nothing: its key is the single run's
         stamp.append(("random_state", seed))
     # progress bars do not change the vectors, so they are not part of the key
-    path = cache / f"vectors-{_key(stamp, {k: v for k, v in params.items() if k != 'progress'})}.vec"
+    path = cache / f"vectors-{cache_key(stamp, {k: v for k, v in params.items() if k != 'progress'})}.vec"
     return trained(path, files, random_state=seed, lang=lang, **params)
 
 
@@ -156,7 +157,7 @@ def benchmark_split(data, cache, src, tgt, *, vocab_min_count=3, n_test=1000, ma
 
     Returns ``(files, vocab, train, test, info)``: each language's corpus files and corpus
     vocabulary (words seen at least ``vocab_min_count`` times, by frequency), and
-    :func:`bootstrap.split.frequency_split`'s result on them.
+    :func:`offramp.frequency_split`'s result on them.
     """
     from offramp.bootstrap.io.dictionaries import read_dictionary
     from offramp.bootstrap.lexicon.split import frequency_split
@@ -176,30 +177,12 @@ def benchmark_split(data, cache, src, tgt, *, vocab_min_count=3, n_test=1000, ma
 
 def pair_arguments(parser):
     """Add ``--src``, ``--tgt``, ``--data`` and ``--cache`` to the parser of a script that reuses this
-    benchmark's corpora, split and cached vectors (bli_errors.py, rerank_probe.py)."""
+    benchmark's corpora, split and cached vectors (the scripts of benchmarks/studies)."""
     parser.add_argument("--src", default="en")
     parser.add_argument("--tgt", required=True)
     parser.add_argument("--data", default=str(HERE.parent.parent / "shared" / "data"))
     parser.add_argument("--cache", default=str(HERE / "_cache"))
     return parser
-
-
-def verse_setting(data, cache, src, tgt):
-    """Section 1f's one-run inputs of a pair: ``(train, test, src_kv, tgt_kv, association)``, with the
-    benchmark's split, its cached default vectors (trained here if missing) and the Bibles' words
-    associated by IBM Model 1."""
-    from offramp.bootstrap.lexicon.parallel import verse_association
-
-    data, cache = Path(data), Path(cache)
-    files, _, train, test, _ = benchmark_split(data, cache, src, tgt)
-    params = {"model": "fasttext", "dim": 300, "epochs": None, "min_count": 3, "workers": 2, "progress": False}
-    kv = {lang: embeddings(files[lang], cache, lang, **params)[0] for lang in (src, tgt)}
-    bibles = {lang: bible_files(files[lang]) for lang in (src, tgt)}
-    if not all(bibles.values()):
-        raise SystemExit("this setting needs a Bible of each language under corpora/bible")
-    association = verse_association(bibles[src], bibles[tgt], kv[src].index_to_key, kv[tgt].index_to_key,
-                                    measure="ibm1")
-    return train, test, kv[src], kv[tgt], association
 
 
 def bible_files(files):
@@ -223,6 +206,7 @@ def verses_only(association, src, test):
 def run(args):
     from offramp.bootstrap.align import align_embeddings
     from offramp.bootstrap.evaluation.bli import evaluate_bli
+    from offramp.bootstrap.evaluation.rerankers import make_reranker
 
     data = Path(args.data)
     cache = Path(args.cache)
@@ -237,7 +221,7 @@ def run(args):
 
     emb_params = {"model": args.model, "dim": args.dim, "epochs": args.epochs, "min_count": args.min_count,
                   "workers": args.workers, "progress": not args.quiet}
-    if args.window is not None:  # only then in the cache key: the default vectors keep theirs
+    if args.window is not None:  # only then in the cache key, so the default vectors share one key
         emb_params["window"] = args.window
     spaces, train_s = {}, {}
     for lang, fs in files.items():
@@ -274,7 +258,7 @@ def run(args):
         # auxiliary spaces: each language's Bibles alone, no verse ids used (align --unsupervised --via)
         via_params = {"model": "skipgram", "dim": args.via_dim, "epochs": None, "min_count": args.min_count,
                       "workers": args.workers, "progress": not args.quiet}
-        if args.via_prefix_len:  # only then in the cache key: whole-word spaces keep theirs
+        if args.via_prefix_len:  # only then in the cache key, so whole-word spaces share one key
             via_params["prefix_len"] = args.via_prefix_len
         trained = [embeddings(bibles[lang], cache, lang, **via_params) for lang in (args.src, args.tgt)]
         via = tuple(kv for kv, _ in trained)
@@ -319,8 +303,8 @@ def run(args):
             # --rerank-model trees needs the train dictionary to learn from; the other modes stay linear
             model = args.rerank_model if "dictionary" in mode["seed"] else "linear"
             reranked = evaluate_bli(result.src_mapped, result.tgt_mapped, test, method="csls", device=args.device,
-                                    rerank=("ortho", "freq"),
-                                    tune_dict=train if "dictionary" in mode["seed"] else None, rerank_model=model)
+                                    rerank=make_reranker(("ortho", "freq"), model=model),
+                                    tune_dict=train if "dictionary" in mode["seed"] else None)
             csls = dict(reranked, **reranked["rerank"]["without_rerank"])
         else:
             csls = evaluate_bli(result.src_mapped, result.tgt_mapped, test, method="csls", device=args.device)
@@ -344,6 +328,7 @@ def run(args):
             "seed_pairs": result.report["seed"].get("n_seed_pairs", 0),
             "warmup_dim": result.report.get("warmup_dim"),
             "refine": result.report.get("refine"),
+            "restarts": (result.report.get("restarts") or {}).get("n_init", 1),
             # align's dictionary-free check: do the strings spelled alike outside the seed translate to themselves?
             "check": {k: result.report["check"].get(k) for k in ("n_checked", "self@1", "self@10", "verdict")},
         }
@@ -355,10 +340,10 @@ def run(args):
             results[name]["rerank"] = reranked["rerank"]
             if association is not None:
                 with_verses = evaluate_bli(result.src_mapped, result.tgt_mapped, test, method="csls",
-                                           device=args.device, rerank=("ortho", "freq", "parallel"),
+                                           device=args.device,
+                                           rerank=make_reranker(("ortho", "freq", "parallel"), model=model),
                                            parallel=association,
-                                           tune_dict=train if "dictionary" in mode["seed"] else None,
-                                           rerank_model=model)
+                                           tune_dict=train if "dictionary" in mode["seed"] else None)
                 results[name]["p@1_csls_rerank_parallel"] = round(with_verses["counted_wrong"]["p@1"], 2)
                 results[name]["rerank_parallel"] = {k: v for k, v in with_verses["rerank"].items()
                                                     if k not in ("without_rerank", "parallel")}
@@ -439,14 +424,14 @@ def main(argv=None):
                              "the baseline stays one skip-gram run")
     parser.add_argument("--refine", choices=["none", "instance", "auto"], default="none",
                         help="offramp's instance-based refinement after the mapping (align --refine): none "
-                             "(default here, as in sections 1-1d of benchmarks/README.md), instance (every "
+                             "(default here: the map alone), instance (every "
                              "offramp mode), or auto (align's default: modes with the train dictionary)")
     parser.add_argument("--rerank-model", choices=["linear", "trees"], default="linear",
                         help="re-ranking model of the modes given the train dictionary (it learns from it); "
                              "the others keep the linear defaults")
     parser.add_argument("--verse-measure", choices=["dice", "ibm1"], default="dice",
                         help="word association over the Bibles' shared verses (seed, re-ranking, verses alone): "
-                             "Dice (sections 1c-1e) or IBM Model 1")
+                             "Dice (the library's default) or IBM Model 1")
     parser.add_argument("--via-dim", type=int, default=100,
                         help="mode unsupervised_bible: dimensions of the Bible-only auxiliary spaces (skip-gram)")
     parser.add_argument("--via-restarts", type=int, default=8,
@@ -479,6 +464,7 @@ def main(argv=None):
         if m not in MODES:
             parser.error(f"unknown mode {m!r}; choose from {', '.join(MODES)}")
     out = run(args)
+    out["command"] = shlex.join(["python", "benchmarks/bli_bible.py", *(sys.argv[1:] if argv is None else argv)])
     print_table(out)
     if args.json:
         from offramp.bootstrap.io.atomic import write_json

@@ -2,18 +2,18 @@
 
 offramp scores queries in row blocks of ``batch_size`` (4096) rows. Against a large database a
 4096-row block alone is ``4096 * n_database`` floats (3.3 GB at 200k words), and selecting its top-k
-by ``argpartition`` adds temporaries three times that size. Since the block cap
-(``alignment.retrieval.MAX_BLOCK_CELLS``, 2**28 float32 scores) and the sliced selection
-(``_SELECT_CELLS``) the peak is bounded by a constant. This script runs the same search twice in one
-process, once with the caps and once with them lifted (the old behaviour), and prints the peak of the
-arrays NumPy allocated (tracemalloc, which NumPy reports its buffers to), the wall time, and the ratios.
-The results must be identical; the script checks that.
+by ``argpartition`` adds temporaries three times that size. The block cap
+(``offramp.alignment.retrieval.MAX_BLOCK_CELLS``, 2**28 float32 scores) and the sliced selection bound
+the peak by a constant. This script runs the same search twice in one process, once with the caps and
+once with them lifted (blocks of ``batch_size`` rows, one selection per block; it sets the module's
+private slice size for that), and prints the peak of the arrays NumPy allocated (tracemalloc, which
+NumPy reports its buffers to), the wall time, and the ratios. The results must be identical; the
+script checks that.
 
     python benchmarks/block_memory.py                    # 8192 queries vs 200k x 300, k=10
     python benchmarks/block_memory.py --n-database 50000 --json out.json
 """
 import argparse
-import json
 import sys
 import time
 import tracemalloc
@@ -86,8 +86,9 @@ def main(argv=None):
     print(f"  memory {result['memory_ratio']:.1f}x less, time ratio {result['time_ratio']:.2f} "
           "(uncapped / capped); results identical")
     if args.json:
-        with open(args.json, "w", encoding="utf-8") as fh:
-            json.dump(result, fh, indent=2)
+        from offramp.bootstrap.io.atomic import write_json
+
+        write_json(args.json, result)
     return result
 
 

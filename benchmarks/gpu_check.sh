@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One short call on a GPU machine: the array-code test suite on NumPy and CuPy, the iteration cost
 # on GPU and CPU, and whole self-learning runs on real vectors on both devices.
-# Usage (from anywhere): bash benchmarks/gpu_check.sh      results go to $OUT (default benchmarks/out/gpu)
+# Usage (from anywhere): bash benchmarks/gpu_check.sh      results go to $OUT (default benchmarks/out/gpu);
+# then `python benchmarks/tables.py benchmarks/results benchmarks/out/gpu --page` shows them beside the records
 # GPU_ONLY=1 DEVICES=cuda bash benchmarks/gpu_check.sh    skips the CPU rows
 #
 # A machine with a package index: the GPU extras are installed with pip. An offline machine (no
@@ -22,6 +23,10 @@ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv | tee "$OUT
 if [ -d .whl ]; then
   $PY -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl \
     || { echo "installing the carried wheels failed"; exit 1; }
+  # offramp itself without a build step: the layout setup.py's package_dir maps (src/offramp holds the
+  # namespace's __init__, alignment/, bootstrap/ and cli/ are its subpackages)
+  mkdir -p /tmp/site/offramp && cp src/offramp/*.py /tmp/site/offramp/ \
+    && for layer in alignment bootstrap cli; do ln -sfn "$PWD/$layer" "/tmp/site/offramp/$layer"; done
   export PYTHONPATH=/tmp/site:$PWD
 else
   $PY -m pip install -q "torch==2.13.0" 2>/dev/null || true
@@ -29,7 +34,7 @@ else
 fi
 $PY - <<'PY' | tee -a "$OUT/gpu.txt"
 import sys, numpy
-from alignment._backend import cuda_available
+from offramp.alignment import cuda_available
 print("python", sys.version.split()[0], "numpy", numpy.__version__)
 try:
     import cupy
@@ -37,15 +42,13 @@ try:
 except Exception as e:
     print("cupy does not import:", e)
 PY
-# the array code's suites, every test on NumPy and (xp fixture) on CuPy, and the pipeline's cpu-vs-cuda test
-timeout 300 $PY -m pytest -q -p no:cacheprovider tests/test_cuda_kernels.py tests/test_backend.py tests/test_preprocess.py tests/test_mapping.py \
-  tests/test_retrieval.py tests/test_metrics.py tests/test_selflearning.py tests/test_rerank.py tests/test_instance.py \
-  tests/test_pipeline.py tests/test_validation.py \
-  2>&1 | tail -40 | tee "$OUT/gpu_tests.txt"
-# verse re-ranking on the GPU against the CPU (a separate call: this file also imports the CLI)
-timeout 60 $PY -m pytest -q -p no:cacheprovider tests/test_parallel.py -k cuda 2>&1 | tail -5 | tee -a "$OUT/gpu_tests.txt"
+# every test marked gpu (the CuPy side of the xp fixture, the cpu-vs-cuda comparisons, the kernels),
+# wherever the test files live under tests/
+timeout 420 $PY -m pytest -q -p no:cacheprovider -m gpu tests/ 2>&1 | tail -40 | tee "$OUT/gpu_tests.txt"
+# the selection kernels' tests skip themselves without a GPU; run them by name in case they carry no gpu mark
+timeout 120 $PY -m pytest -q -p no:cacheprovider tests/ -k cuda_kernels 2>&1 | tail -5 | tee -a "$OUT/gpu_tests.txt"
 # iteration cost at the issue's size (20000 words, 300 dims) on the GPU (the CPU's is the last step)
-timeout 120 $PY benchmarks/iteration_cost.py --n 20000 --dim 300 --device cuda --breakdown --json "$OUT/iter_gpu.json"
+timeout 120 $PY benchmarks/iteration_cost.py --n 20000 --dim 300 --device cuda --breakdown --json "$OUT/iteration-cuda.json"
 # whole self-learning runs on real vectors (en-fr), same seeds and settings on both devices; the CPU
 # runs at cutoff 20000 take minutes without faiss, so only the 5000-word cutoff runs on both
 if [ -f benchmarks/_cache/en-fr.npz ]; then
@@ -54,7 +57,7 @@ if [ -f benchmarks/_cache/en-fr.npz ]; then
   timeout 60 $PY benchmarks/selflearning_device.py --npz benchmarks/_cache/en-fr.npz --devices cuda \
     --configs dictionary-20k,identical-20k --json "$OUT/selflearning_20k.json"
 fi
-# a whole-vocabulary induce on the GPU, every kind of re-ranking, in searches (benchmarks/README.md 2d)
-timeout 120 $PY benchmarks/induce_cost.py --n 50000 --device cuda --json "$OUT/induce_cost_gpu.json"
+# a whole-vocabulary induce on the GPU, every kind of re-ranking, in searches
+timeout 120 $PY benchmarks/induce_cost.py --n 50000 --device cuda --json "$OUT/induce_cost.50k.cuda.json"
 # GPU_ONLY=1 skips the CPU rows (minutes of device time for numbers that do not change with the GPU code)
-[ -n "${GPU_ONLY:-}" ] || timeout 120 $PY benchmarks/iteration_cost.py --n 20000 --dim 300 --device cpu --repeat 1 --json "$OUT/iter_cpu.json"
+[ -n "${GPU_ONLY:-}" ] || timeout 120 $PY benchmarks/iteration_cost.py --n 20000 --dim 300 --device cpu --repeat 1 --json "$OUT/iteration-cpu.gpu-host.json"

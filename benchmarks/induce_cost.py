@@ -6,7 +6,7 @@ targets (a k-NN by cosine, faiss on the CPU); CSLS adds the targets' ``r`` term 
 ``--mutual`` the way back, re-ranking the tuning words, the features and the model. This script builds
 two synthetic mapped spaces (Gaussian source vectors; each target ``t{i}`` is source ``s{i}`` plus
 noise, so that a tuning dictionary of ``s{i} -> t{i}`` pairs has right and wrong candidates to learn
-from), runs the variants through :func:`bootstrap.pipeline.induce_lexicon`, and prints, per variant,
+from), runs the variants through :func:`offramp.induce_lexicon`, and prints, per variant,
 the wall time, the number of pairs written, and the cost in searches.
 
     python benchmarks/induce_cost.py                                # 30k x 30k x 300
@@ -17,6 +17,8 @@ Variants are ``METHOD-RERANK[-mutual]``: METHOD in nn, csls, isf; RERANK in plai
 ortho,freq`` with weights fitted on the tuning dictionary), trees (``--rerank-model trees``).
 """
 import argparse
+import os
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -46,7 +48,7 @@ def spaces(n, dim, noise, random_state):
 def one_search(src, tgt, device):
     """Seconds of one plain k-NN (k=10) of every source word against every target word, on ``device``
     (the arrays moved there first, outside the timing)."""
-    from offramp.alignment._backend import asarray, is_cupy
+    from offramp.alignment import asarray, is_cupy
     from offramp.alignment.preprocess import unit
     from offramp.alignment.retrieval import knn
 
@@ -65,14 +67,24 @@ def one_search(src, tgt, device):
     return time.perf_counter() - start
 
 
+def machine(device):
+    """What ran it, for the tables: the GPU's name on CUDA, else the CPU cores this process may use."""
+    if device == "cuda":
+        import cupy
+
+        return cupy.cuda.runtime.getDeviceProperties(0)["name"].decode()
+    return f"{len(os.sched_getaffinity(0))} CPU cores"
+
+
 def run_variant(name, src, tgt, tune, device):
     from offramp.bootstrap.evaluation.induce import induce_lexicon
+    from offramp.bootstrap.evaluation.rerankers import make_reranker
 
     parts = name.split("-")
     method, rerank, mutual = parts[0], parts[1], parts[-1] == "mutual"
     kwargs = {"method": method, "mutual": mutual, "progress": False, "device": device}
     if rerank != "plain":
-        kwargs.update(rerank=("ortho", "freq"), tune_dict=tune, rerank_model=rerank)
+        kwargs.update(rerank=make_reranker(("ortho", "freq"), model=rerank), tune_dict=tune)
     start = time.perf_counter()
     rows = induce_lexicon(src, tgt, **kwargs)
     return time.perf_counter() - start, rows
@@ -92,8 +104,9 @@ def main(argv=None):
 
     src, tgt, tune = spaces(args.n, args.dim, args.noise, args.random_state)
     search = one_search(src, tgt, args.device)
-    out = {"n": args.n, "dim": args.dim, "noise": args.noise, "device": args.device, "one_search_s": round(search, 3),
-           "variants": {}}
+    out = {"n": args.n, "dim": args.dim, "noise": args.noise, "device": args.device, "machine": machine(args.device),
+           "one_search_s": round(search, 3), "variants": {},
+           "command": shlex.join(["python", "benchmarks/induce_cost.py", *(sys.argv[1:] if argv is None else argv)])}
     print(f"{args.n} x {args.n} x {args.dim} on {args.device}: one k-NN search of all source words {search:.2f} s")
     print(f"{'variant':<22} {'wall s':>8} {'searches':>9} {'pairs':>8} {'right':>8}")
     for name in args.variants.split(","):

@@ -28,7 +28,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from offramp.alignment._backend import asarray, cuda_available, get_namespace, to_numpy  # noqa: E402
+from offramp.alignment import asarray, cuda_available, get_namespace, to_numpy  # noqa: E402
 from offramp.alignment.metrics import bli_scores  # noqa: E402
 from offramp.alignment.retrieval import gold_ranks  # noqa: E402
 from offramp.alignment.selflearning import SelfLearning  # noqa: E402

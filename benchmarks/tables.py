@@ -1,21 +1,67 @@
 #!/usr/bin/env python
-"""Print the markdown tables of benchmarks/README.md from the JSON files the benchmarks wrote.
+"""The results tables, generated from the benchmarks' JSON records; never typed by hand.
 
-    python benchmarks/tables.py benchmarks/out
+    python benchmarks/tables.py                # the headline table that README.md embeds
+    python benchmarks/tables.py --page         # the whole results page (docs/results.md) on stdout
+    python benchmarks/tables.py --write        # write docs/results.md and the generated blocks of
+                                               # README.md and benchmarks/README.md
+    python benchmarks/tables.py --studies benchmarks/out   # every study table the records allow
+
+Records are read from ``benchmarks/results/`` (tracked: one JSON file per benchmark run that a table
+shows, with the ``command`` that makes it) and then from ``benchmarks/out/`` (where the scripts write,
+not tracked) when present. A record in ``out/`` replaces the one of the same file name in ``results/``,
+and where a table merges the records of one pair mode by mode, ``out/`` wins over ``results/`` and,
+within a folder, a later file name wins, so that one mode can be rerun into ``en-XX.MODE.json``
+without rerunning the others.
 """
 import argparse
+import fnmatch
 import json
+import re
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+
+#: Where the records are read from, in order: a later folder's record replaces an earlier one's.
+SOURCES = (HERE / "results", HERE / "out")
+PAGE = ROOT / "docs" / "results.md"
+MARKERS = ("<!-- results:start -->", "<!-- results:end -->")
+TABLE_MARKERS = ("<!-- tables:start -->", "<!-- tables:end -->")
+
+
+def load_records(sources=SOURCES):
+    """The JSON records of these folders as dicts with their file name under ``_file``.
+
+    A later folder's file replaces an earlier folder's file of the same name. The records come folder
+    by folder, each folder's in file-name order, so that where the tables let a later record win (one
+    mode of a pair rerun into its own file), a record of a later folder wins over an earlier folder's.
+    Folders that do not exist are skipped.
+    """
+    found = {}
+    for rank, folder in enumerate(map(Path, sources)):
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.glob("*.json")):
+            record = json.loads(path.read_text(encoding="utf-8"))
+            if isinstance(record, dict):
+                found[path.name] = (rank, {**record, "_file": path.name, "_dir": str(folder)})
+    return [record for _, record in sorted(found.values(), key=lambda item: (item[0], item[1]["_file"]))]
+
+
+def _records(source, pattern):
+    """The records of ``source`` (a folder, or records from :func:`load_records`) whose file name
+    matches ``pattern``."""
+    records = load_records([source]) if isinstance(source, (str, Path)) else source
+    return [r for r in records if fnmatch.fnmatch(r["_file"], pattern)]
 
 
 def _one_run_records(out):
     """The BLI records of one training run, unrefined, with Dice verses (ensembles, refinements and Model 1
     have their own tables), in file-name order."""
-    for path in sorted(out.glob("en-*.json")):
-        r = json.loads(path.read_text())
+    for r in _records(out, "en-*.json"):
         if "modes" in r and _runs(r) <= 1 and not r.get("refine") and not _ibm1(r):
             yield r
 
@@ -51,13 +97,12 @@ def _runs(record):
 
 
 def ensembles(out):
-    """Section 1d: embeddings as an ensemble of training seeds (``--runs N``) against one run."""
+    """Embeddings as an ensemble of training seeds (``--runs N``) against one run."""
     single = {r["pair"]: r for r in _bli_runs(out)}
     rows = ["| pair | runs | baseline | supervised | + re-rank | + re-rank with verses | dictionary + verse seed "
             "| + re-rank with verses | supervised / baseline | best / baseline, re-ranked with verses |",
             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
-    for path in sorted(out.glob("en-*.json")):
-        r = json.loads(path.read_text())
+    for r in _records(out, "en-*.json"):
         if "modes" not in r or _runs(r) == 1 or r.get("refine") or _ibm1(r) or r["pair"] not in single:
             continue
         one, m = single[r["pair"]]["modes"], r["modes"]
@@ -79,25 +124,23 @@ def ensembles(out):
 
 
 def _unrefined(out):
-    """The unrefined records by (pair, runs): section 1's merged single runs and 1d's ensembles."""
+    """The unrefined records by (pair, runs): the merged single runs and the ensembles."""
     records = {(r["pair"], 1): r for r in _bli_runs(out)}
-    for path in sorted(out.glob("en-*.json")):
-        r = json.loads(path.read_text())
+    for r in _records(out, "en-*.json"):
         if "modes" in r and _runs(r) > 1 and not r.get("refine") and not _ibm1(r):
             records[(r["pair"], _runs(r))] = r
     return records
 
 
 def refined(out):
-    """Section 1e: the instance-based refinement (``--refine instance``) against the same runs unrefined."""
+    """The instance-based refinement (``--refine instance``) against the same runs unrefined."""
     plain = _unrefined(out)
     sup = ["| pair | runs | baseline | supervised | + re-rank | + re-rank with verses | dictionary + verse seed "
            "| + re-rank with verses | supervised / baseline | best / baseline, re-ranked with verses |",
            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     free = ["| pair | identical+numerals | + re-rank | cognates+numerals | + re-rank | verse seed "
             "| + re-rank with verses |", "|---|---:|---:|---:|---:|---:|---:|"]
-    for path in sorted(out.glob("en-*.json")):
-        r = json.loads(path.read_text())
+    for r in _records(out, "en-*.json"):
         if "modes" not in r or not r.get("refine") or _ibm1(r) or (r["pair"], _runs(r)) not in plain:
             continue
         was, m = plain[(r["pair"], _runs(r))]["modes"], r["modes"]
@@ -122,18 +165,16 @@ def refined(out):
 
 
 def model1(out):
-    """Section 1f: the Bibles' verses associated by IBM Model 1 instead of Dice, refined runs of both."""
+    """The Bibles' verses associated by IBM Model 1 instead of Dice, refined runs of both."""
     dice = {}
-    for path in sorted(out.glob("en-*.json")):
-        r = json.loads(path.read_text())
+    for r in _records(out, "en-*.json"):
         if "modes" in r and r.get("refine") and not _ibm1(r) and "supervised" in r["modes"]:
             dice[(r["pair"], _runs(r))] = r
     base = {r["pair"]: r["modes"]["vecmap_supervised"]["p@1_csls"] for r in _bli_runs(out)
             if "vecmap_supervised" in r["modes"]}
     rows = ["| pair | runs | baseline | verses alone | supervised, re-ranked with verses | dictionary + verse seed "
             "| + re-rank with verses | best / baseline |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
-    for path in sorted(out.glob("en-*.json")):
-        r = json.loads(path.read_text())
+    for r in _records(out, "en-*.json"):
         key = (r.get("pair"), _runs(r))
         if "modes" not in r or not _ibm1(r) or _trees(r) or key not in dice:
             continue
@@ -161,11 +202,10 @@ def model1(out):
 
 
 def trees(out):
-    """Section 1j: the learned re-ranker (``--rerank-model trees``) against the linear one, on the refined
-    spaces of section 1f (Model 1 verses), one run or an ensemble of three."""
+    """The learned re-ranker (``--rerank-model trees``) against the linear one, on refined spaces with
+    the verses associated by Model 1, one run or an ensemble of three."""
     linear = {}
-    for path in sorted(out.glob("en-*.json")):
-        r = json.loads(path.read_text())
+    for r in _records(out, "en-*.json"):
         if "modes" in r and r.get("refine") and _ibm1(r) and not _trees(r):
             linear[(r["pair"], _runs(r))] = r
     base = {r["pair"]: r["modes"]["vecmap_supervised"]["p@1_csls"] for r in _bli_runs(out)
@@ -173,8 +213,7 @@ def trees(out):
     rows = ["| pair | runs | baseline | supervised, plain CSLS | re-ranked (ortho, freq) | re-ranked with verses "
             "| dictionary + verse seed, re-ranked with verses | best / baseline | 2x the baseline |",
             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
-    for path in sorted(out.glob("en-*.json")):
-        r = json.loads(path.read_text())
+    for r in _records(out, "en-*.json"):
         key = (r.get("pair"), _runs(r))
         if "modes" not in r or not _trees(r) or key not in linear:
             continue
@@ -210,7 +249,10 @@ def bli(out):
         m = r["modes"]
 
         def cell(name):
-            return f"{m[name]['p@1_csls']:.1f} ({m[name]['p@1_nn']:.1f})" if name in m else "-"
+            if name not in m:
+                return "-"
+            nn = m[name].get("p@1_nn")
+            return f"{m[name]['p@1_csls']:.1f}" + ("" if nn is None else f" ({nn:.1f})")
 
         def rerank(name):
             value = m.get(name, {}).get("p@1_csls_rerank")
@@ -227,8 +269,8 @@ def bli(out):
             extra = f" ({max(rr) / base:.2f}x)" if rr else ""
             return f"{plain / base:.2f}x{extra}"
 
-        iters = "/".join(str(m[n]["n_iter"]) if n in m else "-" for n in names)
-        wall = "/".join(f"{m[n]['wall_s']:.0f}" if n in m else "-" for n in names)
+        iters = "/".join(str(m[n]["n_iter"]) if m.get(n, {}).get("n_iter") is not None else "-" for n in names)
+        wall = "/".join(f"{m[n]['wall_s']:.0f}" if m.get(n, {}).get("wall_s") is not None else "-" for n in names)
         rows.append(f"| {r['pair']} | {r['n_test']} | {cell('vecmap_supervised')} | {cell('supervised')} "
                     f"| {rerank('supervised')} | {cell('supervised_cognates')} | {rerank('supervised_cognates')} "
                     f"| {cell('identical')} | {rerank('identical')} | {cell('cognates')} "
@@ -239,7 +281,7 @@ def bli(out):
 
 
 def verses(out):
-    """Section 1c: the Bibles' verse alignment as a seed and as a re-ranking feature."""
+    """The Bibles' verse alignment as a seed and as a re-ranking feature."""
     rows = ["| pair | shared verses | baseline | supervised | + re-rank | + re-rank with verses "
             "| verse seed, no dictionary | + re-rank | + re-rank with verses "
             "| dictionary + verse seed | + re-rank | + re-rank with verses | verses alone (best Dice) "
@@ -267,7 +309,7 @@ def verses(out):
 
 
 def unsupervised_bible(out):
-    """Section 1i: the unsupervised mode seeded through the Bibles' own spaces (``align --unsupervised --via``),
+    """The unsupervised mode seeded through the Bibles' own spaces (``align --unsupervised --via``),
     whole words and (``--via-prefix-len 5``) tokens cut to 5 characters."""
     rows = ["| pair | baseline | unsupervised | identical+numerals | via Bibles, whole words | + re-rank "
             "| via Bibles, 5-character prefixes | + re-rank | best / baseline "
@@ -285,7 +327,7 @@ def unsupervised_bible(out):
             return "-" if value is None else f"{value:.1f}"
 
         def objectives(name):
-            if name not in m:
+            if "via" not in m.get(name, {}):
                 return "-"
             via = m[name]["via"]
             obj = via["aux_objectives"]
@@ -294,7 +336,7 @@ def unsupervised_bible(out):
 
         got = [m[n]["p@1_csls"] for n in names if n in m]
         ratio = f"{max(got) / base:.2f}x" if base and got else "-"
-        seeds = "; ".join(str(m[n]["via"]["n_seed_pairs"]) if n in m else "-" for n in names)
+        seeds = "; ".join(str(m[n]["via"]["n_seed_pairs"]) if "via" in m.get(n, {}) else "-" for n in names)
         rows.append(f"| {r['pair']} | {'-' if base is None else f'{base:.1f}'} | {cell('unsupervised')} "
                     f"| {cell('identical')} | {cell(names[0])} | {cell(names[0], 'p@1_csls_rerank')} "
                     f"| {cell(names[1])} | {cell(names[1], 'p@1_csls_rerank')} | {ratio} "
@@ -303,7 +345,7 @@ def unsupervised_bible(out):
 
 
 def string_directions(out):
-    """Section 1r: the seeds of strings alone (identical+numerals, cognates+numerals) with mutual and with
+    """The seeds of strings alone (identical+numerals, cognates+numerals) with mutual and with
     union induction, from runs that recorded each mode's direction."""
     cells = {}
     for r in _one_run_records(out):
@@ -313,7 +355,7 @@ def string_directions(out):
                 rerank = mode.get("p@1_csls_rerank")
                 cells[(r["pair"], name, mode["direction"])] = (
                     f"{mode['p@1_csls']:.1f}" + ("" if rerank is None else f" ({rerank:.1f})"))
-    rows = ["| pair | seed | mutual (intersection) | union (the default since session 23) |", "|---|---|---:|---:|"]
+    rows = ["| pair | seed | mutual (intersection) | union (the default) |", "|---|---|---:|---:|"]
     for pair, name in sorted({(p, n) for p, n, _ in cells}, key=lambda k: (k[1], k[0])):
         rows.append(f"| {pair} | {name}+numerals | {cells.get((pair, name, 'intersection'), '-')} "
                     f"| {cells.get((pair, name, 'union'), '-')} |")
@@ -321,7 +363,7 @@ def string_directions(out):
 
 
 def shared_check(out):
-    """Section 1o: align's dictionary-free check (shared strings that translate to themselves) beside each
+    """align's dictionary-free check (shared strings that translate to themselves) beside each
     mode's P@1, for the runs that recorded it."""
     from offramp.bootstrap.check import check_verdict  # the verdict at the current thresholds, whatever the run's were
 
@@ -332,25 +374,42 @@ def shared_check(out):
             check = mode.get("check")
             if not check:
                 continue
-            pct = ["-" if check[k] is None else f"{check[k]:.1f}" for k in ("self@1", "self@10")]
-            rows.append(f"| {r['pair']} | {name} | {mode['p@1_csls']:.1f} | {check['n_checked']} | {pct[0]} "
-                        f"| {pct[1]} | {check_verdict(check['n_checked'], check['self@1'])} |")
+            pct = ["-" if check.get(k) is None else f"{check[k]:.1f}" for k in ("self@1", "self@10")]
+            n = check.get("n_checked")
+            verdict = check.get("verdict") if n is None else check_verdict(n, check["self@1"])
+            rows.append(f"| {r['pair']} | {name} | {mode['p@1_csls']:.1f} | {'-' if n is None else n} | {pct[0]} "
+                        f"| {pct[1]} | {verdict} |")
     return "\n".join(rows) if len(rows) > 2 else ""
 
 
+def _tokenizer(options):
+    extend = options.get("extend")
+    return f"source's + {extend:,} target words" if extend else f"new, {options.get('vocab_size', 16000):,} tokens"
+
+
+def _alignment(options):
+    refine = options.get("refine", "none")
+    return options["preset"] + ("" if refine in (None, "none") else f", refine {refine}")
+
+
+def _transfer_records(out):
+    """The transfer records by target language, the script's default tokenizer first."""
+    return sorted(_records(out, "transfer-*.json"), key=lambda r: (r["tgt"], bool(r["options"].get("extend"))))
+
+
 def transfer(out):
-    rows = ["| target | Bible | alignment | no transfer | random | copy shared only | offramp | offramp / no transfer "
-            "| tokens/word source -> new | 3+ pieces source -> new |",
-            "|---|---|---|---:|---:|---:|---:|---:|---:|---:|"]
-    for path in sorted(out.glob("transfer-*.json")):
-        r = json.loads(path.read_text())
+    """Verse retrieval with MiniLM moved to a new language (``transfer_bible.py``), one row per run."""
+    rows = ["| target | Bible | tokenizer | alignment | no transfer | random | copy shared only | offramp "
+            "| offramp / no transfer | tokens/word source -> new | 3+ pieces source -> new |",
+            "|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in _transfer_records(out):
         res = r["results"]
         f = r["fertility"]
         share = r.get("share_3plus", {})
         ratio = res["offramp"]["p@1"] / res["no_transfer"]["p@1"] if res["no_transfer"]["p@1"] else float("inf")
         s3 = (f"{100 * share['source_tokenizer']:.1f}% -> {100 * share['new_tokenizer']:.1f}%"
               if share else "-")
-        rows.append(f"| {r['tgt']} | {r['target_bible']} | {r['options']['preset']} "
+        rows.append(f"| {r['tgt']} | {r['target_bible']} | {_tokenizer(r['options'])} | {_alignment(r['options'])} "
                     f"| {res['no_transfer']['p@1']:.1f} | {res['random']['p@1']:.1f} "
                     f"| {res['copy_only']['p@1']:.1f} | **{res['offramp']['p@1']:.1f}** | {ratio:.1f}x "
                     f"| {f['source_tokenizer']:.2f} -> {f['new_tokenizer']:.2f} | {s3} |")
@@ -358,8 +417,8 @@ def transfer(out):
 
 
 def pivot(out):
-    """benchmarks/pivot_seed.py: P@1 (CSLS, OOV counted wrong) of each seed, and seed pairs in vocabulary."""
-    records = [json.loads(p.read_text()) for p in sorted(out.glob("en-*.pivot*.json"))]
+    """benchmarks/studies/pivot_seed.py: P@1 (CSLS, OOV counted wrong) of each seed, and seed pairs in vocabulary."""
+    records = _records(out, "en-*.pivot*.json")
     if not records:
         return ""
     rows = ["| pair | pivot-target from | direct (MUSE train) | identical+numerals | direct FreeDict | via each pivot "
@@ -377,10 +436,9 @@ def pivot(out):
 
 
 def quantity(out):
-    """benchmarks/data_quantity.py: P@1 (CSLS, OOV counted wrong) by target-corpus size."""
+    """benchmarks/studies/data_quantity.py: P@1 (CSLS, OOV counted wrong) by target-corpus size."""
     tables = []
-    for path in sorted(out.glob("en-*.quantity*.json")):
-        r = json.loads(path.read_text())
+    for r in _records(out, "en-*.quantity*.json"):
         names = list(dict.fromkeys(name for row in r["rows"] for name in row["runs"]))
         rows = [f"| {r['pair']}: target tokens | words | coverage % | " + " | ".join(names) + " | offramp / baseline |",
                 "|---:|---:|---:|" + "---:|" * (len(names) + 1)]
@@ -395,16 +453,318 @@ def quantity(out):
     return "\n\n".join(tables)
 
 
+def _fmt(value):
+    return "-" if value is None else f"{value:.1f}"
+
+
+def _linear_one_run(record):
+    """One training run, Dice verses, the linear re-ranker, the library's induction direction."""
+    return ("modes" in record and _runs(record) <= 1 and not _ibm1(record) and not _trees(record)
+            and not record.get("direction"))
+
+
+#: The modes that ``offramp align``'s default ``--refine auto`` refines: those given the train dictionary.
+_REFINED_BY_DEFAULT = {"supervised", "supervised_cognates", "supervised_parallel"}
+
+
+def _measures_default(record, name):
+    """Whether this record's run of mode ``name`` is refined as ``align`` refines it by default."""
+    if name == "vecmap_supervised":  # the baseline is VecMap's recipe, never refined
+        return True
+    if name in _REFINED_BY_DEFAULT:
+        return record.get("refine") not in (None, "none")
+    return record.get("refine") in (None, "none", "auto")
+
+
+def _default_modes(out):
+    """Per pair, each mode's scores from the last run that measured it with the library's defaults (and
+    the default random state), and the files they came from."""
+    cells, files = {}, {}
+    for r in _records(out, "en-*.json"):
+        if not _linear_one_run(r):
+            continue
+        for name, mode in r["modes"].items():
+            if _measures_default(r, name) and not mode.get("random_state"):
+                cells.setdefault(r["pair"], {})[name] = mode
+                files.setdefault(r["pair"], {})[name] = r["_file"]
+    return cells, files
+
+
+def defaults(out):
+    """BLI on the six pairs with every mode at the library's defaults."""
+    cells, _ = _default_modes(out)
+    rows = ["| pair | baseline | supervised | + re-rank | + re-rank with verses | identical+numerals | + re-rank "
+            "| cognates+numerals | + re-rank | verse seed | + re-rank with verses | unsupervised "
+            "| unsupervised via the Bibles (5-character prefixes) | supervised / baseline | best seedless / baseline |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    seedless = ("identical", "cognates", "parallel", "unsupervised", "unsupervised_bible_prefix5")
+    for pair in sorted(cells):
+        m = cells[pair]
+
+        def get(name, key="p@1_csls"):
+            return m.get(name, {}).get(key)
+
+        base = get("vecmap_supervised")
+
+        def ratio(*names):
+            got = [get(n) for n in names if get(n) is not None]
+            return f"{max(got) / base:.2f}x" if base and got else "-"
+
+        supervised, reranked = _fmt(get('supervised')), _fmt(get('supervised', 'p@1_csls_rerank'))
+        rows.append(f"| {pair} | {_fmt(base)} | {supervised} | {reranked} "
+                    f"| {_fmt(get('supervised', 'p@1_csls_rerank_parallel'))} | {_fmt(get('identical'))} "
+                    f"| {_fmt(get('identical', 'p@1_csls_rerank'))} | {_fmt(get('cognates'))} "
+                    f"| {_fmt(get('cognates', 'p@1_csls_rerank'))} | {_fmt(get('parallel'))} "
+                    f"| {_fmt(get('parallel', 'p@1_csls_rerank_parallel'))} | {_fmt(get('unsupervised'))} "
+                    f"| {_fmt(get('unsupervised_bible_prefix5'))} | {ratio('supervised')} | {ratio(*seedless)} |")
+    return "\n".join(rows) if len(rows) > 2 else ""
+
+
+def _best_trees(out):
+    """Per pair, the best P@1 of one run re-ranked by the trees with the verses."""
+    best = {}
+    for r in _records(out, "en-*.json"):
+        if "modes" in r and _trees(r) and _runs(r) <= 1:
+            values = [r["modes"].get(n, {}).get("p@1_csls_rerank_parallel")
+                      for n in ("supervised", "supervised_parallel")]
+            values = [v for v in values if v is not None]
+            if values:
+                best[r["pair"]] = max(values)
+    return best
+
+
+def _transfers(out):
+    """The transfer runs with the script's defaults (a new tokenizer, no refinement), by target language."""
+    runs = {}
+    for r in _records(out, "transfer-*.json"):
+        o = r.get("options", {})
+        if not o.get("extend") and o.get("refine", "none") in (None, "none") and o.get("preset") == "offramp":
+            runs[r["tgt"]] = r
+    return runs
+
+
+def headline(out):
+    """The short table of README.md: BLI P@1 per pair for the default modes, and transfer; then speed."""
+    cells, _ = _default_modes(out)
+    trees_best, moved = _best_trees(out), _transfers(out)
+    rows = ["| pair | baseline | supervised | best: trees + verses | identical+numerals | cognates+numerals "
+            "| verse seed | unsupervised | unsupervised via the Bibles (prefixes) | LLM transfer: none -> offramp |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for pair in sorted(set(cells) | {f"en-{t}" for t in moved}):
+        m = cells.get(pair, {})
+
+        def get(name):
+            return _fmt(m.get(name, {}).get("p@1_csls"))
+
+        t = moved.get(pair.split("-")[-1])
+        lm = "-" if t is None else (f"{t['results']['no_transfer']['p@1']:.1f} -> "
+                                    f"**{t['results']['offramp']['p@1']:.1f}**")
+        rows.append(f"| {pair} | {get('vecmap_supervised')} | {get('supervised')} | {_fmt(trees_best.get(pair))} "
+                    f"| {get('identical')} | {get('cognates')} | {get('parallel')} | {get('unsupervised')} "
+                    f"| {get('unsupervised_bible_prefix5')} | {lm} |")
+    tables = ["\n".join(rows)] if len(rows) > 2 else []
+    speed = _speed_rows(out)
+    if speed:
+        tables.append("\n".join(["| speed | machine | seconds | against its matrix products |",
+                                 "|---|---|---:|---:|", *speed]))
+    return "\n\n".join(tables)
+
+
+def _speed_rows(out):
+    rows = []
+    for r in _records(out, "iteration*.json"):
+        rows.append(f"| one self-learning iteration, {r['n']:,} words x {r['dim']} | {_machine(r)} "
+                    f"| {r['iteration_s']:.3g} | {r['ratio']:.2f}x |")
+    return rows
+
+
+def _machine(record):
+    return record.get("machine") or record.get("device", "-")
+
+
+def iteration(out):
+    """One self-learning iteration against the four similarity products it needs (``iteration_cost.py``)."""
+    rows = ["| machine | device | n | dim | 4 products (matmul only) | iteration, keep_prob 1 | ratio "
+            "| iteration, keep_prob 0.1 | ratio | peak traced memory | one 4096-row block | an n x n matrix |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in _records(out, "iteration*.json"):
+        peak = "-" if r.get("peak_traced_mb") is None else f"{r['peak_traced_mb']:.0f} MB"
+        rows.append(f"| {_machine(r)} | {r['device']} | {r['n']} | {r['dim']} | {r['products_s']:.3f} s "
+                    f"| {r['iteration_s']:.3f} s | {r['ratio']:.2f}x | {r['iteration_stochastic_s']:.3f} s "
+                    f"| {r['ratio_stochastic']:.2f}x | {peak} | {r['one_block_mb']:.0f} MB | {r['n_by_n_mb']:.0f} MB |")
+    return "\n".join(rows) if len(rows) > 2 else ""
+
+
+def induce(out):
+    """A whole-vocabulary ``induce``, each variant in units of one plain search (``induce_cost.py``)."""
+    tables = []
+    for r in _records(out, "induce_cost*.json"):
+        rows = [f"| {r['n']:,} x {r['n']:,} x {r['dim']}, {_machine(r)}: variant | wall s | searches | pairs "
+                "| right at rank 1 |", "|---|---:|---:|---:|---:|",
+                f"| one k-NN search of every source word (the unit) | {r['one_search_s']:.1f} | 1 | | |"]
+        for name, v in r["variants"].items():
+            rows.append(f"| {name} | {v['wall_s']:.1f} | {v['searches']:.2f} | {v['pairs']} | {v['right_at_1']} |")
+        tables.append("\n".join(rows))
+    return "\n\n".join(tables)
+
+
+def _commands(records):
+    """The records' commands, one line per command, a loop over the target languages where only they
+    differ."""
+    groups = {}
+    for r in records:
+        command = r.get("command")
+        if not command:
+            continue
+        lang = r.get("tgt") or (r["pair"].split("-")[-1] if r.get("pair") else None)
+        template = command
+        if lang:
+            template = re.sub(rf"(--tgt ){lang}\b", r"\1$XX", template)
+            template = re.sub(rf"\b(en-|transfer-){lang}\b", r"\1$XX", template)
+        groups.setdefault(template, []).append((lang, command))
+    lines = []
+    for template, runs in groups.items():
+        langs = list(dict.fromkeys(lang for lang, _ in runs))
+        if "$XX" in template and len(langs) > 1:
+            lines.append(f"for XX in {' '.join(langs)}; do {template}; done")
+        else:
+            lines.extend(dict.fromkeys(command for _, command in runs))
+    return lines
+
+
+def _section(title, caption, table, records):
+    if not table:
+        return ""
+    recovered = sum(bool(r.get("provenance")) for r in records)
+    parts = [f"## {title}", "", caption, ""]
+    commands = _commands(records)
+    if commands:
+        parts += ["```bash", *commands, "python benchmarks/tables.py --write", "```", ""]
+    if recovered:
+        parts += [f"{recovered} of these {len(records)} records were recovered from an earlier generated table "
+                  "(`provenance` in the JSON); the commands above refresh them.", ""]
+    parts.append(table)
+    return "\n".join(parts)
+
+
+def sections(out):
+    """The results page's sections: (title, one-line caption, table, the records it reads)."""
+    records = load_records([out]) if isinstance(out, (str, Path)) else out
+    _, used = _default_modes(records)
+    default_files = {f for modes in used.values() for f in modes.values()}
+    trees_files = {r["_file"] for r in _records(records, "en-*.json")
+                   if "modes" in r and r.get("refine") and _ibm1(r)}
+    pick = lambda files: [r for r in records if r["_file"] in files]  # noqa: E731
+    return [
+        ("BLI with the default settings",
+         "P@1 in % (CSLS, a test word without a vector counted wrong) on 1000 MUSE test words per pair, with "
+         "embeddings trained on every corpus of each language in the data dir; each mode as `offramp align` "
+         "runs it by default (refined with a dictionary, 8 restarts without a seed); re-rank = `evaluate "
+         "--rerank ortho,freq[,parallel]`; baseline = skip-gram with VecMap's `--supervised` recipe.",
+         defaults(records), pick(default_files)),
+        ("BLI: the learned re-ranker",
+         "The same test words on refined spaces with the Bibles' verses associated by IBM Model 1: the weighted "
+         "re-ranking -> the trees (`--rerank-model trees`, bold), one training run or an ensemble of three.",
+         trees(records), pick(trees_files)),
+        ("Transfer to a language model",
+         "Verse retrieval P@1 in % (target -> English among 1000 held-out verses) with all-MiniLM-L6-v2 moved to "
+         "each language by offramp's embedding initialisation, against no transfer, random and copy-only rows.",
+         transfer(records), _transfer_records(records)),
+        ("Speed: one self-learning iteration",
+         "One iteration at 20,000 words x 300 dimensions against the four similarity products it needs "
+         "(the target is at most 1.5x).",
+         iteration(records), _records(records, "iteration*.json")),
+        ("Speed: a whole-vocabulary induce",
+         "Each `induce_lexicon` variant's wall time in units of one plain k-NN search of every source word, "
+         "on synthetic mapped spaces.",
+         induce(records), _records(records, "induce_cost*.json")),
+    ]
+
+
+def page(out):
+    """docs/results.md: every results table with its caption and command."""
+    body = "\n\n".join(text for text in (_section(*s) for s in sections(out)) if text)
+    return ("# Results\n\n"
+            "Generated by `python benchmarks/tables.py --write` from the JSON records in `benchmarks/results/` "
+            "(and `benchmarks/out/`, where the benchmarks write, when present); do not edit by hand. What each "
+            "benchmark measures: [benchmarks/README.md](../benchmarks/README.md); how the defaults were chosen: "
+            "[docs/studies/](studies/).\n\n" + body + "\n")
+
+
+def studies(out):
+    """Every study table the records allow (each is empty without its runs)."""
+    tables = [bli, verses, ensembles, refined, model1, trees, unsupervised_bible, shared_check, string_directions,
+              pivot, quantity, transfer, iteration, induce]
+    blocks = [block for table in tables for block in table(out).split("\n\n")]
+    return "\n\n".join(block for block in blocks if len(block.splitlines()) > 2)  # tables with rows only
+
+
+def _replace_block(path, markers, text):
+    """Replace what lies between the two marker lines of ``path`` with ``text``; False when the file or
+    a marker is missing (nothing is written then)."""
+    path = Path(path)
+    if not path.is_file():
+        return False
+    content = path.read_text(encoding="utf-8")
+    start, end = content.find(markers[0]), content.find(markers[1])
+    if start < 0 or end < start:
+        return False
+    new = content[:start + len(markers[0])] + "\n" + text.strip() + "\n" + content[end:]
+    if new != content:
+        path.write_text(new, encoding="utf-8")
+    return True
+
+
+def update_readme(out=None, path=ROOT / "README.md"):
+    """Put the headline table between README.md's ``<!-- results:start -->`` and ``<!-- results:end -->``
+    lines; returns False, writing nothing, when the markers are absent."""
+    records = load_records() if out is None else out
+    note = ("Generated by `python benchmarks/tables.py --write`; every table, with its command: "
+            "[docs/results.md](docs/results.md).")
+    return _replace_block(path, MARKERS, headline(records) + "\n\n" + note)
+
+
+def write(out=None):
+    """Write docs/results.md, README.md's headline block and benchmarks/README.md's tables block."""
+    from offramp.bootstrap.io.atomic import atomic_open
+
+    records = load_records() if out is None else out
+    PAGE.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_open(PAGE) as f:
+        f.write(page(records))
+    done = [str(PAGE.relative_to(ROOT))]
+    if update_readme(records):
+        done.append("README.md")
+    else:
+        print("README.md has no results markers; its headline table was not written", file=sys.stderr)
+    body = "\n\n".join(text for text in (_section(*s) for s in sections(records)) if text)
+    if _replace_block(HERE / "README.md", TABLE_MARKERS, body.replace("## ", "### ")):
+        done.append("benchmarks/README.md")
+    return done
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("out", nargs="?", default=str(Path(__file__).parent / "out"),
-                        help="directory of the benchmarks' JSON files (default: benchmarks/out)")
-    out = Path(parser.parse_args(argv).out)
-    if not out.is_dir():
-        parser.error(f"{out} is not a directory")
-    tables = [bli, verses, ensembles, refined, model1, trees, unsupervised_bible, shared_check, string_directions,
-              pivot, quantity, transfer]
-    print("\n\n".join(text for text in (table(out) for table in tables) if text))
+    parser.add_argument("sources", nargs="*", help="folders of JSON records (default: benchmarks/results, then "
+                                                   "benchmarks/out when present; a later folder's file wins)")
+    what = parser.add_mutually_exclusive_group()
+    what.add_argument("--write", action="store_true",
+                      help="write docs/results.md and the generated blocks of README.md and benchmarks/README.md")
+    what.add_argument("--page", action="store_true", help="print the results page (docs/results.md)")
+    what.add_argument("--studies", action="store_true", help="print every study table the records allow")
+    args = parser.parse_args(argv)
+    for folder in args.sources:
+        if not Path(folder).is_dir():
+            parser.error(f"{folder} is not a directory")
+    records = load_records(args.sources or SOURCES)
+    if args.write:
+        print("wrote " + ", ".join(write(records)))
+    elif args.page:
+        print(page(records))
+    elif args.studies:
+        print(studies(records))
+    else:
+        print(headline(records))
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Cross-lingual verse retrieval with a transferred sentence encoder (offramp issue 3).
+"""Cross-lingual verse retrieval with a transferred sentence encoder.
 
     python benchmarks/transfer_bible.py --tgt fi --data ../shared/data --json out.json
 
@@ -19,6 +19,7 @@ import argparse
 import hashlib
 import json
 import os
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -157,12 +158,12 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--min-count", type=int, default=3)
     parser.add_argument("--refine", choices=["none", "instance", "auto"], default="none",
-                        help="align's instance-based refinement (default none: the setting of the section 4 "
-                             "table in benchmarks/README.md; auto is offramp align's default)")
+                        help="align's instance-based refinement (default none, the setting of the transfer table "
+                             "in docs/results.md; auto is offramp align's default)")
     parser.add_argument("--preset", default="offramp",
-                        help="Alignment recipe (bootstrap.pipeline.align_embeddings), seeded with the MUSE train "
-                             "dictionary. 'offramp' (self-learning) beat 'procrustes' (one orthogonal fit) on lv: "
-                             "24.8%% vs 15.9%% P@1.")
+                        help="Alignment recipe (offramp.align_embeddings), seeded with the MUSE train "
+                             "dictionary: offramp (self-learning) or procrustes (one orthogonal fit); "
+                             "docs/studies/transfer.md compares them.")
     parser.add_argument("--vocab-size", type=int, default=16000)
     parser.add_argument("--extend", type=int, default=None,
                         help="Instead of training a new tokenizer, extend MiniLM's by this many target-language "
@@ -200,12 +201,12 @@ def main(argv=None):
     tgt_kv, tgt_paths = vectors(args.tgt, data, held_out, args)
     ck = key("align", args.preset, len(en_kv), len(tgt_kv), args.dim, args.epochs, args.min_count, args.seed,
              args.bible_only, sorted(held_out),
-             *([] if args.refine == "none" else [("refine", args.refine)]))  # old keys stay valid
+             *([] if args.refine == "none" else [("refine", args.refine)]))  # none: no entry in the key
     src_mapped, tgt_mapped, _, _ = align(en_kv, tgt_kv, args.tgt, data, ck, args)
 
     model_dir = str(get_model_path())
     src_tok = load_tokenizer(model_dir)
-    # "raw-text": tokenizers trained on the raw lines (session 12); the earlier word-token ones stay cached
+    # "raw-text" in the key: tokenizers trained on the raw lines, not on the corpus reader's words
     if args.extend:
         tok_dir = CACHE / f"{args.tgt}-tokenizer.{key(ck, 'extend', args.extend, sorted(map(str, tgt_paths)))}"
     else:
@@ -251,7 +252,9 @@ def main(argv=None):
                "routes": routes, "alignment_check": plan_nocopy.params["alignment_check"],
                "held_out": "evaluation verses excluded by id from the vector and tokenizer corpora",
                "options": {k: v for k, v in vars(args).items() if k not in ("json", "data")},
-               "wall_s": round(time.time() - t_start, 1), "plan_s": round(t_plan, 1)}
+               "wall_s": round(time.time() - t_start, 1), "plan_s": round(t_plan, 1),
+               "command": shlex.join(["python", "benchmarks/transfer_bible.py",
+                                      *(sys.argv[1:] if argv is None else argv)])}
     print(f"\n{'init':<14} {'P@1 ' + args.tgt + '->en':>10}  tokenizer        tokens/word  3+ pieces")
     for name, row in results.items():
         tok = "source_tokenizer" if name == "no_transfer" else "new_tokenizer"

@@ -1,7 +1,7 @@
 """Progress bars (tqdm) for offramp's long work, terse where nobody watches a terminal.
 
 On a terminal a bar redraws itself up to ten times a second. Written to a log file (``offramp
-align ... 2> log``, a CI job, ``nohup``), every redraw is kept: a two-minute run left hundreds of
+align ... 2> log``, a CI job, ``nohup``), every redraw is kept: a run of minutes leaves hundreds of
 ``\\r``-separated copies of its bars. So on a stream that is not a terminal, and outside a Jupyter
 notebook (whose bars are widgets), a bar redraws at most every :data:`LOG_INTERVAL` seconds, and a
 bar meant to vanish when done (``leave=False``, which keeps a terminal tidy) stays: its final state

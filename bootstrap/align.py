@@ -2,9 +2,10 @@
 ``KeyedVectors`` (seed, preset, device, refinement, the shared-string check), the unsupervised mode
 seeded from auxiliary spaces (``via=``), and the run's report and signature.
 
-This is the library function behind ``offramp align``: it turns words into row indices, moves arrays
-to the chosen device, calls :mod:`alignment`, and brings the results back as ``KeyedVectors`` and a
-JSON-serialisable report.
+This is the library behind ``offramp align``: it turns words into row indices, moves arrays to the
+chosen device, calls :mod:`alignment`, and brings the results back as ``KeyedVectors`` and a
+JSON-serialisable report. Longer than most modules: the option checks, the direct run and the run
+seeded from auxiliary spaces (which calls the direct one twice) share one report and one signature.
 """
 import platform
 import time
@@ -17,9 +18,12 @@ from ..alignment import InstanceRefinement, SelfLearning, asarray, resolve_devic
 from ..alignment.presets import PRESETS, check_preset, loop_config, resolve_refine
 from ._progress import loop_callback
 from .check import shared_string_check
+from .errors import InputsError
 from .evaluation.induce import induce_lexicon
 from .io.dictionaries import as_entries, lookup_pairs
-from .io.embeddings import finite_vectors, make_keyed_vectors, word_counts
+from .io.atomic import check_distinct
+from .io.embeddings import check_writable, finite_vectors, load_pair, make_keyed_vectors, word_counts
+from .io.outputs import aligned_outputs, save_aligned
 from .lexicon.parallel import PARALLEL_DEFAULTS, resolve_association
 from .lexicon.seeds import COGNATE_DEFAULTS, parse_mode, seed_entries
 from .signature import make_signature
@@ -53,6 +57,8 @@ class AlignResult:
     refiner : InstanceRefinement or None
         The non-linear refinement applied after the estimator's maps (``refine='instance'``),
         arrays on the host; None where none was asked for.
+    signature : str
+        The run's reproducibility signature (also ``report['signature']``).
     """
 
     src_mapped: object
@@ -60,6 +66,7 @@ class AlignResult:
     estimator: SelfLearning
     report: dict = field(default_factory=dict)
     refiner: object = None
+    inputs: dict = field(default_factory=dict, repr=False)  # what the signature names beside the report
 
     @property
     def signature(self):
@@ -204,14 +211,10 @@ def align_embeddings(src, tgt, *, seed="identical+numerals", seed_dict=None, pre
     AlignResult
         With the run's reproducibility signature in ``signature`` (and ``report['signature']``).
     """
+    check_options(seed=seed, seed_dict=seed_dict, preset=preset, identical_rank_ratio=identical_rank_ratio,
+                  cognates=cognates, parallel=parallel, parallel_options=parallel_options, refine=refine,
+                  refine_options=refine_options, via=via, via_options=via_options, **params)
     if via is not None or via_options is not None:
-        others = {"seed_dict": seed_dict, "cognates": cognates, "parallel": parallel,
-                  "parallel_options": parallel_options,
-                  "identical_rank_ratio": identical_rank_ratio != DEFAULT_IDENTICAL_RANK_RATIO or None}
-        given = sorted(name for name, value in others.items() if value is not None)
-        if given:
-            raise ValueError(f"with auxiliary spaces (via=) the seed comes from them alone; {given} would be "
-                             "ignored: drop them")
         result = _align_via(src, tgt, via, via_options, seed=seed, preset=preset, validation_dict=validation_dict,
                             device=device, random_state=random_state, progress=progress, refine=refine,
                             refine_options=refine_options, lowercase=lowercase, **params)
@@ -221,30 +224,131 @@ def align_embeddings(src, tgt, *, seed="identical+numerals", seed_dict=None, pre
                                progress=progress, identical_rank_ratio=identical_rank_ratio, cognates=cognates,
                                parallel=parallel, parallel_options=parallel_options, refine=refine,
                                refine_options=refine_options, lowercase=lowercase, check=True, **params)
-    result.report["signature"] = align_signature(result, seed=seed, params=params, lowercase=lowercase,
-                                                 random_state=random_state)
+    result.inputs = {"seed": seed, "params": params, "lowercase": lowercase, "random_state": random_state}
+    result.report["signature"] = align_signature(result)
     return result
 
 
-def align_signature(result, *, seed, params, lowercase, random_state):
+def check_options(*, seed="identical+numerals", seed_dict=None, preset="offramp", identical_rank_ratio=None,
+                  cognates=None, parallel=None, parallel_options=None, refine="auto", refine_options=None, via=None,
+                  via_options=None, **params):
+    """Raise :class:`~bootstrap.errors.InputsError` (a ValueError), naming the fix, for
+    :func:`align_embeddings` options that cannot work together or that the run would silently ignore.
+
+    Cheap (it reads nothing), so a caller can check before it loads the vectors. Takes
+    :func:`align_embeddings`'s keywords (``via``: anything not None).
+    """
+    if via is not None or via_options is not None:
+        others = {"seed_dict": seed_dict, "cognates": cognates, "parallel": parallel,
+                  "parallel_options": parallel_options, "identical_rank_ratio": identical_rank_ratio}
+        given = sorted(name for name, value in others.items() if value is not None)
+        if given:
+            raise InputsError(f"with auxiliary spaces (via=) the seed comes from them alone; {given} would be "
+                              "ignored: drop them")
+        _check_via_options(via, via_options, seed=seed, preset=preset, refine=refine, refine_options=refine_options,
+                           params=params)
+        return
+    parts = parse_mode(seed, name="seed", examples=SEED_MODES)
+    config = loop_config(preset, seed, params)
+    if seed_dict is not None and "dictionary" not in parts:  # else the default seed would ignore it
+        raise InputsError(f"a seed dictionary was given, but seed={seed!r} has no 'dictionary' part; add it "
+                          "(e.g. seed='dictionary' or 'dictionary+identical') or drop seed_dict")
+    if "dictionary" in parts and seed_dict is None:
+        raise InputsError(f"seed={seed!r} needs a seed dictionary (--seed-dict)")
+    if "parallel" in parts and parallel is None:
+        raise InputsError(f"seed={seed!r} needs verse-aligned corpora: parallel=(src_files, tgt_files) "
+                          "(--parallel-src FILE --parallel-tgt FILE)")
+    if parallel is not None and "parallel" not in parts:
+        raise InputsError(f"verse-aligned corpora were given, but seed={seed!r} has no 'parallel' part; "
+                          "add it (e.g. seed='dictionary+parallel') or drop them")
+    part_options = (("identical_rank_ratio", identical_rank_ratio, "identical", "--identical-rank-ratio"),
+                    ("cognates", cognates, "cognates", "--cognate-similarity"),
+                    ("parallel_options", parallel_options, "parallel", "--parallel-min-score"))
+    for option, value, part, flag in part_options:
+        if value is not None and part not in parts:
+            raise InputsError(f"{option} ({flag}) sets the {part!r} seed, and seed={seed!r} has none; add it or "
+                              f"drop {option}")
+    if refine is None and refine_options:
+        raise InputsError("refine_options (--refine-step, --refine-neighbors) set the refinement, and refine=None "
+                          "(--refine none) runs none; drop one of them")
+    unsupervised = config.get("init", "seed") == "unsupervised"
+    refine = resolve_refine(refine, preset, "unsupervised" if unsupervised else seed, refine_options=refine_options)
+    _refiner(refine, refine_options)
+
+
+def align_files(src_path, tgt_path, *, out_src, out_tgt, report=None, binary=False, via=None, fmt="auto",
+                max_vocab=None, on_duplicate="error", encoding_errors="strict", progress=True, **options):
+    """Read two vector files, align them, and write the mapped spaces with their sidecars (and the
+    report): what ``offramp align`` does.
+
+    Parameters
+    ----------
+    src_path, tgt_path : path-like
+        Vector files (see :func:`bootstrap.io.embeddings.load_embeddings`).
+    out_src, out_tgt : path-like
+        The mapped spaces to write (word2vec; ``binary`` for the binary format).
+    report : path-like, optional
+        Where to write the run's report as JSON.
+    via : (path-like, path-like), optional
+        Auxiliary vector files for the unsupervised mode (``align_embeddings(via=...)``).
+    fmt, max_vocab, on_duplicate, encoding_errors
+        How the vector files are read (:func:`bootstrap.io.embeddings.load_embeddings`).
+    progress : bool
+    **options
+        Keywords of :func:`align_embeddings`.
+
+    Returns
+    -------
+    AlignResult
+        Its signature names ``max_vocab`` too; its report holds ``space_id``.
+    """
+    check_distinct(aligned_outputs(out_src, out_tgt, report))  # before the reading and the alignment
+    check_options(via=via, **options)
+    read = {"fmt": fmt, "on_duplicate": on_duplicate, "encoding_errors": encoding_errors, "progress": progress}
+    if via is not None:
+        options["via"] = load_pair(*via, **read)
+    src, tgt = load_pair(src_path, tgt_path, max_vocab=max_vocab, **read)
+    for path, kv, option in ((src_path, src, "--out-src"), (tgt_path, tgt, "--out-tgt")):
+        try:  # now, not after the alignment: the mapped file keeps the input's words
+            check_writable(kv)
+        except ValueError as exc:
+            raise ValueError(f"{path}: {exc}, so {option} could not be written; drop or rename that word in the "
+                             "input file") from None
+    result = align_embeddings(src, tgt, progress=progress, **options)
+    result.report["signature"] = align_signature(result, max_vocab=max_vocab)
+    save_aligned(result, out_src, out_tgt, binary=binary, report_path=report)
+    return result
+
+
+def align_signature(result, *, max_vocab=None):
     """The reproducibility signature of an alignment: the recipe, the seed and its options, the loop's
-    settings where a loop ran, the loop options set by hand, the refinement, the normalisation, dtype,
-    device and random state."""
-    report, est = result.report, result.estimator
-    seed_report = report["seed"]
+    settings where a loop ran, the loop options set by hand, how many words were read (``max_vocab``,
+    where the caller cut the files), the refinement, the normalisation, dtype, device and random state.
+
+    Parameters
+    ----------
+    result : AlignResult
+    max_vocab : int, optional
+
+    Returns
+    -------
+    str
+    """
+    report, est, inputs = result.report, result.estimator, result.inputs
+    params, seed_report = inputs["params"], report["seed"]
     loop = est.self_learning  # the loop's settings only where a loop ran
     measure = seed_report.get("parallel", {}).get("measure", "dice")
     return make_signature(
-        method=report["preset"], mapping=(est.final_mapping or {"name": "orthogonal"})["name"], seed=seed,
+        method=report["preset"], mapping=(est.final_mapping or {"name": "orthogonal"})["name"], seed=inputs["seed"],
         via=_via_tag(seed_report.get("via")), rank_ratio=seed_report.get("identical_rank_ratio"),
         cognate_sim=seed_report.get("cognates", {}).get("min_similarity"),
         verse_min=seed_report.get("parallel", {}).get("min_score"), verses=None if measure == "dice" else measure,
         csls=est.csls_k if loop else None, direction=est.direction if loop else None,
         cutoff=est.vocabulary_cutoff if loop else None, max_iter=params.get("max_iter"),
         threshold=params.get("threshold"), keep0=params.get("stochastic_initial"),
-        interval=params.get("stochastic_interval"), warmup=report.get("warmup_dim"),
-        lowercase="yes" if lowercase else None, refine=_refine_tag(report.get("refine")), norm=list(est.normalize),
-        dtype="float32", device=report["device"], random_state=random_state,
+        interval=params.get("stochastic_interval"), warmup=report.get("warmup_dim"), max_vocab=max_vocab,
+        lowercase="yes" if inputs["lowercase"] else None, refine=_refine_tag(report.get("refine")),
+        norm=list(est.normalize), dtype="float32", device=report["device"], random_state=inputs["random_state"],
         restarts=None if est.n_init == 1 else f"{len(est.restart_objectives_)}:best{est.best_restart_}")
 
 
@@ -284,7 +388,6 @@ def _align_direct(src, tgt, *, seed, preset, device, random_state, progress, ref
     started = time.perf_counter()
     device = resolve_device(device)
     config = loop_config(preset, seed, {**params, "random_state": random_state})
-
     if seed_dict is not None and "dictionary" not in parts:  # else the default seed would ignore it
         raise ValueError(f"a seed dictionary was given, but seed={seed!r} has no 'dictionary' part; add it "
                          "(e.g. seed='dictionary' or 'dictionary+identical') or drop seed_dict")
@@ -296,80 +399,32 @@ def _align_direct(src, tgt, *, seed, preset, device, random_state, progress, ref
                          "(--parallel-src FILE --parallel-tgt FILE)")
     unsupervised = config.get("init", "seed") == "unsupervised"
     refine = resolve_refine(refine, preset, "unsupervised" if unsupervised else seed, refine_options=refine_options)
-    refiner = None
-    if refine is not None:  # checked now, not after a fit of minutes
-        try:
-            refiner = InstanceRefinement(**(refine_options or {}))
-        except TypeError as exc:
-            raise ValueError(f"refine_options: {exc}; InstanceRefinement takes n_neighbors, temperature, step, "
-                             "symmetric, batch_size, use_faiss") from None
-        refiner._validate()
+    refiner = _refiner(refine, refine_options)  # checked now, not after a fit of minutes
     if parallel is not None and "parallel" not in parts:
         raise ValueError(f"verse-aligned corpora were given, but seed={seed!r} has no 'parallel' part; "
                          "add it (e.g. seed='dictionary+parallel') or drop them")
     seed_report = {"mode": seed}
     pairs, words = None, []
-    if config.get("init", "seed") != "unsupervised":
-        association = resolve_association(parallel, src, tgt)
-        part_counts = {}
-        words = seed_entries(seed, src.index_to_key, tgt.key_to_index, dictionary=entries,
-                             max_rank_ratio=identical_rank_ratio if "identical" in parts else None,
-                             cognates=cognates, parallel=association, parallel_options=parallel_options,
-                             counts=part_counts)
-        if len(parts) > 1:
-            seed_report["parts"] = part_counts
-        if "identical" in parts:
-            seed_report["identical_rank_ratio"] = identical_rank_ratio
-        if "cognates" in parts:
-            seed_report["cognates"] = {**COGNATE_DEFAULTS, **(cognates or {})}
-        if association is not None:
-            seed_report["parallel"] = {**association.info, **PARALLEL_DEFAULTS, **(parallel_options or {})}
-        if not words:
-            raise ValueError(f"seed mode {seed!r} found no seed pairs in these vocabularies; try "
-                             "another seed mode (e.g. --unsupervised) or give --seed-dict")
-        dict_coverage = None
-        if entries is not None:  # the dictionary's own coverage, checked first: a dictionary with no pair in
-            # these vocabularies (or one the other way round) is a mistake even when other seeds add pairs
-            dict_coverage = lookup_pairs(entries, src.key_to_index, tgt.key_to_index, path=dict_path)[1]
-        pairs, coverage = lookup_pairs(words, src.key_to_index, tgt.key_to_index, path=dict_path)
-        seed_report.update(coverage)
-        seed_report["n_seed_pairs"] = int(pairs.shape[0])
-        if dict_coverage is not None:  # the counts above include the other seeds
-            seed_report["dictionary"] = dict_coverage
+    if not unsupervised:
+        pairs, words = _seed(src, tgt, seed, parts, entries, dict_path, seed_report,
+                             identical_rank_ratio=identical_rank_ratio, cognates=cognates, parallel=parallel,
+                             parallel_options=parallel_options)
     anchors = pairs
     if refiner is not None and "dictionary" in parts:
-        # anchors: the gold dictionary's pairs (other seeds are noisier and cost 1-3 P@1 points as
-        # anchors on en-fr); the seed's lookup above made sure there is at least one
+        # the gold dictionary's pairs anchor the refinement (the other seeds are noisier); the seed's
+        # lookup made sure there is at least one
         anchors = lookup_pairs(entries, src.key_to_index, tgt.key_to_index, path=dict_path)[0]
     val_pairs = None
     if validation_dict is not None:
         val_entries, val_path = as_entries(validation_dict, lowercase)
         val_pairs, val_cov = lookup_pairs(val_entries, src.key_to_index, tgt.key_to_index, path=val_path)
         seed_report["validation"] = val_cov
-
-    callback, bar = loop_callback(progress and config.get("self_learning", True))
-    config["callback"] = callback
-    X = asarray(finite_vectors(src, "source"), device=device)
-    Z = asarray(finite_vectors(tgt, "target"), device=device)
-    try:
-        est = SelfLearning(**config).fit(X, Z, pairs, validation_pairs=val_pairs)
-        Xm, Zm = est.transform_src(X), est.transform_tgt(Z)
-        refine_report = None
-        if refiner is not None:
-            t0 = time.perf_counter()
-            Xm, Zm = refiner.fit_transform(Xm, Zm, asarray(anchors, device=device))
-            refine_report = {"method": refine, **refiner.get_params(deep=False),
-                             "anchors": "dictionary" if "dictionary" in parts else "seed",
-                             "n_src_anchors": int(refiner.src_anchors_.shape[0]),
-                             "n_tgt_anchors": int(refiner.tgt_anchors_.shape[0]),
-                             "time_s": time.perf_counter() - t0}
-            refiner = _host_refiner(refiner)
-        Xm, Zm = to_numpy(Xm), to_numpy(Zm)
-    finally:
-        if bar is not None:
-            bar.close()
-    est.callback = None
-    est = _host_estimator(est)
+    est, Xm, Zm, refiner, refine_report = _fit(src, tgt, config, pairs, val_pairs, refiner, anchors,
+                                               device=device, progress=progress)
+    if refine_report is not None:
+        counts = {k: refine_report.pop(k) for k in ("n_src_anchors", "n_tgt_anchors", "time_s")}
+        refine_report = {"method": refine, **refine_report,
+                         "anchors": "dictionary" if "dictionary" in parts else "seed", **counts}
     # Xm and Zm are this function's own arrays: handed over, not copied
     src_mapped = make_keyed_vectors(src.index_to_key, Xm, word_counts(src), copy=False)
     tgt_mapped = make_keyed_vectors(tgt.index_to_key, Zm, word_counts(tgt), copy=False)
@@ -403,19 +458,93 @@ def _align_direct(src, tgt, *, seed, preset, device, random_state, progress, ref
     return AlignResult(src_mapped, tgt_mapped, est, report, refiner)
 
 
+def _refiner(refine, refine_options):
+    """The unfitted, validated refinement of ``refine`` (None for none)."""
+    if refine is None:
+        return None
+    try:
+        refiner = InstanceRefinement(**(refine_options or {}))
+    except TypeError as exc:
+        raise ValueError(f"refine_options: {exc}; InstanceRefinement takes n_neighbors, temperature, step, "
+                         "symmetric, batch_size, use_faiss") from None
+    refiner._validate()
+    return refiner
+
+
+def _seed(src, tgt, seed, parts, entries, dict_path, seed_report, *, identical_rank_ratio, cognates, parallel,
+          parallel_options):
+    """The seed's row pairs, int64 array of shape (n_pairs, 2), and its word pairs; records what it found
+    in ``seed_report``."""
+    association = resolve_association(parallel, src, tgt)
+    part_counts = {}
+    words = seed_entries(seed, src.index_to_key, tgt.key_to_index, dictionary=entries,
+                         max_rank_ratio=identical_rank_ratio if "identical" in parts else None,
+                         cognates=cognates, parallel=association, parallel_options=parallel_options,
+                         counts=part_counts)
+    if len(parts) > 1:
+        seed_report["parts"] = part_counts
+    if "identical" in parts:
+        seed_report["identical_rank_ratio"] = identical_rank_ratio
+    if "cognates" in parts:
+        seed_report["cognates"] = {**COGNATE_DEFAULTS, **(cognates or {})}
+    if association is not None:
+        seed_report["parallel"] = {**association.info, **PARALLEL_DEFAULTS, **(parallel_options or {})}
+    if not words:
+        raise ValueError(f"seed mode {seed!r} found no seed pairs in these vocabularies; try "
+                         "another seed mode (e.g. --unsupervised) or give --seed-dict")
+    dict_coverage = None
+    if entries is not None:  # the dictionary's own coverage, checked first: a dictionary with no pair in
+        # these vocabularies (or one the other way round) is a mistake even when other seeds add pairs
+        dict_coverage = lookup_pairs(entries, src.key_to_index, tgt.key_to_index, path=dict_path)[1]
+    pairs, coverage = lookup_pairs(words, src.key_to_index, tgt.key_to_index, path=dict_path)
+    seed_report.update(coverage)
+    seed_report["n_seed_pairs"] = int(pairs.shape[0])
+    if dict_coverage is not None:  # the counts above include the other seeds
+        seed_report["dictionary"] = dict_coverage
+    return pairs, words
+
+
+def _fit(src, tgt, config, pairs, val_pairs, refiner, anchors, *, device, progress):
+    """Fit the loop (and the refinement) on the device; the mapped spaces come back as host arrays and the
+    fitted estimators with host arrays: ``(est, Xm, Zm, refiner, refine_report)``."""
+    callback, bar = loop_callback(progress and config.get("self_learning", True))
+    config = {**config, "callback": callback}
+    X = asarray(finite_vectors(src, "source"), device=device)
+    Z = asarray(finite_vectors(tgt, "target"), device=device)
+    refine_report = None
+    try:
+        est = SelfLearning(**config).fit(X, Z, pairs, validation_pairs=val_pairs)
+        Xm, Zm = est.transform_src(X), est.transform_tgt(Z)
+        if refiner is not None:
+            t0 = time.perf_counter()
+            Xm, Zm = refiner.fit_transform(Xm, Zm, asarray(anchors, device=device))
+            refine_report = {**refiner.get_params(deep=False),
+                             "n_src_anchors": int(refiner.src_anchors_.shape[0]),
+                             "n_tgt_anchors": int(refiner.tgt_anchors_.shape[0]),
+                             "time_s": time.perf_counter() - t0}
+            refiner = _host_refiner(refiner)
+        Xm, Zm = to_numpy(Xm), to_numpy(Zm)
+    finally:
+        if bar is not None:
+            bar.close()
+    est.callback = None
+    return _host_estimator(est), Xm, Zm, refiner, refine_report
+
+
 def _check_same_dim(src, tgt, which=""):
     if src.vector_size != tgt.vector_size:
         raise ValueError(f"the two {which}spaces have different dimensions: src dim={src.vector_size}, "
                          f"tgt dim={tgt.vector_size}; train both with the same --dim")
 
 
-def _check_via(src, tgt, via, via_options, *, seed, preset, refine, refine_options, params):
-    """Every check of :func:`_align_via` that can fail, before the auxiliary alignment's minutes."""
+def _check_via_options(via, via_options, *, seed, preset, refine, refine_options, params):
+    """The checks of the unsupervised mode with auxiliary spaces that need no vectors; returns its
+    options with the defaults filled in."""
     if seed != "unsupervised":
-        raise ValueError(f"auxiliary spaces (via=, --via) give the unsupervised mode its seed; got seed={seed!r}: "
-                         "use seed='unsupervised' (--unsupervised) or drop them")
+        raise InputsError(f"auxiliary spaces (via=, --via) give the unsupervised mode its seed; got seed={seed!r}: "
+                          "use seed='unsupervised' (--unsupervised) or drop them")
     if via is None:
-        raise ValueError("via_options were given without via=(aux_src, aux_tgt) (--via SRC_VECTORS TGT_VECTORS)")
+        raise InputsError("via_options were given without via=(aux_src, aux_tgt) (--via SRC_VECTORS TGT_VECTORS)")
     if not isinstance(via, (tuple, list)) or len(via) != 2:
         raise ValueError("via must be a pair of KeyedVectors (aux_src, aux_tgt)")
     unknown = set(via_options or {}) - set(VIA_DEFAULTS)
@@ -429,14 +558,12 @@ def _check_via(src, tgt, via, via_options, *, seed, preset, refine, refine_optio
             raise ValueError(f"via_options[{name!r}] must be a positive integer; got {value!r}")
     check_preset(preset)
     if not {**PRESETS[preset], **params}.get("self_learning", True):
-        raise ValueError("the unsupervised mode with auxiliary spaces (via=, --via) runs the self-learning loop on "
-                         "both pairs of spaces; drop self_learning=False (--no-self-learning) or use a "
-                         "self-learning preset (offramp, unsupervised, identical, semi_supervised)")
-    _check_same_dim(src, tgt)
-    _check_same_dim(*via, which="auxiliary ")
+        raise InputsError("the unsupervised mode with auxiliary spaces (via=, --via) runs the self-learning loop on "
+                          "both pairs of spaces; drop self_learning=False (--no-self-learning) or use a "
+                          "self-learning preset (offramp, unsupervised, identical, semi_supervised)")
     if refine not in (None, "auto") or refine_options:
-        raise ValueError("the unsupervised mode has no gold pairs for the refinement's anchors (refine='instance' "
-                         "hurts with induced seeds); drop refine/refine_options")
+        raise InputsError("the unsupervised mode has no gold pairs for the refinement's anchors (refine='instance' "
+                          "hurts with induced seeds); drop refine/refine_options")
     return options
 
 
@@ -470,8 +597,10 @@ def _align_via(src, tgt, via, via_options, *, seed, preset, random_state, device
     """``align_embeddings(seed='unsupervised', via=...)``: seed from an unsupervised alignment of
     two auxiliary spaces, then the loop on ``src`` and ``tgt`` (see :func:`align_embeddings`).
     ``params`` (the loop's settings) apply to both alignments; ``n_init`` only to the main one."""
-    options = _check_via(src, tgt, via, via_options, seed=seed, preset=preset, refine=refine,
-                         refine_options=refine_options, params=params)
+    options = _check_via_options(via, via_options, seed=seed, preset=preset, refine=refine,
+                                 refine_options=refine_options, params=params)
+    _check_same_dim(src, tgt)
+    _check_same_dim(*via, which="auxiliary ")
     if validation_dict is not None:  # fails now, not after the auxiliary alignment
         entries, path = as_entries(validation_dict, lowercase)
         lookup_pairs(entries, src.key_to_index, tgt.key_to_index, path=path)

@@ -5,7 +5,7 @@ Where two languages share many names, a map that works sends a good share of the
 themselves and a failed one almost none. The unsupervised mode never uses them, so for it they are
 held-out evidence. How many shared strings are real translations depends on the pair (quoted English
 in a Latvian corpus is not), so the verdict has three levels; their thresholds and the runs they were
-read from: docs/alignment.md, "The shared-string check".
+read from: docs/defaults.md, "Shared-string check thresholds".
 """
 import numpy as np
 

@@ -118,6 +118,14 @@ def _meta_path(path):
     return path.with_name(path.name + _META_SUFFIX)
 
 
+def fetch_signature(kind, name, *, cache_dir=None):
+    """The reproducibility signature of a cached file: its kind, name and the start of its sha256."""
+    from .signature import make_signature
+
+    record = cache_record(kind, name, cache_dir=cache_dir) or {}
+    return make_signature(data=kind, name=name, sha256=(record.get("sha256") or "")[:16])
+
+
 def cache_record(kind, name, *, cache_dir=None):
     """The sidecar of a cached file (``sha256``, ``bytes``, ``origin``, ``fetched``), or None."""
     path = _cache_root(cache_dir) / relative_path(kind, name)

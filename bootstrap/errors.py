@@ -26,3 +26,9 @@ class FormatError(ValueError):
         if fix:
             text += f" ({fix})"
         super().__init__(text)
+
+
+class InputsError(ValueError):
+    """Inputs or options that cannot go together (two vector files of different runs, one file given
+    twice, an option of a seed that the run does not use): a usage error, which the command line
+    reports as one (exit status 2)."""

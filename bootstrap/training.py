@@ -15,60 +15,39 @@ Every default lives in :data:`DEFAULTS`, so a sweep changes one place. The reaso
 ``window=5``, ``negative=10``
     word2vec's window; 5-20 negative samples are recommended for small data (Mikolov et al. 2013),
     the inner loop's cost grows with ``negative + 1``, so 10 costs up to 11/6 of gensim's 5.
-    Measured (benchmarks/README.md, section 1m, supervised P@1 on all of each language's corpora):
-    window 2 loses 1.1-5.8 points on en-es and en-de; window 10 gains 1.7-2.2 on en-de, en-fi and
-    en-sl and loses 0.3 on en-es, one run each, within about the 1.5 points that training seeds
-    alone move a score (a second en-de run at window 10 scored 48.4, against 49.8 at 5, and 60.9
-    against 60.6 re-ranked with the verses), and trains slower (898 s against 632 s on Finnish).
-    5 stays the default; ``window=10`` is worth a try on a million tokens or more.
+    A smaller window loses; a larger one trains slower and gains no more than training seeds
+    alone move a score, so ``window=10`` is only worth a try on a million tokens or more
+    (docs/defaults.md, "Training window").
 ``min_count=3``
     A word seen once or twice gets a vector that is mostly its random initialisation (or, for
     fasttext, its n-grams); 3 keeps the vocabulary, and thus lexicon-induction coverage, larger
     than gensim's 5 on small corpora.
 ``sample=1e-3``
     gensim's default. fastText's 1e-4 subsamples every word more frequent than about 1e-4 of the
-    tokens: in fi.FinPR / en.KJV (0.6M / 0.8M tokens) words seen over 62 / 79 times, which make up
-    63% / 87% of the text (with 1e-3: 40% / 68%), leaving a small corpus fewer training pairs.
+    tokens, which on a Bible-sized corpus is most of the text, leaving a small corpus fewer
+    training pairs (docs/defaults.md).
 ``epochs=None`` (automatic)
     gensim's 5 epochs assume large corpora. Small corpora get more epochs, up to a budget of
     token passes that grows with the dimension: ``budget = 25M * dim / 300`` and
-    ``epochs = clip(ceil(budget / n_tokens), 5, 50)``. At 300 dimensions: 10 epochs for the 2.6M
-    English tokens of the shared data, 14 for 1.9M Slovene, 22 for 1.1M Latvian; at 100
-    dimensions: 11 for the 0.8M-token KJV Bible, 14 for the 0.6M-token Finnish FinPR Bible.
-    Measured on BLI (benchmarks/README.md, section 3): at 300 dimensions on all corpora of a
-    language (1-2.6M tokens) more passes keep helping up to this budget (en-sl supervised P@1
-    21.6 with 5-6 epochs, 26.8 with 10, 28.1 with 10/14; en-fr 44.4 with 10 epochs, 51.0 with
-    25). At 100 dimensions on one Bible per language (en-fi, the README's command, 619 test words)
-    11 to 25 epochs score alike within run-to-run noise (P@1 14.9-19.1 over 11 runs, about +-1.5
-    between seeds), and 32/41 epochs, what the 300-dimension budget would give, scored lowest
-    (13.1); hence a budget proportional to the dimension, which is also a fixed compute budget.
-    Down to 50k tokens (benchmarks/README.md, section 1m: Finnish samples of 50k, 100k and 250k
-    tokens against all 2.6M English tokens, supervised P@1) the automatic 50 epochs give 3.8 / 7.4
-    / 12.6 where 10 epochs give 0.5 / 1.8 / 6.8; 100 dimensions (2.2 / 4.2 / 10.3) and skip-gram
-    without n-grams (1.2 / 2.9 / 3.7) also score lower there.
+    ``epochs = clip(ceil(budget / n_tokens), 5, 50)``: e.g. 10 epochs for 2.5M tokens and 25 for
+    1M at 300 dimensions, 11 for a 0.8M-token Bible at 100. At 300 dimensions more passes help
+    up to this budget; at 100 dimensions the 300-dimension budget's passes score lower, hence a
+    budget proportional to the dimension, which is also a fixed compute budget. On the smallest
+    corpora (50k-250k tokens) the 50 epochs they get are what makes them usable
+    (docs/defaults.md, "Training epochs").
 ``min_n=3``, ``max_n=6``
     fastText's n-gram range.
 ``bucket=500_000``
     Hash buckets for n-grams. gensim's 2M buckets x 300 dims take 2.4 GB of float32 (and so does
-    a saved ``.bin``). All fi corpora of the shared data (2.1M tokens, 50k words seen 3+ times)
-    hold 184k distinct 3-6-grams: 0.5M buckets leave 16% of them sharing a bucket (2M: 4%, 0.2M:
-    35%) at a quarter of the memory (600 MB at dim 300).
+    a saved ``.bin``). A corpus of a few million tokens holds a few hundred thousand distinct
+    n-grams, so 0.5M buckets keep most of them apart at a quarter of the memory (docs/defaults.md).
 ``workers=min(4, os.cpu_count())``
     gensim worker threads. Results are bit-identical for the same seed only with ``workers=1``:
     with several threads, the order in which jobs update the shared weights depends on scheduling.
 
-Measured on the shared data (2 CPU cores shared with other jobs, so times are upper bounds)
-------------------------------------------------------------------------------------------------
-* Reading + tokenising: ~0.5M tokens/s (all fi corpora, 2.1M tokens, in 4.2 s).
-* One epoch, dim 300, workers 2, fi.FinPR (0.62M tokens): cbow 2.0 s, skipgram 8.7 s,
-  fasttext 11.2 s, i.e. about 3 / 14 / 18 s per million tokens and epoch.
-* Defaults (fasttext, dim 300, automatic epochs) with other jobs on the cores: en.KJV (0.79M tokens,
-  13 epochs) 272 s, fi.FinPR (0.62M tokens, 17 epochs) 394 s.
-* Quick check, supervised Procrustes BLI en->fi on these two Bibles (MUSE en-fi pairs in both
-  vocabularies' top 20k, 80/20 split by source word, 2456 train pairs, 371 test words, nearest
-  neighbour P@1, seed 0): defaults 0.154; ``sample=1e-4`` 0.121; ``epochs=5`` 0.100 (92 s + 120 s).
-  One seed and 371 words (standard error ~0.02): indicative only; the BLI sweep decides.
+The scores and timings these defaults were chosen by: docs/defaults.md.
 """
+import contextlib
 import math
 import os
 import warnings
@@ -176,7 +155,7 @@ def train_embeddings(paths_or_corpus, *, model=DEFAULTS["model"], dim=DEFAULTS["
     Parameters
     ----------
     paths_or_corpus : str, path-like, list of them, or Corpus
-        Corpus files (read with :class:`bootstrap.corpora.Corpus`) or a ready corpus: any
+        Corpus files (read with :class:`bootstrap.io.corpora.Corpus`) or a ready corpus: any
         restartable iterable of token lists, such as a list of them.
     model : {'fasttext', 'skipgram', 'cbow'}
         ``fasttext`` is FastText skip-gram with character n-grams; the others are Word2Vec.
@@ -203,7 +182,7 @@ def train_embeddings(paths_or_corpus, *, model=DEFAULTS["model"], dim=DEFAULTS["
     exclude_ids, lowercase, max_lines, lang, prefix_len
         Passed to :class:`Corpus` when files are given; must be left at their defaults when a
         corpus object is given. ``lang`` (ISO 639-1) splits elided articles off in French,
-        Italian, Catalan and Irish (``l'eau`` -> ``l'``, ``eau``: :func:`bootstrap.corpora.tokenize`).
+        Italian, Catalan and Irish (``l'eau`` -> ``l'``, ``eau``: :func:`bootstrap.io.corpora.tokenize`).
         ``prefix_len`` cuts every token to its first characters (a crude stemmer for the auxiliary
         spaces of ``align --unsupervised --via`` on inflecting languages).
     progress : bool
@@ -214,7 +193,7 @@ def train_embeddings(paths_or_corpus, *, model=DEFAULTS["model"], dim=DEFAULTS["
         Train this many models, with seeds ``random_state``, ``random_state + 1``, ..., and
         return their ensemble (:func:`combine_runs`): vectors of dimension ``runs * dim`` whose
         cosines are the mean cosines of the runs. Embeddings from small corpora vary from one
-        seed to the next; the mean is steadier (benchmarks/README.md, section 1d).
+        seed to the next; the mean is steadier (docs/defaults.md, "Training runs").
 
     Returns
     -------
@@ -402,3 +381,74 @@ def save_model(model, path):
     with atomic_path(path) as tmp:
         model.save(tmp, separately=[])
     return os.fspath(path)
+
+
+def train_to_files(paths, out, *, save_model_to=None, report=None, binary=False, exclude_ids=None, max_lines=None,
+                   lang=None, prefix_len=None, id_column="auto", runs=1, progress=True, model=DEFAULTS["model"],
+                   dim=DEFAULTS["dim"], window=DEFAULTS["window"], min_count=DEFAULTS["min_count"],
+                   epochs=DEFAULTS["epochs"], negative=DEFAULTS["negative"], sample=DEFAULTS["sample"],
+                   min_n=DEFAULTS["min_n"], max_n=DEFAULTS["max_n"], workers=DEFAULTS["workers"], random_state=0):
+    """Train on corpus files and write the vectors (and the full model, and a JSON report): what
+    ``offramp train`` does. All files are written at the end, each to a temporary sibling renamed into
+    place, so a failure leaves none of them.
+
+    Parameters
+    ----------
+    paths : list of path-like
+        Corpus files (see :class:`bootstrap.io.corpora.Corpus`).
+    out : path-like
+        The vectors (word2vec text, or binary with ``binary``).
+    save_model_to : path-like, optional
+        Also the full model (fastText ``.bin`` for ``fasttext``, a gensim file otherwise); one run only.
+    report : path-like, optional
+        Where to write the returned report as JSON.
+    exclude_ids : path-like, optional
+        A file of line ids to skip (see :func:`bootstrap.io.corpora.read_ids`).
+    id_column : {'auto', 'yes', 'no'}
+        Whether corpus lines start with ``ID<TAB>``.
+    runs, model, dim, ..., random_state
+        See :func:`train_embeddings`.
+
+    Returns
+    -------
+    dict
+        ``command``, ``signature``, ``lang``, ``params``, ``n_tokens``, ``n_lines``, ``n_excluded``,
+        ``n_words``, ``wall_s``, ``corpora``, ``out`` and ``model_out``.
+    """
+    import time
+
+    from .io.atomic import atomic_path, write_json
+    from .io.corpora import read_ids
+    from .io.embeddings import save_embeddings
+    from .signature import make_signature
+
+    if save_model_to is not None and runs > 1:
+        raise ValueError("save_model_to (--save-model) keeps one trained model; use it with one run (--runs 1)")
+    ids = read_ids(exclude_ids) if exclude_ids is not None else None
+    source = Corpus(paths, exclude_ids=ids, max_lines=max_lines, lang=lang, prefix_len=prefix_len,
+                    id_column={"auto": "auto", "yes": True, "no": False}[id_column])
+    params = dict(model=model, dim=dim, window=window, min_count=min_count, epochs=epochs, negative=negative,
+                  sample=sample, min_n=min_n, max_n=max_n, workers=workers, random_state=random_state)
+    start = time.perf_counter()
+    kv, gensim_model = train_embeddings(source, progress=progress, return_model=True, runs=runs, **params)
+    if runs > 1:
+        gensim_model = gensim_model[0]
+    params["epochs"] = gensim_model.epochs
+    signature = make_signature(model=model, dim=dim, epochs=gensim_model.epochs, min_count=min_count,
+                               seed=random_state, runs=runs if runs > 1 else None, lang=lang, prefix=prefix_len,
+                               workers=workers)
+    info = {"command": "train", "signature": signature, "lang": lang,
+            "params": {**params, "runs": runs, "dim_out": kv.vector_size, "max_lines": max_lines,
+                       "prefix_len": prefix_len, "id_column": id_column,
+                       "exclude_ids": str(exclude_ids) if exclude_ids is not None else None},
+            "n_tokens": source.n_tokens, "n_lines": source.n_lines, "n_excluded": source.n_excluded,
+            "n_words": len(kv), "wall_s": None, "corpora": [str(p) for p in paths], "out": str(out),
+            "model_out": str(save_model_to) if save_model_to is not None else None}
+    with contextlib.ExitStack() as outputs:  # all files or none: each is renamed into place at the end
+        save_embeddings(kv, outputs.enter_context(atomic_path(out)), binary=binary)
+        if save_model_to is not None:
+            save_model(gensim_model, outputs.enter_context(atomic_path(save_model_to)))
+        info["wall_s"] = round(time.perf_counter() - start, 3)
+        if report is not None:
+            write_json(outputs.enter_context(atomic_path(report)), info)
+    return info

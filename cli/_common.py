@@ -1,34 +1,24 @@
-"""Helpers shared by the commands: error translation, warnings and reproducibility signatures."""
+"""Helpers shared by the commands: error translation, warnings, output checks and reports."""
 import contextlib
 import functools
 import warnings
 
 import click
 
-from .._version import __version__
-
-
-def signature(**fields):
-    """``offramp:0.1.0|method:...|seed:...`` from keyword fields, in the order given."""
-    parts = [f"offramp:{__version__}"]
-    for key, value in fields.items():
-        if value is None:
-            continue
-        if isinstance(value, (list, tuple)):
-            value = ",".join(map(str, value))
-        parts.append(f"{key}:{value}")
-    return "|".join(parts)
-
 
 def user_errors(func):
     """Turn the library's ValueError, TypeError and OS errors (a missing file, no permission, a
     file where a directory should be: their messages name the path) into a clean click error
-    (exit 1) instead of a traceback."""
+    (exit 1) instead of a traceback, and its InputsError into a usage error (exit 2)."""
+
+    from ..bootstrap.errors import InputsError
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
+        except InputsError as exc:  # inputs that cannot go together: a usage error (exit 2)
+            raise click.UsageError(str(exc)) from exc
         except (ValueError, OSError, TypeError) as exc:
             raise click.ClickException(str(exc)) from exc
 

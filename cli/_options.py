@@ -8,7 +8,7 @@ from ..bootstrap.io.embeddings import FORMATS
 
 def embedding_options(func):
     """``--format``, ``--max-vocab``, ``--on-duplicate`` and ``--encoding-errors`` for commands that
-    read embeddings. The last two reach :func:`load_pair` through the click context, so that the
+    read embeddings. The last two reach :func:`read_options` through the click context, so that the
     commands' own parameters stay as they are."""
 
     @functools.wraps(func)
@@ -65,18 +65,6 @@ def isf_option(func):
                              "2017).")(func)
 
 
-def check_same_space(src_path, tgt_path):
-    """The library's :func:`~bootstrap.io.outputs.check_same_space` as a usage error, its warning on stderr."""
-    from ..bootstrap.io.outputs import check_same_space as check
-    from ._common import echo_warnings
-
-    with echo_warnings():
-        try:
-            check(src_path, tgt_path)
-        except ValueError as exc:
-            raise click.UsageError(str(exc)) from None
-
-
 def make_reranker(rerank, rerank_weights, tune_dict, rerank_k, rerank_model, parallel):
     """The re-ranker the options describe, checked before the slow loading (a usage error if not)."""
     from ..bootstrap.evaluation.rerankers import as_reranker, make_reranker as make
@@ -88,21 +76,10 @@ def make_reranker(rerank, rerank_weights, tune_dict, rerank_k, rerank_model, par
         raise click.ClickException(str(exc)) from None
 
 
-def load_pair(src_path, tgt_path, fmt, max_vocab, progress=True):
-    """Both vector files, read with the command's ``--format``, ``--max-vocab``, ``--on-duplicate``
-    and ``--encoding-errors``; ``progress``: a bar over each large text file."""
-    from ..bootstrap.io.embeddings import load_embeddings
-
+def read_options():
+    """The command's ``--on-duplicate`` and ``--encoding-errors`` (keywords of the library's readers)."""
     ctx = click.get_current_context(silent=True)
-    read = dict(ctx.meta.get(_READ_KEY, {})) if ctx is not None else {}
-    src = load_embeddings(src_path, fmt=fmt, max_vocab=max_vocab, progress=progress, **read)
-    tgt = load_embeddings(tgt_path, fmt=fmt, max_vocab=max_vocab, progress=progress, **read)
-    if src.vector_size != tgt.vector_size:
-        fix = ("train both with the same --dim" if ctx is None or ctx.info_name == "align" else
-               "give the two mapped files of one offramp align run")
-        raise click.ClickException(f"{src_path} has {src.vector_size} dimensions and {tgt_path} has {tgt.vector_size}: "
-                                   f"the two spaces must have one dimension; {fix}")
-    return src, tgt
+    return dict(ctx.meta.get(_READ_KEY, {})) if ctx is not None else {}
 
 
 def parallel_options(func):
@@ -110,8 +87,8 @@ def parallel_options(func):
     ``--verse-measure``: how their words are associated."""
     func = click.option("--verse-measure", type=click.Choice(["dice", "ibm1"]), default="dice", show_default=True,
                         help="With --parallel-src/--parallel-tgt: word association over shared verses, the Dice "
-                             "coefficient or IBM Model 1 (EM, ~10 s more; its best target is right for 57% of "
-                             "en-fr test words against 52% with Dice).")(func)
+                             "coefficient or IBM Model 1 (EM: its best target is right more often than Dice's, "
+                             "at some seconds more per pair).")(func)
     func = click.option("--parallel-tgt", multiple=True, type=click.Path(exists=True, dir_okay=False),
                         help="Target-language ID<TAB>text corpus whose ids match --parallel-src's (repeat for "
                              "several translations).")(func)

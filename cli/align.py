@@ -2,7 +2,8 @@
 import click
 
 from ._common import check_outputs, user_errors
-from ._options import device_option, embedding_options, load_pair, parallel_options, parallel_pair, progress_option
+from ._options import (device_option, embedding_options, parallel_options, parallel_pair, progress_option,
+                       read_options)
 
 
 #: VecMap's presets that name their seed: with no seed option, the preset gives it.
@@ -74,8 +75,8 @@ def _warmup_dim(value):
               help="With --unsupervised: first align these two auxiliary spaces without a seed (e.g. each "
                    "language's Bible alone, trained with offramp train), and seed SRC_VECTORS/TGT_VECTORS with "
                    "their mutual translations. No bilingual signal; works where the auxiliary texts are "
-                   "comparable (en-es Bibles -> P@1 45.5 on the benchmark's spaces, where plain "
-                   "--unsupervised gives 0.5). The auxiliary files are read whole (no --max-vocab), in --format.")
+                   "comparable (two translations of one text, such as Bibles) and plain --unsupervised fails. "
+                   "The auxiliary files are read whole (no --max-vocab), in --format.")
 @click.option("--via-top", type=click.IntRange(min=1), default=None,
               help="With --via: translate this many of the auxiliary source space's most frequent words "
                    "(default 2000).")
@@ -123,11 +124,11 @@ def _warmup_dim(value):
 @click.option("--mapping", type=click.Choice(["orthogonal", "multistep", "least_squares", "rcsls"]), default=None,
               help="Final mapping fitted on the last dictionary [default: multistep (VecMap's whitening, "
                    "re-weighting, de-whitening), orthogonal for --preset procrustes]. rcsls: a map trained on the "
-                   "relaxed CSLS criterion (Joulin et al. 2018), measured below multistep on the benchmark "
-                   "corpora (benchmarks/README.md, section 1n).")
+                   "relaxed CSLS criterion (Joulin et al. 2018), to compare with fastText's recipe; it scores "
+                   "below multistep on small corpora.")
 @click.option("--refine", type=click.Choice(["auto", "instance", "none"]), default="auto", show_default=True,
               help="After the mapping, move each word along the residuals of its nearest seed-dictionary "
-                   "pairs (non-linear, instance-based; en-fr P@1 53.7 -> 59.0). auto: on for the offramp "
+                   "pairs (non-linear, instance-based). auto: on for the offramp "
                    "preset with --seed-dict, off otherwise (VecMap's presets stay linear).")
 @click.option("--refine-step", type=click.FloatRange(0, 1), default=None,
               help="With --refine instance: fraction of the residual each side moves (default 0.3).")
@@ -140,8 +141,8 @@ def _warmup_dim(value):
 @click.option("--seed", "random_state", type=int, default=0, show_default=True, help="Random seed.")
 @click.option("--restarts", type=click.IntRange(min=1), default=None,
               help="Run the self-learning loop this many times (seeds SEED, SEED+1, ...) and keep the run "
-                   "with the best objective; for weak seeds and --unsupervised, where one run may miss "
-                   "(two Bibles en-es, unsupervised: 1 seed of 4 aligns them). With --via, the restarts of "
+                   "with the best objective; for weak seeds and --unsupervised, where a single run may end "
+                   "in the wrong basin. With --via, the restarts of "
                    "the auxiliary spaces' alignment. [default: 8 with --unsupervised (offramp preset) and "
                    "with --via, else 1]")
 @click.option("--binary", is_flag=True, help="Write word2vec binary instead of text.")
@@ -175,67 +176,36 @@ def align(src_vectors, tgt_vectors, seed_dict, identical, cognates, cognate_simi
       offramp align en.vec es.vec --unsupervised --restarts 16 --out-src en.m.vec --out-tgt es.m.vec
       offramp align en.vec es.vec --unsupervised --via en.bible.vec es.bible.vec --out-src en.m.vec --out-tgt es.m.vec
     """
-    from ..bootstrap.align import align_embeddings
-    from ..bootstrap.io.embeddings import check_writable
-    from ..bootstrap.io.outputs import aligned_outputs, save_aligned
-    from ..bootstrap.signature import extend_signature
+    from ..bootstrap.align import align_files
+    from ..bootstrap.io.outputs import aligned_outputs
 
     check_outputs(aligned_outputs(out_src, out_tgt, report),  # before the alignment, not after it
                   SRC_VECTORS=src_vectors, TGT_VECTORS=tgt_vectors, seed_dict=seed_dict,
                   validation_dict=validation_dict, parallel_src=parallel_src, parallel_tgt=parallel_tgt, via=via)
     parallel = parallel_pair(parallel_src, parallel_tgt, verse_measure)
-    seed = _seed_mode(seed_dict, identical, cognates, numerals, unsupervised, parallel is not None, preset)
-    if identical_rank_ratio is not None and not identical:
-        raise click.UsageError("--identical-rank-ratio filters identical-string seeds; add --identical or drop it")
-    seed_options = {}
-    if cognate_similarity is not None:
-        if not cognates:
-            raise click.UsageError("--cognate-similarity sets the --cognates seed; add --cognates or drop it")
-        seed_options["cognates"] = {"min_similarity": cognate_similarity}
-    if parallel is not None:
-        seed_options["parallel"] = parallel
-    if parallel_min_score is not None:
-        if parallel is None:
-            raise click.UsageError("--parallel-min-score sets the verse seed; add --parallel-src/--parallel-tgt")
-        seed_options["parallel_options"] = {"min_score": parallel_min_score}
-    if identical_rank_ratio is not None:
-        seed_options["identical_rank_ratio"] = None if identical_rank_ratio == float("inf") else identical_rank_ratio
     params = {"vocabulary_cutoff": vocabulary_cutoff, "csls_k": csls_k, "direction": direction,
               "max_iter": max_iter, "threshold": threshold, "stochastic_initial": stochastic_initial,
               "stochastic_interval": stochastic_interval, "n_init": None if via else restarts,
-              "normalize": _normalize_steps(normalize),
-              "final_mapping": {"name": mapping} if mapping else None}
-    if no_self_learning:
-        params["self_learning"] = False
+              "normalize": _normalize_steps(normalize), "final_mapping": {"name": mapping} if mapping else None,
+              "self_learning": False if no_self_learning else None,
+              # the seed and its options
+              "seed_dict": seed_dict, "parallel": parallel,
+              "cognates": None if cognate_similarity is None else {"min_similarity": cognate_similarity},
+              "parallel_options": None if parallel_min_score is None else {"min_score": parallel_min_score},
+              "identical_rank_ratio": None if identical_rank_ratio in (None, float("inf")) else identical_rank_ratio,
+              "refine_options": {k: v for k, v in (("step", refine_step), ("n_neighbors", refine_neighbors))
+                                 if v is not None} or None,
+              "via_options": {k: v for k, v in (("restarts", restarts if via else None), ("top", via_top),
+                                                ("prefix_len", via_prefix_len)) if v is not None} or None}
     params = {k: v for k, v in params.items() if v is not None}
     if warmup_dim is not None:  # after the filter: 'off' is None, and must override the preset
         params["warmup_dim"] = _warmup_dim(warmup_dim)
-    refine_options = {k: v for k, v in (("step", refine_step), ("n_neighbors", refine_neighbors)) if v is not None}
-    if refine == "none" and refine_options:
-        raise click.UsageError("--refine-step/--refine-neighbors set the refinement; drop --refine none")
-    seed_options["refine"] = None if refine == "none" else refine
-    seed_options["refine_options"] = refine_options or None
-    if (via_top is not None or via_prefix_len is not None) and not via:
-        raise click.UsageError("--via-top/--via-prefix-len set --via; add --via AUX_SRC AUX_TGT or drop them")
-    if via:
-        if seed != "unsupervised":
-            raise click.UsageError("--via seeds the unsupervised mode; add --unsupervised (and no other seed)")
-        seed_options["via"] = load_pair(via[0], via[1], fmt, None, progress=progress)
-        seed_options["via_options"] = {k: v for k, v in (("restarts", restarts), ("top", via_top),
-                                                         ("prefix_len", via_prefix_len)) if v is not None}
-    src, tgt = load_pair(src_vectors, tgt_vectors, fmt, max_vocab, progress=progress)
-    for path, kv, option in ((src_vectors, src, "--out-src"), (tgt_vectors, tgt, "--out-tgt")):
-        try:  # now, not after the alignment: the mapped file keeps the input's words
-            check_writable(kv)
-        except ValueError as exc:
-            raise click.ClickException(f"{path}: {exc}, so {option} could not be written; drop or rename that word "
-                                       "in the input file") from None
-    result = align_embeddings(src, tgt, seed=seed, seed_dict=seed_dict, preset=preset,
-                              validation_dict=validation_dict, device=device, random_state=random_state,
-                              progress=progress, lowercase=lowercase, **seed_options, **params)
-    est = result.estimator
-    sig = result.report["signature"] = extend_signature(result.signature, max_vocab=max_vocab)
-    save_aligned(result, out_src, out_tgt, binary=binary, report_path=report, signature=sig)
+    seed = _seed_mode(seed_dict, identical, cognates, numerals, unsupervised, parallel is not None, preset)
+    result = align_files(src_vectors, tgt_vectors, out_src=out_src, out_tgt=out_tgt, report=report, binary=binary,
+                         via=via or None, fmt=fmt, max_vocab=max_vocab, progress=progress, seed=seed, preset=preset,
+                         refine=None if refine == "none" else refine, validation_dict=validation_dict, device=device,
+                         random_state=random_state, lowercase=lowercase, **read_options(), **params)
+    est, sig = result.estimator, result.signature
     r = result.report
     click.echo(f"aligned {r['n_src']} x {r['n_tgt']} words (dim {r['dim']}): {r['seed'].get('n_seed_pairs', 0)} "
                f"seed pairs{_parts(r['seed'].get('parts'))}{_coverage(r['seed'].get('dictionary'))}, "

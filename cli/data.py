@@ -1,7 +1,7 @@
 """``offramp data``: list, fetch and locate public dictionaries, corpora and vectors."""
 import click
 
-from ._common import echo_warnings, signature, user_errors
+from ._common import echo_warnings, user_errors
 from ._options import progress_option
 
 _CACHE = click.option("--cache", "cache_dir", type=click.Path(file_okay=False), default=None,
@@ -82,7 +82,7 @@ def fetch(kind, names, cache_dir, mirror, force, link, progress):
     A cached file is checked against the size and sha256 recorded when it was fetched, and fetched
     again (with a note on stderr) when it was changed since.
     """
-    from ..bootstrap.data import DamagedCacheWarning, FetchError, cache_record, fetch as fetch_one
+    from ..bootstrap.data import DamagedCacheWarning, FetchError, cache_record, fetch as fetch_one, fetch_signature
 
     _check_request(kind, names)
     for name in names:
@@ -93,7 +93,7 @@ def fetch(kind, names, cache_dir, mirror, force, link, progress):
         except FetchError as exc:
             raise click.ClickException(str(exc)) from exc
         record = cache_record(kind, name, cache_dir=cache_dir) or {}
-        sig = signature(data=kind, name=name, sha256=(record.get("sha256") or "")[:16])
+        sig = fetch_signature(kind, name, cache_dir=cache_dir)
         click.echo(f"{path} ({record.get('bytes', '?')} bytes) | {sig}")
 
 

@@ -3,9 +3,9 @@ import json
 
 import click
 
-from ._common import user_errors
-from ._options import (check_same_space, device_option, embedding_options, isf_option, load_pair, make_reranker,
-                       parallel_options, parallel_pair, progress_option, rerank_options)
+from ._common import echo_warnings, user_errors
+from ._options import (device_option, embedding_options, isf_option, make_reranker, parallel_options, parallel_pair,
+                       progress_option, read_options, rerank_options)
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -41,18 +41,16 @@ def evaluate(src_vectors, tgt_vectors, test_dict, method, csls_k, no_normalize, 
           --parallel-src en.KJV.tsv --parallel-tgt fr.FreJND.tsv
       offramp evaluate en.m.vec fi.m.vec test.txt --rerank ortho,freq --rerank-model trees --tune-dict train.txt
     """
-    from ..bootstrap.evaluation.bli import evaluate_bli
-    from ..bootstrap.signature import extend_signature
+    from ..bootstrap.evaluation.bli import evaluate_files
 
     parallel = parallel_pair(parallel_src, parallel_tgt, verse_measure)
     reranker = make_reranker(rerank, rerank_weights, tune_dict, rerank_k, rerank_model, parallel)
-    check_same_space(src_vectors, tgt_vectors)
-    src, tgt = load_pair(src_vectors, tgt_vectors, fmt, max_vocab, progress=progress)
-    out = evaluate_bli(src, tgt, test_dict, method=method, csls_k=csls_k, normalize=not no_normalize,
-                       device=device, lowercase=lowercase, beta=beta, rerank=reranker, tune_dict=tune_dict,
-                       parallel=parallel, progress=progress)
-    sig = extend_signature(out["signature"], max_vocab=max_vocab)
-    out["signature"] = sig
+    with echo_warnings():
+        out = evaluate_files(src_vectors, tgt_vectors, test_dict, fmt=fmt, max_vocab=max_vocab, progress=progress,
+                             method=method, csls_k=csls_k, normalize=not no_normalize, device=device,
+                             lowercase=lowercase, beta=beta, rerank=reranker, tune_dict=tune_dict, parallel=parallel,
+                             **read_options())
+    sig = out["signature"]
     if as_json:
         click.echo(json.dumps(out, ensure_ascii=False))
         return

@@ -1,9 +1,9 @@
 """``offramp induce``: a bilingual lexicon from two mapped spaces."""
 import click
 
-from ._common import check_outputs, user_errors
-from ._options import (check_same_space, device_option, embedding_options, isf_option, load_pair, make_reranker,
-                       parallel_options, parallel_pair, progress_option, rerank_options)
+from ._common import check_outputs, echo_warnings, user_errors
+from ._options import (device_option, embedding_options, isf_option, make_reranker, parallel_options, parallel_pair,
+                       progress_option, read_options, rerank_options)
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -42,30 +42,16 @@ def induce(src_vectors, tgt_vectors, out, method, csls_k, k, max_src, report, mu
       offramp induce en.mapped.vec fi.mapped.vec --out lexicon.tsv --rerank ortho,freq --tune-dict train.txt
       offramp induce en.mapped.vec fi.mapped.vec --out lexicon.tsv --mutual --report induce.json
     """
-    from ..bootstrap.evaluation.induce import induce_lexicon
-    from ..bootstrap.io.atomic import write_json
-    from ..bootstrap.io.outputs import write_lexicon
-    from ..bootstrap.signature import extend_signature
+    from ..bootstrap.evaluation.induce import induce_files
 
     parallel = parallel_pair(parallel_src, parallel_tgt, verse_measure)
     reranker = make_reranker(rerank, rerank_weights, tune_dict, rerank_k, rerank_model, parallel)
-    check_same_space(src_vectors, tgt_vectors)
     check_outputs({"--out": out, "--report": report}, SRC_VECTORS=src_vectors, TGT_VECTORS=tgt_vectors,
                   tune_dict=tune_dict, parallel_src=parallel_src, parallel_tgt=parallel_tgt)
-    src, tgt = load_pair(src_vectors, tgt_vectors, fmt, max_vocab, progress=progress)
-    rows = induce_lexicon(src, tgt, method=method, k=k, csls_k=csls_k, max_src=max_src, mutual=mutual, device=device,
-                          beta=beta, rerank=reranker, tune_dict=tune_dict, parallel=parallel, progress=progress)
-    info = rows.info
-    write_lexicon(rows, out)
-    sig = extend_signature(rows.signature, max_vocab=max_vocab)
-    n_words = len({r[0] for r in rows})
-    if report:
-        write_json(report, {
-            "command": "induce", "signature": sig, "src_vectors": str(src_vectors), "tgt_vectors": str(tgt_vectors),
-            "out": str(out), "n_pairs": len(rows), "n_source_words": n_words,
-            "options": {"retrieval": method, "csls_k": csls_k if method == "csls" else None,
-                        "beta": beta if method == "isf" else None, "k": k, "max_src": max_src, "mutual": mutual,
-                        "rerank": list(rerank), "rerank_model": rerank_model if rerank else None,
-                        "rerank_k": rerank_k if rerank else None, "tune_dict": tune_dict, "max_vocab": max_vocab},
-            **info})
+    with echo_warnings():
+        rows = induce_files(src_vectors, tgt_vectors, out, report=report, fmt=fmt, max_vocab=max_vocab,
+                            progress=progress, method=method, k=k, csls_k=csls_k, max_src=max_src, mutual=mutual,
+                            device=device, beta=beta, rerank=reranker, tune_dict=tune_dict, parallel=parallel,
+                            **read_options())
+    n_words, sig = len({r[0] for r in rows}), rows.signature
     click.echo(f"wrote {len(rows)} pairs for {n_words} source words to {out} | {sig}")

@@ -1,7 +1,7 @@
 """``offramp split``: frequency-matched train/test dictionaries from a gold dictionary."""
 import click
 
-from ._common import check_outputs, signature, user_errors, write_json
+from ._common import check_outputs, user_errors, write_json
 from ._options import progress_option
 
 
@@ -60,8 +60,7 @@ def split(gold, src_vocab, tgt_vocab, out_train, out_test, n_test, max_train, te
     def ranks(span):
         return f"ranks {span[0] + 1}-{span[1] + 1}" if span else "empty"
 
-    sig = signature(split="frequency", every=test_every, offset=offset, n_test=n_test, max_train=max_train,
-                    lowercase="yes" if lowercase else "no")
+    sig = info["signature"]
     click.echo(
         f"test {info['n_test_words']} words/{info['n_test_pairs']} pairs ({ranks(info['test_src_ranks'])}), "
         f"train {info['n_train_words']} words/{info['n_train_pairs']} pairs ({ranks(info['train_src_ranks'])}); "

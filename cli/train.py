@@ -1,11 +1,9 @@
 """``offramp train``: monolingual word embeddings from raw corpora."""
-import contextlib
-import time
 from pathlib import Path
 
 import click
 
-from ._common import check_outputs, echo_warnings, signature, user_errors, write_json
+from ._common import check_outputs, echo_warnings, user_errors
 from ._options import language_code, progress_option
 
 # Kept in step with bootstrap.training.DEFAULTS (which the command does not import at start-up,
@@ -60,8 +58,8 @@ def _expand(corpus, lang):
               help="Longest character n-gram (fasttext; 0 = none).")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
               help="Random seed of the training. Reruns are bit-identical only with --workers 1: gensim's "
-                   "threads interleave their updates (with 2 workers, twenty reruns of the README's en-fi "
-                   "command gave P@1 17.6 to 21.2).")
+                   "threads interleave their updates, so reruns with several workers give slightly different "
+                   "vectors and scores.")
 @click.option("--runs", type=click.IntRange(min=1), default=1, show_default=True,
               help="Train N models (seeds SEED..SEED+N-1) and write their ensemble: the concatenated unit "
                    "vectors (N x DIM dimensions), whose cosines are the runs' mean cosines. Steadier "
@@ -72,7 +70,7 @@ def _expand(corpus, lang):
 @click.option("--prefix-len", type=click.IntRange(min=1), default=None,
               help="Cut every token to its first N characters, a crude stemmer (jumalan, jumalaa -> jumal): "
                    "for the auxiliary spaces of align --unsupervised --via on inflecting languages "
-                   "(en-fi Bibles: 5).")
+                   "(5 for Finnish or Latvian).")
 @click.option("--exclude-ids", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="File of line ids to skip (one per line, or ID<TAB>text lines), e.g. held-out verses.")
 @click.option("--id-column", type=click.Choice(["auto", "yes", "no"]), default="auto", show_default=True,
@@ -97,10 +95,7 @@ def train(corpus, lang, out, model, dim, window, min_count, epochs, negative, sa
     Example:
       offramp train ../shared/data/corpora/bible/fi.FinPR.tsv --lang fi --out fi.vec
     """
-    from ..bootstrap.io.atomic import atomic_path
-    from ..bootstrap.io.corpora import Corpus, read_ids
-    from ..bootstrap.io.embeddings import save_embeddings
-    from ..bootstrap.training import DEFAULTS, save_model as save_full_model, train_embeddings
+    from ..bootstrap.training import DEFAULTS, train_to_files
 
     if save_model is not None and runs > 1:
         raise click.BadParameter("--save-model keeps one trained model; use it with --runs 1",
@@ -109,43 +104,13 @@ def train(corpus, lang, out, model, dim, window, min_count, epochs, negative, sa
     # before hours of training
     check_outputs({"--out": out, "--save-model": save_model, "--report": report}, CORPUS=paths,
                   exclude_ids=exclude_ids)
-    ids = read_ids(exclude_ids) if exclude_ids is not None else None
-    workers = DEFAULTS["workers"] if workers is None else workers
-    source = Corpus(paths, exclude_ids=ids, max_lines=max_lines, lang=lang, prefix_len=prefix_len,
-                    id_column={"auto": "auto", "yes": True, "no": False}[id_column])
-    params = dict(model=model, dim=dim, window=window, min_count=min_count, epochs=epochs, negative=negative,
-                  sample=sample, min_n=min_n, max_n=max_n, workers=workers, random_state=seed)
-
-    start = time.perf_counter()
     with echo_warnings():
-        kv, gensim_model = train_embeddings(source, progress=progress, return_model=True, runs=runs, **params)
-    if runs > 1:
-        gensim_model = gensim_model[0]
-    params["epochs"] = gensim_model.epochs
-    sig = signature(model=model, dim=dim, epochs=gensim_model.epochs, min_count=min_count, seed=seed,
-                    runs=runs if runs > 1 else None, lang=lang, prefix=prefix_len, workers=workers)
-    with contextlib.ExitStack() as outputs:  # all files or none: each is renamed into place at the end
-        save_embeddings(kv, outputs.enter_context(atomic_path(out)), binary=binary)
-        if save_model is not None:
-            save_full_model(gensim_model, outputs.enter_context(atomic_path(save_model)))
-        wall_s = time.perf_counter() - start
-        if report is not None:
-            write_json(outputs.enter_context(atomic_path(report)), {
-                "command": "train",
-                "signature": sig,
-                "lang": lang,
-                "params": {**params, "runs": runs, "dim_out": kv.vector_size, "max_lines": max_lines,
-                           "prefix_len": prefix_len, "id_column": id_column,
-                           "exclude_ids": str(exclude_ids) if exclude_ids is not None else None},
-                "n_tokens": source.n_tokens,
-                "n_lines": source.n_lines,
-                "n_excluded": source.n_excluded,
-                "n_words": len(kv),
-                "wall_s": round(wall_s, 3),
-                "corpora": [str(p) for p in paths],
-                "out": str(out),
-                "model_out": str(save_model) if save_model is not None else None,
-            })
-    excluded = f", {source.n_excluded:,} excluded" if ids else ""
-    click.echo(f"{out}: {len(kv):,} words from {source.n_tokens:,} tokens ({source.n_lines:,} lines{excluded}) "
-               f"in {wall_s:.1f} s  {sig}")
+        info = train_to_files(paths, out, save_model_to=save_model, report=report, binary=binary,
+                              exclude_ids=exclude_ids, max_lines=max_lines, lang=lang, prefix_len=prefix_len,
+                              id_column=id_column, runs=runs, progress=progress, model=model, dim=dim, window=window,
+                              min_count=min_count, epochs=epochs, negative=negative, sample=sample, min_n=min_n,
+                              max_n=max_n, workers=DEFAULTS["workers"] if workers is None else workers,
+                              random_state=seed)
+    excluded = f", {info['n_excluded']:,} excluded" if exclude_ids is not None else ""
+    click.echo(f"{out}: {info['n_words']:,} words from {info['n_tokens']:,} tokens ({info['n_lines']:,} "
+               f"lines{excluded}) in {info['wall_s']:.1f} s  {info['signature']}")

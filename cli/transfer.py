@@ -1,7 +1,7 @@
 """``offramp tokenizer``, ``offramp transfer`` and ``offramp fertility``: moving a model to a new language."""
 import click
 
-from ._common import check_outputs, signature, user_errors, write_json
+from ._common import check_outputs, user_errors, write_json
 from ._options import language_code, progress_option
 
 _CTX = {"help_option_names": ["-h", "--help"]}
@@ -76,11 +76,7 @@ def tokenizer(corpus, like, out, vocab_size, extend, lexicon, min_frequency, min
     words = f" for {info['n_added_words']} words" if info.get("n_added_words") != info["n_added"] else ""
     what = (f"added {info['n_added']} tokens{words} to {info['n_source_tokens']}" if info["mode"] == "extend"
             else f"trained {info['n_tokens']} tokens")
-    train = info["mode"] == "train"
-    sig = signature(tokenizer=info["kind"], mode=info["mode"], vocab=vocab_size if train else None,
-                    min_frequency=min_frequency if train else None, extend=extend,
-                    min_count=None if train else min_count, lexicon="yes" if lexicon else None, lang=lang,
-                    held_out="yes" if exclude_ids else None)
+    sig = info["signature"]
     click.echo(f"{what} ({info['kind']}) -> {out} | {sig}")
 
 
@@ -142,8 +138,7 @@ def transfer(source_model, tokenizer, src_vectors, tgt_vectors, out, lexicon, k,
     for message in info["warnings"]:
         click.echo(f"warning: {message}", err=True)
     routes = ", ".join(f"{name} {n}" for name, n in info["routes"].items())
-    sig = signature(init="wechsel", k=k, temperature=temperature, copy_shared="yes" if copy_shared else "no",
-                    lexicon="yes" if lexicon else "no", fallback_noise=fallback_noise, seed=random_state)
+    sig = info["signature"]
     click.echo(f"{info['n_tgt_tokens']} tokens ({routes}) -> {out} | {sig}")
 
 
@@ -178,4 +173,4 @@ def fertility(corpus, tokenizers, exclude_ids, lang, json_path):
     for name, row in table.items():
         click.echo(f"{name:<{width}}  {row['tokens_per_word']:>11.3f}  {100 * row['share_3plus']:>8.1f}%"
                    f"  {100 * row['share_unknown']:>6.1f}%")
-    click.echo(f"{n_words} words | {signature(metric='fertility', words=n_words)}")
+    click.echo(f"{n_words} words | {table.signature}")

@@ -1,10 +1,14 @@
-"""Shared fixtures: the array backends present, and the shared real data (skipped when absent)."""
+"""Shared fixtures: the array backends present, the rotated toy spaces, and the shared real data
+(skipped when absent). Builders shared by several test modules live in ``fixtures/`` (importable as
+``fixtures.*``, since this folder is on ``sys.path``)."""
 import os
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from fixtures.data_mirror import make_mirror
+from fixtures.spaces import make_spaces, verse_files
 from offramp.alignment._backend import cuda_available
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,3 +41,34 @@ def shared_data():
     if not (SHARED_DATA / "MANIFEST.md").exists():
         pytest.skip(f"shared real data not found at {SHARED_DATA} (set OFFRAMP_SHARED_DATA)")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="module")
+def spaces():
+    """:func:`fixtures.spaces.make_spaces`: ``(src, tgt, gold)``, two 300-word spaces a rotation apart."""
+    return make_spaces()
+
+
+@pytest.fixture
+def mirror(tmp_path):
+    """A folder laid out like shared/data with one MUSE and one UD file (:func:`fixtures.data_mirror.make_mirror`)."""
+    return make_mirror(tmp_path / "mirror")
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    """An empty data cache (``$OFFRAMP_CACHE``), with no ``$OFFRAMP_MIRROR`` set."""
+    monkeypatch.delenv("OFFRAMP_MIRROR", raising=False)
+    path = tmp_path / "cache"
+    monkeypatch.setenv("OFFRAMP_CACHE", str(path))
+    return path
+
+
+@pytest.fixture(scope="module")
+def rotated(tmp_path_factory):
+    """:func:`fixtures.spaces.make_spaces` with verse-aligned files in which each of the first 60 words
+    co-occurs with its translation: ``(src, tgt, gold, (src_file, tgt_file))``."""
+    src, tgt, gold = make_spaces()
+    root = tmp_path_factory.mktemp("verses")
+    # only the first 60 words occur in verses: the seed covers them, self-learning the rest
+    return src, tgt, gold, verse_files(root, gold[:60])

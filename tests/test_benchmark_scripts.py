@@ -11,11 +11,13 @@ from pathlib import Path
 import pytest
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
-SCRIPTS = sorted(p.name for p in BENCHMARKS.glob("*.py"))
+SCRIPTS = sorted(p.relative_to(BENCHMARKS).as_posix()
+                 for pattern in ("*.py", "studies/*.py") for p in BENCHMARKS.glob(pattern))
 
 
 def test_the_benchmarks_folder_has_its_scripts():
-    assert {"bli_bible.py", "data_quantity.py", "final_mapping.py", "iteration_cost.py"} <= set(SCRIPTS)
+    assert {"bli_bible.py", "transfer_bible.py", "iteration_cost.py", "induce_cost.py", "tables.py",
+            "studies/data_quantity.py", "studies/final_mapping.py"} <= set(SCRIPTS)
 
 
 @pytest.mark.parametrize("script", SCRIPTS)

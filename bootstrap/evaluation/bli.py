@@ -11,6 +11,7 @@ from ...alignment.retrieval import METHODS, gold_ranks
 from .._progress import steps
 from ..io.dictionaries import as_entries, group_by_source, lookup_pairs
 from ..io.embeddings import finite_vectors
+from ..io.outputs import load_mapped_pair
 from ..lexicon.parallel import builds_association, resolve_association
 from ..signature import make_signature
 from .rerankers import VERSE_CANDIDATES, CandidateSpace, as_reranker, queries_and_gold
@@ -122,9 +123,47 @@ def evaluate_bli(src, tgt, test_dict, *, method="csls", csls_k=10, normalize=Tru
                 "src_oov_examples": src_oov[:10], "no_tgt_examples": tgt_oov[:10]},
         "unit": "percent",
     })
-    out["signature"] = make_signature(retrieval=method, csls=out["csls_k"], beta=out["beta"],
-                                      norm="unit" if normalize else "none", dtype="float32", device=device,
-                                      lowercase="yes" if lowercase else None, rerank=rerank_tag(rerank_info))
+    out["signature"] = bli_signature(out, normalize=normalize, lowercase=lowercase)
+    return out
+
+
+def bli_signature(scores, *, normalize=True, lowercase=False, max_vocab=None):
+    """The reproducibility signature of :func:`evaluate_bli`'s ``scores``: retrieval, normalisation,
+    dtype, device, how many words were read (``max_vocab``, where the caller cut the files), lowercasing
+    and the re-ranking."""
+    return make_signature(retrieval=scores["method"], csls=scores["csls_k"], beta=scores["beta"],
+                          norm="unit" if normalize else "none", dtype="float32", device=scores["device"],
+                          max_vocab=max_vocab, lowercase="yes" if lowercase else None,
+                          rerank=rerank_tag(scores.get("rerank")))
+
+
+def evaluate_files(src_path, tgt_path, test_dict, *, fmt="auto", max_vocab=None, on_duplicate="error",
+                   encoding_errors="strict", progress=True, **options):
+    """Read two mapped vector files and score them on ``test_dict``: what ``offramp evaluate`` does.
+
+    The files must be one offramp align run's two sides, or files of other tools (without sidecars):
+    :func:`bootstrap.io.outputs.check_same_space`.
+
+    Parameters
+    ----------
+    src_path, tgt_path : path-like
+    test_dict : path or list of (str, str)
+    fmt, max_vocab, on_duplicate, encoding_errors
+        How the vector files are read (:func:`bootstrap.io.embeddings.load_embeddings`).
+    progress : bool
+    **options
+        Keywords of :func:`evaluate_bli`.
+
+    Returns
+    -------
+    dict
+        As :func:`evaluate_bli`; the signature names ``max_vocab`` too.
+    """
+    src, tgt = load_mapped_pair(src_path, tgt_path, fmt=fmt, max_vocab=max_vocab, on_duplicate=on_duplicate,
+                                encoding_errors=encoding_errors, progress=progress)
+    out = evaluate_bli(src, tgt, test_dict, progress=progress, **options)
+    out["signature"] = bli_signature(out, normalize=options.get("normalize", True),
+                                     lowercase=options.get("lowercase", False), max_vocab=max_vocab)
     return out
 
 

@@ -8,11 +8,13 @@ import numpy as np
 from ...alignment import asarray, resolve_device
 from ...alignment.candidates import back_translate, csls_r_tgt, in_slices, isf_log_norm, translate
 from .._progress import steps
+from ..io.atomic import check_distinct, write_json
 from ..io.embeddings import finite_vectors
+from ..io.outputs import load_mapped_pair, write_lexicon
 from ..lexicon.parallel import builds_association, resolve_association
-from ..signature import make_signature
+from ..signature import extend_signature, make_signature
 from .bli import rerank_tag
-from .rerankers import CandidateSpace, as_reranker
+from .rerankers import DEFAULT_RERANK_K, CandidateSpace, as_reranker
 
 
 class Lexicon(list):
@@ -149,4 +151,53 @@ def induce_lexicon(src, tgt, *, method="csls", k=1, csls_k=10, max_src=None, nor
         warnings.warn("induce_lexicon(return_info=True) is deprecated: the returned Lexicon carries the report "
                       "as .info", DeprecationWarning, stacklevel=2)
         return lexicon, info
+    return lexicon
+
+
+def induce_files(src_path, tgt_path, out, *, report=None, fmt="auto", max_vocab=None, on_duplicate="error",
+                 encoding_errors="strict", progress=True, **options):
+    """Read two mapped vector files, induce a lexicon and write it (and a JSON report): what ``offramp
+    induce`` does.
+
+    Parameters
+    ----------
+    src_path, tgt_path : path-like
+        One offramp align run's two sides, or files of other tools
+        (:func:`bootstrap.io.outputs.check_same_space`).
+    out : path-like
+        The lexicon, TSV under a header (:func:`bootstrap.io.outputs.write_lexicon`).
+    report : path-like, optional
+        What ran, as JSON: inputs, options, signature, pairs written, and the lexicon's ``info``.
+    fmt, max_vocab, on_duplicate, encoding_errors
+        How the vector files are read (:func:`bootstrap.io.embeddings.load_embeddings`).
+    progress : bool
+    **options
+        Keywords of :func:`induce_lexicon`.
+
+    Returns
+    -------
+    Lexicon
+        Its signature names ``max_vocab`` too.
+    """
+    check_distinct({"out": out, "report": report}, [("src_vectors", src_path), ("tgt_vectors", tgt_path)])
+    src, tgt = load_mapped_pair(src_path, tgt_path, fmt=fmt, max_vocab=max_vocab, on_duplicate=on_duplicate,
+                                encoding_errors=encoding_errors, progress=progress)
+    lexicon = induce_lexicon(src, tgt, progress=progress, **options)
+    lexicon.signature = extend_signature(lexicon.signature, max_vocab=max_vocab)
+    write_lexicon(lexicon, out)
+    if report is not None:
+        method, rerank, reranker = options.get("method", "csls"), options.get("rerank"), lexicon.info["rerank"]
+        write_json(report, {
+            "command": "induce", "signature": lexicon.signature, "src_vectors": str(src_path),
+            "tgt_vectors": str(tgt_path), "out": str(out), "n_pairs": len(lexicon),
+            "n_source_words": len({row[0] for row in lexicon}),
+            "options": {"retrieval": method, "csls_k": options.get("csls_k", 10) if method == "csls" else None,
+                        "beta": options.get("beta", 30.0) if method == "isf" else None, "k": options.get("k", 1),
+                        "max_src": options.get("max_src"), "mutual": options.get("mutual", False),
+                        "rerank": list(getattr(rerank, "features", rerank or ())),
+                        "rerank_model": (getattr(rerank, "model", None) or "linear") if reranker else None,
+                        "rerank_k": getattr(rerank, "k", DEFAULT_RERANK_K) if reranker else None,
+                        "tune_dict": options.get("tune_dict"),
+                        "max_vocab": max_vocab},
+            **lexicon.info})
     return lexicon

@@ -9,8 +9,8 @@ translation: gradient-boosted trees (scikit-learn's ``HistGradientBoostingClassi
 Trees can use what a weighted sum cannot: interactions such as "an English word ending in *-ed*
 goes with a Spanish one ending in *-ado*", or "prefer the most frequent member of a family of
 candidates that share their first letters" (MUSE lists base forms, while small corpora often rank an
-inflected form first). On the BLI benchmark (benchmarks/README.md, section 1j) this adds 0.5-6.6
-points of P@1 over the linear re-ranking of the same candidates on six pairs, most on Finnish.
+inflected form first). Such features matter most for inflecting languages, whose word endings and
+families of inflected forms a weighted sum cannot read (docs/defaults.md, "Tree re-ranker parameters").
 
 Feature groups (:func:`pair_table`), chosen by the re-ranking features the user names:
 
@@ -29,7 +29,7 @@ Feature groups (:func:`pair_table`), chosen by the re-ranking features the user 
 The rows of a fit are every candidate of every dictionary word (labels: is it a gold translation).
 The mapping was trained on the same dictionary, so its scores favour these words a little; fitting
 crosswise on two halves of the dictionary instead (each scored by a map trained on the other)
-changed P@1 by -1.6 to +1.3 on four pairs, no consistent gain (section 1j).
+brings no consistent gain and needs the alignments, which ``evaluate`` does not have.
 """
 import collections
 import time
@@ -42,9 +42,8 @@ from ..lexicon.orthography import string_similarity
 
 __all__ = ["TreeRanker", "pair_table", "suffix_categories", "TREE_PARAMS", "FAMILY_PREFIX"]
 
-#: Parameters of the boosted trees, set once before the benchmark; larger models (600 trees, 31 leaves)
-#: changed P@1 by -1.2 to +0.4 and a faster learning rate (0.1) lost 0.5-2.1 on four pairs
-#: (benchmarks/README.md, section 1j, benchmarks/rerank_probe.py).
+#: Parameters of the boosted trees, set before any test words were scored and not tuned on them:
+#: larger models and a faster learning rate do no better (docs/defaults.md).
 TREE_PARAMS = {"learning_rate": 0.05, "max_iter": 300, "max_leaf_nodes": 15, "min_samples_leaf": 40,
                "l2_regularization": 1.0}
 #: Candidates that share this many first characters form a family (a crude stem).
@@ -141,7 +140,7 @@ def pair_table(candidates, src_words, tgt_words, groups, *, association=None, ca
         Vocabularies in row (frequency) order.
     groups : sequence of {'ortho', 'freq', 'parallel'}
         Feature groups beyond the retrieval ones.
-    association : bootstrap.parallel.VerseAssociation, optional
+    association : bootstrap.lexicon.parallel.VerseAssociation, optional
         Required with ``'parallel'``.
     categories : dict, optional
         Word-ending tables ``{(side, n): {ending: id}}`` (needed with ``'ortho'``).
@@ -158,7 +157,7 @@ def pair_table(candidates, src_words, tgt_words, groups, *, association=None, ca
     _check_groups(groups)
     if "parallel" in groups and (association is None or association.tgt_freq is None):
         raise ValueError("the 'parallel' features need a verse association with verse frequencies "
-                         "(bootstrap.parallel.verse_association builds one)")
+                         "(bootstrap.lexicon.parallel.verse_association builds one)")
     q = np.asarray(candidates["queries"], dtype=np.int64)
     index = np.asarray(candidates["index"], dtype=np.int64)
     n, k = index.shape
@@ -283,7 +282,7 @@ class TreeRanker:
         gold : list of int sequences, length n
             Gold target rows of each query.
         src_words, tgt_words : sequence of str
-        association : bootstrap.parallel.VerseAssociation, optional
+        association : bootstrap.lexicon.parallel.VerseAssociation, optional
             Required with the 'parallel' group.
 
         Returns
@@ -340,7 +339,7 @@ class TreeRanker:
             As in :func:`pair_table`: ``queries`` of shape (n,), the others of shape (n, k).
         src_words, tgt_words : sequence of str
             The vocabularies the ranker was fitted with (or of the same languages).
-        association : bootstrap.parallel.VerseAssociation, optional
+        association : bootstrap.lexicon.parallel.VerseAssociation, optional
             Required with the 'parallel' group.
 
         Returns

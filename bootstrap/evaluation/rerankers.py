@@ -323,8 +323,8 @@ def make_reranker(features=(), *, weights=None, k=DEFAULT_RERANK_K, model="linea
         if weights is not None:
             raise ValueError("re-ranking weights belong to the 'linear' model; drop them (--rerank-weights) or use "
                              "rerank_model='linear'")
-        return TreeReranker(features=tuple(features), k=k)
-    return LinearReranker(features=tuple(features), weights=weights, k=k)
+        return TreeReranker(features=tuple(feature_names(features)), k=k)
+    return LinearReranker(features=tuple(feature_names(features)), weights=weights, k=k)
 
 
 def as_reranker(rerank, *, tune_dict=None, parallel=None):

@@ -24,8 +24,8 @@ Tokenisation rule (:func:`tokenize`)
    vowel (``lang`` in :data:`ELISIONS`: French, Italian, Catalan, Irish): a token that starts with one
    of that language's elided words and an apostrophe is split after the apostrophe, so
    ``l'éternel`` is ``l'`` + ``éternel`` and ``qu'il`` is ``qu'`` + ``il`` (French), ``dell'anno`` is
-   ``dell'`` + ``anno`` (Italian), ``m'athair`` is ``m'`` + ``athair`` (Irish). Without the split 6% of
-   the French corpus tokens carry an article, and ``eau`` and ``l'eau`` are two words. Words whose
+   ``dell'`` + ``anno`` (Italian), ``m'athair`` is ``m'`` + ``athair`` (Irish). Without the split many
+   French tokens carry an article, and ``eau`` and ``l'eau`` are two words. Words whose
    apostrophe is not an elision (``aujourd'hui``, ``prud'homme``, Finnish ``vaa'an``) stay whole.
 """
 import collections
@@ -71,7 +71,7 @@ _TRANSLATE = str.maketrans({"\u2019": "'", "\u2010": "-", "\u2011": "-"})
 
 @functools.lru_cache(maxsize=1)
 def _token_pattern():
-    """Compile the token regex once (enumerating the combining marks takes ~0.3 s)."""
+    """Compile the token regex once (enumerating the combining marks is slow)."""
     ranges, start = [], None
     for cp in range(sys.maxunicode + 2):
         is_mark = cp <= sys.maxunicode and unicodedata.category(chr(cp)).startswith("M")
@@ -323,7 +323,7 @@ class Corpus:
         """Yield ``(line_id, tokens)`` for every line with tokens, whole (not chunked).
 
         ``line_id`` is the line's id in ``ID<TAB>text`` files and None otherwise; lines whose id is
-        in ``exclude_ids`` are skipped. Verse-aligned readers (:mod:`bootstrap.parallel`) join two
+        in ``exclude_ids`` are skipped. Verse-aligned readers (:mod:`bootstrap.lexicon.parallel`) join two
         corpora on these ids. A complete pass updates ``n_tokens``/``n_lines``/``n_excluded``.
         """
         n_tokens = n_lines = n_excluded = 0

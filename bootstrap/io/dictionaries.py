@@ -276,7 +276,8 @@ def lookup_pairs(entries, src_index, tgt_index, *, path=None, require_any=True):
 
 
 #: A dictionary is taken to run the other way when swapping its two columns matches this many
-#: times as many pairs (a MUSE fi-en dictionary given for en-fi vectors: 3 pairs against 5,000).
+#: times as many pairs (a MUSE fi-en dictionary given for en-fi vectors matches a handful of pairs, and
+#: thousands swapped).
 SWAP_FACTOR = 5
 _SWAP_FIX = ("the dictionary runs the other way (are the source and target vectors or vocabularies swapped?): "
              "its first column must be the language of the source vectors (align, evaluate: SRC_VECTORS; split: "

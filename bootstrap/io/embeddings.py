@@ -1,5 +1,8 @@
 """Reading and writing word embeddings; the in-memory container is gensim's ``KeyedVectors``.
 
+Longer than most modules: the per-format readers share the format sniffing, the line-level
+:class:`FormatError` reports and the ``KeyedVectors`` construction, and stay private behind one loader.
+
 Formats (``fmt``):
 
 ``auto``
@@ -175,8 +178,8 @@ def _header_rows(path, declared, dim, max_vocab):
 
 
 _COMPRESSED_ROWS = 1 << 16
-#: Text files this large on disk (about half a second of parsing, 30 MB/s on one core) show a
-#: progress bar while they are read; smaller ones are read silently.
+#: Text files this large on disk (about half a second of parsing or more) show a progress bar while
+#: they are read; smaller ones are read silently.
 _PROGRESS_BYTES = 16 << 20
 
 
@@ -641,3 +644,21 @@ def finite_vectors(kv, side="given", *, normalize=False):
         raise ValueError(f"the {side} vector of {kv.index_to_key[bad[0]]!r} (row {bad[0] + 1}) holds NaN or "
                          f"infinity{more}; drop or repair those vectors")
     return unit(V) if normalize else V
+
+
+def load_pair(src_path, tgt_path, *, fmt="auto", max_vocab=None, on_duplicate="error", encoding_errors="strict",
+              progress=True, fix="train both with the same --dim"):
+    """Both vector files of a pair (see :func:`load_embeddings` for the options), refusing two spaces of
+    different dimensions with ``fix`` as the advice.
+
+    Returns
+    -------
+    src, tgt : KeyedVectors
+    """
+    read = {"fmt": fmt, "max_vocab": max_vocab, "on_duplicate": on_duplicate, "encoding_errors": encoding_errors,
+            "progress": progress}
+    src, tgt = load_embeddings(src_path, **read), load_embeddings(tgt_path, **read)
+    if src.vector_size != tgt.vector_size:
+        raise ValueError(f"{src_path} has {src.vector_size} dimensions and {tgt_path} has {tgt.vector_size}: "
+                         f"the two spaces must have one dimension; {fix}")
+    return src, tgt

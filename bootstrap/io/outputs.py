@@ -14,9 +14,10 @@ import warnings
 import numpy as np
 
 from ..._version import __version__
+from ..errors import InputsError
 from .atomic import atomic_open, atomic_path, check_distinct
 from .dictionaries import LEXICON_HEADER
-from .embeddings import save_embeddings
+from .embeddings import load_pair, save_embeddings
 
 SIDECAR_SUFFIX = ".offramp.json"
 
@@ -140,19 +141,36 @@ def check_same_space(src_path, tgt_path):
     of one run. Warn when only one of the two comes from offramp align. Files without sidecars (other
     tools') pass."""
     if os.path.exists(src_path) and os.path.exists(tgt_path) and os.path.samefile(src_path, tgt_path):
-        raise ValueError(f"SRC_VECTORS and TGT_VECTORS are the same file ({src_path}): every word would find "
-                         "itself; give the --out-src and --out-tgt files of one offramp align run")
-    src, tgt = read_space_info(src_path), read_space_info(tgt_path)
+        raise InputsError(f"SRC_VECTORS and TGT_VECTORS are the same file ({src_path}): every word would find "
+                          "itself; give the --out-src and --out-tgt files of one offramp align run")
+    try:
+        src, tgt = read_space_info(src_path), read_space_info(tgt_path)
+    except ValueError as exc:  # a damaged sidecar: the pair cannot be checked
+        raise InputsError(str(exc)) from None
     if src and tgt and src.get("space_id") != tgt.get("space_id"):
-        raise ValueError(f"{src_path} and {tgt_path} were mapped by different offramp align runs "
-                         f"(space ids {src.get('space_id')} and {tgt.get('space_id')}); give the --out-src "
-                         "and --out-tgt files of one run")
+        raise InputsError(f"{src_path} and {tgt_path} were mapped by different offramp align runs "
+                          f"(space ids {src.get('space_id')} and {tgt.get('space_id')}); give the --out-src "
+                          "and --out-tgt files of one run")
     if src and tgt and src.get("side") is not None and src.get("side") == tgt.get("side"):
-        raise ValueError(f"{src_path} and {tgt_path} are both the {src['side']} side of one offramp align run "
-                         "(their sidecars say so; one is a copy of the other): give the --out-src and --out-tgt "
-                         "files of that run")
+        raise InputsError(f"{src_path} and {tgt_path} are both the {src['side']} side of one offramp align run "
+                          "(their sidecars say so; one is a copy of the other): give the --out-src and --out-tgt "
+                          "files of that run")
     if bool(src) != bool(tgt):
         mapped, other = (src_path, tgt_path) if src else (tgt_path, src_path)
         warnings.warn(f"{mapped} was written by offramp align, {other} was not (it has no "
                       f"{os.path.basename(os.fspath(other)) + SIDECAR_SUFFIX}); scores are meaningful only if both "
                       "files were mapped into one space", UserWarning, stacklevel=2)
+
+
+def load_mapped_pair(src_path, tgt_path, *, fmt="auto", max_vocab=None, on_duplicate="error",
+                     encoding_errors="strict", progress=True):
+    """The two sides of one shared space, read from their files after :func:`check_same_space`.
+
+    Returns
+    -------
+    src, tgt : KeyedVectors
+    """
+    check_same_space(src_path, tgt_path)
+    return load_pair(src_path, tgt_path, fmt=fmt, max_vocab=max_vocab, on_duplicate=on_duplicate,
+                     encoding_errors=encoding_errors, progress=progress,
+                     fix="give the two mapped files of one offramp align run")

@@ -66,11 +66,11 @@ def candidate_features(names, src_words, tgt_words, query_rows, index, *, associ
     names : sequence of {'ortho', 'freq', 'parallel'}
         ``ortho``: :func:`string_similarity`; ``freq``: :func:`alignment.rerank.rank_gap`
         (rows must be in frequency order, as offramp writes and gensim trains them);
-        ``parallel``: verse co-occurrence (:meth:`bootstrap.parallel.VerseAssociation.feature`).
+        ``parallel``: verse co-occurrence (:meth:`bootstrap.lexicon.parallel.VerseAssociation.feature`).
     src_words, tgt_words : sequence of str
     query_rows : ndarray of shape (n_queries,)
     index : ndarray of shape (n_queries, k)
-    association : bootstrap.parallel.VerseAssociation, optional
+    association : bootstrap.lexicon.parallel.VerseAssociation, optional
         Required for ``'parallel'``; built for ``src_words`` and ``tgt_words``.
 
     Returns

@@ -19,8 +19,8 @@ offramp uses it in two places:
 estimates ``p(t | s)`` and ``p(s | t)``, each verse's probability mass shared among the words that
 could explain a word, and the score is their geometric mean. Where Dice credits every word of a
 verse equally, Model 1 explains a word away once a better partner is in the verse (``the`` no
-longer looks like a translation of everything); on the BLI benchmark the best target by score is
-right for 57.2% of the en-fr and en-es test words against 51.7% and 52.3% with Dice.
+longer looks like a translation of everything), so its best target by score is right more often;
+Dice is the default, since Model 1's gain is small for its extra seconds (docs/defaults.md).
 
 Several translations per side are joined on the verse id: a verse's words on one side are the
 union over that side's files. Verses present on one side only are ignored. Verses are tokenised as
@@ -42,11 +42,9 @@ __all__ = ["VerseAssociation", "verse_association", "read_verses", "ibm1_scores"
 #: Association measures of :func:`verse_association`.
 MEASURES = ("dice", "ibm1")
 
-#: Defaults of :meth:`VerseAssociation.pairs` (seed pairs), measured on en-fr and en-lv
-#: (benchmarks/README.md): mutual best Dice, at least ``min_count`` shared verses and
-#: Dice at least ``min_score``. Loose thresholds win: more pairs outweigh less precise ones
-#: (en-fr CSLS P@1, test words kept out of the seed: 46.9 at 0.3/5, 48.1 at 0.2/3; kept in:
-#: 51.8 at 0.2/3, 53.0 at 0.1/2).
+#: Defaults of :meth:`VerseAssociation.pairs` (seed pairs): mutual best Dice, at least ``min_count``
+#: shared verses and Dice at least ``min_score``. Loose thresholds, since more pairs outweigh less
+#: precise ones for the self-learning (docs/defaults.md).
 PARALLEL_DEFAULTS = {"min_score": 0.1, "min_count": 2, "max_rank": 20000}
 
 
@@ -68,7 +66,7 @@ def read_verses(paths, *, lowercase=True, encoding_errors="strict"):
         ``ID<TAB>text`` files (every non-empty line must have an id); several files of one
         language (e.g. three English Bibles) are joined on the id.
     lowercase : bool, default True
-        Tokenise as :func:`bootstrap.corpora.tokenize` does for training.
+        Tokenise as :func:`bootstrap.io.corpora.tokenize` does for training.
 
     Returns
     -------
@@ -126,7 +124,7 @@ def _cooccurrence_triples(A, B, support):
         pairs.append(pos[ok])
         src_tok.append(np.repeat(np.arange(a0, a1), b1 - b0)[ok])
         tgt_tok.append(np.tile(np.arange(b0, b1), a1 - a0)[ok])
-    # int32 where the ids fit: the triples are the memory of Model 1 (22M on en-fr's Bibles, 264 MB)
+    # int32 where the ids fit: the triples (tens of millions for two Bibles) are the memory of Model 1
     dtype = np.int32 if max(support.nnz, A.nnz, B.nnz) < np.iinfo(np.int32).max else np.int64
     if not pairs:
         return (np.zeros(0, dtype=dtype),) * 3
@@ -265,7 +263,7 @@ class VerseAssociation:
         ----------
         min_score : float, default 0.1
             Keep a pair only if its score is at least this (tuned for Dice; applied unchanged to
-            Model 1 scores, where it changed the seed's P@1 by -0.6 to +1.1 points).
+            Model 1 scores, whose seed it changes little).
         min_count : int, default 2
             ... and its words share at least this many verses.
         max_rank : int or None, default 20000

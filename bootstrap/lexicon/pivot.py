@@ -5,6 +5,7 @@ import warnings
 
 from ..io.atomic import check_distinct
 from ..io.dictionaries import group_by_source, read_dictionary, write_dictionary
+from ..signature import make_signature
 
 
 def pivot_dictionary(src_pivot, pivot_tgt, *, min_paths=1, exclude_src=None, max_per_src=None, more_routes=()):
@@ -15,9 +16,9 @@ def pivot_dictionary(src_pivot, pivot_tgt, *, min_paths=1, exclude_src=None, max
     ``(p, t)`` in ``pivot_tgt`` (en-de and de-es give en-es). The number of pivot words that
     connect a pair (its *paths*) measures its support: a polysemous pivot word (German ``Bank``:
     bench, bank) brings wrong pairs with one path, while a pair that several synonyms connect is
-    rarely wrong. As a seed for ``align``, whose self-learning tolerates noise, every pair serves
-    (benchmarks/README.md, section 1l: en-es via German 54.7 P@1 against 55.4 with MUSE's own en-es
-    train dictionary; keeping pairs with 2 or more paths cut the seed and the score).
+    rarely wrong. As a seed for ``align``, whose self-learning tolerates noise, every pair serves:
+    requiring 2 or more paths shrinks the seed more than it cleans it, except for noisy pivot
+    dictionaries (docs/defaults.md, "Pivot seeds: min_paths 1").
 
     Parameters
     ----------
@@ -110,8 +111,7 @@ def _route_paths(src_pivot, pivot_tgt, label=""):
     pivots = {p for ps in first.values() for p in ps}
     shared = pivots & second.keys()
     # Related languages share many spellings (names, numbers, loans), so a dictionary read the wrong way
-    # round still shares words; it shares more the other way round (MUSE en-de with es-de given for
-    # de-es: 34,062 pivot words, 53,416 with es-de swapped)
+    # round still shares words; it shares clearly more the other way round, so the two counts are compared
     other_ways = {"second": len(pivots & {t for ts in second.values() for t in ts}),
                   "first": len(first.keys() & second.keys())}
     way, n_other = max(other_ways.items(), key=lambda kv: kv[1])
@@ -163,7 +163,7 @@ def pivot_files(src_pivot_path, pivot_tgt_path, out, *, fmt="auto", lowercase=Fa
     Returns
     -------
     info : dict
-        As :func:`pivot_dictionary`, plus the paths.
+        As :func:`pivot_dictionary`, plus the paths and the reproducibility ``signature``.
     """
     def read(path, swap):
         entries = read_dictionary(path, fmt=fmt, lowercase=lowercase)
@@ -196,4 +196,8 @@ def pivot_files(src_pivot_path, pivot_tgt_path, out, *, fmt="auto", lowercase=Fa
                 exclude_src=None if exclude_src_path is None else os.fspath(exclude_src_path))
     for route, (a, b) in zip(info["routes"], route_files):
         route.update(src_pivot=os.fspath(a), pivot_tgt=os.fspath(b))
+    swapped = [name for name, on in (("first", swap_first), ("second", swap_second)) if on] or None
+    info["signature"] = make_signature(pivot="triangulation", routes=1 + len(more_routes) if more_routes else None,
+                                       min_paths=min_paths, max_per_src=max_per_src, swap=swapped,
+                                       lowercase="yes" if lowercase else None)
     return info

@@ -6,9 +6,9 @@ dictionary (Artetxe et al. 2017; Søgaard et al. 2018); numerals alone are a wea
 ``altar`` / ``altāra``), which matters where the target language inflects names and loan words
 (Latvian, Finnish, Slovene), so that few strings are exactly identical.
 *Parallel* seeds are mutually best Dice pairs over the verses of verse-aligned corpora such as
-Bibles (:mod:`bootstrap.parallel`): no dictionary, and no reliance on spelling.
+Bibles (:mod:`bootstrap.lexicon.parallel`): no dictionary, and no reliance on spelling.
 All functions return ``(source word, target word)`` entries, which
-:func:`bootstrap.dictionaries.lookup_pairs` turns into row indices.
+:func:`bootstrap.io.dictionaries.lookup_pairs` turns into row indices.
 """
 import numbers
 import re
@@ -17,7 +17,8 @@ MODES = ("dictionary", "identical", "cognates", "numerals", "parallel", "identic
          "dictionary+parallel", "unsupervised")
 PARTS = ("dictionary", "identical", "cognates", "numerals", "parallel")
 _SIMILARITY_TOL = 1e-6  # float32 similarities (0.8 -> 0.79999995) still meet a threshold of 0.8
-#: Defaults of :func:`cognate_pairs`, measured on en-lv (benchmarks/README.md).
+#: Defaults of :func:`cognate_pairs`: close spellings of words long enough to be names or loans, at
+#: comparable frequency (docs/defaults.md, "Cognate seeds").
 COGNATE_DEFAULTS = {"min_similarity": 0.8, "min_len": 5, "max_rank": 20000, "max_rank_ratio": 10.0}
 _NUMERAL = re.compile(r"[0-9]+(?:[.,][0-9]+)*")
 
@@ -101,7 +102,7 @@ def cognate_pairs(src_words, tgt_words, *, min_similarity=COGNATE_DEFAULTS["min_
                   max_rank_ratio=COGNATE_DEFAULTS["max_rank_ratio"], batch_size=2000, workers=-1):
     """Mutually most similar spellings of the two vocabularies (likely cognates, names, loan words).
 
-    Words are compared after folding (:func:`bootstrap.orthography.fold`: no accents, case-folded)
+    Words are compared after folding (:func:`bootstrap.lexicon.orthography.fold`: no accents, case-folded)
     by normalised Levenshtein similarity (rapidfuzz). A pair is kept when each word is the
     other's most similar word, the similarity is at least ``min_similarity``, both words have at
     least ``min_len`` characters and a letter, and their frequency ranks differ by at most
@@ -118,7 +119,7 @@ def cognate_pairs(src_words, tgt_words, *, min_similarity=COGNATE_DEFAULTS["min_
     min_len : int
     max_rank : int or None
         Compare only the ``max_rank`` most frequent words of each side (cost ~ max_rank squared
-        string comparisons: 20000 takes about 10-20 s on 2 cores).
+        string comparisons: the default takes seconds to tens of seconds).
     max_rank_ratio : float or None
     batch_size : int
         Source words per block of the similarity matrix (memory ~ batch_size x max_rank floats).
@@ -245,15 +246,15 @@ def seed_entries(mode, src_words, tgt_words, *, dictionary=None, min_len=1, max_
     tgt_words : collection of str
         Target vocabulary.
     dictionary : list of (str, str) or str or path-like, optional
-        Entries, or a dictionary file read with :func:`bootstrap.dictionaries.read_dictionary`;
+        Entries, or a dictionary file read with :func:`bootstrap.io.dictionaries.read_dictionary`;
         required when ``mode`` includes ``'dictionary'``.
     cognates : dict, optional
         Keyword arguments of :func:`cognate_pairs` (default :data:`COGNATE_DEFAULTS`).
-    parallel : bootstrap.parallel.VerseAssociation, optional
+    parallel : bootstrap.lexicon.parallel.VerseAssociation, optional
         Verse association of the two vocabularies; required when ``mode`` includes ``'parallel'``.
     parallel_options : dict, optional
-        Keyword arguments of :meth:`bootstrap.parallel.VerseAssociation.pairs`
-        (default :data:`bootstrap.parallel.PARALLEL_DEFAULTS`).
+        Keyword arguments of :meth:`bootstrap.lexicon.parallel.VerseAssociation.pairs`
+        (default :data:`bootstrap.lexicon.parallel.PARALLEL_DEFAULTS`).
     min_len, max_rank, require_letter, max_rank_ratio
         Passed to :func:`identical_pairs` (``max_rank`` also to :func:`numeral_pairs`).
     fmt, lowercase

@@ -17,6 +17,7 @@ import os
 from ..io.atomic import atomic_open, check_distinct
 from ..io.dictionaries import _iter_lines, group_by_source, lookup_pairs, read_dictionary
 from ..errors import FormatError
+from ..signature import make_signature
 
 VOCAB_FORMATS = ("auto", "embeddings", "words", "counts")
 
@@ -59,7 +60,7 @@ def frequency_split(entries, src_words, tgt_words, *, n_test=1000, max_train=500
     train_entries, test_entries : list of (str, str)
         Ordered by source frequency rank, then by the dictionary's order of translations.
     info : dict
-        The coverage report of :func:`bootstrap.dictionaries.lookup_pairs` (``n_entries``,
+        The coverage report of :func:`bootstrap.io.dictionaries.lookup_pairs` (``n_entries``,
         ``n_pairs_in_vocab``, ``src_oov``, ...) plus ``n_usable_src_words``, ``n_test_words``,
         ``n_test_pairs``, ``n_train_words``, ``n_train_pairs``, ``n_unused_words`` (usable words in
         neither set once both are full), and ``test_src_ranks`` / ``train_src_ranks``: the
@@ -144,7 +145,7 @@ def read_vocabulary(path, *, fmt="auto", on_duplicate="error", encoding_errors="
     Parameters
     ----------
     path : str or path-like
-        Word vectors (any format :func:`bootstrap.embeddings.load_embeddings` reads; their order,
+        Word vectors (any format :func:`bootstrap.io.embeddings.load_embeddings` reads; their order,
         or their ``count`` attribute when present, gives the ranking), a file with one word per line
         (most frequent first), or a ``word<TAB>count`` file (any order; sorted by count, ties kept in
         file order).
@@ -153,10 +154,10 @@ def read_vocabulary(path, *, fmt="auto", on_duplicate="error", encoding_errors="
         count file, anything else (a ``n_words dim`` header, a word and numbers) word vectors.
     on_duplicate, encoding_errors
         How word vectors with a repeated word or bytes that are not UTF-8 are read (see
-        :func:`bootstrap.embeddings.load_embeddings`).
+        :func:`bootstrap.io.embeddings.load_embeddings`).
     progress : bool, default True
         Show a tqdm bar on stderr while a large text vector file is read (see
-        :func:`bootstrap.embeddings.load_embeddings`).
+        :func:`bootstrap.io.embeddings.load_embeddings`).
 
     Returns
     -------
@@ -221,7 +222,7 @@ def split_dictionary(gold_path, src_vocab_path, tgt_vocab_path, out_train, out_t
     Parameters
     ----------
     gold_path : str or path-like
-        The gold dictionary (MUSE, VecMap or TSV; see :func:`bootstrap.dictionaries.read_dictionary`).
+        The gold dictionary (MUSE, VecMap or TSV; see :func:`bootstrap.io.dictionaries.read_dictionary`).
     src_vocab_path, tgt_vocab_path : str or path-like
         Vocabularies: word vectors, a word-per-line file, or a ``word<TAB>count`` file
         (see :func:`read_vocabulary`).
@@ -242,7 +243,7 @@ def split_dictionary(gold_path, src_vocab_path, tgt_vocab_path, out_train, out_t
     Returns
     -------
     info : dict
-        As :func:`frequency_split`, plus the paths.
+        As :func:`frequency_split`, plus the paths and the reproducibility ``signature``.
     """
     out_train, out_test = os.fspath(out_train), os.fspath(out_test)
     check_distinct({"out_train": out_train, "out_test": out_test},
@@ -258,6 +259,8 @@ def split_dictionary(gold_path, src_vocab_path, tgt_vocab_path, out_train, out_t
     _write_both(train, out_train, test, out_test, sep)
     info.update(gold=os.fspath(gold_path), src_vocab=os.fspath(src_vocab_path),
                 tgt_vocab=os.fspath(tgt_vocab_path), out_train=out_train, out_test=out_test)
+    info["signature"] = make_signature(split="frequency", every=test_every, offset=offset, n_test=n_test,
+                                       max_train=max_train, lowercase="yes" if lowercase else "no")
     return info
 
 

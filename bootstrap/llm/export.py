@@ -150,7 +150,7 @@ def export_model(model, tokenizer, out, *, plan, source_dir=None, fallback_noise
     tokenizer : PreTrainedTokenizerFast
         The target tokenizer, ``n_tgt = len(tokenizer)``.
     out : str or path-like
-    plan : bootstrap.transfer.TransferPlan
+    plan : bootstrap.llm.transfer.TransferPlan
     source_dir : str or path-like, optional
         Files of this directory not written by the export are copied unchanged.
     fallback_noise : float

@@ -3,7 +3,16 @@ more pieces, for one or more tokenizers on a corpus."""
 import numpy as np
 
 from .hf import has_unknown, load_tokenizer, pieces_per_word
+from ..signature import make_signature
 from .tokenization import word_counts
+
+
+class FertilityReport(dict):
+    """Tokenizer name -> its row (a dict), with the reproducibility ``signature`` as an attribute."""
+
+    def __init__(self, rows=(), *, signature=None):
+        super().__init__(rows)
+        self.signature = signature
 
 
 def fertility(corpus, tokenizers, *, exclude_ids=None, lowercase=False, lang=None):
@@ -24,10 +33,11 @@ def fertility(corpus, tokenizers, *, exclude_ids=None, lowercase=False, lang=Non
 
     Returns
     -------
-    report : dict of name -> dict
-        ``{"tokens_per_word": float, "share_3plus": float, "share_unknown": float, "n_words": int,
+    report : FertilityReport
+        A dict of name -> ``{"tokens_per_word": float, "share_3plus": float, "share_unknown": float, "n_words": int,
         "n_types": int}``; ``share_unknown`` is the share of words whose encoding holds the unknown
-        token (1 piece, but the model sees nothing of them).
+        token (1 piece, but the model sees nothing of them); ``report.signature`` names the metric and
+        the number of words.
     """
     if not tokenizers:
         raise ValueError("give at least one tokenizer")
@@ -48,4 +58,4 @@ def fertility(corpus, tokenizers, *, exclude_ids=None, lowercase=False, lang=Non
             "n_words": total,
             "n_types": len(words),
         }
-    return report
+    return FertilityReport(report, signature=make_signature(metric="fertility", words=total))

@@ -1,5 +1,8 @@
 """Initialise a source model's token embeddings for a new tokenizer from aligned word vectors.
 
+Longer than most modules: the token vectors, the alignment checks, the plan of routes and the command
+that applies it are one recipe, and the checks refuse bad inputs before a model is loaded.
+
 The recipe is WECHSEL's (Minixhofer et al. 2022), with FOCUS's copy of shared tokens as an option
 (Dobler & de Melo 2023). Every target token takes exactly one *route*:
 
@@ -41,6 +44,7 @@ import numpy as np
 from ...alignment.preprocess import unit
 
 from ..errors import FormatError
+from ..signature import make_signature
 from .hf import load_tokenizer, word_encoder
 
 ROUTES = ("special", "copy", "lexicon", "wechsel", "fallback")
@@ -312,9 +316,9 @@ def plan_transfer(src_tokenizer, tgt_tokenizer, src_kv, tgt_kv, *, lexicon=None,
     temperature : float, default 0.1
         Softmax temperature over cosine similarities; small values approach the nearest neighbour.
     copy_shared : bool, default True
-        Copy the source row of tokens whose string is in both vocabularies (FOCUS). On the Bible
-        benchmark (fi, 1000 verses) it raised P@1 from 28.3% to 33.6%: names, numbers and
-        punctuation keep their trained rows.
+        Copy the source row of tokens whose string is in both vocabularies (FOCUS): names, numbers
+        and punctuation keep their trained rows. For a pair that shares many strings of different
+        meaning, turning it off may do better (docs/defaults.md, "copy_shared").
     check_alignment : bool, default True
         Run :func:`check_aligned` first.
     show_progress : bool
@@ -477,7 +481,7 @@ def _check_weights(model_dir):
 
 
 def _load_model(model_dir):
-    """:func:`bootstrap.export.load_source_model`, with damaged weight files reported by name."""
+    """:func:`bootstrap.llm.export.load_source_model`, with damaged weight files reported by name."""
     import pickle
 
     from .export import load_source_model
@@ -614,7 +618,11 @@ def transfer(source_model, *, tokenizer, src_vectors, tgt_vectors, out, lexicon=
               "n_src_tokens": len(src_tokenizer), "n_tgt_tokens": len(tgt_tokenizer), "routes": plan.counts(),
               "fallback": {"rows": n_fallback, "of": n_new, "share": n_fallback / n_new if n_new else 0.0},
               "warnings": report_warnings, "params": plan.params,
-              "fallback_noise": float(fallback_noise), "random_state": random_state}
+              "fallback_noise": float(fallback_noise), "random_state": random_state,
+              "signature": make_signature(init="wechsel", k=k, temperature=temperature,
+                                          copy_shared="yes" if copy_shared else "no",
+                                          lexicon="yes" if lexicon is not None else "no",
+                                          fallback_noise=fallback_noise, seed=random_state)}
     with _transformers_bars(show_progress):
         export_model(model, tgt_tokenizer, out, plan=plan, source_dir=source_model, fallback_noise=fallback_noise,
                      random_state=random_state, report=report, overwrite=overwrite)

@@ -34,6 +34,7 @@ _API = {
     "FormatError": "offramp.bootstrap.errors",
     # training
     "train_embeddings": "offramp.bootstrap.training",
+    "train_to_files": "offramp.bootstrap.training",
     # seeds and lexicons
     "seed_entries": "offramp.bootstrap.lexicon.seeds",
     "split_dictionary": "offramp.bootstrap.lexicon.split",
@@ -43,13 +44,17 @@ _API = {
     # alignment runs
     "align_embeddings": "offramp.bootstrap.align",
     "AlignResult": "offramp.bootstrap.align",
+    "align_files": "offramp.bootstrap.align",
     "shared_string_check": "offramp.bootstrap.check",
     # evaluation and induction
     "evaluate_bli": "offramp.bootstrap.evaluation.bli",
+    "evaluate_files": "offramp.bootstrap.evaluation.bli",
     "induce_lexicon": "offramp.bootstrap.evaluation.induce",
+    "induce_files": "offramp.bootstrap.evaluation.induce",
     "Lexicon": "offramp.bootstrap.evaluation.induce",
     "LinearReranker": "offramp.bootstrap.evaluation.rerankers",
     "TreeReranker": "offramp.bootstrap.evaluation.rerankers",
+    "make_reranker": "offramp.bootstrap.evaluation.rerankers",
     # estimators of the array layer
     "SelfLearning": "offramp.alignment.selflearning",
     "OrthogonalMapping": "offramp.alignment.mapping",

@@ -1,0 +1,92 @@
+"""``offramp data`` (CliRunner): fetch, list and path, and their errors."""
+import hashlib
+import re
+import urllib.error
+
+import pytest
+from click.testing import CliRunner
+
+from fixtures.data_mirror import CONTENT, SAME_SIZE, SHORTER, fake_urlopen
+from offramp.bootstrap import data
+from offramp.bootstrap.data import cached_path
+from offramp.cli.main import main
+
+
+@pytest.mark.parametrize("args", [["data", "--help"], ["data", "list", "--help"], ["data", "fetch", "--help"],
+                                  ["data", "path", "--help"]])
+def test_data_help(args):
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0 and "Usage:" in result.output
+
+
+def test_data_cli_fetch_list_path(cache, mirror):
+    runner = CliRunner()
+    result = runner.invoke(main, ["data", "fetch", "muse", "en-fi", "--mirror", str(mirror), "-q"])
+    assert result.exit_code == 0, result.output
+    expected = cache / "dictionaries" / "muse" / "en-fi.txt"
+    sha = hashlib.sha256(CONTENT).hexdigest()[:16]
+    assert result.output == f"{expected} (25 bytes) | offramp:{data.__version__}|data:muse|name:en-fi|sha256:{sha}\n"
+    result = runner.invoke(main, ["data", "path", "muse", "en-fi"])
+    assert result.exit_code == 0 and result.output == f"{expected}\n"
+    result = runner.invoke(main, ["data", "list"])
+    assert result.exit_code == 0 and re.search(r"^muse +url +\d+ known +1 cached", result.output, re.M)
+    result = runner.invoke(main, ["data", "list", "muse"])
+    assert "  en-fi  (cached)\n" in result.output and "  en-de\n" in result.output
+
+
+@pytest.mark.parametrize("args, code, match", [
+    (["data", "path", "muse", "en-de"], 1, "muse en-de is not cached; run `offramp data fetch muse en-de`"),
+    (["data", "fetch", "ted", "Finnish"], 1, "ted is mirror-only"),
+    # usage errors (bad KIND or NAME) exit 2 in every subcommand
+    (["data", "fetch", "muse", "en/fi"], 2, "is not a muse name"),
+    (["data", "path", "muse", "en/fi"], 2, "is not a muse name"),
+    (["data", "list", "nope"], 2, "unknown kind 'nope'"),
+    (["data", "path", "nope", "en-fi"], 2, "unknown kind 'nope'"),
+    (["data", "fetch", "nope", "en-fi"], 2, "unknown kind 'nope'"),
+])
+def test_data_cli_errors(cache, args, code, match):
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == code and match in result.output, result.output
+
+
+def test_data_cli_changed_cache_file(cache, mirror):
+    """`path` reports a changed file as damaged (exit 1); `fetch` fetches it again and prints the new record."""
+    runner = CliRunner()
+    assert runner.invoke(main, ["data", "fetch", "muse", "en-fi", "--mirror", str(mirror), "-q"]).exit_code == 0
+    path = cache / "dictionaries" / "muse" / "en-fi.txt"
+    path.write_bytes(SAME_SIZE)
+    result = runner.invoke(main, ["data", "path", "muse", "en-fi"])
+    assert result.exit_code == 1
+    assert "is damaged (changed after it was fetched: sha256" in result.output and "--force" in result.output
+    result = runner.invoke(main, ["data", "list", "muse"])
+    assert "  en-fi  (cached)" in result.output  # list only compares sizes: cheap
+    path.write_bytes(SHORTER)
+    assert "  en-fi  (damaged: fetch it again with `offramp data fetch muse en-fi --force`)" in \
+        runner.invoke(main, ["data", "list", "muse"]).output
+    result = runner.invoke(main, ["data", "fetch", "muse", "en-fi", "--mirror", str(mirror), "-q"])
+    assert result.exit_code == 0, result.output
+    assert "note: " in result.stderr and "is damaged" in result.stderr and "fetching it again" in result.stderr
+    sha = hashlib.sha256(CONTENT).hexdigest()[:16]
+    assert result.stdout.endswith(f"(25 bytes) | offramp:{data.__version__}|data:muse|name:en-fi|sha256:{sha}\n")
+    assert path.read_bytes() == CONTENT
+
+
+def test_data_help_names_the_real_cache_order():
+    result = CliRunner().invoke(main, ["data", "fetch", "--help"])
+    assert "$OFFRAMP_CACHE, else $XDG_CACHE_HOME/offramp, else ~/.cache/offramp" in " ".join(result.output.split())
+
+
+def test_data_cli_network_failure(cache, monkeypatch):
+    fake_urlopen(monkeypatch, urllib.error.URLError("no route to host"))
+    result = CliRunner().invoke(main, ["data", "fetch", "muse", "en-fi", "-q"])
+    assert result.exit_code == 1
+    assert "could not download" in result.output and "--mirror DIR" in result.output
+
+
+def test_fetch_from_real_shared_data(cache, shared_data):
+    source = shared_data / "dictionaries" / "muse" / "en-fi.5000-6500.txt"
+    result = CliRunner().invoke(main, ["data", "fetch", "muse", "en-fi.5000-6500", "--mirror", str(shared_data), "-q"])
+    assert result.exit_code == 0, result.output
+    path = cached_path("muse", "en-fi.5000-6500", verify=True)
+    assert path.read_bytes() == source.read_bytes()
+    assert data.cache_record("muse", "en-fi.5000-6500")["sha256"] == hashlib.sha256(source.read_bytes()).hexdigest()
