@@ -6,7 +6,7 @@ Metaspace BPE (``▁``, prepend scheme 'never'), a SentencePiece-style BPE as tr
 Llama 2's (spaces marked by the normaliser, byte fallback), an XLM-R-like Metaspace Unigram
 (``unigram``) or a cased BERT-like WordPiece (``wordpiece``) is trained on a source-language Bible,
 then extended with ``--budgets`` tokens from the first verses of a target-language Bible, both ways
-that ``bootstrap.tokenization.extend_tokenizer`` knows (``route='auto'``: in the model, through
+that ``offramp.bootstrap.llm.tokenization.extend_tokenizer`` knows (``route='auto'``: in the model, through
 merges for BPE, as pieces or vocabulary entries otherwise; ``route='added'``), and each tokenizer
 encodes the target Bible's next verses, which the extension did not see.
 

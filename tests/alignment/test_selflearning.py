@@ -79,7 +79,7 @@ def synthetic_problem():
 
 
 def seed_pairs(problem, mode):
-    """Row-index seed pairs for ``mode``, built as the pipeline builds them (bootstrap.seeds)."""
+    """Row-index seed pairs for ``mode``, built as an alignment run builds them (bootstrap.lexicon.seeds)."""
     if mode == "unsupervised":
         assert not set(problem.src_words) & {w for w in problem.tgt_words if not w.isdigit()}
         return None
