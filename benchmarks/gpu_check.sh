@@ -45,8 +45,6 @@ PY
 # every test marked gpu (the CuPy side of the xp fixture, the cpu-vs-cuda comparisons, the kernels),
 # wherever the test files live under tests/
 timeout 420 $PY -m pytest -q -p no:cacheprovider -m gpu tests/ 2>&1 | tail -40 | tee "$OUT/gpu_tests.txt"
-# the selection kernels' tests skip themselves without a GPU; run them by name in case they carry no gpu mark
-timeout 120 $PY -m pytest -q -p no:cacheprovider tests/ -k cuda_kernels 2>&1 | tail -5 | tee -a "$OUT/gpu_tests.txt"
 # iteration cost at the benchmark size (20000 words, 300 dims) on the GPU (the CPU's is the last step)
 timeout 120 $PY benchmarks/iteration_cost.py --n 20000 --dim 300 --device cuda --breakdown --json "$OUT/iteration-cuda.json"
 # whole self-learning runs on real vectors (en-fr), same seeds and settings on both devices; the CPU

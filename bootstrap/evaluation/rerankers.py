@@ -63,15 +63,13 @@ class CandidateSpace:
 
     def retrieval(self):
         """Keyword arguments of :func:`alignment.candidates.candidate_pool` for this space."""
-        extra = None
-        if self.association is not None:
-            association = self.association
-
-            def extra(queries):  # noqa: F811  (the verse-aligned candidates, where there are verses)
-                return association.top_targets(queries, VERSE_CANDIDATES)
-
         return {"method": self.method, "csls_k": self.csls_k, "beta": self.beta, "log_norm": self.log_norm,
-                "extra": extra}
+                "extra": None if self.association is None else self.verse_candidates}
+
+    def verse_candidates(self, queries):
+        """Each query's best target words by verse association, ``(index, valid)`` of shape
+        (n_queries, :data:`VERSE_CANDIDATES`): extra candidates beside the retrieved ones."""
+        return self.association.top_targets(queries, VERSE_CANDIDATES)
 
     def queries_and_gold(self, dictionary, *, lowercase=False, what="the re-ranking"):
         """A tuning dictionary's source rows with their gold target rows: ``(queries, gold, path)``."""

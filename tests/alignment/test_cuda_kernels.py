@@ -10,6 +10,7 @@ import pytest
 from offramp.alignment import _cuda
 from offramp.alignment._backend import cuda_available, to_numpy
 
+pytestmark = pytest.mark.gpu  # the whole module: benchmarks/gpu_check.sh selects it with -m gpu
 gpu = pytest.mark.skipif(not cuda_available(), reason="CuPy with a visible GPU is not available")
 
 
