@@ -417,13 +417,14 @@ def train_to_files(paths, out, *, save_model_to=None, report=None, binary=False,
     """
     import time
 
+    from .errors import InputsError
     from .io.atomic import atomic_path, write_json
     from .io.corpora import read_ids
     from .io.embeddings import save_embeddings
     from .signature import make_signature
 
     if save_model_to is not None and runs > 1:
-        raise ValueError("save_model_to (--save-model) keeps one trained model; use it with one run (--runs 1)")
+        raise InputsError("save_model_to (--save-model) keeps one trained model; use it with one run (--runs 1)")
     ids = read_ids(exclude_ids) if exclude_ids is not None else None
     source = Corpus(paths, exclude_ids=ids, max_lines=max_lines, lang=lang, prefix_len=prefix_len,
                     id_column={"auto": "auto", "yes": True, "no": False}[id_column])

@@ -97,9 +97,6 @@ def train(corpus, lang, out, model, dim, window, min_count, epochs, negative, sa
     """
     from ..bootstrap.training import DEFAULTS, train_to_files
 
-    if save_model is not None and runs > 1:
-        raise click.BadParameter("--save-model keeps one trained model; use it with --runs 1",
-                                 param_hint="--save-model")
     paths = _expand(corpus, lang)
     # before hours of training
     check_outputs({"--out": out, "--save-model": save_model, "--report": report}, CORPUS=paths,

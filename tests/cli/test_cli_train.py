@@ -137,7 +137,7 @@ def test_runs_write_the_ensemble(tmp_path, corpus):
     params = json.loads(report.read_text(encoding="utf-8"))["params"]
     assert (params["runs"], params["dim"], params["dim_out"]) == (2, 8, 16)
     refused = run([corpus, "--out", tmp_path / "x.vec", "--runs", "2", "--save-model", tmp_path / "m.bin", *FAST])
-    assert refused.exit_code != 0 and "use it with --runs 1" in refused.output
+    assert refused.exit_code == 2 and "keeps one trained model; use it with one run (--runs 1)" in refused.output
     assert not (tmp_path / "x.vec").exists()
 
 
