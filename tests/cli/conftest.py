@@ -2,8 +2,7 @@
 import numpy as np
 import pytest
 
-from fixtures.spaces import make_spaces
-from offramp.bootstrap.io.dictionaries import write_dictionary
+from fixtures.spaces import write_space_files
 from offramp.bootstrap.io.embeddings import make_keyed_vectors, save_embeddings
 
 
@@ -12,11 +11,7 @@ def files(tmp_path_factory):
     """A folder with the rotated spaces of :func:`fixtures.spaces.make_spaces` (``src.vec``, ``tgt.vec``),
     a 40-pair seed dictionary (``seed.txt``) and a test dictionary of the other words (``test.txt``)."""
     root = tmp_path_factory.mktemp("cli_files")
-    src, tgt, gold = make_spaces()
-    save_embeddings(src, root / "src.vec")
-    save_embeddings(tgt, root / "tgt.vec")
-    write_dictionary(gold[:40], root / "seed.txt")
-    write_dictionary(gold[100:], root / "test.txt")
+    write_space_files(root)
     return root
 
 

@@ -6,10 +6,10 @@ import shutil
 import pytest
 
 from fixtures.cli import invoke as _invoke
-from fixtures.spaces import make_spaces
+from fixtures.spaces import write_space_files
 from offramp.bootstrap.io import atomic
 from offramp.bootstrap.io.dictionaries import write_dictionary
-from offramp.bootstrap.io.embeddings import load_embeddings, save_embeddings
+from offramp.bootstrap.io.embeddings import load_embeddings
 from offramp.bootstrap.io.outputs import SIDECAR_SUFFIX
 
 
@@ -17,11 +17,7 @@ from offramp.bootstrap.io.outputs import SIDECAR_SUFFIX
 def work(tmp_path_factory):
     """Vectors, dictionaries, a small ID<TAB>text corpus and one align run's outputs (``run/``)."""
     root = tmp_path_factory.mktemp("cli_outputs")
-    src, tgt, gold = make_spaces()
-    save_embeddings(src, root / "src.vec")
-    save_embeddings(tgt, root / "tgt.vec")
-    write_dictionary(gold[:40], root / "seed.txt")
-    write_dictionary(gold[100:], root / "test.txt")
+    gold = write_space_files(root)
     write_dictionary([(t, f"x{t}") for _, t in gold[:60]], root / "second.txt")
     (root / "corpus.tsv").write_text("".join(f"v{i}\tthe cat sat on the mat {i % 7}\n" for i in range(200)),
                                      encoding="utf-8")
