@@ -53,7 +53,7 @@ def _split(line, fmt):
     return line.split()
 
 
-def _iter_lines(path):
+def iter_lines(path):
     """Yield ``(lineno, text)`` with the line end and a leading BOM removed; raise on bad UTF-8."""
     with open_binary(path) as handle:
         for lineno, raw in enumerate(handle, start=1):
@@ -102,7 +102,7 @@ def read_dictionary(path, *, fmt="auto", lowercase=False):
     if not os.path.exists(path):
         raise FileNotFoundError(f"{path}: no such dictionary file")
     entries, seen = [], set()
-    for lineno, line in _iter_lines(path):
+    for lineno, line in iter_lines(path):
         if lineno == 1 and fmt == "auto" and line.rstrip() == LEXICON_HEADER:
             fmt = "lexicon"
         if not line.strip() or _is_comment(line):

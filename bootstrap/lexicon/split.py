@@ -15,7 +15,7 @@ Train and test therefore cover the same frequency band and never share a source 
 import os
 
 from ..io.atomic import atomic_open, check_distinct
-from ..io.dictionaries import _iter_lines, group_by_source, lookup_pairs, read_dictionary
+from ..io.dictionaries import iter_lines, group_by_source, lookup_pairs, read_dictionary
 from ..errors import FormatError
 from ..signature import make_signature
 
@@ -126,7 +126,7 @@ def _sniff_vocab(path):
     lower = path.lower()
     if lower.endswith((".bin", ".kv", ".model", ".wv")):
         return "embeddings"
-    for _, line in _iter_lines(path):
+    for _, line in iter_lines(path):
         fields = line.split()
         if not fields:
             continue
@@ -182,7 +182,7 @@ def read_vocabulary(path, *, fmt="auto", on_duplicate="error", encoding_errors="
             words = [words[i] for i in order]
         return words
     words, counts, seen = [], [], {}
-    for lineno, line in _iter_lines(path):
+    for lineno, line in iter_lines(path):
         fields = line.split("\t") if "\t" in line else line.split()
         fields = [f.strip() for f in fields]
         if not any(fields):
