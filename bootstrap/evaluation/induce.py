@@ -98,37 +98,9 @@ def induce_lexicon(src, tgt, *, method="csls", k=1, csls_k=10, max_src=None, nor
     log = []
     with steps(n_steps, progress=progress, n_pairs=len(src) * len(tgt), log=log) as step:
         if reranker is not None:
-            if builds_association(parallel):
-                step("verse association")
-            association = resolve_association(parallel, src, tgt)
-            tick = step(f"CSLS r term of {len(tgt)} target words", rows=len(tgt)) if method == "csls" else None
-            r_tgt = csls_r_tgt(X, Z, method, csls_k, tick)  # once for the tuning and the lexicon searches
-            log_norm = isf_log_norm(X, Z, beta, step(f"inverted-softmax normaliser of {len(tgt)} target words",
-                                                     rows=len(tgt))) if method == "isf" else None
-            if tune_dict is not None:
-                step("fitting the re-ranking")
-            space = CandidateSpace(src, tgt, X, Z, method=method, csls_k=csls_k, beta=beta, r_tgt=r_tgt,
-                                   log_norm=log_norm, association=association)
-            reranker.fit(space, tune_dict, lowercase=lowercase)
-            rerank_info = dict(reranker.info_)
-            if association is not None:
-                rerank_info["parallel"] = association.info
-            trees = reranker.model == "trees"
-            # the sources' CSLS r term: the trees made it; with mutual, one step serves both directions
-            r_src = reranker.margins_.r_src if trees and method == "csls" else None
-            if mutual and method == "csls" and r_src is None:
-                r_src = csls_r_tgt(Z, X, method, csls_k, step(f"CSLS r term of {len(src)} source words",
-                                                              rows=len(src)))
-            # the way back first: with the trees its best scores are the backward margins' reference
-            # for every target, so the re-ranked search below needs no search of its own for them
-            back = back_translate(X, Z, method=method, csls_k=csls_k, beta=beta, step=step, r_tgt=r_tgt,
-                                  r_src=r_src, margins=reranker.margins_ if trees else None) if mutual else None
-            # in slices of source words: each row is re-ranked on its own, and memory stays
-            # bounded by a slice's candidates and features
-            scores, index = in_slices(
-                lambda rows: reranker.rerank(space, np.arange(rows.start, rows.stop), r_src=r_src),
-                n, step(f"translating {n} source words", rows=n))
-            scores, index = scores[:, :k], index[:, :k]
+            scores, index, back, rerank_info = _reranked(src, tgt, X, Z, n, k, reranker, step, method=method,
+                                                         csls_k=csls_k, beta=beta, mutual=mutual,
+                                                         tune_dict=tune_dict, parallel=parallel, lowercase=lowercase)
         else:
             rerank_info = None
             scores, index, back = translate(X, Z, n, k, method=method, csls_k=csls_k, beta=beta, mutual=mutual,
@@ -152,6 +124,41 @@ def induce_lexicon(src, tgt, *, method="csls", k=1, csls_k=10, max_src=None, nor
                       "as .info", DeprecationWarning, stacklevel=2)
         return lexicon, info
     return lexicon
+
+
+def _reranked(src, tgt, X, Z, n, k, reranker, step, *, method, csls_k, beta, mutual, tune_dict, parallel, lowercase):
+    """:func:`induce_lexicon` with a re-ranker: the first ``n`` source words' ``k`` best targets after
+    re-ranking (host arrays), each target's best source word with ``mutual`` (else None), and the
+    re-ranking's report, as steps of ``step``."""
+    if builds_association(parallel):
+        step("verse association")
+    association = resolve_association(parallel, src, tgt)
+    tick = step(f"CSLS r term of {len(tgt)} target words", rows=len(tgt)) if method == "csls" else None
+    r_tgt = csls_r_tgt(X, Z, method, csls_k, tick)  # once for the tuning and the lexicon searches
+    log_norm = isf_log_norm(X, Z, beta, step(f"inverted-softmax normaliser of {len(tgt)} target words",
+                                             rows=len(tgt))) if method == "isf" else None
+    if tune_dict is not None:
+        step("fitting the re-ranking")
+    space = CandidateSpace(src, tgt, X, Z, method=method, csls_k=csls_k, beta=beta, r_tgt=r_tgt,
+                           log_norm=log_norm, association=association)
+    reranker.fit(space, tune_dict, lowercase=lowercase)
+    rerank_info = dict(reranker.info_)
+    if association is not None:
+        rerank_info["parallel"] = association.info
+    trees = reranker.model == "trees"
+    # the sources' CSLS r term: the trees made it; with mutual, one step serves both directions
+    r_src = reranker.margins_.r_src if trees and method == "csls" else None
+    if mutual and method == "csls" and r_src is None:
+        r_src = csls_r_tgt(Z, X, method, csls_k, step(f"CSLS r term of {len(src)} source words", rows=len(src)))
+    # the way back first: with the trees its best scores are the backward margins' reference for
+    # every target, so the re-ranked search below needs no search of its own for them
+    back = back_translate(X, Z, method=method, csls_k=csls_k, beta=beta, step=step, r_tgt=r_tgt, r_src=r_src,
+                          margins=reranker.margins_ if trees else None) if mutual else None
+    # in slices of source words: each row is re-ranked on its own, and memory stays bounded by a
+    # slice's candidates and features
+    scores, index = in_slices(lambda rows: reranker.rerank(space, np.arange(rows.start, rows.stop), r_src=r_src),
+                              n, step(f"translating {n} source words", rows=n))
+    return scores[:, :k], index[:, :k], back, rerank_info
 
 
 def induce_files(src_path, tgt_path, out, *, report=None, fmt="auto", max_vocab=None, on_duplicate="error",
