@@ -14,7 +14,8 @@ from ._options import (device_option, embedding_options, isf_option, make_rerank
 @click.argument("test_dict", type=click.Path(exists=True, dir_okay=False))
 @click.option("--retrieval", "method", type=click.Choice(["nn", "csls", "isf"]), default="csls", show_default=True,
               help="Nearest neighbour, CSLS, or inverted softmax.")
-@click.option("--csls-k", type=click.IntRange(min=1), default=10, show_default=True, help="CSLS neighbourhood.")
+@click.option("--csls-k", "--csls", "csls_k", type=click.IntRange(min=1), default=10, show_default=True,
+              help="CSLS neighbourhood.")
 @click.option("--no-normalize", is_flag=True, help="Score by raw dot product instead of cosine.")
 @click.option("--lowercase", is_flag=True, help="Lowercase the test dictionary.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a summary line.")

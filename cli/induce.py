@@ -11,7 +11,8 @@ from ._options import (device_option, embedding_options, isf_option, make_rerank
 @click.argument("tgt_vectors", type=click.Path(exists=True, dir_okay=False))
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Lexicon TSV to write.")
 @click.option("--retrieval", "method", type=click.Choice(["nn", "csls", "isf"]), default="csls", show_default=True)
-@click.option("--csls-k", type=click.IntRange(min=1), default=10, show_default=True)
+@click.option("--csls-k", "--csls", "csls_k", type=click.IntRange(min=1), default=10, show_default=True,
+              help="CSLS neighbourhood.")
 @click.option("-k", "--candidates", "k", type=click.IntRange(min=1), default=1, show_default=True,
               help="Translations per source word.")
 @click.option("--max-src", type=click.IntRange(min=1), default=None,

@@ -89,3 +89,14 @@ def test_evaluate_prints_the_librarys_signature(files, options, kwargs, max_voca
                              max_vocab=max_vocab)
     assert (expected == scores["signature"]) == (max_vocab is None)
     assert json.loads(result.output)["signature"] == expected
+
+
+@pytest.mark.parametrize("command, extra", [("evaluate", ["{files}/test.txt", "--json"]),
+                                            ("induce", ["--out", "{tmp}/lexicon.tsv"])])
+@pytest.mark.parametrize("option", ["--csls", "--csls-k"])
+def test_csls_has_the_name_align_gives_it(files, tmp_path, command, extra, option):
+    """``--csls`` (align's name) and ``--csls-k`` both set the CSLS neighbourhood of evaluate and induce."""
+    extra = [e.format(files=files, tmp=tmp_path) for e in extra]
+    result = invoke(command, files / "src.vec", files / "tgt.vec", *extra, option, "5", "--quiet")
+    assert result.exit_code == 0, result.output
+    assert "|csls:5|" in result.output
