@@ -375,11 +375,11 @@ def _align_direct(src, tgt, *, seed, preset, device, random_state, progress, ref
                   validation_dict=None, identical_rank_ratio=DEFAULT_IDENTICAL_RANK_RATIO, cognates=None,
                   parallel=None, parallel_options=None, refine_options=None, lowercase=False, check=False,
                   **params):
-    """:func:`align_embeddings` without auxiliary spaces (its keywords; the optional inputs default to
-    none given). ``check=False`` leaves the report's ``check`` at None, for :func:`_align_via`, which
-    computes its own over every shared string."""
-    parts = parse_mode(seed, name="seed", examples=SEED_MODES)
-    check_preset(preset)
+    """:func:`align_embeddings` without auxiliary spaces: its keywords, already checked by
+    :func:`check_options` (or made consistent by :func:`_align_via`); the optional inputs default to none
+    given. ``check=False`` leaves the report's ``check`` at None, for :func:`_align_via`, which computes
+    its own over every shared string."""
+    parts = parse_mode(seed, name="seed", examples=SEED_MODES)  # the options were checked by check_options
     _check_same_dim(src, tgt)
     warmup = params.get("warmup_dim")
     if isinstance(warmup, int) and not isinstance(warmup, bool) and warmup >= src.vector_size:
@@ -388,21 +388,10 @@ def _align_direct(src, tgt, *, seed, preset, device, random_state, progress, ref
     started = time.perf_counter()
     device = resolve_device(device)
     config = loop_config(preset, seed, {**params, "random_state": random_state})
-    if seed_dict is not None and "dictionary" not in parts:  # else the default seed would ignore it
-        raise ValueError(f"a seed dictionary was given, but seed={seed!r} has no 'dictionary' part; add it "
-                         "(e.g. seed='dictionary' or 'dictionary+identical') or drop seed_dict")
     entries, dict_path = as_entries(seed_dict, lowercase)
-    if "dictionary" in parts and entries is None:
-        raise ValueError(f"seed={seed!r} needs a seed dictionary (--seed-dict)")
-    if "parallel" in parts and parallel is None:
-        raise ValueError(f"seed={seed!r} needs verse-aligned corpora: parallel=(src_files, tgt_files) "
-                         "(--parallel-src FILE --parallel-tgt FILE)")
     unsupervised = config.get("init", "seed") == "unsupervised"
     refine = resolve_refine(refine, preset, "unsupervised" if unsupervised else seed, refine_options=refine_options)
-    refiner = _refiner(refine, refine_options)  # checked now, not after a fit of minutes
-    if parallel is not None and "parallel" not in parts:
-        raise ValueError(f"verse-aligned corpora were given, but seed={seed!r} has no 'parallel' part; "
-                         "add it (e.g. seed='dictionary+parallel') or drop them")
+    refiner = _refiner(refine, refine_options)
     seed_report = {"mode": seed}
     pairs, words = None, []
     if not unsupervised:

@@ -50,6 +50,7 @@ The scores and timings these defaults were chosen by: docs/defaults.md.
 import contextlib
 import math
 import os
+import time
 import warnings
 import zlib
 
@@ -415,8 +416,6 @@ def train_to_files(paths, out, *, save_model_to=None, report=None, binary=False,
         ``command``, ``signature``, ``lang``, ``params``, ``n_tokens``, ``n_lines``, ``n_excluded``,
         ``n_words``, ``wall_s``, ``corpora``, ``out`` and ``model_out``.
     """
-    import time
-
     from .errors import InputsError
     from .io.atomic import atomic_path, write_json
     from .io.corpora import read_ids

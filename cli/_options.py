@@ -66,14 +66,12 @@ def isf_option(func):
 
 
 def make_reranker(rerank, rerank_weights, tune_dict, rerank_k, rerank_model, parallel):
-    """The re-ranker the options describe, checked before the slow loading (a usage error if not)."""
+    """The re-ranker the options describe, checked before the slow loading (the command's ``user_errors``
+    reports a bad combination)."""
     from ..bootstrap.evaluation.rerankers import as_reranker, make_reranker as make
 
-    try:
-        reranker = make(rerank, weights=rerank_weights, k=rerank_k, model=rerank_model)
-        return as_reranker(reranker, tune_dict=tune_dict, parallel=parallel)
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from None
+    reranker = make(rerank, weights=rerank_weights, k=rerank_k, model=rerank_model)
+    return as_reranker(reranker, tune_dict=tune_dict, parallel=parallel)
 
 
 def read_options():
