@@ -219,6 +219,34 @@ def print_table(out):
     print(f"wall {out['wall_s']}s, peak RSS {out['peak_rss_mb']} MB")
 
 
+def plan_cost(plan, *, runs=("cold", "warm")):
+    """``offramp multi PLAN`` as a user runs it, timed: first with an empty task cache (every language
+    trained), then again (every task cached). Wall seconds and the peak resident memory of the largest
+    process of the run (the command or one of its Dask workers)."""
+    import subprocess
+    import tempfile
+
+    out = {"plan": str(plan), "runs": {}}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in runs:
+            # a wrapper process per run, so each run's peak is its own (ru_maxrss of children only grows)
+            wrapper = ("import resource, subprocess, sys; done = subprocess.run(sys.argv[1:]); "
+                       "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); "
+                       "sys.exit(done.returncode)")
+            t0 = time.perf_counter()
+            done = subprocess.run([sys.executable, "-c", wrapper, "offramp", "multi", str(plan), "--out",
+                                   str(Path(tmp) / "out"), "--quiet"], capture_output=True, text=True)
+            wall = time.perf_counter() - t0
+            if done.returncode:
+                raise SystemExit(f"offramp multi failed:\n{done.stderr[-2000:]}")
+            peak_kb = int(done.stderr.strip().splitlines()[-1])
+            out["runs"][name] = {"wall_s": round(wall, 1), "peak_rss_mb": round(peak_kb / 1024, 1),
+                                 "summary": done.stdout.strip().splitlines()[-1]}
+            print(f"{name}: {wall:.0f}s", file=sys.stderr)
+        out["table"] = done.stdout.strip().splitlines()[:-1]
+    return out
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=str(HERE.parent.parent / "shared" / "data"))
@@ -237,7 +265,19 @@ def main(argv=None):
                         help="leave out directions whose gold has fewer test words in the vocabularies")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--plan", default=None,
+                        help="instead: time `offramp multi PLAN` with an empty task cache, then fully cached")
     args = parser.parse_args(argv)
+    if args.plan:
+        out = plan_cost(args.plan)
+        out["command"] = shlex.join(["python", "benchmarks/multilingual.py", *(sys.argv[1:] if argv is None else argv)])
+        for name, r in out["runs"].items():
+            print(f"{name}: {r['wall_s']} s, peak RSS {r['peak_rss_mb']} MB")
+        if args.json:
+            from offramp.bootstrap.io.atomic import write_json
+
+            write_json(args.json, out)
+        return out
     unknown = [lang for lang in args.langs if lang not in ISO3]
     if unknown:
         parser.error(f"unknown languages {unknown}; choose from {', '.join(LANGS)}")

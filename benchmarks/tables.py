@@ -582,6 +582,35 @@ def _machine(record):
     return record.get("machine") or record.get("device", "-")
 
 
+def multilingual(out):
+    """Many languages in one space (benchmarks/multilingual.py): P@1 per direction in the hub-only space, the
+    joint space and a direct bilingual alignment, pairs without the hub first, then the means."""
+    tables = []
+    for r in _records(out, "multilingual*.json"):
+        hub = r["hub"]
+        rows = [f"| direction ({', '.join(r['languages'])} around {hub}) | gold | test words | hub-only | joint "
+                "| joint - hub-only | bilingual |", "|---|---|---:|---:|---:|---:|---:|"]
+        ordered = sorted(r["pairs"].items(), key=lambda kv: (hub in kv[0].split("-"), kv[0]))
+        for key, p in ordered:
+            bi = "-" if p["bilingual"] is None else f"{p['bilingual']:.1f}"
+            rows.append(f"| {key} | {p['gold']} | {p['n_test']} | {p['hub']:.1f} | **{p['joint']:.1f}** "
+                        f"| {p['joint'] - p['hub']:+.1f} | {bi} |")
+        for name, keep in (("mean without the hub", lambda k: hub not in k.split("-")),
+                           ("mean with the hub", lambda k: hub in k.split("-"))):
+            group = [p for k, p in r["pairs"].items() if keep(k)]
+            if not group:
+                continue
+            mean = {c: sum(p[c] for p in group) / len(group) for c in ("hub", "joint")}
+            with_bi = [p["bilingual"] for p in group if p["bilingual"] is not None]
+            bi = f"{sum(with_bi) / len(with_bi):.1f} ({len(with_bi)})" if with_bi else "-"
+            rows.append(f"| {name} ({len(group)}) | | | {mean['hub']:.1f} | **{mean['joint']:.1f}** "
+                        f"| {mean['joint'] - mean['hub']:+.1f} | {bi} |")
+        rows.append(f"\nWhole plan: {r['wall_s']:.0f} s wall, peak RSS {r['peak_rss_mb']:.0f} MB "
+                    f"(training {'cached' if not any(r['train_s'].values()) else 'included'}).")
+        tables.append("\n".join(rows))
+    return "\n\n".join(tables)
+
+
 def iteration(out):
     """One self-learning iteration against the four similarity products it needs (``iteration_cost.py``)."""
     rows = ["| machine | device | n | dim | 4 products (matmul only) | iteration, keep_prob 1 | ratio "
@@ -670,6 +699,12 @@ def sections(out):
          "Verse retrieval P@1 in % (target -> English among 1000 held-out verses) with all-MiniLM-L6-v2 moved to "
          "each language by offramp's embedding initialisation, against no transfer, random and copy-only rows.",
          transfer(records), _transfer_records(records)),
+        ("Many languages in one space",
+         "P@1 in % (CSLS, OOV counted wrong) of every direction with gold, each language linked to English by its "
+         "MUSE train split (with every test word of every direction taken out of every seed); hub-only = the "
+         "links alone, joint = `offramp multi`'s space, bilingual = `offramp align` with the pair's own train "
+         "split.",
+         multilingual(records), _records(records, "multilingual*.json")),
         ("Speed: one self-learning iteration",
          "One iteration at 20,000 words x 300 dimensions against the four similarity products it needs "
          "(the target is at most 1.5x).",
@@ -694,7 +729,7 @@ def page(out):
 def studies(out):
     """Every study table the records allow (each is empty without its runs)."""
     tables = [bli, verses, ensembles, refined, model1, trees, unsupervised_bible, shared_check, string_directions,
-              pivot, quantity, transfer, iteration, induce]
+              pivot, quantity, transfer, multilingual, iteration, induce]
     blocks = [block for table in tables for block in table(out).split("\n\n")]
     return "\n\n".join(block for block in blocks if len(block.splitlines()) > 2)  # tables with rows only
 

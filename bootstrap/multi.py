@@ -8,7 +8,6 @@ go on, and the joint space is made of the languages that linked.
 """
 import json
 import os
-import sys
 import time
 from pathlib import Path
 
@@ -133,7 +132,7 @@ def seed_dictionaries(plan):
         route = pivot_route(plan, code)  # [code, pivot, ..., hub]
         entries = own[route[-2]]  # hub -> last pivot
         for nearer, farther in zip(route[-3::-1], route[-2:0:-1]):
-            entries = pivot_dictionary(entries, own[nearer])  # hub -> farther, farther -> nearer
+            entries, _ = pivot_dictionary(entries, own[nearer])  # hub -> farther, farther -> nearer
         out[code] = entries
     return out
 
@@ -173,7 +172,7 @@ def _str(path):
     return None if path is None else str(path)
 
 
-def run_plan(plan_path, *, out=None, cache=None, mirror=None, scheduler=None, add=(), progress=True, log=None):
+def run_plan(plan_path, *, out=None, cache=None, mirror=None, scheduler=None, add=(), progress=True):
     """Run ``offramp multi``: everything a plan asks for, on Dask.
 
     Parameters
@@ -187,8 +186,7 @@ def run_plan(plan_path, *, out=None, cache=None, mirror=None, scheduler=None, ad
     add : sequence of str
         Languages that join the existing space in ``out`` without moving its languages.
     progress : bool
-    log : callable, optional
-        Where one-line messages go (default: stderr).
+        A bar over the tasks and a line per finished task on stderr.
 
     Returns
     -------
@@ -197,7 +195,6 @@ def run_plan(plan_path, *, out=None, cache=None, mirror=None, scheduler=None, ad
         ``tasks`` (each task's status, error and seconds), ``failed``, ``evaluation`` (per pair, the
         hub-only and joint scores), ``outputs`` and ``signature``.
     """
-    log = log or (lambda message: print(message, file=sys.stderr))
     started = time.perf_counter()
     plan = read_plan(plan_path, out=out, cache=cache, mirror=mirror, add=tuple(add))
     existing = _existing_space(plan) if add else {}
@@ -257,7 +254,8 @@ def run_plan(plan_path, *, out=None, cache=None, mirror=None, scheduler=None, ad
         "links": {code: outcomes[f"link:{code}"].result["summary"] for code in linked},
         "shared_strings": n_shared,
         "joint": outcome.result["joint"],
-        "tasks": {name: {"status": o.status, "error": o.error, "wall_s": round(o.wall_s, 2), "worker": o.worker}
+        "tasks": {name: {"status": o.status, "error": o.error, "traceback": o.traceback, "wall_s": round(o.wall_s, 2),
+                         "worker": o.worker}
                   for name, o in {**more, **outcomes}.items()},  # the first run of each task
         "failed": failed,
         "evaluation": {side: {pair: _scores(s) for pair, s in scores.items()} for side, scores in evaluation.items()},

@@ -44,7 +44,7 @@ def multi(plan, out, cache, scheduler, add, mirror, quiet):
 
     with echo_warnings():
         report = run_plan(plan, out=out, cache=cache, mirror=mirror, scheduler=scheduler, add=add,
-                          progress=not quiet, log=(lambda message: None) if quiet else None)
+                          progress=not quiet)
     if report["table"]:
         click.echo(report["table"])
     failed = f", failed: {', '.join(report['failed'])}" if report["failed"] else ""

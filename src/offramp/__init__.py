@@ -46,6 +46,14 @@ _API = {
     "AlignResult": "offramp.bootstrap.align",
     "align_files": "offramp.bootstrap.align",
     "shared_string_check": "offramp.bootstrap.check",
+    # many languages in one space
+    "align_multilingual": "offramp.bootstrap.multilingual",
+    "MultilingualResult": "offramp.bootstrap.multilingual",
+    "link_to_hub": "offramp.bootstrap.multilingual",
+    "evaluate_pairs": "offramp.bootstrap.multilingual",
+    "save_multilingual": "offramp.bootstrap.multilingual",
+    "run_plan": "offramp.bootstrap.multi",
+    "read_plan": "offramp.bootstrap.plan",
     # evaluation and induction
     "evaluate_bli": "offramp.bootstrap.evaluation.bli",
     "evaluate_files": "offramp.bootstrap.evaluation.bli",
@@ -63,6 +71,7 @@ _API = {
     "RCSLSMapping": "offramp.alignment.mapping",
     "Normalizer": "offramp.alignment.preprocess",
     "InstanceRefinement": "offramp.alignment.instance",
+    "JointAlignment": "offramp.alignment.multilingual",
     "PRESETS": "offramp.alignment.presets",
     # LLM transfer
     "train_tokenizer": "offramp.bootstrap.llm.tokenization",

@@ -120,3 +120,14 @@ def test_cluster_run_equals_local_run(dask_cluster, tmp_path):
         assert a.index_to_key == b.index_to_key
         assert np.allclose(a.vectors, b.vectors, atol=1e-5)
     assert local["evaluation"] == remote["evaluation"]
+
+
+@pytest.mark.parametrize("seed", ["pivot", "verses"])
+def test_pivot_and_verse_seeds_link_to_the_hub(tmp_path, seed):
+    """fr reaches the hub through de's dictionary (pivot), or through verses it shares with the hub."""
+    plan = write_plan(tmp_path, seeds={"de": "dictionary", "fr": seed}, vectors=True)
+    report = run_plan(plan, progress=False)
+    assert report["failed"] == {}
+    assert report["links"]["fr"]["seed"] == ("dictionary" if seed == "pivot" else "parallel")
+    assert report["links"]["fr"]["n_seed_pairs"] >= 20
+    assert report["evaluation"]["joint"]["de-fr"]["p@1"] > 80
