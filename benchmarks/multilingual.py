@@ -142,9 +142,11 @@ def run(args):
         links[lang], link_s[lang] = cached_link(cache, spaces[hub], spaces[lang], lang, seeds[lang], link_options)
         print(f"link {lang}: {link_s[lang]:.0f}s" if link_s[lang] else f"link {lang}: cached", file=sys.stderr)
     tests = {pair: test for pair, (_, test, _) in gold.items()}
-    hub_only = assemble(spaces, links, hub=hub, joint=False).spaces  # refined around the hub as the joint one
+    refine = None if args.refine == "none" else args.refine
+    # the hub-only space is refined around the hub as the joint one is
+    hub_only = assemble(spaces, links, hub=hub, joint=False, refine=refine).spaces
     t0 = time.perf_counter()
-    joint = assemble(spaces, links, hub=hub, joint=True, joint_options=args.joint_options)
+    joint = assemble(spaces, links, hub=hub, joint=True, joint_options=args.joint_options, refine=refine)
     joint_s = time.perf_counter() - t0
     print(f"joint: {joint_s:.0f}s, history {joint.report['joint']['history']}", file=sys.stderr)
     scores = {"hub": evaluate_pairs(hub_only, tests, directions="given"),
@@ -183,6 +185,7 @@ def run(args):
         "pairs": pairs_out,
         "seeds": {lang: len(s) for lang, s in seeds.items()},
         "joint": {k: v for k, v in joint.report["joint"].items()},
+        "refine": refine,
         "train_s": train_s,
         "link_s": link_s,
         "joint_s": round(joint_s, 1),
@@ -256,6 +259,8 @@ def main(argv=None):
                         help="comma-separated, the hub first (default: %(default)s)")
     parser.add_argument("--joint-options", default="{}", type=json.loads,
                         help="JSON parameters of the joint refinement (JointAlignment)")
+    parser.add_argument("--refine", choices=("auto", "instance", "none"), default="auto",
+                        help="the refinement around the hub of both spaces (offramp multi's [align] refine)")
     parser.add_argument("--no-bilingual", dest="bilingual", action="store_false",
                         help="skip the direct bilingual alignments (column c)")
     parser.add_argument("--vocab-min-count", type=int, default=3)

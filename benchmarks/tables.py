@@ -608,6 +608,12 @@ def multilingual(out):
         rows.append(f"\nWhole plan: {r['wall_s']:.0f} s wall, peak RSS {r['peak_rss_mb']:.0f} MB "
                     f"(training {'cached' if not any(r['train_s'].values()) else 'included'}).")
         tables.append("\n".join(rows))
+    for r in _records(out, "multi-plan*.json"):
+        rows = [f"| `offramp multi {r['plan']}` | wall s | peak RSS MB (largest process) |", "|---|---:|---:|"]
+        for name, run in r["runs"].items():
+            what = "empty task cache (every language trained)" if name == "cold" else "every task cached"
+            rows.append(f"| {what} | {run['wall_s']:.0f} | {run['peak_rss_mb']:.0f} |")
+        tables.append("\n".join(rows))
     return "\n\n".join(tables)
 
 
@@ -704,7 +710,7 @@ def sections(out):
          "MUSE train split (with every test word of every direction taken out of every seed); hub-only = the "
          "links alone, joint = `offramp multi`'s space, bilingual = `offramp align` with the pair's own train "
          "split.",
-         multilingual(records), _records(records, "multilingual*.json")),
+         multilingual(records), _records(records, "multilingual*.json") + _records(records, "multi-plan*.json")),
         ("Speed: one self-learning iteration",
          "One iteration at 20,000 words x 300 dimensions against the four similarity products it needs "
          "(the target is at most 1.5x).",

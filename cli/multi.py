@@ -2,6 +2,7 @@
 import click
 
 from ._common import echo_warnings, user_errors
+from ._options import progress_option
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -20,9 +21,9 @@ from ._common import echo_warnings, user_errors
 @click.option("--mirror", default=None, type=click.Path(file_okay=False, exists=True),
               help="Read `offramp data` names (bible:en.KJV) from this folder instead of the network "
                    "(default: the plan's `mirror`, else $OFFRAMP_MIRROR).")
-@click.option("--quiet", is_flag=True, help="No progress bars or per-task lines.")
+@progress_option(help="Show a bar over the tasks and a line per finished task on stderr.")
 @user_errors
-def multi(plan, out, cache, scheduler, add, mirror, quiet):
+def multi(plan, out, cache, scheduler, add, mirror, progress):
     """Train, align and evaluate every language of PLAN (TOML) in one shared space.
 
     Each language is trained (unless the plan gives its vectors) and linked to the hub with its own
@@ -44,7 +45,7 @@ def multi(plan, out, cache, scheduler, add, mirror, quiet):
 
     with echo_warnings():
         report = run_plan(plan, out=out, cache=cache, mirror=mirror, scheduler=scheduler, add=add,
-                          progress=not quiet)
+                          progress=progress)
     if report["table"]:
         click.echo(report["table"])
     failed = f", failed: {', '.join(report['failed'])}" if report["failed"] else ""
