@@ -275,20 +275,17 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.plan:
         out = plan_cost(args.plan)
-        out["command"] = shlex.join(["python", "benchmarks/multilingual.py", *(sys.argv[1:] if argv is None else argv)])
+    else:
+        unknown = [lang for lang in args.langs if lang not in ISO3]
+        if unknown:
+            parser.error(f"unknown languages {unknown}; choose from {', '.join(LANGS)}")
+        out = run(args)
+    out["command"] = shlex.join(["python", "benchmarks/multilingual.py", *(sys.argv[1:] if argv is None else argv)])
+    if args.plan:
         for name, r in out["runs"].items():
             print(f"{name}: {r['wall_s']} s, peak RSS {r['peak_rss_mb']} MB")
-        if args.json:
-            from offramp.bootstrap.io.atomic import write_json
-
-            write_json(args.json, out)
-        return out
-    unknown = [lang for lang in args.langs if lang not in ISO3]
-    if unknown:
-        parser.error(f"unknown languages {unknown}; choose from {', '.join(LANGS)}")
-    out = run(args)
-    out["command"] = shlex.join(["python", "benchmarks/multilingual.py", *(sys.argv[1:] if argv is None else argv)])
-    print_table(out)
+    else:
+        print_table(out)
     if args.json:
         from offramp.bootstrap.io.atomic import write_json
 

@@ -29,6 +29,11 @@ from .runner import Task, file_stamp, run_tasks, task_key
 SPACE_RECORD = "space.json"
 
 
+class PlanRunError(ValueError):
+    """A task that the whole plan needs (the hub's training, the joint step) failed; its error is in the
+    message and every task's outcome in the cache."""
+
+
 # ----------------------------------------------------------------------------------------------- tasks
 def train_task(workdir, deps, *, code, files, options, random_state):
     """Train one language's vectors (``offramp train``'s training) into ``workdir/vectors.vec``."""
@@ -209,7 +214,7 @@ def run_plan(plan_path, *, out=None, cache=None, mirror=None, scheduler=None, ad
     failed = {name: o.error for name, o in outcomes.items() if o.status in ("failed", "blocked")}
     hub = plan.hub
     if f"train:{hub}" in failed:
-        raise RuntimeError(f"the hub {hub!r} could not be trained: {failed[f'train:{hub}']}")
+        raise PlanRunError(f"the hub {hub!r} could not be trained: {failed[f'train:{hub}']}")
     sources = {code: (str(spec.vectors) if spec.vectors is not None else outcomes[f"train:{code}"].result["vectors"])
                for code, spec in plan.languages.items() if f"train:{code}" not in failed}
     linked = [code for code in plan.others() if f"link:{code}" not in failed]
@@ -231,7 +236,7 @@ def run_plan(plan_path, *, out=None, cache=None, mirror=None, scheduler=None, ad
     more = run_tasks(finished + [joint_task_], cache_dir=plan.cache, scheduler=scheduler, progress=progress)
     outcome = more["joint"]
     if outcome.status != "done" and outcome.status != "cached":
-        raise RuntimeError(f"the joint step failed: {outcome.error}")
+        raise PlanRunError(f"the joint step failed: {outcome.error}")
     workdir = Path(outcome.workdir)
     spaces = {code: load_embeddings(sources[code], progress=False) if code not in fixed
               else load_embeddings(fixed[code], progress=False) for code in codes}
