@@ -384,7 +384,8 @@ def evaluate_pairs(spaces, gold, *, method="csls", directions="both", lowercase=
 
 
 def format_table(columns, *, metric="p@1"):
-    """A text table of P@1 (OOV counted wrong) per pair, one column per space.
+    """A text table of P@1 (OOV counted wrong) per pair, one column per space, beside each pair's test
+    words and their coverage (the share with a vector on both sides, the same in every space).
 
     Parameters
     ----------
@@ -397,14 +398,14 @@ def format_table(columns, *, metric="p@1"):
     """
     names = list(columns)
     pairs = list(dict.fromkeys(p for col in columns.values() for p in col))
-    lines = [f"{'pair':<8} {'n_test':>6} " + " ".join(f"{n:>9}" for n in names)]
+    lines = [f"{'pair':<8} {'n_test':>6} {'cov %':>6} " + " ".join(f"{n:>9}" for n in names)]
     for pair in pairs:
         first = next(col[pair] for col in columns.values() if pair in col)
         cells = []
         for name in names:
             scores = columns[name].get(pair)
             cells.append(f"{scores['counted_wrong'][metric]:>9.2f}" if scores else f"{'-':>9}")
-        lines.append(f"{pair:<8} {first['n_test']:>6} " + " ".join(cells))
+        lines.append(f"{pair:<8} {first['n_test']:>6} {first['coverage']:>6.1f} " + " ".join(cells))
     return "\n".join(lines)
 
 

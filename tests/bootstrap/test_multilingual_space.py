@@ -246,11 +246,12 @@ def test_evaluate_pairs_given_direction_reads_a_dictionary_file(result, tmp_path
 
 def test_format_table_has_a_header_and_a_row_per_pair(scores):
     lines = format_table(scores).splitlines()
-    assert lines[0].split() == ["pair", "n_test", "hub_only", "joint"]
+    assert lines[0].split() == ["pair", "n_test", "cov", "%", "hub_only", "joint"]
     assert [line.split()[0] for line in lines[1:]] == ["de-fr", "fr-de"]
     for line in lines[1:]:
-        pair, n_test, *cells = line.split()
+        pair, n_test, coverage, *cells = line.split()
         assert int(n_test) == scores["joint"][pair]["n_test"]
+        assert float(coverage) == pytest.approx(scores["joint"][pair]["coverage"], abs=0.05)
         assert [float(c) for c in cells] == pytest.approx(
             [scores[col][pair]["counted_wrong"]["p@1"] for col in ("hub_only", "joint")], abs=0.005)
 

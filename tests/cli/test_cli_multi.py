@@ -12,7 +12,7 @@ def test_cli_multi_prints_the_table_and_signature(tmp_path):
     result = invoke("multi", plan, "--out", tmp_path / "space", "--quiet")
     assert result.exit_code == 0, result.output
     lines = result.output.strip().splitlines()
-    assert lines[0].split() == ["pair", "n_test", "hub", "joint"]
+    assert lines[0].split() == ["pair", "n_test", "cov", "%", "hub", "joint"]
     assert lines[1].startswith("de-fr") and lines[2].startswith("fr-de")
     assert lines[-1].startswith("3 languages in one space around en (2 gold directions); wrote ")
     assert "| offramp:" in lines[-1] and "method:multi" in lines[-1]
