@@ -237,7 +237,11 @@ def _run_on_dask(tasks, folders, outcomes, finish, *, scheduler, n_workers):
                 processes=True, dashboard_address=":0", silence_logs=logging.ERROR))
             client = stack.enter_context(distributed.Client(cluster))
         else:
-            client = stack.enter_context(distributed.Client(scheduler))
+            try:
+                client = stack.enter_context(distributed.Client(scheduler))
+            except OSError as exc:
+                raise OSError(f"{exc}; is a Dask scheduler running there (`dask scheduler`, then `dask worker "
+                              f"{scheduler}` on each machine)? Leave out --scheduler for a local cluster") from exc
         futures, deps_of = {}, {task.name: task.deps for task in tasks}
         for task in tasks:
             # a finished dependency's future, or the cached result wrapped as _execute returns it

@@ -44,8 +44,11 @@ def multi(plan, out, cache, scheduler, add, mirror, progress):
     from ..bootstrap.multi import run_plan
 
     with echo_warnings():
-        report = run_plan(plan, out=out, cache=cache, mirror=mirror, scheduler=scheduler, add=add,
-                          progress=progress)
+        try:
+            report = run_plan(plan, out=out, cache=cache, mirror=mirror, scheduler=scheduler, add=add,
+                              progress=progress)
+        except ImportError as exc:  # the `multi` extra is not installed
+            raise click.ClickException(str(exc)) from exc
     if report["table"]:
         click.echo(report["table"])
     failed = f", failed: {', '.join(report['failed'])}" if report["failed"] else ""
