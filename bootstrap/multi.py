@@ -218,6 +218,9 @@ def run_plan(plan_path, *, out=None, cache=None, mirror=None, scheduler=None, ad
     sources = {code: (str(spec.vectors) if spec.vectors is not None else outcomes[f"train:{code}"].result["vectors"])
                for code, spec in plan.languages.items() if f"train:{code}" not in failed}
     linked = [code for code in plan.others() if f"link:{code}" not in failed]
+    if not linked:
+        raise PlanRunError("no language could be linked to the hub " + hub + ": "
+                           + "; ".join(f"{name}: {error}" for name, error in failed.items()))
     codes = [hub] + linked
     fixed = {code: path for code, path in existing.items() if code in codes and code not in add}
     deps = tuple(f"link:{code}" for code in linked if code not in fixed)

@@ -131,3 +131,12 @@ def test_pivot_and_verse_seeds_link_to_the_hub(tmp_path, seed):
     assert report["links"]["fr"]["seed"] == ("dictionary" if seed == "pivot" else "parallel")
     assert report["links"]["fr"]["n_seed_pairs"] >= 20
     assert report["evaluation"]["joint"]["de-fr"]["p@1"] > 80
+
+
+def test_no_language_linked_is_a_clear_error(tmp_path):
+    from offramp.bootstrap.multi import PlanRunError
+
+    plan = write_plan(tmp_path, languages=("en", "de"), seeds={"de": "dictionary"}, vectors=True)
+    (tmp_path / "en-de.txt").write_text("nowhere\tnirgends\n", encoding="utf-8")
+    with pytest.raises(PlanRunError, match="no language could be linked to the hub en: link:de: "):
+        run_plan(plan, progress=False)
