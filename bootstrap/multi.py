@@ -17,9 +17,9 @@ from .._version import __version__
 from .errors import InputsError
 from .io.atomic import OUTPUT_MARKER, check_output_dir, write_json
 from .io.dictionaries import as_entries
-from .io.embeddings import load_embeddings, make_keyed_vectors, save_embeddings, word_counts
+from .io.embeddings import load_embeddings, make_keyed_vectors, save_embeddings
 from .io.outputs import write_lexicon
-from .multilingual import (assemble, evaluate_pairs, format_table, HubLink, link_report, link_to_hub,
+from .multilingual import (assemble, evaluate_pairs, format_table, HubLink, hub_frame, link_report, link_to_hub,
                            multilingual_signature, refine_anchors, save_multilingual, joint_space)
 from .plan import (align_options, check_seeds, pivot_route, plan_vocabularies, read_plan, resolve_corpora,
                    resolve_verses)
@@ -64,9 +64,7 @@ def link_task(workdir, deps, *, code, hub, hub_vectors, vectors, seed, entries, 
     np.save(workdir / "hub.npy", link.hub_vectors)
     np.save(workdir / "pairs.npy", link.pairs)
     write_json(workdir / "report.json", link.report, default=str)
-    return {"code": code, "workdir": str(workdir), "source": str(_vectors_path(deps, f"train:{code}", vectors)),
-            "hub_source": str(_vectors_path(deps, f"train:{hub}", hub_vectors)),
-            "summary": link_report(link)}
+    return {"code": code, "workdir": str(workdir), "summary": link_report(link)}
 
 
 def load_link(workdir):
@@ -79,7 +77,8 @@ def load_link(workdir):
 
 def joint_task(workdir, deps, *, hub, codes, sources, fixed_vectors, options, device, joint, refine="auto",
                refine_options=None, preset="offramp"):
-    """The joint refinement over the linked languages; saves ``CODE.npy`` per language."""
+    """The joint refinement over the linked languages; saves ``CODE.npy`` and ``CODE.words.txt`` (its
+    vocabulary, a word a line) per language, so the space is read back without parsing text vectors."""
     spaces, links = {}, {}
     for code in codes:
         if code in fixed_vectors:  # an existing space's language: joins as it is
@@ -89,15 +88,8 @@ def joint_task(workdir, deps, *, hub, codes, sources, fixed_vectors, options, de
         spaces[code] = kv
         if code != hub:
             links[code] = load_link(deps[f"link:{code}"]["workdir"])
-    start = {}
-    some = next(iter(links.values()), None)
-    for code, kv in spaces.items():
-        if code in fixed_vectors:
-            start[code] = kv
-        elif code == hub:
-            start[code] = _keyed(kv, some.hub_vectors)
-        else:
-            start[code] = _keyed(kv, links[code].vectors)
+    frame = hub_frame(spaces, links, hub) if links else {}
+    start = {code: spaces[code] if code in fixed_vectors else frame[code] for code in codes}
     seed_pairs = {(hub, code): link.pairs for code, link in links.items()}
     joined, est = joint_space(start, hub=hub, seed_pairs=seed_pairs, fixed=tuple(fixed_vectors), joint=joint,
                               refine_anchors=refine_anchors(links, refine, preset), refine_options=refine_options,
@@ -105,13 +97,10 @@ def joint_task(workdir, deps, *, hub, codes, sources, fixed_vectors, options, de
     workdir = Path(workdir)
     for code, kv in joined.items():
         np.save(workdir / f"{code}.npy", np.asarray(kv.vectors, dtype=np.float32))
+        (workdir / f"{code}.words.txt").write_text("".join(f"{w}\n" for w in kv.index_to_key), encoding="utf-8")
     info = None if est is None else {"params": est.get_params(deep=False), "n_iter": est.n_iter_,
                                      "history": est.history_, "fixed": sorted(fixed_vectors)}
     return {"codes": list(joined), "joint": info}
-
-
-def _keyed(kv, vectors):
-    return make_keyed_vectors(kv.index_to_key, np.asarray(vectors, dtype=np.float32), word_counts(kv), copy=False)
 
 
 # ------------------------------------------------------------------------------------------------ plan
@@ -209,8 +198,8 @@ def run_plan(plan_path, *, out=None, cache=None, mirror=None, scheduler=None, ad
     corpora = {code: resolve_corpora(plan, code) for code, spec in plan.languages.items() if spec.vectors is None}
     n_shared = check_seeds(plan, plan_vocabularies(plan))
     dictionaries = seed_dictionaries(plan)
-    outcomes = run_tasks(build_tasks(plan, corpora, dictionaries), cache_dir=plan.cache,
-                         scheduler=scheduler, progress=progress)
+    tasks = build_tasks(plan, corpora, dictionaries)  # hashes every input file once
+    outcomes = run_tasks(tasks, cache_dir=plan.cache, scheduler=scheduler, progress=progress)
     failed = {name: o.error for name, o in outcomes.items() if o.status in ("failed", "blocked")}
     hub = plan.hub
     if f"train:{hub}" in failed:
@@ -235,17 +224,19 @@ def run_plan(plan_path, *, out=None, cache=None, mirror=None, scheduler=None, ad
                        key=task_key("joint", __version__, codes, link_keys, joint_options, joint, plan.align,
                                     {c: file_stamp(p) for c, p in fixed.items()}))
     # the finished links are cached: the joint run finds them done
-    finished = [task for task in build_tasks(plan, corpora, dictionaries) if task.name not in failed]
+    finished = [task for task in tasks if task.name not in failed]
     more = run_tasks(finished + [joint_task_], cache_dir=plan.cache, scheduler=scheduler, progress=progress)
     outcome = more["joint"]
     if outcome.status != "done" and outcome.status != "cached":
         raise PlanRunError(f"the joint step failed: {outcome.error}")
     workdir = Path(outcome.workdir)
-    spaces = {code: load_embeddings(sources[code], progress=False) if code not in fixed
-              else load_embeddings(fixed[code], progress=False) for code in codes}
-    joined = {code: _keyed(spaces[code], np.load(workdir / f"{code}.npy")) for code in codes}
+    joined = {code: make_keyed_vectors((workdir / f"{code}.words.txt").read_text(encoding="utf-8").splitlines(),
+                                       np.load(workdir / f"{code}.npy"), copy=False) for code in codes}
     links = {code: load_link(more[f"link:{code}"].workdir) for code in linked if code not in fixed}
-    hub_only = assemble(spaces, links, hub=hub, joint=False).hub_only if links else {}
+    # the hub-only space refined around the hub as the joint one is (benchmarks/multilingual.py's column)
+    hub_only = assemble(joined, links, hub=hub, joint=False, refine=plan.align.get("refine", "auto"),
+                        refine_options=plan.align.get("refine_options"), device=plan.device,
+                        align_options=plan.align).spaces if links else {}
     outputs = save_multilingual(joined, plan.out)
     outputs["lexicons"] = write_lexicons(joined, plan.pairs, Path(plan.out) / "lexicons", device=plan.device)
     gold = {pair: str(path) for pair, path in plan.gold.items() if pair[0] in joined and pair[1] in joined}
