@@ -52,13 +52,20 @@ def _vectors_path(deps, name, given):
 
 
 def link_task(workdir, deps, *, code, hub, hub_vectors, vectors, seed, entries, verses, options, device,
-              random_state):
-    """Link one language to the hub (:func:`bootstrap.multilingual.link_to_hub`) and save the result."""
+              random_state, source=None):
+    """Link one language to the hub (:func:`bootstrap.multilingual.link_to_hub`) and save the result.
+    ``source`` names where ``entries`` came from (the plan's file and keys), for the error of a seed
+    dictionary that does not fit the vocabularies."""
     hub_kv = load_embeddings(_vectors_path(deps, f"train:{hub}", hub_vectors), progress=False)
     kv = load_embeddings(_vectors_path(deps, f"train:{code}", vectors), progress=False)
     parallel = (tuple(verses[hub]), tuple(verses[code])) if verses else None
-    link = link_to_hub(hub_kv, kv, seed=seed, seed_dict=entries, parallel=parallel, device=device,
-                       random_state=random_state, **options)
+    try:
+        link = link_to_hub(hub_kv, kv, seed=seed, seed_dict=entries, parallel=parallel, device=device,
+                           random_state=random_state, **options)
+    except ValueError as exc:
+        if source is None:
+            raise
+        raise ValueError(f"{source}: {exc}") from exc
     workdir = Path(workdir)
     np.save(workdir / "vectors.npy", link.vectors)
     np.save(workdir / "hub.npy", link.hub_vectors)
@@ -153,13 +160,21 @@ def build_tasks(plan, corpora, dictionaries):
         deps = tuple(f"train:{c}" for c in (hub, code) if plan.languages[c].vectors is None)
         kwargs = {"code": code, "hub": hub, "hub_vectors": _str(hub_spec.vectors), "vectors": _str(spec.vectors),
                   "seed": seed, "entries": entries, "verses": files, "options": options, "device": plan.device,
-                  "random_state": plan.random_state}
+                  "random_state": plan.random_state, "source": _dictionary_source(plan, code) if entries else None}
         given = [file_stamp(p) for p in (hub_spec.vectors, spec.vectors) if p is not None]
         verse_stamps = [file_stamp(f) for fs in (files or {}).values() for f in fs]
         tasks.append(Task(name=f"link:{code}", func=link_task, kwargs=kwargs, deps=deps,
                           key=task_key("link", __version__, code, hub, seed, entries, verse_stamps, given, options,
                                        plan.device, plan.random_state)))
     return tasks
+
+
+def _dictionary_source(plan, code):
+    """``PLAN: languages.de.dictionary = en-de.txt``, with every file a pivot route composes."""
+    route = pivot_route(plan, code) if plan.languages[code].seed == "pivot" else [code]
+    keys = [f"languages.{c}.dictionary = {plan.languages[c].dictionary}" for c in route if c != plan.hub]
+    composed = " composed with " if len(keys) > 1 else ""
+    return f"{plan.path}: the seed dictionary of {code} ({composed.join(keys)})"
 
 
 def _str(path):

@@ -395,9 +395,12 @@ def format_table(columns, *, metric="p@1"):
     Returns
     -------
     str
+        Empty when no column holds a pair.
     """
     names = list(columns)
     pairs = list(dict.fromkeys(p for col in columns.values() for p in col))
+    if not pairs:
+        return ""
     lines = [f"{'pair':<8} {'n_test':>6} {'cov %':>6} " + " ".join(f"{n:>9}" for n in names)]
     for pair in pairs:
         first = next(col[pair] for col in columns.values() if pair in col)

@@ -306,10 +306,12 @@ def _outcome(name, payload):
 
 
 def _error_line(exc):
-    """``"ValueError: message"`` on one line, with the cause that Dask wraps (unpickling errors)."""
+    """``"ValueError: message"`` on one line, with the cause that Dask wraps (unpickling errors) unless the
+    message already says it (an error re-raised with more context)."""
     line = " ".join(f"{type(exc).__name__}: {exc}".split()).rstrip(":")
     cause = exc.__cause__
-    return line if cause is None else f"{line} (from {' '.join(f'{type(cause).__name__}: {cause}'.split())})"
+    said = None if cause is None else " ".join(str(cause).split())
+    return line if cause is None or said in line else f"{line} (from {type(cause).__name__}: {said})"
 
 
 def _describe(outcome):

@@ -49,6 +49,8 @@ def multi(plan, out, cache, scheduler, add, mirror, progress):
                               progress=progress)
         except ImportError as exc:  # the `multi` extra is not installed
             raise click.ClickException(str(exc)) from exc
+    for name, error in report["failed"].items():
+        click.echo(f"{name} failed: {error}", err=True)
     if report["table"]:
         click.echo(report["table"])
     failed = f", failed: {', '.join(report['failed'])}" if report["failed"] else ""

@@ -90,6 +90,8 @@ def test_one_failure_lets_the_others_finish(tmp_path):
     report = run_plan(plan, progress=False)
     assert list(report["failed"]) == ["link:de"]
     assert "no pair" in report["failed"]["link:de"] or "vocabular" in report["failed"]["link:de"]
+    assert f"{plan}: the seed dictionary of de (languages.de.dictionary = {tmp_path / 'en-de.txt'})" in \
+        report["failed"]["link:de"]
     assert report["languages"] == ["en", "fr", "es"]
     assert report["evaluation"]["joint"]["fr-es"]["p@1"] > 80
     assert report["tasks"]["link:de"]["status"] == "failed"
