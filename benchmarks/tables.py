@@ -30,6 +30,8 @@ SOURCES = (HERE / "results", HERE / "out")
 PAGE = ROOT / "docs" / "results.md"
 MARKERS = ("<!-- results:start -->", "<!-- results:end -->")
 TABLE_MARKERS = ("<!-- tables:start -->", "<!-- tables:end -->")
+EXPERIMENTS_PAGE = ROOT / "docs" / "experiments.md"
+EXPERIMENT_MARKERS = ("<!-- experiments:start -->", "<!-- experiments:end -->")
 
 
 def load_records(sources=SOURCES):
@@ -617,6 +619,40 @@ def multilingual(out):
     return "\n\n".join(tables)
 
 
+def _experiment_table(r):
+    """One experiment record (``offramp experiment ... --json``): a row per x, mean ± std over the random
+    states per metric, and the baselines."""
+    s, summary = r["setting"], r["summary"]
+    metrics = [m for m in dict.fromkeys(row["metric"] for row in summary)]
+    xs = list(dict.fromkeys(row["x"] for row in summary))
+    cell = {(row["metric"], row["x"]): row for row in summary}
+    spaces = s.get("spaces") or {}
+    label = {"data-size": "target tokens", "pivot": f"route to {s.get('hub')}", "diversity": "space"}[r["experiment"]]
+    title = {"data-size": f"{s.get('src')}-{s['tgt']}, {s['tgt']} sampled; seed {s.get('seed')}",
+             "pivot": f"{s['tgt']} without a dictionary (seed {s.get('seed')})",
+             "diversity": f"{s['tgt']} (seed {s.get('seed')}) in ever larger spaces"}[r["experiment"]]
+    n = len(s["random_states"])
+    rows = [f"**{r['experiment']} {s['tgt']}**: {title}; {n} random state{'s' if n != 1 else ''}, mean ± std.",
+            "", f"| {label} | " + " | ".join(metrics) + " |", "|---|" + "---:|" * len(metrics)]
+    for x in xs:
+        name = ("direct" if x == s.get("hub") else f"via {x}") if r["experiment"] == "pivot" else \
+            f"{x} ({', '.join(spaces[x])})" if x in spaces else x
+        values = [f"{cell[m, x]['mean']:.1f} ± {cell[m, x]['std']:.1f}" if (m, x) in cell else "-" for m in metrics]
+        rows.append(f"| {name} | " + " | ".join(values) + " |")
+    for metric, value in (r.get("baselines") or {}).items():
+        rows.append(f"\n{metric.replace('_', ' ')}: {value:.1f}")
+    if r.get("failed"):
+        rows.append(f"\n{len(r['failed'])} tasks failed: " + "; ".join(f"{k}: {v}" for k, v in r["failed"].items()))
+    return "\n".join(rows)
+
+
+def experiments(out):
+    """The experiments of docs/experiments.md (``offramp experiment``), one table each."""
+    order = {"data-size": 0, "pivot": 1, "diversity": 2}
+    records = sorted(_records(out, "experiment-*.json"), key=lambda r: (order.get(r["experiment"], 3), r["_file"]))
+    return "\n\n".join(_experiment_table(r) for r in records)
+
+
 def iteration(out):
     """One self-learning iteration against the four similarity products it needs (``iteration_cost.py``)."""
     rows = ["| machine | device | n | dim | 4 products (matmul only) | iteration, keep_prob 1 | ratio "
@@ -711,6 +747,11 @@ def sections(out):
          "links alone, joint = `offramp multi`'s space, bilingual = `offramp align` with the pair's own train "
          "split.",
          multilingual(records), _records(records, "multilingual*.json") + _records(records, "multi-plan*.json")),
+        ("Experiments: data size, bridge language, more languages",
+         "`offramp experiment`: BLI P@1 in % (CSLS, a test word without a vector counted wrong) on the test words "
+         "of each gold dictionary's frequency-matched split; figures and what each answers: "
+         "[experiments.md](experiments.md).",
+         experiments(records), _records(records, "experiment-*.json")),
         ("Speed: one self-learning iteration",
          "One iteration at 20,000 words x 300 dimensions against the four similarity products it needs "
          "(the target is at most 1.5x).",
@@ -735,7 +776,7 @@ def page(out):
 def studies(out):
     """Every study table the records allow (each is empty without its runs)."""
     tables = [bli, verses, ensembles, refined, model1, trees, unsupervised_bible, shared_check, string_directions,
-              pivot, quantity, transfer, multilingual, iteration, induce]
+              pivot, quantity, transfer, multilingual, experiments, iteration, induce]
     blocks = [block for table in tables for block in table(out).split("\n\n")]
     return "\n\n".join(block for block in blocks if len(block.splitlines()) > 2)  # tables with rows only
 
@@ -781,6 +822,9 @@ def write(out=None):
     body = "\n\n".join(text for text in (_section(*s) for s in sections(records)) if text)
     if _replace_block(HERE / "README.md", TABLE_MARKERS, body.replace("## ", "### ")):
         done.append("benchmarks/README.md")
+    block = [s for s in sections(records) if s[0].startswith("Experiments")]
+    if block and _replace_block(EXPERIMENTS_PAGE, EXPERIMENT_MARKERS, _section(*block[0]).split("\n", 2)[2]):
+        done.append(str(EXPERIMENTS_PAGE.relative_to(ROOT)))
     return done
 
 

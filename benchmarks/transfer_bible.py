@@ -33,15 +33,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 CACHE = ROOT / "benchmarks" / "_cache"
 
-
-def read_bible(path):
-    verses = {}
-    with open(path, encoding="utf-8") as handle:
-        for line in handle:
-            vid, _, text = line.rstrip("\n").partition("\t")
-            if vid and text.strip():
-                verses[vid] = text.strip()
-    return verses
+from offramp.bootstrap.llm.retrieval import held_out_verses, read_verses as read_bible  # noqa: E402
 
 
 def pick_target_bible(data, tgt, kjv_ids):
@@ -104,39 +96,6 @@ def align(src_kv, tgt_kv, tgt, data, cache_key, args):
     return result.src_mapped, result.tgt_mapped, out_src, out_tgt
 
 
-def encode(model, tokenizer, texts, batch_size=64):
-    import torch
-
-    out = []
-    model.eval()
-    with torch.no_grad():
-        for start in range(0, len(texts), batch_size):
-            batch = tokenizer(texts[start:start + batch_size], padding=True, truncation=True, max_length=256,
-                              return_tensors="pt")
-            hidden = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).last_hidden_state
-            mask = batch["attention_mask"].unsqueeze(-1).float()
-            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-            out.append(torch.nn.functional.normalize(pooled, dim=1).numpy())
-    return np.concatenate(out)
-
-
-def p_at_1(Q, D):
-    return float(100.0 * np.mean(np.argmax(Q @ D.T, axis=1) == np.arange(len(Q))))
-
-
-def with_plan(model_dir, plan, n_tokens, random_state):
-    """A fresh copy of the source model whose input embeddings follow ``plan``."""
-    import torch
-    from transformers import AutoModel
-
-    model = AutoModel.from_pretrained(model_dir)
-    rows = plan.apply(model.get_input_embeddings().weight.detach().numpy(), random_state=random_state)
-    model.resize_token_embeddings(n_tokens, mean_resizing=False)
-    with torch.no_grad():
-        model.get_input_embeddings().weight.copy_(torch.from_numpy(rows))
-    return model
-
-
 def restricted(plan, keep):
     """A copy of ``plan`` where every route not in ``keep`` becomes ``fallback``."""
     from offramp.bootstrap.llm.transfer import ROUTES, TransferPlan
@@ -182,6 +141,7 @@ def main(argv=None):
     from offramp.bootstrap.llm.fertility import fertility
     from offramp.bootstrap.llm.hf import load_tokenizer, save_tokenizer
     from offramp.bootstrap.llm.tokenization import extend_tokenizer, train_tokenizer
+    from offramp.bootstrap.llm.retrieval import encode_texts as encode, model_with_plan, retrieval_p_at_1 as p_at_1
     from offramp.bootstrap.llm.transfer import plan_transfer
 
     t_start = time.time()
@@ -191,8 +151,7 @@ def main(argv=None):
     tgt_path = pick_target_bible(data, args.tgt, set(kjv))
     tgt_bible = read_bible(tgt_path)
     common = sorted(set(kjv) & set(tgt_bible))
-    rng = np.random.default_rng(args.seed)
-    ids = [common[i] for i in sorted(rng.choice(len(common), size=args.n_verses, replace=False))]
+    ids = held_out_verses(kjv, tgt_bible, args.n_verses, random_state=args.seed)
     held_out = set(ids)
     print(f"target Bible: {tgt_path.name}; {len(ids)} verses drawn (seed {args.seed}) from {len(common)} shared "
           "with en.KJV; they are held out (by verse id) of the corpora used for vectors and tokenizer")
@@ -242,7 +201,7 @@ def main(argv=None):
         inits["offramp_no_copy"] = plan_nocopy
     routes = {}
     for name, p in inits.items():
-        model = with_plan(model_dir, p, len(tgt_tok), args.seed)
+        model = model_with_plan(model_dir, p, len(tgt_tok), random_state=args.seed)
         results[name] = {"p@1": p_at_1(encode(model, tgt_tok, eval_tgt), E_en)}
         routes[name] = p.counts()
 

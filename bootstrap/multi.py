@@ -66,6 +66,11 @@ def link_task(workdir, deps, *, code, hub, hub_vectors, vectors, seed, entries, 
         if source is None:
             raise
         raise ValueError(f"{source}: {exc}") from exc
+    return save_link(workdir, code, link)
+
+
+def save_link(workdir, code, link):
+    """Save a link's arrays and report in a task's folder (:func:`load_link` reads them back)."""
     workdir = Path(workdir)
     np.save(workdir / "vectors.npy", link.vectors)
     np.save(workdir / "hub.npy", link.hub_vectors)

@@ -15,6 +15,7 @@ COMMANDS = {
     "split": (".split", "split", "Build frequency-matched train/test dictionaries from a gold dictionary."),
     "pivot": (".pivot", "pivot", "Triangulate two dictionaries through a third language (en-de + de-lv -> en-lv)."),
     "multi": (".multi", "multi", "Many languages in one space from a plan: train, link to a hub, refine jointly."),
+    "experiment": (".experiment", "experiment", "Data size, bridge language, more languages: a table and a plot each."),
     "evaluate": (".evaluate", "evaluate", "Bilingual lexicon induction scores: P@1/5/10, MRR, coverage."),
     "induce": (".induce", "induce", "Induce a bilingual lexicon (word translation pairs with scores)."),
     "data": (".data", "data", "Fetch public dictionaries, corpora and word vectors into a local cache."),

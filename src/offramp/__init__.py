@@ -53,6 +53,12 @@ _API = {
     "evaluate_pairs": "offramp.bootstrap.multilingual",
     "save_multilingual": "offramp.bootstrap.multilingual",
     "run_plan": "offramp.bootstrap.multi",
+    # experiments: data size, bridge language, diversity
+    "run_data_size": "offramp.bootstrap.experiments",
+    "run_pivot": "offramp.bootstrap.experiments",
+    "run_diversity": "offramp.bootstrap.experiments",
+    "plot_experiment": "offramp.bootstrap.experiments",
+    "ExperimentResult": "offramp.bootstrap.experiments",
     "read_plan": "offramp.bootstrap.plan",
     # evaluation and induction
     "evaluate_bli": "offramp.bootstrap.evaluation.bli",
