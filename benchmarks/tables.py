@@ -635,7 +635,8 @@ def _experiment_table(r):
     rows = [f"**{r['experiment']} {s['tgt']}**: {title}; {n} random state{'s' if n != 1 else ''}, mean ± std.",
             "", f"| {label} | " + " | ".join(metrics) + " |", "|---|" + "---:|" * len(metrics)]
     for x in xs:
-        name = ("direct" if x == s.get("hub") else f"via {x}") if r["experiment"] == "pivot" else \
+        name = ("direct" if x == s.get("hub") else "own dictionary (reference)" if x == "own-dictionary" else
+                f"via {x}") if r["experiment"] == "pivot" else \
             f"{x} ({', '.join(spaces[x])})" if x in spaces else x
         values = [f"{cell[m, x]['mean']:.1f} ± {cell[m, x]['std']:.1f}" if (m, x) in cell else "-" for m in metrics]
         rows.append(f"| {name} | " + " | ".join(values) + " |")

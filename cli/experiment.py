@@ -158,8 +158,11 @@ def data_size(src, sizes, seed, measure, model, n_verses, **common):
 @click.option("--hub", default="en", show_default=True, metavar="LANG", help="The language every route reaches.")
 @click.option("--seed", default="identical+cognates+numerals", show_default=True,
               help="TGT's seed to the first language of its route (no dictionary).")
+@click.option("--reference/--no-reference", default=True, show_default=True,
+              help="Also the route TGT's own dictionary gives (the seed words of the gold HUB-TGT split), the "
+                   "level a bridge is measured against.")
 @user_errors
-def pivot(hubs, hub, seed, **common):
+def pivot(hubs, hub, seed, reference, **common):
     """Does TGT reach the hub better through a close relative than directly?
 
     TGT has no dictionary: it reaches the hub directly by --seed, or is aligned to a relative by --seed,
@@ -173,7 +176,7 @@ def pivot(hubs, hub, seed, **common):
     """
     from ..bootstrap.experiments import run_pivot
 
-    _run(run_pivot, common, hubs=_codes(hubs), hub=hub, seed=seed)
+    _run(run_pivot, common, hubs=_codes(hubs), hub=hub, seed=seed, reference=reference)
 
 
 @experiment.command("diversity")

@@ -87,8 +87,11 @@ def baseline_task(workdir, deps, *, model, src_bible, tgt_bible, ids):
     from ..llm.hf import load_tokenizer
     from ..llm.retrieval import encode_texts, read_verses, retrieval_p_at_1
 
+    from ..llm.transfer import _transformers_bars
+
     src, tgt = read_verses(src_bible), read_verses(tgt_bible)
-    original, tokenizer = AutoModel.from_pretrained(model), load_tokenizer(model)
+    with _transformers_bars(False):  # a task shows no bars
+        original, tokenizer = AutoModel.from_pretrained(model), load_tokenizer(model)
     E_src = encode_texts(original, tokenizer, [src[i] for i in ids])
     np.save(Path(workdir) / "src.npy", E_src)
     p1 = retrieval_p_at_1(encode_texts(original, tokenizer, [tgt[i] for i in ids]), E_src)
@@ -106,7 +109,10 @@ def _transfer_p_at_1(result, deps, sample, baseline, transfer, code, random_stat
                               progress=False)
     plan = plan_transfer(src_tok, tgt_tok, result.src_mapped, result.tgt_mapped, k=transfer["k"],
                          temperature=transfer["temperature"], check_alignment=False)
-    model = model_with_plan(transfer["model"], plan, len(tgt_tok), random_state=random_state)
+    from ..llm.transfer import _transformers_bars
+
+    with _transformers_bars(False):  # a task shows no bars
+        model = model_with_plan(transfer["model"], plan, len(tgt_tok), random_state=random_state)
     tgt = read_verses(transfer["tgt_bible"])
     E_tgt = encode_texts(model, tgt_tok, [tgt[i] for i in transfer["ids"]])
     return retrieval_p_at_1(E_tgt, np.load(deps[baseline]["src_embeddings"])), len(tgt_tok)

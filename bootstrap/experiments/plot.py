@@ -3,9 +3,10 @@ the random states with its spread (one standard deviation) and every state's val
 and a title that names the data and the setting, so the figure reads without its caption."""
 from __future__ import annotations
 
-import os
-import tempfile
+import textwrap
 from pathlib import Path
+
+from ..io.atomic import atomic_path
 
 #: What the y axis of each metric means.
 METRIC_LABELS = {"p@1": "BLI P@1 (CSLS)", "transfer_p@1": "verse retrieval P@1, transferred",
@@ -22,7 +23,7 @@ def _metric_label(metric):
 
 def _title(payload):
     s, exp = payload["setting"], payload["experiment"]
-    data = Path(s.get("data") or "").name or "data"
+    data = "/".join(Path(s.get("data") or "data").parts[-2:])
     n = len(s.get("random_states", []))
     states = f"{n} random state{'s' if n != 1 else ''}"
     dim = (s.get("train") or {}).get("dim")
@@ -35,8 +36,10 @@ def _title(payload):
         tail = f"seed to the first language: {s['seed']}; gold {s.get('gold')}{dim}; {states}, {data}"
     else:
         head = f"Does {s['tgt']} gain from more languages in one space?"
-        tail = f"{s['tgt']} seed: {s['seed']}, others by their dictionaries to {s['hub']}{dim}; {states}, {data}"
-    return f"{head}\n{tail}"
+        gold = ", ".join(s.get("gold") or [])
+        tail = (f"{s['tgt']} seed: {s['seed']}, others by their dictionaries to {s['hub']}; gold {gold}{dim}; "
+                f"{states}, {data}")
+    return head + "\n" + textwrap.fill(tail, 95)
 
 
 def _count(n):
@@ -57,7 +60,8 @@ def _x_positions(payload):
     relatives = "+".join(payload["setting"].get("relatives") or [])
     labels = {x: (f"{'+' + relatives if x == '+relatives' and relatives else x}\n({len(spaces[x])} languages)"
                   if x in spaces else
-                  "direct" if x == payload["setting"].get("hub") else f"via {x}") for x in xs}
+                  "direct" if x == payload["setting"].get("hub") else
+                  "own dictionary\n(reference)" if x == "own-dictionary" else f"via {x}") for x in xs}
     return xs, {x: float(i) for i, x in enumerate(xs)}, labels, False
 
 
@@ -105,21 +109,15 @@ def plot_experiment(payload, path, *, dpi=150):
     ax.set_xticklabels([labels[x] for x in xs])
     ax.minorticks_off() if numeric else None
     ax.set_xlabel(_X_LABELS.get(payload["experiment"], payload["setting"].get("x_label", "x")))
-    ax.set_ylabel("percent (a test word without a vector counts wrong)")
+    ax.set_ylabel("percent (BLI: a test word without a vector counts wrong)")
     ax.set_ylim(bottom=0)
     ax.set_title(_title(payload), fontsize=10)
     ax.grid(axis="y", alpha=0.3)
     ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False)
     fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".png")
-    os.close(fd)
     try:
-        fig.savefig(tmp, dpi=dpi, format="png")
-        os.replace(tmp, path)
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, dpi=dpi, format="png")
     finally:
         plt.close(fig)
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
+    return Path(path)

@@ -193,8 +193,12 @@ def _common(data, cache, random_states):
     return data_dir(data), parse_states(",".join(map(str, random_states)))
 
 
-def run_pivot(tgt, *, hubs=None, hub="en", data=None, random_states=(0, 1, 2), seed=SEEDLESS, train=None,
-              align=None, joint=None, device="cpu", cache=None, scheduler=None, progress=True):
+#: The x of the reference route: the target linked by its own dictionary's seed words.
+OWN_DICTIONARY = "own-dictionary"
+
+
+def run_pivot(tgt, *, hubs=None, hub="en", data=None, random_states=(0, 1, 2), seed=SEEDLESS, reference=True,
+              train=None, align=None, joint=None, device="cpu", cache=None, scheduler=None, progress=True):
     """Reach the hub from ``tgt`` directly and through each bridge of ``hubs`` (see the module's text).
 
     Parameters
@@ -207,6 +211,9 @@ def run_pivot(tgt, *, hubs=None, hub="en", data=None, random_states=(0, 1, 2), s
         data has with a dictionary to the hub.
     seed : str
         The seed without a dictionary, to the hub directly or to the bridge.
+    reference : bool
+        Also the route a dictionary would give: ``tgt`` linked by the seed words of its gold split
+        (:data:`OWN_DICTIONARY`), the level the bridges are measured against.
     train, align, joint : dict, optional
         Options of ``offramp train``, ``align`` and the joint step (``JointAlignment``).
 
@@ -251,8 +258,13 @@ def run_pivot(tgt, *, hubs=None, hub="en", data=None, random_states=(0, 1, 2), s
                 lexicons = ((bridge, tgt, lexicon),)
             route = "direct" if bridge == hub else f"via-{bridge}"
             runs[bridge, state] = spaces.space(f"{tgt}-{route}", state, links, test, lexicons)
+        if reference:
+            own = spaces.split(hub, tgt)
+            links = {tgt: spaces.link(tgt, state, "dictionary", split=own, exclude=exclude, tag="-dictionary")}
+            runs[OWN_DICTIONARY, state] = spaces.space(f"{tgt}-{OWN_DICTIONARY}", state, links, test)
     outcomes = spaces.graph.run(cache, scheduler=scheduler, progress=progress)
-    setting = {"tgt": tgt, "hub": hub, "xs": list(hubs), "x_label": "bridge", "random_states": list(states),
+    xs = list(hubs) + ([OWN_DICTIONARY] if reference else [])
+    setting = {"tgt": tgt, "hub": hub, "xs": xs, "x_label": "bridge", "random_states": list(states),
                "seed": seed, "data": str(data), "gold": f"{'-'.join(gold)}.txt", "train": spaces.train,
                "align": spaces.align, "joint": spaces.joint}
     return _collect("pivot", setting, runs, outcomes, started)
@@ -327,6 +339,7 @@ def run_diversity(tgt, *, relatives=None, languages=None, hub="en", data=None, r
     outcomes = spaces.graph.run(cache, scheduler=scheduler, progress=progress)
     setting = {"tgt": tgt, "hub": hub, "xs": [label for label, _ in settings], "x_label": "space",
                "spaces": {label: [hub, *codes] for label, codes in settings}, "relatives": relatives,
+               "gold": [f"{name}.txt" for name in gold_of],
                "random_states": list(states), "seed": seed, "data": str(data), "train": spaces.train,
                "align": spaces.align, "joint": spaces.joint}
     return _collect("diversity", setting, runs, outcomes, started)

@@ -28,6 +28,7 @@ def test_each_experiment_plots_to_a_png(kind, tmp_path):
     path = plot_experiment(_payload(kind), tmp_path / "sub" / f"{kind}.png")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 10_000
     assert [p.name for p in path.parent.iterdir()] == [f"{kind}.png"]  # no temporary file left
+    assert path.stat().st_mode & 0o044  # readable by others, as any output (not the temporary file's 0600)
 
 
 def test_no_points_is_an_error(tmp_path):

@@ -21,13 +21,13 @@ def pivot(exp_data, pivot_cache, scheduler):
 def test_pivot_routes_default_to_the_hub_and_the_relatives(pivot, exp_data, pivot_cache, scheduler):
     again = run_pivot("et", data=exp_data, random_states=(0,), train=TRAIN, cache=pivot_cache, scheduler=scheduler,
                       progress=False)
-    assert again.setting["xs"] == ["en", "fi"] and again.points == pivot.points
+    assert again.setting["xs"] == ["en", "fi", "own-dictionary"] and again.points == pivot.points
     assert {t["status"] for t in again.tasks.values()} == {"cached"}
 
 
 def test_pivot_scores_each_route_in_both_directions(pivot):
     assert not pivot.failed, pivot.failed
-    assert {(p["x"], p["metric"]) for p in pivot.points} == {(x, m) for x in ("en", "fi")
+    assert {(p["x"], p["metric"]) for p in pivot.points} == {(x, m) for x in ("en", "fi", "own-dictionary")
                                                              for m in ("p@1 en-et", "p@1 et-en")}
     assert all(p["value"] >= 50 for p in pivot.points)
     assert all(p["coverage"] == 100 for p in pivot.points)
@@ -36,7 +36,7 @@ def test_pivot_scores_each_route_in_both_directions(pivot):
 def test_the_bridge_runs_a_lexicon_to_the_relative_and_a_three_language_space(pivot):
     names = set(pivot.tasks)
     assert {"lexicon:et>fi:s0", "link:et-via-fi:s0", "link:fi:s0", "space:et-via-fi:s0", "space:et-direct:s0",
-            "link:et:s0"} <= names
+            "link:et:s0", "link:et-dictionary:s0", "space:et-own-dictionary:s0"} <= names
     assert pivot.setting["x_label"] == "bridge" and pivot.setting["gold"] == "en-et.txt"
 
 
@@ -48,6 +48,12 @@ def test_the_bridge_runs_a_lexicon_to_the_relative_and_a_three_language_space(pi
 def test_pivot_refuses_what_cannot_work(exp_data, tmp_path, kwargs, match):
     with pytest.raises(InputsError, match=match):
         run_pivot("et", data=exp_data, cache=tmp_path, **kwargs)
+
+
+def test_the_reference_route_can_be_left_out(exp_data, pivot, pivot_cache, scheduler):
+    out = run_pivot("et", hubs=("en",), reference=False, data=exp_data, random_states=(0,), train=TRAIN,
+                    cache=pivot_cache, scheduler=scheduler, progress=False)
+    assert out.setting["xs"] == ["en"] and {p["x"] for p in out.points} == {"en"}
 
 
 def test_a_bridge_needs_a_dictionary_to_the_hub(exp_data, tmp_path):
@@ -111,12 +117,18 @@ def test_diversity_refuses_what_cannot_work(exp_data, tmp_path, kwargs, match):
 def test_no_seed_holds_a_test_word_of_the_gold_pair(pivot, pivot_cache):
     import json
 
-    results = {p.parent.name.rsplit("-", 1)[0]: json.loads(p.read_text())
-               for p in pivot_cache.glob("link_*/result.json")}
-    # the bridge's en-fi seed and the composed en-et seed lose the en test words of en-et; the direct link has none
-    assert results["link_fi_s0"]["n_test_entries_removed"] > 0
-    assert results["link_et-via-fi_s0"]["n_test_entries_removed"] > 0
-    assert results["link_et_s0"]["n_seed_entries"] is None
+    from offramp.bootstrap.io.dictionaries import read_dictionary
+    from offramp.bootstrap.io.embeddings import load_embeddings
+    from offramp.bootstrap.multi import load_link
+
+    folder = {p.name.rsplit("-", 1)[0]: p for p in pivot_cache.iterdir()}
+    en = load_embeddings(folder["train_en_s0"] / "vectors.vec", progress=False).index_to_key
+    test_words = {s for s, _ in read_dictionary(folder["split_en-et"] / "test.tsv")}
+    for name in ("link_fi_s0", "link_et-via-fi_s0", "link_et-dictionary_s0"):
+        result = json.loads((folder[name] / "result.json").read_text())
+        assert result["n_seed_entries"] > 0 and result["n_test_entries_removed"] >= 0
+        assert not {en[row] for row in load_link(folder[name]).pairs[:, 0]} & test_words, name
+    assert json.loads((folder["link_et_s0"] / "result.json").read_text())["n_seed_entries"] is None
 
 
 @pytest.mark.parametrize("hub, code, kept", [
