@@ -9,10 +9,10 @@ R=benchmarks/results
 F=docs/figures
 mkdir -p "$F"
 common=(--data "$DATA" --dim 100 --quiet)
-offramp experiment diversity --tgt lv --random-states 0,1 "${common[@]}" \
+offramp experiment diversity --tgt lv --random-states 0,1,2 "${common[@]}" \
   --json $R/experiment-diversity-lv.json --plot $F/diversity-lv.png
 for spec in et:en,fi lv:en,lt sl:en,sk it:en,es,fr; do
-  offramp experiment pivot --tgt "${spec%%:*}" --hubs "${spec#*:}" --random-states 0,1 "${common[@]}" \
+  offramp experiment pivot --tgt "${spec%%:*}" --hubs "${spec#*:}" --random-states 0,1,2 "${common[@]}" \
     --json $R/experiment-pivot-${spec%%:*}.json --plot $F/pivot-${spec%%:*}.png
 done
 offramp experiment data-size --tgt fi --measure transfer --random-states 0,1,2 "${common[@]}" \

@@ -642,6 +642,11 @@ def _experiment_table(r):
         rows.append(f"| {name} | " + " | ".join(values) + " |")
     for metric, value in (r.get("baselines") or {}).items():
         rows.append(f"\n{metric.replace('_', ' ')}: {value:.1f}")
+    from offramp.bootstrap.experiments._base import pivot_verdict
+
+    verdict = pivot_verdict(r["experiment"], s, summary)
+    if verdict:
+        rows.append(f"\n{verdict[0].upper()}{verdict[1:]}.")
     if r.get("failed"):
         rows.append(f"\n{len(r['failed'])} tasks failed: " + "; ".join(f"{k}: {v}" for k, v in r["failed"].items()))
     return "\n".join(rows)

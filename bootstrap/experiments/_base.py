@@ -263,7 +263,25 @@ class ExperimentResult:
                                                             for m, w in zip(metrics, widths)))
         for metric, value in self.baselines.items():
             lines.append(f"{metric}: {value:.1f}")
-        return "\n".join(lines)
+        verdict = pivot_verdict(self.experiment, self.setting, summary)
+        return "\n".join(lines + ([verdict] if verdict else []))
+
+
+def pivot_verdict(experiment, setting, summary):
+    """For a pivot experiment, which route without a dictionary wins on the first metric, and by how much over
+    the direct one (and the larger spread of the two); None otherwise."""
+    if experiment != "pivot" or not summary:
+        return None
+    metric, hub = summary[0]["metric"], setting.get("hub")
+    rows = {r["x"]: r for r in summary if r["metric"] == metric and r["x"] != "own-dictionary"}
+    if hub not in rows or len(rows) < 2:
+        return None
+    best = max(rows.values(), key=lambda r: r["mean"])
+    name = "direct" if best["x"] == hub else f"via {best['x']}"
+    runner = max((r for r in rows.values() if r is not best), key=lambda r: r["mean"])
+    other = "direct" if runner["x"] == hub else f"via {runner['x']}"
+    return (f"best route without a dictionary ({metric}): {name}, {best['mean'] - runner['mean']:+.1f} over {other} "
+            f"(std up to {max(best['std'], runner['std']):.1f})")
 
 
 def outcome_record(outcomes):

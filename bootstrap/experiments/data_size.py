@@ -224,9 +224,11 @@ def run_data_size(tgt, *, src="en", data=None, sizes=SIZES, random_states=(0, 1,
         held = held_out_verses(src_verses, read_verses(tgt_bible), opts["n_verses"], random_state=0)
         transfer = {"model": _model_dir(model), "src_bible": str(src_bible), "tgt_bible": str(tgt_bible),
                     "ids": held, **{k: opts[k] for k in ("vocab_size", "k", "temperature")}}
+        # the model's and the Bibles' contents key the tasks, not where they lie
+        inputs = ([graph.stamp(f) for f in sorted(Path(transfer["model"]).rglob("*")) if f.is_file()],
+                  graph.stamp(src_bible), graph.stamp(tgt_bible))
         baseline = graph.add("baseline:transfer", baseline_task, model=transfer["model"], src_bible=str(src_bible),
-                             tgt_bible=str(tgt_bible), ids=held,
-                             key=(transfer["model"], graph.stamp(src_bible), graph.stamp(tgt_bible), held))
+                             tgt_bible=str(tgt_bible), ids=held, key=(inputs, held))
     split = graph.split(data, src, tgt, exclude_ids=held)
     src_vectors = graph.train(data, src, train, states[0], exclude_ids=held)
     files = corpora_of(data, tgt)
@@ -241,7 +243,9 @@ def run_data_size(tgt, *, src="en", data=None, sizes=SIZES, random_states=(0, 1,
             scored[size, state] = graph.add(
                 f"score:{tgt}:{_size_label(size)}:s{state}", score_task, deps=deps, tgt=tgt, src_vectors=src_vectors,
                 split=split, sample=sample, seed=seed, align_options=align, random_state=state, transfer=transfer,
-                baseline=baseline, key=(seed, align, state, transfer))
+                baseline=baseline, key=(seed, align, state, transfer and {
+                    **{k: v for k, v in transfer.items() if k not in ("model", "src_bible", "tgt_bible")},
+                    "inputs": inputs}))
     outcomes = graph.run(cache, scheduler=scheduler, progress=progress)
     points = []
     for (size, state), name in scored.items():

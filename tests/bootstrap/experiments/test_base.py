@@ -77,3 +77,17 @@ def test_to_json_has_the_contract_keys(tmp_path):
     assert payload["failed"] == {"split:en-et": "ValueError: x"}
     assert set(payload["points"][0]) == {"x", "random_state", "metric", "value"}
     assert payload["signature"].startswith("offramp:") and "method:experiment-pivot" in payload["signature"]
+
+
+@pytest.mark.parametrize("means, expected", [
+    ({"en": 1.0, "fi": 3.5}, "via fi, +2.5 over direct"),
+    ({"en": 4.0, "lt": 0.5, "own-dictionary": 9.0}, "direct, +3.5 over via lt"),  # the reference never wins
+])
+def test_pivot_verdict_names_the_best_route_without_a_dictionary(means, expected):
+    from offramp.bootstrap.experiments._base import pivot_verdict
+
+    summary = [{"metric": "p@1 en-et", "x": x, "mean": m, "std": 0.3, "n": 2} for x, m in means.items()]
+    verdict = pivot_verdict("pivot", {"hub": "en"}, summary)
+    assert verdict.startswith("best route without a dictionary (p@1 en-et): " + expected)
+    assert verdict.endswith("(std up to 0.3)")
+    assert pivot_verdict("diversity", {"hub": "en"}, summary) is None
