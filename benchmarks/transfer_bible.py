@@ -33,16 +33,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 CACHE = ROOT / "benchmarks" / "_cache"
 
-from offramp.bootstrap.llm.retrieval import held_out_verses, read_verses as read_bible  # noqa: E402
-
-
-def pick_target_bible(data, tgt, kjv_ids):
-    candidates = sorted((Path(data) / "corpora" / "bible").glob(f"{tgt}.*.tsv"))
-    for path in candidates:
-        ids = set(read_bible(path))
-        if len(ids & kjv_ids) >= 0.9 * len(kjv_ids):
-            return path
-    raise SystemExit(f"no full {tgt} Bible (>= 90% of the KJV verse ids) among {[p.name for p in candidates]}")
+from offramp.bootstrap.llm.retrieval import held_out_verses, pick_bibles  # noqa: E402
 
 
 def key(*parts):
@@ -147,9 +138,10 @@ def main(argv=None):
     t_start = time.time()
     CACHE.mkdir(parents=True, exist_ok=True)
     data = Path(args.data)
-    kjv = read_bible(data / "corpora" / "bible" / "en.KJV.tsv")
-    tgt_path = pick_target_bible(data, args.tgt, set(kjv))
-    tgt_bible = read_bible(tgt_path)
+    try:
+        _, tgt_path, kjv, tgt_bible = pick_bibles(data, "en", args.tgt)
+    except ValueError as exc:
+        raise SystemExit(str(exc)) from None
     common = sorted(set(kjv) & set(tgt_bible))
     ids = held_out_verses(kjv, tgt_bible, args.n_verses, random_state=args.seed)
     held_out = set(ids)

@@ -35,13 +35,14 @@ class PlanRunError(ValueError):
 
 
 # ----------------------------------------------------------------------------------------------- tasks
-def train_task(workdir, deps, *, code, files, options, random_state):
-    """Train one language's vectors (``offramp train``'s training) into ``workdir/vectors.vec``."""
+def train_task(workdir, deps, *, code, files, options, random_state, exclude_ids=()):
+    """Train one language's vectors (``offramp train``'s training) into ``workdir/vectors.vec``, the lines of
+    ``exclude_ids`` (held-out verses) left out."""
     from .training import train_embeddings
 
     t0 = time.perf_counter()
     kv = train_embeddings([str(f) for f in files], lang=code, random_state=random_state, progress=False,
-                          **options)
+                          exclude_ids=set(exclude_ids) or None, **options)
     path = save_embeddings(kv, Path(workdir) / "vectors.vec")
     return {"vectors": str(path), "n_words": len(kv), "dim": int(kv.vector_size),
             "wall_s": round(time.perf_counter() - t0, 2)}

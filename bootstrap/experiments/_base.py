@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import math
 import os
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..._version import __version__
 from ..errors import InputsError
 from ..io.atomic import write_json
+from ..multi import train_task
 from ..runner import Task, file_stamp, run_tasks, task_key
 from ..signature import make_signature
 
@@ -127,18 +127,6 @@ def split_task(workdir, deps, *, a, b, files_a, files_b, gold, exclude_ids=()):
     return {"train": str(workdir / "train.tsv"), "test": str(workdir / "test.tsv"),
             "n_train_words": len({s for s, _ in train}), "n_test_words": len({s for s, _ in test}),
             "gold": str(gold)}
-
-
-def train_task(workdir, deps, *, code, files, options, random_state, exclude_ids=()):
-    """``offramp train``'s training of one language on its corpora into ``workdir/vectors.vec``."""
-    from ..io.embeddings import save_embeddings
-    from ..training import train_embeddings
-
-    t0 = time.perf_counter()
-    kv = train_embeddings([str(f) for f in files], lang=code, random_state=random_state, progress=False,
-                          exclude_ids=set(exclude_ids) or None, **options)
-    path = save_embeddings(kv, Path(workdir) / "vectors.vec")
-    return {"vectors": str(path), "n_words": len(kv), "wall_s": round(time.perf_counter() - t0, 2)}
 
 
 class Graph:

@@ -146,24 +146,13 @@ def score_task(workdir, deps, *, tgt, src_vectors, split, sample, seed, align_op
 
 # ------------------------------------------------------------------------------------------------- run
 def _bibles(data, src, tgt):
-    """The source Bible (``en.KJV`` where present, else the largest) and the first target Bible that holds 90%
-    of its verse ids."""
-    from ..llm.retrieval import read_verses
+    """:func:`bootstrap.llm.retrieval.pick_bibles`, its error a usage error of the transfer measure."""
+    from ..llm.retrieval import pick_bibles
 
-    folder = Path(data) / "corpora" / "bible"
-    sources = sorted(folder.glob(f"{src}.*.tsv"), key=lambda p: (p.name != f"{src}.KJV.tsv", -p.stat().st_size))
-    targets = sorted(folder.glob(f"{tgt}.*.tsv"))
-    if not sources or not targets:
-        missing = src if not sources else tgt
-        raise InputsError(f"--measure transfer scores verse retrieval, and {folder} holds no {missing}.*.tsv Bible; "
-                          f"fetch one with `offramp data fetch bible:...`, or measure bli alone")
-    src_verses = read_verses(sources[0])
-    for path in targets:
-        verses = read_verses(path)
-        if len(set(verses) & set(src_verses)) >= 0.9 * len(src_verses):
-            return sources[0], path, src_verses, verses
-    raise InputsError(f"no {tgt} Bible among {[p.name for p in targets]} holds 90% of the verses of {sources[0].name}; "
-                      "verse retrieval needs a full Bible")
+    try:
+        return pick_bibles(data, src, tgt)
+    except ValueError as exc:
+        raise InputsError(f"--measure transfer scores verse retrieval: {exc}, or measure bli alone") from None
 
 
 def _model_dir(model):
@@ -217,11 +206,11 @@ def run_data_size(tgt, *, src="en", data=None, sizes=SIZES, random_states=(0, 1,
     transfer, held, baseline = None, [], None
     graph = Graph()
     if "transfer" in measure:
-        src_bible, tgt_bible, src_verses, _ = _bibles(data, src, tgt)
+        src_bible, tgt_bible, src_verses, tgt_verses = _bibles(data, src, tgt)
         opts = {**TRANSFER, **(transfer_options or {})}
-        from ..llm.retrieval import held_out_verses, read_verses
+        from ..llm.retrieval import held_out_verses
 
-        held = held_out_verses(src_verses, read_verses(tgt_bible), opts["n_verses"], random_state=0)
+        held = held_out_verses(src_verses, tgt_verses, opts["n_verses"], random_state=0)
         transfer = {"model": _model_dir(model), "src_bible": str(src_bible), "tgt_bible": str(tgt_bible),
                     "ids": held, **{k: opts[k] for k in ("vocab_size", "k", "temperature")}}
         # the model's and the Bibles' contents key the tasks, not where they lie

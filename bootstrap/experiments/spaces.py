@@ -164,10 +164,10 @@ class _Spaces:
                               key=(sorted(members), sorted(gold), self.joint, refine, preset, self.device))
 
 
-def _check_languages(data, hub, codes, what):
+def _check_languages(data, codes):
     for code in codes:
         if not has_corpora(data, code):
-            raise InputsError(f"{what} {code!r} has no corpus under {data}/corpora; fetch one with "
+            raise InputsError(f"language {code!r} has no corpus under {data}/corpora; fetch one with "
                               "`offramp data fetch`, or leave it out")
 
 
@@ -232,7 +232,7 @@ def run_pivot(tgt, *, hubs=None, hub="en", data=None, random_states=(0, 1, 2), s
     if "dictionary" in seed:
         raise InputsError(f"the pivot experiment asks how a language without a dictionary reaches {hub}: give a seed "
                           f"without one (e.g. {SEEDLESS}, unsupervised); got {seed!r}")
-    _check_languages(data, hub, (hub, tgt, *hubs), "language")
+    _check_languages(data, (hub, tgt, *hubs))
     gold = _gold_pair(data, hub, tgt)
     if gold is None:
         raise InputsError(f"no gold dictionary between {hub} and {tgt} under {data}/dictionaries/muse to score with")
@@ -307,7 +307,7 @@ def run_diversity(tgt, *, relatives=None, languages=None, hub="en", data=None, r
         relatives = [c for c in RELATIVES.get(tgt, ()) if c in everyone]
     relatives = [c for c in dict.fromkeys(relatives) if c not in (hub, tgt)]
     everyone = [c for c in dict.fromkeys([tgt, *relatives, *everyone]) if c != hub]
-    _check_languages(data, hub, [hub, *everyone], "language")
+    _check_languages(data, [hub, *everyone])
     missing = [c for c in everyone if c != tgt and gold_file(data, hub, c) is None]
     if missing:
         raise InputsError(f"{', '.join(missing)} have no dictionary to {hub} under {data}/dictionaries/muse to link "

@@ -7,7 +7,7 @@ counts the target verses whose nearest source verse is their translation.
 """
 import numpy as np
 
-__all__ = ["read_verses", "held_out_verses", "encode_texts", "retrieval_p_at_1", "model_with_plan"]
+__all__ = ["read_verses", "pick_bibles", "held_out_verses", "encode_texts", "retrieval_p_at_1", "model_with_plan"]
 
 
 def read_verses(path):
@@ -19,6 +19,29 @@ def read_verses(path):
             if vid and text.strip():
                 verses[vid] = text.strip()
     return verses
+
+
+def pick_bibles(data, src, tgt, *, min_share=0.9):
+    """The Bibles of a verse retrieval under ``data/corpora/bible``: the source's (``SRC.KJV.tsv`` where present,
+    else its largest ``SRC.*.tsv``) and the first target Bible by name that holds ``min_share`` of its verse ids.
+
+    Returns ``(src_path, tgt_path, src_verses, tgt_verses)``; ValueError naming the folder and the fix.
+    """
+    from pathlib import Path
+
+    folder = Path(data) / "corpora" / "bible"
+    sources = sorted(folder.glob(f"{src}.*.tsv"), key=lambda p: (p.name != f"{src}.KJV.tsv", -p.stat().st_size))
+    targets = sorted(folder.glob(f"{tgt}.*.tsv"))
+    if not sources or not targets:
+        raise ValueError(f"{folder} holds no {src if not sources else tgt}.*.tsv Bible; fetch one with "
+                         "`offramp data fetch bible:...`")
+    src_verses = read_verses(sources[0])
+    for path in targets:
+        verses = read_verses(path)
+        if len(set(verses) & set(src_verses)) >= min_share * len(src_verses):
+            return sources[0], path, src_verses, verses
+    raise ValueError(f"no {tgt} Bible among {[p.name for p in targets]} holds {min_share:.0%} of the verses of "
+                     f"{sources[0].name}; verse retrieval needs a full Bible")
 
 
 def held_out_verses(src_verses, tgt_verses, n, *, random_state=0):

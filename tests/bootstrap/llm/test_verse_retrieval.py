@@ -45,3 +45,20 @@ def test_encode_texts_gives_unit_rows_per_text(tmp_path):
                      batch_size=2)
     assert E.shape == (3, 16) and E.dtype == np.float32
     np.testing.assert_allclose(np.linalg.norm(E, axis=1), 1.0, rtol=1e-5)
+
+
+def test_pick_bibles_takes_the_kjv_and_the_first_full_target_bible(tmp_path):
+    from offramp.bootstrap.llm.retrieval import pick_bibles
+
+    folder = tmp_path / "corpora" / "bible"
+    folder.mkdir(parents=True)
+    lines = "".join(f"Gen.1.{i}\tverse {i}\n" for i in range(1, 11))
+    for name, text in [("en.ASV.tsv", lines * 2), ("en.KJV.tsv", lines), ("fi.A.tsv", lines[:40]), ("fi.B.tsv", lines)]:
+        (folder / name).write_text(text, encoding="utf-8")
+    src, tgt, src_verses, tgt_verses = pick_bibles(tmp_path, "en", "fi")
+    assert (src.name, tgt.name, len(src_verses), len(tgt_verses)) == ("en.KJV.tsv", "fi.B.tsv", 10, 10)
+    with pytest.raises(ValueError, match="no lv.*tsv Bible"):
+        pick_bibles(tmp_path, "en", "lv")
+    (folder / "fi.B.tsv").unlink()
+    with pytest.raises(ValueError, match="holds 90% of the verses of en.KJV.tsv"):
+        pick_bibles(tmp_path, "en", "fi")
