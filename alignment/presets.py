@@ -41,6 +41,9 @@ LOOP_PARAMS = ("vocabulary_cutoff", "csls_k", "direction", "max_iter", "threshol
                "stochastic_multiplier", "stochastic_interval", "warmup_dim", "keep_seed", "n_init")
 #: Refinements that can follow the mapping (``refine=``).
 REFINEMENTS = ("instance",)
+#: What the aligned spaces are for: ``'transfer'`` lets ``refine='auto'`` refine a verse seed too
+#: (docs/transfer.md: it lifts verse retrieval by about half and costs BLI P@1).
+PURPOSES = ("bli", "transfer")
 
 
 def check_preset(name):
@@ -116,12 +119,13 @@ def _check_seed(preset, parts, config, params):
                          "them or use a self-learning preset ('offramp', 'semi_supervised')")
 
 
-def resolve_refine(refine, preset, seed, *, refine_options=None):
+def resolve_refine(refine, preset, seed, *, refine_options=None, purpose="bli"):
     """The refinement that runs after the mapping: ``'instance'`` or None.
 
     ``'auto'`` means ``'instance'`` for the ``offramp`` preset with a seed dictionary (the
     refinement moves words along the residuals of gold pairs; induced seeds are too noisy for it),
-    None otherwise (VecMap's presets stay linear).
+    and with ``purpose='transfer'`` also with a verse seed (its pairs cost BLI P@1 as anchors, and
+    lift the transfer's verse retrieval); None otherwise (VecMap's presets stay linear).
 
     Raises
     ------
@@ -131,9 +135,12 @@ def resolve_refine(refine, preset, seed, *, refine_options=None):
     """
     if refine not in (None, "auto") + REFINEMENTS:
         raise ValueError(f"refine must be None, 'auto' or one of {REFINEMENTS}; got {refine!r}")
+    if purpose not in PURPOSES:
+        raise ValueError(f"purpose must be one of {PURPOSES}; got {purpose!r}")
     parts = seed_parts(seed)
     if refine == "auto":
-        refine = "instance" if preset == "offramp" and "dictionary" in parts else None
+        anchored = "dictionary" in parts or (purpose == "transfer" and "parallel" in parts)
+        refine = "instance" if preset == "offramp" and anchored else None
     if refine is not None and parts == ("unsupervised",):
         raise ValueError("refine='instance' moves words along the residuals of seed pairs, and the "
                          "unsupervised mode has none; give a seed (e.g. --seed-dict) or drop --refine")

@@ -24,10 +24,10 @@ with ``--baseline``, ``vecmap_supervised``: the reference setting, measured in t
 process -- plain skip-gram (300d, min_count 3, 10 epochs) and VecMap's ``--supervised`` recipe
 (the ``supervised`` preset) -- so ratios against it are printed.
 
-``--refine instance`` applies offramp's non-linear refinement (``align --refine instance``) to
-every offramp mode, ``--refine auto`` as ``offramp align`` does by default (modes with the train
-dictionary); the default here is ``none``, so that the modes are compared on the map alone. The JSON records
-``"refine"``, and ``tables.py`` compares refined runs with the same modes unrefined.
+``--refine auto`` (the default) refines as ``offramp align`` does by default (modes with the train
+dictionary), ``--refine instance`` applies offramp's non-linear refinement to every offramp mode, and
+``--refine none`` compares the modes on the map alone. The JSON records ``"refine"``, and
+``tables.py`` compares refined runs with the same modes unrefined.
 
 ``--verse-measure ibm1`` associates the Bibles' words by IBM Model 1 instead of Dice (the seed,
 the re-ranking feature and ``verses_only`` alike); the JSON records ``"verse_measure"``.
@@ -422,10 +422,10 @@ def main(argv=None):
     parser.add_argument("--runs", type=int, default=1,
                         help="offramp's embeddings as an ensemble of this many training seeds (offramp train --runs); "
                              "the baseline stays one skip-gram run")
-    parser.add_argument("--refine", choices=["none", "instance", "auto"], default="none",
-                        help="offramp's instance-based refinement after the mapping (align --refine): none "
-                             "(default here: the map alone), instance (every "
-                             "offramp mode), or auto (align's default: modes with the train dictionary)")
+    parser.add_argument("--refine", choices=["none", "instance", "auto"], default="auto",
+                        help="offramp's instance-based refinement after the mapping (align --refine): auto "
+                             "(default, align's: modes with the train dictionary), instance (every offramp mode), "
+                             "or none (the map alone, to compare the modes on the map)")
     parser.add_argument("--rerank-model", choices=["linear", "trees"], default="linear",
                         help="re-ranking model of the modes given the train dictionary (it learns from it); "
                              "the others keep the linear defaults")

@@ -86,7 +86,12 @@ def cached_link(cache, hub_kv, kv, code, seed, options):
     """:func:`offramp.bootstrap.multilingual.link_to_hub`, cached on disk by its inputs."""
     from offramp.bootstrap.multilingual import HubLink, link_to_hub
 
-    key = hashlib.sha256(json.dumps([code, len(kv), len(hub_kv), seed, options], sort_keys=True,
+    def digest(space):  # the vectors and their words, not only their number
+        h = hashlib.sha256(np.ascontiguousarray(space.vectors).tobytes())
+        h.update("\n".join(space.index_to_key).encode())
+        return h.hexdigest()
+
+    key = hashlib.sha256(json.dumps([code, digest(kv), digest(hub_kv), seed, options], sort_keys=True,
                                     default=str).encode()).hexdigest()[:12]
     path = cache / f"link-{code}-{key}.npz"
     if path.exists():

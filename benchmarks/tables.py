@@ -32,6 +32,8 @@ MARKERS = ("<!-- results:start -->", "<!-- results:end -->")
 TABLE_MARKERS = ("<!-- tables:start -->", "<!-- tables:end -->")
 EXPERIMENTS_PAGE = ROOT / "docs" / "experiments.md"
 EXPERIMENT_MARKERS = ("<!-- experiments:start -->", "<!-- experiments:end -->")
+TRANSFER_PAGE = ROOT / "docs" / "transfer.md"
+TRANSFER_MARKERS = ("<!-- transfer:start -->", "<!-- transfer:end -->")
 
 
 def load_records(sources=SOURCES):
@@ -389,9 +391,57 @@ def _tokenizer(options):
     return f"source's + {extend:,} target words" if extend else f"new, {options.get('vocab_size', 16000):,} tokens"
 
 
-def _alignment(options):
+def _alignment(options, record=None):
+    from offramp.bootstrap.llm.transfer import TEMPERATURE
+
+    done = (record or {}).get("alignment")
+    t = options.get("temperature", TEMPERATURE)
+    mix = "" if t == TEMPERATURE else f"; t {t:g}"
+    if done:  # what align ran: the seed --seed auto chose and the refinement --refine auto resolved to
+        return f"{options['preset']}, seed {done['seed']}, refine {done['refine'] or 'none'}{mix}"
     refine = options.get("refine", "none")
-    return options["preset"] + ("" if refine in (None, "none") else f", refine {refine}")
+    return options["preset"] + ("" if refine in (None, "none") else f", refine {refine}") + mix
+
+
+def _transfer_setting(record):
+    """(one Bible only, no dictionary) of a transfer run with the script's defaults, else None."""
+    o = record.get("options", {})
+    from offramp.bootstrap.llm.transfer import TEMPERATURE
+
+    if o.get("extend") or o.get("refine") != "auto" or o.get("purpose") != "transfer" or o.get("preset") != "offramp" \
+            or o.get("vocab_size", 16000) != 16000 or o.get("align_seed", "auto") != "auto" \
+            or o.get("temperature") != TEMPERATURE or o.get("k", 10) != 10:
+        return None
+    return bool(o.get("bible_only")), bool(o.get("no_dictionary"))
+
+
+def transfer_settings(out):
+    """Verse retrieval P@1 with all text or one Bible, with the dictionary or none (``transfer_bible.py``'s
+    defaults), one row per target language."""
+    runs = {}
+    for r in _records(out, "transfer-*.json"):
+        setting = _transfer_setting(r)
+        if setting is not None:
+            runs.setdefault(r["tgt"], {})[setting] = r
+    if not runs:
+        return ""
+    rows = ["| target | no transfer | all text, dictionary | all text, none | one Bible, dictionary | one Bible, none "
+            "| one Bible: none / dictionary | one Bible, none / no transfer | one Bible (words) |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+
+    def p1(r):
+        return None if r is None else r["results"]["offramp"]["p@1"]
+
+    for tgt in sorted(runs):
+        by = runs[tgt]
+        cells = [p1(by.get(k)) for k in ((False, False), (False, True), (True, False), (True, True))]
+        base = next((r["results"]["no_transfer"]["p@1"] for r in by.values()), None)
+        none_dict = f"{100 * cells[3] / cells[2]:.0f}%" if cells[2] and cells[3] is not None else "-"
+        none_base = f"{cells[3] / base:.1f}x" if base and cells[3] is not None else "-"
+        words = (by.get((True, True)) or by.get((True, False)) or {}).get("corpus_tokens")
+        rows.append(f"| {tgt} | {_fmt(base)} | " + " | ".join(_fmt(c) for c in cells)
+                    + f" | {none_dict} | {none_base} | {'-' if words is None else f'{words / 1e6:.2f}M'} |")
+    return "\n".join(rows)
 
 
 def _transfer_records(out):
@@ -411,7 +461,8 @@ def transfer(out):
         ratio = res["offramp"]["p@1"] / res["no_transfer"]["p@1"] if res["no_transfer"]["p@1"] else float("inf")
         s3 = (f"{100 * share['source_tokenizer']:.1f}% -> {100 * share['new_tokenizer']:.1f}%"
               if share else "-")
-        rows.append(f"| {r['tgt']} | {r['target_bible']} | {_tokenizer(r['options'])} | {_alignment(r['options'])} "
+        rows.append(f"| {r['tgt']} | {r['target_bible']} | {_tokenizer(r['options'])} "
+                    f"| {_alignment(r['options'], r)} "
                     f"| {res['no_transfer']['p@1']:.1f} | {res['random']['p@1']:.1f} "
                     f"| {res['copy_only']['p@1']:.1f} | **{res['offramp']['p@1']:.1f}** | {ratio:.1f}x "
                     f"| {f['source_tokenizer']:.2f} -> {f['new_tokenizer']:.2f} | {s3} |")
@@ -536,13 +587,8 @@ def _best_trees(out):
 
 
 def _transfers(out):
-    """The transfer runs with the script's defaults (a new tokenizer, no refinement), by target language."""
-    runs = {}
-    for r in _records(out, "transfer-*.json"):
-        o = r.get("options", {})
-        if not o.get("extend") and o.get("refine", "none") in (None, "none") and o.get("preset") == "offramp":
-            runs[r["tgt"]] = r
-    return runs
+    """The transfer runs with the script's defaults (all text, the dictionary), by target language."""
+    return {r["tgt"]: r for r in _records(out, "transfer-*.json") if _transfer_setting(r) == (False, False)}
 
 
 def headline(out):
@@ -685,12 +731,31 @@ def induce(out):
     return "\n\n".join(tables)
 
 
+def _reproducing(record):
+    """The record's command with the options whose script default has changed since it ran spelled out, so
+    that it reruns what the record holds: ``--refine none`` for unrefined BLI and transfer runs, and for
+    transfer runs made before the script followed ``align --seed auto`` its dictionary seed and temperature."""
+    command = record.get("command")
+    if not command:
+        return command
+    options = record.get("options", {})
+    extra = []
+    script = "transfer_bible.py" if "transfer_bible.py" in command else "bli_bible.py" if "bli_bible.py" in command \
+        else None
+    refine = options.get("refine") if script == "transfer_bible.py" else record.get("refine")
+    if script and "--refine" not in command and refine in (None, "none"):
+        extra.append("--refine none")
+    if script == "transfer_bible.py" and "alignment" not in record:
+        extra += [f"--temperature {options.get('temperature', 0.1):g}", "--align-seed dictionary"]
+    return command + "".join(f" {e}" for e in extra if e.split()[0] not in command)
+
+
 def _commands(records):
     """The records' commands, one line per command, a loop over the target languages where only they
     differ."""
     groups = {}
     for r in records:
-        command = r.get("command")
+        command = _reproducing(r)
         if not command:
             continue
         lang = r.get("tgt") or (r["pair"].split("-")[-1] if r.get("pair") else None)
@@ -747,6 +812,12 @@ def sections(out):
          "Verse retrieval P@1 in % (target -> English among 1000 held-out verses) with all-MiniLM-L6-v2 moved to "
          "each language by offramp's embedding initialisation, against no transfer, random and copy-only rows.",
          transfer(records), _transfer_records(records)),
+        ("Transfer to a language model with little text and no dictionary",
+         "Verse retrieval P@1 in % (offramp's initialisation, the script's defaults: `align --seed auto --refine "
+         "auto --for transfer`): the target's corpora or its one Bible alone (English keeps all its text), "
+         "aligned with the MUSE train dictionary or with none (`--seed auto` then takes the verses of the two "
+         "sides' Bibles, held-out verses excluded).",
+         transfer_settings(records), [r for r in _records(records, "transfer-*.json") if _transfer_setting(r)]),
         ("Many languages in one space",
          "P@1 in % (CSLS, OOV counted wrong) of every direction with gold, each language linked to English by its "
          "MUSE train split (with every test word of every direction taken out of every seed); hub-only = the "
@@ -831,6 +902,10 @@ def write(out=None):
     block = [s for s in sections(records) if s[0].startswith("Experiments")]
     if block and _replace_block(EXPERIMENTS_PAGE, EXPERIMENT_MARKERS, _section(*block[0]).split("\n", 2)[2]):
         done.append(str(EXPERIMENTS_PAGE.relative_to(ROOT)))
+    transfer_blocks = [s for s in sections(records) if s[0].startswith("Transfer to a language model") and s[2]]
+    text = "\n\n".join(_section(*s).replace("## ", "### ", 1) for s in transfer_blocks)
+    if text and _replace_block(TRANSFER_PAGE, TRANSFER_MARKERS, text):
+        done.append(str(TRANSFER_PAGE.relative_to(ROOT)))
     return done
 
 

@@ -5,15 +5,19 @@
 1. Pick the target Bible: the first ``TGT.*.tsv`` (by file name) that holds at least 90% of the
    verse ids of ``en.KJV.tsv``; draw ``--n-verses`` verse ids present in both (``--seed``).
 2. Hold those verses out (by verse id, from every Bible file) of all training data below.
-3. Train fastText vectors for English and the target language on their corpora (``find_corpora``),
-   align them with offramp (MUSE ``en-TGT.0-5000`` train dictionary as seed when present, else
-   identical strings + numerals), train a target tokenizer like all-MiniLM-L6-v2's.
+3. Train fastText vectors for English and the target language on their corpora (``find_corpora``;
+   with ``--bible-only`` the target Bible alone), align them with ``offramp align``'s defaults
+   (``--seed auto``: the MUSE ``en-TGT.0-5000`` train dictionary when present and not
+   ``--no-dictionary``, else the verses of the two sides' Bibles; ``--refine auto`` with
+   ``--for transfer``, which refines the dictionary's and the verse seed's alignments), and train a
+   target tokenizer like all-MiniLM-L6-v2's.
 4. Embed the held-out target verses with each model and the KJV verses with the original model
    (mean pooling, unit length, as sentence-transformers does) and report P@1 target -> English over
    the ``--n-verses`` candidates, for: the original model on the target text (no transfer), the new
    tokenizer with random rows, with shared tokens copied (rest random), and offramp's initialisation.
 
-Vectors, alignments and tokenizers are cached under ``benchmarks/_cache/`` (keyed by their options).
+Vectors, alignments and tokenizers are cached under ``benchmarks/_cache/``, keyed by everything that
+changes them (corpora, held-out verses, options, the seed dictionary's content, the verse files).
 """
 import argparse
 import hashlib
@@ -40,51 +44,92 @@ def key(*parts):
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:12]
 
 
-def vectors(lang, data, held_out, args):
-    from offramp.bootstrap.io.corpora import find_corpora
+def file_digest(path):
+    """sha256 of a file's bytes: a cache key that changes when the file's content does."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def vectors(lang, paths, held_out, args):
+    """fastText vectors of ``lang`` trained on ``paths`` without the held-out verses, cached by their options;
+    returns the vectors and their cache key."""
     from offramp.bootstrap.io.embeddings import load_embeddings, save_embeddings
     from offramp.bootstrap.training import train_embeddings
 
-    paths = find_corpora(data, lang)
-    if args.bible_only:
-        paths = [p for p in paths if p.parent.name == "bible"]
-    cache = CACHE / (f"{lang}."
-                     f"{key(sorted(map(str, paths)), sorted(held_out), args.dim, args.epochs, args.min_count)}.vec")
+    vkey = key(sorted(map(str, paths)), sorted(held_out), args.dim, args.epochs, args.min_count)
+    cache = CACHE / f"{lang}.{vkey}.vec"
     if cache.exists():
-        return load_embeddings(cache), paths
+        return load_embeddings(cache), vkey
     t0 = time.time()
     kv = train_embeddings([str(p) for p in paths], model="fasttext", dim=args.dim, epochs=args.epochs,
                           min_count=args.min_count, exclude_ids=held_out, random_state=args.seed, workers=2,
                           progress=False)
     save_embeddings(kv, cache)
     print(f"  trained {lang} vectors: {len(kv)} words, {time.time() - t0:.0f} s ({len(paths)} corpora)")
-    return kv, paths
+    return kv, vkey
 
 
-def align(src_kv, tgt_kv, tgt, data, cache_key, args):
+def seed_inputs(data, tgt, tgt_paths, held_out, args):
+    """What the alignment may use as its seed: the MUSE ``en-TGT`` train dictionary (unless
+    ``--no-dictionary``) and the verse-aligned Bibles of both sides (held-out verses excluded).
+
+    Returns
+    -------
+    seed : str
+        ``--align-seed`` (``'auto'`` picks from the inputs, as ``offramp align --seed auto``).
+    seed_dict : Path or None
+    parallel : (list of Path, list of Path, dict) or None
+    """
+    from offramp.bootstrap.align import resolve_seed
+    from offramp.bootstrap.io.corpora import find_corpora
+
+    seed_dict = Path(data) / "dictionaries" / "muse" / f"en-{tgt}.0-5000.txt"
+    seed_dict = seed_dict if seed_dict.exists() and not args.no_dictionary else None
+    en_bibles = [p for p in find_corpora(data, "en") if p.parent.name == "bible"]
+    tgt_bibles = [p for p in tgt_paths if p.parent.name == "bible"]
+    parallel = (en_bibles, tgt_bibles, {"exclude_ids": sorted(held_out)}) if en_bibles and tgt_bibles else None
+    mode, _ = resolve_seed(args.align_seed, seed_dict=seed_dict, parallel=parallel)
+    if "dictionary" not in mode.split("+"):
+        seed_dict = None
+    if "parallel" not in mode.split("+"):
+        parallel = None
+    return args.align_seed, seed_dict, parallel
+
+
+def align_key(vector_keys, seed, seed_dict, parallel, args):
+    """The alignment's cache key: the two spaces' keys, the seed with the content of its dictionary and the
+    verse files it reads (held-out ids included), and every option that changes the mapping."""
+    from offramp import __version__
+    from offramp.alignment.presets import resolve_refine
+    from offramp.bootstrap.align import resolve_seed
+
+    verses = None if parallel is None else [[str(p) for p in parallel[0]], [str(p) for p in parallel[1]],
+                                            parallel[2]]
+    mode, _ = resolve_seed(seed, seed_dict=seed_dict, parallel=parallel)
+    refine = resolve_refine(None if args.refine == "none" else args.refine, args.preset, mode, purpose=args.purpose)
+    return key("align", *vector_keys, mode, None if seed_dict is None else file_digest(seed_dict), verses,
+               args.preset, refine, args.seed, __version__)
+
+
+def align(src_kv, tgt_kv, tgt, seed, seed_dict, parallel, cache_key, args):
     from offramp.bootstrap.io.embeddings import load_embeddings
     from offramp.bootstrap.align import align_embeddings
     from offramp.bootstrap.io.outputs import save_aligned
 
-    seed_dict = Path(data) / "dictionaries" / "muse" / f"en-{tgt}.0-5000.txt"
     out_src = CACHE / f"en-{tgt}.{cache_key}.src.vec"
     out_tgt = CACHE / f"en-{tgt}.{cache_key}.tgt.vec"
-    if out_src.exists() and out_tgt.exists():
-        return load_embeddings(out_src), load_embeddings(out_tgt), out_src, out_tgt
+    out_report = CACHE / f"en-{tgt}.{cache_key}.json"
+    if out_src.exists() and out_tgt.exists() and out_report.exists():
+        return load_embeddings(out_src), load_embeddings(out_tgt), json.loads(out_report.read_text())
     t0 = time.time()
-    if seed_dict.exists():
-        result = align_embeddings(src_kv, tgt_kv, seed="dictionary", seed_dict=str(seed_dict), preset=args.preset,
-                                  random_state=args.seed, progress=False,
-                                  refine=None if args.refine == "none" else args.refine)
-    else:
-        result = align_embeddings(src_kv, tgt_kv, seed="identical+numerals", preset=args.preset,
-                                  random_state=args.seed, progress=False,
-                                  refine=None if args.refine == "none" else args.refine)
-    save_aligned(result, out_src, out_tgt)
-    print(f"  aligned en-{tgt} ({'MUSE seed' if seed_dict.exists() else 'identical+numerals seed'}, "
-          f"preset {args.preset}), "
-          f"{time.time() - t0:.0f} s")
-    return result.src_mapped, result.tgt_mapped, out_src, out_tgt
+    result = align_embeddings(src_kv, tgt_kv, seed=seed, seed_dict=None if seed_dict is None else str(seed_dict),
+                              parallel=parallel, preset=args.preset, random_state=args.seed, progress=False,
+                              refine=None if args.refine == "none" else args.refine, purpose=args.purpose)
+    save_aligned(result, out_src, out_tgt, report_path=out_report)
+    r = result.report
+    print(f"  aligned en-{tgt}: seed {r['seed']['mode']} ({r['seed'].get('auto', 'given')}), "
+          f"{r['seed'].get('n_seed_pairs', 0)} seed pairs, refine {(r.get('refine') or {}).get('method', 'none')}, "
+          f"preset {args.preset}, {time.time() - t0:.0f} s")
+    return result.src_mapped, result.tgt_mapped, json.loads(out_report.read_text())
 
 
 def restricted(plan, keep):
@@ -107,9 +152,18 @@ def main(argv=None):
     parser.add_argument("--dim", type=int, default=100)
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--min-count", type=int, default=3)
-    parser.add_argument("--refine", choices=["none", "instance", "auto"], default="none",
-                        help="align's instance-based refinement (default none, the setting of the transfer table "
-                             "in docs/results.md; auto is offramp align's default)")
+    parser.add_argument("--refine", choices=["none", "instance", "auto"], default="auto",
+                        help="align's instance-based refinement (default auto, offramp align's default: on with a "
+                             "seed dictionary, and with --for transfer a verse seed)")
+    parser.add_argument("--for", dest="purpose", choices=["transfer", "bli"], default="transfer",
+                        help="align --for (default transfer, the recipe docs/transfer.md gives: --refine auto also "
+                             "refines a verse seed)")
+    parser.add_argument("--align-seed", default="auto",
+                        help="align's seed mode (default auto, offramp align's default: the dictionary when there "
+                             "is one, else the verses of the two sides' Bibles); e.g. identical+numerals")
+    parser.add_argument("--no-dictionary", action="store_true",
+                        help="Ignore the MUSE en-TGT train dictionary even where the data dir has one (a language "
+                             "without a dictionary).")
     parser.add_argument("--preset", default="offramp",
                         help="Alignment recipe (offramp.align_embeddings), seeded with the MUSE train "
                              "dictionary: offramp (self-learning) or procrustes (one orthogonal fit); "
@@ -120,8 +174,11 @@ def main(argv=None):
                              "tokens (offramp tokenizer --extend N): source tokens keep their rows, the new ones "
                              "are initialised")
     parser.add_argument("--k", type=int, default=10)
-    parser.add_argument("--temperature", type=float, default=0.1)
-    parser.add_argument("--bible-only", action="store_true", help="Train vectors and tokenizer on the Bibles only.")
+    parser.add_argument("--temperature", type=float, default=None,
+                        help="the wechsel route's softmax temperature (default: offramp transfer's)")
+    parser.add_argument("--bible-only", action="store_true",
+                        help="The target language has one Bible and no other text: its vectors, tokenizer and "
+                             "verses come from the target Bible alone (English keeps all its corpora).")
     parser.add_argument("--variants", action="store_true", help="Also report offramp without copying shared tokens.")
     args = parser.parse_args(argv)
 
@@ -133,8 +190,10 @@ def main(argv=None):
     from offramp.bootstrap.llm.hf import load_tokenizer, save_tokenizer
     from offramp.bootstrap.llm.tokenization import extend_tokenizer, train_tokenizer
     from offramp.bootstrap.llm.retrieval import encode_texts as encode, model_with_plan, retrieval_p_at_1 as p_at_1
-    from offramp.bootstrap.llm.transfer import plan_transfer
+    from offramp.bootstrap.llm.transfer import TEMPERATURE, plan_transfer
 
+    if args.temperature is None:
+        args.temperature = TEMPERATURE
     t_start = time.time()
     CACHE.mkdir(parents=True, exist_ok=True)
     data = Path(args.data)
@@ -148,20 +207,22 @@ def main(argv=None):
     print(f"target Bible: {tgt_path.name}; {len(ids)} verses drawn (seed {args.seed}) from {len(common)} shared "
           "with en.KJV; they are held out (by verse id) of the corpora used for vectors and tokenizer")
 
-    en_kv, _ = vectors("en", data, held_out, args)
-    tgt_kv, tgt_paths = vectors(args.tgt, data, held_out, args)
-    ck = key("align", args.preset, len(en_kv), len(tgt_kv), args.dim, args.epochs, args.min_count, args.seed,
-             args.bible_only, sorted(held_out),
-             *([] if args.refine == "none" else [("refine", args.refine)]))  # none: no entry in the key
-    src_mapped, tgt_mapped, _, _ = align(en_kv, tgt_kv, args.tgt, data, ck, args)
+    from offramp.bootstrap.io.corpora import find_corpora
+
+    en_kv, en_key = vectors("en", find_corpora(data, "en"), held_out, args)
+    tgt_paths = [tgt_path] if args.bible_only else find_corpora(data, args.tgt)
+    tgt_kv, tgt_key = vectors(args.tgt, tgt_paths, held_out, args)
+    seed, seed_dict, parallel = seed_inputs(data, args.tgt, tgt_paths, held_out, args)
+    ck = align_key((en_key, tgt_key), seed, seed_dict, parallel, args)
+    src_mapped, tgt_mapped, align_report = align(en_kv, tgt_kv, args.tgt, seed, seed_dict, parallel, ck, args)
 
     model_dir = str(get_model_path())
     src_tok = load_tokenizer(model_dir)
     # "raw-text" in the key: tokenizers trained on the raw lines, not on the corpus reader's words
     if args.extend:
-        tok_dir = CACHE / f"{args.tgt}-tokenizer.{key(ck, 'extend', args.extend, sorted(map(str, tgt_paths)))}"
+        tok_dir = CACHE / f"{args.tgt}-tokenizer.{key(tgt_key, 'extend', args.extend)}"
     else:
-        tok_dir = CACHE / f"{args.tgt}-tokenizer.{key(ck, args.vocab_size, sorted(map(str, tgt_paths)), 'raw-text')}"
+        tok_dir = CACHE / f"{args.tgt}-tokenizer.{key(tgt_key, args.vocab_size, 'raw-text')}"
     if tok_dir.exists():
         tgt_tok = load_tokenizer(tok_dir)
     elif args.extend:
@@ -201,6 +262,12 @@ def main(argv=None):
                "fertility": {k: v["tokens_per_word"] for k, v in fert.items()},
                "share_3plus": {k: v["share_3plus"] for k, v in fert.items()},
                "routes": routes, "alignment_check": plan_nocopy.params["alignment_check"],
+               "alignment": {"seed": align_report["seed"]["mode"], "seed_reason": align_report["seed"].get("auto"),
+                             "n_seed_pairs": align_report["seed"].get("n_seed_pairs"),
+                             "refine": (align_report.get("refine") or {}).get("method"),
+                             "signature": align_report.get("signature")},
+               "corpus_tokens": sum(1 for p in tgt_paths for line in open(p, encoding="utf-8")
+                                    for _ in line.split("\t", 1)[-1].split()),
                "held_out": "evaluation verses excluded by id from the vector and tokenizer corpora",
                "options": {k: v for k, v in vars(args).items() if k not in ("json", "data")},
                "wall_s": round(time.time() - t_start, 1), "plan_s": round(t_plan, 1),

@@ -40,6 +40,36 @@ DEFAULT_IDENTICAL_RANK_RATIO = None
 #: trained on tokens cut to this many characters (``offramp train --prefix-len``), so each induced
 #: pair of prefixes stands for the most frequent main-vocabulary words that start with them.
 VIA_DEFAULTS = {"restarts": 8, "top": 2000, "prefix_len": None}
+#: What ``seed='auto'`` falls back to with no dictionary, verses or auxiliary spaces: cognates beat
+#: identical strings on 5 of the 6 BLI pairs of docs/seeds.md.
+AUTO_STRINGS_SEED = "cognates+numerals"
+
+
+def resolve_seed(seed, *, seed_dict=None, parallel=None, via=None):
+    """The seed mode that ``seed='auto'`` stands for with these inputs, and why.
+
+    The strongest evidence the inputs allow (docs/seeds.md): a seed dictionary (with the verses
+    too when both are given), else verse-aligned corpora, else auxiliary spaces of comparable text
+    (the unsupervised ``via`` route), else cognates and numerals. Any other mode comes back as it is.
+
+    Returns
+    -------
+    mode : str
+    reason : str or None
+        None when ``seed`` was not ``'auto'``.
+    """
+    if seed != "auto":
+        return seed, None
+    if seed_dict is not None:
+        if parallel is not None:
+            return "dictionary+parallel", "a seed dictionary and verse-aligned corpora were given"
+        return "dictionary", "a seed dictionary was given"
+    if parallel is not None:
+        return "parallel", "no dictionary; verse-aligned corpora were given, the strongest seed without one"
+    if via is not None:
+        return "unsupervised", "no dictionary or verses; auxiliary spaces of comparable text were given (via)"
+    return AUTO_STRINGS_SEED, ("no dictionary, verses or auxiliary spaces: words spelled alike (cognates) and "
+                               "numerals")
 
 
 @dataclass
@@ -139,17 +169,18 @@ def align_embeddings(src, tgt, *, seed="identical+numerals", seed_dict=None, pre
                      validation_dict=None, device="cpu", random_state=0, progress=True,
                      identical_rank_ratio=DEFAULT_IDENTICAL_RANK_RATIO, cognates=None, parallel=None,
                      parallel_options=None, refine="auto", refine_options=None, via=None, via_options=None,
-                     lowercase=False, **params):
+                     lowercase=False, purpose="bli", **params):
     """Map two embedding spaces into one.
 
     Parameters
     ----------
     src, tgt : KeyedVectors
         Source and target vectors, most frequent words first.
-    seed : {'dictionary', 'identical', 'cognates', 'numerals', 'parallel', 'identical+numerals',
+    seed : {'auto', 'dictionary', 'identical', 'cognates', 'numerals', 'parallel', 'identical+numerals',
             'cognates+numerals', 'dictionary+identical', 'dictionary+parallel', 'unsupervised'}
         Where the seed dictionary comes from (any '+'-joined combination of dictionary,
-        identical, cognates, numerals and parallel works).
+        identical, cognates, numerals and parallel works). ``'auto'``: the strongest the inputs
+        allow (:func:`resolve_seed`); the report's ``seed`` names the mode it picked and why.
     seed_dict : path or list of (str, str), optional
         Gold training dictionary (for seed modes with ``dictionary``).
     preset : str
@@ -180,7 +211,8 @@ def align_embeddings(src, tgt, *, seed="identical+numerals", seed_dict=None, pre
         (:class:`alignment.instance.InstanceRefinement`, non-linear). The anchors are the
         dictionary's pairs when the seed has a dictionary, else all seed pairs (the unsupervised
         mode has none). ``'auto'`` (default): ``'instance'`` for the ``offramp`` preset with a seed
-        dictionary, None otherwise (VecMap's presets stay linear; induced seeds are too noisy).
+        dictionary (and with ``purpose='transfer'`` a verse seed), None otherwise (VecMap's presets
+        stay linear; induced seeds are too noisy).
     refine_options : dict, optional
         Parameters of :class:`~alignment.instance.InstanceRefinement` (``n_neighbors``,
         ``temperature``, ``step``, ``symmetric``).
@@ -198,6 +230,9 @@ def align_embeddings(src, tgt, *, seed="identical+numerals", seed_dict=None, pre
     lowercase : bool, default False
         Lowercase the seed and validation dictionaries read from files (for vectors trained on
         lowercased text, as ``offramp train`` does, and a dictionary that is not).
+    purpose : {'bli', 'transfer'}
+        What the spaces are for (:data:`alignment.presets.PURPOSES`); it only changes what
+        ``refine='auto'`` means.
     device : {'cpu', 'cuda', 'auto'}
     random_state : int
     progress : bool
@@ -211,9 +246,10 @@ def align_embeddings(src, tgt, *, seed="identical+numerals", seed_dict=None, pre
     AlignResult
         With the run's reproducibility signature in ``signature`` (and ``report['signature']``).
     """
+    seed, auto = resolve_seed(seed, seed_dict=seed_dict, parallel=parallel, via=via)
     check_options(seed=seed, seed_dict=seed_dict, preset=preset, identical_rank_ratio=identical_rank_ratio,
                   cognates=cognates, parallel=parallel, parallel_options=parallel_options, refine=refine,
-                  refine_options=refine_options, via=via, via_options=via_options, **params)
+                  refine_options=refine_options, via=via, via_options=via_options, purpose=purpose, **params)
     if via is not None or via_options is not None:
         result = _align_via(src, tgt, via, via_options, seed=seed, preset=preset, validation_dict=validation_dict,
                             device=device, random_state=random_state, progress=progress, refine=refine,
@@ -223,7 +259,10 @@ def align_embeddings(src, tgt, *, seed="identical+numerals", seed_dict=None, pre
                                validation_dict=validation_dict, device=device, random_state=random_state,
                                progress=progress, identical_rank_ratio=identical_rank_ratio, cognates=cognates,
                                parallel=parallel, parallel_options=parallel_options, refine=refine,
-                               refine_options=refine_options, lowercase=lowercase, check=True, **params)
+                               refine_options=refine_options, lowercase=lowercase, check=True, purpose=purpose,
+                               **params)
+    if auto is not None:
+        result.report["seed"]["auto"] = auto
     result.inputs = {"seed": seed, "params": params, "lowercase": lowercase, "random_state": random_state}
     result.report["signature"] = align_signature(result)
     return result
@@ -231,13 +270,14 @@ def align_embeddings(src, tgt, *, seed="identical+numerals", seed_dict=None, pre
 
 def check_options(*, seed="identical+numerals", seed_dict=None, preset="offramp", identical_rank_ratio=None,
                   cognates=None, parallel=None, parallel_options=None, refine="auto", refine_options=None, via=None,
-                  via_options=None, **params):
+                  via_options=None, purpose="bli", **params):
     """Raise :class:`~bootstrap.errors.InputsError` (a ValueError), naming the fix, for
     :func:`align_embeddings` options that cannot work together or that the run would silently ignore.
 
     Cheap (it reads nothing), so a caller can check before it loads the vectors. Takes
     :func:`align_embeddings`'s keywords (``via``: anything not None).
     """
+    seed, _ = resolve_seed(seed, seed_dict=seed_dict, parallel=parallel, via=via)
     if via is not None or via_options is not None:
         others = {"seed_dict": seed_dict, "cognates": cognates, "parallel": parallel,
                   "parallel_options": parallel_options, "identical_rank_ratio": identical_rank_ratio}
@@ -272,7 +312,8 @@ def check_options(*, seed="identical+numerals", seed_dict=None, preset="offramp"
         raise InputsError("refine_options (--refine-step, --refine-neighbors) set the refinement, and refine=None "
                           "(--refine none) runs none; drop one of them")
     unsupervised = config.get("init", "seed") == "unsupervised"
-    refine = resolve_refine(refine, preset, "unsupervised" if unsupervised else seed, refine_options=refine_options)
+    refine = resolve_refine(refine, preset, "unsupervised" if unsupervised else seed, refine_options=refine_options,
+                            purpose=purpose)
     _refiner(refine, refine_options)
 
 
@@ -374,7 +415,7 @@ def _via_tag(report):
 def _align_direct(src, tgt, *, seed, preset, device, random_state, progress, refine, seed_dict=None,
                   validation_dict=None, identical_rank_ratio=DEFAULT_IDENTICAL_RANK_RATIO, cognates=None,
                   parallel=None, parallel_options=None, refine_options=None, lowercase=False, check=False,
-                  **params):
+                  purpose="bli", **params):
     """:func:`align_embeddings` without auxiliary spaces: its keywords, already checked by
     :func:`check_options` (or made consistent by :func:`_align_via`); the optional inputs default to none
     given. ``check=False`` leaves the report's ``check`` at None, for :func:`_align_via`, which computes
@@ -390,7 +431,8 @@ def _align_direct(src, tgt, *, seed, preset, device, random_state, progress, ref
     config = loop_config(preset, seed, {**params, "random_state": random_state})
     entries, dict_path = as_entries(seed_dict, lowercase)
     unsupervised = config.get("init", "seed") == "unsupervised"
-    refine = resolve_refine(refine, preset, "unsupervised" if unsupervised else seed, refine_options=refine_options)
+    refine = resolve_refine(refine, preset, "unsupervised" if unsupervised else seed, refine_options=refine_options,
+                            purpose=purpose)
     refiner = _refiner(refine, refine_options)
     seed_report = {"mode": seed}
     pairs, words = None, []
@@ -437,6 +479,7 @@ def _align_direct(src, tgt, *, seed, preset, device, random_state, progress, ref
                      "best": int(est.best_restart_)},
         "n_final_pairs": int(est.pairs_.shape[0]),
         "refine": refine_report,
+        "purpose": purpose,
         # strings spelled alike outside the seed: do they translate to themselves? (no dictionary needed)
         "check": shared_string_check(src_mapped, tgt_mapped, exclude=words, device=device) if check else None,
         "history": est.history_,

@@ -10,7 +10,16 @@ from ._options import (device_option, embedding_options, parallel_options, paral
 _PRESET_SEEDS = {"identical": "identical", "unsupervised": "unsupervised"}
 
 
-def _seed_mode(seed_dict, identical, cognates, numerals, unsupervised, parallel=False, preset=None):
+def _seed_mode(seed_dict, identical, cognates, numerals, unsupervised, parallel=False, preset=None, mode=None):
+    """The seed mode of ``align_embeddings`` from --seed MODE or the seed flags; 'auto' when neither
+    (and the preset names none)."""
+    flags = [flag for flag, on in (("--identical", identical), ("--cognates", cognates), ("--numerals", numerals),
+                                   ("--unsupervised", unsupervised)) if on]
+    if mode is not None:
+        if flags:
+            raise click.UsageError(f"--seed {mode} names the seed mode, and {'/'.join(flags)} too; give one of "
+                                   f"them (e.g. --seed identical+numerals)")
+        return mode
     if unsupervised and (seed_dict or identical or cognates or numerals or parallel):
         raise click.UsageError("--unsupervised uses no seed; drop --seed-dict/--identical/--cognates/--numerals/"
                                "--parallel-src/--parallel-tgt")
@@ -20,10 +29,34 @@ def _seed_mode(seed_dict, identical, cognates, numerals, unsupervised, parallel=
                                    ("numerals", numerals), ("parallel", parallel)) if on]
     if not parts and preset in _PRESET_SEEDS:
         return _PRESET_SEEDS[preset]
-    if not parts:
-        raise click.UsageError("choose a seed: --seed-dict FILE, --identical, --cognates, --numerals, "
-                               "--parallel-src FILE --parallel-tgt FILE (verse-aligned corpora) or --unsupervised")
-    return "+".join(parts)
+    return "+".join(parts) if parts else "auto"
+
+
+def _check_seed_mode(ctx, param, value):
+    """--seed: 'auto', a seed mode, or an integer (the old random state); anything else is a usage error."""
+    if value is None or value == "auto" or value.strip().lstrip("-").isdigit():
+        return value
+    from ..bootstrap.lexicon.seeds import PARTS, parse_mode
+
+    try:
+        parse_mode(value)
+    except ValueError:
+        raise click.BadParameter(f"expected auto, unsupervised or a '+'-joined combination of {', '.join(PARTS)} "
+                                 f"(e.g. cognates+numerals); got {value!r}") from None
+    return value
+
+
+def _seed_option(value, random_state):
+    """--seed: a seed mode (str, or None), and the random state; an integer keeps the option's old meaning,
+    the random state (with a note to write --random-state)."""
+    if value is None or not value.strip().lstrip("-").isdigit():
+        return value, 0 if random_state is None else random_state
+    if random_state is not None:
+        raise click.UsageError(f"--seed {value} and --random-state {random_state}: the random state is "
+                               "--random-state; --seed names the seed mode (e.g. --seed auto)")
+    click.echo(f"note: --seed {value} is read as --random-state {value}; --seed now names the seed mode "
+               "(auto, dictionary, parallel, cognates+numerals, ...)", err=True)
+    return None, int(value)
 
 
 def _normalize_steps(value):
@@ -129,7 +162,11 @@ def _warmup_dim(value):
 @click.option("--refine", type=click.Choice(["auto", "instance", "none"]), default="auto", show_default=True,
               help="After the mapping, move each word along the residuals of its nearest seed-dictionary "
                    "pairs (non-linear, instance-based). auto: on for the offramp "
-                   "preset with --seed-dict, off otherwise (VecMap's presets stay linear).")
+                   "preset with --seed-dict (and with --for transfer, a verse seed), off otherwise (VecMap's "
+                   "presets stay linear).")
+@click.option("--for", "purpose", type=click.Choice(["bli", "transfer"]), default="bli", show_default=True,
+              help="What the aligned spaces are for. transfer: --refine auto also refines a verse seed, which "
+                   "lifts the transfer (offramp transfer) and costs BLI P@1 (docs/transfer.md has the numbers).")
 @click.option("--refine-step", type=click.FloatRange(0, 1), default=None,
               help="With --refine instance: fraction of the residual each side moves (default 0.3).")
 @click.option("--refine-neighbors", type=click.IntRange(min=1), default=None,
@@ -138,9 +175,15 @@ def _warmup_dim(value):
               help="Gold pairs whose P@1 (NN, the loop's map) is logged each iteration and printed in the "
                    "summary; not used for fitting. The objective alone cannot tell a failed run.")
 @click.option("--lowercase", is_flag=True, help="Lowercase the seed and validation dictionaries.")
-@click.option("--seed", "random_state", type=int, default=0, show_default=True, help="Random seed.")
+@click.option("--seed", "seed_mode", metavar="MODE", default=None, callback=_check_seed_mode,
+              help="The seed mode: auto, or a '+'-joined combination of dictionary, parallel, identical, "
+                   "cognates and numerals, or unsupervised. auto (the default when no seed option is given) "
+                   "takes the strongest evidence the inputs allow: --seed-dict, else the verses "
+                   "(--parallel-src/--parallel-tgt: P@1 within 1.4 points of a dictionary on six pairs, above it "
+                   "on three), else --via spaces, else cognates and numerals; the summary says which it used.")
+@click.option("--random-state", type=int, default=None, help="Random seed.  [default: 0]")
 @click.option("--restarts", type=click.IntRange(min=1), default=None,
-              help="Run the self-learning loop this many times (seeds SEED, SEED+1, ...) and keep the run "
+              help="Run the self-learning loop this many times (random states R, R+1, ...) and keep the run "
                    "with the best objective; for weak seeds and --unsupervised, where a single run may end "
                    "in the wrong basin. With --via, the restarts of "
                    "the auxiliary spaces' alignment. [default: 8 with --unsupervised (offramp preset) and "
@@ -158,8 +201,8 @@ def align(src_vectors, tgt_vectors, seed_dict, identical, cognates, cognate_simi
           identical_rank_ratio, unsupervised, via, via_top, via_prefix_len, parallel_src, parallel_tgt,
           verse_measure, parallel_min_score, out_src, out_tgt, preset, no_self_learning, vocabulary_cutoff, csls_k,
           direction, max_iter, threshold, stochastic_initial, stochastic_interval, warmup_dim, normalize, mapping,
-          refine, refine_step, refine_neighbors, validation_dict, lowercase, random_state, restarts, binary, report,
-          progress, fmt, max_vocab, device):
+          refine, purpose, refine_step, refine_neighbors, validation_dict, lowercase, seed_mode, random_state, restarts,
+          binary, report, progress, fmt, max_vocab, device):
     """Map SRC_VECTORS and TGT_VECTORS into one space: Procrustes + CSLS self-learning, then a final
     map on the last dictionary (VecMap's multi-step by default) and, with --seed-dict, a non-linear
     refinement (--refine).
@@ -171,6 +214,7 @@ def align(src_vectors, tgt_vectors, seed_dict, identical, cognates, cognate_simi
       offramp align en.vec lv.vec --cognates --numerals --out-src en.m.vec --out-tgt lv.m.vec
       offramp align en.vec lv.vec --parallel-src en.KJV.tsv --parallel-tgt lv.LvGluck8.tsv \\
           --out-src en.m.vec --out-tgt lv.m.vec
+      offramp align en.vec lv.vec --out-src en.m.vec --out-tgt lv.m.vec   # --seed auto: cognates+numerals
       offramp align en.vec fr.vec --seed-dict train.txt --refine none --out-src en.m.vec --out-tgt fr.m.vec
       offramp align en.vec fi.vec --unsupervised --out-src en.m.vec --out-tgt fi.m.vec --report r.json
       offramp align en.vec es.vec --unsupervised --restarts 16 --out-src en.m.vec --out-tgt es.m.vec
@@ -200,15 +244,18 @@ def align(src_vectors, tgt_vectors, seed_dict, identical, cognates, cognate_simi
     params = {k: v for k, v in params.items() if v is not None}
     if warmup_dim is not None:  # after the filter: 'off' is None, and must override the preset
         params["warmup_dim"] = _warmup_dim(warmup_dim)
-    seed = _seed_mode(seed_dict, identical, cognates, numerals, unsupervised, parallel is not None, preset)
+    seed_mode, random_state = _seed_option(seed_mode, random_state)
+    seed = _seed_mode(seed_dict, identical, cognates, numerals, unsupervised, parallel is not None, preset,
+                      mode=seed_mode)
     result = align_files(src_vectors, tgt_vectors, out_src=out_src, out_tgt=out_tgt, report=report, binary=binary,
                          via=via or None, fmt=fmt, max_vocab=max_vocab, progress=progress, seed=seed, preset=preset,
                          refine=None if refine == "none" else refine, validation_dict=validation_dict, device=device,
-                         random_state=random_state, lowercase=lowercase, **read_options(), **params)
+                         random_state=random_state, lowercase=lowercase, purpose=purpose, **read_options(), **params)
     est, sig = result.estimator, result.signature
     r = result.report
     click.echo(f"aligned {r['n_src']} x {r['n_tgt']} words (dim {r['dim']}): {r['seed'].get('n_seed_pairs', 0)} "
-               f"seed pairs{_parts(r['seed'].get('parts'))}{_coverage(r['seed'].get('dictionary'))}, "
+               f"seed pairs{_parts(r['seed'].get('parts'))}{_coverage(r['seed'].get('dictionary'))}"
+               f"{_auto(r['seed'])}, "
                f"{r['n_iter']} iterations"
                f"{'' if est.converged_ else ' (not converged: --max-iter reached)'}, "
                f"{r['n_final_pairs']} final pairs{_last_iteration(r.get('history'))}{_check(r.get('check'))}, "
@@ -253,6 +300,11 @@ def _last_iteration(history):
     if "val_p@1" in last:
         text += f", validation P@1 {100 * last['val_p@1']:.1f} (NN, the loop's map)"
     return text
+
+
+def _auto(seed_report):
+    """' (--seed auto chose parallel: ...)' when --seed auto picked the mode ('' otherwise)."""
+    return f" (--seed auto chose {seed_report['mode']}: {seed_report['auto']})" if seed_report.get("auto") else ""
 
 
 def _parts(parts):

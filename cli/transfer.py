@@ -3,6 +3,7 @@ import click
 
 from ._common import check_outputs, user_errors, write_json
 from ._options import language_code, progress_option
+from ..bootstrap.llm.transfer import TEMPERATURE
 
 _CTX = {"help_option_names": ["-h", "--help"]}
 
@@ -93,7 +94,7 @@ def tokenizer(corpus, like, out, vocab_size, extend, lexicon, min_frequency, min
               help="Induced lexicon (source<TAB>target): alignment check and whole-word translations.")
 @click.option("-k", "--k", "k", default=10, show_default=True, type=click.IntRange(min=1),
               help="Source neighbours mixed per target token.")
-@click.option("--temperature", default=0.1, show_default=True, type=click.FloatRange(min=0, min_open=True),
+@click.option("--temperature", default=TEMPERATURE, show_default=True, type=click.FloatRange(min=0, min_open=True),
               help="Softmax temperature over cosine similarities.")
 @click.option("--copy-shared/--no-copy-shared", default=True, show_default=True,
               help="Copy the source rows of tokens present in both vocabularies (FOCUS).")
@@ -124,11 +125,12 @@ def transfer(source_model, tokenizer, src_vectors, tgt_vectors, out, lexicon, k,
     """
     import warnings
 
-    from ..bootstrap.llm.transfer import FallbackWarning, transfer as run_transfer
+    from ..bootstrap.llm.transfer import AlignmentAdvice, FallbackWarning, transfer as run_transfer
 
     check_outputs({"--report": report}, src_vectors=src_vectors, tgt_vectors=tgt_vectors, lexicon=lexicon)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FallbackWarning)  # printed below from the report, once
+        for category in (FallbackWarning, AlignmentAdvice):  # printed below from the report, once
+            warnings.simplefilter("ignore", category)
         info = run_transfer(source_model, tokenizer=tokenizer, src_vectors=src_vectors, tgt_vectors=tgt_vectors,
                             out=out, lexicon=lexicon, k=k, temperature=temperature, copy_shared=copy_shared,
                             fallback_noise=fallback_noise, check_alignment=check_alignment,

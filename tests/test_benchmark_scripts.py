@@ -79,3 +79,31 @@ def test_tables_keep_a_direction_set_by_hand_out_of_section_1(tmp_path):
     rows = tables.string_directions(tmp_path).splitlines()[2:]
     assert rows == ["| en-lv | cognates+numerals | 3.8 (4.8) | 8.4 (9.4) |",
                     "| en-lv | identical+numerals | 1.6 (2.6) | 3.7 (4.7) |"]
+
+
+def test_transfer_alignment_cache_key_follows_the_seed_dictionary(tmp_path):
+    """The alignment cache of transfer_bible.py changes with the dictionary's content, the verses and the options."""
+    import argparse
+
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        import transfer_bible
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    args = argparse.Namespace(preset="offramp", refine="auto", seed=0, purpose="transfer")
+    seed_dict = tmp_path / "en-fi.0-5000.txt"
+    seed_dict.write_text("house talo\n", encoding="utf-8")
+    verses = ([tmp_path / "en.KJV.tsv"], [tmp_path / "fi.FinPR.tsv"], {"exclude_ids": ["Gen.1.1"]})
+
+    def key(mode, seed_dict, parallel, **options):
+        return transfer_bible.align_key(("en", "fi"), mode, seed_dict, parallel,
+                                        argparse.Namespace(**{**vars(args), **options}))
+
+    first = key("auto", seed_dict, None)
+    assert key("auto", seed_dict, None) == first
+    seed_dict.write_text("house talo\ndog koira\n", encoding="utf-8")
+    changed = key("auto", seed_dict, None)
+    keys = {first, changed, key("auto", None, verses), key("auto", None, (*verses[:2], {"exclude_ids": []})),
+            key("auto", seed_dict, verses), key("auto", seed_dict, None, refine="none"),
+            key("auto", None, verses, purpose="bli"), key("auto", seed_dict, None, seed=1)}
+    assert len(keys) == 8

@@ -57,7 +57,7 @@ def _as_paths(paths, name):
     return paths
 
 
-def read_verses(paths, *, lowercase=True, encoding_errors="strict"):
+def read_verses(paths, *, lowercase=True, encoding_errors="strict", exclude_ids=()):
     """The set of tokens of every verse id, joined over ``paths``.
 
     Parameters
@@ -67,6 +67,8 @@ def read_verses(paths, *, lowercase=True, encoding_errors="strict"):
         language (e.g. three English Bibles) are joined on the id.
     lowercase : bool, default True
         Tokenise as :func:`bootstrap.io.corpora.tokenize` does for training.
+    exclude_ids : iterable of str, optional
+        Verse ids to leave out (e.g. verses held out for an evaluation).
 
     Returns
     -------
@@ -74,7 +76,8 @@ def read_verses(paths, *, lowercase=True, encoding_errors="strict"):
     """
     paths = _as_paths(paths, "paths")
     verses = collections.defaultdict(set)
-    corpus = Corpus(paths, lowercase=lowercase, id_column=True, encoding_errors=encoding_errors)
+    corpus = Corpus(paths, lowercase=lowercase, id_column=True, encoding_errors=encoding_errors,
+                    exclude_ids=exclude_ids)
     for line_id, tokens in corpus.items():
         verses[line_id].update(tokens)
     return dict(verses)
@@ -396,7 +399,7 @@ class VerseAssociation:
 
 
 def verse_association(src_files, tgt_files, src_words, tgt_words, *, min_count=2, lowercase=True,
-                      encoding_errors="strict", measure="dice", iterations=5):
+                      encoding_errors="strict", measure="dice", iterations=5, exclude_ids=()):
     """Association of two vocabularies over the verses their corpora share (Dice or IBM Model 1).
 
     Parameters
@@ -416,6 +419,8 @@ def verse_association(src_files, tgt_files, src_words, tgt_words, *, min_count=2
         (:func:`ibm1_scores`), over the same pairs.
     iterations : int, default 5
         EM iterations per direction for ``'ibm1'``.
+    exclude_ids : iterable of str, optional
+        Verse ids left out on both sides (verses held out for an evaluation).
 
     Returns
     -------
@@ -435,8 +440,9 @@ def verse_association(src_files, tgt_files, src_words, tgt_words, *, min_count=2
         raise ValueError(f"measure must be one of {MEASURES}; got {measure!r}")
     iterations = check_positive_int(iterations, "iterations")
     src_words, tgt_words = list(src_words), list(tgt_words)
-    src_verses = read_verses(src_files, lowercase=lowercase, encoding_errors=encoding_errors)
-    tgt_verses = read_verses(tgt_files, lowercase=lowercase, encoding_errors=encoding_errors)
+    exclude_ids = frozenset(exclude_ids)
+    src_verses = read_verses(src_files, lowercase=lowercase, encoding_errors=encoding_errors, exclude_ids=exclude_ids)
+    tgt_verses = read_verses(tgt_files, lowercase=lowercase, encoding_errors=encoding_errors, exclude_ids=exclude_ids)
     ids = sorted(set(src_verses) & set(tgt_verses))
     if not ids:
         raise ValueError(f"the source files ({', '.join(map(str, src_files))}) and the target files "
@@ -463,7 +469,8 @@ def verse_association(src_files, tgt_files, src_words, tgt_words, *, min_count=2
     info = {"src_files": [str(p) for p in src_files], "tgt_files": [str(p) for p in tgt_files],
             "n_verses": len(ids), "n_src_verses": len(src_verses), "n_tgt_verses": len(tgt_verses),
             "n_src_words_seen": int((freq_src > 0).sum()), "n_tgt_words_seen": int((freq_tgt > 0).sum()),
-            "n_pairs": int(scores.nnz), "min_count": int(min_count), "measure": measure}
+            "n_pairs": int(scores.nnz), "min_count": int(min_count), "measure": measure,
+            **({"n_excluded_ids": len(exclude_ids)} if exclude_ids else {})}
     if measure == "ibm1":
         info["iterations"] = int(iterations)
     return VerseAssociation(scores, counts.astype(np.float32), src_words, tgt_words, len(ids), info,

@@ -83,17 +83,21 @@ def test_check_preset():
         check_preset("vecmap")
 
 
-@pytest.mark.parametrize("refine, preset, seed, expected", [
-    ("auto", "offramp", "dictionary", "instance"),
-    ("auto", "offramp", "dictionary+identical", "instance"),
-    ("auto", "offramp", "identical+numerals", None),   # induced seeds are too noisy to refine along
-    ("auto", "supervised", "dictionary", None),        # VecMap's presets stay linear
-    ("auto", "offramp", "unsupervised", None),
-    ("instance", "procrustes", "identical", "instance"),
-    (None, "offramp", "dictionary", None),
+@pytest.mark.parametrize("refine, preset, seed, purpose, expected", [
+    ("auto", "offramp", "dictionary", "bli", "instance"),
+    ("auto", "offramp", "dictionary+identical", "bli", "instance"),
+    ("auto", "offramp", "identical+numerals", "bli", None),   # induced seeds are too noisy to refine along
+    ("auto", "offramp", "parallel", "bli", None),             # verse anchors cost BLI P@1
+    ("auto", "offramp", "parallel", "transfer", "instance"),  # and lift the transfer
+    ("auto", "offramp", "cognates+numerals", "transfer", None),
+    ("auto", "supervised", "dictionary", "bli", None),        # VecMap's presets stay linear
+    ("auto", "supervised", "parallel", "transfer", None),
+    ("auto", "offramp", "unsupervised", "transfer", None),
+    ("instance", "procrustes", "identical", "bli", "instance"),
+    (None, "offramp", "dictionary", "transfer", None),
 ])
-def test_resolve_refine(refine, preset, seed, expected):
-    assert resolve_refine(refine, preset, seed) == expected
+def test_resolve_refine(refine, preset, seed, purpose, expected):
+    assert resolve_refine(refine, preset, seed, purpose=purpose) == expected
 
 
 @pytest.mark.parametrize("refine, seed, options, match", [
@@ -105,3 +109,8 @@ def test_resolve_refine(refine, preset, seed, expected):
 def test_resolve_refine_errors(refine, seed, options, match):
     with pytest.raises(ValueError, match=match):
         resolve_refine(refine, "offramp", seed, refine_options=options)
+
+
+def test_resolve_refine_checks_the_purpose():
+    with pytest.raises(ValueError, match=r"purpose must be one of \('bli', 'transfer'\); got 'lm'"):
+        resolve_refine("auto", "offramp", "parallel", purpose="lm")

@@ -9,7 +9,7 @@ from fixtures.spaces import DIM, N_WORDS, aux_spaces
 from offramp._version import __version__
 from offramp.alignment._backend import cuda_available
 from offramp.bootstrap import align as align_module
-from offramp.bootstrap.align import SEED_MODES, _via_words, align_embeddings
+from offramp.bootstrap.align import AUTO_STRINGS_SEED, SEED_MODES, _via_words, align_embeddings, resolve_seed
 from offramp.bootstrap.errors import FormatError
 from offramp.bootstrap.evaluation.bli import evaluate_bli
 from offramp.bootstrap.evaluation.induce import induce_lexicon
@@ -189,6 +189,28 @@ def test_a_dictionary_with_no_pair_in_vocabulary_fails_beside_other_seeds(spaces
     with pytest.raises(ValueError, match="0 of 1 dictionary pairs are in the vocabulary"):
         align_embeddings(src, tgt, seed="dictionary+identical", seed_dict=[("zzz", "yyy")], progress=False,
                          max_iter=2, refine=refine)
+
+
+@pytest.mark.parametrize("seed, inputs, mode", [
+    ("auto", {"seed_dict": "D"}, "dictionary"),
+    ("auto", {"seed_dict": "D", "parallel": "P"}, "dictionary+parallel"),
+    ("auto", {"parallel": "P"}, "parallel"),
+    ("auto", {"parallel": "P", "via": "V"}, "parallel"),
+    ("auto", {"via": "V"}, "unsupervised"),
+    ("auto", {}, AUTO_STRINGS_SEED),
+    ("identical", {"parallel": "P"}, "identical"),  # an explicit mode wins
+])
+def test_seed_auto_takes_the_strongest_evidence_given(seed, inputs, mode):
+    resolved, reason = resolve_seed(seed, **inputs)
+    assert resolved == mode and (reason is None) == (seed != "auto")
+
+
+def test_seed_auto_with_auxiliary_spaces_runs_the_via_route(spaces):
+    src, tgt, gold = spaces
+    result = align_embeddings(src, tgt, seed="auto", via=aux_spaces(spaces), via_options={"restarts": 3},
+                              progress=False, random_state=0, stochastic_interval=1)
+    assert result.report["seed"]["mode"] == "unsupervised" and "via" in result.report["seed"]
+    assert "auxiliary spaces" in result.report["seed"]["auto"] and "|seed:unsupervised|" in result.signature
 
 
 def test_unsupervised_via_auxiliary_spaces(spaces, monkeypatch):

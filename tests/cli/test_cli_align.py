@@ -68,7 +68,7 @@ def test_align_options_reach_the_estimator(files, tmp_path):
     result = invoke("align", files / "src.vec", files / "tgt.vec", "--seed-dict", files / "seed.txt",
                     "--out-src", tmp_path / "en.bin", "--out-tgt", tmp_path / "fi.bin", "--binary", "--quiet",
                     "--report", tmp_path / "r.json", "--preset", "semi_supervised", "--csls", "5", "--direction",
-                    "forward", "--max-iter", "2", "--normalize", "unit", "--max-vocab", "250", "--seed", "3")
+                    "forward", "--max-iter", "2", "--normalize", "unit", "--max-vocab", "250", "--random-state", "3")
     assert result.exit_code == 0, result.output
     report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
     assert report["preset"] == "semi_supervised" and report["n_iter"] == 2
@@ -90,8 +90,10 @@ def test_align_with_the_rcsls_mapping(files, tmp_path):
 
 
 @pytest.mark.parametrize("seed_args, exit_code, message", [
-    ([], 2, ("choose a seed: --seed-dict FILE, --identical, --cognates, --numerals, --parallel-src FILE "
-     "--parallel-tgt FILE (verse-aligned corpora) or --unsupervised")),
+    (["--seed", "auto", "--identical"], 2, "--seed auto names the seed mode, and --identical too"),
+    (["--seed", "3", "--random-state", "4"], 2, "the random state is --random-state; --seed names the seed mode"),
+    (["--seed", "dictionary"], 2, "seed='dictionary' needs a seed dictionary (--seed-dict)"),
+    (["--seed", "verses"], 2, "expected auto, unsupervised or a '+'-joined combination of dictionary, identical"),
     (["--unsupervised", "--identical"], 2, "--unsupervised uses no seed"),
     (["--seed-dict", "{files}/seed.txt", "--preset", "unsupervised"], 1, "preset 'unsupervised' starts from no seed"),
     (["--unsupervised", "--preset", "procrustes"], 1, "preset 'procrustes' fits once on the seed, and "
@@ -179,7 +181,7 @@ def test_align_refine_option(files, tmp_path):
 
 
 def test_align_restarts_option(files, tmp_path):
-    result = align_into(files, tmp_path, "--identical", "--restarts", "2", "--seed", "5")
+    result = align_into(files, tmp_path, "--identical", "--restarts", "2", "--random-state", "5")
     assert result.exit_code == 0, result.output
     report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
     restarts = report["restarts"]
@@ -275,14 +277,37 @@ def test_align_lowercase_reads_an_uppercase_dictionary(files, tmp_path):
     assert result.exit_code == 0 and "(dictionary: 40 of 40 pairs in vocabulary" in result.output, result.output
 
 
-@pytest.mark.parametrize("preset, mode", [("identical", "identical"), ("offramp", None)])
+@pytest.mark.parametrize("preset, mode", [("identical", "identical"), ("offramp", "cognates+numerals")])
 def test_vecmap_presets_that_name_a_seed_imply_it(files, tmp_path, preset, mode):
+    # the others take --seed auto: with no dictionary, verses or auxiliary spaces, cognates and numerals
     result = align_into(files, tmp_path, "--preset", preset)
-    if mode is None:
-        assert result.exit_code == 2 and "choose a seed" in result.output
-        return
     assert result.exit_code == 0, result.output
     assert f"|method:{preset}|mapping:multistep|seed:{mode}|" in result.output
+    assert ("--seed auto chose" in result.output) == (preset == "offramp")
+
+
+@pytest.mark.parametrize("seed_args, mode, reason", [
+    ([], "cognates+numerals", "no dictionary, verses or auxiliary spaces"),
+    (["--seed", "auto"], "cognates+numerals", "no dictionary, verses or auxiliary spaces"),
+    (["--seed", "auto", "--seed-dict", "{files}/seed.txt"], "dictionary", "a seed dictionary was given"),
+    (["--seed", "identical+numerals"], "identical+numerals", None),
+    (["--seed-dict", "{files}/seed.txt"], "dictionary", None),
+])
+def test_seed_auto_says_what_it_chose(files, tmp_path, seed_args, mode, reason):
+    result = align_into(files, tmp_path, *[a.format(files=files) for a in seed_args])
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert report["seed"]["mode"] == mode and report["seed"].get("auto", "").startswith(reason or "")
+    assert f"|seed:{mode}|" in result.output
+    assert (f"(--seed auto chose {mode}: {reason}" in result.output) == (reason is not None)
+
+
+def test_an_integer_seed_is_still_the_random_state(files, tmp_path):
+    result = align_into(files, tmp_path, "--identical", "--seed", "5")
+    assert result.exit_code == 0, result.output
+    assert "note: --seed 5 is read as --random-state 5" in result.output
+    report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert report["params"]["random_state"] == 5 and report["seed"]["mode"] == "identical"
 
 
 def test_dictionary_and_numerals_combine(files, tmp_path):
@@ -347,3 +372,11 @@ def test_align_prints_the_librarys_signature(files, tmp_path, seed_args, kwargs,
     assert library.signature == library.report["signature"]
     assert result.output.strip().split(" | ")[1] == expected
     assert json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))["signature"] == expected
+
+
+@pytest.mark.parametrize("purpose", ["bli", "transfer"])
+def test_align_records_what_the_spaces_are_for(files, tmp_path, purpose):
+    result = align_into(files, tmp_path, "--seed-dict", files / "seed.txt", "--for", purpose)
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert report["purpose"] == purpose and report["refine"]["anchors"] == "dictionary"

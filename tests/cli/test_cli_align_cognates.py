@@ -70,12 +70,13 @@ def test_align_cognate_usage_errors(files, tmp_path, seed_args, message):
     assert os.listdir(out) == []
 
 
-def test_cognate_similarity_alone_asks_for_a_seed(files, tmp_path):
-    """--cognate-similarity with no seed flag at all fails on the missing seed first."""
+def test_cognate_similarity_alone_sets_the_auto_seed(files, tmp_path):
+    """--cognate-similarity with no seed option: --seed auto picks cognates and numerals, with that similarity."""
     result = _align(files, tmp_path, "--cognate-similarity", "0.9")
-    assert result.exit_code == 2, result.output
-    assert ("choose a seed: --seed-dict FILE, --identical, --cognates, --numerals, --parallel-src FILE "
-            "--parallel-tgt FILE (verse-aligned corpora) or --unsupervised") in result.output
+    assert result.exit_code == 0, result.output
+    assert "(--seed auto chose cognates+numerals: " in result.output
+    report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert report["seed"]["cognates"]["min_similarity"] == 0.9
 
 
 def test_align_cognates_that_find_nothing_fail_cleanly(files, tmp_path):

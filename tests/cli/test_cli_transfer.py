@@ -158,6 +158,29 @@ def test_transfer_warns_when_most_rows_fall_back(source_dir, tmp_path):
     assert json.loads((tmp_path / "r.json").read_text())["fallback"]["rows"] == 10
 
 
+@pytest.mark.parametrize("seed, signature, advice", [
+    ("parallel", "method:offramp|seed:parallel|csls:10", "--for transfer"),
+    ("dictionary", "method:offramp|seed:dictionary|csls:10", "--refine auto"),
+    ("parallel", "method:offramp|seed:parallel|refine:instance:k10,t0.1,s0.3|csls:10", None),
+    ("cognates+numerals", "method:offramp|seed:cognates+numerals|csls:10", None),
+])
+def test_transfer_advises_refining_an_unrefined_alignment(source_dir, vectors, tmp_path, seed, signature, advice):
+    en, fi = vectors()
+    for path, side in ((en, "src"), (fi, "tgt")):
+        (tmp_path / (path.name + ".offramp.json")).write_text(json.dumps(
+            {"space_id": "s", "side": side, "preset": "offramp", "seed": seed, "signature": signature}))
+    result = run("transfer", source_dir, "--tokenizer", source_dir, "--src-vectors", en, "--tgt-vectors", fi,
+                 "--out", tmp_path / "m", "--report", tmp_path / "r.json")
+    assert result.exit_code == 0, result.output
+    warned = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    if advice is None:
+        assert warned == []
+    else:
+        assert len(warned) == 1 and f"aligned from a {seed} seed without refinement" in warned[0]
+        assert f"align with {advice}" in warned[0] and "AlignmentAdvice" not in result.stderr
+        assert json.loads((tmp_path / "r.json").read_text())["warnings"] == [warned[0][len("warning: "):]]
+
+
 @pytest.mark.parametrize("order", ["swapped", "same"])
 def test_transfer_refuses_swapped_or_identical_vector_files(source_dir, vectors, tmp_path, order):
     en, fi = vectors()

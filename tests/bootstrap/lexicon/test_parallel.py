@@ -58,6 +58,16 @@ def test_association_info_counts_shared_verses_only(association):
     assert association.scores.dtype == np.float32 and association.scores.shape == (8, 7)
 
 
+def test_excluded_verses_count_on_neither_side(bible):
+    # without v1, dog and chien share only v3, and runs/court occur in no shared verse
+    assoc = verse_association(bible / "en.tsv", bible / "fr.tsv", EN_WORDS, FR_WORDS, min_count=1,
+                              exclude_ids=["v1"])
+    assert assoc.n_verses == 2 and assoc.info["n_excluded_ids"] == 1
+    assert assoc.scores[EN_WORDS.index("dog"), FR_WORDS.index("chien")] == 1.0
+    assert assoc.scores[EN_WORDS.index("runs"), FR_WORDS.index("court")] == 0.0
+    assert "v1" not in read_verses(bible / "en.tsv", exclude_ids={"v1"})
+
+
 def test_min_count_drops_pairs_sharing_fewer_verses(bible):
     assoc = verse_association(bible / "en.tsv", bible / "fr.tsv", EN_WORDS, FR_WORDS)  # default min_count=2
     assert assoc.scores[EN_WORDS.index("dog"), FR_WORDS.index("chien")] == 1.0  # 2 shared verses
@@ -264,6 +274,19 @@ def test_parallel_seed_recovers_the_rotation(rotated):
     assert 30 <= seed["n_seed_pairs"] <= 60
     out = evaluate_bli(result.src_mapped, result.tgt_mapped, gold[100:], method="nn")
     assert out["p@1"] == 100.0
+
+
+@pytest.mark.parametrize("purpose, refined", [("bli", False), ("transfer", True)])
+def test_seed_auto_takes_the_verses_without_a_dictionary(rotated, purpose, refined):
+    src, tgt, gold, (src_file, tgt_file) = rotated
+    result = align_embeddings(src, tgt, seed="auto", parallel=([src_file], [tgt_file]), progress=False,
+                              stochastic_interval=1, purpose=purpose)
+    seed = result.report["seed"]
+    assert seed["mode"] == "parallel" and seed["auto"].startswith("no dictionary; verse-aligned corpora")
+    assert "|seed:parallel|" in result.signature and result.report["purpose"] == purpose
+    # for a transfer, refine='auto' moves words along the verse seed's pairs
+    assert (result.report["refine"] or {}).get("anchors") == ("seed" if refined else None)
+    assert ("|refine:instance:" in result.signature) == refined
 
 
 @pytest.mark.parametrize("kwargs, message", [
