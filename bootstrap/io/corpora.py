@@ -37,7 +37,7 @@ import unicodedata
 import warnings
 from pathlib import Path
 
-from ._files import COMPRESSED, open_binary, strip_compression
+from ._files import COMPRESSED, iter_lines, open_binary, strip_compression
 from ..errors import FormatError
 
 __all__ = ["tokenize", "Corpus", "find_corpora", "read_ids", "LANGUAGE_NAMES", "MAX_SENTENCE_TOKENS", "ELISIONS"]
@@ -166,8 +166,10 @@ def _has_ids(path):
     seen = 0
     try:
         with open_binary(path) as handle:
-            for raw in handle:
-                line = raw.decode("utf-8", errors="replace").lstrip("\ufeff").rstrip("\r\n")
+            for _, raw, continued in iter_lines(handle):
+                if continued:
+                    continue
+                line = raw.decode("utf-8", errors="replace").lstrip("\ufeff")
                 if not line.strip():
                     continue
                 head, tab, _ = line.partition("\t")
@@ -185,8 +187,10 @@ class Corpus:
     """A restartable, streaming iterable of token lists over one or more text files.
 
     Each iteration re-opens the files, so gensim (which reads a corpus once to build the vocabulary
-    and once per epoch) can use it directly. Lines without tokens are skipped; lines longer than
-    :data:`MAX_SENTENCE_TOKENS` tokens are yielded in chunks of that size.
+    and once per epoch) can use it directly. Lines end at ``\n``, ``\r\n`` or a lone ``\r``; a line
+    longer than :data:`~bootstrap.io._files.MAX_LINE_BYTES` is read and tokenised in pieces (cut at
+    whitespace), so memory does not grow with a line's length. Lines without tokens are skipped;
+    lines longer than :data:`MAX_SENTENCE_TOKENS` tokens are yielded in chunks of that size.
 
     Parameters
     ----------
@@ -275,11 +279,13 @@ class Corpus:
         return f"Corpus([{names}], n_files={len(self.paths)})"
 
     def _lines(self, path):
-        """Yield ``(lineno, id_or_None, text)`` for one file."""
+        """Yield ``(lineno, id_or_None, text)`` for one file; a very long line comes in pieces
+        (:func:`iter_lines`), each with the line's id."""
         is_tsv = strip_compression(path.name).endswith(".tsv") or (self.id_column == "auto" and _has_ids(path))
+        line_id = None
         try:
             with open_binary(path) as handle:
-                for lineno, raw in enumerate(handle, start=1):
+                for lineno, raw, continued in iter_lines(handle):
                     try:
                         line = raw.decode("utf-8", errors=self.encoding_errors)
                     except UnicodeDecodeError as exc:
@@ -288,12 +294,17 @@ class Corpus:
                             f"bytes are not UTF-8 (byte {raw[exc.start]:#04x} at column {exc.start + 1})",
                             f"re-encode the file as UTF-8, e.g. iconv -f latin1 -t utf-8 {path.name}",
                         ) from None
+                    if continued:  # the rest of a long line: its text, under the line's id
+                        if line.strip():
+                            yield lineno, line_id, line
+                        continue
                     if lineno == 1:
                         line = line.lstrip("\ufeff")
-                    line = line.rstrip("\r\n")
                     if not line.strip():
+                        line_id = None
                         continue
-                    yield lineno, *self._split_id(line, path, lineno, is_tsv)
+                    line_id, text = self._split_id(line, path, lineno, is_tsv)
+                    yield lineno, line_id, text
         except OSError as exc:  # a damaged compressed file is open_binary's FormatError already
             raise FormatError(path, None, f"could not read or decompress the file: {exc}",
                               "check the file is complete and its extension matches its compression") from None
@@ -412,7 +423,9 @@ def read_ids(path):
         raise FileNotFoundError(f"{path}: no such id file")
     ids = set()
     with open_binary(path) as handle:
-        for lineno, raw in enumerate(handle, start=1):
+        for lineno, raw, continued in iter_lines(handle):
+            if continued:
+                continue
             try:
                 line = raw.decode("utf-8")
             except UnicodeDecodeError:

@@ -394,3 +394,70 @@ def test_corpus_prefix_len_cuts_tokens(tmp_path):
     for bad in (0, True, 2.5):
         with pytest.raises(ValueError, match="prefix_len must be a positive integer"):
             Corpus(path, prefix_len=bad)
+
+
+# ---------------------------------------------------------------------------------------------
+# line endings and long lines
+
+@pytest.mark.parametrize("data, expected", [
+    (b"a\nb\n", [(1, b"a", False), (2, b"b", False)]),
+    (b"a\r\nb\r\n", [(1, b"a", False), (2, b"b", False)]),
+    (b"a\rb\r", [(1, b"a", False), (2, b"b", False)]),            # old Mac files: CR alone
+    (b"a\r\rb", [(1, b"a", False), (2, b"", False), (3, b"b", False)]),
+    (b"a\n\r\nb", [(1, b"a", False), (2, b"", False), (3, b"b", False)]),
+    (b"no eol", [(1, b"no eol", False)]),
+    (b"", []),
+    (b"abcde fghij\n", [(1, b"abcde ", False), (1, b"fghij", True)]),   # cut after the space
+    (b"abcdefghijkl\nz", [(1, b"abcdefgh", False), (1, b"ijkl", True), (2, b"z", False)]),
+    ("äääää\n".encode(), [(1, "ääää".encode(), False), (1, "ä".encode(), True)]),
+    ("aääää\n".encode(), [(1, "aäää".encode(), False), (1, "ä".encode(), True)]),  # never inside a character
+])
+@pytest.mark.parametrize("block", [1, 2, 3, 64])
+def test_iter_lines_splits_on_any_line_break_and_cuts_long_lines(monkeypatch, data, expected, block):
+    import io
+
+    from offramp.bootstrap.io import _files
+
+    monkeypatch.setattr(_files, "_CHUNK_BYTES", block)  # a CRLF split across two reads stays one break
+    assert list(_files.iter_lines(io.BytesIO(data), max_bytes=8)) == expected
+
+
+def test_a_verse_file_with_cr_line_endings_keeps_every_id(tmp_path):
+    path = tmp_path / "fi.mac.tsv"
+    path.write_bytes("Gen.1.1\tAlussa loi\rGen.1.2\tJa maa\rGen.1.3\tJa Jumala sanoi\r".encode())
+    corpus = Corpus(path, exclude_ids={"Gen.1.2"})
+    assert list(corpus.items()) == [("Gen.1.1", ["alussa", "loi"]), ("Gen.1.3", ["ja", "jumala", "sanoi"])]
+    assert corpus.n_excluded == 1 and read_ids(path) == {"Gen.1.1", "Gen.1.2", "Gen.1.3"}
+
+
+def test_a_long_line_is_read_in_pieces_under_its_id(tmp_path, monkeypatch):
+    from offramp.bootstrap.io import _files
+
+    monkeypatch.setattr(_files, "MAX_LINE_BYTES", 64)
+    words = [f"sana{i}" for i in range(100)]
+    path = write(tmp_path / "long.tsv", "Gen.1.1\t" + " ".join(words) + "\nGen.1.2\tlyhyt\n")
+    items = list(Corpus(path).items())
+    assert {line_id for line_id, _ in items} == {"Gen.1.1", "Gen.1.2"} and len(items) > 10
+    assert [t for _, tokens in items for t in tokens] == words + ["lyhyt"]  # no word cut in two
+    assert list(Corpus(path, exclude_ids={"Gen.1.1"}).items()) == [("Gen.1.2", ["lyhyt"])]
+
+
+def test_a_one_line_corpus_is_counted_in_bounded_memory(tmp_path):
+    """30 MB on one line (no line break at all): the count's peak memory stays far below the line's size
+    times the tokenizer's overhead (it read the line whole before)."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "one-line.txt"
+    with open(path, "wb") as f:
+        block = (" ".join(f"w{i % 997}" for i in range(100_000)) + " ").encode()
+        for _ in range(30 * 2**20 // len(block) + 1):
+            f.write(block)
+    code = ("import resource, sys; from offramp.bootstrap.io.corpora import Corpus; "
+            "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss; "
+            "n = sum(Corpus(sys.argv[1]).count_words().values()); "
+            "print(n, (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024)")
+    run = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    n_tokens, grown_mb = map(int, run.stdout.split())
+    assert n_tokens > 5_000_000 and grown_mb < 150, (n_tokens, grown_mb)
