@@ -1,6 +1,7 @@
 """Helpers shared by the commands: error translation, warnings, output checks and reports."""
 import contextlib
 import functools
+import sys
 import warnings
 
 import click
@@ -9,7 +10,8 @@ import click
 def user_errors(func):
     """Turn the library's ValueError, TypeError and OS errors (a missing file, no permission, a
     file where a directory should be: their messages name the path) into a clean click error
-    (exit 1) instead of a traceback, and its InputsError into a usage error (exit 2)."""
+    (exit 1) instead of a traceback, its InputsError into a usage error (exit 2), and Ctrl-C into
+    exit 130 (128 + SIGINT, as shells report it) with one line on stderr."""
 
     from ..bootstrap.errors import InputsError
 
@@ -21,6 +23,10 @@ def user_errors(func):
             raise click.UsageError(str(exc)) from exc
         except (ValueError, OSError, TypeError) as exc:
             raise click.ClickException(str(exc)) from exc
+        except KeyboardInterrupt:
+            click.echo("interrupted: outputs already written are complete; the one in progress was not written",
+                       err=True)
+            sys.exit(130)
 
     return wrapper
 

@@ -95,3 +95,25 @@ def test_progress_bars_go_to_stderr_and_no_progress_silences_them(files, tmp_pat
         assert json.loads(shown.stdout) == json.loads(quiet.stdout) == json.loads(small.stdout)
     elif command != "align":  # align's summary line holds its wall time
         assert shown.stdout == quiet.stdout == small.stdout
+
+
+@pytest.mark.parametrize("command, target", [
+    ("align", "offramp.bootstrap.align.align_files"),
+    ("evaluate", "offramp.bootstrap.evaluation.bli.evaluate_files"),
+])
+def test_ctrl_c_exits_130_with_one_line(files, tmp_path, monkeypatch, command, target):
+    """An interrupt (Ctrl-C) ends a command with exit code 130, as shells report SIGINT, and one line."""
+    import importlib
+
+    module, name = target.rsplit(".", 1)
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(importlib.import_module(module), name, interrupted)
+    args = {"align": [files / "src.vec", files / "tgt.vec", "--seed-dict", files / "seed.txt", "--out-src",
+                      tmp_path / "en.vec", "--out-tgt", tmp_path / "fi.vec"],
+            "evaluate": [files / "src.vec", files / "tgt.vec", files / "test.txt"]}[command]
+    result = invoke(command, *args)
+    assert result.exit_code == 130, result.output
+    assert result.output.strip().startswith("interrupted:") and "Traceback" not in result.output
