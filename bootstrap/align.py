@@ -7,6 +7,7 @@ chosen device, calls :mod:`alignment`, and brings the results back as ``KeyedVec
 JSON-serialisable report. Longer than most modules: the option checks, the direct run and the run
 seeded from auxiliary spaces (which calls the direct one twice) share one report and one signature.
 """
+import os
 import platform
 import time
 from dataclasses import dataclass, field
@@ -344,6 +345,9 @@ def align_files(src_path, tgt_path, *, out_src, out_tgt, report=None, binary=Fal
         Its signature names ``max_vocab`` too; its report holds ``space_id``.
     """
     check_distinct(aligned_outputs(out_src, out_tgt, report))  # before the reading and the alignment
+    if os.path.exists(src_path) and os.path.exists(tgt_path) and os.path.samefile(src_path, tgt_path):
+        raise InputsError(f"SRC_VECTORS and TGT_VECTORS are the same file ({os.fspath(src_path)}): a space aligned "
+                          "with itself maps every word onto itself; give the source and the target language's vectors")
     check_options(via=via, **options)
     read = {"fmt": fmt, "on_duplicate": on_duplicate, "encoding_errors": encoding_errors, "progress": progress}
     if via is not None:

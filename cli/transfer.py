@@ -78,6 +78,8 @@ def tokenizer(corpus, like, out, vocab_size, extend, lexicon, min_frequency, min
     what = (f"added {info['n_added']} tokens{words} to {info['n_source_tokens']}" if info["mode"] == "extend"
             else f"trained {info['n_tokens']} tokens")
     sig = info["signature"]
+    for message in info["warnings"]:
+        click.echo(f"warning: {message}", err=True)
     click.echo(f"{what} ({info['kind']}) -> {out} | {sig}")
 
 

@@ -101,7 +101,8 @@ def train_tokenizer(corpus, *, like, vocab_size=16000, min_frequency=2, exclude_
     Returns
     -------
     tokenizer : PreTrainedTokenizerFast
-        Same class as ``like``; ``len(tokenizer) <= vocab_size``.
+        Same class as ``like``; ``len(tokenizer) <= vocab_size`` unless the corpus has more distinct
+        characters than that (every one is kept, as the trainers do).
 
     Raises
     ------
@@ -314,7 +315,13 @@ def build_tokenizer(corpus, *, like, out, vocab_size=16000, extend=None, lexicon
                                min_frequency=min_frequency if train else None, extend=extend,
                                min_count=None if train else min_count, lexicon="yes" if lexicon else None, lang=lang,
                                held_out="yes" if exclude_ids else None)
-    return {"mode": mode, "kind": kind, "n_tokens": len(tokenizer),
+    notes = []
+    if train and len(tokenizer) > vocab_size:
+        notes.append(f"the tokenizer has {len(tokenizer)} tokens, more than --vocab-size {vocab_size}: the trainer "
+                     "keeps every character of the corpus and the special tokens, so no smaller vocabulary can "
+                     "cover it; ask for at least that many")
+    return {"mode": mode, "kind": kind, "n_tokens": len(tokenizer), "vocab_size": vocab_size if train else None,
+            "warnings": notes,
             "n_source_tokens": len(source), "n_added": len(tokenizer) - len(source), "n_added_words": len(added),
             "added_examples": added[:20],
             "special_tokens": special_tokens(tokenizer), "out": os.fspath(out), "signature": signature}

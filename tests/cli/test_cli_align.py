@@ -89,6 +89,13 @@ def test_align_with_the_rcsls_mapping(files, tmp_path):
     assert json.loads(result.output)["p@1"] == 100.0  # a rotation: still found exactly
 
 
+def test_align_refuses_one_file_as_both_languages(files, tmp_path):
+    result = invoke("align", files / "src.vec", files / "src.vec", "--seed-dict", files / "seed.txt",
+                    "--out-src", tmp_path / "en.vec", "--out-tgt", tmp_path / "fi.vec")
+    assert result.exit_code == 2 and "SRC_VECTORS and TGT_VECTORS are the same file" in result.output
+    assert_nothing_written(tmp_path)
+
+
 @pytest.mark.parametrize("seed_args, exit_code, message", [
     (["--seed", "auto", "--identical"], 2, "--seed auto names the seed mode, and --identical too"),
     (["--seed", "3", "--random-state", "4"], 2, "the random state is --random-state; --seed names the seed mode"),

@@ -49,7 +49,7 @@ def test_help(command):
 
 
 @pytest.mark.parametrize("extra, expected", [
-    (["--vocab-size", "60", "--min-frequency", "1"], "trained"),
+    (["--vocab-size", "120", "--min-frequency", "1"], "trained"),
     (["--extend", "3"], "added 3 tokens to 20"),
 ])
 def test_tokenizer_command(source_dir, corpus, tmp_path, extra, expected):
@@ -64,10 +64,20 @@ def test_tokenizer_command(source_dir, corpus, tmp_path, extra, expected):
     assert json.loads((tmp_path / "r.json").read_text())["kind"] == "WordPiece"
 
 
+def test_tokenizer_smaller_than_the_alphabet_says_what_it_wrote(source_dir, corpus, tmp_path):
+    result = run("tokenizer", corpus, "--like", source_dir, "--out", tmp_path / "tok", "--vocab-size", "6",
+                 "--report", tmp_path / "r.json")
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["n_tokens"] > 6 and report["vocab_size"] == 6
+    assert f"warning: the tokenizer has {report['n_tokens']} tokens, more than --vocab-size 6" in result.stderr
+    assert f"trained {report['n_tokens']} tokens" in result.stdout
+
+
 @pytest.mark.parametrize("extra, fields", [
-    (["--vocab-size", "60", "--min-frequency", "1"], "|tokenizer:WordPiece|mode:train|vocab:60|min_frequency:1"),
-    (["--vocab-size", "60", "--min-frequency", "1", "--lang", "FI"],
-     "|tokenizer:WordPiece|mode:train|vocab:60|min_frequency:1|lang:fi"),
+    (["--vocab-size", "120", "--min-frequency", "1"], "|tokenizer:WordPiece|mode:train|vocab:120|min_frequency:1"),
+    (["--vocab-size", "120", "--min-frequency", "1", "--lang", "FI"],
+     "|tokenizer:WordPiece|mode:train|vocab:120|min_frequency:1|lang:fi"),
     (["--extend", "3"], "|tokenizer:WordPiece|mode:extend|extend:3|min_count:5"),
     (["--extend", "3", "--min-count", "2", "--lexicon", "{tmp}/lex.tsv", "--lang", "fi", "--exclude-ids",
       "{tmp}/ids.txt"], "|tokenizer:WordPiece|mode:extend|extend:3|min_count:2|lexicon:yes|lang:fi|held_out:yes"),
@@ -214,7 +224,7 @@ def test_transfer_source_without_tokenizer(source_dir, vectors, tmp_path):
 
 def test_fertility_command(source_dir, corpus, tmp_path):
     out = tmp_path / "fi-tok"
-    assert run("tokenizer", corpus, "--like", source_dir, "--out", out, "--vocab-size", "60",
+    assert run("tokenizer", corpus, "--like", source_dir, "--out", out, "--vocab-size", "120",
                "--min-frequency", "1").exit_code == 0
     result = run("fertility", corpus, "--tokenizer", source_dir, "--tokenizer", out, "--json", tmp_path / "f.json")
     assert result.exit_code == 0, result.output
@@ -242,7 +252,7 @@ def test_tokenizer_and_fertility_lang_split_elisions(source_dir, tmp_path):
 
 def test_tokenizer_and_transfer_take_no_progress(source_dir, corpus, vectors, tmp_path):
     """--no-progress is accepted by both and leaves stderr empty (no trainer or token-vector bar)."""
-    result = run("tokenizer", corpus, "--like", source_dir, "--out", tmp_path / "tok", "--vocab-size", "60",
+    result = run("tokenizer", corpus, "--like", source_dir, "--out", tmp_path / "tok", "--vocab-size", "120",
                  "--min-frequency", "1", "--no-progress")
     assert result.exit_code == 0 and result.stderr == "", result.output
     en, fi = vectors()
@@ -261,7 +271,7 @@ def test_tokenizer_and_transfer_take_no_progress(source_dir, corpus, vectors, tm
 @pytest.mark.parametrize("args, message", [
     (["--min-count", "2"], "--min-count is used only with --extend"),
     (["--extend", "3", "--min-frequency", "1"], "--min-frequency is used only when training"),
-    (["--extend", "3", "--vocab-size", "60"], "--vocab-size is used only when training"),
+    (["--extend", "3", "--vocab-size", "120"], "--vocab-size is used only when training"),
 ])
 def test_tokenizer_refuses_options_its_mode_ignores(source_dir, corpus, tmp_path, args, message):
     """An option the chosen mode would silently ignore is refused before any work."""
