@@ -437,6 +437,7 @@ def _read_word2vec_binary(path, max_vocab, dtype, on_duplicate):
     """
     from gensim.models import KeyedVectors
 
+    _check_word2vec_binary_size(path)
     logger = logging.getLogger("gensim.models.keyedvectors")
     limit = max_vocab
     while True:
@@ -461,6 +462,26 @@ def _read_word2vec_binary(path, max_vocab, dtype, on_duplicate):
         if max_vocab is None or n_words == max_vocab or n_rows < limit:  # n_rows < limit: the whole file
             return kv
         limit += max_vocab - n_words
+
+
+def _check_word2vec_binary_size(path):
+    """Refuse a word2vec binary file whose header declares more rows than the file can hold (each row is at
+    least a one-byte word, a space and ``dim`` float32 values), before gensim allocates the matrix the
+    header claims. Compressed files are left to gensim (their size says little)."""
+    if decompressor(path) is not None:
+        return
+    with open(path, "rb") as handle:
+        header = handle.readline(200)
+    fields = header.split()
+    if len(fields) != 2 or not all(f.isdigit() for f in fields):
+        return  # the reader names a bad header
+    n_words, dim = int(fields[0]), int(fields[1])
+    need = len(header) + n_words * (2 + 4 * dim)
+    size = os.path.getsize(path)
+    if need > size:
+        raise FormatError(path, 1, f"the header declares {n_words} words of {dim} dimensions (at least {need} bytes), "
+                                   f"but the file holds {size} bytes", "the file may be truncated, or its header "
+                                   "damaged: fix the header's word count or download the file again")
 
 
 def _check_fasttext_size(path):

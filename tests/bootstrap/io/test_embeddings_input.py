@@ -217,3 +217,16 @@ def test_a_compressed_fasttext_model_says_decompress_it(tmp_path, fasttext_bytes
         load_embeddings(path)
     assert info.value.message == "a compressed fastText .bin cannot be read in place"
     assert info.value.fix.startswith("decompress it first")
+
+
+@pytest.mark.parametrize("fmt", ["auto", "word2vec-binary"])
+def test_binary_header_claiming_more_words_than_the_file_holds(tmp_path, fmt):
+    """A header that claims a billion words is refused from the file's size, before any allocation."""
+    path = _binary_file(tmp_path / "v.bin", ["a", "b"])
+    data = path.read_bytes()
+    path.write_bytes(b"1000000000 3" + data[data.index(b"\n"):])
+    with pytest.raises(FormatError) as info:
+        load_embeddings(path, fmt=fmt)
+    assert info.value.path == str(path) and info.value.line == 1
+    assert info.value.message.startswith("the header declares 1000000000 words of 3 dimensions")
+    assert "fix the header's word count" in info.value.fix
