@@ -171,6 +171,22 @@ def load_mapped_pair(src_path, tgt_path, *, fmt="auto", max_vocab=None, on_dupli
     src, tgt : KeyedVectors
     """
     check_same_space(src_path, tgt_path)
-    return load_pair(src_path, tgt_path, fmt=fmt, max_vocab=max_vocab, on_duplicate=on_duplicate,
-                     encoding_errors=encoding_errors, progress=progress,
-                     fix="give the two mapped files of one offramp align run")
+    src, tgt = load_pair(src_path, tgt_path, fmt=fmt, max_vocab=max_vocab, on_duplicate=on_duplicate,
+                         encoding_errors=encoding_errors, progress=progress,
+                         fix="give the two mapped files of one offramp align run")
+    if read_space_info(src_path) is None and read_space_info(tgt_path) is None:
+        _warn_if_unaligned(src_path, tgt_path, src, tgt)
+    return src, tgt
+
+
+def _warn_if_unaligned(src_path, tgt_path, src, tgt):
+    """Without offramp align's records, ask the spaces themselves: strings spelled alike in both that do not
+    find each other (the shared-string check fails) mean two spaces never mapped into one."""
+    from ..check import shared_string_check
+
+    check = shared_string_check(src, tgt)
+    if check["verdict"] == "failed":
+        warnings.warn(f"{src_path} and {tgt_path} do not look like one aligned space: of {check['n_checked']} "
+                      f"strings spelled alike in both, {check['self@1']:.1f}% find themselves as nearest "
+                      "neighbour; map them into one space first (offramp align SRC TGT --out-src ... --out-tgt ...) "
+                      "and pass its two outputs", UserWarning, stacklevel=3)

@@ -141,3 +141,24 @@ def test_write_lexicon_is_read_back_as_a_dictionary(tmp_path):
     assert lines == ["# source\ttarget\tscore\trank", "a\tA\t0.500000\t1", "a\tE\t0.250000\t2", "ü\tÜ\t1.000000\t1"]
     assert read_dictionary(path) == [("a", "A"), ("a", "E"), ("ü", "Ü")]
     assert os.listdir(tmp_path) == ["lex.tsv"]  # written atomically: no temporary file left
+
+
+@pytest.mark.parametrize("rotate, warned", [(False, False), (True, True)])
+def test_files_without_records_are_checked_by_their_shared_strings(tmp_path, rotate, warned):
+    """Two vector files without offramp align's records: the spaces themselves say whether they were aligned."""
+    from offramp.bootstrap.io.embeddings import make_keyed_vectors
+    from offramp.bootstrap.io.outputs import load_mapped_pair
+
+    rng = np.random.default_rng(0)
+    words = [f"nimi{i}" for i in range(200)]  # 200 strings spelled alike in both languages
+    X = rng.standard_normal((200, 16)).astype(np.float32)
+    Q = np.linalg.qr(rng.standard_normal((16, 16)))[0].astype(np.float32) if rotate else np.eye(16, dtype=np.float32)
+    save_embeddings(make_keyed_vectors(words, X), tmp_path / "en.vec")
+    save_embeddings(make_keyed_vectors(words, X @ Q + 0.01 * rng.standard_normal((200, 16))), tmp_path / "fi.vec")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        load_mapped_pair(tmp_path / "en.vec", tmp_path / "fi.vec", progress=False)
+    messages = [str(w.message) for w in caught if "do not look like one aligned space" in str(w.message)]
+    assert bool(messages) == warned
+    if warned:
+        assert "map them into one space first (offramp align" in messages[0] and "of 200 strings" in messages[0]
