@@ -446,9 +446,12 @@ def _check_vector_files(src_path, tgt_path):
     ``FILE.offramp.json`` carry different ``space_id``); and files given the wrong way round (the
     sidecar of ``src_path`` says ``"side": "tgt"`` or that of ``tgt_path`` says ``"src"``). Files
     without sidecars are left to the statistical :func:`check_aligned`.
+
+    Returns True when the two sidecars vouch for the pair (one run, its source and target sides),
+    which makes the statistical check unnecessary.
     """
     if not all(isinstance(p, (str, os.PathLike)) for p in (src_path, tgt_path)):
-        return
+        return False
     from ..io.outputs import SIDECAR_SUFFIX, read_space_info
 
     src, tgt = os.fspath(src_path), os.fspath(tgt_path)
@@ -474,6 +477,8 @@ def _check_vector_files(src_path, tgt_path):
                          f"(--src-vectors {tgt} --tgt-vectors {src}): --src-vectors is the source model's language "
                          "(align's --out-src). If you aligned with that language as align's target on purpose, "
                          "pass --no-check-alignment")
+    return (src_info is not None and tgt_info is not None and src_info.get("space_id") is not None
+            and src_info.get("side") == "src" and tgt_info.get("side") == "tgt")
 
 
 _WEIGHTS_FIX = ("download the model again, or save it again with model.save_pretrained(dir) where it was made; "
@@ -615,8 +620,10 @@ def transfer(source_model, *, tokenizer, src_vectors, tgt_vectors, out, lexicon=
     src_tokenizer = load_tokenizer(source_model)
     _check_weights(source_model)
     tgt_tokenizer = tokenizer if hasattr(tokenizer, "backend_tokenizer") else load_tokenizer(tokenizer)
+    vouched = False
     if check_alignment:
-        _check_vector_files(src_vectors, tgt_vectors)
+        vouched = _check_vector_files(src_vectors, tgt_vectors)  # one align run's two sides: no need to test
+        check_alignment = not vouched
     src_kv = src_vectors if hasattr(src_vectors, "key_to_index") else \
         load_embeddings(src_vectors, progress=show_progress)
     tgt_kv = tgt_vectors if hasattr(tgt_vectors, "key_to_index") else \
@@ -649,6 +656,7 @@ def transfer(source_model, *, tokenizer, src_vectors, tgt_vectors, out, lexicon=
               "n_src_tokens": len(src_tokenizer), "n_tgt_tokens": len(tgt_tokenizer), "routes": plan.counts(),
               "fallback": {"rows": n_fallback, "of": n_new, "share": n_fallback / n_new if n_new else 0.0},
               "warnings": report_warnings, "params": plan.params,
+              "aligned_by_records": vouched,
               "fallback_noise": float(fallback_noise), "random_state": random_state,
               "signature": make_signature(init="wechsel", k=k, temperature=temperature,
                                           copy_shared="yes" if copy_shared else "no",

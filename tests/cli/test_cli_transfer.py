@@ -204,6 +204,18 @@ def test_transfer_refuses_swapped_or_identical_vector_files(source_dir, vectors,
     assert not (tmp_path / "m").exists()
 
 
+def test_transfer_trusts_the_records_of_one_align_run(source_dir, vectors, tmp_path):
+    """Sidecars of one offramp align run (its source and target sides) vouch for the pair: the statistical
+    check, which needs shared strings a small or distant pair may not have, is skipped."""
+    en, fi = vectors(rotate=True)  # the statistical check would refuse these
+    for path, side in ((en, "src"), (fi, "tgt")):
+        (tmp_path / (path.name + ".offramp.json")).write_text(json.dumps({"space_id": "s", "side": side}))
+    result = run("transfer", source_dir, "--tokenizer", source_dir, "--src-vectors", en, "--tgt-vectors", fi,
+                 "--out", tmp_path / "m", "--report", tmp_path / "r.json")
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "r.json").read_text())["aligned_by_records"] is True
+
+
 def test_transfer_refuses_unaligned_vectors(source_dir, vectors, tmp_path):
     en, fi = vectors(rotate=True)
     result = run("transfer", source_dir, "--tokenizer", source_dir, "--src-vectors", en, "--tgt-vectors", fi,
