@@ -185,6 +185,19 @@ def check_writable(paths):
             raise ValueError(f"{name}: {parent} is a file, so {path} cannot be created; give another path")
         if not os.access(parent, os.W_OK | os.X_OK):
             raise ValueError(f"{name}: cannot write in {parent} (no permission); give another path")
+        _probe(name, parent, path)
+
+
+def _probe(name, folder, path):
+    """Create and remove a small file in ``folder``: what permissions cannot tell (a read-only or full file
+    system, a quota, a file-size limit) fails here, naming the option, instead of after the work."""
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder, prefix="." + os.path.basename(path) + ".", suffix=".probe") as f:
+            f.write(b"offramp output check\n")
+            f.flush()
+    except OSError as exc:
+        raise ValueError(f"{name}: cannot create a file in {folder} ({exc.strerror or exc}); free space there or "
+                         "give another path") from None
 
 
 def check_outputs(paths, inputs=None):

@@ -58,3 +58,21 @@ def test_write_json_default_converts(tmp_path):
     path = tmp_path / "report.json"
     write_json(path, {"x": 1.5j}, default=lambda value: str(value), indent=None)
     assert path.read_text(encoding="utf-8") == '{"x": "1.5j"}\n'
+
+
+def test_outputs_are_probed_before_the_work(tmp_path):
+    """A folder that permissions allow but that cannot take a file (here a file-size limit of 0 bytes) is
+    refused up front, naming the option, and the probe leaves nothing behind."""
+    import subprocess
+    import sys
+
+    code = ("import resource, signal, sys; signal.signal(signal.SIGXFSZ, signal.SIG_IGN); "
+            "resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0)); "
+            "from offramp.bootstrap.io.atomic import check_outputs\n"
+            "try:\n    check_outputs({'--out-src': sys.argv[1]})\n"
+            "except ValueError as exc:\n    print(exc)\n")
+    run = subprocess.run([sys.executable, "-c", code, str(tmp_path / "en.vec")], capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith(f"--out-src: cannot create a file in {tmp_path} (File too large)"), run.stdout
+    assert list(tmp_path.iterdir()) == []
