@@ -14,6 +14,7 @@ def user_errors(func):
     exit 130 (128 + SIGINT, as shells report it) with one line on stderr."""
 
     from ..bootstrap.errors import InputsError
+    from ..bootstrap.io.atomic import release_locks
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
@@ -27,6 +28,8 @@ def user_errors(func):
             click.echo("interrupted: outputs already written are complete; the one in progress was not written",
                        err=True)
             sys.exit(130)
+        finally:
+            release_locks()  # the outputs' locks, taken by check_outputs
 
     return wrapper
 
@@ -52,7 +55,9 @@ def echo_warnings(category=UserWarning, label="warning"):
 def check_outputs(outputs, **inputs):
     """Before a command's work: its output files (``{'--out': path}``) differ from each other and
     from its inputs (keyword name -> a path, a sequence of paths or None; ``SRC_VECTORS=...``,
-    ``seed_dict=...`` is shown as ``--seed-dict``), and can be created; a usage error if not."""
+    ``seed_dict=...`` is shown as ``--seed-dict``), and can be created; a usage error if not. Then
+    each output is locked for the rest of the command (a second run on it is refused) and the debris
+    of an earlier killed run of it removed."""
     from ..bootstrap.io.atomic import check_outputs as check
 
     named = []
@@ -61,7 +66,7 @@ def check_outputs(outputs, **inputs):
         for path in (value if isinstance(value, (list, tuple)) else [value]):
             named.append((shown, path))
     try:
-        check(outputs, named)
+        check(outputs, named, lock=True)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
 

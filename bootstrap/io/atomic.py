@@ -1,7 +1,9 @@
 """Write outputs to a temporary sibling and rename, so a crash leaves no half file."""
+import atexit
 import contextlib
 import json
 import os
+import re
 import shutil
 import tempfile
 
@@ -200,7 +202,91 @@ def _probe(name, folder, path):
                          "give another path") from None
 
 
-def check_outputs(paths, inputs=None):
-    """:func:`check_distinct` and :func:`check_writable` together: run it before a command's work."""
+def check_outputs(paths, inputs=None, *, lock=False):
+    """:func:`check_distinct` and :func:`check_writable` together: run it before a command's work.
+    ``lock``: also :func:`lock_outputs` (a command's process)."""
     check_distinct(paths, inputs)
     check_writable(paths)
+    if lock:
+        lock_outputs(paths)
+
+
+#: Lock files this process holds (path -> open descriptor), released and removed at exit.
+_LOCKS = {}
+
+
+def _debris_pattern(path):
+    """The names of the temporary files and folders that :func:`atomic_path` and :func:`atomic_dir` make for
+    ``path`` and for its sidecar (``.NAME.xxxxxxxx.tmp``, ``.NAME.offramp.json.xxxxxxxx.tmp``, ``....tmp.old``)."""
+    return re.compile(re.escape("." + os.path.basename(path) + ".") + r"(offramp\.json\.)?[a-z0-9_]{8}\.tmp(\.old)?")
+
+
+def remove_debris(path):
+    """Remove what a killed run left while writing ``path``: its temporary files and folders. Call it
+    while holding ``path``'s lock (:func:`lock_outputs`), so that no live run's file is taken.
+
+    Returns
+    -------
+    list of str
+        The paths removed.
+    """
+    folder = os.path.dirname(os.path.abspath(os.fspath(path)))
+    pattern, removed = _debris_pattern(os.fspath(path)), []
+    for name in os.listdir(folder) if os.path.isdir(folder) else ():
+        if pattern.fullmatch(name):
+            target = os.path.join(folder, name)
+            shutil.rmtree(target, ignore_errors=True) if os.path.isdir(target) else os.unlink(target)
+            removed.append(target)
+    return removed
+
+
+def lock_outputs(paths):
+    """Hold an exclusive lock on each named output until this process ends, so that two commands started at
+    once on one output cannot both write it: the second is refused with the option's name. While holding
+    it, remove the debris an earlier killed run of the same output left (:func:`remove_debris`).
+
+    The lock is ``.NAME.lock`` beside the output (``fcntl.flock``: the kernel releases it when a process
+    dies, so a killed run never blocks the next), removed at exit. Outputs in folders that do not exist
+    yet need none. A no-op where ``fcntl`` is missing (Windows).
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        return
+    for name, path in paths.items():
+        if path is None:
+            continue
+        path = os.path.abspath(os.fspath(path))
+        lock = os.path.join(os.path.dirname(path), "." + os.path.basename(path) + ".lock")
+        if lock in _LOCKS or not os.path.isdir(os.path.dirname(path)):
+            continue
+        while True:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                raise ValueError(f"{name}: another offramp run is writing {path} now (it holds {lock}); wait for "
+                                 "it to finish, or give another path") from None
+            try:
+                same = os.stat(lock).st_ino == os.fstat(fd).st_ino
+            except FileNotFoundError:  # the holder removed it as it finished: lock a new one
+                same = False
+            if same:
+                break
+            os.close(fd)
+        if not _LOCKS:
+            atexit.register(release_locks)
+        _LOCKS[lock] = fd
+        remove_debris(path)
+
+
+def release_locks():
+    """Release and remove the locks of :func:`lock_outputs` (at the end of a command; also at exit)."""
+    for lock, fd in list(_LOCKS.items()):
+        try:
+            os.unlink(lock)
+        except OSError:
+            pass
+        os.close(fd)
+        del _LOCKS[lock]

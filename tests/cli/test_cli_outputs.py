@@ -186,3 +186,45 @@ def test_induce_report_says_what_ran(work, tmp_path, extra):
     # every time is rounded to the millisecond: the steps' sum may pass the rounded total by 0.5 ms each
     assert all(s["seconds"] >= 0 for s in report["steps"])
     assert report["wall_s"] >= sum(s["seconds"] for s in report["steps"]) - 0.0005 * (len(names) + 1)
+
+
+def _align_into(work, out):
+    return _invoke("align", work / "src.vec", work / "tgt.vec", "--seed-dict", work / "seed.txt", "--out-src",
+                   out / "en.vec", "--out-tgt", out / "fi.vec", "--quiet", "--max-iter", "3")
+
+
+def test_a_second_run_on_the_same_output_is_refused(work, tmp_path):
+    """While one run holds an output (here another process), a second is refused at once, naming the option;
+    when the first ends, the output is free again and no lock file stays."""
+    import subprocess
+    import sys
+
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from offramp.bootstrap.io.atomic import "
+                               "lock_outputs; lock_outputs({'--out-src': sys.argv[1]}); print('held', flush=True); "
+                               "time.sleep(60)", str(tmp_path / "en.vec")], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        result = _align_into(work, tmp_path)
+        assert result.exit_code == 2 and "--out-src: another offramp run is writing" in result.output
+        assert not (tmp_path / "en.vec").exists() and not (tmp_path / "fi.vec").exists()
+    finally:
+        holder.kill()  # a killed holder: the kernel drops its lock, its lock file stays behind
+        holder.wait()
+    result = _align_into(work, tmp_path)
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["en.vec", "en.vec.offramp.json", "fi.vec",
+                                                          "fi.vec.offramp.json"]
+
+
+def test_debris_of_a_killed_run_is_removed_by_the_next_run_of_that_output(work, tmp_path):
+    debris = [".en.vec.k7x2m9q1.tmp", ".en.vec.offramp.json.a1b2c3d4.tmp", ".fi.vec.zz_99abc.tmp"]
+    for name in debris:
+        (tmp_path / name).write_text("half a file")
+    (tmp_path / ".fi.vec.q1w2e3r4.tmp.old").mkdir()
+    keep = [".other.vec.k7x2m9q1.tmp", "notes.tmp", ".en.vec.backup"]
+    for name in keep:
+        (tmp_path / name).write_text("not offramp's")
+    result = _align_into(work, tmp_path)
+    assert result.exit_code == 0, result.output
+    left = {p.name for p in tmp_path.iterdir()}
+    assert left == {"en.vec", "en.vec.offramp.json", "fi.vec", "fi.vec.offramp.json", *keep}
