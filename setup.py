@@ -47,7 +47,7 @@ setup(
         "multi": ["dask[distributed]>=2023.3"],
         "plot": ["matplotlib>=3.5"],
         "gpu": ["cupy-cuda12x"],
-        "test": ["pytest>=7"],
+        "test": ["pytest>=7", "hypothesis>=6"],
     },
     data_files=[("share/offramp", ["data/sources.json"])],
     entry_points={"console_scripts": ["offramp=offramp.cli.main:main"]},

@@ -1,7 +1,12 @@
 """Errors that point at a place in a file and say what to do."""
 
 
-class FormatError(ValueError):
+class OfframpError(ValueError):
+    """The base of offramp's documented errors: what went wrong, where, and what to do (a ValueError, so
+    callers that catch ValueError keep working)."""
+
+
+class FormatError(OfframpError):
     """A malformed input file.
 
     Parameters
@@ -28,7 +33,7 @@ class FormatError(ValueError):
         super().__init__(text)
 
 
-class InputsError(ValueError):
+class InputsError(OfframpError):
     """Inputs or options that cannot go together (two vector files of different runs, one file given
     twice, an option of a seed that the run does not use): a usage error, which the command line
     reports as one (exit status 2)."""

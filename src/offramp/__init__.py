@@ -32,6 +32,8 @@ _API = {
     "read_space_info": "offramp.bootstrap.io.outputs",
     "write_lexicon": "offramp.bootstrap.io.outputs",
     "FormatError": "offramp.bootstrap.errors",
+    "OfframpError": "offramp.bootstrap.errors",
+    "InputsError": "offramp.bootstrap.errors",
     # training
     "train_embeddings": "offramp.bootstrap.training",
     "train_to_files": "offramp.bootstrap.training",
