@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Callable
 
 from ._progress import progress_bar
-from .io.atomic import write_json
+from .io.atomic import file_lock, write_json
 
 __all__ = ["Task", "Outcome", "task_key", "file_stamp", "run_tasks"]
 
@@ -281,17 +281,24 @@ def _execute(name, func, workdir, deps, args, kwargs):
 
     worker, workdir = get_worker().address, Path(workdir)
     start = time.perf_counter()
-    try:
-        if workdir.exists():  # without result.json (else the task was cached): what a killed run left
-            shutil.rmtree(workdir)
-        workdir.mkdir(parents=True)
-        result = func(workdir, {dep: payload["result"] for dep, payload in deps.items()}, *args, **kwargs)
-        if not isinstance(result, dict):
-            raise TypeError(f"task {name} returned {type(result).__name__}; a task returns a JSON-serialisable dict")
-        write_json(workdir / RESULT_FILE, result)
-    except Exception as exc:
-        return {"error": _error_line(exc), "traceback": traceback.format_exc(), "worker": worker,
-                "wall_s": time.perf_counter() - start}
+    # another run sharing the cache may be computing this task: wait for it, then take its result
+    workdir.parent.mkdir(parents=True, exist_ok=True)
+    with file_lock(workdir.parent / f".{workdir.name}.lock"):
+        if (workdir / RESULT_FILE).exists():
+            with open(workdir / RESULT_FILE, encoding="utf-8") as handle:
+                return {"result": json.load(handle), "worker": worker, "wall_s": 0.0, "waited": True}
+        try:
+            if workdir.exists():  # without result.json, and no run holds it: what a killed run left
+                shutil.rmtree(workdir)
+            workdir.mkdir(parents=True)
+            result = func(workdir, {dep: payload["result"] for dep, payload in deps.items()}, *args, **kwargs)
+            if not isinstance(result, dict):
+                raise TypeError(f"task {name} returned {type(result).__name__}; a task returns a JSON-serialisable "
+                                "dict")
+            write_json(workdir / RESULT_FILE, result)
+        except Exception as exc:
+            return {"error": _error_line(exc), "traceback": traceback.format_exc(), "worker": worker,
+                    "wall_s": time.perf_counter() - start}
     wall_s = time.perf_counter() - start
     # read back, so that dependents and the caller see what a cached run would load (lists, not tuples)
     with open(workdir / RESULT_FILE, encoding="utf-8") as handle:

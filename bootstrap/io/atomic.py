@@ -250,7 +250,7 @@ def lock_outputs(paths):
     yet need none. A no-op where ``fcntl`` is missing (Windows).
     """
     try:
-        import fcntl
+        import fcntl  # noqa: F401
     except ImportError:  # pragma: no cover - not POSIX
         return
     for name, path in paths.items():
@@ -260,25 +260,55 @@ def lock_outputs(paths):
         lock = os.path.join(os.path.dirname(path), "." + os.path.basename(path) + ".lock")
         if lock in _LOCKS or not os.path.isdir(os.path.dirname(path)):
             continue
-        while True:
-            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                os.close(fd)
-                raise ValueError(f"{name}: another offramp run is writing {path} now (it holds {lock}); wait for "
-                                 "it to finish, or give another path") from None
-            try:
-                same = os.stat(lock).st_ino == os.fstat(fd).st_ino
-            except FileNotFoundError:  # the holder removed it as it finished: lock a new one
-                same = False
-            if same:
-                break
-            os.close(fd)
+        fd = _acquire(lock, blocking=False)
+        if fd is None:
+            raise ValueError(f"{name}: another offramp run is writing {path} now (it holds {lock}); wait for "
+                             "it to finish, or give another path")
         if not _LOCKS:
             atexit.register(release_locks)
         _LOCKS[lock] = fd
         remove_debris(path)
+
+
+def _acquire(lock, *, blocking):
+    """An open descriptor holding ``flock(LOCK_EX)`` on the file ``lock`` (made if missing), or None when
+    another process holds it and ``blocking`` is False. A lock file removed by its holder between our open
+    and our lock is opened again, so two processes never hold two inodes of one name."""
+    import fcntl
+
+    while True:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+        except BlockingIOError:
+            os.close(fd)
+            return None
+        try:
+            if os.stat(lock).st_ino == os.fstat(fd).st_ino:
+                return fd
+        except FileNotFoundError:
+            pass
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def file_lock(lock):
+    """Hold an exclusive lock on the file ``lock`` for the block, waiting for another process that holds it;
+    the file is removed afterwards. A no-op where ``fcntl`` is missing (Windows)."""
+    try:
+        import fcntl  # noqa: F401
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    fd = _acquire(os.fspath(lock), blocking=True)
+    try:
+        yield
+    finally:
+        try:
+            os.unlink(lock)
+        except OSError:
+            pass
+        os.close(fd)
 
 
 def release_locks():

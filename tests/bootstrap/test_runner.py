@@ -224,3 +224,27 @@ def test_failure_blocks_only_its_dependents(dask_cluster, tmp_path, monkeypatch,
     again = run_tasks(tasks[:2], cache_dir=tmp_path, scheduler=address, progress=False)
     assert [outcome.status for outcome in again.values()] == ["cached", "failed"]
     assert _lines(counter).count("fail") == 2
+
+
+def test_two_runs_sharing_a_cache_compute_each_task_once(dask_cluster, tmp_path):
+    """Two runs started at once on one cache: a task the other run is computing is waited for and its result
+    taken, not computed twice (and its folder is never removed under it)."""
+    import threading
+
+    address, _ = dask_cluster
+    counter = tmp_path / "calls.txt"
+    outcomes = []
+
+    def run():
+        outcomes.append(run_tasks(_graph(counter, sleep=1.0), cache_dir=tmp_path / "cache", scheduler=address,
+                                  progress=False))
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert len(outcomes) == 2
+    assert sorted(_lines(counter)) == ["combine", "random_array:1", "random_array:2"]
+    assert outcomes[0]["joint"].result == outcomes[1]["joint"].result
+    assert not list((tmp_path / "cache").glob(".*.lock"))
