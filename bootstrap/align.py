@@ -166,7 +166,7 @@ def _host_refiner(refiner):
     return refiner
 
 
-def align_embeddings(src, tgt, *, seed="identical+numerals", seed_dict=None, preset="offramp",
+def align_embeddings(src, tgt, *, seed="auto", seed_dict=None, preset="offramp",
                      validation_dict=None, device="cpu", random_state=0, progress=True,
                      identical_rank_ratio=DEFAULT_IDENTICAL_RANK_RATIO, cognates=None, parallel=None,
                      parallel_options=None, refine="auto", refine_options=None, via=None, via_options=None,
@@ -180,8 +180,8 @@ def align_embeddings(src, tgt, *, seed="identical+numerals", seed_dict=None, pre
     seed : {'auto', 'dictionary', 'identical', 'cognates', 'numerals', 'parallel', 'identical+numerals',
             'cognates+numerals', 'dictionary+identical', 'dictionary+parallel', 'unsupervised'}
         Where the seed dictionary comes from (any '+'-joined combination of dictionary,
-        identical, cognates, numerals and parallel works). ``'auto'``: the strongest the inputs
-        allow (:func:`resolve_seed`); the report's ``seed`` names the mode it picked and why.
+        identical, cognates, numerals and parallel works). ``'auto'`` (default): the strongest the
+        inputs allow (:func:`resolve_seed`); the report's ``seed`` names the mode it picked and why.
     seed_dict : path or list of (str, str), optional
         Gold training dictionary (for seed modes with ``dictionary``).
     preset : str
@@ -269,7 +269,7 @@ def align_embeddings(src, tgt, *, seed="identical+numerals", seed_dict=None, pre
     return result
 
 
-def check_options(*, seed="identical+numerals", seed_dict=None, preset="offramp", identical_rank_ratio=None,
+def check_options(*, seed="auto", seed_dict=None, preset="offramp", identical_rank_ratio=None,
                   cognates=None, parallel=None, parallel_options=None, refine="auto", refine_options=None, via=None,
                   via_options=None, purpose="bli", **params):
     """Raise :class:`~bootstrap.errors.InputsError` (a ValueError), naming the fix, for

@@ -118,8 +118,9 @@ def test_no_pair_dictionary_suggests_swapping(spaces, tmp_path):
     ({"seed": "gold"}, "seed must be one of"),
     ({"seed": "identical", "preset": "muse"}, "preset must be one of"),
     ({"seed": "dictionary"}, r"seed='dictionary' needs a seed dictionary \(--seed-dict\)"),
-    ({"seed_dict": [("s0", "t0")]}, r"a seed dictionary was given, but seed='identical\+numerals' has no "
-                                    r"'dictionary' part; add it \(e.g. seed='dictionary'"),  # not ignored
+    ({"seed": "identical+numerals", "seed_dict": [("s0", "t0")]},
+     r"a seed dictionary was given, but seed='identical\+numerals' has no 'dictionary' part; add it "
+     r"\(e.g. seed='dictionary'"),  # not ignored
     ({"seed": "identical", "device": "tpu"}, "device must be one of"),
 ])
 def test_align_bad_arguments(spaces, kwargs, match):
