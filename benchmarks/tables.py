@@ -461,7 +461,8 @@ def transfer(out):
         ratio = res["offramp"]["p@1"] / res["no_transfer"]["p@1"] if res["no_transfer"]["p@1"] else float("inf")
         s3 = (f"{100 * share['source_tokenizer']:.1f}% -> {100 * share['new_tokenizer']:.1f}%"
               if share else "-")
-        rows.append(f"| {r['tgt']} | {r['target_bible']} | {_tokenizer(r['options'])} "
+        bible = r["target_bible"] + (" (its only text)" if r["options"].get("bible_only") else "")
+        rows.append(f"| {r['tgt']} | {bible} | {_tokenizer(r['options'])} "
                     f"| {_alignment(r['options'], r)} "
                     f"| {res['no_transfer']['p@1']:.1f} | {res['random']['p@1']:.1f} "
                     f"| {res['copy_only']['p@1']:.1f} | **{res['offramp']['p@1']:.1f}** | {ratio:.1f}x "

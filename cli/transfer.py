@@ -97,7 +97,7 @@ def tokenizer(corpus, like, out, vocab_size, extend, lexicon, min_frequency, min
 @click.option("-k", "--k", "k", default=10, show_default=True, type=click.IntRange(min=1),
               help="Source neighbours mixed per target token.")
 @click.option("--temperature", default=TEMPERATURE, show_default=True, type=click.FloatRange(min=0, min_open=True),
-              help="Softmax temperature over cosine similarities (0.05 retrieved 3-4 points more verses than "
+              help="Softmax temperature over cosine similarities (0.05 retrieved 2-5 points more verses than "
                    "WECHSEL's 0.1; docs/transfer.md).")
 @click.option("--copy-shared/--no-copy-shared", default=True, show_default=True,
               help="Copy the source rows of tokens present in both vocabularies (FOCUS).")

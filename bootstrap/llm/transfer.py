@@ -54,8 +54,8 @@ FALLBACK_WARN_SHARE = 0.5
 _SPECIAL_ROLES = ("pad_token", "unk_token", "cls_token", "sep_token", "mask_token", "bos_token", "eos_token")
 
 
-#: Softmax temperature of the ``wechsel`` route: half WECHSEL's 0.1, which retrieved 3-4 points more
-#: verses on every setting measured (docs/transfer.md).
+#: Softmax temperature of the ``wechsel`` route: half WECHSEL's 0.1, which retrieved 2-5 points more
+#: verses on each language measured (docs/transfer.md).
 TEMPERATURE = 0.05
 
 
