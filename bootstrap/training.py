@@ -48,6 +48,8 @@ Every default lives in :data:`DEFAULTS`, so a sweep changes one place. The reaso
 The scores and timings these defaults were chosen by: docs/defaults.md.
 """
 import contextlib
+import hashlib
+import json
 import math
 import os
 import time
@@ -132,6 +134,58 @@ class _EpochBar:
         self.bar.close()
 
 
+class _Checkpoint:
+    """The model after each epoch in ``folder`` (``model-EPOCH.pkl``, gensim's pickle) and what it is
+    (``checkpoint.json``: the training's key, the epochs done, the model file, the learning-rate
+    bounds, the corpus counts). Each is written to a temporary file and renamed, the record after
+    its model, and the older model removed after the record: a kill at any point leaves a record
+    and the model it names."""
+
+    def __init__(self, folder, corpus, options):
+        self.folder = os.fspath(folder)
+        stamps = [[str(p), p.stat().st_size, p.stat().st_mtime_ns] for p in corpus.paths]
+        reading = dict(lowercase=corpus.lowercase, lang=corpus.lang, prefix_len=corpus.prefix_len,
+                       id_column=corpus.id_column, max_lines=corpus.max_lines,
+                       exclude_ids=hashlib.sha256("\n".join(sorted(corpus.exclude_ids)).encode()).hexdigest())
+        self.key = hashlib.sha256(json.dumps([stamps, reading, options], sort_keys=True,
+                                             default=str).encode()).hexdigest()[:16]
+
+    def load(self, corpus):
+        """``(model, epochs_done, epochs, (alpha, min_alpha))`` from a checkpoint of this training, or None."""
+        from gensim.utils import SaveLoad
+
+        record_path = os.path.join(self.folder, "checkpoint.json")
+        if not os.path.exists(record_path):
+            return None
+        with open(record_path, encoding="utf-8") as handle:
+            record = json.load(handle)
+        if record.get("key") != self.key:
+            return None  # another training's checkpoint: start afresh, overwriting it
+        model = SaveLoad.load(os.path.join(self.folder, record["model"]))
+        for name in ("n_tokens", "n_lines", "n_excluded"):
+            setattr(corpus, name, record.get(name))
+        return model, record["epochs_done"], record["epochs"], tuple(record["alpha"])
+
+    def save(self, model, done, epochs, alpha, corpus):
+        from .io.atomic import atomic_path, write_json
+
+        os.makedirs(self.folder, exist_ok=True)
+        name = f"model-{done:03d}.pkl"
+        callbacks = getattr(model, "callbacks", None)  # the progress bar's callback is no state to keep
+        model.callbacks = ()
+        try:
+            with atomic_path(os.path.join(self.folder, name)) as tmp:
+                model.save(tmp, separately=[])
+        finally:
+            model.callbacks = () if callbacks is None else callbacks
+        write_json(os.path.join(self.folder, "checkpoint.json"),
+                   {"key": self.key, "epochs_done": done, "epochs": epochs, "model": name, "alpha": list(alpha),
+                    **{field: getattr(corpus, field, None) for field in ("n_tokens", "n_lines", "n_excluded")}})
+        for old in os.listdir(self.folder):
+            if old.startswith("model-") and old.endswith(".pkl") and old != name:
+                os.unlink(os.path.join(self.folder, old))
+
+
 def _is_paths(paths_or_corpus):
     """Whether ``train_embeddings`` was given corpus files (a path, or a list of them) rather than a
     ready corpus (a Corpus, or a list of token lists)."""
@@ -150,7 +204,7 @@ def train_embeddings(paths_or_corpus, *, model=DEFAULTS["model"], dim=DEFAULTS["
                      negative=DEFAULTS["negative"], sample=DEFAULTS["sample"], min_n=DEFAULTS["min_n"],
                      max_n=DEFAULTS["max_n"], bucket=DEFAULTS["bucket"], workers=DEFAULTS["workers"],
                      random_state=0, exclude_ids=None, lowercase=True, max_lines=None, lang=None, progress=True,
-                     return_model=False, runs=1, prefix_len=None):
+                     return_model=False, runs=1, prefix_len=None, checkpoint_dir=None):
     """Train monolingual word embeddings on a corpus with gensim.
 
     Parameters
@@ -223,7 +277,9 @@ def train_embeddings(paths_or_corpus, *, model=DEFAULTS["model"], dim=DEFAULTS["
                 negative=negative, sample=sample, min_n=min_n, max_n=max_n, bucket=bucket, workers=workers,
                 random_state=_check_int("random_state", random_state, 0) + run, exclude_ids=exclude_ids,
                 lowercase=lowercase, max_lines=max_lines, lang=lang, progress=progress, return_model=True,
-                prefix_len=prefix_len)
+                prefix_len=prefix_len,
+                checkpoint_dir=None if checkpoint_dir is None else os.path.join(os.fspath(checkpoint_dir),
+                                                                                f"run-{run}"))
             members.append(kv)
             models.append(trained)
         kv = combine_runs(members)
@@ -263,38 +319,61 @@ def train_embeddings(paths_or_corpus, *, model=DEFAULTS["model"], dim=DEFAULTS["
                              "set them on the Corpus object instead")
         corpus = paths_or_corpus
 
-    common = dict(vector_size=dim, window=window, min_count=min_count, negative=negative, hs=0,
-                  sample=float(sample), workers=workers, seed=random_state, hashfxn=_stable_hash)
-    if model == "fasttext":
-        gensim_model = FastText(sg=1, min_n=min_n, max_n=max_n, bucket=bucket, **common)
+    checkpoint = None
+    if checkpoint_dir is not None:
+        if not isinstance(corpus, Corpus):
+            raise ValueError("checkpoint_dir needs corpus files (paths or a Corpus), not token lists: a checkpoint "
+                             "is matched to its files")
+        options = dict(model=model, dim=dim, window=window, min_count=min_count, epochs=epochs, negative=negative,
+                       sample=float(sample), min_n=min_n, max_n=max_n, bucket=bucket, workers=workers,
+                       random_state=random_state)
+        checkpoint = _Checkpoint(checkpoint_dir, corpus, options)
+    resumed = checkpoint.load(corpus) if checkpoint is not None else None
+    if resumed is not None:
+        gensim_model, done, epochs, (alpha, min_alpha) = resumed
+        n_tokens = int(gensim_model.corpus_total_words)
     else:
-        gensim_model = Word2Vec(sg=int(model == "skipgram"), **common)
+        common = dict(vector_size=dim, window=window, min_count=min_count, negative=negative, hs=0,
+                      sample=float(sample), workers=workers, seed=random_state, hashfxn=_stable_hash)
+        if model == "fasttext":
+            gensim_model = FastText(sg=1, min_n=min_n, max_n=max_n, bucket=bucket, **common)
+        else:
+            gensim_model = Word2Vec(sg=int(model == "skipgram"), **common)
 
-    scan = progress_bar(corpus, desc="scanning corpus", unit=" lines", disable=not progress, leave=False)
-    try:
-        gensim_model.build_vocab(corpus_iterable=scan)
-    finally:
-        scan.close()
-    n_tokens = int(gensim_model.corpus_total_words)
-    if len(gensim_model.wv) == 0:
-        where = ", ".join(map(str, getattr(corpus, "paths", []))) or "the corpus"
-        raise ValueError(f"{where}: no word occurs at least min_count={min_count} times in {n_tokens} tokens; "
-                         "lower min_count (--min-count) or add text")
-    held_out = getattr(corpus, "exclude_ids", None) or ()
-    if held_out and getattr(corpus, "n_excluded", None) == 0:
-        warnings.warn(f"none of the {len(held_out)} exclude_ids matched an ID<TAB>text line, so no text was held "
-                      "out; is the corpus an ID<TAB>text file (.tsv, or id_column=True / --id-column yes)?",
-                      stacklevel=2)
-    epochs = resolve_epochs(n_tokens, epochs, dim)
-    gensim_model.epochs = epochs
+        scan = progress_bar(corpus, desc="scanning corpus", unit=" lines", disable=not progress, leave=False)
+        try:
+            gensim_model.build_vocab(corpus_iterable=scan)
+        finally:
+            scan.close()
+        n_tokens = int(gensim_model.corpus_total_words)
+        if len(gensim_model.wv) == 0:
+            where = ", ".join(map(str, getattr(corpus, "paths", []))) or "the corpus"
+            raise ValueError(f"{where}: no word occurs at least min_count={min_count} times in {n_tokens} tokens; "
+                             "lower min_count (--min-count) or add text")
+        held_out = getattr(corpus, "exclude_ids", None) or ()
+        if held_out and getattr(corpus, "n_excluded", None) == 0:
+            warnings.warn(f"none of the {len(held_out)} exclude_ids matched an ID<TAB>text line, so no text was "
+                          "held out; is the corpus an ID<TAB>text file (.tsv, or id_column=True / --id-column yes)?",
+                          stacklevel=2)
+        epochs = resolve_epochs(n_tokens, epochs, dim)
+        done, alpha, min_alpha = 0, gensim_model.alpha, gensim_model.min_alpha
 
+    # one epoch per call, its share of the linear learning-rate decay given explicitly: the same
+    # updates in the same order as one call over all epochs, with a checkpoint between epochs
     bar = _EpochBar(epochs, f"training {model}", disable=not progress)
+    bar.bar.update(done)
     try:
-        gensim_model.train(corpus_iterable=corpus, total_examples=gensim_model.corpus_count,
-                           total_words=n_tokens, epochs=epochs, callbacks=[bar.callback])
+        for epoch in range(done, epochs):
+            gensim_model.train(corpus_iterable=corpus, total_examples=gensim_model.corpus_count,
+                               total_words=n_tokens, epochs=1, callbacks=[bar.callback],
+                               start_alpha=alpha - (alpha - min_alpha) * epoch / epochs,
+                               end_alpha=alpha - (alpha - min_alpha) * (epoch + 1) / epochs)
+            if checkpoint is not None:
+                checkpoint.save(gensim_model, epoch + 1, epochs, (alpha, min_alpha), corpus)
     finally:
         bar.close()
     gensim_model.callbacks = ()
+    gensim_model.epochs, gensim_model.alpha, gensim_model.min_alpha = epochs, alpha, min_alpha
 
     wv = gensim_model.wv
     words = list(wv.index_to_key)
@@ -388,7 +467,8 @@ def train_to_files(paths, out, *, save_model_to=None, report=None, binary=False,
                    lang=None, prefix_len=None, id_column="auto", runs=1, progress=True, model=DEFAULTS["model"],
                    dim=DEFAULTS["dim"], window=DEFAULTS["window"], min_count=DEFAULTS["min_count"],
                    epochs=DEFAULTS["epochs"], negative=DEFAULTS["negative"], sample=DEFAULTS["sample"],
-                   min_n=DEFAULTS["min_n"], max_n=DEFAULTS["max_n"], workers=DEFAULTS["workers"], random_state=0):
+                   min_n=DEFAULTS["min_n"], max_n=DEFAULTS["max_n"], workers=DEFAULTS["workers"], random_state=0,
+                   checkpoint_dir=None):
     """Train on corpus files and write the vectors (and the full model, and a JSON report): what
     ``offramp train`` does. All files are written at the end, each to a temporary sibling renamed into
     place, so a failure leaves none of them.
@@ -407,7 +487,7 @@ def train_to_files(paths, out, *, save_model_to=None, report=None, binary=False,
         A file of line ids to skip (see :func:`bootstrap.io.corpora.read_ids`).
     id_column : {'auto', 'yes', 'no'}
         Whether corpus lines start with ``ID<TAB>``.
-    runs, model, dim, ..., random_state
+    runs, model, dim, ..., random_state, checkpoint_dir
         See :func:`train_embeddings`.
 
     Returns
@@ -430,7 +510,8 @@ def train_to_files(paths, out, *, save_model_to=None, report=None, binary=False,
     params = dict(model=model, dim=dim, window=window, min_count=min_count, epochs=epochs, negative=negative,
                   sample=sample, min_n=min_n, max_n=max_n, workers=workers, random_state=random_state)
     start = time.perf_counter()
-    kv, gensim_model = train_embeddings(source, progress=progress, return_model=True, runs=runs, **params)
+    kv, gensim_model = train_embeddings(source, progress=progress, return_model=True, runs=runs,
+                                        checkpoint_dir=checkpoint_dir, **params)
     if runs > 1:
         gensim_model = gensim_model[0]
     params["epochs"] = gensim_model.epochs

@@ -80,12 +80,16 @@ def _expand(corpus, lang):
 @click.option("--save-model", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also save the full model: fastText .bin for fasttext (vectors for unseen words), "
                    "a gensim model file otherwise.")
+@click.option("--checkpoint-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Save the model here after every epoch; run the same command again after a kill and it "
+                   "resumes after the last epoch saved, ending with the vectors an uninterrupted run gives "
+                   "(bit for bit with --workers 1). Delete the folder when the vectors are written.")
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write a JSON report (parameters, corpus sizes, wall time).")
 @progress_option(help="Show progress bars.")
 @user_errors
 def train(corpus, lang, out, model, dim, window, min_count, epochs, negative, sample, min_n, max_n, seed, runs,
-          workers, max_lines, prefix_len, exclude_ids, id_column, binary, save_model, report, progress):
+          workers, max_lines, prefix_len, exclude_ids, id_column, binary, save_model, checkpoint_dir, report, progress):
     """Train monolingual word embeddings on CORPUS files (gensim).
 
     CORPUS: plain text, .gz/.bz2/.xz, or ID<TAB>text .tsv files (the Bible format), or a data
@@ -107,7 +111,7 @@ def train(corpus, lang, out, model, dim, window, min_count, epochs, negative, sa
                               id_column=id_column, runs=runs, progress=progress, model=model, dim=dim, window=window,
                               min_count=min_count, epochs=epochs, negative=negative, sample=sample, min_n=min_n,
                               max_n=max_n, workers=DEFAULTS["workers"] if workers is None else workers,
-                              random_state=seed)
+                              random_state=seed, checkpoint_dir=checkpoint_dir)
     excluded = f", {info['n_excluded']:,} excluded" if exclude_ids is not None else ""
     click.echo(f"{out}: {info['n_words']:,} words from {info['n_tokens']:,} tokens ({info['n_lines']:,} "
                f"lines{excluded}) in {info['wall_s']:.1f} s  {info['signature']}")

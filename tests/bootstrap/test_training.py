@@ -263,3 +263,45 @@ def test_combine_runs_checks_vocabularies(tiny_corpus, tmp_path):
         combine_runs([])
     with pytest.raises(ValueError, match="runs"):
         train_embeddings(tiny_corpus, runs=0, **TINY)
+
+
+@pytest.mark.parametrize("model", MODELS)
+@pytest.mark.parametrize("killed_after", [1, 3])
+def test_a_killed_training_resumes_from_its_checkpoint_with_the_same_vectors(tiny_corpus, tmp_path, monkeypatch,
+                                                                             model, killed_after):
+    """Killed right after epoch k was saved, the same call resumes at k + 1 and ends bit for bit where an
+    uninterrupted run ends (one worker); the finished checkpoint then answers without training."""
+    from offramp.bootstrap import training
+
+    options = dict(TINY, model=model, epochs=4, random_state=5)
+    whole = train_embeddings(tiny_corpus, **options)
+    save = training._Checkpoint.save
+
+    def save_then_die(self, model_, done, *args):
+        save(self, model_, done, *args)
+        if done == killed_after:
+            raise KeyboardInterrupt  # a kill right after the checkpoint
+    monkeypatch.setattr(training._Checkpoint, "save", save_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        train_embeddings(tiny_corpus, checkpoint_dir=tmp_path / "ckpt", **options)
+    saved = []
+
+    def save_and_note(self, model_, done, *args):
+        saved.append(done)
+        save(self, model_, done, *args)
+    monkeypatch.setattr(training._Checkpoint, "save", save_and_note)
+    resumed, trained = train_embeddings(tiny_corpus, checkpoint_dir=tmp_path / "ckpt", return_model=True, **options)
+    assert np.array_equal(resumed.vectors, whole.vectors) and resumed.index_to_key == whole.index_to_key
+    assert trained.epochs == 4 and saved == list(range(killed_after + 1, 5))  # only the epochs not done
+    assert sorted(p.name for p in (tmp_path / "ckpt").iterdir()) == ["checkpoint.json", "model-004.pkl"]
+    again = train_embeddings(tiny_corpus, checkpoint_dir=tmp_path / "ckpt", **options)  # done: no epoch
+    assert np.array_equal(again.vectors, whole.vectors) and saved == list(range(killed_after + 1, 5))
+
+
+def test_a_checkpoint_of_another_training_is_not_resumed(tiny_corpus, tmp_path):
+    first = train_embeddings(tiny_corpus, checkpoint_dir=tmp_path, random_state=1, **TINY)
+    other = train_embeddings(tiny_corpus, checkpoint_dir=tmp_path, random_state=2, **TINY)
+    assert np.array_equal(other.vectors, train_embeddings(tiny_corpus, random_state=2, **TINY).vectors)
+    assert not np.array_equal(first.vectors, other.vectors)
+    with pytest.raises(ValueError, match="checkpoint_dir needs corpus files"):
+        train_embeddings([["a", "b"]] * 5, min_count=1, checkpoint_dir=tmp_path, **TINY)

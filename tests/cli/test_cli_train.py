@@ -192,3 +192,36 @@ def test_lang_codes_are_normalised(tmp_path, corpus, given, code):
 def test_bad_lang_codes_are_refused(tmp_path, corpus, given):
     result = run([corpus, "--lang", given, "--out", tmp_path / "x.vec", *FAST])
     assert result.exit_code == 2 and "expected an ISO 639 language code" in result.output
+
+
+def test_a_hard_killed_train_resumes_with_the_same_vectors(tmp_path):
+    """``offramp train --checkpoint-dir``, killed (SIGKILL) while training, then run again: it resumes after the
+    last epoch saved and writes the vectors of an uninterrupted run (one worker: bit for bit)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    rng = np.random.default_rng(1)
+    words = [f"sana{i}" for i in range(300)]
+    p = 1.0 / np.arange(1, 301)
+    corpus = tmp_path / "big.txt"
+    corpus.write_text("\n".join(" ".join(rng.choice(words, size=12, p=p / p.sum())) for _ in range(3000)) + "\n",
+                      encoding="utf-8")
+    args = [str(corpus), "--dim", "16", "--epochs", "30", "--workers", "1", "--no-progress", "--model", "skipgram"]
+    whole = run([*args, "--out", tmp_path / "whole.vec"])
+    assert whole.exit_code == 0, whole.output
+    command = [sys.executable, "-m", "offramp.cli.main", "train", *args, "--out", str(tmp_path / "resumed.vec"),
+               "--checkpoint-dir", str(tmp_path / "ckpt")]
+    record = tmp_path / "ckpt" / "checkpoint.json"
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while not record.exists() and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    done = json.loads(record.read_text())["epochs_done"]
+    assert 1 <= done < 30 and not (tmp_path / "resumed.vec").exists()
+    resumed = run([*args, "--out", tmp_path / "resumed.vec", "--checkpoint-dir", tmp_path / "ckpt"])
+    assert resumed.exit_code == 0, resumed.output
+    assert (tmp_path / "resumed.vec").read_bytes() == (tmp_path / "whole.vec").read_bytes()
