@@ -451,7 +451,7 @@ class SelfLearning(ParamsMixin):
                              "runs in fewer principal directions than the full space")
         return X, Z
 
-    def fit(self, X, Z, seed_pairs=None, *, validation_pairs=None):
+    def fit(self, X, Z, seed_pairs=None, *, validation_pairs=None, restart_store=None):
         """Learn the mapping.
 
         Parameters
@@ -464,6 +464,12 @@ class SelfLearning(ParamsMixin):
             Seed dictionary; required unless ``init='unsupervised'``.
         validation_pairs : int ndarray of shape (n_val, 2), optional
             Gold pairs whose P@1 is logged every iteration (not used for fitting).
+        restart_store : object, optional
+            Keeps finished restarts for a later fit on the same inputs (a checkpoint, kept by the
+            caller): ``get(r)`` gives restart ``r``'s ``(objective, pairs, history, n_iter,
+            converged)`` or None, and ``put(r, run)`` is called after each restart it did not
+            give. Each restart depends only on its own random state, so a fit that takes some
+            restarts from the store ends as one that ran them all.
 
         Returns
         -------
@@ -503,6 +509,11 @@ class SelfLearning(ParamsMixin):
             Xw, Zw = _principal(Xn, cut, warmup), _principal(Zn, cut, warmup)  # once for every restart
         runs = []
         for restart in range(self.n_init if self.self_learning else 1):
+            kept = restart_store.get(restart) if restart_store is not None else None
+            if kept is not None:
+                objective, found, history, it, converged = kept
+                runs.append((objective, xp.asarray(found), history, it, converged))
+                continue
             rs = self.random_state if self.random_state is None or restart == 0 else self.random_state + restart
             rng = _random(xp, rs)
             tag = restart if self.n_init > 1 else None  # history records name their run
@@ -515,6 +526,8 @@ class SelfLearning(ParamsMixin):
                 found, it, converged = self._loop(Xn, Zn, Xc, Zc, found, seed, rng, val, history, it, "main", tag)
             objective = history[-1]["objective"] if history else None
             runs.append((objective, found, history, it, converged))
+            if restart_store is not None:
+                restart_store.put(restart, runs[-1])
         self.restart_objectives_ = [r[0] for r in runs]  # None where no loop ran (self_learning=False)
         self.best_restart_ = max(range(len(runs)), key=lambda r: _restart_key(runs[r], r))
         _, pairs, history, it, converged = runs[self.best_restart_]

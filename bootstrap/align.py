@@ -170,7 +170,7 @@ def align_embeddings(src, tgt, *, seed="auto", seed_dict=None, preset="offramp",
                      validation_dict=None, device="cpu", random_state=0, progress=True,
                      identical_rank_ratio=DEFAULT_IDENTICAL_RANK_RATIO, cognates=None, parallel=None,
                      parallel_options=None, refine="auto", refine_options=None, via=None, via_options=None,
-                     lowercase=False, purpose="bli", **params):
+                     lowercase=False, purpose="bli", checkpoint_dir=None, **params):
     """Map two embedding spaces into one.
 
     Parameters
@@ -234,6 +234,10 @@ def align_embeddings(src, tgt, *, seed="auto", seed_dict=None, preset="offramp",
     purpose : {'bli', 'transfer'}
         What the spaces are for (:data:`alignment.presets.PURPOSES`); it only changes what
         ``refine='auto'`` means.
+    checkpoint_dir : path-like, optional
+        Keep each finished restart of the loop there (``n_init`` > 1, the unsupervised mode's 8,
+        ``via``'s auxiliary alignment: :class:`bootstrap.checkpoints.RestartStore`); the same call
+        after a kill takes them from it and ends as an uninterrupted run.
     device : {'cpu', 'cuda', 'auto'}
     random_state : int
     progress : bool
@@ -254,6 +258,7 @@ def align_embeddings(src, tgt, *, seed="auto", seed_dict=None, preset="offramp",
     if via is not None or via_options is not None:
         result = _align_via(src, tgt, via, via_options, seed=seed, preset=preset, validation_dict=validation_dict,
                             device=device, random_state=random_state, progress=progress, refine=refine,
+                            checkpoint_dir=checkpoint_dir,
                             refine_options=refine_options, lowercase=lowercase, **params)
     else:
         result = _align_direct(src, tgt, seed=seed, seed_dict=seed_dict, preset=preset,
@@ -261,7 +266,7 @@ def align_embeddings(src, tgt, *, seed="auto", seed_dict=None, preset="offramp",
                                progress=progress, identical_rank_ratio=identical_rank_ratio, cognates=cognates,
                                parallel=parallel, parallel_options=parallel_options, refine=refine,
                                refine_options=refine_options, lowercase=lowercase, check=True, purpose=purpose,
-                               **params)
+                               checkpoint_dir=checkpoint_dir, **params)
     if auto is not None:
         result.report["seed"]["auto"] = auto
     result.inputs = {"seed": seed, "params": params, "lowercase": lowercase, "random_state": random_state}
@@ -271,7 +276,7 @@ def align_embeddings(src, tgt, *, seed="auto", seed_dict=None, preset="offramp",
 
 def check_options(*, seed="auto", seed_dict=None, preset="offramp", identical_rank_ratio=None,
                   cognates=None, parallel=None, parallel_options=None, refine="auto", refine_options=None, via=None,
-                  via_options=None, purpose="bli", **params):
+                  via_options=None, purpose="bli", checkpoint_dir=None, **params):
     """Raise :class:`~bootstrap.errors.InputsError` (a ValueError), naming the fix, for
     :func:`align_embeddings` options that cannot work together or that the run would silently ignore.
 
@@ -419,7 +424,7 @@ def _via_tag(report):
 def _align_direct(src, tgt, *, seed, preset, device, random_state, progress, refine, seed_dict=None,
                   validation_dict=None, identical_rank_ratio=DEFAULT_IDENTICAL_RANK_RATIO, cognates=None,
                   parallel=None, parallel_options=None, refine_options=None, lowercase=False, check=False,
-                  purpose="bli", **params):
+                  purpose="bli", checkpoint_dir=None, **params):
     """:func:`align_embeddings` without auxiliary spaces: its keywords, already checked by
     :func:`check_options` (or made consistent by :func:`_align_via`); the optional inputs default to none
     given. ``check=False`` leaves the report's ``check`` at None, for :func:`_align_via`, which computes
@@ -455,7 +460,7 @@ def _align_direct(src, tgt, *, seed, preset, device, random_state, progress, ref
         val_pairs, val_cov = lookup_pairs(val_entries, src.key_to_index, tgt.key_to_index, path=val_path)
         seed_report["validation"] = val_cov
     est, Xm, Zm, refiner, refine_report = _fit(src, tgt, config, pairs, val_pairs, refiner, anchors,
-                                               device=device, progress=progress)
+                                               device=device, progress=progress, checkpoint_dir=checkpoint_dir)
     if refine_report is not None:
         counts = {k: refine_report.pop(k) for k in ("n_src_anchors", "n_tgt_anchors", "time_s")}
         refine_report = {"method": refine, **refine_report,
@@ -480,7 +485,8 @@ def _align_direct(src, tgt, *, seed, preset, device, random_state, progress, ref
         "warmup_dim": getattr(est, "warmup_dim_", None),
         "converged": bool(est.converged_),
         "restarts": {"n_init": len(est.restart_objectives_), "objectives": est.restart_objectives_,
-                     "best": int(est.best_restart_)},
+                     "best": int(est.best_restart_),
+                     "from_checkpoint": getattr(est, "restarts_from_checkpoint_", [])},
         "n_final_pairs": int(est.pairs_.shape[0]),
         "refine": refine_report,
         "purpose": purpose,
@@ -540,16 +546,26 @@ def _seed(src, tgt, seed, parts, entries, dict_path, seed_report, *, identical_r
     return pairs, words
 
 
-def _fit(src, tgt, config, pairs, val_pairs, refiner, anchors, *, device, progress):
+def _fit(src, tgt, config, pairs, val_pairs, refiner, anchors, *, device, progress, checkpoint_dir=None):
     """Fit the loop (and the refinement) on the device; the mapped spaces come back as host arrays and the
-    fitted estimators with host arrays: ``(est, Xm, Zm, refiner, refine_report)``."""
+    fitted estimators with host arrays: ``(est, Xm, Zm, refiner, refine_report)``. With ``checkpoint_dir``
+    and restarts, finished restarts are kept there and taken back by a later fit of the same inputs."""
     callback, bar = loop_callback(progress and config.get("self_learning", True))
     config = {**config, "callback": callback}
     X = asarray(finite_vectors(src, "source"), device=device)
     Z = asarray(finite_vectors(tgt, "target"), device=device)
     refine_report = None
     try:
-        est = SelfLearning(**config).fit(X, Z, pairs, validation_pairs=val_pairs)
+        store = None
+        if checkpoint_dir is not None and config.get("n_init", 1) > 1:
+            from .checkpoints import RestartStore, inputs_key
+
+            options = {k: v for k, v in config.items() if k != "callback"}
+            store = RestartStore(checkpoint_dir, inputs_key(finite_vectors(src, "source"),
+                                                            finite_vectors(tgt, "target"), pairs, options=options))
+        est = SelfLearning(**config).fit(X, Z, pairs, validation_pairs=val_pairs, restart_store=store)
+        if store is not None:
+            est.restarts_from_checkpoint_ = list(store.taken)
         Xm, Zm = est.transform_src(X), est.transform_tgt(Z)
         if refiner is not None:
             t0 = time.perf_counter()
@@ -629,7 +645,7 @@ def _via_words(rows, src, tgt, prefix_len):
 
 
 def _align_via(src, tgt, via, via_options, *, seed, preset, random_state, device, progress, refine,
-               validation_dict=None, refine_options=None, lowercase=False, **params):
+               validation_dict=None, refine_options=None, lowercase=False, checkpoint_dir=None, **params):
     """``align_embeddings(seed='unsupervised', via=...)``: seed from an unsupervised alignment of
     two auxiliary spaces, then the loop on ``src`` and ``tgt`` (see :func:`align_embeddings`).
     ``params`` (the loop's settings) apply to both alignments; ``n_init`` only to the main one."""
@@ -642,9 +658,10 @@ def _align_via(src, tgt, via, via_options, *, seed, preset, random_state, device
         lookup_pairs(entries, src.key_to_index, tgt.key_to_index, path=path)
     started = time.perf_counter()
     aux_params = {k: v for k, v in params.items() if k != "n_init"}
+    sub = (lambda name: None) if checkpoint_dir is None else (lambda name: os.path.join(checkpoint_dir, name))
     aux = _align_direct(via[0], via[1], seed="unsupervised", preset=preset, device=device,
                         random_state=random_state, progress=progress, refine=None, n_init=options["restarts"],
-                        **aux_params)
+                        checkpoint_dir=sub("aux"), **aux_params)
     csls_k = params.get("csls_k", PRESETS[preset].get("csls_k", 10))  # the loop's induction, as in the main run
     rows = induce_lexicon(aux.src_mapped, aux.tgt_mapped, method="csls" if csls_k else "nn", csls_k=csls_k or 10,
                           mutual=True, max_src=options["top"], device=device)
@@ -656,7 +673,7 @@ def _align_via(src, tgt, via, via_options, *, seed, preset, random_state, device
     # the main loop starts from the induced pairs, whatever the preset's own start
     result = _align_direct(src, tgt, seed_dict=words, validation_dict=validation_dict, seed="dictionary",
                            preset=preset, device=device, random_state=random_state, progress=progress, refine=None,
-                           lowercase=lowercase, **{**params, "init": "seed"})
+                           lowercase=lowercase, checkpoint_dir=sub("main"), **{**params, "init": "seed"})
     restarts = aux.report["restarts"]
     seed_report = {"mode": "unsupervised", "n_seed_pairs": result.report["seed"]["n_seed_pairs"]}
     if "validation" in result.report["seed"]:

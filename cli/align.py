@@ -188,6 +188,9 @@ def _warmup_dim(value):
                    "in the wrong basin. With --via, the restarts of "
                    "the auxiliary spaces' alignment. [default: 8 with --unsupervised (offramp preset) and "
                    "with --via, else 1]")
+@click.option("--checkpoint-dir", type=click.Path(file_okay=False), default=None,
+              help="Keep each finished restart here (--restarts, --unsupervised, the --via auxiliary "
+                   "alignment); the same command after a kill takes them back and ends as an uninterrupted run.")
 @click.option("--binary", is_flag=True, help="Write word2vec binary instead of text.")
 @click.option("--report", type=click.Path(dir_okay=False),
               help="JSON report with per-iteration objective and timing, and the shared-string check (words "
@@ -202,7 +205,7 @@ def align(src_vectors, tgt_vectors, seed_dict, identical, cognates, cognate_simi
           verse_measure, parallel_min_score, out_src, out_tgt, preset, no_self_learning, vocabulary_cutoff, csls_k,
           direction, max_iter, threshold, stochastic_initial, stochastic_interval, warmup_dim, normalize, mapping,
           refine, purpose, refine_step, refine_neighbors, validation_dict, lowercase, seed_mode, random_state, restarts,
-          binary, report, progress, fmt, max_vocab, device):
+          checkpoint_dir, binary, report, progress, fmt, max_vocab, device):
     """Map SRC_VECTORS and TGT_VECTORS into one space: Procrustes + CSLS self-learning, then a final
     map on the last dictionary (VecMap's multi-step by default) and, with --seed-dict, a non-linear
     refinement (--refine).
@@ -250,7 +253,8 @@ def align(src_vectors, tgt_vectors, seed_dict, identical, cognates, cognate_simi
     result = align_files(src_vectors, tgt_vectors, out_src=out_src, out_tgt=out_tgt, report=report, binary=binary,
                          via=via or None, fmt=fmt, max_vocab=max_vocab, progress=progress, seed=seed, preset=preset,
                          refine=None if refine == "none" else refine, validation_dict=validation_dict, device=device,
-                         random_state=random_state, lowercase=lowercase, purpose=purpose, **read_options(), **params)
+                         random_state=random_state, lowercase=lowercase, purpose=purpose,
+                         checkpoint_dir=checkpoint_dir, **read_options(), **params)
     est, sig = result.estimator, result.signature
     r = result.report
     click.echo(f"aligned {r['n_src']} x {r['n_tgt']} words (dim {r['dim']}): {r['seed'].get('n_seed_pairs', 0)} "

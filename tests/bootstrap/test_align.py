@@ -371,3 +371,37 @@ def test_align_identical_rank_ratio_errors_and_other_modes(spaces):
                          identical_rank_ratio=1)
     result = align_embeddings(src, tgt, seed="dictionary", seed_dict=gold[:40], preset="procrustes", progress=False)
     assert "identical_rank_ratio" not in result.report["seed"] and result.report["seed"]["n_seed_pairs"] == 40
+
+
+@pytest.mark.parametrize("route", ["restarts", "via"])
+def test_a_killed_alignment_resumes_its_restarts_from_the_checkpoint(spaces, tmp_path, monkeypatch, route):
+    """Killed after restart 1 was kept, the same call takes restarts 0 and 1 from the folder, runs the rest,
+    and ends with the spaces of an uninterrupted run."""
+    from offramp.bootstrap import checkpoints
+
+    src, tgt, _ = spaces
+    options = dict(seed="unsupervised", progress=False, random_state=0, stochastic_interval=1)
+    options.update({"n_init": 3} if route == "restarts" else
+                   {"via": aux_spaces(spaces), "via_options": {"restarts": 3}})
+    whole = align_embeddings(src, tgt, **options)
+    put = checkpoints.RestartStore.put
+
+    def put_then_die(self, restart, run):
+        put(self, restart, run)
+        if restart == 1:
+            raise KeyboardInterrupt
+    monkeypatch.setattr(checkpoints.RestartStore, "put", put_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        align_embeddings(src, tgt, checkpoint_dir=tmp_path, **options)
+    monkeypatch.setattr(checkpoints.RestartStore, "put", put)
+    resumed = align_embeddings(src, tgt, checkpoint_dir=tmp_path, **options)
+    np.testing.assert_array_equal(resumed.src_mapped.vectors, whole.src_mapped.vectors)
+    np.testing.assert_array_equal(resumed.tgt_mapped.vectors, whole.tgt_mapped.vectors)
+    folder = tmp_path if route == "restarts" else tmp_path / "aux"
+    kept = [f"restart-{r}.{ext}" for r in range(3) for ext in ("json", "npz")]
+    assert sorted(p.name for p in folder.iterdir()) == kept
+    if route == "restarts":
+        assert resumed.report["restarts"]["from_checkpoint"] == [0, 1]
+        assert resumed.report["restarts"]["objectives"] == whole.report["restarts"]["objectives"]
+    else:
+        assert resumed.report["seed"]["via"]["aux_objectives"] == whole.report["seed"]["via"]["aux_objectives"]

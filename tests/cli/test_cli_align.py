@@ -387,3 +387,17 @@ def test_align_records_what_the_spaces_are_for(files, tmp_path, purpose):
     assert result.exit_code == 0, result.output
     report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
     assert report["purpose"] == purpose and report["refine"]["anchors"] == "dictionary"
+
+
+def test_align_checkpoint_dir_keeps_the_restarts(files, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    first = align_into(files, out, "--identical", "--restarts", "2", "--checkpoint-dir", tmp_path / "ckpt")
+    assert first.exit_code == 0, first.output
+    assert sorted(p.name for p in (tmp_path / "ckpt").iterdir()) == ["restart-0.json", "restart-0.npz",
+                                                                     "restart-1.json", "restart-1.npz"]
+    again = align_into(files, out, "--identical", "--restarts", "2", "--checkpoint-dir", tmp_path / "ckpt")
+    assert again.exit_code == 0, again.output
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert report["restarts"]["from_checkpoint"] == [0, 1]
+    assert first.output.split(" | ")[1] == again.output.split(" | ")[1]  # the same signature
