@@ -71,6 +71,18 @@ def check_outputs(outputs, **inputs):
         raise click.UsageError(str(exc)) from None
 
 
+def lock_output_dirs(dirs):
+    """Lock output directories (``{'--out': path}``) for the command, as :func:`check_outputs` locks files,
+    and remove the temporary directories a killed run of them left; a usage error while another run holds
+    one."""
+    from ..bootstrap.io.atomic import lock_outputs
+
+    try:
+        lock_outputs(dirs)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
 def write_json(path, payload):
     """Write a JSON report atomically."""
     from ..bootstrap.io.atomic import write_json as write

@@ -1,7 +1,7 @@
 """``offramp tokenizer``, ``offramp transfer`` and ``offramp fertility``: moving a model to a new language."""
 import click
 
-from ._common import check_outputs, user_errors, write_json
+from ._common import check_outputs, lock_output_dirs, user_errors, write_json
 from ._options import language_code, progress_option
 from ..bootstrap.llm.transfer import TEMPERATURE
 
@@ -69,6 +69,7 @@ def tokenizer(corpus, like, out, vocab_size, extend, lexicon, min_frequency, min
 
     _check_mode_options(click.get_current_context(), extend)
     check_outputs({"--report": report}, CORPUS=list(corpus), lexicon=lexicon, exclude_ids=exclude_ids)
+    lock_output_dirs({"--out": out})
     info = build_tokenizer(list(corpus), like=like, out=out, vocab_size=vocab_size, extend=extend, lexicon=lexicon,
                            min_frequency=min_frequency, min_count=min_count, exclude_ids=_exclude(exclude_ids),
                            lang=lang, progress=progress)
@@ -131,6 +132,7 @@ def transfer(source_model, tokenizer, src_vectors, tgt_vectors, out, lexicon, k,
     from ..bootstrap.llm.transfer import AlignmentAdvice, FallbackWarning, transfer as run_transfer
 
     check_outputs({"--report": report}, src_vectors=src_vectors, tgt_vectors=tgt_vectors, lexicon=lexicon)
+    lock_output_dirs({"--out": out})
     with warnings.catch_warnings():
         for category in (FallbackWarning, AlignmentAdvice):  # printed below from the report, once
             warnings.simplefilter("ignore", category)

@@ -32,6 +32,13 @@ def atomic_path(path):
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        if exc.filename is None or os.path.basename(os.fspath(exc.filename)).startswith("."):
+            # a failed write names no file (a full disk, a file-size limit), or the hidden temporary one
+            raise OSError(exc.errno, f"{exc.strerror or exc} while writing", path) from exc
+        raise
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)

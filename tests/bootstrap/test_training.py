@@ -305,3 +305,24 @@ def test_a_checkpoint_of_another_training_is_not_resumed(tiny_corpus, tmp_path):
     assert not np.array_equal(first.vectors, other.vectors)
     with pytest.raises(ValueError, match="checkpoint_dir needs corpus files"):
         train_embeddings([["a", "b"]] * 5, min_count=1, checkpoint_dir=tmp_path, **TINY)
+
+
+def test_a_100_mb_corpus_on_one_line_trains_in_bounded_memory(tmp_path):
+    """100 MB of text without a line break: read and tokenised in pieces, so training peaks far below what
+    reading the line whole took (1.2 GB for 50 MB); the bound is 600 MB of resident memory."""
+    corpus = tmp_path / "one-line.txt"
+    block = (" ".join(f"w{i % 997}" for i in range(100_000)) + " ").encode()
+    with open(corpus, "wb") as handle:
+        for _ in range(100 * 2**20 // len(block) + 1):
+            handle.write(block)
+    train = [sys.executable, "-m", "offramp.cli.main", "train", str(corpus), "--lang", "en", "--out",
+             str(tmp_path / "v.vec"), "--model", "cbow", "--dim", "5", "--epochs", "1", "--min-count", "1",
+             "--no-progress"]
+    # a parent of its own, so that the peak is the training's alone
+    code = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL); "
+            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024)")
+    done = subprocess.run([sys.executable, "-c", code, *train], capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    peak_mb = int(done.stdout.strip())
+    assert peak_mb < 600, peak_mb
+    assert len(load_embeddings(tmp_path / "v.vec")) == 997

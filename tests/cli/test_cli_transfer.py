@@ -290,3 +290,14 @@ def test_tokenizer_refuses_options_its_mode_ignores(source_dir, corpus, tmp_path
     result = run("tokenizer", corpus, "--like", source_dir, "--out", tmp_path / "t", *args)
     assert result.exit_code == 2 and message in result.output
     assert not (tmp_path / "t").exists()
+
+
+def test_transfer_removes_what_a_killed_run_left_beside_its_output(source_dir, vectors, tmp_path):
+    en, fi = vectors()
+    debris = tmp_path / ".m.a1b2c3d4.tmp"
+    debris.mkdir()
+    (debris / "model.safetensors").write_text("half")
+    result = run("transfer", source_dir, "--tokenizer", source_dir, "--src-vectors", en, "--tgt-vectors", fi,
+                 "--out", tmp_path / "m")
+    assert result.exit_code == 0, result.output
+    assert not debris.exists() and not (tmp_path / ".m.lock").exists() and (tmp_path / "m").is_dir()

@@ -76,3 +76,21 @@ def test_outputs_are_probed_before_the_work(tmp_path):
     assert run.returncode == 0, run.stderr
     assert run.stdout.startswith(f"--out-src: cannot create a file in {tmp_path} (File too large)"), run.stdout
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_write_that_fails_midway_names_the_output(tmp_path):
+    """A file-size limit hit while writing: the error names the output, not a hidden temporary file, and no
+    temporary file stays."""
+    import subprocess
+    import sys
+
+    code = ("import resource, signal, sys; signal.signal(signal.SIGXFSZ, signal.SIG_IGN); "
+            "from offramp.bootstrap.io.atomic import atomic_open\n"
+            "resource.setrlimit(resource.RLIMIT_FSIZE, (1000, 1000))\n"
+            "try:\n    with atomic_open(sys.argv[1]) as f:\n        f.write('x' * 100000)\n"
+            "except OSError as exc:\n    print(exc)\n")
+    out = tmp_path / "big.txt"
+    run = subprocess.run([sys.executable, "-c", code, str(out)], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == f"[Errno 27] File too large while writing: '{out}'", run.stdout
+    assert list(tmp_path.iterdir()) == []
