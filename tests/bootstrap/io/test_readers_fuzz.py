@@ -1,5 +1,7 @@
 """Every reader, fuzzed (hypothesis): any bytes give a result or offramp's documented error naming the file
-(:class:`~offramp.bootstrap.errors.OfframpError`), never another exception.
+(:class:`~offramp.bootstrap.errors.OfframpError`), never another exception, and within a memory bound fixed
+by the file's size (these files hold at most a few kilobytes; a header that claims a billion rows must not
+make a reader allocate them).
 
 The examples are drawn from raw bytes and from pieces of the formats (headers, numbers, words, TABs, every
 line break, a byte-order mark, non-UTF-8 bytes, float32 bytes, a gzip magic), with ``derandomize=True``: a
@@ -9,6 +11,7 @@ fixed seed per test, so CI runs the same examples every time and a failure repro
 import gzip
 import os
 import tempfile
+import tracemalloc
 import warnings
 
 import pytest
@@ -20,6 +23,11 @@ from offramp.bootstrap.errors import OfframpError  # noqa: E402
 from offramp.bootstrap.io.corpora import Corpus, read_ids  # noqa: E402
 from offramp.bootstrap.io.dictionaries import read_dictionary  # noqa: E402
 from offramp.bootstrap.io.embeddings import load_embeddings  # noqa: E402
+
+import gensim.models.fasttext  # noqa: E402,F401  (imported here, not inside the measured reads)
+
+#: Peak bytes a read of these small files may allocate (tracemalloc).
+MEMORY_BOUND = 32 * 2**20
 
 settings.register_profile("ci", max_examples=150, deadline=None, derandomize=True, database=None)
 settings.register_profile("long", max_examples=3000, deadline=None, derandomize=True,
@@ -40,14 +48,20 @@ def _read(data, name, reader):
         path = os.path.join(folder, name)
         with open(path, "wb") as handle:
             handle.write(gzip.compress(data) if name.endswith(".gz") else data)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # id-less lines, duplicates: warnings are allowed
-            try:
-                return reader(path)
-            except OfframpError as exc:
-                assert getattr(exc, "path", path) == path, exc
-            except NotImplementedError:  # a supervised fastText model, which gensim does not read either
-                pass
+        tracemalloc.start()
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # id-less lines, duplicates: warnings are allowed
+                try:
+                    return reader(path)
+                except OfframpError as exc:
+                    assert getattr(exc, "path", path) == path, exc
+                except NotImplementedError:  # a supervised fastText model, which gensim does not read either
+                    pass
+        finally:
+            peak = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+            assert peak < MEMORY_BOUND, f"{peak} bytes allocated reading {len(data)} bytes"
 
 
 @settings.get_profile(PROFILE)
