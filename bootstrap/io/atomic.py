@@ -35,7 +35,8 @@ def atomic_path(path):
     except OSError as exc:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
-        if exc.filename is None or os.path.basename(os.fspath(exc.filename)).startswith("."):
+        if exc.errno is not None and (exc.filename is None
+                                      or os.path.basename(os.fspath(exc.filename)).startswith(".")):
             # a failed write names no file (a full disk, a file-size limit), or the hidden temporary one
             raise OSError(exc.errno, f"{exc.strerror or exc} while writing", path) from exc
         raise
