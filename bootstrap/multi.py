@@ -15,7 +15,7 @@ import numpy as np
 
 from .._version import __version__
 from .errors import InputsError
-from .io.atomic import OUTPUT_MARKER, check_output_dir, write_json
+from .io.atomic import OUTPUT_MARKER, check_output_dir, folder_lock, write_json
 from .io.dictionaries import as_entries
 from .io.embeddings import load_embeddings, make_keyed_vectors, save_embeddings
 from .io.outputs import write_lexicon
@@ -215,6 +215,12 @@ def run_plan(plan_path, *, out=None, cache=None, mirror=None, scheduler=None, ad
     existing = _existing_space(plan) if add else {}
     check_output_dir(plan.out)  # a new folder, or an earlier offramp output (its marker below)
     os.makedirs(plan.out, exist_ok=True)
+    with folder_lock(plan.out):  # one run at a time in it; what a killed run left there goes
+        return _run_plan(plan, existing, started, scheduler=scheduler, add=add, progress=progress)
+
+
+def _run_plan(plan, existing, started, *, scheduler, add, progress):
+    """:func:`run_plan`'s work, in its output folder and under its lock."""
     Path(plan.out, OUTPUT_MARKER).touch()
     corpora = {code: resolve_corpora(plan, code) for code, spec in plan.languages.items() if spec.vectors is None}
     n_shared = check_seeds(plan, plan_vocabularies(plan))

@@ -248,6 +248,39 @@ def remove_debris(path):
     return removed
 
 
+#: A temporary file or folder of :func:`atomic_path` or :func:`atomic_dir`, whatever it was for.
+_ANY_DEBRIS = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp(\.old)?")
+
+
+@contextlib.contextmanager
+def folder_lock(folder, name="--out"):
+    """Hold an output folder that a command fills with several files (``offramp multi``'s) for the
+    block, and first remove every temporary file or folder a killed run left in it. ValueError,
+    naming ``name``, while another run holds it. The lock is ``.NAME.lock`` beside the folder,
+    removed afterwards."""
+    folder = os.path.abspath(os.fspath(folder))
+    lock = os.path.join(os.path.dirname(folder), "." + os.path.basename(folder) + ".lock")
+    try:
+        import fcntl  # noqa: F401
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    fd = _acquire(lock, blocking=False)
+    if fd is None:
+        raise ValueError(f"{name}: another offramp run is writing {folder} now (it holds {lock}); wait for it to "
+                         "finish, or give another folder")
+    try:
+        for entry in os.listdir(folder) if os.path.isdir(folder) else ():
+            if _ANY_DEBRIS.fullmatch(entry):
+                target = os.path.join(folder, entry)
+                shutil.rmtree(target, ignore_errors=True) if os.path.isdir(target) else os.unlink(target)
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(lock)
+        os.close(fd)
+
+
 def lock_outputs(paths):
     """Hold an exclusive lock on each named output until this process ends, so that two commands started at
     once on one output cannot both write it: the second is refused with the option's name. While holding

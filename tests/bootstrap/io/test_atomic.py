@@ -94,3 +94,31 @@ def test_a_write_that_fails_midway_names_the_output(tmp_path):
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == f"[Errno 27] File too large while writing: '{out}'", run.stdout
     assert list(tmp_path.iterdir()) == []
+
+
+def test_folder_lock_clears_a_killed_runs_debris_and_keeps_a_second_run_out(tmp_path):
+    import subprocess
+    import sys
+
+    from offramp.bootstrap.io.atomic import folder_lock
+
+    out = tmp_path / "multi-out"
+    out.mkdir()
+    (out / ".en.vec.k7x2m9q1.tmp").write_text("half")
+    (out / ".lexicons.a1b2c3d4.tmp").mkdir()
+    (out / "report.json").write_text("{}")
+    (out / ".offramp-output").write_text("")
+    with folder_lock(out):
+        assert sorted(p.name for p in out.iterdir()) == [".offramp-output", "report.json"]
+    assert not (tmp_path / ".multi-out.lock").exists()
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from offramp.bootstrap.io.atomic import "
+                               "folder_lock\nwith folder_lock(sys.argv[1]):\n    print('held', flush=True); "
+                               "time.sleep(60)", str(out)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(ValueError, match="--out: another offramp run is writing"):
+            with folder_lock(out):
+                pass
+    finally:
+        holder.kill()
+        holder.wait()
