@@ -55,7 +55,8 @@ def vectors(lang, paths, held_out, args):
     from offramp.bootstrap.io.embeddings import load_embeddings, save_embeddings
     from offramp.bootstrap.training import train_embeddings
 
-    vkey = key(sorted(map(str, paths)), sorted(held_out), args.dim, args.epochs, args.min_count)
+    stamps = sorted((str(p), p.stat().st_size) for p in paths)  # the corpora's sizes: a changed file retrains
+    vkey = key(stamps, sorted(held_out), args.dim, args.epochs, args.min_count, args.seed)
     cache = CACHE / f"{lang}.{vkey}.vec"
     if cache.exists():
         return load_embeddings(cache), vkey
