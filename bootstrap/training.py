@@ -499,7 +499,7 @@ def train_to_files(paths, out, *, save_model_to=None, report=None, binary=False,
     from .errors import InputsError
     from .io.atomic import atomic_path, write_json
     from .io.corpora import read_ids
-    from .io.embeddings import save_embeddings
+    from .io.embeddings import save_in
     from .signature import make_signature
 
     if save_model_to is not None and runs > 1:
@@ -526,7 +526,7 @@ def train_to_files(paths, out, *, save_model_to=None, report=None, binary=False,
             "n_words": len(kv), "wall_s": None, "corpora": [str(p) for p in paths], "out": str(out),
             "model_out": str(save_model_to) if save_model_to is not None else None}
     with contextlib.ExitStack() as outputs:  # all files or none: each is renamed into place at the end
-        save_embeddings(kv, outputs.enter_context(atomic_path(out)), binary=binary)
+        save_in(outputs, kv, out, binary=binary)
         if save_model_to is not None:
             save_model(gensim_model, outputs.enter_context(atomic_path(save_model_to)))
         info["wall_s"] = round(time.perf_counter() - start, 3)

@@ -32,6 +32,22 @@ def _seed_mode(seed_dict, identical, cognates, numerals, unsupervised, parallel=
     return "+".join(parts) if parts else "auto"
 
 
+def _check_out_format(out_format, binary, out_src, out_tgt):
+    """--out-format against --binary and the output names; returns whether to write word2vec binary."""
+    npy = [str(p).endswith(".npy") for p in (out_src, out_tgt)]
+    if binary and out_format not in ("auto", "binary"):
+        raise click.UsageError(f"--binary and --out-format {out_format} ask for two formats; give one")
+    if out_format == "npy" and not all(npy):
+        raise click.UsageError("--out-format npy writes NAME.npy and NAME.vocab: give --out-src and --out-tgt "
+                               "names ending in .npy")
+    if out_format in ("text", "binary") or binary:
+        if any(npy):
+            raise click.UsageError(f"--out-src/--out-tgt end in .npy, the native format, and --out-format "
+                                   f"{'binary' if binary else out_format} asks for word2vec; rename them or drop "
+                                   "the format")
+    return binary or out_format == "binary"
+
+
 def _check_seed_mode(ctx, param, value):
     """--seed: 'auto', a seed mode, or an integer (the old random state); anything else is a usage error."""
     if value is None or value == "auto" or value.strip().lstrip("-").isdigit():
@@ -191,7 +207,11 @@ def _warmup_dim(value):
 @click.option("--checkpoint-dir", type=click.Path(file_okay=False), default=None,
               help="Keep each finished restart here (--restarts, --unsupervised, the --via auxiliary "
                    "alignment); the same command after a kill takes them back and ends as an uninterrupted run.")
-@click.option("--binary", is_flag=True, help="Write word2vec binary instead of text.")
+@click.option("--binary", is_flag=True, help="Write word2vec binary instead of text (--out-format binary).")
+@click.option("--out-format", type=click.Choice(["auto", "text", "binary", "npy"]), default="auto", show_default=True,
+              help="Format of --out-src/--out-tgt. npy: offramp's native format, NAME.npy (the float32 matrix, "
+                   "memory-mapped when read: large spaces open in a moment) and NAME.vocab beside it, read by "
+                   "every command; auto: npy for names ending in .npy, else word2vec text (or --binary).")
 @click.option("--report", type=click.Path(dir_okay=False),
               help="JSON report with per-iteration objective and timing, and the shared-string check (words "
                    "spelled alike in both vocabularies, outside the seed, that translate to themselves; printed "
@@ -205,7 +225,7 @@ def align(src_vectors, tgt_vectors, seed_dict, identical, cognates, cognate_simi
           verse_measure, parallel_min_score, out_src, out_tgt, preset, no_self_learning, vocabulary_cutoff, csls_k,
           direction, max_iter, threshold, stochastic_initial, stochastic_interval, warmup_dim, normalize, mapping,
           refine, purpose, refine_step, refine_neighbors, validation_dict, lowercase, seed_mode, random_state, restarts,
-          checkpoint_dir, binary, report, progress, fmt, max_vocab, device):
+          checkpoint_dir, binary, out_format, report, progress, fmt, max_vocab, device):
     """Map SRC_VECTORS and TGT_VECTORS into one space: Procrustes + CSLS self-learning, then a final
     map on the last dictionary (VecMap's multi-step by default) and, with --seed-dict, a non-linear
     refinement (--refine).
@@ -247,6 +267,7 @@ def align(src_vectors, tgt_vectors, seed_dict, identical, cognates, cognate_simi
     params = {k: v for k, v in params.items() if v is not None}
     if warmup_dim is not None:  # after the filter: 'off' is None, and must override the preset
         params["warmup_dim"] = _warmup_dim(warmup_dim)
+    binary = _check_out_format(out_format, binary, out_src, out_tgt)
     seed_mode, random_state = _seed_option(seed_mode, random_state)
     seed = _seed_mode(seed_dict, identical, cognates, numerals, unsupervised, parallel is not None, preset,
                       mode=seed_mode)

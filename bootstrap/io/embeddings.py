@@ -43,7 +43,7 @@ from .atomic import atomic_path
 from ._files import decompressor, open_binary
 from ..errors import FormatError
 
-FORMATS = ("auto", "word2vec", "glove", "word2vec-binary", "fasttext", "gensim")
+FORMATS = ("auto", "word2vec", "glove", "word2vec-binary", "fasttext", "gensim", "npy")
 _FASTTEXT_MAGIC = 793712314
 _BINARY_SUFFIXES = (".bin", ".bin.gz", ".bin.bz2", ".bin.xz")
 _SEPARATOR = re.compile(r"[ \t]+")
@@ -367,7 +367,9 @@ def load_embeddings(path, *, fmt="auto", max_vocab=None, dtype=np.float32,
     ----------
     path : str or path-like
         ``.gz``, ``.bz2`` and ``.xz`` files are decompressed on the fly.
-    fmt : {'auto', 'word2vec', 'glove', 'word2vec-binary', 'fasttext', 'gensim'}
+    fmt : {'auto', 'word2vec', 'glove', 'word2vec-binary', 'fasttext', 'gensim', 'npy'}
+        ``'auto'`` reads a ``.npy`` file as offramp's native format (the matrix, memory-mapped, and
+        ``NAME.vocab`` beside it: :func:`write_npy`) and sniffs the others.
     max_vocab : int, optional
         Keep only the first ``max_vocab`` words (files are ordered by frequency).
     dtype : numpy dtype, default float32
@@ -400,6 +402,8 @@ def load_embeddings(path, *, fmt="auto", max_vocab=None, dtype=np.float32,
     if not os.path.exists(path):
         raise FileNotFoundError(f"{path}: no such embedding file")
     kind = fmt
+    if fmt == "npy" or (fmt == "auto" and path.lower().endswith(".npy")):
+        return _read_npy(path, max_vocab, dtype, on_duplicate)
     if fmt == "auto":
         kind = _sniff(path, strict=encoding_errors == "strict")
     elif fmt in ("word2vec", "glove") and _looks_binary(_read_head(path), encoding_errors == "strict"):
@@ -646,9 +650,93 @@ def save_embeddings(kv, path, *, binary=False, header=True):
     """
     path = os.fspath(path)
     check_writable(kv)
+    if path.endswith(".npy"):
+        with atomic_path(path) as tmp, atomic_path(vocab_path(path)) as tmp_vocab:
+            write_npy(kv, tmp, tmp_vocab)
+        return path
     with atomic_path(path) as tmp:
         kv.save_word2vec_format(tmp, binary=binary, write_header=header)
     return path
+
+
+def save_in(outputs, kv, path, *, binary=False):
+    """Write ``kv`` to ``path`` within ``outputs`` (a :class:`contextlib.ExitStack` of atomic writes: every
+    file is renamed into place only when all of them are written), in the format its name asks for: the
+    native ``.npy`` with its vocabulary, else word2vec text (or binary)."""
+    path = os.fspath(path)
+    check_writable(kv)
+    if path.endswith(".npy"):
+        write_npy(kv, outputs.enter_context(atomic_path(path)), outputs.enter_context(atomic_path(vocab_path(path))))
+    else:
+        kv.save_word2vec_format(outputs.enter_context(atomic_path(path)), binary=binary)
+    return path
+
+
+def vocab_path(npy_path):
+    """The vocabulary file of a native ``.npy`` space: ``en.mapped.npy`` -> ``en.mapped.vocab``."""
+    return os.fspath(npy_path)[:-len(".npy")] + ".vocab"
+
+
+def write_npy(kv, npy_file, vocab_file):
+    """The native format: the float32 matrix as ``.npy`` (NumPy's format, memory-mappable) in ``npy_file``
+    and the words, most frequent first, as ``word<TAB>count`` lines (UTF-8) in ``vocab_file``."""
+    check_writable(kv)
+    with open(npy_file, "wb") as handle:
+        np.save(handle, np.ascontiguousarray(kv.vectors, dtype=np.float32))
+    counts = word_counts(kv)
+    with open(vocab_file, "w", encoding="utf-8", newline="\n") as handle:
+        for i, word in enumerate(kv.index_to_key):
+            handle.write(f"{word}\t{0 if counts is None else int(counts[i])}\n")
+
+
+def _read_npy(path, max_vocab, dtype, on_duplicate):
+    """A native ``.npy`` space, memory-mapped (copy on write): the matrix is paged in as it is used, so
+    2M x 300 words open in a moment. The vocabulary file beside it must match the matrix."""
+    vocab = vocab_path(path)
+    if not os.path.exists(vocab):
+        raise FormatError(path, None, f"no vocabulary beside it ({os.path.basename(vocab)})",
+                          "a native .npy space is two files, NAME.npy and NAME.vocab, as offramp writes them")
+    try:
+        matrix = np.load(path, mmap_mode="c", allow_pickle=False)
+    except (ValueError, OSError) as exc:
+        raise FormatError(path, None, f"not a NumPy .npy matrix ({exc})", _TRUNCATED_FIX) from None
+    if matrix.ndim != 2 or matrix.dtype.kind != "f":
+        raise FormatError(path, None, f"expected a 2-D float matrix, got {matrix.ndim}-D {matrix.dtype}",
+                          "write it with offramp (align --out-src NAME.npy, or offramp.save_embeddings)")
+    words, counts = [], []
+    with open(vocab, "rb") as handle:
+        for lineno, raw in enumerate(handle, start=1):
+            if max_vocab is not None and len(words) >= max_vocab:
+                break
+            line = _decode(raw, vocab, lineno).rstrip("\n")
+            word, tab, count = line.partition("\t")
+            if not word or (tab and not count.isdigit()):
+                raise FormatError(vocab, lineno, f"expected word<TAB>count, got {line[:60]!r}",
+                                  "one word per line, most frequent first, with its count after a TAB")
+            words.append(word)
+            counts.append(int(count) if tab else 0)
+    n = matrix.shape[0] if max_vocab is None else min(matrix.shape[0], max_vocab)
+    if len(words) != n:
+        raise FormatError(vocab, None, f"{len(words)} words for the {matrix.shape[0]} rows of {path}",
+                          "the two files must come from one space: write them again together")
+    if len(set(words)) != len(words):
+        seen = {}
+        for i, word in enumerate(words):
+            if word in seen and on_duplicate == "error":
+                raise FormatError(vocab, i + 1, f"duplicate word {word!r} (first at line {seen[word] + 1})",
+                                  _DUPLICATE_FIX)
+            seen.setdefault(word, i)
+        keep = sorted(seen.values())
+        words, counts, matrix = [words[i] for i in keep], [counts[i] for i in keep], matrix[keep]
+        n = len(words)
+    vectors = matrix[:n] if matrix.dtype == dtype else np.asarray(matrix[:n], dtype=dtype)
+    for start in range(0, n, 1 << 16):  # in blocks: no boolean copy of the whole matrix
+        bad = np.flatnonzero(~np.isfinite(vectors[start:start + (1 << 16)]).all(axis=1))
+        if bad.size:
+            row = start + int(bad[0])
+            raise FormatError(path, None, f"the vector of {words[row]!r} (row {row + 1}) contains NaN or infinity",
+                              "drop or repair that row")
+    return make_keyed_vectors(words, vectors, np.asarray(counts, dtype=np.int64), copy=False)
 
 
 def finite_vectors(kv, side="given", *, normalize=False):

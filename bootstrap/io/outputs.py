@@ -15,9 +15,9 @@ import numpy as np
 
 from ..._version import __version__
 from ..errors import InputsError
-from .atomic import atomic_open, atomic_path, check_distinct
+from .atomic import atomic_open, check_distinct
 from .dictionaries import LEXICON_HEADER
-from .embeddings import load_pair, save_embeddings
+from .embeddings import load_pair, save_in
 
 SIDECAR_SUFFIX = ".offramp.json"
 
@@ -89,7 +89,7 @@ def save_aligned(result, out_src, out_tgt, *, binary=False, report_path=None, si
         for side, kv, path in (("src", result.src_mapped, out_src), ("tgt", result.tgt_mapped, out_tgt)):
             if path is None:
                 continue
-            save_embeddings(kv, outputs.enter_context(atomic_path(path)), binary=binary)
+            save_in(outputs, kv, path, binary=binary)
             meta = {"offramp_version": __version__, "mapped": True, "space_id": sid, "side": side,
                     "n_words": len(kv), "dim": int(kv.vector_size), "signature": signature,
                     "preset": result.report.get("preset"), "seed": result.report["seed"]["mode"]}

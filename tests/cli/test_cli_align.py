@@ -401,3 +401,24 @@ def test_align_checkpoint_dir_keeps_the_restarts(files, tmp_path):
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert report["restarts"]["from_checkpoint"] == [0, 1]
     assert first.output.split(" | ")[1] == again.output.split(" | ")[1]  # the same signature
+
+
+def test_align_writes_the_native_format_that_every_command_reads(files, tmp_path):
+    result = invoke("align", files / "src.vec", files / "tgt.vec", "--seed-dict", files / "seed.txt", "--out-src",
+                    tmp_path / "en.npy", "--out-tgt", tmp_path / "fi.npy", "--out-format", "npy", "--quiet")
+    assert result.exit_code == 0, result.output
+    assert {"en.npy", "en.vocab", "en.npy.offramp.json", "fi.npy", "fi.vocab"} <= {p.name for p in tmp_path.iterdir()}
+    text = invoke("align", files / "src.vec", files / "tgt.vec", "--seed-dict", files / "seed.txt", "--out-src",
+                  tmp_path / "en.vec", "--out-tgt", tmp_path / "fi.vec", "--quiet")
+    scores = [json.loads(invoke("evaluate", tmp_path / f"en.{ext}", tmp_path / f"fi.{ext}", files / "test.txt",
+                                "--json").output)["p@1"] for ext in ("npy", "vec")]
+    assert text.exit_code == 0 and scores[0] == scores[1] == 100.0
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--out-format", "npy"], "--out-format npy writes NAME.npy and NAME.vocab"),
+    (["--binary", "--out-format", "text"], "--binary and --out-format text ask for two formats"),
+])
+def test_align_out_format_must_match_the_names(files, tmp_path, args, message):
+    result = align_into(files, tmp_path, "--seed-dict", files / "seed.txt", *args)
+    assert result.exit_code == 2 and message in result.output

@@ -318,7 +318,7 @@ def test_values_are_checked_as_stored(tmp_path, name, save, line, message):
 def test_bad_arguments(tmp_path, kwargs, error, match):
     with pytest.raises(error, match=match):
         load_embeddings(tmp_path / "missing.vec", **kwargs)
-    assert set(FORMATS) == {"auto", "word2vec", "glove", "word2vec-binary", "fasttext", "gensim"}
+    assert set(FORMATS) == {"auto", "word2vec", "glove", "word2vec-binary", "fasttext", "gensim", "npy"}
 
 
 def test_missing_file(tmp_path):
@@ -403,3 +403,34 @@ def test_gzip_header_names_the_output_not_a_temporary_file(tmp_path, kv):
     header = path.read_bytes()
     assert header[3] & 0x08  # FNAME flag
     assert header[10:header.index(b"\0", 10)] == b"en.vec"
+
+
+def test_the_native_npy_format_round_trips_memory_mapped(tmp_path):
+    kv = make_keyed_vectors(["talo", "koira", "äiti"], np.arange(12, dtype=np.float32).reshape(3, 4),
+                            counts=np.array([9, 5, 2]))
+    path = save_embeddings(kv, tmp_path / "fi.npy")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fi.npy", "fi.vocab"]
+    assert (tmp_path / "fi.vocab").read_text(encoding="utf-8") == "talo\t9\nkoira\t5\näiti\t2\n"
+    back = load_embeddings(path)
+    assert back.index_to_key == kv.index_to_key and np.array_equal(back.vectors, kv.vectors)
+    assert back.get_vecattr("koira", "count") == 5 and not back.vectors.flags.owndata  # mapped, not read whole
+    assert load_embeddings(path, max_vocab=2).index_to_key == ["talo", "koira"]
+
+
+@pytest.mark.parametrize("damage, where, message", [
+    (lambda d: (d / "fi.vocab").unlink(), "fi.npy", "no vocabulary beside it (fi.vocab)"),
+    (lambda d: (d / "fi.vocab").write_text("talo\t9\nkoira\t5\n"), "fi.vocab", "2 words for the 3 rows of"),
+    (lambda d: (d / "fi.vocab").write_text("talo\t9\ntalo\t5\näiti\t1\n"), "fi.vocab", "duplicate word 'talo'"),
+    (lambda d: (d / "fi.vocab").write_text("talo\tmany\nkoira\t5\näiti\t1\n"), "fi.vocab",
+     "expected word<TAB>count, got 'talo\\tmany'"),
+    (lambda d: (d / "fi.npy").write_bytes(b"not numpy"), "fi.npy", "not a NumPy .npy matrix"),
+    (lambda d: np.save(d / "fi.npy", np.array([[1.0, np.nan], [0, 0], [1, 1]], dtype=np.float32)), "fi.npy",
+     "the vector of 'talo' (row 1) contains NaN or infinity"),
+])
+def test_a_damaged_native_space_is_named(tmp_path, damage, where, message):
+    kv = make_keyed_vectors(["talo", "koira", "äiti"], np.ones((3, 2), dtype=np.float32))
+    save_embeddings(kv, tmp_path / "fi.npy")
+    damage(tmp_path)
+    with pytest.raises(FormatError) as info:
+        load_embeddings(tmp_path / "fi.npy")
+    assert info.value.path == str(tmp_path / where) and message in info.value.message
