@@ -550,19 +550,17 @@ def _fit(src, tgt, config, pairs, val_pairs, refiner, anchors, *, device, progre
     """Fit the loop (and the refinement) on the device; the mapped spaces come back as host arrays and the
     fitted estimators with host arrays: ``(est, Xm, Zm, refiner, refine_report)``. With ``checkpoint_dir``
     and restarts, finished restarts are kept there and taken back by a later fit of the same inputs."""
+    host_src, host_tgt = finite_vectors(src, "source"), finite_vectors(tgt, "target")
+    store = None
+    if checkpoint_dir is not None and config.get("n_init", 1) > 1:
+        from .checkpoints import RestartStore, inputs_key
+
+        store = RestartStore(checkpoint_dir, inputs_key(host_src, host_tgt, pairs, options=config))
     callback, bar = loop_callback(progress and config.get("self_learning", True))
     config = {**config, "callback": callback}
-    X = asarray(finite_vectors(src, "source"), device=device)
-    Z = asarray(finite_vectors(tgt, "target"), device=device)
+    X, Z = asarray(host_src, device=device), asarray(host_tgt, device=device)
     refine_report = None
     try:
-        store = None
-        if checkpoint_dir is not None and config.get("n_init", 1) > 1:
-            from .checkpoints import RestartStore, inputs_key
-
-            options = {k: v for k, v in config.items() if k != "callback"}
-            store = RestartStore(checkpoint_dir, inputs_key(finite_vectors(src, "source"),
-                                                            finite_vectors(tgt, "target"), pairs, options=options))
         est = SelfLearning(**config).fit(X, Z, pairs, validation_pairs=val_pairs, restart_store=store)
         if store is not None:
             est.restarts_from_checkpoint_ = list(store.taken)

@@ -48,8 +48,6 @@ Every default lives in :data:`DEFAULTS`, so a sweep changes one place. The reaso
 The scores and timings these defaults were chosen by: docs/defaults.md.
 """
 import contextlib
-import hashlib
-import json
 import math
 import os
 import time
@@ -58,6 +56,7 @@ import zlib
 
 import numpy as np
 
+from .checkpoints import EpochCheckpoint
 from .io.corpora import Corpus
 
 __all__ = ["DEFAULTS", "MODELS", "train_embeddings", "combine_runs", "resolve_epochs", "save_fasttext_model",
@@ -132,58 +131,6 @@ class _EpochBar:
 
     def close(self):
         self.bar.close()
-
-
-class _Checkpoint:
-    """The model after each epoch in ``folder`` (``model-EPOCH.pkl``, gensim's pickle) and what it is
-    (``checkpoint.json``: the training's key, the epochs done, the model file, the learning-rate
-    bounds, the corpus counts). Each is written to a temporary file and renamed, the record after
-    its model, and the older model removed after the record: a kill at any point leaves a record
-    and the model it names."""
-
-    def __init__(self, folder, corpus, options):
-        self.folder = os.fspath(folder)
-        stamps = [[str(p), p.stat().st_size, p.stat().st_mtime_ns] for p in corpus.paths]
-        reading = dict(lowercase=corpus.lowercase, lang=corpus.lang, prefix_len=corpus.prefix_len,
-                       id_column=corpus.id_column, max_lines=corpus.max_lines,
-                       exclude_ids=hashlib.sha256("\n".join(sorted(corpus.exclude_ids)).encode()).hexdigest())
-        self.key = hashlib.sha256(json.dumps([stamps, reading, options], sort_keys=True,
-                                             default=str).encode()).hexdigest()[:16]
-
-    def load(self, corpus):
-        """``(model, epochs_done, epochs, (alpha, min_alpha))`` from a checkpoint of this training, or None."""
-        from gensim.utils import SaveLoad
-
-        record_path = os.path.join(self.folder, "checkpoint.json")
-        if not os.path.exists(record_path):
-            return None
-        with open(record_path, encoding="utf-8") as handle:
-            record = json.load(handle)
-        if record.get("key") != self.key:
-            return None  # another training's checkpoint: start afresh, overwriting it
-        model = SaveLoad.load(os.path.join(self.folder, record["model"]))
-        for name in ("n_tokens", "n_lines", "n_excluded"):
-            setattr(corpus, name, record.get(name))
-        return model, record["epochs_done"], record["epochs"], tuple(record["alpha"])
-
-    def save(self, model, done, epochs, alpha, corpus):
-        from .io.atomic import atomic_path, write_json
-
-        os.makedirs(self.folder, exist_ok=True)
-        name = f"model-{done:03d}.pkl"
-        callbacks = getattr(model, "callbacks", None)  # the progress bar's callback is no state to keep
-        model.callbacks = ()
-        try:
-            with atomic_path(os.path.join(self.folder, name)) as tmp:
-                model.save(tmp, separately=[])
-        finally:
-            model.callbacks = () if callbacks is None else callbacks
-        write_json(os.path.join(self.folder, "checkpoint.json"),
-                   {"key": self.key, "epochs_done": done, "epochs": epochs, "model": name, "alpha": list(alpha),
-                    **{field: getattr(corpus, field, None) for field in ("n_tokens", "n_lines", "n_excluded")}})
-        for old in os.listdir(self.folder):
-            if old.startswith("model-") and old.endswith(".pkl") and old != name:
-                os.unlink(os.path.join(self.folder, old))
 
 
 def _is_paths(paths_or_corpus):
@@ -327,7 +274,7 @@ def train_embeddings(paths_or_corpus, *, model=DEFAULTS["model"], dim=DEFAULTS["
         options = dict(model=model, dim=dim, window=window, min_count=min_count, epochs=epochs, negative=negative,
                        sample=float(sample), min_n=min_n, max_n=max_n, bucket=bucket, workers=workers,
                        random_state=random_state)
-        checkpoint = _Checkpoint(checkpoint_dir, corpus, options)
+        checkpoint = EpochCheckpoint(checkpoint_dir, corpus, options)
     resumed = checkpoint.load(corpus) if checkpoint is not None else None
     if resumed is not None:
         gensim_model, done, epochs, (alpha, min_alpha) = resumed

@@ -7,6 +7,11 @@ import re
 import shutil
 import tempfile
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX: outputs are not locked
+    fcntl = None
+
 from ._files import decompressor
 
 
@@ -221,12 +226,25 @@ def check_outputs(paths, inputs=None, *, lock=False):
 
 #: Lock files this process holds (path -> open descriptor), released and removed at exit.
 _LOCKS = {}
+#: A temporary file or folder of :func:`atomic_path` or :func:`atomic_dir`, whatever it was for.
+_ANY_DEBRIS = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp(\.old)?")
 
 
 def _debris_pattern(path):
     """The names of the temporary files and folders that :func:`atomic_path` and :func:`atomic_dir` make for
     ``path`` and for its sidecar (``.NAME.xxxxxxxx.tmp``, ``.NAME.offramp.json.xxxxxxxx.tmp``, ``....tmp.old``)."""
     return re.compile(re.escape("." + os.path.basename(path) + ".") + r"(offramp\.json\.)?[a-z0-9_]{8}\.tmp(\.old)?")
+
+
+def _remove_matching(folder, pattern):
+    """Remove the files and folders in ``folder`` whose names match ``pattern``; returns their paths."""
+    removed = []
+    for name in os.listdir(folder) if os.path.isdir(folder) else ():
+        if pattern.fullmatch(name):
+            target = os.path.join(folder, name)
+            shutil.rmtree(target, ignore_errors=True) if os.path.isdir(target) else os.unlink(target)
+            removed.append(target)
+    return removed
 
 
 def remove_debris(path):
@@ -238,18 +256,18 @@ def remove_debris(path):
     list of str
         The paths removed.
     """
-    folder = os.path.dirname(os.path.abspath(os.fspath(path)))
-    pattern, removed = _debris_pattern(os.fspath(path)), []
-    for name in os.listdir(folder) if os.path.isdir(folder) else ():
-        if pattern.fullmatch(name):
-            target = os.path.join(folder, name)
-            shutil.rmtree(target, ignore_errors=True) if os.path.isdir(target) else os.unlink(target)
-            removed.append(target)
-    return removed
+    path = os.path.abspath(os.fspath(path))
+    return _remove_matching(os.path.dirname(path), _debris_pattern(path))
 
 
-#: A temporary file or folder of :func:`atomic_path` or :func:`atomic_dir`, whatever it was for.
-_ANY_DEBRIS = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp(\.old)?")
+def _lock_path(path):
+    """The lock file of an output: ``.NAME.lock`` beside it."""
+    return os.path.join(os.path.dirname(path), "." + os.path.basename(path) + ".lock")
+
+
+def _busy(name, path, lock):
+    return ValueError(f"{name}: another offramp run is writing {path} now (it holds {lock}); wait for it to finish, "
+                      "or give another path")
 
 
 @contextlib.contextmanager
@@ -259,26 +277,18 @@ def folder_lock(folder, name="--out"):
     naming ``name``, while another run holds it. The lock is ``.NAME.lock`` beside the folder,
     removed afterwards."""
     folder = os.path.abspath(os.fspath(folder))
-    lock = os.path.join(os.path.dirname(folder), "." + os.path.basename(folder) + ".lock")
-    try:
-        import fcntl  # noqa: F401
-    except ImportError:  # pragma: no cover - not POSIX
+    if fcntl is None:  # pragma: no cover - not POSIX
         yield
         return
+    lock = _lock_path(folder)
     fd = _acquire(lock, blocking=False)
     if fd is None:
-        raise ValueError(f"{name}: another offramp run is writing {folder} now (it holds {lock}); wait for it to "
-                         "finish, or give another folder")
+        raise _busy(name, folder, lock)
     try:
-        for entry in os.listdir(folder) if os.path.isdir(folder) else ():
-            if _ANY_DEBRIS.fullmatch(entry):
-                target = os.path.join(folder, entry)
-                shutil.rmtree(target, ignore_errors=True) if os.path.isdir(target) else os.unlink(target)
+        _remove_matching(folder, _ANY_DEBRIS)
         yield
     finally:
-        with contextlib.suppress(OSError):
-            os.unlink(lock)
-        os.close(fd)
+        _release(lock, fd)
 
 
 def lock_outputs(paths):
@@ -290,21 +300,18 @@ def lock_outputs(paths):
     dies, so a killed run never blocks the next), removed at exit. Outputs in folders that do not exist
     yet need none. A no-op where ``fcntl`` is missing (Windows).
     """
-    try:
-        import fcntl  # noqa: F401
-    except ImportError:  # pragma: no cover - not POSIX
+    if fcntl is None:  # pragma: no cover - not POSIX
         return
     for name, path in paths.items():
         if path is None:
             continue
         path = os.path.abspath(os.fspath(path))
-        lock = os.path.join(os.path.dirname(path), "." + os.path.basename(path) + ".lock")
+        lock = _lock_path(path)
         if lock in _LOCKS or not os.path.isdir(os.path.dirname(path)):
             continue
         fd = _acquire(lock, blocking=False)
         if fd is None:
-            raise ValueError(f"{name}: another offramp run is writing {path} now (it holds {lock}); wait for "
-                             "it to finish, or give another path")
+            raise _busy(name, path, lock)
         if not _LOCKS:
             atexit.register(release_locks)
         _LOCKS[lock] = fd
@@ -315,8 +322,6 @@ def _acquire(lock, *, blocking):
     """An open descriptor holding ``flock(LOCK_EX)`` on the file ``lock`` (made if missing), or None when
     another process holds it and ``blocking`` is False. A lock file removed by its holder between our open
     and our lock is opened again, so two processes never hold two inodes of one name."""
-    import fcntl
-
     while True:
         fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
         try:
@@ -332,32 +337,30 @@ def _acquire(lock, *, blocking):
         os.close(fd)
 
 
+def _release(lock, fd):
+    """Remove the lock file, then let go of it."""
+    with contextlib.suppress(OSError):
+        os.unlink(lock)
+    os.close(fd)
+
+
 @contextlib.contextmanager
 def file_lock(lock):
     """Hold an exclusive lock on the file ``lock`` for the block, waiting for another process that holds it;
     the file is removed afterwards. A no-op where ``fcntl`` is missing (Windows)."""
-    try:
-        import fcntl  # noqa: F401
-    except ImportError:  # pragma: no cover - not POSIX
+    if fcntl is None:  # pragma: no cover - not POSIX
         yield
         return
-    fd = _acquire(os.fspath(lock), blocking=True)
+    lock = os.fspath(lock)
+    fd = _acquire(lock, blocking=True)
     try:
         yield
     finally:
-        try:
-            os.unlink(lock)
-        except OSError:
-            pass
-        os.close(fd)
+        _release(lock, fd)
 
 
 def release_locks():
     """Release and remove the locks of :func:`lock_outputs` (at the end of a command; also at exit)."""
     for lock, fd in list(_LOCKS.items()):
-        try:
-            os.unlink(lock)
-        except OSError:
-            pass
-        os.close(fd)
+        _release(lock, fd)
         del _LOCKS[lock]

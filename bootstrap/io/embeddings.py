@@ -648,27 +648,20 @@ def save_embeddings(kv, path, *, binary=False, header=True):
     -------
     path : str
     """
-    path = os.fspath(path)
-    check_writable(kv)
-    if path.endswith(".npy"):
-        with atomic_path(path) as tmp, atomic_path(vocab_path(path)) as tmp_vocab:
-            write_npy(kv, tmp, tmp_vocab)
-        return path
-    with atomic_path(path) as tmp:
-        kv.save_word2vec_format(tmp, binary=binary, write_header=header)
-    return path
+    with contextlib.ExitStack() as outputs:
+        return save_in(outputs, kv, path, binary=binary, header=header)
 
 
-def save_in(outputs, kv, path, *, binary=False):
+def save_in(outputs, kv, path, *, binary=False, header=True):
     """Write ``kv`` to ``path`` within ``outputs`` (a :class:`contextlib.ExitStack` of atomic writes: every
     file is renamed into place only when all of them are written), in the format its name asks for: the
-    native ``.npy`` with its vocabulary, else word2vec text (or binary)."""
+    native ``.npy`` with its vocabulary, else word2vec text (or binary; ``header=False``: GloVe)."""
     path = os.fspath(path)
     check_writable(kv)
     if path.endswith(".npy"):
         write_npy(kv, outputs.enter_context(atomic_path(path)), outputs.enter_context(atomic_path(vocab_path(path))))
     else:
-        kv.save_word2vec_format(outputs.enter_context(atomic_path(path)), binary=binary)
+        kv.save_word2vec_format(outputs.enter_context(atomic_path(path)), binary=binary, write_header=header)
     return path
 
 
@@ -679,8 +672,8 @@ def vocab_path(npy_path):
 
 def write_npy(kv, npy_file, vocab_file):
     """The native format: the float32 matrix as ``.npy`` (NumPy's format, memory-mappable) in ``npy_file``
-    and the words, most frequent first, as ``word<TAB>count`` lines (UTF-8) in ``vocab_file``."""
-    check_writable(kv)
+    and the words, most frequent first, as ``word<TAB>count`` lines (UTF-8) in ``vocab_file``. The words
+    must pass :func:`check_writable` (:func:`save_in` checks them)."""
     with open(npy_file, "wb") as handle:
         np.save(handle, np.ascontiguousarray(kv.vectors, dtype=np.float32))
     counts = word_counts(kv)

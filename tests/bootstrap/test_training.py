@@ -275,13 +275,13 @@ def test_a_killed_training_resumes_from_its_checkpoint_with_the_same_vectors(tin
 
     options = dict(TINY, model=model, epochs=4, random_state=5)
     whole = train_embeddings(tiny_corpus, **options)
-    save = training._Checkpoint.save
+    save = training.EpochCheckpoint.save
 
     def save_then_die(self, model_, done, *args):
         save(self, model_, done, *args)
         if done == killed_after:
             raise KeyboardInterrupt  # a kill right after the checkpoint
-    monkeypatch.setattr(training._Checkpoint, "save", save_then_die)
+    monkeypatch.setattr(training.EpochCheckpoint, "save", save_then_die)
     with pytest.raises(KeyboardInterrupt):
         train_embeddings(tiny_corpus, checkpoint_dir=tmp_path / "ckpt", **options)
     saved = []
@@ -289,7 +289,7 @@ def test_a_killed_training_resumes_from_its_checkpoint_with_the_same_vectors(tin
     def save_and_note(self, model_, done, *args):
         saved.append(done)
         save(self, model_, done, *args)
-    monkeypatch.setattr(training._Checkpoint, "save", save_and_note)
+    monkeypatch.setattr(training.EpochCheckpoint, "save", save_and_note)
     resumed, trained = train_embeddings(tiny_corpus, checkpoint_dir=tmp_path / "ckpt", return_model=True, **options)
     assert np.array_equal(resumed.vectors, whole.vectors) and resumed.index_to_key == whole.index_to_key
     assert trained.epochs == 4 and saved == list(range(killed_after + 1, 5))  # only the epochs not done
