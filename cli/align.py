@@ -48,9 +48,14 @@ def _check_out_format(out_format, binary, out_src, out_tgt):
     return binary or out_format == "binary"
 
 
+def _is_integer(value):
+    """Whether a --seed value is a number: the random state it used to be."""
+    return value.strip().lstrip("-").isdigit()
+
+
 def _check_seed_mode(ctx, param, value):
     """--seed: 'auto', a seed mode, or an integer (the old random state); anything else is a usage error."""
-    if value is None or value == "auto" or value.strip().lstrip("-").isdigit():
+    if value is None or value == "auto" or _is_integer(value):
         return value
     from ..bootstrap.lexicon.seeds import PARTS, parse_mode
 
@@ -65,7 +70,7 @@ def _check_seed_mode(ctx, param, value):
 def _seed_option(value, random_state):
     """--seed: a seed mode (str, or None), and the random state; an integer keeps the option's old meaning,
     the random state (with a note to write --random-state)."""
-    if value is None or not value.strip().lstrip("-").isdigit():
+    if value is None or not _is_integer(value):
         return value, 0 if random_state is None else random_state
     if random_state is not None:
         raise click.UsageError(f"--seed {value} and --random-state {random_state}: the random state is "

@@ -58,6 +58,16 @@ def _cut(buf, limit):
     return cut or limit
 
 
+def _pieces(buf, max_bytes, lineno, continued):
+    """Yield ``(lineno, piece, continued)`` for the leading pieces of ``buf`` while it is longer than
+    ``max_bytes``; returns what is left and whether it continues a line."""
+    while len(buf) > max_bytes:
+        cut = _cut(buf, max_bytes)
+        yield lineno, buf[:cut], continued
+        buf, continued = buf[cut:], True
+    return buf, continued
+
+
 def iter_lines(handle, *, max_bytes=None):
     """Yield ``(lineno, piece, continued)`` for the lines of a binary stream, without their line breaks.
 
@@ -78,18 +88,10 @@ def iter_lines(handle, *, max_bytes=None):
         for match in _LINE_BREAK.finditer(buf):
             if match.end() == len(buf) and buf.endswith(b"\r"):
                 break  # a CR that ends the block may be the first half of a CRLF
-            line = buf[start:match.start()]
-            while len(line) > max_bytes:
-                cut = _cut(line, max_bytes)
-                yield lineno, line[:cut], continued
-                line, continued = line[cut:], True
+            line, continued = yield from _pieces(buf[start:match.start()], max_bytes, lineno, continued)
             yield lineno, line, continued
             lineno, continued, start = lineno + 1, False, match.end()
-        buf = buf[start:]
-        while len(buf) > max_bytes:
-            cut = _cut(buf, max_bytes)
-            yield lineno, buf[:cut], continued
-            buf, continued = buf[cut:], True
+        buf, continued = yield from _pieces(buf[start:], max_bytes, lineno, continued)
     if buf.endswith(b"\r"):
         buf = buf[:-1]
         if not buf and not continued:  # the file's last line break
