@@ -468,13 +468,17 @@ def _read_word2vec_binary(path, max_vocab, dtype, on_duplicate):
         limit += max_vocab - n_words
 
 
+#: Float vectors barely compress: a compressed file whose header claims more than this many times its own
+#: size is decompressed (and counted, not kept) before the claim is believed.
+_PLAUSIBLE_RATIO = 20
+
+
 def _check_word2vec_binary_size(path):
     """Refuse a word2vec binary file whose header declares more rows than the file can hold (each row is at
     least a one-byte word, a space and ``dim`` float32 values), before gensim allocates the matrix the
-    header claims. Compressed files are left to gensim (their size says little)."""
-    if decompressor(path) is not None:
-        return
-    with open(path, "rb") as handle:
+    header claims. A compressed file is measured decompressed, in blocks, when the claim is out of
+    proportion to its size."""
+    with open_binary(path) as handle:
         header = handle.readline(200)
     fields = header.split()
     if len(fields) != 2 or not all(f.isdigit() for f in fields):
@@ -482,6 +486,16 @@ def _check_word2vec_binary_size(path):
     n_words, dim = int(fields[0]), int(fields[1])
     need = len(header) + n_words * (2 + 4 * dim)
     size = os.path.getsize(path)
+    if decompressor(path) is not None:
+        if need <= _PLAUSIBLE_RATIO * size:
+            return
+        size = 0
+        with open_binary(path) as handle:
+            while size < need:
+                block = handle.read(1 << 20)
+                if not block:
+                    break
+                size += len(block)
     if need > size:
         raise FormatError(path, 1, f"the header declares {n_words} words of {dim} dimensions (at least {need} bytes), "
                                    f"but the file holds {size} bytes", "the file may be truncated, or its header "

@@ -220,11 +220,15 @@ def test_a_compressed_fasttext_model_says_decompress_it(tmp_path, fasttext_bytes
 
 
 @pytest.mark.parametrize("fmt", ["auto", "word2vec-binary"])
-def test_binary_header_claiming_more_words_than_the_file_holds(tmp_path, fmt):
-    """A header that claims a billion words is refused from the file's size, before any allocation."""
+@pytest.mark.parametrize("name", ["v.bin", "v.bin.gz"])
+def test_binary_header_claiming_more_words_than_the_file_holds(tmp_path, fmt, name):
+    """A header that claims a billion words is refused from the file's size (a compressed file's once
+    decompressed), before any allocation."""
     path = _binary_file(tmp_path / "v.bin", ["a", "b"])
     data = path.read_bytes()
-    path.write_bytes(b"1000000000 3" + data[data.index(b"\n"):])
+    data = b"1000000000 3" + data[data.index(b"\n"):]
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
     with pytest.raises(FormatError) as info:
         load_embeddings(path, fmt=fmt)
     assert info.value.path == str(path) and info.value.line == 1
