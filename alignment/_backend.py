@@ -174,6 +174,17 @@ def check_vectors(X, *, name="X"):
     return X
 
 
+def writable(X):
+    """True when ``X`` may be overwritten in place (a read-only NumPy array or memory map may not)."""
+    return bool(getattr(getattr(X, "flags", None), "writeable", True))
+
+
+def overwritable(X):
+    """True when ``X`` is an array that the float paths use as it is and may overwrite: 2-d float32 or
+    float64 (others are cast to a copy by :func:`check_vectors`) and writable."""
+    return getattr(X, "ndim", 0) == 2 and X.dtype in (np.float32, np.float64) and writable(X)
+
+
 def nonfinite_rows(X):
     """Indices of the rows of ``X`` that hold NaN or inf.
 

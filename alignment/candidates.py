@@ -9,7 +9,7 @@ bounded by a slice's candidates and a caller can count progress (``tick(m)`` aft
 import numpy as np
 
 from ._backend import get_namespace, to_numpy
-from .retrieval import isf_normaliser, mean_topk_similarity, retrieve
+from .retrieval import csls_reference, isf_normaliser, mean_topk_similarity, retrieve
 
 #: Rows per search call where a search counts its rows: faiss searches queries 4096 at a time
 #: anyway, so slices of this size add no search work, only a copy of the database per call.
@@ -40,11 +40,13 @@ def in_slices(search, n, tick=None, rows=SLICE_ROWS):
 
 
 def csls_r_tgt(X, Z, method, csls_k, tick=None):
-    """CSLS's ``r`` term of every target word against the whole source space, in slices of targets
+    """CSLS's ``r`` term of every target word against the source space (its most frequent
+    :data:`~alignment.retrieval.CSLS_REFERENCE` words), in slices of targets
     (``tick(m)`` after each); None for other methods. ``csls_r_tgt(Z, X, ...)`` is the sources' term."""
     if method != "csls":
         return None
-    return in_slices(lambda rows: mean_topk_similarity(Z[rows], X, csls_k), Z.shape[0], tick)
+    reference = csls_reference(X)
+    return in_slices(lambda rows: mean_topk_similarity(Z[rows], reference, csls_k), Z.shape[0], tick)
 
 
 def isf_log_norm(X, Z, beta, tick=None):
@@ -105,7 +107,7 @@ def candidate_pool(X, Z, queries, *, method, csls_k, beta, k, r_tgt=None, r_src=
         r_src = r_src[xp.asarray(queries)]
     elif with_verses:
         # the queries' r term, computed once for the retrieval and the verse candidates' scores
-        r_src = mean_topk_similarity(X[xp.asarray(queries)], Z, csls_k)
+        r_src = mean_topk_similarity(X[xp.asarray(queries)], csls_reference(Z), csls_k)
     if with_verses and method == "csls" and r_tgt is None:
         r_tgt = csls_r_tgt(X, Z, method, csls_k)
     scores, index = plain_candidates(X, Z, queries, method=method, csls_k=csls_k, beta=beta, k=k, r_tgt=r_tgt,
@@ -164,8 +166,8 @@ class BackMargins:
 def csls_terms(X, Z, method, csls_k, r_tgt=None):
     """CSLS's ``r`` terms of every target and every source word (``r_tgt`` reused when CSLS made it)."""
     if method != "csls" or r_tgt is None:
-        r_tgt = mean_topk_similarity(Z, X, csls_k)
-    return r_tgt, mean_topk_similarity(X, Z, csls_k)
+        r_tgt = mean_topk_similarity(Z, csls_reference(X), csls_k)
+    return r_tgt, mean_topk_similarity(X, csls_reference(Z), csls_k)
 
 
 def tree_candidates(X, Z, queries, *, method, csls_k, beta, k, r_tgt=None, log_norm=None, extra=None,

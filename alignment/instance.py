@@ -15,7 +15,7 @@ scores measured on the training dictionary (e.g. to fit re-ranking weights) stay
 """
 import numpy as np
 
-from ._backend import check_positive_int, check_vectors, get_namespace
+from ._backend import check_positive_int, check_vectors, get_namespace, overwritable
 from ._base import ParamsMixin
 from .mapping import check_pairs
 from .preprocess import unit
@@ -25,7 +25,8 @@ DEFAULTS = {"n_neighbors": 10, "temperature": 0.1, "step": 0.3}
 
 
 def _anchors(X, Z, pairs, side):
-    """Distinct anchor rows of one side and their mean residual towards the other side.
+    """Distinct anchor rows of one side and their mean residual towards the other side, between unit
+    rows (only the pairs' rows are normalised: no copy of a whole space).
 
     Returns ``(rows, vectors, residuals)``: int ndarray of shape (n_anchors,), and two ndarrays of
     shape (n_anchors, dim).
@@ -42,9 +43,9 @@ def _anchors(X, Z, pairs, side):
         import cupyx
 
         add_at = cupyx.scatter_add
-    add_at(residual, inverse, B[other] - A[own])
+    add_at(residual, inverse, unit(B[other]) - unit(A[own]))
     add_at(count, inverse, xp.ones_like(count[inverse]))
-    return rows, A[rows], residual / count[:, None]
+    return rows, unit(A[rows]), residual / count[:, None]
 
 
 def _move(Q, rows_q, anchors, vectors, residuals, *, n_neighbors, temperature, step, batch_size, use_faiss):
@@ -142,9 +143,8 @@ class InstanceRefinement(ParamsMixin):
         if X.shape[1] != Z.shape[1]:
             raise ValueError(f"X and Z must be 2-d with the same dimension; got shapes {X.shape} and {Z.shape}")
         pairs = check_pairs(pairs, X.shape[0], Z.shape[0], xp)
-        Xu, Zu = unit(X), unit(Z)
-        self.src_anchors_, self.src_vectors_, self.src_residuals_ = _anchors(Xu, Zu, pairs, "src")
-        self.tgt_anchors_, self.tgt_vectors_, self.tgt_residuals_ = _anchors(Xu, Zu, pairs, "tgt")
+        self.src_anchors_, self.src_vectors_, self.src_residuals_ = _anchors(X, Z, pairs, "src")
+        self.tgt_anchors_, self.tgt_vectors_, self.tgt_residuals_ = _anchors(X, Z, pairs, "tgt")
         return self
 
     def _check_fitted(self):
@@ -204,7 +204,7 @@ class InstanceRefinement(ParamsMixin):
         """
         return self._transform("tgt", Z, rows)
 
-    def fit_transform(self, X, Z, pairs):
+    def fit_transform(self, X, Z, pairs, *, copy=True):
         """Fit on ``pairs`` and refine the same spaces, each anchor leaving its own residual out.
 
         Parameters
@@ -213,6 +213,9 @@ class InstanceRefinement(ParamsMixin):
         Z : ndarray of shape (n_tgt, dim)
         pairs : int ndarray of shape (n_pairs, 2)
             As in :meth:`fit`.
+        copy : bool, default True
+            False: refine writable float ``X`` and ``Z`` in place, in blocks of ``batch_size`` rows
+            (no second copy of a large space), and return them.
 
         Returns
         -------
@@ -221,5 +224,13 @@ class InstanceRefinement(ParamsMixin):
         """
         xp = get_namespace(X, Z)
         self.fit(X, Z, pairs)
-        return (self.transform_src(X, rows=xp.arange(X.shape[0])),
-                self.transform_tgt(Z, rows=xp.arange(Z.shape[0])))
+        out = []
+        for side, V in (("src", X), ("tgt", Z)):
+            if copy or not overwritable(V):
+                out.append(self._transform(side, V, xp.arange(V.shape[0])))
+                continue
+            for start in range(0, V.shape[0], self.batch_size):
+                stop = min(V.shape[0], start + self.batch_size)
+                V[start:stop] = self._transform(side, V[start:stop], xp.arange(start, stop))
+            out.append(V)
+        return tuple(out)

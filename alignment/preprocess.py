@@ -1,4 +1,5 @@
-"""Embedding normalisation, as in VecMap: each step returns a new array (inputs are never mutated).
+"""Embedding normalisation, as in VecMap: each step returns a new array, or with ``copy=False``
+overwrites its input (for spaces too large to hold twice: two 2M-word fastText spaces are 4.8 GB).
 
 Steps
 -----
@@ -14,44 +15,79 @@ Steps
 The common recipe ``('unit', 'center', 'unit')`` (Artetxe et al., 2018) makes cosine an inner
 product and removes the shared mean direction that hurts isomorphism.
 """
-from ._backend import check_vectors, get_namespace
+from ._backend import check_vectors, get_namespace, writable
 from ._base import ParamsMixin
 
 STEPS = ("unit", "center", "unitdim", "none")
 DEFAULT_NORMALIZE = ("unit", "center", "unit")
 
 
+#: Rows whose norms are taken at a time: a norm over all rows at once squares a temporary copy of the
+#: whole matrix.
+NORM_ROWS = 1 << 16
+
+
 def _safe(xp, norms):
     return xp.where(norms == 0, xp.ones_like(norms), norms)
 
 
-def unit(X):
+def row_norms(X):
+    """Euclidean length of every row, in blocks of :data:`NORM_ROWS` rows (no copy of ``X``).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, dim)
+
+    Returns
+    -------
+    ndarray of shape (n,), dtype of ``X``
+    """
+    xp = get_namespace(X)
+    if X.shape[0] <= NORM_ROWS:
+        return xp.linalg.norm(X, axis=1)
+    return xp.concatenate([xp.linalg.norm(X[start:start + NORM_ROWS], axis=1)
+                           for start in range(0, X.shape[0], NORM_ROWS)])
+
+
+def unit(X, *, copy=True):
     """Rows scaled to unit length; zero rows stay zero.
 
     Parameters
     ----------
     X : ndarray of shape (n, dim)
+    copy : bool, default True
+        False: scale ``X`` itself (a writable floating array) and return it.
 
     Returns
     -------
     ndarray of shape (n, dim)
     """
     xp = get_namespace(X)
-    return X / _safe(xp, xp.linalg.norm(X, axis=1))[:, None]
+    norms = _safe(xp, row_norms(X))[:, None]
+    if copy:
+        return X / norms
+    X /= norms
+    return X
 
 
-def center(X):
-    """Mean-centred copy of ``X``: the mean row subtracted from every row.
+def center(X, *, copy=True):
+    """Mean-centred ``X``: the mean row subtracted from every row.
 
     Parameters
     ----------
     X : ndarray of shape (n, dim)
+    copy : bool, default True
+        False: centre ``X`` itself (a writable floating array) and return it.
 
     Returns
     -------
     ndarray of shape (n, dim)
     """
-    return X - X.mean(axis=0, keepdims=True)
+    mean = X.mean(axis=0, keepdims=True)
+    if copy:
+        return X - mean
+    X -= mean
+    return X
 
 
 def unitdim(X):
@@ -154,34 +190,43 @@ class Normalizer(ParamsMixin):
         self.fit_transform(X)
         return self
 
-    def fit_transform(self, X):
+    def fit_transform(self, X, *, copy=True):
         """Learn the per-step statistics from ``X`` and return ``X`` normalised with them.
 
         Parameters
         ----------
         X : ndarray of shape (n, dim)
+        copy : bool, default True
+            False: normalise ``X`` itself when it is a writable floating array (no second copy of a
+            large space), and return it.
 
         Returns
         -------
         ndarray of shape (n, dim), same dtype as ``X`` (float32 for integer or float16 input)
         """
+        given = X
         X = check_vectors(X)
         xp = get_namespace(X)
+        inplace = not copy and X is given and writable(X)
         stats, out = [], X
         for step in check_steps(self.steps):
+            owned = inplace or out is not X  # a step may overwrite an array this call made
             if step == "center":
                 mean = out.mean(axis=0)
                 stats.append(mean)
-                out = out - mean[None, :]
+                if owned:
+                    out -= mean[None, :]
+                else:
+                    out = out - mean[None, :]
             elif step == "unitdim":
                 norms = _safe(xp, xp.linalg.norm(out, axis=0))
                 stats.append(norms)
                 out = out / norms[None, :]
             else:
                 stats.append(None)
-                out = _FUNCS[step](out)
+                out = unit(out, copy=not owned) if step == "unit" else out
         self.stats_ = stats
-        if out is X:
+        if out is X and not inplace:
             out = X.copy()
         return out.astype(X.dtype, copy=False)
 

@@ -14,9 +14,10 @@ block, and otherwise k rounds of argmax replace CuPy's argpartition, which is a 
 
 CSLS (Conneau et al., 2018) scores a pair as ``2 cos(x, z) - r_tgt(z) - r_src(x)``,
 where ``r`` is the mean similarity of a word to its ``csls_k`` nearest neighbours in the
-other space. ``r_src(x)`` is constant per query, so rankings use ``2 cos - r_tgt`` and
-the reported scores add ``- r_src`` back. A CSLS search is an inner-product search on
-augmented vectors, ``[2x, -1] . [z, r_tgt(z)]``, which lets faiss run it unchanged.
+other space (among its :data:`CSLS_REFERENCE` most frequent words). ``r_src(x)`` is constant
+per query, so rankings use ``2 cos - r_tgt`` and the reported scores add ``- r_src`` back. A
+CSLS search is an inner-product search on augmented vectors, ``[2x, -1] . [z, r_tgt(z)]``, which
+lets faiss run it unchanged.
 """
 import numpy as np
 
@@ -34,8 +35,18 @@ DEFAULT_BATCH_SIZE = 4096
 #: search stays bounded by a constant, not by ``batch_size * n_database``.
 MAX_BLOCK_CELLS = 2**28
 METHODS = ("nn", "csls", "isf")
+#: CSLS's ``r`` term of a word is measured against the other space's this many most frequent words
+#: (all of a space up to that size, which MUSE loads by default): the neighbourhood's density needs no
+#: rare words, and the term of every word of a 2M-word space then costs 2M x 200k, not 2M x 2M.
+CSLS_REFERENCE = 200_000
 #: Cells per slice of a block whose rows are selected by argpartition (see :func:`_topk_rows`).
 _SELECT_CELLS = 2**24
+
+
+def csls_reference(V):
+    """The rows of ``V`` that CSLS's ``r`` terms are measured against: its :data:`CSLS_REFERENCE` most
+    frequent words (a view)."""
+    return V[:CSLS_REFERENCE]
 
 
 def faiss_available():
@@ -293,9 +304,9 @@ def csls_knn(Q, D, k, *, csls_k=10, r_src=None, r_tgt=None, batch_size=DEFAULT_B
     csls_k : int
         Neighbourhood size of the ``r`` terms.
     r_src : ndarray of shape (n_queries,), optional
-        Precomputed ``mean_topk_similarity(Q, D, csls_k)``.
+        Precomputed ``mean_topk_similarity(Q, csls_reference(D), csls_k)``.
     r_tgt : ndarray of shape (n_database,), optional
-        Precomputed ``mean_topk_similarity(D, Q_all, csls_k)``; pass it when ``Q`` is a
+        Precomputed ``mean_topk_similarity(D, csls_reference(Q_all), csls_k)``; pass it when ``Q`` is a
         subset of the source vocabulary, since ``r_tgt`` must be measured against the
         whole source space.
     batch_size : int
@@ -315,9 +326,9 @@ def csls_knn(Q, D, k, *, csls_k=10, r_src=None, r_tgt=None, batch_size=DEFAULT_B
     r_src = _check_terms(r_src, Q.shape[0], "r_src")
     r_tgt = _check_terms(r_tgt, D.shape[0], "r_tgt")
     if r_tgt is None:
-        r_tgt = _mean_topk(D, Q, _check_k(csls_k, Q.shape[0], "csls_k"), batch_size, use_faiss)
+        r_tgt = _mean_topk(D, csls_reference(Q), _check_k(csls_k, Q.shape[0], "csls_k"), batch_size, use_faiss)
     if r_src is None:
-        r_src = _mean_topk(Q, D, _check_k(csls_k, D.shape[0], "csls_k"), batch_size, use_faiss)
+        r_src = _mean_topk(Q, csls_reference(D), _check_k(csls_k, D.shape[0], "csls_k"), batch_size, use_faiss)
     scores, index = _offset_knn(2 * Q, D, r_tgt, k, batch_size, use_faiss)
     return scores - r_src[:, None], index
 
@@ -492,7 +503,7 @@ def retrieve(Q, D, k=1, *, method="csls", csls_k=10, r_tgt=None, r_src=None, X=N
         if X is not None:
             X, _ = _check_pair(X, D, ("X", "D"))
         if r_tgt is None:
-            r_tgt = mean_topk_similarity(D, Q if X is None else X, csls_k, batch_size=batch_size,
+            r_tgt = mean_topk_similarity(D, csls_reference(Q if X is None else X), csls_k, batch_size=batch_size,
                                          use_faiss=use_faiss)
         return csls_knn(Q, D, k, csls_k=csls_k, r_src=r_src, r_tgt=r_tgt, batch_size=batch_size,
                         use_faiss=use_faiss)
@@ -519,18 +530,21 @@ def score_rows(Q, D, *, method="csls", r_tgt=None, log_norm=None, beta=30.0):
     S : ndarray of shape (b, n_tgt)
         Scores whose per-row order equals the method's ranking.
     """
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}; got {method!r}")
+    if method == "csls" and r_tgt is None:
+        raise ValueError("method='csls' needs r_tgt")
+    if method == "isf" and log_norm is None:
+        raise ValueError("method='isf' needs log_norm")
     S = Q @ D.T
-    if method == "nn":
-        return S
+    # in place: a block of a large database is up to MAX_BLOCK_CELLS cells, and is held once
     if method == "csls":
-        if r_tgt is None:
-            raise ValueError("method='csls' needs r_tgt")
-        return 2 * S - r_tgt[None, :]
-    if method == "isf":
-        if log_norm is None:
-            raise ValueError("method='isf' needs log_norm")
-        return beta * S - log_norm[None, :]
-    raise ValueError(f"method must be one of {METHODS}; got {method!r}")
+        S *= 2
+        S -= r_tgt[None, :]
+    elif method == "isf":
+        S *= beta
+        S -= log_norm[None, :]
+    return S
 
 
 def _check_gold(gold, n_tgt):
@@ -601,7 +615,7 @@ def gold_ranks(Q, D, gold, *, method="csls", csls_k=10, X=None, beta=30.0, r_tgt
     elif log_norm is not None:
         log_norm = _check_terms(log_norm, D.shape[0], "log_norm")
     if method == "csls" and r_tgt is None:
-        r_tgt = mean_topk_similarity(D, source, csls_k, batch_size=batch_size, use_faiss=use_faiss)
+        r_tgt = mean_topk_similarity(D, csls_reference(source), csls_k, batch_size=batch_size, use_faiss=use_faiss)
     elif method == "isf" and log_norm is None:
         log_norm = _log_column_normaliser(source, D, beta, batch_size)
     ranks = np.full(Q.shape[0], np.inf)
@@ -611,6 +625,7 @@ def gold_ranks(Q, D, gold, *, method="csls", csls_k=10, X=None, beta=30.0, r_tgt
         lengths = np.array([len(t) for t in gold[start:start + S.shape[0]]], dtype=np.int64)
         has = np.flatnonzero(lengths)
         if has.size == 0:
+            del S
             continue
         # one gather and one count per block, not per row: the gold scores of every row come to the
         # host together, their per-row maximum is taken there, and the rows' counts come back at once
@@ -621,4 +636,5 @@ def gold_ranks(Q, D, gold, *, method="csls", csls_k=10, X=None, beta=30.0, r_tgt
         best[has] = np.maximum.reduceat(values, np.cumsum(lengths)[has] - lengths[has])
         better = to_numpy((S > xp.asarray(best)[:, None]).sum(axis=1))
         ranks[start + has] = 1 + better[has]
+        del S  # before the next block is scored: one block at a time
     return ranks

@@ -39,7 +39,7 @@ import time
 import numpy as np
 
 from . import _cuda
-from ._backend import check_positive_int, check_vectors, get_namespace, to_numpy
+from ._backend import check_positive_int, check_vectors, get_namespace, overwritable, to_numpy, writable
 from ._base import ParamsMixin
 from .mapping import MAPPINGS, check_pairs, make_mapping, procrustes
 from .preprocess import DEFAULT_NORMALIZE, Normalizer, normalize
@@ -226,6 +226,30 @@ def induce_dictionary(Xm, Zm, *, direction="union", csls_k=10, keep_prob=1.0, ra
     return pairs.astype(xp.int64), sum(objectives) / len(objectives)
 
 
+MAP_ROWS = 1 << 16
+
+
+def map_rows(V, W):
+    """``V @ W`` written over ``V`` in blocks of :data:`MAP_ROWS` rows when ``W`` is square and ``V``
+    writable (no second copy of a large space), else a new array.
+
+    Parameters
+    ----------
+    V : ndarray of shape (n, dim)
+    W : ndarray of shape (dim, dim_out)
+
+    Returns
+    -------
+    ndarray of shape (n, dim_out)
+    """
+    W = W.astype(V.dtype, copy=False)
+    if W.shape[0] != W.shape[1] or not writable(V):
+        return V @ W
+    for start in range(0, V.shape[0], MAP_ROWS):
+        V[start:start + MAP_ROWS] = V[start:start + MAP_ROWS] @ W
+    return V
+
+
 def similarity_init(X, Z, *, vocab=4000, csls_k=10, direction="union", normalize_steps=DEFAULT_NORMALIZE,
                     batch_size=DEFAULT_BATCH_SIZE, use_faiss="auto"):
     """Seedless initial dictionary from intra-lingual similarity distributions.
@@ -331,6 +355,10 @@ class SelfLearning(ParamsMixin):
         an integer (or None) ``random_state``. Costs
         ``n_init`` loops; the unsupervised initialisation and the warm-up's principal directions
         are computed once.
+    copy : bool, default True
+        False: :meth:`fit` normalises ``X`` and ``Z`` in place and :meth:`fit_transform` maps them in
+        place, so two large spaces are never held twice (the caller's arrays are overwritten, and
+        :meth:`transform` must not be given them again). True leaves the inputs untouched.
     callback : callable, optional
         Called with each iteration's log dict.
 
@@ -364,7 +392,8 @@ class SelfLearning(ParamsMixin):
                  final_mapping=None, csls_k=10, direction="intersection", vocabulary_cutoff=5000,
                  stochastic_initial=0.1, stochastic_multiplier=2.0, stochastic_interval=2,
                  threshold=1e-4, max_iter=100, keep_seed=True, unsupervised_vocab=4000, warmup_dim=None,
-                 batch_size=DEFAULT_BATCH_SIZE, use_faiss="auto", random_state=0, n_init=1, callback=None):
+                 batch_size=DEFAULT_BATCH_SIZE, use_faiss="auto", random_state=0, n_init=1, copy=True,
+                 callback=None):
         self.init = init
         self.self_learning = self_learning
         self.normalize = normalize
@@ -384,6 +413,7 @@ class SelfLearning(ParamsMixin):
         self.use_faiss = use_faiss
         self.random_state = random_state
         self.n_init = n_init
+        self.copy = copy
         self.callback = callback
 
     @classmethod
@@ -480,8 +510,8 @@ class SelfLearning(ParamsMixin):
         start = time.perf_counter()
         self.normalizer_src_ = Normalizer(steps=self.normalize)
         self.normalizer_tgt_ = Normalizer(steps=self.normalize)
-        Xn = self.normalizer_src_.fit_transform(X)
-        Zn = self.normalizer_tgt_.fit_transform(Z)
+        Xn = self.normalizer_src_.fit_transform(X, copy=self.copy)
+        Zn = self.normalizer_tgt_.fit_transform(Z, copy=self.copy)
         cut = self.vocabulary_cutoff or max(X.shape[0], Z.shape[0])
         Xc, Zc = Xn[:cut], Zn[:cut]
         kw = {"batch_size": self.batch_size, "use_faiss": self.use_faiss}
@@ -576,7 +606,7 @@ class SelfLearning(ParamsMixin):
             if restart is not None:
                 record["restart"] = restart
             if val is not None:
-                record["val_p@1"] = self._val_accuracy(Xn @ W, Zn, val)
+                record["val_p@1"] = self._val_accuracy(Xn, W, Zn, val)
             if objective - best >= self.threshold:
                 best, last_improvement = objective, it
             pairs = induced if seed is None or not self.keep_seed else xp.concatenate([seed, induced])
@@ -592,10 +622,11 @@ class SelfLearning(ParamsMixin):
                 last_improvement = it
         return pairs, it, converged
 
-    def _val_accuracy(self, Xm, Zm, val):
-        xp = get_namespace(Xm, Zm)
+    def _val_accuracy(self, Xn, W, Zn, val):
+        """P@1 (NN) of the validation pairs' source words mapped by ``W`` (only their rows are mapped)."""
+        xp = get_namespace(Xn, Zn)
         src = xp.unique(val[:, 0])
-        _, idx = knn(Xm[src], Zm, 1, batch_size=self.batch_size, use_faiss=self.use_faiss)
+        _, idx = knn(Xn[src] @ W, Zn, 1, batch_size=self.batch_size, use_faiss=self.use_faiss)
         gold = set(map(tuple, to_numpy(val).tolist()))
         hits = sum((s, t) in gold for s, t in zip(to_numpy(src).tolist(), to_numpy(idx[:, 0]).tolist()))
         return hits / int(src.shape[0])
@@ -633,6 +664,35 @@ class SelfLearning(ParamsMixin):
         self._check_fitted()
         Zn = self.normalizer_tgt_.transform(check_vectors(Z, name="Z"))
         return Zn @ self.W_tgt_.astype(Zn.dtype, copy=False)
+
+    def fit_transform(self, X, Z, seed_pairs=None, **fit_params):
+        """:meth:`fit`, then both spaces mapped: ``(transform_src(X), transform_tgt(Z))``.
+
+        With ``copy=False`` the spaces are normalised and mapped in place, in blocks of rows (a
+        square map; others allocate the result), and the returned arrays are ``X`` and ``Z``.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_src, dim)
+        Z : ndarray of shape (n_tgt, dim)
+        seed_pairs : int ndarray of shape (n_seed, 2), optional
+        **fit_params
+            ``validation_pairs`` and ``restart_store``, as in :meth:`fit`.
+
+        Returns
+        -------
+        X_mapped : ndarray of shape (n_src, dim_out)
+        Z_mapped : ndarray of shape (n_tgt, dim_out)
+        """
+        if self.copy:
+            self.fit(X, Z, seed_pairs, **fit_params)
+            return self.transform_src(X), self.transform_tgt(Z)
+        # a side that fit could normalise in place (a writable float array) is mapped in place; a
+        # cast or read-only one was normalised as a copy, so it is transformed from the original
+        in_place = [overwritable(V) for V in (X, Z)]
+        self.fit(X, Z, seed_pairs, **fit_params)
+        return (map_rows(X, self.W_src_) if in_place[0] else self.transform_src(X),
+                map_rows(Z, self.W_tgt_) if in_place[1] else self.transform_tgt(Z))
 
     def transform(self, X, Z):
         """Both spaces in the shared space: ``(transform_src(X), transform_tgt(Z))``.

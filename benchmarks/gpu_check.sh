@@ -57,5 +57,8 @@ if [ -f benchmarks/_cache/en-fr.npz ]; then
 fi
 # a whole-vocabulary induce on the GPU, every kind of re-ranking, in searches
 timeout 120 $PY benchmarks/induce_cost.py --n 50000 --device cuda --json "$OUT/induce_cost.50k.cuda.json"
+# full-size path on the GPU at 200k words: align, evaluate and induce with CuPy, time and peak host memory
+timeout 420 $PY benchmarks/scale.py --n 200000 --induce-src 20000 --device cuda \
+  --steps align_dictionary,align_identical,evaluate,induce_mutual --json "$OUT/scale-cuda.json"
 # GPU_ONLY=1 skips the CPU rows (minutes of device time for numbers that do not change with the GPU code)
 [ -n "${GPU_ONLY:-}" ] || timeout 120 $PY benchmarks/iteration_cost.py --n 20000 --dim 300 --device cpu --repeat 1 --json "$OUT/iteration-cpu.gpu-host.json"

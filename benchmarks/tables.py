@@ -34,6 +34,8 @@ EXPERIMENTS_PAGE = ROOT / "docs" / "experiments.md"
 EXPERIMENT_MARKERS = ("<!-- experiments:start -->", "<!-- experiments:end -->")
 TRANSFER_PAGE = ROOT / "docs" / "transfer.md"
 TRANSFER_MARKERS = ("<!-- transfer:start -->", "<!-- transfer:end -->")
+SCALE_PAGE = ROOT / "docs" / "scale.md"
+SCALE_MARKERS = ("<!-- scale:start -->", "<!-- scale:end -->")
 
 
 def load_records(sources=SOURCES):
@@ -732,6 +734,56 @@ def induce(out):
     return "\n\n".join(tables)
 
 
+_SCALE_STEPS = {
+    "read_text": "read both .vec.gz (word2vec text)", "read_binary": "read both .bin (word2vec binary)",
+    "read_npy": "read both .npy (native, memory-mapped)", "align_dictionary": "align, 5000-pair dictionary",
+    "align_identical": "align, --identical --numerals", "evaluate": "evaluate, 1500 test words",
+    "induce_mutual": "induce --mutual", "induce_rerank": "induce --rerank ortho,freq"}
+
+
+def _scale_seconds(run):
+    """A step's seconds: the reading's own for the read steps (their process also times gensim), else the
+    process's wall time."""
+    return run.get("load_s", run["wall_s"])
+
+
+def _scale_cell(run):
+    cell = f"{_scale_seconds(run):.0f} s, {run['peak_rss_mb'] / 1024:.1f} GB"
+    if run.get("speed_vs_gensim"):
+        cell += f" (gensim reads one file {run['speed_vs_gensim']:.1f}x slower)"
+    if run.get("p@1") is not None:
+        cell += f", P@1 {run['p@1']:.1f}"
+    return cell
+
+
+def scale(out):
+    """Full-size vectors (``scale.py``): each step's wall time, peak memory and P@1 per vocabulary size, and
+    how the time grew against the work (the vocabulary, or sources x targets for induce)."""
+    tables = []
+    for r in _records(out, "scale*.json"):
+        sizes = sorted({run["n"] for run in r["runs"]})
+        cells = {(run["n"], run["step"]): run for run in r["runs"]}
+        induce_src = r.get("induce_src", 200_000)
+        rows = [f"| step ({r.get('machine', '-')}, {r['device']}) | "
+                + " | ".join(f"{n:,} words" for n in sizes) + " | time grew / work grew |",
+                "|---|" + "---:|" * (len(sizes) + 1)]
+        for step, label in _SCALE_STEPS.items():
+            done = [n for n in sizes if (n, step) in cells]
+            if not done:
+                continue
+            if step.startswith("induce"):
+                label += f" of the {induce_src:,} most frequent source words"
+            growth = "-"
+            if len(done) > 1:
+                first, last = cells[(done[0], step)], cells[(done[-1], step)]
+                work = (lambda n: min(n, induce_src) * n) if step.startswith("induce") else (lambda n: n)
+                growth = f"{_scale_seconds(last) / _scale_seconds(first):.1f}x / {work(done[-1]) / work(done[0]):.1f}x"
+            row = [(_scale_cell(cells[(n, step)]) if (n, step) in cells else "-") for n in sizes]
+            rows.append(f"| {label} | " + " | ".join(row) + f" | {growth} |")
+        tables.append("\n".join(rows))
+    return "\n\n".join(tables)
+
+
 def _reproducing(record):
     """The record's command with the options whose script default has changed since it ran spelled out, so
     that it reruns what the record holds: ``--refine none`` for unrefined BLI and transfer runs, and for
@@ -834,6 +886,12 @@ def sections(out):
          "One iteration at 20,000 words x 300 dimensions against the four similarity products it needs "
          "(the target is at most 1.5x).",
          iteration(records), _records(records, "iteration*.json")),
+        ("Scale: full-size vectors",
+         "Two synthetic spaces of fastText's published shape (a known translation, real formats) through "
+         "`offramp`'s commands, each step in its own process: wall time, peak resident memory (the target is 8 GB "
+         "at 2M words) and P@1 on the 1500 test words (induce: of the test words it kept). Details: "
+         "[scale.md](scale.md).",
+         scale(records), _records(records, "scale*.json")),
         ("Speed: a whole-vocabulary induce",
          "Each `induce_lexicon` variant's wall time in units of one plain k-NN search of every source word, "
          "on synthetic mapped spaces.",
@@ -854,7 +912,7 @@ def page(out):
 def studies(out):
     """Every study table the records allow (each is empty without its runs)."""
     tables = [bli, verses, ensembles, refined, model1, trees, unsupervised_bible, shared_check, string_directions,
-              pivot, quantity, transfer, multilingual, experiments, iteration, induce]
+              pivot, quantity, transfer, multilingual, experiments, iteration, induce, scale]
     blocks = [block for table in tables for block in table(out).split("\n\n")]
     return "\n\n".join(block for block in blocks if len(block.splitlines()) > 2)  # tables with rows only
 
@@ -907,6 +965,9 @@ def write(out=None):
     text = "\n\n".join(_section(*s).replace("## ", "### ", 1) for s in transfer_blocks)
     if text and _replace_block(TRANSFER_PAGE, TRANSFER_MARKERS, text):
         done.append(str(TRANSFER_PAGE.relative_to(ROOT)))
+    block = [s for s in sections(records) if s[0].startswith("Scale") and s[2]]
+    if block and _replace_block(SCALE_PAGE, SCALE_MARKERS, _section(*block[0]).split("\n", 2)[2]):
+        done.append(str(SCALE_PAGE.relative_to(ROOT)))
     return done
 
 

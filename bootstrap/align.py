@@ -20,6 +20,7 @@ from ..alignment.presets import PRESETS, check_preset, loop_config, resolve_refi
 from ._progress import loop_callback
 from .check import shared_string_check
 from .errors import InputsError
+from .memory import check_memory
 from .evaluation.induce import induce_lexicon
 from .io.dictionaries import as_entries, lookup_pairs
 from .io.atomic import check_distinct
@@ -170,7 +171,7 @@ def align_embeddings(src, tgt, *, seed="auto", seed_dict=None, preset="offramp",
                      validation_dict=None, device="cpu", random_state=0, progress=True,
                      identical_rank_ratio=DEFAULT_IDENTICAL_RANK_RATIO, cognates=None, parallel=None,
                      parallel_options=None, refine="auto", refine_options=None, via=None, via_options=None,
-                     lowercase=False, purpose="bli", checkpoint_dir=None, **params):
+                     lowercase=False, purpose="bli", checkpoint_dir=None, copy=True, **params):
     """Map two embedding spaces into one.
 
     Parameters
@@ -242,6 +243,10 @@ def align_embeddings(src, tgt, *, seed="auto", seed_dict=None, preset="offramp",
     random_state : int
     progress : bool
         Show a tqdm bar over iterations.
+    copy : bool, default True
+        False: normalise, map and refine the vectors of ``src`` and ``tgt`` in place (float32 arrays
+        that the caller gives up: they end up holding the mapped spaces), so that two large spaces are
+        never held twice; what :func:`align_files` does with the vectors it reads. Not with ``via``.
     **params
         Overrides of :class:`alignment.selflearning.SelfLearning` parameters
         (``vocabulary_cutoff``, ``csls_k``, ``direction``, ``max_iter``, ``normalize``, ...).
@@ -266,7 +271,7 @@ def align_embeddings(src, tgt, *, seed="auto", seed_dict=None, preset="offramp",
                                progress=progress, identical_rank_ratio=identical_rank_ratio, cognates=cognates,
                                parallel=parallel, parallel_options=parallel_options, refine=refine,
                                refine_options=refine_options, lowercase=lowercase, check=True, purpose=purpose,
-                               checkpoint_dir=checkpoint_dir, **params)
+                               checkpoint_dir=checkpoint_dir, copy=copy, **params)
     if auto is not None:
         result.report["seed"]["auto"] = auto
     result.inputs = {"seed": seed, "params": params, "lowercase": lowercase, "random_state": random_state}
@@ -324,7 +329,8 @@ def check_options(*, seed="auto", seed_dict=None, preset="offramp", identical_ra
 
 
 def align_files(src_path, tgt_path, *, out_src, out_tgt, report=None, binary=False, via=None, fmt="auto",
-                max_vocab=None, on_duplicate="error", encoding_errors="strict", progress=True, **options):
+                max_vocab=None, on_duplicate="error", encoding_errors="strict", progress=True, memory_check=True,
+                **options):
     """Read two vector files, align them, and write the mapped spaces with their sidecars (and the
     report): what ``offramp align`` does.
 
@@ -341,6 +347,9 @@ def align_files(src_path, tgt_path, *, out_src, out_tgt, report=None, binary=Fal
     fmt, max_vocab, on_duplicate, encoding_errors
         How the vector files are read (:func:`bootstrap.io.embeddings.load_embeddings`).
     progress : bool
+    memory_check : bool, default True
+        Refuse, before reading, a run whose estimated peak memory exceeds the available memory
+        (:func:`bootstrap.memory.check_memory`); the estimate goes into the report.
     **options
         Keywords of :func:`align_embeddings`.
 
@@ -354,6 +363,7 @@ def align_files(src_path, tgt_path, *, out_src, out_tgt, report=None, binary=Fal
         raise InputsError(f"SRC_VECTORS and TGT_VECTORS are the same file ({os.fspath(src_path)}): a space aligned "
                           "with itself maps every word onto itself; give the source and the target language's vectors")
     check_options(via=via, **options)
+    memory = check_memory("align", (src_path, tgt_path), fmt=fmt, max_vocab=max_vocab) if memory_check else None
     read = {"fmt": fmt, "on_duplicate": on_duplicate, "encoding_errors": encoding_errors, "progress": progress}
     if via is not None:
         options["via"] = load_pair(*via, **read)
@@ -364,8 +374,10 @@ def align_files(src_path, tgt_path, *, out_src, out_tgt, report=None, binary=Fal
         except ValueError as exc:
             raise ValueError(f"{path}: {exc}, so {option} could not be written; drop or rename that word in the "
                              "input file") from None
-    result = align_embeddings(src, tgt, progress=progress, **options)
+    # the vectors were read for this run alone: normalised and mapped in place, never held twice
+    result = align_embeddings(src, tgt, progress=progress, copy=via is not None, **options)
     result.report["signature"] = align_signature(result, max_vocab=max_vocab)
+    result.report["memory"] = memory
     save_aligned(result, out_src, out_tgt, binary=binary, report_path=report)
     return result
 
@@ -424,7 +436,7 @@ def _via_tag(report):
 def _align_direct(src, tgt, *, seed, preset, device, random_state, progress, refine, seed_dict=None,
                   validation_dict=None, identical_rank_ratio=DEFAULT_IDENTICAL_RANK_RATIO, cognates=None,
                   parallel=None, parallel_options=None, refine_options=None, lowercase=False, check=False,
-                  purpose="bli", checkpoint_dir=None, **params):
+                  purpose="bli", checkpoint_dir=None, copy=True, **params):
     """:func:`align_embeddings` without auxiliary spaces: its keywords, already checked by
     :func:`check_options` (or made consistent by :func:`_align_via`); the optional inputs default to none
     given. ``check=False`` leaves the report's ``check`` at None, for :func:`_align_via`, which computes
@@ -460,7 +472,8 @@ def _align_direct(src, tgt, *, seed, preset, device, random_state, progress, ref
         val_pairs, val_cov = lookup_pairs(val_entries, src.key_to_index, tgt.key_to_index, path=val_path)
         seed_report["validation"] = val_cov
     est, Xm, Zm, refiner, refine_report = _fit(src, tgt, config, pairs, val_pairs, refiner, anchors,
-                                               device=device, progress=progress, checkpoint_dir=checkpoint_dir)
+                                               device=device, progress=progress, checkpoint_dir=checkpoint_dir,
+                                               copy=copy)
     if refine_report is not None:
         counts = {k: refine_report.pop(k) for k in ("n_src_anchors", "n_tgt_anchors", "time_s")}
         refine_report = {"method": refine, **refine_report,
@@ -546,10 +559,12 @@ def _seed(src, tgt, seed, parts, entries, dict_path, seed_report, *, identical_r
     return pairs, words
 
 
-def _fit(src, tgt, config, pairs, val_pairs, refiner, anchors, *, device, progress, checkpoint_dir=None):
+def _fit(src, tgt, config, pairs, val_pairs, refiner, anchors, *, device, progress, checkpoint_dir=None, copy=True):
     """Fit the loop (and the refinement) on the device; the mapped spaces come back as host arrays and the
     fitted estimators with host arrays: ``(est, Xm, Zm, refiner, refine_report)``. With ``checkpoint_dir``
-    and restarts, finished restarts are kept there and taken back by a later fit of the same inputs."""
+    and restarts, finished restarts are kept there and taken back by a later fit of the same inputs.
+    ``copy=False``: the vectors' own arrays are normalised, mapped and refined in place (on a GPU, the
+    device's copies are, and the results are written back over the host arrays)."""
     host_src, host_tgt = finite_vectors(src, "source"), finite_vectors(tgt, "target")
     store = None
     if checkpoint_dir is not None and config.get("n_init", 1) > 1:
@@ -561,24 +576,39 @@ def _fit(src, tgt, config, pairs, val_pairs, refiner, anchors, *, device, progre
     X, Z = asarray(host_src, device=device), asarray(host_tgt, device=device)
     refine_report = None
     try:
-        est = SelfLearning(**config).fit(X, Z, pairs, validation_pairs=val_pairs, restart_store=store)
+        est = SelfLearning(**config, copy=copy)
+        Xm, Zm = est.fit_transform(X, Z, pairs, validation_pairs=val_pairs, restart_store=store)
         if store is not None:
             est.restarts_from_checkpoint_ = list(store.taken)
-        Xm, Zm = est.transform_src(X), est.transform_tgt(Z)
         if refiner is not None:
             t0 = time.perf_counter()
-            Xm, Zm = refiner.fit_transform(Xm, Zm, asarray(anchors, device=device))
+            Xm, Zm = refiner.fit_transform(Xm, Zm, asarray(anchors, device=device), copy=copy)
             refine_report = {**refiner.get_params(deep=False),
                              "n_src_anchors": int(refiner.src_anchors_.shape[0]),
                              "n_tgt_anchors": int(refiner.tgt_anchors_.shape[0]),
                              "time_s": time.perf_counter() - t0}
             refiner = _host_refiner(refiner)
-        Xm, Zm = to_numpy(Xm), to_numpy(Zm)
+        if copy:
+            Xm, Zm = to_numpy(Xm), to_numpy(Zm)
+        else:
+            Xm, Zm = _to_host(Xm, host_src), _to_host(Zm, host_tgt)
     finally:
         if bar is not None:
             bar.close()
     est.callback = None
     return _host_estimator(est), Xm, Zm, refiner, refine_report
+
+
+def _to_host(V, host, rows=1 << 16):
+    """``V`` as a host array: itself on the CPU; from a GPU, copied block by block over ``host`` (an array
+    of its shape that may be overwritten) so that the host never holds it twice."""
+    if isinstance(V, np.ndarray):
+        return V
+    if host.shape != V.shape or not host.flags.writeable:
+        return to_numpy(V)
+    for start in range(0, V.shape[0], rows):
+        host[start:start + rows] = to_numpy(V[start:start + rows])
+    return host
 
 
 def _check_same_dim(src, tgt, which=""):

@@ -346,7 +346,9 @@ def list_sources(*, cache_dir=None):
     -------
     rows : list of dict
         Per kind: ``kind``, ``description``, ``licence``, ``homepage``, ``fetch`` (``'url'`` or
-        ``'mirror-only'``), ``names`` (known names), ``cached`` (names with a file in the cache,
+        ``'mirror-only'``), ``url`` (the download address with ``{name}`` in it, None where the
+        files come from a mirror only), ``path`` (the file's place in a cache or mirror, with
+        ``{name}``), ``names`` (known names), ``cached`` (names with a file in the cache,
         including ones not in ``names``) and ``damaged`` (cached names whose file no longer has the
         recorded size; not in ``cached``).
     """
@@ -373,6 +375,7 @@ def list_sources(*, cache_dir=None):
         rows.append({
             "kind": kind, "description": source["description"], "licence": source["licence"],
             "homepage": source.get("homepage"), "fetch": "url" if source["url"] else "mirror-only",
+            "url": source["url"] or None, "path": source["path"],
             "names": list(source["names"]), "cached": cached, "damaged": damaged,
         })
     return rows

@@ -7,16 +7,21 @@ from ..bootstrap.io.embeddings import FORMATS
 
 
 def embedding_options(func):
-    """``--format``, ``--max-vocab``, ``--on-duplicate`` and ``--encoding-errors`` for commands that
-    read embeddings. The last two reach :func:`read_options` through the click context, so that the
-    commands' own parameters stay as they are."""
+    """``--format``, ``--max-vocab``, ``--on-duplicate``, ``--encoding-errors`` and ``--memory-check``
+    for commands that read embeddings. The last three reach :func:`read_options` through the click
+    context, so that the commands' own parameters stay as they are."""
 
     @functools.wraps(func)
-    def wrapper(*args, on_duplicate, encoding_errors, **kwargs):
+    def wrapper(*args, on_duplicate, encoding_errors, memory_check, **kwargs):
         click.get_current_context().meta[_READ_KEY] = {"on_duplicate": on_duplicate,
-                                                       "encoding_errors": encoding_errors}
+                                                       "encoding_errors": encoding_errors,
+                                                       "memory_check": memory_check}
         return func(*args, **kwargs)
 
+    wrapper = click.option("--memory-check/--no-memory-check", default=True, show_default=True,
+                           help="Before reading, estimate the run's peak memory from the files' headers and "
+                                "stop if it exceeds the available memory, naming a --max-vocab that "
+                                "fits.")(wrapper)
     wrapper = click.option("--encoding-errors", type=click.Choice(["strict", "replace", "ignore"]), default="strict",
                            show_default=True,
                            help="Bytes that are not UTF-8 in text vector files: an error, or replace/drop "
@@ -75,7 +80,8 @@ def make_reranker(rerank, rerank_weights, tune_dict, rerank_k, rerank_model, par
 
 
 def read_options():
-    """The command's ``--on-duplicate`` and ``--encoding-errors`` (keywords of the library's readers)."""
+    """The command's ``--on-duplicate``, ``--encoding-errors`` and ``--memory-check`` (keywords of the
+    library's ``*_files`` functions)."""
     ctx = click.get_current_context(silent=True)
     return dict(ctx.meta.get(_READ_KEY, {})) if ctx is not None else {}
 

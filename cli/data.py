@@ -41,14 +41,24 @@ def data():
 @data.command("list")
 @click.argument("kind", required=False)
 @_CACHE
+@click.option("--json", "as_json", is_flag=True,
+              help='Print the catalogue as one JSON object, {"sources": {KIND: {"url": .., "names": [..], ...}}, '
+                   '"cache": DIR}, for scripts.')
 @user_errors
-def list_(kind, cache_dir):
+def list_(kind, cache_dir, as_json):
     """What offramp can fetch and what is cached; with KIND, every known name."""
+    import json
+
     from ..bootstrap.data import default_cache_dir, list_sources
 
     if kind is not None:
         _check_request(kind, [])
     rows = list_sources(cache_dir=cache_dir)
+    if as_json:
+        sources = {row["kind"]: {key: value for key, value in row.items() if key != "kind"}
+                   for row in rows if kind is None or row["kind"] == kind}
+        click.echo(json.dumps({"sources": sources, "cache": str(cache_dir or default_cache_dir())}, indent=1))
+        return
     if kind is None:
         for row in rows:
             click.echo(f"{row['kind']:<15} {row['fetch']:<11} {len(row['names']):>4} known "

@@ -41,6 +41,31 @@ def test_block_memory_runs_small(tmp_path, method):
     assert result["identical_results"] and result["n_database"] == 3000 and result["method"] == method
 
 
+def test_scale_runs_small(tmp_path):
+    """The full-size benchmark end to end at 50,000 words (100 dimensions): every step in its own
+    process with its wall time and peak memory, the translation found, and the generated table."""
+    out = tmp_path / "scale.json"
+    run = subprocess.run([sys.executable, str(BENCHMARKS / "scale.py"), "--n", "50000", "--dim", "100",
+                          "--induce-src", "5000", "--workdir", str(tmp_path / "work"), "--json", str(out)],
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    record = json.loads(out.read_text())
+    steps = [r["step"] for r in record["runs"]]
+    assert steps == ["read_text", "read_binary", "read_npy", "align_dictionary", "align_identical", "evaluate",
+                     "induce_mutual", "induce_rerank"]
+    assert all(r["n"] == 50000 and r["wall_s"] > 0 and r["peak_rss_mb"] > 0 for r in record["runs"])
+    by_step = {r["step"]: r for r in record["runs"]}
+    assert by_step["read_text"]["gensim_wall_s"] > 0 and by_step["read_text"]["speed_vs_gensim"] > 0
+    assert by_step["evaluate"]["p@1"] >= 80 and by_step["induce_mutual"]["p@1"] >= 50  # dim 100: harder
+    assert by_step["induce_mutual"]["n_src"] == 5000
+    assert not (tmp_path / "work").exists() or not any((tmp_path / "work").iterdir())  # cleaned without --keep
+    sys.path.insert(0, str(BENCHMARKS))
+    import tables
+
+    table = tables.scale([{**record, "_file": "scale.json"}])
+    assert "| read both .vec.gz (word2vec text) |" in table and "50,000 words" in table
+
+
 def test_induce_cost_runs_small(tmp_path):
     """The induce benchmark end to end on 2000 x 2000 x 16 (a few seconds), every kind of variant."""
     out = tmp_path / "out.json"

@@ -13,13 +13,14 @@ from ..io.dictionaries import as_entries, group_by_source, lookup_pairs
 from ..io.embeddings import finite_vectors
 from ..io.outputs import load_mapped_pair
 from ..lexicon.parallel import builds_association, resolve_association
+from ..memory import check_memory
 from ..signature import make_signature
 from .rerankers import VERSE_CANDIDATES, CandidateSpace, as_reranker, queries_and_gold
 
 
 def evaluate_bli(src, tgt, test_dict, *, method="csls", csls_k=10, normalize=True, ks=DEFAULT_KS,
                  device="cpu", lowercase=False, beta=30.0, rerank=None, tune_dict=None, parallel=None,
-                 progress=True):
+                 progress=True, copy=True):
     """Bilingual lexicon induction scores of two mapped spaces on a gold test dictionary.
 
     Parameters
@@ -49,6 +50,9 @@ def evaluate_bli(src, tgt, test_dict, *, method="csls", csls_k=10, normalize=Tru
         Verse-aligned corpora of the two languages, for the ``parallel`` feature.
     progress : bool, default True
         Show a tqdm bar on stderr over the steps (CSLS term, ranking, re-ranking) for large spaces.
+    copy : bool, default True
+        False (with ``normalize``): scale the rows of ``src`` and ``tgt``'s own arrays to unit length
+        in place, so that two large spaces are never held twice; for vectors read for this call alone.
 
     Returns
     -------
@@ -73,8 +77,8 @@ def evaluate_bli(src, tgt, test_dict, *, method="csls", csls_k=10, normalize=Tru
     _, coverage = lookup_pairs(entries, src.key_to_index, tgt.key_to_index, path=path)
     queries, gold, src_oov, tgt_oov = queries_and_gold(groups, src, tgt)
     device = resolve_device(device)
-    X = asarray(finite_vectors(src, "source", normalize=normalize), device=device)
-    Z = asarray(finite_vectors(tgt, "target", normalize=normalize), device=device)
+    X = asarray(finite_vectors(src, "source", normalize=normalize, copy=copy), device=device)
+    Z = asarray(finite_vectors(tgt, "target", normalize=normalize, copy=copy), device=device)
     q = asarray(np.asarray(queries, dtype=np.int64), device=device)
     n_steps = builds_association(parallel) + (method in ("csls", "isf")) + 1 + (
         (tune_dict is not None) + 1 if reranker else 0)
@@ -138,7 +142,7 @@ def bli_signature(scores, *, normalize=True, lowercase=False, max_vocab=None):
 
 
 def evaluate_files(src_path, tgt_path, test_dict, *, fmt="auto", max_vocab=None, on_duplicate="error",
-                   encoding_errors="strict", progress=True, **options):
+                   encoding_errors="strict", progress=True, memory_check=True, **options):
     """Read two mapped vector files and score them on ``test_dict``: what ``offramp evaluate`` does.
 
     The files must be one offramp align run's two sides, or files of other tools (without sidecars):
@@ -151,6 +155,9 @@ def evaluate_files(src_path, tgt_path, test_dict, *, fmt="auto", max_vocab=None,
     fmt, max_vocab, on_duplicate, encoding_errors
         How the vector files are read (:func:`bootstrap.io.embeddings.load_embeddings`).
     progress : bool
+    memory_check : bool, default True
+        Refuse, before reading, a run whose estimated peak memory exceeds the available memory
+        (:func:`bootstrap.memory.check_memory`); the estimate is the result's ``memory``.
     **options
         Keywords of :func:`evaluate_bli`.
 
@@ -159,11 +166,13 @@ def evaluate_files(src_path, tgt_path, test_dict, *, fmt="auto", max_vocab=None,
     dict
         As :func:`evaluate_bli`; the signature names ``max_vocab`` too.
     """
+    memory = check_memory("evaluate", (src_path, tgt_path), fmt=fmt, max_vocab=max_vocab) if memory_check else None
     src, tgt = load_mapped_pair(src_path, tgt_path, fmt=fmt, max_vocab=max_vocab, on_duplicate=on_duplicate,
                                 encoding_errors=encoding_errors, progress=progress)
-    out = evaluate_bli(src, tgt, test_dict, progress=progress, **options)
+    out = evaluate_bli(src, tgt, test_dict, progress=progress, copy=False, **options)  # read for this alone
     out["signature"] = bli_signature(out, normalize=options.get("normalize", True),
                                      lowercase=options.get("lowercase", False), max_vocab=max_vocab)
+    out["memory"] = memory
     return out
 
 

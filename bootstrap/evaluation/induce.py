@@ -12,6 +12,7 @@ from ..io.atomic import check_distinct, write_json
 from ..io.embeddings import finite_vectors
 from ..io.outputs import load_mapped_pair, write_lexicon
 from ..lexicon.parallel import builds_association, resolve_association
+from ..memory import check_memory
 from ..signature import extend_signature, make_signature
 from .bli import rerank_tag
 from .rerankers import DEFAULT_RERANK_K, CandidateSpace, as_reranker
@@ -36,7 +37,7 @@ class Lexicon(list):
 
 def induce_lexicon(src, tgt, *, method="csls", k=1, csls_k=10, max_src=None, normalize=True,
                    mutual=False, device="cpu", beta=30.0, rerank=None, tune_dict=None, parallel=None,
-                   lowercase=False, progress=True, return_info=False):
+                   lowercase=False, progress=True, copy=True, return_info=False):
     """Translate source words into their ``k`` best target words.
 
     Parameters
@@ -47,7 +48,9 @@ def induce_lexicon(src, tgt, *, method="csls", k=1, csls_k=10, max_src=None, nor
     k : int
         Candidates per source word.
     max_src : int, optional
-        Translate only the most frequent ``max_src`` source words.
+        Translate only the most frequent ``max_src`` source words. They are the source side of the
+        column terms and of ``mutual``'s way back too, as if only they had been read: the cost is
+        ``max_src x n_tgt``, whatever the source vocabulary's size.
     mutual : bool
         Keep only pairs whose target word has this source word as its own best translation
         (precision over recall). With ``k > 1`` a source word keeps every one of its ``k``
@@ -62,6 +65,9 @@ def induce_lexicon(src, tgt, *, method="csls", k=1, csls_k=10, max_src=None, nor
         Lowercase ``tune_dict``'s words when reading it.
     progress : bool, default True
         Show a tqdm bar on stderr over the steps, as :func:`~bootstrap.evaluation.bli.evaluate_bli` does.
+    copy : bool, default True
+        False (with ``normalize``): scale the rows of ``src`` and ``tgt``'s own arrays to unit length
+        in place, so that two large spaces are never held twice; for vectors read for this call alone.
     return_info : bool, default False
         Deprecated: the lexicon carries its report in ``info``. With True, return ``(lexicon, info)``.
 
@@ -83,8 +89,8 @@ def induce_lexicon(src, tgt, *, method="csls", k=1, csls_k=10, max_src=None, nor
     if reranker is not None and reranker.k < k:  # every one of the k candidates is re-ranked
         reranker = type(reranker)(**{**reranker.get_params(), "k": k})
     device = resolve_device(device)
-    X = asarray(finite_vectors(src, "source", normalize=normalize), device=device)
-    Z = asarray(finite_vectors(tgt, "target", normalize=normalize), device=device)
+    X = asarray(finite_vectors(src, "source", normalize=normalize, copy=copy), device=device)
+    Z = asarray(finite_vectors(tgt, "target", normalize=normalize, copy=copy), device=device)
     n = len(src) if max_src is None else min(max_src, len(src))
     # steps: the column terms (CSLS's r of the targets, the inverted softmax's normaliser; with
     # mutual and CSLS the sources' r too, shared by both directions), the forward search and the way
@@ -103,8 +109,8 @@ def induce_lexicon(src, tgt, *, method="csls", k=1, csls_k=10, max_src=None, nor
                                                          tune_dict=tune_dict, parallel=parallel, lowercase=lowercase)
         else:
             rerank_info = None
-            scores, index, back = translate(X, Z, n, k, method=method, csls_k=csls_k, beta=beta, mutual=mutual,
-                                            step=step)
+            scores, index, back = translate(X[:n], Z, n, k, method=method, csls_k=csls_k, beta=beta,
+                                            mutual=mutual, step=step)
     rows = []
     for i in range(n):
         for r in range(index.shape[1]):
@@ -134,9 +140,13 @@ def _reranked(src, tgt, X, Z, n, k, reranker, step, *, method, csls_k, beta, mut
         step("verse association")
     association = resolve_association(parallel, src, tgt)
     tick = step(f"CSLS r term of {len(tgt)} target words", rows=len(tgt)) if method == "csls" else None
-    r_tgt = csls_r_tgt(X, Z, method, csls_k, tick)  # once for the tuning and the lexicon searches
-    log_norm = isf_log_norm(X, Z, beta, step(f"inverted-softmax normaliser of {len(tgt)} target words",
-                                             rows=len(tgt))) if method == "isf" else None
+    # the column terms and the way back see the n translated source words; the space keeps them all,
+    # for the tuning dictionary's words (the trees' margins are measured against every source word)
+    trees = reranker.model == "trees"
+    Xn = X if trees else X[:n]
+    r_tgt = csls_r_tgt(Xn, Z, method, csls_k, tick)  # once for the tuning and the lexicon searches
+    log_norm = isf_log_norm(Xn, Z, beta, step(f"inverted-softmax normaliser of {len(tgt)} target words",
+                                              rows=len(tgt))) if method == "isf" else None
     if tune_dict is not None:
         step("fitting the re-ranking")
     space = CandidateSpace(src, tgt, X, Z, method=method, csls_k=csls_k, beta=beta, r_tgt=r_tgt,
@@ -145,14 +155,13 @@ def _reranked(src, tgt, X, Z, n, k, reranker, step, *, method, csls_k, beta, mut
     rerank_info = dict(reranker.info_)
     if association is not None:
         rerank_info["parallel"] = association.info
-    trees = reranker.model == "trees"
     # the sources' CSLS r term: the trees made it; with mutual, one step serves both directions
     r_src = reranker.margins_.r_src if trees and method == "csls" else None
     if mutual and method == "csls" and r_src is None:
-        r_src = csls_r_tgt(Z, X, method, csls_k, step(f"CSLS r term of {len(src)} source words", rows=len(src)))
+        r_src = csls_r_tgt(Z, Xn, method, csls_k, step(f"CSLS r term of {len(Xn)} source words", rows=len(Xn)))
     # the way back first: with the trees its best scores are the backward margins' reference for
     # every target, so the re-ranked search below needs no search of its own for them
-    back = back_translate(X, Z, method=method, csls_k=csls_k, beta=beta, step=step, r_tgt=r_tgt, r_src=r_src,
+    back = back_translate(Xn, Z, method=method, csls_k=csls_k, beta=beta, step=step, r_tgt=r_tgt, r_src=r_src,
                           margins=reranker.margins_ if trees else None) if mutual else None
     # in slices of source words: each row is re-ranked on its own, and memory stays bounded by a
     # slice's candidates and features
@@ -162,7 +171,7 @@ def _reranked(src, tgt, X, Z, n, k, reranker, step, *, method, csls_k, beta, mut
 
 
 def induce_files(src_path, tgt_path, out, *, report=None, fmt="auto", max_vocab=None, on_duplicate="error",
-                 encoding_errors="strict", progress=True, **options):
+                 encoding_errors="strict", progress=True, memory_check=True, **options):
     """Read two mapped vector files, induce a lexicon and write it (and a JSON report): what ``offramp
     induce`` does.
 
@@ -178,6 +187,9 @@ def induce_files(src_path, tgt_path, out, *, report=None, fmt="auto", max_vocab=
     fmt, max_vocab, on_duplicate, encoding_errors
         How the vector files are read (:func:`bootstrap.io.embeddings.load_embeddings`).
     progress : bool
+    memory_check : bool, default True
+        Refuse, before reading, a run whose estimated peak memory exceeds the available memory
+        (:func:`bootstrap.memory.check_memory`); the estimate goes into the report.
     **options
         Keywords of :func:`induce_lexicon`.
 
@@ -187,9 +199,11 @@ def induce_files(src_path, tgt_path, out, *, report=None, fmt="auto", max_vocab=
         Its signature names ``max_vocab`` too.
     """
     check_distinct({"out": out, "report": report}, [("src_vectors", src_path), ("tgt_vectors", tgt_path)])
+    memory = check_memory("induce", (src_path, tgt_path), fmt=fmt, max_vocab=max_vocab) if memory_check else None
     src, tgt = load_mapped_pair(src_path, tgt_path, fmt=fmt, max_vocab=max_vocab, on_duplicate=on_duplicate,
                                 encoding_errors=encoding_errors, progress=progress)
-    lexicon = induce_lexicon(src, tgt, progress=progress, **options)
+    lexicon = induce_lexicon(src, tgt, progress=progress, copy=False, **options)  # read for this alone
+    lexicon.info["memory"] = memory
     lexicon.signature = extend_signature(lexicon.signature, max_vocab=max_vocab)
     write_lexicon(lexicon, out)
     if report is not None:

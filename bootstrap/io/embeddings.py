@@ -746,10 +746,11 @@ def _read_npy(path, max_vocab, dtype, on_duplicate):
     return make_keyed_vectors(words, vectors, np.asarray(counts, dtype=np.int64), copy=False)
 
 
-def finite_vectors(kv, side="given", *, normalize=False):
+def finite_vectors(kv, side="given", *, normalize=False, copy=True):
     """``kv.vectors`` as float32 on the host (unit length with ``normalize``), refusing a NaN or inf row
     by its word: the file readers refuse them already, and this catches vectors built or edited in
-    memory."""
+    memory. ``copy=False`` with ``normalize`` scales the rows of ``kv.vectors`` itself (when it is a
+    writable float32 array), for a caller that read the vectors for this alone."""
     from ...alignment import nonfinite_rows
     from ...alignment.preprocess import unit
 
@@ -759,7 +760,9 @@ def finite_vectors(kv, side="given", *, normalize=False):
         more = f" (and {bad.size - 1} more)" if bad.size > 1 else ""
         raise ValueError(f"the {side} vector of {kv.index_to_key[bad[0]]!r} (row {bad[0] + 1}) holds NaN or "
                          f"infinity{more}; drop or repair those vectors")
-    return unit(V) if normalize else V
+    if not normalize:
+        return V
+    return unit(V, copy=copy or V is not kv.vectors or not V.flags.writeable)
 
 
 def load_pair(src_path, tgt_path, *, fmt="auto", max_vocab=None, on_duplicate="error", encoding_errors="strict",

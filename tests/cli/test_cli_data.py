@@ -1,5 +1,6 @@
 """``offramp data`` (CliRunner): fetch, list and path, and their errors."""
 import hashlib
+import json
 import re
 import urllib.error
 
@@ -32,6 +33,13 @@ def test_data_cli_fetch_list_path(cache, mirror):
     assert result.exit_code == 0 and re.search(r"^muse +url +\d+ known +1 cached", result.output, re.M)
     result = runner.invoke(main, ["data", "list", "muse"])
     assert "  en-fi  (cached)\n" in result.output and "  en-de\n" in result.output
+    result = runner.invoke(main, ["data", "list", "--json"])
+    catalogue = json.loads(result.output)
+    assert result.exit_code == 0 and catalogue["cache"] == str(cache)
+    muse = catalogue["sources"]["muse"]
+    assert "{name}" in muse["url"] and "en-de" in muse["names"] and muse["cached"] == ["en-fi"]
+    assert set(catalogue["sources"]) == set(data.KNOWN_SOURCES)
+    assert list(json.loads(runner.invoke(main, ["data", "list", "muse", "--json"]).output)["sources"]) == ["muse"]
 
 
 @pytest.mark.parametrize("args, code, match", [

@@ -94,3 +94,13 @@ def test_evaluate_bli_signature(kwargs, fields):
     assert out["signature"] == f"offramp:{__version__}|{fields}|dtype:float32|device:cpu{rerank}"
     lowercase = evaluate_bli(EVAL_SRC, EVAL_TGT, EVAL_DICT, progress=False, lowercase=True, **kwargs)
     assert lowercase["signature"] == f"offramp:{__version__}|{fields}|dtype:float32|device:cpu|lowercase:yes{rerank}"
+
+
+def test_evaluate_in_place_normalisation_gives_the_same_scores():
+    """copy=False (what evaluate_files does with the vectors it read) normalises the spaces' own arrays:
+    the scores are those of the copying path."""
+    src, tgt, tune = noisy_pair()
+    expected = evaluate_bli(src, tgt, tune, csls_k=3, progress=False)
+    got = evaluate_bli(src, tgt, tune, csls_k=3, progress=False, copy=False)
+    assert {k: got[k] for k in ("p@1", "p@5", "mrr")} == {k: expected[k] for k in ("p@1", "p@5", "mrr")}
+    np.testing.assert_allclose(np.linalg.norm(tgt.vectors, axis=1), 1, atol=1e-6)

@@ -30,8 +30,9 @@ def test_induce_lexicon_and_write(tmp_path):
         induce_lexicon(EVAL_SRC, EVAL_TGT, k=0)
 
 
-def _brute_lexicon(src, tgt, method, k, mutual, csls_k=3, beta=30.0):
-    """Reference lexicon from whole score matrices (float64), for the slicing test below."""
+def _brute_lexicon(src, tgt, method, k, mutual, csls_k=3, beta=30.0, reference=None):
+    """Reference lexicon from whole score matrices (float64), for the slicing test below; ``reference``:
+    CSLS's r terms against only that many most frequent words of the other side."""
     X = src.vectors / np.linalg.norm(src.vectors, axis=1, keepdims=True)
     Z = tgt.vectors / np.linalg.norm(tgt.vectors, axis=1, keepdims=True)
     S = X.astype(np.float64) @ Z.T.astype(np.float64)
@@ -40,8 +41,8 @@ def _brute_lexicon(src, tgt, method, k, mutual, csls_k=3, beta=30.0):
         if method == "nn":
             return S
         if method == "csls":
-            r_src = np.sort(S, axis=1)[:, -csls_k:].mean(axis=1)
-            r_tgt = np.sort(S, axis=0)[-csls_k:].mean(axis=0)
+            r_src = np.sort(S[:, :reference], axis=1)[:, -csls_k:].mean(axis=1)
+            r_tgt = np.sort(S[:reference], axis=0)[-csls_k:].mean(axis=0)
             return 2 * S - r_src[:, None] - r_tgt[None, :]
         return beta * S - scipy.special.logsumexp(beta * S, axis=0)[None, :]
 
@@ -131,3 +132,46 @@ def test_return_info_is_deprecated_and_still_returns_the_pair():
         lexicon, info = induce_lexicon(EVAL_SRC, EVAL_TGT, method="nn", progress=False, return_info=True)
     assert isinstance(lexicon, Lexicon) and info is lexicon.info
     assert list(lexicon) == list(induce_lexicon(EVAL_SRC, EVAL_TGT, method="nn", progress=False))
+
+
+@pytest.mark.parametrize("mutual", [False, True])
+def test_csls_terms_against_the_most_frequent_words(monkeypatch, mutual):
+    """CSLS's r terms are measured against the other side's CSLS_REFERENCE most frequent words (200k:
+    a 2M-word space costs 2M x 200k, not 2M x 2M); with a reference of 12 the lexicon is the one that
+    whole score matrices give with the terms cut the same way."""
+    from offramp.alignment import retrieval
+
+    rng = np.random.default_rng(12)
+    src = make_keyed_vectors([f"s{i}" for i in range(40)], rng.standard_normal((40, 6)))
+    tgt = make_keyed_vectors([f"t{i}" for i in range(30)], rng.standard_normal((30, 6)))
+    monkeypatch.setattr(retrieval, "CSLS_REFERENCE", 12)
+    rows = induce_lexicon(src, tgt, method="csls", k=2, csls_k=3, mutual=mutual, progress=False)
+    expected = _brute_lexicon(src, tgt, "csls", 2, mutual, reference=12)
+    assert [r[:2] + r[3:] for r in rows] == [r[:2] + r[3:] for r in expected]
+    np.testing.assert_allclose([r[2] for r in rows], [r[2] for r in expected], atol=4e-6)
+    assert [r[:2] for r in rows] != [r[:2] for r in _brute_lexicon(src, tgt, "csls", 2, mutual)]
+
+
+@pytest.mark.parametrize("method", ["nn", "csls", "isf"])
+@pytest.mark.parametrize("rerank", [None, ("ortho", "freq")])
+def test_max_src_is_the_source_side(method, rerank):
+    """With max_src the translated words are the whole source side: the column terms and the way back
+    see only them, as if only they had been read (cost max_src x n_tgt)."""
+    src, tgt, tune = noisy_pair(n_src=60, n_tgt=45, noise=1.0)
+    cut = make_keyed_vectors(src.index_to_key[:25], src.vectors[:25])
+    tune = tune[:10]  # s0..s18: inside the cut
+    opts = {"method": method, "csls_k": 3, "mutual": True, "progress": False, "rerank": rerank,
+            "tune_dict": tune if rerank else None}
+    rows = induce_lexicon(src, tgt, max_src=25, **opts)
+    assert [r[:2] for r in rows] == [r[:2] for r in induce_lexicon(cut, tgt, **opts)]
+
+
+@pytest.mark.parametrize("mutual", [False, True])
+def test_in_place_normalisation_gives_the_same_lexicon(mutual):
+    """copy=False (what induce_files does with the vectors it read) scales the spaces' own rows to unit
+    length instead of a copy, and finds the same lexicon."""
+    src, tgt, _ = noisy_pair()
+    expected = induce_lexicon(src, tgt, mutual=mutual, csls_k=3, progress=False)
+    rows = induce_lexicon(src, tgt, mutual=mutual, csls_k=3, progress=False, copy=False)
+    assert [r[:2] + r[3:] for r in rows] == [r[:2] + r[3:] for r in expected]
+    np.testing.assert_allclose(np.linalg.norm(src.vectors, axis=1), 1, atol=1e-6)
