@@ -39,6 +39,9 @@ METHODS = ("nn", "csls", "isf")
 #: (all of a space up to that size, which MUSE loads by default): the neighbourhood's density needs no
 #: rare words, and the term of every word of a 2M-word space then costs 2M x 200k, not 2M x 2M.
 CSLS_REFERENCE = 200_000
+#: Database rows that a faiss search under an offset (CSLS, inverted softmax) augments at a time: 2**18
+#: rows of 300 dimensions are 315 MB, where a whole 2M-word database would be 2.4 GB.
+OFFSET_ROWS = 1 << 18
 #: Cells per slice of a block whose rows are selected by argpartition (see :func:`_topk_rows`).
 _SELECT_CELLS = 2**24
 
@@ -360,14 +363,33 @@ def offset_knn(Q, D, offset, k, *, batch_size=DEFAULT_BATCH_SIZE, use_faiss="aut
 
 
 def _offset_knn(Q, D, offset, k, batch_size, use_faiss):
-    """:func:`offset_knn` on inputs already checked."""
+    """:func:`offset_knn` on inputs already checked.
+
+    faiss searches the augmented vectors ``[q, -1] . [d, offset]``: the database is augmented
+    :data:`OFFSET_ROWS` rows at a time and the chunks' best merged, so that a 2M-word database is
+    never copied whole.
+    """
     xp = get_namespace(Q, D, offset)
-    if _use_faiss(xp, use_faiss):
-        ones = xp.full((Q.shape[0], 1), -1.0, dtype=Q.dtype)
-        Qa = xp.concatenate([Q, ones], axis=1)
-        Da = xp.concatenate([D, offset[:, None].astype(D.dtype)], axis=1)
-        return _knn(Qa, Da, k, batch_size, True)
-    return _blocked_knn(Q, D, k, batch_size, offset=offset)
+    if not _use_faiss(xp, use_faiss):
+        return _blocked_knn(Q, D, k, batch_size, offset=offset)
+    ones = xp.full((Q.shape[0], 1), -1.0, dtype=Q.dtype)
+    Qa = xp.concatenate([Q, ones], axis=1)
+    scores = index = None
+    for start in range(0, D.shape[0], OFFSET_ROWS):
+        chunk = D[start:start + OFFSET_ROWS]
+        Da = xp.concatenate([chunk, offset[start:start + OFFSET_ROWS, None].astype(D.dtype)], axis=1)
+        s, i = _knn(Qa, Da, min(k, chunk.shape[0]), batch_size, True)
+        del Da
+        if start:
+            i = i + start
+        if scores is None:
+            scores, index = s, i
+            continue
+        # the chunks' best merged by score (a stable sort: among tied rows the earlier chunk's first)
+        both_s, both_i = np.concatenate([scores, s], axis=1), np.concatenate([index, i], axis=1)
+        order = np.argsort(-both_s, axis=1, kind="stable")[:, :k]
+        scores, index = np.take_along_axis(both_s, order, axis=1), np.take_along_axis(both_i, order, axis=1)
+    return scores, index
 
 
 def _log_column_normaliser(X, Z, beta, batch_size):

@@ -290,6 +290,16 @@ def _scores(step, data, folder):
             "n_src": data.get("info", data).get("n_src")}
 
 
+def _command(data, args):
+    """The one command that makes every run of the record (which may have been made in parts)."""
+    sizes = ",".join(str(n) for n in sorted({r["n"] for r in data["runs"]}))
+    steps = sorted({r["step"] for r in data["runs"]}, key=STEPS.index)
+    more = [] if len(steps) == len(STEPS) else ["--steps", ",".join(steps)]
+    return shlex.join(["python", "benchmarks/scale.py", "--sizes", sizes, "--dim", str(args.dim), "--induce-src",
+                       str(args.induce_src), *more, *(["--device", args.device] if args.device != "cpu" else []),
+                       "--json", args.json])
+
+
 def _load_records(path):
     if path and Path(path).exists():
         return json.loads(Path(path).read_text(encoding="utf-8"))
@@ -327,8 +337,9 @@ def main(argv=None):
     data = _load_records(args.json)
     data.update({"dim": args.dim, "device": args.device, "induce_src": args.induce_src,
                  "machine": f"{len(os.sched_getaffinity(0))} CPU cores, "
-                            f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB",
-                 "command": "python benchmarks/scale.py " + shlex.join(argv if argv is not None else sys.argv[1:])})
+                            f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB"})
+    invoked = "python benchmarks/scale.py " + shlex.join(argv if argv is not None else sys.argv[1:])
+    data["invocations"] = list(dict.fromkeys(data.get("invocations", []) + [invoked]))
     for n in sizes:
         folder = Path(args.workdir) / f"n{n}-d{args.dim}-r{args.random_state}"
         start = time.perf_counter()
@@ -342,6 +353,7 @@ def main(argv=None):
             if args.json:
                 data["runs"] = [r for r in data["runs"] if (r["n"], r["step"]) != (n, step)] + [record]
                 data["runs"].sort(key=lambda r: (r["n"], STEPS.index(r["step"])))
+                data["command"] = _command(data, args)
                 _save(args.json, data)
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)

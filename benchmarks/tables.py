@@ -748,7 +748,7 @@ def _scale_seconds(run):
 
 
 def _scale_cell(run):
-    cell = f"{_scale_seconds(run):.0f} s, {run['peak_rss_mb'] / 1024:.1f} GB"
+    cell = f"{_scale_seconds(run):.0f} s, {run['peak_rss_mb'] / 1024:.1f} GiB"
     if run.get("speed_vs_gensim"):
         cell += f" (gensim reads one file {run['speed_vs_gensim']:.1f}x slower)"
     if run.get("p@1") is not None:

@@ -9,13 +9,8 @@ float32 cells with their selection's temporaries) for the commands that search w
 interpreter with its libraries. The available memory is the kernel's ``MemAvailable`` or, inside a
 container, what its cgroup limit leaves, whichever is smaller.
 """
-import os
-import struct
-
-import numpy as np
-
 from .errors import OfframpError
-from .io._files import open_binary
+from .io.embeddings import space_shape
 
 #: Bytes a word costs beyond its vector: the string, its slot in the word list and in the index.
 WORD_BYTES = 200
@@ -35,48 +30,6 @@ class MemoryEstimateError(OfframpError):
     def __init__(self, message, estimate):
         super().__init__(message)
         self.estimate = estimate
-
-
-def space_shape(path, fmt="auto"):
-    """``(n_words, dim)`` of a vector file from its header alone, or None where the header does not say
-    (a GloVe file without one, a gensim model).
-
-    Parameters
-    ----------
-    path : path-like
-    fmt : str
-        As :func:`bootstrap.io.embeddings.load_embeddings` takes it.
-
-    Returns
-    -------
-    tuple of int, or None
-    """
-    path = os.fspath(path)
-    try:
-        if fmt == "npy" or (fmt == "auto" and path.lower().endswith(".npy")):
-            with open(path, "rb") as handle:
-                version = np.lib.format.read_magic(handle)
-                read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
-                               else np.lib.format.read_array_header_2_0)
-                shape = read_header(handle)[0]
-            return tuple(int(v) for v in shape) if len(shape) == 2 else None
-        with open_binary(path) as handle:
-            head = handle.read(80)
-    except (OSError, ValueError, EOFError):
-        return None  # the reader names what is wrong with it
-    if head[:4] == b"\xba\x16\x4f\x2f":
-        # a fastText model: magic, version, 12 int32 training arguments (dim first, the hash buckets
-        # ninth) and a double, then the dictionary's size and word count; gensim holds the words'
-        # vectors and the buckets' (the rows counted here)
-        if len(head) < 72:
-            return None
-        dim, bucket = struct.unpack("<i", head[8:12])[0], struct.unpack("<i", head[40:44])[0]
-        n_words = struct.unpack("<i", head[68:72])[0]
-        return (n_words + max(bucket, 0), dim) if dim > 0 and n_words > 0 else None
-    fields = head.split(b"\n", 1)[0].split()
-    if len(fields) == 2 and all(f.isdigit() for f in fields):
-        return int(fields[0]), int(fields[1])
-    return None
 
 
 def available_memory():

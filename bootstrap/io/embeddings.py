@@ -765,6 +765,49 @@ def finite_vectors(kv, side="given", *, normalize=False, copy=True):
     return unit(V, copy=copy or V is not kv.vectors or not V.flags.writeable)
 
 
+def space_shape(path, fmt="auto"):
+    """``(rows, dim)`` that reading a vector file holds, from its header alone: its words (and a fastText
+    model's hash buckets, whose vectors gensim holds too); None where the header does not say (a GloVe
+    file without one, a gensim model). For the memory estimate (:mod:`bootstrap.memory`).
+
+    Parameters
+    ----------
+    path : path-like
+    fmt : str
+        As :func:`bootstrap.io.embeddings.load_embeddings` takes it.
+
+    Returns
+    -------
+    tuple of int, or None
+    """
+    path = os.fspath(path)
+    try:
+        if fmt == "npy" or (fmt == "auto" and path.lower().endswith(".npy")):
+            with open(path, "rb") as handle:
+                version = np.lib.format.read_magic(handle)
+                read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                               else np.lib.format.read_array_header_2_0)
+                shape = read_header(handle)[0]
+            return tuple(int(v) for v in shape) if len(shape) == 2 else None
+        with open_binary(path) as handle:
+            head = handle.read(80)
+    except (OSError, ValueError, EOFError):
+        return None  # the reader names what is wrong with it
+    if head[:4] == b"\xba\x16\x4f\x2f":
+        # a fastText model: magic, version, 12 int32 training arguments (dim first, the hash buckets
+        # ninth) and a double, then the dictionary's size and word count; gensim holds the words'
+        # vectors and the buckets' (the rows counted here)
+        if len(head) < 72:
+            return None
+        dim, bucket = struct.unpack("<i", head[8:12])[0], struct.unpack("<i", head[40:44])[0]
+        n_words = struct.unpack("<i", head[68:72])[0]
+        return (n_words + max(bucket, 0), dim) if dim > 0 and n_words > 0 else None
+    fields = head.split(b"\n", 1)[0].split()
+    if len(fields) == 2 and all(f.isdigit() for f in fields):
+        return int(fields[0]), int(fields[1])
+    return None
+
+
 def load_pair(src_path, tgt_path, *, fmt="auto", max_vocab=None, on_duplicate="error", encoding_errors="strict",
               progress=True, fix="train both with the same --dim"):
     """Both vector files of a pair (see :func:`load_embeddings` for the options), refusing two spaces of

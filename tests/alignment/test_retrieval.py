@@ -383,3 +383,26 @@ def test_isf_normaliser_slices_and_reuse(xp, spaces):
         isf_knn(Q, D, 4, log_norm=log_norm[:5])
     with pytest.raises(ValueError, match="beta must be positive"):
         isf_normaliser(X, D, beta=0.0)
+
+
+@pytest.mark.parametrize("k", [1, 5])
+def test_offset_search_in_database_chunks(monkeypatch, k):
+    """faiss's offset search (CSLS) augments the database a chunk at a time (no whole copy of a 2M-word
+    database) and merges the chunks' best: the neighbours and scores of one search over the whole
+    database and of the blocked search (the order of tied rows is unspecified)."""
+    from offramp.alignment import retrieval
+
+    rng = np.random.default_rng(3)
+    Q = rng.standard_normal((50, 8)).astype(np.float32)
+    D = rng.standard_normal((300, 8)).astype(np.float32)
+    D[7] = D[250]  # two tied rows in two chunks, at the top of every list
+    offset = rng.random(300).astype(np.float32)
+    offset[7] = offset[250] = -100.0  # far ahead of the others for every query
+    expected = retrieval.offset_knn(Q, D, offset, k, use_faiss=True)
+    blocked = retrieval.offset_knn(Q, D, offset, k, use_faiss=False)
+    monkeypatch.setattr(retrieval, "OFFSET_ROWS", 64)
+    scores, index = retrieval.offset_knn(Q, D, offset, k, use_faiss=True)
+    for other in (expected, blocked):
+        np.testing.assert_array_equal(np.sort(index, axis=1), np.sort(other[1], axis=1))
+        np.testing.assert_allclose(scores, other[0], rtol=0, atol=1e-5)
+    assert np.isin(index[:, 0], (7, 250)).all() and (k == 1 or (np.sort(index[:, :2], axis=1) == (7, 250)).all())

@@ -8,9 +8,8 @@ import pytest
 
 from fixtures.cli import assert_nothing_written, invoke
 from offramp.bootstrap import memory
-from offramp.bootstrap.io.embeddings import make_keyed_vectors, save_embeddings
-from offramp.bootstrap.memory import (MemoryEstimateError, available_memory, check_memory, estimate_memory,
-                                      space_shape)
+from offramp.bootstrap.io.embeddings import make_keyed_vectors, save_embeddings, space_shape
+from offramp.bootstrap.memory import MemoryEstimateError, available_memory, check_memory, estimate_memory
 
 
 def _kv(n=30, dim=4):
