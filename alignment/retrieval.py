@@ -310,8 +310,8 @@ def csls_knn(Q, D, k, *, csls_k=10, r_src=None, r_tgt=None, batch_size=DEFAULT_B
         Precomputed ``mean_topk_similarity(Q, csls_reference(D), csls_k)``.
     r_tgt : ndarray of shape (n_database,), optional
         Precomputed ``mean_topk_similarity(D, csls_reference(Q_all), csls_k)``; pass it when ``Q`` is a
-        subset of the source vocabulary, since ``r_tgt`` must be measured against the
-        whole source space.
+        subset of the source vocabulary, since ``r_tgt`` must be measured against the source
+        space's reference words, not the queries.
     batch_size : int
         Query rows per block.
     use_faiss : {'auto', True, False}

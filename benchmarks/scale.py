@@ -273,8 +273,7 @@ def run_step(step, folder, induce_src, device):
 
 def _scores(step, data, folder):
     if step.startswith("align"):
-        keep = {"iterations": data.get("n_iterations"), "validation": None}
-        return {k: v for k, v in keep.items() if v is not None}
+        return {"n_iter": data["n_iter"]}
     if step == "evaluate":
         return {"p@1": data["p@1"], "p@10": data["p@10"], "coverage": data["coverage"]}
     # induce: P@1 of the lexicon's rank-1 rows on the test words that it kept

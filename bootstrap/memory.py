@@ -9,6 +9,8 @@ float32 cells with their selection's temporaries) for the commands that search w
 interpreter with its libraries. The available memory is the kernel's ``MemAvailable`` or, inside a
 container, what its cgroup limit leaves, whichever is smaller.
 """
+import os
+
 from .errors import OfframpError
 from .io.embeddings import space_shape
 
@@ -125,7 +127,8 @@ def check_memory(command, paths, *, fmt="auto", max_vocab=None, available=None):
     record = {"estimated_mb": round(estimate["bytes"] / 2**20), "available_mb": round(available / 2**20)}
     if estimate["bytes"] <= HEADROOM * available:
         return record
-    sizes = " and ".join(f"{n:,} x {dim}" for n, (_, dim) in zip(estimate["words_read"], shapes))
+    sizes = " and ".join(f"{n:,} x {dim} ({os.path.basename(os.fspath(path))})"
+                         for n, (_, dim), path in zip(estimate["words_read"], shapes, paths))
     fit = _fitting_vocab(command, shapes, HEADROOM * available)
     advice = (f"read fewer words with --max-vocab {fit:,}".replace(",", "") if fit else "free memory")
     raise MemoryEstimateError(

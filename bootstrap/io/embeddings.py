@@ -520,8 +520,7 @@ def _check_fasttext_size(path):
         raise NotImplementedError("a supervised fastText model (.ftz or supervised .bin)")
     if len(head) < 68:
         raise FormatError(path, None, f"the fastText header is cut short ({len(head)} bytes)", _TRUNCATED_FIX)
-    dim, bucket = struct.unpack("<i", head[8:12])[0], struct.unpack("<i", head[40:44])[0]
-    n_words = struct.unpack("<i", head[64:68])[0]
+    dim, bucket, n_words = _fasttext_header(head)
     if min(dim, bucket, n_words) < 0:
         raise FormatError(path, None, f"the fastText header is damaged (dim {dim}, bucket {bucket}, "
                                       f"words {n_words})", _TRUNCATED_FIX)
@@ -530,6 +529,14 @@ def _check_fasttext_size(path):
     if size < need:
         raise FormatError(path, None, f"the file holds {size} bytes, fewer than the {n_words + bucket} x {dim} "
                                       f"float32 matrix its header declares ({need} bytes)", _TRUNCATED_FIX)
+
+
+def _fasttext_header(head):
+    """``(dim, bucket, n_words)`` of a fastText ``.bin`` from its first 68 bytes: magic and version, 12
+    int32 training arguments (``dim`` first, ``bucket`` ninth) and a double, then the dictionary's
+    word count."""
+    dim, bucket = struct.unpack("<i", head[8:12])[0], struct.unpack("<i", head[40:44])[0]
+    return dim, bucket, struct.unpack("<i", head[64:68])[0]
 
 
 _TRUNCATED_FIX = "the file may be truncated: download the model again, or save it again"
@@ -790,22 +797,14 @@ def space_shape(path, fmt="auto"):
                 shape = read_header(handle)[0]
             return tuple(int(v) for v in shape) if len(shape) == 2 else None
         with open_binary(path) as handle:
-            head = handle.read(80)
+            head = handle.read(_SNIFF_BYTES)
     except (OSError, ValueError, EOFError):
         return None  # the reader names what is wrong with it
-    if head[:4] == b"\xba\x16\x4f\x2f":
-        # a fastText model: magic, version, 12 int32 training arguments (dim first, the hash buckets
-        # ninth) and a double, then the dictionary's size and word count; gensim holds the words'
-        # vectors and the buckets' (the rows counted here)
-        if len(head) < 72:
-            return None
-        dim, bucket = struct.unpack("<i", head[8:12])[0], struct.unpack("<i", head[40:44])[0]
-        n_words = struct.unpack("<i", head[68:72])[0]
+    if len(head) >= 68 and struct.unpack("<i", head[:4])[0] == _FASTTEXT_MAGIC:
+        dim, bucket, n_words = _fasttext_header(head)  # gensim holds the words' and the buckets' vectors
         return (n_words + max(bucket, 0), dim) if dim > 0 and n_words > 0 else None
-    fields = head.split(b"\n", 1)[0].split()
-    if len(fields) == 2 and all(f.isdigit() for f in fields):
-        return int(fields[0]), int(fields[1])
-    return None
+    fields = head.split(b"\n", 1)[0].decode("ascii", errors="replace").split()
+    return (int(fields[0]), int(fields[1])) if _is_header(fields) else None
 
 
 def load_pair(src_path, tgt_path, *, fmt="auto", max_vocab=None, on_duplicate="error", encoding_errors="strict",

@@ -61,7 +61,8 @@ def test_check_memory_refuses_and_names_a_max_vocab_that_fits(tmp_path):
         check_memory("align", paths, available=available)
     message = str(caught.value)
     assert "align would need about 6.2 GB" in message and "4.0 GB is available" in message
-    assert "2,000,000 x 300" in message and "--no-memory-check" in message
+    assert "2,000,000 x 300 (src.vec.gz) and 2,000,000 x 300 (tgt.vec.gz)" in message
+    assert "--no-memory-check" in message
     fit = caught.value.estimate["max_vocab_that_fits"]
     assert f"--max-vocab {fit}" in message
     assert estimate_memory("align", [(2_000_000, 300)] * 2, fit)["bytes"] <= memory.HEADROOM * available
