@@ -34,6 +34,13 @@ setup(
         "rapidfuzz>=3.8",
         "scikit-learn>=1.2",
         "tomli>=1.1; python_version < '3.11'",
+        # offramp data: downloads (retries, resume, hashes), the cache's place, and the converters of
+        # SWORD Bible modules and Wikimedia dumps (all small, pure Python or with wheels)
+        "pooch>=1.6",
+        "requests>=2.19",
+        "platformdirs>=2.5",
+        "pysword>=0.2.8",
+        "mwparserfromhell>=0.6",
     ],
     extras_require={
         "llm": [

@@ -215,14 +215,20 @@ def translate(X, Z, n, k, *, method, csls_k, beta, mutual, step):
                         r_src=None if r_src is None else r_src[rows], log_norm=log_norm)
 
     scores, index = in_slices(forward, n, step(f"translating {n} source words", rows=n))
-    back = back_translate(X, Z, method=method, csls_k=csls_k, beta=beta, step=step, r_tgt=r_tgt,
-                          r_src=r_src) if mutual else None
-    return to_numpy(scores), to_numpy(index), back
+    scores, index = to_numpy(scores), to_numpy(index)
+    # the way back only for the targets some source chose: the rest cannot make a mutual pair
+    back = back_translate(X, Z, method=method, csls_k=csls_k, beta=beta, step=step, r_tgt=r_tgt, r_src=r_src,
+                          targets=np.unique(index)) if mutual else None
+    return scores, index, back
 
 
-def back_translate(X, Z, *, method, csls_k, beta, step, r_tgt=None, r_src=None, margins=None):
+def back_translate(X, Z, *, method, csls_k, beta, step, r_tgt=None, r_src=None, margins=None, targets=None):
     """Each target word's best source word (host int array of shape (n_tgt,)), by plain retrieval,
     in slices of :data:`SLICE_ROWS` targets with a counting step.
+
+    ``targets`` (host int array): translate only these targets back (the others get -1), e.g. the
+    forward search's hits, which are all that a mutual check reads; the search costs
+    ``len(targets) x n_src`` instead of ``n_tgt x n_src``. Not with ``margins``, which need every target.
 
     ``r_tgt`` and ``r_src`` (CSLS's terms of all targets and all sources, the forward search's) are
     the backward search's query and column terms: given, they are not computed again (a missing
@@ -238,11 +244,23 @@ def back_translate(X, Z, *, method, csls_k, beta, step, r_tgt=None, r_src=None, 
         back_norm = isf_log_norm(Z, X, beta, step(f"inverted-softmax normaliser of {n_src} source words",
                                                   rows=n_src))
 
+    if targets is not None and margins is not None:
+        raise ValueError("back_translate: the margins need every target's way back; pass targets=None")
+    xp = get_namespace(X)
+    chosen = None if targets is None else xp.asarray(np.asarray(targets, dtype=np.int64))
+
     def backward(rows):
-        best, index = retrieve(Z[rows], X, 1, method=method, csls_k=csls_k, beta=beta, X=Z, r_tgt=r_src,
-                               r_src=None if r_tgt is None else r_tgt[rows], log_norm=back_norm)
+        queries = rows if chosen is None else chosen[rows]
+        best, index = retrieve(Z[queries], X, 1, method=method, csls_k=csls_k, beta=beta, X=Z, r_tgt=r_src,
+                               r_src=None if r_tgt is None else r_tgt[queries], log_norm=back_norm)
         if margins is not None and method == "csls":
             margins.set(rows, to_numpy(best)[:, 0])
         return index
 
-    return to_numpy(in_slices(backward, n_tgt, step(f"translating {n_tgt} target words back", rows=n_tgt)))[:, 0]
+    m = n_tgt if targets is None else len(targets)
+    found = to_numpy(in_slices(backward, m, step(f"translating {m} target words back", rows=m)))[:, 0]
+    if targets is None:
+        return found
+    back = np.full(n_tgt, -1, dtype=found.dtype)
+    back[np.asarray(targets, dtype=np.int64)] = found
+    return back

@@ -289,13 +289,34 @@ def _scores(step, data, folder):
             "n_src": data.get("info", data).get("n_src")}
 
 
+def _key(run):
+    """What a run measured: its size, its step and, for induce, how many source words it translated."""
+    return run["n"], run["step"], run.get("n_src") if run["step"].startswith("induce") else None
+
+
 def _command(data, args):
-    """The one command that makes every run of the record (which may have been made in parts)."""
-    sizes = ",".join(str(n) for n in sorted({r["n"] for r in data["runs"]}))
-    steps = sorted({r["step"] for r in data["runs"]}, key=STEPS.index)
+    """The commands that make every run of the record (which may have been made in parts): one over every
+    size and step, and one more for each other number of induce source words, one per line."""
+    induce = [r for r in data["runs"] if r["step"].startswith("induce") and r.get("n_src")]
+    counts = {}
+    for r in induce:
+        counts[r["n_src"]] = counts.get(r["n_src"], 0) + 1
+    base = max(counts, key=lambda c: (counts[c], -c)) if counts else args.induce_src
+    main_runs = [r for r in data["runs"] if _key(r)[2] in (None, base, min(base, r["n"]))]
+    lines = [_one_command(main_runs, base, args)]
+    for other in sorted(set(counts) - {base}):
+        runs = [r for r in induce if r["n_src"] == other and r["n_src"] != min(base, r["n"])]
+        if runs:
+            lines.append(_one_command(runs, other, args))
+    return "\n".join(lines)
+
+
+def _one_command(runs, induce_src, args):
+    sizes = ",".join(str(n) for n in sorted({r["n"] for r in runs}))
+    steps = sorted({r["step"] for r in runs}, key=STEPS.index)
     more = [] if len(steps) == len(STEPS) else ["--steps", ",".join(steps)]
     return shlex.join(["python", "benchmarks/scale.py", "--sizes", sizes, "--dim", str(args.dim), "--induce-src",
-                       str(args.induce_src), *more, *(["--device", args.device] if args.device != "cpu" else []),
+                       str(induce_src), *more, *(["--device", args.device] if args.device != "cpu" else []),
                        "--json", args.json])
 
 
@@ -325,7 +346,8 @@ def main(argv=None):
     p.add_argument("--workdir", default=str(ROOT / "benchmarks" / "_cache" / "scale"))
     p.add_argument("--keep", action="store_true", help="keep the generated files after the run")
     p.add_argument("--json", help="write the records here (kept and updated step by step)")
-    p.add_argument("--resume", action="store_true", help="skip the (n, step) pairs already in --json")
+    p.add_argument("--resume", action="store_true",
+                   help="skip the runs already in --json (same size and step; for induce, same --induce-src)")
     args = p.parse_args(argv)
 
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else [args.n]
@@ -334,7 +356,8 @@ def main(argv=None):
         if s not in STEPS:
             p.error(f"unknown step {s!r}; pick from {', '.join(STEPS)}")
     data = _load_records(args.json)
-    data.update({"dim": args.dim, "device": args.device, "induce_src": args.induce_src,
+    data.pop("induce_src", None)  # each induce run records its own n_src
+    data.update({"dim": args.dim, "device": args.device,
                  "machine": f"{len(os.sched_getaffinity(0))} CPU cores, "
                             f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB"})
     invoked = "python benchmarks/scale.py " + shlex.join(argv if argv is not None else sys.argv[1:])
@@ -345,13 +368,14 @@ def main(argv=None):
         generate(folder, n, args.dim, args.random_state, args.n_train, args.n_test)
         print(f"n={n}: spaces ready in {folder} ({time.perf_counter() - start:.0f} s)", file=sys.stderr)
         for step in steps:
-            if args.resume and any(r["n"] == n and r["step"] == step for r in data["runs"]):
+            wanted = (n, step, min(args.induce_src, n) if step.startswith("induce") else None)
+            if args.resume and any(_key(r) == wanted for r in data["runs"]):
                 continue
             record = {"n": n, **run_step(step, folder, min(args.induce_src, n), args.device)}
             print(json.dumps(record), flush=True)
             if args.json:
-                data["runs"] = [r for r in data["runs"] if (r["n"], r["step"]) != (n, step)] + [record]
-                data["runs"].sort(key=lambda r: (r["n"], STEPS.index(r["step"])))
+                data["runs"] = [r for r in data["runs"] if _key(r) != _key(record)] + [record]
+                data["runs"].sort(key=lambda r: (r["n"], STEPS.index(r["step"]), r.get("n_src") or 0))
                 data["command"] = _command(data, args)
                 _save(args.json, data)
         if not args.keep:

@@ -36,6 +36,8 @@ TRANSFER_PAGE = ROOT / "docs" / "transfer.md"
 TRANSFER_MARKERS = ("<!-- transfer:start -->", "<!-- transfer:end -->")
 SCALE_PAGE = ROOT / "docs" / "scale.md"
 SCALE_MARKERS = ("<!-- scale:start -->", "<!-- scale:end -->")
+WIKIPEDIA_PAGE = ROOT / "docs" / "data.md"
+WIKIPEDIA_MARKERS = ("<!-- wikipedia:start -->", "<!-- wikipedia:end -->")
 
 
 def load_records(sources=SOURCES):
@@ -756,30 +758,68 @@ def _scale_cell(run):
     return cell
 
 
+def _scale_key(run):
+    return run["n"], run["step"], run.get("n_src") if run["step"].startswith("induce") else None
+
+
 def scale(out):
     """Full-size vectors (``scale.py``): each step's wall time, peak memory and P@1 per vocabulary size, and
-    how the time grew against the work (the vocabulary, or sources x targets for induce)."""
+    how the time grew against the work (the vocabulary, or sources x targets for induce). Induce has a row
+    per number of source words translated; a row measured at one size only is compared with the row of
+    fewer source words at that size."""
     tables = []
     for r in _records(out, "scale*.json"):
         sizes = sorted({run["n"] for run in r["runs"]})
-        cells = {(run["n"], run["step"]): run for run in r["runs"]}
-        induce_src = r.get("induce_src", 200_000)
+        cells = {_scale_key(run): run for run in r["runs"]}
         rows = [f"| step ({r.get('machine', '-')}, {r['device']}) | "
                 + " | ".join(f"{n:,} words" for n in sizes) + " | time grew / work grew |",
                 "|---|" + "---:|" * (len(sizes) + 1)]
         for step, label in _SCALE_STEPS.items():
-            done = [n for n in sizes if (n, step) in cells]
-            if not done:
-                continue
-            if step.startswith("induce"):
-                label += f" of the {induce_src:,} most frequent source words"
-            growth = "-"
-            if len(done) > 1:
-                first, last = cells[(done[0], step)], cells[(done[-1], step)]
-                work = (lambda n: min(n, induce_src) * n) if step.startswith("induce") else (lambda n: n)
-                growth = f"{_scale_seconds(last) / _scale_seconds(first):.1f}x / {work(done[-1]) / work(done[0]):.1f}x"
-            row = [(_scale_cell(cells[(n, step)]) if (n, step) in cells else "-") for n in sizes]
-            rows.append(f"| {label} | " + " | ".join(row) + f" | {growth} |")
+            for n_src in sorted({k[2] for k in cells if k[1] == step}, key=lambda a: a or 0):
+                at = {n: cells.get((n, step, n_src)) for n in sizes}
+                done = [n for n in sizes if at[n] is not None]
+                name = label + (f" of the {n_src:,} most frequent source words" if n_src else "")
+                work = (lambda n, s=n_src: min(n, s) * n) if n_src else (lambda n: n)
+                growth = "-"
+                if len(done) > 1:
+                    first, last = at[done[0]], at[done[-1]]
+                    grew = _scale_seconds(last) / _scale_seconds(first)
+                    growth = f"{grew:.1f}x / {work(done[-1]) / work(done[0]):.1f}x"
+                elif n_src:
+                    n = done[0]
+                    fewer = sorted(k[2] for k in cells if k[:2] == (n, step) and k[2] is not None and k[2] < n_src)
+                    if fewer:
+                        base = cells[(n, step, fewer[-1])]
+                        growth = (f"{_scale_seconds(at[n]) / _scale_seconds(base):.1f}x / {n_src / fewer[-1]:.1f}x "
+                                  f"(against {fewer[-1]:,} source words)")
+                row = [(_scale_cell(at[n]) if at[n] is not None else "-") for n in sizes]
+                rows.append(f"| {name} | " + " | ".join(row) + f" | {growth} |")
+        tables.append("\n".join(rows))
+    return "\n\n".join(tables)
+
+
+def _megabytes(mb):
+    return f"{mb:,.0f} MB" if mb >= 10 else f"{mb:.1f} MB"
+
+
+def wikipedia_stream(out):
+    """Wikipedia dumps in constant memory (``wikipedia_stream.py``): each synthetic dump's size, pages, conversion
+    time, speed and peak memory, then how the peak memory grew against how the dump grew."""
+    tables = []
+    for r in _records(out, "wikipedia_stream*.json"):
+        runs = sorted(r["runs"], key=lambda run: run.get("xml_mb", run["mb"]))
+        rows = [f"| dump, XML ({r.get('machine', '-')}) | bz2 | pages | tokens | time | MB/s | peak RSS "
+                "| RSS once imported |", "|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        for run in runs:
+            bz2 = _megabytes(run["bz2_mb"]) if run.get("bz2_mb") is not None else "-"
+            imported = f"{run['import_rss_mb']:.0f} MB" if run.get("import_rss_mb") is not None else "-"
+            rows.append(f"| {_megabytes(run.get('xml_mb', run['mb']))} | {bz2} | {run['pages']:,} | {run['tokens']:,} "
+                        f"| {run['wall_s']:.0f} s | {run['mb_per_s']:.2f} | {run['peak_rss_mb']:.0f} MB | {imported} |")
+        if len(runs) > 1:
+            small, large = runs[0], runs[-1]
+            size = large.get("xml_mb", large["mb"]) / small.get("xml_mb", small["mb"])
+            rows.append(f"| peak RSS grew / dump grew | | | | | | {large['peak_rss_mb'] / small['peak_rss_mb']:.2f}x "
+                        f"/ {size:.1f}x | |")
         tables.append("\n".join(rows))
     return "\n\n".join(tables)
 
@@ -892,6 +932,12 @@ def sections(out):
          "at 2M words) and P@1 on the 1500 test words (induce: of the test words it kept). Details: "
          "[scale.md](scale.md).",
          scale(records), _records(records, "scale*.json")),
+        ("Wikipedia dumps in constant memory",
+         "Synthetic Wikimedia pages-articles dumps (wikitext written like Wikipedia's, bz2) converted to text by "
+         "`offramp data fetch wikipedia`'s converter, each in its own process: wall time (start-up included), MB "
+         "of uncompressed XML converted a second, and peak resident memory; the last row compares how the peak "
+         "memory grew with how the dump grew.",
+         wikipedia_stream(records), _records(records, "wikipedia_stream*.json")),
         ("Speed: a whole-vocabulary induce",
          "Each `induce_lexicon` variant's wall time in units of one plain k-NN search of every source word, "
          "on synthetic mapped spaces.",
@@ -912,7 +958,7 @@ def page(out):
 def studies(out):
     """Every study table the records allow (each is empty without its runs)."""
     tables = [bli, verses, ensembles, refined, model1, trees, unsupervised_bible, shared_check, string_directions,
-              pivot, quantity, transfer, multilingual, experiments, iteration, induce, scale]
+              pivot, quantity, transfer, multilingual, experiments, iteration, induce, scale, wikipedia_stream]
     blocks = [block for table in tables for block in table(out).split("\n\n")]
     return "\n\n".join(block for block in blocks if len(block.splitlines()) > 2)  # tables with rows only
 
@@ -968,6 +1014,9 @@ def write(out=None):
     block = [s for s in sections(records) if s[0].startswith("Scale") and s[2]]
     if block and _replace_block(SCALE_PAGE, SCALE_MARKERS, _section(*block[0]).split("\n", 2)[2]):
         done.append(str(SCALE_PAGE.relative_to(ROOT)))
+    block = [s for s in sections(records) if s[0].startswith("Wikipedia dumps") and s[2]]
+    if block and _replace_block(WIKIPEDIA_PAGE, WIKIPEDIA_MARKERS, _section(*block[0]).split("\n", 2)[2]):
+        done.append(str(WIKIPEDIA_PAGE.relative_to(ROOT)))
     return done
 
 

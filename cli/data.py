@@ -24,7 +24,8 @@ def _check_request(kind, names):
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def data():
-    """Fetch public dictionaries, corpora and word vectors into a local cache.
+    """Fetch public dictionaries, corpora and word vectors into a local cache, from their public homes
+    (converted into the shared layout) or from a mirror.
 
     Usage errors (unknown KIND, a NAME that does not fit it) exit with status 2, other failures
     (not cached, damaged, download failed) with status 1.
@@ -34,6 +35,8 @@ def data():
       offramp data list
       offramp data fetch muse en-fi en-fi.0-5000 en-fi.5000-6500
       offramp data fetch ud Finnish-TDT --mirror ../shared/data
+      offramp data fetch wikipedia lv --max-tokens 10000000
+      offramp data bundle lv mt eu --out eu-data
       offramp data path muse en-fi
     """
 
@@ -67,7 +70,9 @@ def list_(kind, cache_dir, as_json):
         return
     row = next(r for r in rows if r["kind"] == kind)
     click.echo(f"{kind}: {row['description']}")
-    click.echo(f"licence: {row['licence']}; {'public URL' if row['fetch'] == 'url' else 'mirror-only'}"
+    how = {"url": "from its public URL", "converted": "converted from its public source",
+           "mirror-only": "from a mirror only"}[row["fetch"]]
+    click.echo(f"licence: {row['licence']}; {how}" + (f": {row['url']}" if row["url"] else "")
                + (f"; {row['homepage']}" if row["homepage"] else ""))
     for name in row["names"] + [n for n in row["cached"] + row["damaged"] if n not in row["names"]]:
         status = ("  (cached)" if name in row["cached"] else
@@ -76,35 +81,121 @@ def list_(kind, cache_dir, as_json):
         click.echo(f"  {name}{status}")
 
 
+_MIRROR = click.option("--mirror", type=str, default=None,
+                       help="Directory (or http(s) base URL) laid out like shared/data to copy from, instead of the "
+                            "public sources [default: $OFFRAMP_MIRROR].")
+#: The options of ``fetch`` that only some kinds' converters take.
+_KIND_OPTIONS = {"date": ("wikipedia",), "max_tokens": ("wikipedia",), "release": ("ud",)}
+
+
 @data.command()
 @click.argument("kind")
 @click.argument("names", nargs=-1, required=True)
 @_CACHE
-@click.option("--mirror", type=str, default=None,
-              help="Directory (or http(s) base URL) laid out like shared/data to copy from [default: $OFFRAMP_MIRROR].")
-@click.option("--force", is_flag=True, help="Fetch again even when cached.")
+@_MIRROR
+@click.option("--force", is_flag=True, help="Fetch again even when cached (a converted kind's upstream files too).")
 @click.option("--link", is_flag=True, help="With a local --mirror, symlink instead of copying.")
-@progress_option(help="Show download progress on stderr.", off=("-q",))
+@click.option("--date", default=None, metavar="YYYYMMDD|latest",
+              help="wikipedia: the dump's date [default: latest].")
+@click.option("--max-tokens", type=click.IntRange(min=1), default=None,
+              help="wikipedia: stop after this many whitespace tokens (whole paragraphs) [default: the whole dump].")
+@click.option("--release", default=None, help="ud: the UD release tag's number, e.g. 2.15 [default: offramp's].")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=60, show_default=True,
+              help="Seconds to wait for a server.")
+@progress_option(help="Show download and conversion progress on stderr.", off=("-q",))
 @user_errors
-def fetch(kind, names, cache_dir, mirror, force, link, progress):
+def fetch(kind, names, cache_dir, mirror, force, link, date, max_tokens, release, timeout, progress):
     """Fetch NAMES of KIND (e.g. muse en-fi) into the cache and print their paths.
 
-    A cached file is checked against the size and sha256 recorded when it was fetched, and fetched
-    again (with a note on stderr) when it was changed since.
+    Without --mirror, each file comes from its public home: the file itself where its URL serves it
+    (muse, fasttext-*), else what its upstream serves, converted into the shared layout (SWORD
+    modules, UD treebanks, Wikimedia dumps, FreeDict, OMW, Apertium, TED). A cached file is checked
+    against the size and sha256 recorded when it was fetched, and fetched again (with a note on
+    stderr) when it was changed since.
+
+    \b
+    Examples:
+      offramp data fetch bible lv.LvGluck8
+      offramp data fetch wikipedia mt --max-tokens 5000000
+      offramp data fetch ud Latvian-LVTB --mirror ../shared/data
     """
     from ..bootstrap.data import DamagedCacheWarning, FetchError, cache_record, fetch as fetch_one, fetch_signature
 
     _check_request(kind, names)
+    options = {"date": date, "max_tokens": max_tokens, "release": release}
+    for key, value in options.items():
+        if value is not None and kind not in _KIND_OPTIONS[key]:
+            raise click.BadParameter(f"--{key.replace('_', '-')} applies to {', '.join(_KIND_OPTIONS[key])} only, "
+                                     f"not {kind}", param_hint=f"--{key.replace('_', '-')}")
     for name in names:
         try:
             with echo_warnings(DamagedCacheWarning, "note"):  # the damaged-file note on stderr
                 path = fetch_one(kind, name, cache_dir=cache_dir, mirror=mirror, progress=progress, force=force,
-                                 link=link)
+                                 link=link, timeout=timeout, options=options)
         except FetchError as exc:
             raise click.ClickException(str(exc)) from exc
         record = cache_record(kind, name, cache_dir=cache_dir) or {}
         sig = fetch_signature(kind, name, cache_dir=cache_dir)
         click.echo(f"{path} ({record.get('bytes', '?')} bytes) | {sig}")
+
+
+@data.command()
+@click.argument("languages", nargs=-1, required=True)
+@click.option("--out", "out", type=click.Path(file_okay=False), required=True,
+              help="The bundle's directory (laid out like shared/data, with MANIFEST.md and MANIFEST.json).")
+@click.option("--kinds", default=None, metavar="KIND,KIND",
+              help="Kinds to gather [default: bible, ud, ted, wikipedia and the dictionaries; the fasttext-* "
+                   "vectors only when named].")
+@click.option("--wikipedia-tokens", type=click.IntRange(min=0), default=None, show_default=False,
+              help="Cap of each Wikipedia text in whitespace tokens, 0 for whole dumps [default: 20,000,000].")
+@_CACHE
+@_MIRROR
+@click.option("--link", is_flag=True, help="Symlink the bundle's files to the cache instead of copying them.")
+@click.option("--force", is_flag=True, help="Fetch again even what is cached.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=60, show_default=True,
+              help="Seconds to wait for a server.")
+@progress_option(help="Show download and conversion progress on stderr.", off=("-q",))
+@user_errors
+def bundle(languages, out, kinds, wikipedia_tokens, cache_dir, mirror, link, force, timeout, progress):
+    """Gather what exists for LANGUAGES (ISO codes, e.g. lv mt eu) into --out, with a MANIFEST.
+
+    Each language gets its Bibles, UD treebanks, TED talks and Wikipedia (capped), and the
+    dictionaries between it and English or another of the LANGUAGES; each file goes through the
+    cache. What cannot be had is listed as skipped, with the reason, and the rest goes on. The
+    directory serves as a --mirror for other machines.
+
+    \b
+    Examples:
+      offramp data bundle lv mt eu --out eu-data
+      offramp data bundle fi et --out fe --mirror ../shared/data --kinds bible,ud,muse
+    """
+    from ..bootstrap.data import bundle as gather
+    from ..bootstrap.data.bundle import DEFAULT_KINDS, DEFAULT_WIKIPEDIA_TOKENS
+    from ..bootstrap.signature import make_signature
+
+    from ..bootstrap.data import KNOWN_SOURCES, LANGUAGES
+
+    chosen = tuple(k.strip() for k in kinds.split(",") if k.strip()) if kinds else DEFAULT_KINDS
+    for lang in languages:
+        if lang not in LANGUAGES:
+            raise click.BadParameter(f"unknown language code {lang!r}; known: {', '.join(LANGUAGES)}",
+                                     param_hint="LANGUAGES")
+    for kind in chosen:
+        if kind not in KNOWN_SOURCES:
+            raise click.BadParameter(f"unknown kind {kind!r}; known: {', '.join(KNOWN_SOURCES)}", param_hint="--kinds")
+    tokens = DEFAULT_WIKIPEDIA_TOKENS if wikipedia_tokens is None else (wikipedia_tokens or None)
+
+    def on_item(kind, name, status, detail):
+        if progress or status != "ok":
+            click.echo(f"{kind} {name}: {detail if status == 'ok' else 'skipped: ' + detail}", err=True)
+
+    report = gather(list(languages), out, kinds=chosen, wikipedia_tokens=tokens, cache_dir=cache_dir, mirror=mirror,
+                    link=link, force=force, progress=progress, timeout=timeout, on_item=on_item)
+    size = sum(item["bytes"] or 0 for item in report["files"])
+    sig = make_signature(data="bundle", languages="+".join(languages), kinds=",".join(chosen),
+                         files=len(report["files"]), skipped=len(report["skipped"]))
+    click.echo(f"bundle: {len(report['files'])} files ({size / 2**20:.1f} MiB) in {out}, "
+               f"{len(report['skipped'])} skipped, MANIFEST.md and MANIFEST.json written | {sig}")
 
 
 @data.command()

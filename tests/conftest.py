@@ -75,6 +75,26 @@ def cache(tmp_path, monkeypatch):
     return path
 
 
+@pytest.fixture
+def http_site(monkeypatch):
+    """A real HTTP server on 127.0.0.1 (:func:`fixtures.http_server.serve`): fill ``.state.files``, read
+    ``.state.requests``; proxies unset, pooch's pauses between retries recorded in ``.waits`` instead of
+    slept; stopped after the test."""
+    from types import SimpleNamespace
+
+    import pooch
+
+    from fixtures.http_server import serve
+
+    for var in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
+        monkeypatch.delenv(var, raising=False)
+    site, stop = serve()
+    site.waits = []
+    monkeypatch.setattr(pooch.core, "time", SimpleNamespace(sleep=site.waits.append))
+    yield site
+    stop()
+
+
 @pytest.fixture(scope="module")
 def rotated(tmp_path_factory):
     """:func:`fixtures.spaces.make_spaces` with verse-aligned files in which each of the first 60 words

@@ -66,6 +66,30 @@ def test_scale_runs_small(tmp_path):
     assert "| read both .vec.gz (word2vec text) |" in table and "50,000 words" in table
 
 
+def test_scale_record_keeps_induce_rows_per_source_count():
+    """Induce at 20,000 and at 200,000 source words are two rows, made by two commands, and the one-size
+    row is compared with the row of fewer source words at its size."""
+    sys.path.insert(0, str(BENCHMARKS))
+    import scale
+    import tables
+
+    def run(n, step, seconds, n_src=None):
+        return {"n": n, "step": step, "wall_s": seconds, "peak_rss_mb": 1024.0, **({"n_src": n_src} if n_src else {})}
+
+    runs = [run(200_000, "evaluate", 10), run(2_000_000, "evaluate", 100),
+            run(200_000, "induce_mutual", 5, 20_000), run(2_000_000, "induce_mutual", 50, 20_000),
+            run(2_000_000, "induce_mutual", 400, 200_000)]
+    record = {"runs": runs, "device": "cpu", "machine": "2 CPU cores", "_file": "scale.json"}
+    args = type("Args", (), {"dim": 300, "induce_src": 200_000, "device": "cpu", "json": "s.json"})()
+    assert scale._command(record, args).splitlines() == [
+        "python benchmarks/scale.py --sizes 200000,2000000 --dim 300 --induce-src 20000 --steps evaluate,induce_mutual "
+        "--json s.json",
+        "python benchmarks/scale.py --sizes 2000000 --dim 300 --induce-src 200000 --steps induce_mutual --json s.json"]
+    table = tables.scale([record])
+    assert "of the 20,000 most frequent source words | 5 s, 1.0 GiB | 50 s, 1.0 GiB | 10.0x / 10.0x |" in table
+    assert "of the 200,000 most frequent source words | - | 400 s, 1.0 GiB | 8.0x / 10.0x (against 20,000 " in table
+
+
 def test_induce_cost_runs_small(tmp_path):
     """The induce benchmark end to end on 2000 x 2000 x 16 (a few seconds), every kind of variant."""
     out = tmp_path / "out.json"
@@ -132,3 +156,46 @@ def test_transfer_alignment_cache_key_follows_the_seed_dictionary(tmp_path):
             key("auto", seed_dict, verses), key("auto", seed_dict, None, refine="none"),
             key("auto", None, verses, purpose="bli"), key("auto", seed_dict, None, seed=1)}
     assert len(keys) == 8
+
+
+def test_wikipedia_stream_runs_small(tmp_path):
+    """The dump benchmark end to end on dumps of half a megabyte and one: each converted in its own process,
+    the record and its table, and the dumps reused by a second run."""
+    out, work = tmp_path / "wikipedia_stream.json", tmp_path / "work"
+    command = [sys.executable, str(BENCHMARKS / "wikipedia_stream.py"), "--sizes", "0.5,1", "--workdir", str(work),
+               "--json", str(out)]
+    run = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    record = json.loads(out.read_text())
+    assert record["command"].startswith("python benchmarks/wikipedia_stream.py --sizes 0.5,1")
+    assert "CPU cores" in record["machine"]
+    assert [r["mb"] for r in record["runs"]] == [0.5, 1]
+    for r in record["runs"]:
+        assert {"mb", "pages", "wall_s", "peak_rss_mb", "mb_per_s", "tokens", "paragraphs"} <= set(r)
+        assert r["pages"] > 0 and r["tokens"] > r["paragraphs"] > r["pages"] and r["failed_pages"] == 0
+        assert r["wall_s"] > 0 and r["mb_per_s"] > 0 and r["peak_rss_mb"] >= r["import_rss_mb"] > 0
+        assert r["skipped_redirects"] > 0 and abs(r["xml_mb"] - r["mb"]) < 0.1
+    assert run.stdout.splitlines()[-1].startswith("peak RSS ")
+    dumps = sorted(work.glob("*.xml.bz2"))
+    assert len(dumps) == 2 and not list(work.glob("tmp*"))  # the converted text is not kept
+    stamps = [d.stat().st_mtime_ns for d in dumps]
+    again = subprocess.run(command[:3] + ["0.5"] + command[4:], capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0, again.stderr
+    assert [d.stat().st_mtime_ns for d in dumps] == stamps  # same settings: not written again
+    assert json.loads(out.read_text())["runs"][0]["pages"] == record["runs"][0]["pages"]
+
+    sys.path.insert(0, str(BENCHMARKS))
+    import tables
+
+    table = tables.wikipedia_stream([{**record, "_file": "wikipedia_stream.json"}])
+    rows = table.splitlines()
+    assert rows[0].startswith("| dump, XML (") and len(rows) == 5
+    assert rows[2].startswith("| 0.5 MB |") and rows[-1].startswith("| peak RSS grew / dump grew |")
+    assert "x / 2.0x |" in rows[-1]
+    # the table goes between the markers of docs/data.md
+    page = tmp_path / "data.md"
+    page.write_text((BENCHMARKS.parent / "docs" / "data.md").read_text(encoding="utf-8"), encoding="utf-8")
+    (section,) = [s for s in tables.sections([{**record, "_file": "wikipedia_stream.json"}])
+                  if s[0].startswith("Wikipedia dumps")]
+    assert tables._replace_block(page, tables.WIKIPEDIA_MARKERS, tables._section(*section).split("\n", 2)[2])
+    assert rows[-1] in page.read_text(encoding="utf-8")

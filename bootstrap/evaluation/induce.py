@@ -159,15 +159,19 @@ def _reranked(src, tgt, X, Z, n, k, reranker, step, *, method, csls_k, beta, mut
     r_src = reranker.margins_.r_src if trees and method == "csls" else None
     if mutual and method == "csls" and r_src is None:
         r_src = csls_r_tgt(Z, Xn, method, csls_k, step(f"CSLS r term of {len(Xn)} source words", rows=len(Xn)))
-    # the way back first: with the trees its best scores are the backward margins' reference for
+    # with the trees, the way back first: its best scores are the backward margins' reference for
     # every target, so the re-ranked search below needs no search of its own for them
     back = back_translate(Xn, Z, method=method, csls_k=csls_k, beta=beta, step=step, r_tgt=r_tgt, r_src=r_src,
-                          margins=reranker.margins_ if trees else None) if mutual else None
+                          margins=reranker.margins_) if mutual and trees else None
     # in slices of source words: each row is re-ranked on its own, and memory stays bounded by a
     # slice's candidates and features
     scores, index = in_slices(lambda rows: reranker.rerank(space, np.arange(rows.start, rows.stop), r_src=r_src),
                               n, step(f"translating {n} source words", rows=n))
-    return scores[:, :k], index[:, :k], back, rerank_info
+    scores, index = scores[:, :k], index[:, :k]
+    if mutual and not trees:  # the way back of the chosen targets only
+        back = back_translate(Xn, Z, method=method, csls_k=csls_k, beta=beta, step=step, r_tgt=r_tgt, r_src=r_src,
+                              targets=np.unique(index))
+    return scores, index, back, rerank_info
 
 
 def induce_files(src_path, tgt_path, out, *, report=None, fmt="auto", max_vocab=None, on_duplicate="error",

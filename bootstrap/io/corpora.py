@@ -445,8 +445,9 @@ def _compressed_variants(pattern):
 def find_corpora(data_dir, lang):
     """Every corpus file of one language in a directory with the shared layout.
 
-    Looks for ``corpora/bible/LANG.*.tsv``, ``corpora/ted/Language.txt`` and
-    ``corpora/ud/Language-*.txt`` (each also ``.gz``/``.bz2``/``.xz``), where ``Language`` is the
+    Looks for ``corpora/bible/LANG.*.tsv``, ``corpora/ted/Language.txt``,
+    ``corpora/ud/Language-*.txt`` and ``corpora/wikipedia/LANG.txt`` (each also
+    ``.gz``/``.bz2``/``.xz``), where ``Language`` is the
     English name from :data:`LANGUAGE_NAMES`. ``data_dir`` may be the data root (holding
     ``corpora/``) or the ``corpora`` directory itself.
 
@@ -471,6 +472,6 @@ def find_corpora(data_dir, lang):
         root = root / "corpora"
     name = LANGUAGE_NAMES[lang]
     patterns = (_compressed_variants(f"bible/{lang}.*.tsv") + _compressed_variants(f"ted/{name}.txt")
-                + _compressed_variants(f"ud/{name}-*.txt"))
+                + _compressed_variants(f"ud/{name}-*.txt") + _compressed_variants(f"wikipedia/{lang}.txt"))
     found = {p for pattern in patterns for p in root.glob(pattern) if p.is_file()}
     return sorted(found)

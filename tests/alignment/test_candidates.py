@@ -73,3 +73,27 @@ def test_in_slices_default_is_slice_rows():
     seen = []
     candidates.in_slices(lambda s: np.zeros(s.stop - s.start), candidates.SLICE_ROWS + 1, seen.append)
     assert seen == [candidates.SLICE_ROWS, 1]
+
+
+@pytest.mark.parametrize("method", ["nn", "csls", "isf"])
+def test_the_way_back_of_some_targets_is_theirs_of_all(xp, method):
+    """``targets``: the chosen targets' best sources are those of the whole way back, the others -1;
+    a mutual check reads the forward hits only, so translate's lexicon is unchanged."""
+    rng = np.random.default_rng(0)
+    X = xp.asarray(unit(rng.standard_normal((60, 16)).astype(np.float32)))
+    Z = xp.asarray(unit(rng.standard_normal((90, 16)).astype(np.float32)))
+
+    def step(*args, **kwargs):
+        return None
+
+    terms = dict(method=method, csls_k=5, beta=30.0, step=step)
+    whole = candidates.back_translate(X, Z, **terms)
+    chosen = np.array([3, 17, 42, 89])
+    some = candidates.back_translate(X, Z, targets=chosen, **terms)
+    assert some.shape == (90,) and (some[chosen] == whole[chosen]).all()
+    assert (np.delete(some, chosen) == -1).all()
+    scores, index, back = candidates.translate(X, Z, 60, 2, mutual=True, **terms)
+    kept = [(i, int(j)) for i in range(60) for j in index[i] if back[j] == i]
+    assert kept == [(i, int(j)) for i in range(60) for j in index[i] if whole[j] == i]
+    with pytest.raises(ValueError, match="margins need every target"):
+        candidates.back_translate(X, Z, targets=chosen, margins=object(), **terms)

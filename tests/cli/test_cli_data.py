@@ -2,14 +2,14 @@
 import hashlib
 import json
 import re
-import urllib.error
 
 import pytest
 from click.testing import CliRunner
 
-from fixtures.data_mirror import CONTENT, SAME_SIZE, SHORTER, fake_urlopen
+from fixtures.data_mirror import CONTENT, SAME_SIZE, SHORTER
+from offramp import __version__
 from offramp.bootstrap import data
-from offramp.bootstrap.data import cached_path
+from offramp.bootstrap.data import KNOWN_SOURCES, cached_path
 from offramp.cli.main import main
 
 
@@ -26,7 +26,7 @@ def test_data_cli_fetch_list_path(cache, mirror):
     assert result.exit_code == 0, result.output
     expected = cache / "dictionaries" / "muse" / "en-fi.txt"
     sha = hashlib.sha256(CONTENT).hexdigest()[:16]
-    assert result.output == f"{expected} (25 bytes) | offramp:{data.__version__}|data:muse|name:en-fi|sha256:{sha}\n"
+    assert result.output == f"{expected} (25 bytes) | offramp:{__version__}|data:muse|name:en-fi|sha256:{sha}\n"
     result = runner.invoke(main, ["data", "path", "muse", "en-fi"])
     assert result.exit_code == 0 and result.output == f"{expected}\n"
     result = runner.invoke(main, ["data", "list"])
@@ -44,7 +44,9 @@ def test_data_cli_fetch_list_path(cache, mirror):
 
 @pytest.mark.parametrize("args, code, match", [
     (["data", "path", "muse", "en-de"], 1, "muse en-de is not cached; run `offramp data fetch muse en-de`"),
-    (["data", "fetch", "ted", "Finnish"], 1, "ted is mirror-only"),
+    (["data", "fetch", "ted", "Finnish", "--mirror", "/nonexistent"], 1, "not in the mirror /nonexistent"),
+    (["data", "fetch", "wikipedia", "lv", "--max-tokens", "9", "--mirror", "/m"], 1,
+     "a mirror holds the default conversion only, so --max-tokens cannot apply to it"),
     # usage errors (bad KIND or NAME) exit 2 in every subcommand
     (["data", "fetch", "muse", "en/fi"], 2, "is not a muse name"),
     (["data", "path", "muse", "en/fi"], 2, "is not a muse name"),
@@ -75,7 +77,7 @@ def test_data_cli_changed_cache_file(cache, mirror):
     assert result.exit_code == 0, result.output
     assert "note: " in result.stderr and "is damaged" in result.stderr and "fetching it again" in result.stderr
     sha = hashlib.sha256(CONTENT).hexdigest()[:16]
-    assert result.stdout.endswith(f"(25 bytes) | offramp:{data.__version__}|data:muse|name:en-fi|sha256:{sha}\n")
+    assert result.stdout.endswith(f"(25 bytes) | offramp:{__version__}|data:muse|name:en-fi|sha256:{sha}\n")
     assert path.read_bytes() == CONTENT
 
 
@@ -84,11 +86,12 @@ def test_data_help_names_the_real_cache_order():
     assert "$OFFRAMP_CACHE, else $XDG_CACHE_HOME/offramp, else ~/.cache/offramp" in " ".join(result.output.split())
 
 
-def test_data_cli_network_failure(cache, monkeypatch):
-    fake_urlopen(monkeypatch, urllib.error.URLError("no route to host"))
-    result = CliRunner().invoke(main, ["data", "fetch", "muse", "en-fi", "-q"])
+def test_data_cli_server_failure(cache, http_site, monkeypatch):
+    monkeypatch.setitem(KNOWN_SOURCES["muse"], "url", http_site.url("/{name}.txt"))
+    http_site.state.status["/en-fi.txt"] = 500
+    result = CliRunner().invoke(main, ["data", "fetch", "muse", "en-fi", "-q", "--timeout", "5"])
     assert result.exit_code == 1
-    assert "could not download" in result.output and "--mirror DIR" in result.output
+    assert "500" in result.output and "--mirror DIR" in result.output and "Traceback" not in result.output
 
 
 def test_fetch_from_real_shared_data(cache, shared_data):

@@ -64,7 +64,7 @@ def test_command_help(command, options):
       "step 2/2: ranking 200 test words"]),
     ("induce", ["{files}/src.vec", "{files}/tgt.vec", "--out", "{tmp}/lex.tsv", "--mutual"], "--no-progress",
      ["reading src.vec", "step 1/4: CSLS r term of 300 target words", "step 2/4: CSLS r term of 300 source words",
-      "step 3/4: translating 300 source words", "step 4/4: translating 300 target words back"]),
+      "step 3/4: translating 300 source words", "step 4/4: translating "]),  # the way back counts the hits
     ("split", ["{files}/test.txt", "--src-vocab", "{files}/src.vec", "--tgt-vocab", "{files}/tgt.vec",
                "--out-train", "{tmp}/train.txt", "--out-test", "{tmp}/t.txt", "--n-test", "50"], "--no-progress",
      ["reading src.vec", "reading tgt.vec"]),
@@ -92,7 +92,10 @@ def test_progress_bars_go_to_stderr_and_no_progress_silences_them(files, tmp_pat
     also_quiet = runner.invoke(main, [command, *args, "--quiet"])  # every command's other name for it
     assert also_quiet.exit_code == 0 and also_quiet.stderr == "", also_quiet.output
     if command == "evaluate":
-        assert json.loads(shown.stdout) == json.loads(quiet.stdout) == json.loads(small.stdout)
+        reports = [json.loads(r.stdout) for r in (shown, quiet, small)]
+        for report in reports:  # the available memory moves between runs
+            report.pop("memory")
+        assert reports[0] == reports[1] == reports[2]
     elif command != "align":  # align's summary line holds its wall time
         assert shown.stdout == quiet.stdout == small.stdout
 

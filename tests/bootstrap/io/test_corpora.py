@@ -338,7 +338,7 @@ def make_layout(root):
     files = ["corpora/bible/fi.FinPR.tsv", "corpora/bible/fi.FinBiblia.tsv.gz", "corpora/bible/fr.FreJND.tsv",
              "corpora/bible/fil.Other.tsv", "corpora/ted/Finnish.txt", "corpora/ted/French.txt",
              "corpora/ud/Finnish-TDT.txt", "corpora/ud/Finnish-FTB.txt.xz", "corpora/ud/Finnishish-X.txt",
-             "corpora/other/fi.txt"]
+             "corpora/other/fi.txt", "corpora/wikipedia/fi.txt.bz2", "corpora/wikipedia/fil.txt"]
     for name in files:
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text("x\n", encoding="utf-8")
@@ -351,7 +351,7 @@ def test_find_corpora_layout(tmp_path, sub):
     found = find_corpora(root / sub if sub else root, "fi")
     assert [p.relative_to(root).as_posix() for p in found] == [
         "corpora/bible/fi.FinBiblia.tsv.gz", "corpora/bible/fi.FinPR.tsv", "corpora/ted/Finnish.txt",
-        "corpora/ud/Finnish-FTB.txt.xz", "corpora/ud/Finnish-TDT.txt"]
+        "corpora/ud/Finnish-FTB.txt.xz", "corpora/ud/Finnish-TDT.txt", "corpora/wikipedia/fi.txt.bz2"]
     assert find_corpora(root, "mt") == []
 
 

@@ -3,13 +3,12 @@ import hashlib
 import json
 import os
 import re
-import urllib.error
 
 import pytest
 from click.testing import CliRunner
 
 import offramp.bootstrap.data as data
-from fixtures.data_mirror import CONTENT, SAME_SIZE, SHORTER, Response, fake_urlopen
+from fixtures.data_mirror import CONTENT, SAME_SIZE, SHORTER
 from offramp.bootstrap.data import KNOWN_SOURCES, FetchError, cached_path, default_cache_dir, fetch, list_sources
 from offramp.cli.main import main
 
@@ -148,8 +147,8 @@ def test_default_cache_dir(monkeypatch, env, expected):
     ("muse", "en_fi", ValueError, r"is not a muse name \(expected something like 'en-fi'\)"),
     ("muse", "", ValueError, "is not a muse name"),
     ("ud", "Finnish-TDT/../../x", ValueError, "is not a ud name"),
-    ("wikipedia", "fi", ValueError, "unknown data kind 'wikipedia'; known: muse"),
-    ("ted", "Finnish", ValueError, r"ted is mirror-only .*--mirror DIR.*corpora/ted/Finnish\.txt"),
+    ("wikipedia", "fi_x", ValueError, "is not a wikipedia name"),
+    ("tedx", "Finnish", ValueError, "unknown data kind 'tedx'; known: muse"),
 ])
 def test_fetch_bad_requests(cache, kind, name, error, match):
     with pytest.raises(error, match=match):
@@ -162,52 +161,103 @@ def test_mirror_without_the_file(cache, mirror):
     assert not cache.exists() or _files(cache) == []
 
 
-# ---------------------------------------------------------------- HTTP, with urlopen faked
+# ---------------------------------------------------------------- HTTP, from a real server on the loopback address
 
 
-def test_http_download(cache, monkeypatch):
-    calls = fake_urlopen(monkeypatch, Response(CONTENT))
+@pytest.fixture
+def muse_site(http_site, monkeypatch):
+    """The loopback server as MUSE's public home (the catalogue's URL pointed at it)."""
+    monkeypatch.setitem(KNOWN_SOURCES["muse"], "url", http_site.url("/arrival/dictionaries/{name}.txt"))
+    return http_site
+
+
+def test_http_download(cache, muse_site):
+    muse_site.state.files["/arrival/dictionaries/en-fi.5000-6500.txt"] = CONTENT
     path = fetch("muse", "en-fi.5000-6500", progress=False)
-    assert calls == ["https://dl.fbaipublicfiles.com/arrival/dictionaries/en-fi.5000-6500.txt"]
+    assert [r[0] for r in muse_site.state.requests] == ["/arrival/dictionaries/en-fi.5000-6500.txt"]
     assert path.read_bytes() == CONTENT
-    assert data.cache_record("muse", "en-fi.5000-6500")["origin"] == calls[0]
+    assert data.cache_record("muse", "en-fi.5000-6500")["origin"] == muse_site.url(
+        "/arrival/dictionaries/en-fi.5000-6500.txt")
+    assert _files(cache) == ["dictionaries/muse/en-fi.5000-6500.txt", "dictionaries/muse/en-fi.5000-6500.txt.meta.json"]
 
 
-def test_http_mirror_base_url(cache, monkeypatch):
-    calls = fake_urlopen(monkeypatch, Response(b"x\n"))
-    fetch("ted", "Finnish", mirror="https://example.org/offramp-data/", progress=False)
-    assert calls == ["https://example.org/offramp-data/corpora/ted/Finnish.txt"]
+def test_http_mirror_base_url(cache, http_site):
+    http_site.state.files["/offramp-data/corpora/ted/Finnish.txt"] = b"x\n"
+    fetch("ted", "Finnish", mirror=http_site.url("/offramp-data/"), progress=False)
+    assert [r[0] for r in http_site.state.requests] == ["/offramp-data/corpora/ted/Finnish.txt"]
+    assert cached_path("ted", "Finnish").read_bytes() == b"x\n"
 
 
-@pytest.mark.parametrize("outcome, match", [
-    (urllib.error.URLError("[Errno -2] Name or service not known"),
-     r"muse en-fi: could not download https://dl\.fbaipublicfiles\.com/arrival/dictionaries/en-fi\.txt "
-     r"\(\[Errno -2\] Name or service not known\); without network access, pass --mirror DIR"),
-    (TimeoutError("timed out"), r"could not download .*\(timed out\).*--mirror DIR"),
-    (urllib.error.HTTPError("u", 404, "Not Found", {}, None), r"not found at .* \(HTTP 404\).*data list muse"),
-    (urllib.error.HTTPError("u", 503, "Service Unavailable", {}, None), r"HTTP 503 Service Unavailable.*--mirror"),
-    (Response(CONTENT, length=len(CONTENT) + 10), r"stopped after 25 of 35 bytes.*--mirror"),
+@pytest.mark.parametrize("status, match", [
+    (404, r"muse en-fi: .*not found.*arrival/dictionaries/en-fi\.txt.*--mirror DIR"),
+    (503, r"muse en-fi: .*503.*--mirror DIR"),
 ])
-def test_network_failures_suggest_mirror_and_leave_nothing(cache, monkeypatch, outcome, match):
-    fake_urlopen(monkeypatch, outcome)
+def test_http_failures_suggest_mirror_and_leave_nothing(cache, muse_site, status, match):
+    if status != 404:
+        muse_site.state.status["/arrival/dictionaries/en-fi.txt"] = status
     with pytest.raises(FetchError, match=match):
-        fetch("muse", "en-fi", progress=False)
+        fetch("muse", "en-fi", progress=False, timeout=5)
     assert cached_path("muse", "en-fi") is None
     assert not cache.exists() or _files(cache) == []
 
 
-def test_list_sources_shows_cached(cache, mirror, monkeypatch):
+def test_no_network_is_one_clear_line(cache, monkeypatch, http_site):
+    import socket
+
+    with socket.socket() as probe:  # a port that nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setitem(KNOWN_SOURCES["muse"], "url", f"http://127.0.0.1:{port}/{{name}}.txt")
+    with pytest.raises(FetchError) as info:
+        fetch("muse", "en-fi", progress=False, timeout=5)
+    message = str(info.value)
+    assert "\n" not in message and "127.0.0.1" in message and "--mirror DIR" in message
+    assert not cache.exists() or _files(cache) == []
+
+
+def test_interrupted_download_resumes(cache, muse_site):
+    body = CONTENT * 4000
+    muse_site.state.files["/arrival/dictionaries/en-fi.txt"] = body
+    muse_site.state.cut["/arrival/dictionaries/en-fi.txt"] = 30000
+    assert fetch("muse", "en-fi", progress=False, timeout=5).read_bytes() == body
+    assert [r[1] for r in muse_site.state.requests] == [None, "bytes=30000-"]  # the retry resumed
+    assert _files(cache) == ["dictionaries/muse/en-fi.txt", "dictionaries/muse/en-fi.txt.meta.json"]
+
+
+def test_list_sources_shows_cached(cache, mirror, muse_site):
     fetch("muse", "en-fi", mirror=mirror, progress=False)
-    fake_urlopen(monkeypatch, Response(b"a b\n"))
+    muse_site.state.files["/arrival/dictionaries/en-ja.txt"] = b"a b\n"
     fetch("muse", "en-ja", progress=False)  # fits the pattern, not in the known list
     rows = {row["kind"]: row for row in list_sources()}
     assert rows["muse"]["cached"] == ["en-fi", "en-ja"] and rows["muse"]["fetch"] == "url"
-    assert rows["ud"]["cached"] == [] and rows["ud"]["fetch"] == "mirror-only"
+    assert rows["ud"]["cached"] == [] and rows["ud"]["fetch"] == "converted"
+    assert {row["fetch"] for row in rows.values()} <= {"url", "converted"}  # nothing is mirror-only
+
+
+#: Kinds the shared data has none of (vectors, Wikipedia) or only some of the known names of (UD).
+_PARTLY_SHARED = {"fasttext-cc", "fasttext-wiki", "wikipedia", "ud"}
 
 
 def test_known_names_exist_in_the_shared_layout(shared_data):
     for kind, source in KNOWN_SOURCES.items():
-        if kind.startswith("fasttext"):
-            continue  # vectors are fetched from their public home; the shared data has none
+        if kind in _PARTLY_SHARED:
+            continue
         missing = [n for n in source["names"] if not (shared_data / data.relative_path(kind, n)).is_file()]
         assert missing == [], kind
+
+
+def test_every_shared_file_is_a_known_name(shared_data):
+    for kind, source in KNOWN_SOURCES.items():
+        pattern = re.escape(source["path"]).replace(re.escape("{name}"), "([^/]+)")
+        found = [m.group(1) for p in shared_data.rglob("*") if (m := re.fullmatch(pattern, str(p.relative_to(
+            shared_data))))]
+        assert set(found) <= set(source["names"]), kind
+
+
+def test_wikipedia_from_a_mirror_that_holds_it(cache, mirror):
+    (mirror / "corpora" / "wikipedia").mkdir(parents=True)
+    (mirror / "corpora" / "wikipedia" / "mt.txt").write_text("Il-Belt Valletta hija l-kapitali.\n", encoding="utf-8")
+    path = fetch("wikipedia", "mt", mirror=mirror, progress=False)
+    assert path.read_text(encoding="utf-8") == "Il-Belt Valletta hija l-kapitali.\n"
+    with pytest.raises(ValueError, match="a mirror holds the default conversion only, so --max-tokens"):
+        fetch("wikipedia", "mt", mirror=mirror, progress=False, options={"max_tokens": 5})
