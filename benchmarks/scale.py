@@ -237,6 +237,10 @@ def step_command(step, folder, induce_src, device):
     raise ValueError(f"unknown step {step!r}; pick from {', '.join(STEPS)}")
 
 
+def _forked():
+    """Run in the child before exec; its presence alone keeps subprocess from using vfork."""
+
+
 def run_step(step, folder, induce_src, device):
     """Run one step in a child process; its wall time, peak RSS (the child's, from wait4) and scores."""
     (folder / "out").mkdir(exist_ok=True)
@@ -245,7 +249,9 @@ def run_step(step, folder, induce_src, device):
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, paths))}
     start = time.perf_counter()
     with tempfile.TemporaryFile() as stdout, tempfile.TemporaryFile() as stderr:
-        child = subprocess.Popen(command, stdout=stdout, stderr=stderr, env=env)
+        # forked, not vforked (a preexec_fn makes subprocess fork): a vforked child's ru_maxrss starts at
+        # this process's peak (the generated spaces'), a forked one's at its current size
+        child = subprocess.Popen(command, stdout=stdout, stderr=stderr, env=env, preexec_fn=_forked)
         _, status, usage = os.wait4(child.pid, 0)
         child.returncode = os.waitstatus_to_exitcode(status)
         wall = time.perf_counter() - start

@@ -119,13 +119,18 @@ def transfer(source_model, tokenizer, src_vectors, tgt_vectors, out, lexicon, k,
     in the aligned space (WECHSEL); special tokens copy their source counterparts; tokens without
     signal get the mean row plus noise (a warning goes to stderr when that is most of the new rows).
     Writes a directory that AutoModel/AutoTokenizer load offline, with offramp_transfer.json (input
-    paths, routes, options). --src-vectors and --tgt-vectors are offramp align's --out-src and
-    --out-tgt; the same file twice, or the two swapped, is refused.
+    paths, routes, options). A decoder LLM (Llama, Mistral, Qwen, GPT-2) keeps its head: untied output
+    embeddings get rows by the same plan from the source's own output rows, tied ones stay tied, and
+    the bos/eos/pad ids of its config and generation config follow the new tokenizer.
+    --src-vectors and --tgt-vectors are offramp align's --out-src and --out-tgt; the same file twice,
+    or the two swapped, is refused.
 
     \b
-    Example:
+    Examples:
       offramp transfer all-MiniLM-L6-v2/ --tokenizer fi-tokenizer/ --src-vectors en.mapped.vec \\
                        --tgt-vectors fi.mapped.vec --out fi-model/
+      offramp transfer Llama-3.2-1B/ --tokenizer fi-llama-tokenizer/ --src-vectors en.mapped.vec \\
+                       --tgt-vectors fi.mapped.vec --out fi-llama/
     """
     import warnings
 

@@ -278,6 +278,8 @@ def fetch(kind, name, *, cache_dir=None, mirror=None, progress=True, force=False
     if mirror is None and os.environ.get("OFFRAMP_MIRROR"):
         mirror = os.environ["OFFRAMP_MIRROR"]
     local = mirror is not None and not re.match(r"https?://", str(mirror))
+    if options and not entry.get("builder"):
+        raise ValueError(f"{kind} {name}: {kind} is served as a file, so {', '.join(sorted(options))} cannot apply")
     if mirror is not None and options:
         raise ValueError(f"{kind} {name}: a mirror holds the default conversion only, so "
                          f"{', '.join(f'--{k.replace(chr(95), chr(45))}' for k in options)} cannot apply to it; "

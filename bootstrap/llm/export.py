@@ -1,6 +1,7 @@
 """Write a transferred model directory, and the bare embedding matrix for users' own training code.
 
-The model directory holds what ``transformers.AutoModel.from_pretrained(dir)`` and
+The model directory holds what ``transformers.AutoModel.from_pretrained(dir)`` (or
+``AutoModelForCausalLM`` for a decoder, with its ``generation_config.json``) and
 ``AutoTokenizer.from_pretrained(dir)`` need offline (``config.json``, ``model.safetensors``, the
 tokenizer files), the other files of the source directory unchanged (e.g. sentence-transformers'
 ``modules.json`` and ``1_Pooling/``), the new input embeddings alone as ``embeddings.safetensors``
@@ -127,21 +128,60 @@ def load_embedding_matrix(path, embedding=None, *, freeze=False):
     return embedding
 
 
-def _set_special_ids(config, tokenizer):
-    for role in ("pad", "bos", "eos", "sep", "cls", "mask", "unk"):
-        attr = f"{role}_token_id"
-        value = getattr(tokenizer, attr, None)
-        if value is not None and getattr(config, attr, None) is not None:
-            setattr(config, attr, int(value))
+_ROLES = ("pad", "bos", "eos", "sep", "cls", "mask", "unk")
+# Token ids of a generation config that name no role of the tokenizer.
+_OTHER_IDS = ("decoder_start_token_id", "forced_bos_token_id", "forced_eos_token_id", "suppress_tokens",
+              "begin_suppress_tokens")
+
+
+def _source_to_target_ids(tokenizer, plan, src_tokenizer):
+    """``{source id: target id}`` of the tokens both tokenizers hold: by string, or without
+    ``src_tokenizer`` through the plan's ``special`` and ``copy`` rows (each one source row)."""
+    if src_tokenizer is not None:
+        vocab = tokenizer.get_vocab()
+        return {i: vocab[t] for t, i in src_tokenizer.get_vocab().items() if t in vocab}
+    from .transfer import ROUTES
+
+    kept = np.flatnonzero(np.isin(plan.route, [ROUTES.index("special"), ROUTES.index("copy")]))
+    return {int(plan.neighbours[t, 0]): int(t) for t in kept[::-1]}  # a special row wins over a copy
+
+
+def _set_special_ids(config, tokenizer, id_map):
+    """Point the token ids of ``config`` (a model or generation config) at the new tokenizer, in place.
+
+    A role the tokenizer has (``eos_token``) gives its id to every field of that role that the
+    config has (``eos_token_id``); other ids follow ``id_map`` (source id -> target id), and ids
+    of tokens the tokenizer lacks are dropped. A list keeps its order behind the role's id (Llama
+    3's eos ids: end of text, end of turn); a field left without an id becomes ``None``.
+    """
+    roles = {f"{role}_token_id": getattr(tokenizer, f"{role}_token_id", None) for role in _ROLES}
+    for attr in [*roles, *_OTHER_IDS]:
+        if not hasattr(config, attr):
+            continue
+        value, role_id = getattr(config, attr), roles.get(attr)
+        if value is None and role_id is None:
+            continue
+        single = value is None or isinstance(value, (int, np.integer))
+        new = [] if role_id is None else [int(role_id)]
+        for i in [value] if single else value:
+            if i in id_map and id_map[i] not in new:
+                new.append(id_map[i])
+        if single:
+            setattr(config, attr, new[0] if new else None)
+        else:  # suppress_tokens may be empty; an eos list without ids is no eos
+            setattr(config, attr, new if new or attr in _OTHER_IDS else None)
 
 
 def export_model(model, tokenizer, out, *, plan, source_dir=None, fallback_noise=1.0, random_state=0,
-                 report=None, overwrite=True):
+                 report=None, overwrite=True, src_tokenizer=None):
     """Give ``model`` the embeddings of ``plan`` for ``tokenizer`` and write the model directory.
 
-    Input embeddings are rebuilt with ``plan.apply``; untied output embeddings (and an output bias
-    over the vocabulary) are rebuilt with the same plan, so every row keeps its meaning. Everything
-    else in the model is unchanged.
+    Input embeddings are rebuilt with ``plan.apply``; untied output embeddings (a causal LM's
+    ``lm_head``, and an output bias over the vocabulary) are rebuilt with the same plan from the
+    source's own output rows, so every row keeps its meaning; tied ones stay tied. The token ids of
+    the model config and the generation config (bos, eos, pad, ...) are set for ``tokenizer`` (see
+    :func:`_set_special_ids`), so none points past the new vocabulary. Everything else in the model
+    is unchanged.
 
     Parameters
     ----------
@@ -158,6 +198,10 @@ def export_model(model, tokenizer, out, *, plan, source_dir=None, fallback_noise
     report : dict, optional
         Written as ``offramp_transfer.json``.
     overwrite : bool
+    src_tokenizer : PreTrainedTokenizerFast, optional
+        The source model's tokenizer: config ids outside the roles of ``tokenizer`` (Llama 3's
+        end-of-turn id among the eos ids) are mapped to the target token of the same string.
+        Without it, through the plan's ``special`` and ``copy`` rows.
 
     Returns
     -------
@@ -194,10 +238,14 @@ def export_model(model, tokenizer, out, *, plan, source_dir=None, fallback_noise
         if new_bias is not None and getattr(layer, "bias", None) is not None:
             layer.bias.copy_(torch.from_numpy(new_bias).to(layer.bias.dtype))
     model.config.vocab_size = n_tgt
-    _set_special_ids(model.config, tokenizer)
+    id_map = _source_to_target_ids(tokenizer, plan, src_tokenizer)
+    for config in (model.config, getattr(model, "generation_config", None)):
+        if config is not None:
+            _set_special_ids(config, tokenizer, id_map)
     with atomic_dir(out, overwrite=overwrite, protect=[source_dir]) as tmp:
         model.save_pretrained(tmp, safe_serialization=True)
         tokenizer.save_pretrained(tmp)
+        _check_reloaded_tokenizer(tmp, n_tgt)
         if source_dir is not None:
             _copy_rest(os.fspath(source_dir), tmp)
         save_embedding_matrix(new_in, os.path.join(tmp, EMBEDDINGS_FILE),
@@ -211,6 +259,29 @@ def export_model(model, tokenizer, out, *, plan, source_dir=None, fallback_noise
             shutil.copy2(card, os.path.join(tmp, SOURCE_CARD))
         _write_card(tmp, source_dir, report, n_tgt)
     return new_in
+
+
+def _check_reloaded_tokenizer(folder, n_tokens):
+    """Refuse a written directory whose tokenizer ``AutoTokenizer`` loads with more than ``n_tokens``.
+
+    transformers may load a saved tokenizer as the class of the model type (Qwen 2's), which adds
+    the special tokens it expects when the vocabulary lacks them: their ids would lie past the
+    embedding rows.
+
+    Raises
+    ------
+    ValueError
+        Naming the class and the tokens it adds.
+    """
+    from transformers import AutoTokenizer
+
+    again = AutoTokenizer.from_pretrained(folder)
+    if len(again) != n_tokens:
+        extra = [t for i, t in sorted((i, t) for t, i in again.get_vocab().items() if i >= n_tokens)]
+        raise ValueError(f"AutoTokenizer loads the new tokenizer as {type(again).__name__} with {len(again)} tokens, "
+                         f"not the model's {n_tokens}" + (f": it adds {', '.join(extra)}" if extra else "") +
+                         "; give the tokenizer the special tokens of the source model's (offramp tokenizer --like "
+                         "SOURCE keeps them)")
 
 
 def _write_card(folder, source_dir, report, n_tokens):

@@ -106,6 +106,60 @@ def as_in_text(tokenizer, words):
     return [prefix + w for w in words] if prefix else list(words)
 
 
+def _inserted_tokens(processor):
+    """Yield ``(token, ids, set_ids)`` for each special token a serialised post-processor inserts:
+    ``ids`` are the ids it inserts, ``set_ids(new)`` writes new ones into ``processor``."""
+    if not isinstance(processor, dict):
+        return
+    if processor.get("type") == "Sequence":
+        for inner in processor.get("processors") or []:
+            yield from _inserted_tokens(inner)
+    for key in ("cls", "sep"):  # BertProcessing, RobertaProcessing: [token, id]
+        pair = processor.get(key)
+        if isinstance(pair, list) and len(pair) == 2:
+            yield [pair[0]], [pair[1]], lambda new, pair=pair: pair.__setitem__(1, new[0])
+    for entry in (processor.get("special_tokens") or {}).values():  # TemplateProcessing
+        yield list(entry.get("tokens") or []), list(entry.get("ids") or []), \
+            lambda new, entry=entry: entry.__setitem__("ids", new)
+
+
+def sync_post_processor(tokenizer, *, apply=True):
+    """Make the ids that the tokenizer's post-processor inserts (bos, cls, sep) those of its vocabulary.
+
+    ``transformers``' ``train_new_from_iterator`` renumbers the special tokens but updates the ids of
+    a top-level ``TemplateProcessing`` or ``BertProcessing`` only; inside a ``Sequence`` (Llama 3's
+    ``ByteLevel`` then ``TemplateProcessing``) the source's ids stay, so every text would start with
+    an id that is another token, or past the vocabulary.
+
+    Parameters
+    ----------
+    tokenizer : PreTrainedTokenizerFast
+        Changed in place when ``apply`` and an id is wrong.
+    apply : bool, default True
+        Only report the wrong ids when False.
+
+    Returns
+    -------
+    stale : list of (str, list of int, list of int)
+        ``(token, inserted ids, vocabulary ids)`` for each token the post-processor inserted wrongly.
+    """
+    import json
+
+    from tokenizers import Tokenizer
+
+    backend = tokenizer.backend_tokenizer
+    state = json.loads(backend.to_str())
+    stale = []
+    for tokens, ids, set_ids in _inserted_tokens(state.get("post_processor")):
+        new = [backend.token_to_id(t) for t in tokens]  # None for a token it lacks, never the unknown id
+        if None not in new and new != ids:
+            stale.append((" ".join(tokens), ids, new))
+            set_ids(new)
+    if stale and apply:
+        tokenizer._tokenizer = Tokenizer.from_str(json.dumps(state))  # the wrapper keeps its settings
+    return stale
+
+
 def save_tokenizer(tokenizer, out, *, overwrite=True, protect=()):
     """Write ``tokenizer`` to directory ``out`` atomically (loadable with ``AutoTokenizer``).
 

@@ -26,7 +26,7 @@ from ..errors import FormatError
 from ..signature import make_signature
 from ._extend import _extend_bpe, _extend_unigram, _extend_wordpiece
 from .hf import (copy_tokenizer, load_tokenizer, lowercases, pieces_per_word, save_tokenizer, special_tokens,
-                 tokenizer_kind)
+                 sync_post_processor, tokenizer_kind)
 
 
 def _as_corpus(corpus, *, lowercase, exclude_ids, lang=None):
@@ -127,7 +127,7 @@ def train_tokenizer(corpus, *, like, vocab_size=16000, min_frequency=2, exclude_
         # letters, digits and punctuation, alone and inside words, gives every one of them a piece
         # at a word start and within a word (numbers, foreign names), which a Bible may lack.
         texts = itertools.chain([ALPHABET_LINE], _checked_texts(source))
-        return like.train_new_from_iterator(texts, int(vocab_size), length=None, **kwargs)
+        return _trained(like, texts, vocab_size, kwargs)
     counts = word_counts(source, lowercase=lowercases(like))
 
     def lines(batch=1000):
@@ -142,7 +142,15 @@ def train_tokenizer(corpus, *, like, vocab_size=16000, min_frequency=2, exclude_
         if words:
             yield " ".join(words)
 
-    return like.train_new_from_iterator(lines(), int(vocab_size), length=None, **kwargs)
+    return _trained(like, lines(), vocab_size, kwargs)
+
+
+def _trained(like, texts, vocab_size, kwargs):
+    """``like.train_new_from_iterator``, with the ids its post-processor inserts (Llama 3's bos)
+    renumbered as the special tokens were (see :func:`bootstrap.llm.hf.sync_post_processor`)."""
+    tokenizer = like.train_new_from_iterator(texts, int(vocab_size), length=None, **kwargs)
+    sync_post_processor(tokenizer)
+    return tokenizer
 
 
 _CHARS = string.ascii_lowercase + string.ascii_uppercase + string.digits

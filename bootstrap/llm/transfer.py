@@ -45,7 +45,7 @@ from ...alignment.preprocess import unit
 
 from ..errors import FormatError
 from ..signature import make_signature
-from .hf import load_tokenizer, word_encoder
+from .hf import load_tokenizer, sync_post_processor, word_encoder
 
 ROUTES = ("special", "copy", "lexicon", "wechsel", "fallback")
 #: :func:`transfer` warns when more than this share of the new rows (routes other than ``special``
@@ -552,6 +552,25 @@ def _transformers_bars(progress):
             hf_logging.enable_progress_bar()
 
 
+def _check_post_processor(tokenizer, given):
+    """Refuse a target tokenizer whose post-processor inserts special tokens under ids of other tokens.
+
+    Raises
+    ------
+    ValueError
+        Naming the token, the ids it is inserted as and its id in the vocabulary.
+    """
+    stale = sync_post_processor(tokenizer, apply=False)
+    if stale:
+        token, ids, new = stale[0]
+        where = os.fspath(given) if isinstance(given, (str, os.PathLike)) else "the target tokenizer"
+        raise ValueError(f"{where}: its post-processor inserts {token} as id {ids} but the vocabulary has it at "
+                         f"{new}, so every text would start with another token (or one past the vocabulary); "
+                         "this happens to Llama 3-style tokenizers retrained with transformers' "
+                         "train_new_from_iterator: train it with offramp tokenizer --like, or call "
+                         "offramp.bootstrap.llm.hf.sync_post_processor(tokenizer) and save it again")
+
+
 def _path_or_none(value):
     """The path as given, for the report; ``None`` for in-memory objects."""
     return os.fspath(value) if isinstance(value, (str, os.PathLike)) else None
@@ -565,7 +584,9 @@ def transfer(source_model, *, tokenizer, src_vectors, tgt_vectors, out, lexicon=
     Parameters
     ----------
     source_model : str or path-like
-        A Hugging Face model directory with its tokenizer (loaded offline).
+        A Hugging Face model directory with its tokenizer (loaded offline): an encoder, or a
+        decoder LLM whose output embeddings stay tied or untied as they were
+        (:func:`bootstrap.llm.export.export_model`).
     tokenizer : str, path-like or PreTrainedTokenizerFast
         The target tokenizer (``offramp tokenizer`` output).
     src_vectors, tgt_vectors : str, path-like or KeyedVectors
@@ -609,7 +630,10 @@ def transfer(source_model, *, tokenizer, src_vectors, tgt_vectors, out, lexicon=
     FormatError
         A damaged weight file in ``source_model`` (e.g. a truncated ``model.safetensors``).
     ValueError
-        Vector files that are not one aligned space, or bad options.
+        Vector files that are not one aligned space, bad options, or a target tokenizer that would
+        feed the model wrong ids: its post-processor inserts stale ids (see
+        :func:`bootstrap.llm.hf.sync_post_processor`), or ``AutoTokenizer`` loads it back with more
+        tokens than the model has rows.
     """
     from ..io.atomic import check_output_dir
     from ..io.embeddings import load_embeddings
@@ -620,6 +644,7 @@ def transfer(source_model, *, tokenizer, src_vectors, tgt_vectors, out, lexicon=
     src_tokenizer = load_tokenizer(source_model)
     _check_weights(source_model)
     tgt_tokenizer = tokenizer if hasattr(tokenizer, "backend_tokenizer") else load_tokenizer(tokenizer)
+    _check_post_processor(tgt_tokenizer, tokenizer)
     vouched = False
     if check_alignment:
         vouched = _check_vector_files(src_vectors, tgt_vectors)  # one align run's two sides: no need to test
@@ -664,5 +689,5 @@ def transfer(source_model, *, tokenizer, src_vectors, tgt_vectors, out, lexicon=
                                           fallback_noise=fallback_noise, seed=random_state)}
     with _transformers_bars(show_progress):
         export_model(model, tgt_tokenizer, out, plan=plan, source_dir=source_model, fallback_noise=fallback_noise,
-                     random_state=random_state, report=report, overwrite=overwrite)
+                     random_state=random_state, report=report, overwrite=overwrite, src_tokenizer=src_tokenizer)
     return report

@@ -301,3 +301,75 @@ def test_transfer_removes_what_a_killed_run_left_beside_its_output(source_dir, v
                  "--out", tmp_path / "m")
     assert result.exit_code == 0, result.output
     assert not debris.exists() and not (tmp_path / ".m.lock").exists() and (tmp_path / "m").is_dir()
+
+
+# Decoder LLMs: (architecture, tied output embeddings) and the byte-level style of its tokenizer.
+DECODERS = [(arch, tied) for arch in ("gpt2", "llama", "mistral", "qwen2") for tied in (True, False)]
+DECODER_STYLE = {"gpt2": "gpt2", "llama": "llama3", "mistral": "llama3", "qwen2": "qwen2"}
+
+
+def _decoder_inputs(tmp_path, arch, tied):
+    """A tiny causal LM with an English byte-level BPE tokenizer, Finnish text and aligned vector files."""
+    from offramp.bootstrap.io.embeddings import save_embeddings
+    from fixtures.tiny_models import CAUSAL_PAIRS, build_causal_model, bytelevel_tokenizer, english_text, finnish_text
+
+    src_tok = bytelevel_tokenizer(english_text(seed=1), style=DECODER_STYLE[arch])
+    model = build_causal_model(tmp_path / arch, arch, src_tok, tied=tied)
+    corpus = tmp_path / "fi.txt"
+    corpus.write_text("\n".join(finnish_text(seed=2)) + "\n", encoding="utf-8")
+    for lang, kv in zip(("en", "fi"), aligned_vectors(pairs=CAUSAL_PAIRS)):
+        save_embeddings(kv, tmp_path / f"{lang}.mapped.vec")
+    return model, corpus, tmp_path / "en.mapped.vec", tmp_path / "fi.mapped.vec"
+
+
+def _generates(out, n_tokens):
+    """Load ``out`` as users do and generate 5 tokens; every id lies in the new vocabulary."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    model, tok = AutoModelForCausalLM.from_pretrained(out), AutoTokenizer.from_pretrained(out)
+    assert len(tok) == model.config.vocab_size == n_tokens
+    assert model.generation_config.eos_token_id[0] == model.config.eos_token_id == tok.eos_token_id
+    assert model.generation_config.pad_token_id == model.config.pad_token_id == tok.pad_token_id
+    with torch.no_grad():
+        ids = model.generate(**tok("talo koira pitää", return_tensors="pt"), max_new_tokens=5, do_sample=False)
+    assert ids.max().item() < n_tokens
+    return model
+
+
+@pytest.mark.parametrize("arch, tied", DECODERS, ids=[f"{a}-{'tied' if t else 'untied'}" for a, t in DECODERS])
+def test_tokenizer_and_transfer_of_a_decoder_llm(tmp_path, arch, tied):
+    """offramp tokenizer --like a byte-level BPE model, then offramp transfer: the written directory
+    loads with AutoModelForCausalLM, keeps its tying and generates inside the new vocabulary."""
+    model, corpus, en, fi = _decoder_inputs(tmp_path, arch, tied)
+    result = run("tokenizer", corpus, "--like", model, "--out", tmp_path / "fi-tok", "--vocab-size", "330",
+                 "--no-progress")
+    assert result.exit_code == 0, result.output
+    assert "(BPE)" in result.output
+    result = run("transfer", model, "--tokenizer", tmp_path / "fi-tok", "--src-vectors", en, "--tgt-vectors", fi,
+                 "--out", tmp_path / "fi-model", "--report", tmp_path / "r.json", "--no-progress")
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["routes"]["special"] == 4 and report["routes"]["wechsel"] > 10
+    moved = _generates(tmp_path / "fi-model", report["n_tgt_tokens"])
+    assert type(moved).__name__ == json.loads((model / "config.json").read_text())["architectures"][0]
+    same = moved.get_output_embeddings().weight.data_ptr() == moved.get_input_embeddings().weight.data_ptr()
+    assert moved.config.tie_word_embeddings is tied and same is tied
+
+
+@pytest.mark.parametrize("arch, tied", [("llama", False), ("qwen2", True)])
+def test_extended_tokenizer_and_transfer_of_a_decoder_llm(tmp_path, arch, tied):
+    """offramp tokenizer --extend on a byte-level BPE model keeps every source id (its special tokens
+    after the BPE tokens included), and the moved model keeps the source's ids in its configs."""
+    model, corpus, en, fi = _decoder_inputs(tmp_path, arch, tied)
+    result = run("tokenizer", corpus, "--like", model, "--out", tmp_path / "fi-tok", "--extend", "40",
+                 "--report", tmp_path / "tok.json", "--no-progress")
+    assert result.exit_code == 0, result.output
+    info = json.loads((tmp_path / "tok.json").read_text())
+    assert info["kind"] == "BPE" and 0 < info["n_added"] <= 40 and "pitää" in info["added_examples"]
+    result = run("transfer", model, "--tokenizer", tmp_path / "fi-tok", "--src-vectors", en, "--tgt-vectors", fi,
+                 "--out", tmp_path / "fi-model", "--no-progress")
+    assert result.exit_code == 0, result.output
+    moved = _generates(tmp_path / "fi-model", info["n_tokens"])
+    source = json.loads((model / "config.json").read_text())
+    assert (moved.config.eos_token_id, moved.config.pad_token_id) == (source["eos_token_id"], source["pad_token_id"])

@@ -155,6 +155,11 @@ def test_fetch_bad_requests(cache, kind, name, error, match):
         fetch(kind, name, progress=False)
 
 
+def test_options_of_a_converter_refused_for_a_file_kind(cache):
+    with pytest.raises(ValueError, match="muse is served as a file, so max_tokens cannot apply"):
+        fetch("muse", "en-fi", progress=False, options={"max_tokens": 5})
+
+
 def test_mirror_without_the_file(cache, mirror):
     with pytest.raises(FileNotFoundError, match=r"not in the mirror .*dictionaries/muse/en-de\.txt"):
         fetch("muse", "en-de", mirror=mirror, progress=False)
