@@ -140,9 +140,7 @@ def _source_to_target_ids(tokenizer, plan, src_tokenizer):
     if src_tokenizer is not None:
         vocab = tokenizer.get_vocab()
         return {i: vocab[t] for t, i in src_tokenizer.get_vocab().items() if t in vocab}
-    from .transfer import ROUTES
-
-    kept = np.flatnonzero(np.isin(plan.route, [ROUTES.index("special"), ROUTES.index("copy")]))
+    kept = np.flatnonzero(plan.mask("special") | plan.mask("copy"))
     return {int(plan.neighbours[t, 0]): int(t) for t in kept[::-1]}  # a special row wins over a copy
 
 
