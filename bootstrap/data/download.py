@@ -11,7 +11,6 @@ Every failure is a :class:`FetchError` (:class:`ChecksumError` for a hash mismat
 message that names the URL or host and the way out (``--mirror DIR``).
 """
 import contextlib
-import hashlib
 import logging
 import os
 import re
@@ -228,11 +227,7 @@ class _ResumingDownloader:
     def _hashes(self, path):
         """``(sha256, actual)``: the file's sha256, and its hash under ``known_hash``'s algorithm when that
         differs from the known one (else None)."""
-        digest = hashlib.sha256()
-        with open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(_CHUNK), b""):
-                digest.update(block)
-        sha256 = digest.hexdigest()
+        sha256 = pooch.file_hash(str(path), alg="sha256")
         if self.known_hash is None:
             return sha256, None
         algorithm = pooch.hashes.hash_algorithm(self.known_hash)
