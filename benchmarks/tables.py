@@ -474,6 +474,47 @@ def transfer(out):
     return "\n".join(rows)
 
 
+def peers(out):
+    """Verse retrieval with the published initialisers beside offramp's (``transfer_bible.py --peers``)."""
+    rows = ["| target | no transfer | random | copy-only | WECHSEL | FOCUS | offramp | offramp - best peer "
+            "| tokens/word source -> new |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in sorted(_records(out, "peers-*.json"), key=lambda r: r["tgt"]):
+        res, f = r["results"], r["fertility"]
+        p = {name: (res.get(name) or {}).get("p@1") for name in
+             ("no_transfer", "random", "copy_only", "wechsel", "focus", "offramp")}
+        best = max((v for k, v in p.items() if k in ("wechsel", "focus") and v is not None), default=None)
+        gap = "-" if best is None else f"{p['offramp'] - best:+.1f}"
+        cells = " | ".join(_fmt(p[k]) for k in ("no_transfer", "random", "copy_only", "wechsel", "focus"))
+        rows.append(f"| {r['tgt']} | {cells} | **{_fmt(p['offramp'])}** | {gap} "
+                    f"| {f['source_tokenizer']:.2f} -> {f['new_tokenizer']:.2f} |")
+    return "\n".join(rows) if len(rows) > 2 else ""
+
+
+def continued(out):
+    """Continued masked-LM pretraining from each initialisation (``continued_training.py``): held-out loss at
+    the first, a middle and the last checkpoint, retrieval before and after, random's steps to match."""
+    rows = []
+    for r in sorted(_records(out, "continued-*.json"), key=lambda r: r["tgt"]):
+        steps = r["steps"]
+        marks = sorted({0, len(steps) // 2, len(steps) - 1})
+        if not rows:
+            heads = " | ".join(f"loss at step {steps[i]}" for i in marks)
+            rows = [f"| target | initialisation | loss at start | {heads}"
+                    + " | P@1 start -> end | random's steps to this loss at step " + f"{steps[0]} / {steps[-1]} |",
+                    "|---|---|---:|" + "---:|" * len(marks) + "---:|---:|"]
+        match = r.get("steps_to_match", {})
+        for name, loss in r["loss"].items():
+            need = match.get(name)
+            cell = "-" if name == "random" or need is None else " / ".join(
+                "not reached" if x is None else f"{x:.0f}" for x in (need[0], need[-1]))
+            label = f"**{name}**" if name == "offramp" else name.replace("_", "-")
+            rows.append(f"| {r['tgt']} | {label} | {r['loss_start'][name]:.3f} | "
+                        + " | ".join(f"{loss[i]:.3f}" for i in marks)
+                        + f" | {r['p@1_start'][name]:.1f} -> {r['p@1_end'][name]:.1f} | {cell} |")
+    return "\n".join(rows)
+
+
 def pivot(out):
     """benchmarks/studies/pivot_seed.py: P@1 (CSLS, OOV counted wrong) of each seed, and seed pairs in vocabulary."""
     records = _records(out, "en-*.pivot*.json")
@@ -911,6 +952,18 @@ def sections(out):
          "aligned with the MUSE train dictionary or with none (`--seed auto` then takes the verses of the two "
          "sides' Bibles, held-out verses excluded).",
          transfer_settings(records), [r for r in _records(records, "transfer-*.json") if _transfer_setting(r)]),
+        ("Transfer to a language model: the published initialisers",
+         "Verse retrieval P@1 in % (target -> English among 1000 held-out verses, `transfer_bible.py --peers`): "
+         "WECHSEL and FOCUS as their authors' packages run them, on the same corpora, held-out verses and target "
+         "tokenizer as offramp's row (WECHSEL with fastText models trained on those corpora and the MUSE train "
+         "dictionary; FOCUS with its own auxiliary fastText on the target corpora).",
+         peers(records), _records(records, "peers-*.json")),
+        ("Transfer to a language model: continued pretraining",
+         "Masked-LM pretraining continued on the target corpora (held-out verses excluded) from each "
+         "initialisation, one step budget, the same head, data order and masks (`continued_training.py`): "
+         "held-out loss, verse retrieval P@1 in % before and after, and the steps random initialisation "
+         "needs to reach each row's loss at the first and the last checkpoint.",
+         continued(records), _records(records, "continued-*.json")),
         ("Many languages in one space",
          "P@1 in % (CSLS, OOV counted wrong) of every direction with gold, each language linked to English by its "
          "MUSE train split (with every test word of every direction taken out of every seed); hub-only = the "

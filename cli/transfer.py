@@ -30,8 +30,31 @@ def _exclude(path):
     return read_ids(path)
 
 
+def _language_corpora(corpus, lang, pairs):
+    """CORPUS with --lang, or the --corpus LANG PATH pairs grouped by language (several languages at once)."""
+    if not pairs:
+        if not corpus:
+            raise click.UsageError("give the corpus files (CORPUS...), or --corpus LANG PATH for each language")
+        return list(corpus)
+    if corpus or lang:
+        raise click.UsageError("--corpus LANG PATH names each file's language: give the files only that way, "
+                               "without CORPUS arguments or --lang")
+    grouped = {}
+    for code, path in pairs:
+        grouped.setdefault(language_code(None, None, code), []).append(path)
+    return grouped
+
+
 @click.command(context_settings=_CTX)
-@click.argument("corpus", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("corpus", nargs=-1, type=click.Path(dir_okay=False))
+@click.option("--corpus", "lang_corpus", multiple=True, type=(str, click.Path(dir_okay=False)),
+              metavar="LANG PATH",
+              help="A corpus file and its language, repeated for several languages: with --extend they share the "
+                   "budget (each language's savings counted per word of its text, --floor of it split equally "
+                   "first); without it one vocabulary is trained on all of them.")
+@click.option("--floor", default=0.5, show_default=True, type=click.FloatRange(0, 1),
+              help="With several languages and --extend: the share of N split equally among the languages "
+                   "before the rest goes to the words that save most pieces across them.")
 @click.option("--like", required=True, type=click.Path(file_okay=False),
               help="Source model (or tokenizer) directory whose tokenizer type and special tokens to copy.")
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Tokenizer directory to write.")
@@ -55,8 +78,8 @@ def _exclude(path):
 @click.option("--report", default=None, type=click.Path(dir_okay=False), help="Also write the summary as JSON.")
 @progress_option(help="Show the trainer's progress bar (stderr, on a terminal).")
 @user_errors
-def tokenizer(corpus, like, out, vocab_size, extend, lexicon, min_frequency, min_count, exclude_ids, lang, report,
-              progress):
+def tokenizer(corpus, lang_corpus, floor, like, out, vocab_size, extend, lexicon, min_frequency, min_count,
+              exclude_ids, lang, report, progress):
     """Train a target-language tokenizer shaped like the source model's, or extend the source one.
 
     \b
@@ -64,20 +87,26 @@ def tokenizer(corpus, like, out, vocab_size, extend, lexicon, min_frequency, min
       offramp tokenizer fi.FinPR.tsv --like all-MiniLM-L6-v2/ --vocab-size 16000 --out fi-tokenizer/
       offramp tokenizer fi.FinPR.tsv --like all-MiniLM-L6-v2/ --extend 5000 --out fi-ext-tokenizer/
       offramp tokenizer fr.FreJND.tsv --lang fr --like all-MiniLM-L6-v2/ --extend 5000 --out fr-ext-tokenizer/
+      offramp tokenizer --corpus fi fi.FinPR.tsv --corpus sl sl.SloChraska.tsv --corpus lv lv.LvGluck8.tsv \
+                        --like all-MiniLM-L6-v2/ --extend 24000 --out fi-sl-lv-tokenizer/
     """
     from ..bootstrap.llm.tokenization import build_tokenizer
 
     _check_mode_options(click.get_current_context(), extend)
-    check_outputs({"--report": report}, CORPUS=list(corpus), lexicon=lexicon, exclude_ids=exclude_ids)
+    corpora = _language_corpora(corpus, lang, lang_corpus)
+    check_outputs({"--report": report}, CORPUS=[p for _, p in lang_corpus] or list(corpus), lexicon=lexicon,
+                  exclude_ids=exclude_ids)
     lock_output_dirs({"--out": out})
-    info = build_tokenizer(list(corpus), like=like, out=out, vocab_size=vocab_size, extend=extend, lexicon=lexicon,
+    info = build_tokenizer(corpora, like=like, out=out, vocab_size=vocab_size, extend=extend, lexicon=lexicon,
                            min_frequency=min_frequency, min_count=min_count, exclude_ids=_exclude(exclude_ids),
-                           lang=lang, progress=progress)
+                           lang=lang, floor=floor, progress=progress)
     if report:
         write_json(report, info)
     words = f" for {info['n_added_words']} words" if info.get("n_added_words") != info["n_added"] else ""
     what = (f"added {info['n_added']} tokens{words} to {info['n_source_tokens']}" if info["mode"] == "extend"
             else f"trained {info['n_tokens']} tokens")
+    if info.get("languages"):
+        what += " (" + ", ".join(f"{code} {v['added']}" for code, v in info["languages"].items()) + " words)"
     sig = info["signature"]
     for message in info["warnings"]:
         click.echo(f"warning: {message}", err=True)

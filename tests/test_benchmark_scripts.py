@@ -199,3 +199,23 @@ def test_wikipedia_stream_runs_small(tmp_path):
                   if s[0].startswith("Wikipedia dumps")]
     assert tables._replace_block(page, tables.WIKIPEDIA_MARKERS, tables._section(*section).split("\n", 2)[2])
     assert rows[-1] in page.read_text(encoding="utf-8")
+
+
+def test_peer_and_continued_tables():
+    """The peers table: one row per language with the best peer's gap; the continued-training table: one row
+    per initialisation, random's steps to each row's loss at the first and the last checkpoint."""
+    sys.path.insert(0, str(BENCHMARKS))
+    import tables
+
+    res = {"no_transfer": 2.5, "random": 0.1, "copy_only": 1.0, "wechsel": 40.0, "focus": None, "offramp": 60.0}
+    peers = {"_file": "peers-fi.json", "tgt": "fi", "results": {k: {"p@1": v} for k, v in res.items()},
+             "fertility": {"source_tokenizer": 2.5, "new_tokenizer": 1.2}}
+    assert "| fi | 2.5 | 0.1 | 1.0 | 40.0 | - | **60.0** | +20.0 | 2.50 -> 1.20 |" in tables.peers([peers])
+    continued = {"_file": "continued-fi.json", "tgt": "fi", "steps": [10, 20, 30],
+                 "loss": {"random": [8.0, 7.0, 6.0], "offramp": [5.0, 4.5, 4.0]},
+                 "loss_start": {"random": 9.0, "offramp": 6.0}, "p@1_start": {"random": 0.1, "offramp": 60.0},
+                 "p@1_end": {"random": 1.0, "offramp": 70.0},
+                 "steps_to_match": {"by": "random", "offramp": [None, None, None]}}
+    table = tables.continued([continued])
+    assert "| fi | **offramp** | 6.000 | 5.000 | 4.500 | 4.000 | 60.0 -> 70.0 | not reached / not reached |" in table
+    assert "| fi | random | 9.000 | 8.000 | 7.000 | 6.000 | 0.1 -> 1.0 | - |" in table

@@ -169,8 +169,57 @@ def _checked_texts(corpus):
                          "(or check that --exclude-ids does not remove every line)") from None
 
 
+def _candidates(counts, like, vocab, min_count, boost):
+    """Words of ``counts`` worth a token: ``(merged, spelling)``, the corpus count of each normalised form
+    not already in ``vocab`` (seen ``min_count`` times, or in ``boost``) and a corpus spelling of it."""
+    normalizer = like.backend_tokenizer.normalizer
+    merged = collections.Counter()
+    spelling = {}  # normalised form -> a corpus word with that form (what the text holds)
+    for word, count in counts.items():
+        if count >= min_count or word in boost:
+            form = normalizer.normalize_str(word) if normalizer is not None else word
+            if form and not any(c.isspace() for c in form) and form not in vocab:
+                merged[form] += count
+                spelling.setdefault(form, word)
+    return merged, spelling
+
+
+def _rank_languages(per_language, pieces, extend, floor):
+    """Forms of several languages, best first, for a shared budget of ``extend`` tokens.
+
+    Each language's saving is counted per word of its own text (``count * (pieces - 1) / words``), so a
+    large corpus does not crowd out a small one; a form of several languages sums its savings. Every
+    language first gets its own best ``floor * extend / n_languages`` forms, taken in turn; the rest of
+    the ranking follows the summed savings.
+
+    Returns
+    -------
+    ranked : list of str
+    score : dict
+        form -> summed saving per word of text.
+    floors : dict
+        language -> forms it was guaranteed.
+    """
+    score = collections.defaultdict(float)
+    own = {}
+    for name, (merged, total) in per_language.items():
+        mine = {f: c * (pieces[f] - 1) / total for f, c in merged.items() if pieces[f] > 1}
+        for f, value in mine.items():
+            score[f] += value
+        own[name] = sorted(mine, key=lambda f: -mine[f])
+    quota = int(floor * extend / max(1, len(per_language)))
+    ranked, seen, floors = [], set(), {}
+    for name, forms in own.items():
+        floors[name] = [f for f in forms if f not in seen][:quota]
+        seen.update(floors[name])
+    for i in range(quota):  # in turn, so a budget that runs short still serves every language alike
+        ranked.extend(floors[name][i] for name in own if i < len(floors[name]))
+    ranked.extend(sorted((f for f in score if f not in seen), key=lambda f: -score[f]))
+    return ranked, dict(score), {name: len(forms) for name, forms in floors.items()}
+
+
 def extend_tokenizer(corpus, *, like, extend, lexicon=None, min_count=5, exclude_ids=None, lang=None,
-                     route="auto"):
+                     route="auto", floor=0.5, return_info=False):
     """Add up to ``extend`` tokens for whole target-language words to a copy of the source tokenizer.
 
     Candidates are corpus words seen at least ``min_count`` times, plus the target words of
@@ -200,9 +249,14 @@ def extend_tokenizer(corpus, *, like, extend, lexicon=None, min_count=5, exclude
 
     The token counts of each route on held-out text: docs/defaults.md, "Tokenizer extension routes".
 
+    Several languages share one budget when ``corpus`` maps each language code to its corpus: every
+    language's savings count per word of its own text, each first gets its best
+    ``floor * extend / n_languages`` words, and the rest go to the words that save most across them.
+
     Parameters
     ----------
-    corpus : path, list of paths, or iterable of token lists
+    corpus : path, list of paths, iterable of token lists, or dict
+        One corpus, or ``{lang: corpus}`` for several languages at once (``lang`` is then each key).
     like : PreTrainedTokenizerFast, or a model/tokenizer directory
     extend : int
         How many tokens to add at most (fewer when fewer candidates exist).
@@ -215,6 +269,11 @@ def extend_tokenizer(corpus, *, like, extend, lexicon=None, min_count=5, exclude
     route : {'auto', 'added'}
         ``'auto'``: into the model's vocabulary for BPE, Unigram and WordPiece sources, added
         tokens otherwise; ``'added'``: added tokens for every source (to compare the two routes).
+    floor : float, default 0.5
+        With several languages: the share of ``extend`` split equally among them before the shared
+        ranking (0: the shared ranking alone; 1: equal shares).
+    return_info : bool
+        Also return ``info``.
 
     Returns
     -------
@@ -223,6 +282,9 @@ def extend_tokenizer(corpus, *, like, extend, lexicon=None, min_count=5, exclude
     added : list of str
         The words added (their normalised forms), best first; for BPE fewer than the tokens added,
         which include the intermediate merges.
+    info : dict, with ``return_info``
+        ``languages``: per language, ``candidates`` (words worth a token), ``added`` (of those, added)
+        and ``floor`` (guaranteed words); one entry, ``lang`` or ``"-"``, for a single corpus.
     """
     if extend < 1:
         raise ValueError(f"extend must be a positive number of tokens; got {extend}")
@@ -232,27 +294,34 @@ def extend_tokenizer(corpus, *, like, extend, lexicon=None, min_count=5, exclude
         like = load_tokenizer(like)
     from transformers import AddedToken
 
-    counts = word_counts(corpus, lowercase=lowercases(like), exclude_ids=exclude_ids, lang=lang)
+    if not 0 <= floor <= 1:
+        raise ValueError(f"floor must lie in [0, 1]; got {floor}")
+    corpora = dict(corpus) if isinstance(corpus, dict) else {lang or "-": corpus}
+    if not corpora:
+        raise ValueError("no corpus given; pass one corpus, or {lang: corpus} for several languages")
     boost = set()
     if lexicon is not None:
         from ..io.dictionaries import read_dictionary
 
         boost = {tgt.lower() if lowercases(like) else tgt for _, tgt in read_dictionary(lexicon)}
-    normalizer = like.backend_tokenizer.normalizer
     vocab = like.get_vocab()
-    merged = collections.Counter()
-    spelling = {}  # normalised form -> a corpus word with that form (what the text holds)
-    for word, count in counts.items():
-        if count >= min_count or word in boost:
-            form = normalizer.normalize_str(word) if normalizer is not None else word
-            if form and not any(c.isspace() for c in form) and form not in vocab:
-                merged[form] += count
-                spelling.setdefault(form, word)
+    per_language, spelling, merged = {}, {}, collections.Counter()
+    for name, text in corpora.items():
+        code = None if name == "-" else (name if isinstance(corpus, dict) else lang)
+        counts = word_counts(text, lowercase=lowercases(like), exclude_ids=exclude_ids, lang=code)
+        mine, spelled = _candidates(counts, like, vocab, min_count, boost)
+        per_language[name] = (mine, sum(counts.values()))
+        merged.update(mine)
+        for form, word in spelled.items():
+            spelling.setdefault(form, word)
     forms = list(merged)
-    pieces = pieces_per_word(like, forms, unknown_as_chars=True)
-    saved = np.array([merged[f] for f in forms], dtype=np.int64) * (pieces - 1)
-    order = np.argsort(-saved, kind="stable")
-    ranked = [forms[i] for i in order if saved[i] > 0]
+    pieces = dict(zip(forms, pieces_per_word(like, forms, unknown_as_chars=True).tolist())) if forms else {}
+    if len(corpora) == 1:
+        saved = {f: merged[f] * (pieces[f] - 1) for f in forms}
+        ranked = sorted((f for f in forms if saved[f] > 0), key=lambda f: -saved[f])  # stable: corpus order
+        floors = {name: 0 for name in corpora}
+    else:
+        ranked, _, floors = _rank_languages(per_language, pieces, extend, floor)
     tokenizer = copy_tokenizer(like)
     words = [(f, spelling[f]) for f in ranked]
     kind = tokenizer_kind(like) if route == "auto" else None  # None: added tokens for every kind
@@ -260,23 +329,30 @@ def extend_tokenizer(corpus, *, like, extend, lexicon=None, min_count=5, exclude
     if kind == "BPE":
         extended = _extend_bpe(tokenizer, words, extend)
     elif kind == "Unigram":
-        total = sum(counts.values())
+        total = sum(n for _, n in per_language.values())
         extended = _extend_unigram(tokenizer, words, extend, {f: merged[f] / total for f in ranked})
     elif kind == "WordPiece":
         extended = _extend_wordpiece(tokenizer, words, extend)
     in_model, as_added = extended if extended is not None else (set(), ranked[:extend])
     tokenizer.add_tokens([AddedToken(w, single_word=True, normalized=True) for w in as_added])
     chosen = in_model | set(as_added)
-    return tokenizer, [w for w in ranked if w in chosen]
+    added = [w for w in ranked if w in chosen]
+    if not return_info:
+        return tokenizer, added
+    info = {"languages": {name: {"candidates": sum(pieces[f] > 1 for f in mine), "added": len(chosen & set(mine)),
+                                 "floor": floors[name]} for name, (mine, _) in per_language.items()}}
+    return tokenizer, added, info
 
 
 def build_tokenizer(corpus, *, like, out, vocab_size=16000, extend=None, lexicon=None, min_frequency=2,
-                    min_count=5, exclude_ids=None, lang=None, overwrite=True, progress=True):
+                    min_count=5, exclude_ids=None, lang=None, floor=0.5, overwrite=True, progress=True):
     """Train (or, with ``extend``, extend) a tokenizer like ``like`` and write it to ``out``.
 
     Parameters
     ----------
-    corpus : path or list of paths
+    corpus : path, list of paths, or dict
+        ``{lang: path or paths}`` for several languages: with ``extend`` they share the budget (see
+        :func:`extend_tokenizer`), without it one vocabulary is trained on all their text.
     like : str or path-like
         The source model (or tokenizer) directory.
     out : str or path-like
@@ -291,6 +367,8 @@ def build_tokenizer(corpus, *, like, out, vocab_size=16000, extend=None, lexicon
         See :func:`train_tokenizer`, :func:`extend_tokenizer`, :func:`bootstrap.io.atomic.atomic_dir`.
     lang : str, optional
         Language of the corpus, for its word splitting (see :func:`word_counts`).
+    floor : float, default 0.5
+        With several languages and ``extend``: the share of the budget split equally among them.
     progress : bool, default True
         The trainer's progress bar (see :func:`train_tokenizer`).
 
@@ -299,17 +377,30 @@ def build_tokenizer(corpus, *, like, out, vocab_size=16000, extend=None, lexicon
     info : dict
         ``{"mode", "kind", "n_tokens", "n_source_tokens", "n_added", "n_added_words", "added_examples",
         "special_tokens", "out"}``: ``n_added`` counts new tokens, ``n_added_words`` the words they
-        spell (fewer for BPE, whose intermediate merges are tokens too).
+        spell (fewer for BPE, whose intermediate merges are tokens too); with several languages and
+        ``extend`` also ``languages`` (per language: ``candidates``, ``added``, ``floor``).
     """
-    inputs = [like, lexicon, *([corpus] if isinstance(corpus, (str, os.PathLike)) else
-                               [p for p in corpus if isinstance(p, (str, os.PathLike))])]
+    several = isinstance(corpus, dict)
+    codes = ",".join(corpus) if several else lang
+    if several and lang is not None:
+        raise ValueError("give the languages as the keys of the corpus mapping, not also as lang")
+    paths = []
+    for part in (corpus.values() if several else [corpus]):
+        paths.extend([part] if isinstance(part, (str, os.PathLike)) else
+                     [p for p in part if isinstance(p, (str, os.PathLike))])
+    inputs = [like, lexicon, *paths]
     check_output_dir(out, inputs, overwrite)  # now, not after the training
     source = load_tokenizer(like)
+    languages = None
     if extend is not None:
-        tokenizer, added = extend_tokenizer(corpus, like=source, extend=extend, lexicon=lexicon,
-                                            min_count=min_count, exclude_ids=exclude_ids, lang=lang)
+        tokenizer, added, info = extend_tokenizer(corpus, like=source, extend=extend, lexicon=lexicon,
+                                                  min_count=min_count, exclude_ids=exclude_ids, lang=lang,
+                                                  floor=floor, return_info=True)
+        languages = info["languages"] if several else None
         mode = "extend"
     else:
+        if several:  # one vocabulary trained on every language's text together
+            corpus = paths
         if lexicon is not None:
             raise ValueError("a lexicon is used only with --extend (it picks the words to add); drop --lexicon "
                              "or add --extend N")
@@ -321,8 +412,9 @@ def build_tokenizer(corpus, *, like, out, vocab_size=16000, extend=None, lexicon
     kind, train = tokenizer_kind(tokenizer), mode == "train"
     signature = make_signature(tokenizer=kind, mode=mode, vocab=vocab_size if train else None,
                                min_frequency=min_frequency if train else None, extend=extend,
-                               min_count=None if train else min_count, lexicon="yes" if lexicon else None, lang=lang,
-                               held_out="yes" if exclude_ids else None)
+                               min_count=None if train else min_count, lexicon="yes" if lexicon else None,
+                               lang=codes,
+                               floor=floor if languages else None, held_out="yes" if exclude_ids else None)
     notes = []
     if train and len(tokenizer) > vocab_size:
         notes.append(f"the tokenizer has {len(tokenizer)} tokens, more than --vocab-size {vocab_size}: the trainer "
@@ -332,4 +424,5 @@ def build_tokenizer(corpus, *, like, out, vocab_size=16000, extend=None, lexicon
             "warnings": notes,
             "n_source_tokens": len(source), "n_added": len(tokenizer) - len(source), "n_added_words": len(added),
             "added_examples": added[:20],
-            "special_tokens": special_tokens(tokenizer), "out": os.fspath(out), "signature": signature}
+            "special_tokens": special_tokens(tokenizer), "out": os.fspath(out), "signature": signature,
+            **({"languages": languages} if languages else {})}

@@ -111,6 +111,27 @@ def test_tokenizer_bad_input(source_dir, corpus, tmp_path, args, message):
     assert not (tmp_path / "t").exists()
 
 
+def test_tokenizer_several_languages(source_dir, corpus, tmp_path):
+    """--corpus LANG PATH for each language: one extended tokenizer, each language's added words in the summary
+    and the report; mixed with CORPUS arguments or --lang it is refused."""
+    sv = tmp_path / "sv.test.tsv"
+    sv.write_text("Gen.1.1\thuset och hunden\nGen.1.2\thunden och katten\n" * 20, encoding="utf-8")
+    result = run("tokenizer", "--corpus", "fi", corpus, "--corpus", "SV", sv, "--like", source_dir, "--extend", "6",
+                 "--out", tmp_path / "t", "--report", tmp_path / "r.json")
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert set(report["languages"]) == {"fi", "sv"} and report["n_added"] == 6
+    assert all(v["added"] > 0 and v["floor"] == 1 for v in report["languages"].values())
+    assert f"(fi {report['languages']['fi']['added']}, sv {report['languages']['sv']['added']} words)" in result.output
+    assert "lang:fi,sv|floor:0.5" in result.output
+    for extra in ([corpus], ["--lang", "fi"]):
+        bad = run("tokenizer", "--corpus", "fi", corpus, *extra, "--like", source_dir, "--extend", "3", "--out",
+                  tmp_path / "t2")
+        assert bad.exit_code != 0 and "--corpus LANG PATH names each file's language" in bad.output
+    bad = run("tokenizer", "--like", source_dir, "--extend", "3", "--out", tmp_path / "t3")
+    assert bad.exit_code != 0 and "give the corpus files" in bad.output
+
+
 def test_tokenizer_empty_corpus(source_dir, tmp_path):
     empty = tmp_path / "empty.txt"
     empty.write_text("", encoding="utf-8")

@@ -176,3 +176,50 @@ def test_out_never_replaces_a_foreign_directory(letters, tmp_path, monkeypatch):
     build_tokenizer(str(corpus), like=source, out=out, vocab_size=80)
     assert (out / ".offramp-output").exists() and not (out / "stale.txt").exists()
     assert len(load_tokenizer(out)) > 0
+
+
+# Two languages on the letters tokenizer, savings per word of each text: fi's talo 3 * 11 / 46 = 0.72 and
+# ja 1 * 15 / 46 = 0.33; et's kuu 2 * 6 / 12 = 1.0 and ei 1 * 6 / 12 = 0.5.
+BIG = LETTER_CORPUS + [["ja", "ja"]] * 2
+SMALL = [["kuu", "ei"]] * 6
+
+
+@pytest.mark.parametrize("extend, floor, expected", [
+    (1, 0.0, ["kuu"]),                  # the shared ranking alone: savings per word of each text
+    (2, 0.0, ["kuu", "talo"]),
+    (2, 1.0, ["talo", "kuu"]),          # equal shares, taken in turn: each language's best first
+    (4, 0.5, ["talo", "kuu", "ei", "ja"]),  # one guaranteed word each, then the shared ranking
+])
+def test_extend_shares_the_budget_across_languages(letters, extend, floor, expected):
+    tok, added, info = extend_tokenizer({"fi": BIG, "et": SMALL}, like=letters, extend=extend, floor=floor,
+                                        min_count=2, return_info=True)
+    assert added == expected and len(tok) == len(letters) + len(expected)
+    languages = info["languages"]
+    assert set(languages) == {"fi", "et"}
+    assert languages["fi"]["candidates"] == 2 and languages["et"]["candidates"] == 2
+    assert languages["fi"]["added"] + languages["et"]["added"] == len(expected)
+    assert languages["fi"]["floor"] == int(floor * extend / 2)
+
+
+def test_extend_counts_a_word_of_two_languages_in_both(letters):
+    """ja is in both texts: its savings add up and carry it past a word of one language."""
+    both = [["ja", "ja", "ja", "x"]] * 6
+    _, added = extend_tokenizer({"fi": BIG, "et": both}, like=letters, extend=1, floor=0.0, min_count=2)
+    assert added == ["ja"]
+
+
+def test_build_tokenizer_reports_each_language(letters, tmp_path):
+    save_tokenizer(letters, tmp_path / "letters")
+    files = {}
+    for code, lines in (("fi", BIG), ("et", SMALL)):
+        files[code] = tmp_path / f"{code}.txt"
+        files[code].write_text("".join(" ".join(line) + "\n" for line in lines), encoding="utf-8")
+    info = build_tokenizer({c: [p] for c, p in files.items()}, like=tmp_path / "letters", out=tmp_path / "out",
+                           extend=4, min_count=2)
+    assert info["languages"]["fi"]["added"] == 2 and info["languages"]["et"]["added"] == 2
+    assert "lang:fi,et" in info["signature"] and "floor:0.5" in info["signature"]
+    with pytest.raises(ValueError, match="keys of the corpus mapping"):
+        build_tokenizer({"fi": [files["fi"]]}, like=tmp_path / "letters", out=tmp_path / "o2", extend=2, lang="fi")
+    trained = build_tokenizer({c: [p] for c, p in files.items()}, like=tmp_path / "letters", out=tmp_path / "o3",
+                              vocab_size=70, min_frequency=1)
+    assert trained["mode"] == "train" and "languages" not in trained and "lang:fi,et" in trained["signature"]
