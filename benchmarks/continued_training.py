@@ -127,8 +127,9 @@ def main(argv=None):
         print(f"  loss {run['loss_start']:.3f} -> {run['loss'][-1]:.3f}; P@1 {record['p@1_end'][name]:.1f} after; "
               f"{run['wall_s']:.0f} s")
     if "random" in record["loss"]:
-        by = {name: steps_to_match(loss, record["steps"], record["loss"]["random"],
-                                   other_start=record["loss_start"]["random"])
+        by = {name: [None if x is None else round(x, 1) for x in
+                     steps_to_match(loss, record["steps"], record["loss"]["random"],
+                                    other_start=record["loss_start"]["random"])]
               for name, loss in record["loss"].items() if name != "random"}
         record["steps_to_match"] = {"by": "random", **by}
         record["random_steps_to_match"] = by.get("offramp")

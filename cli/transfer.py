@@ -117,13 +117,15 @@ def tokenizer(corpus, lang_corpus, floor, like, out, vocab_size, extend, lexicon
 @click.argument("source_model", type=click.Path(file_okay=False))
 @click.option("--tokenizer", required=True, type=click.Path(file_okay=False),
               help="Target tokenizer directory (offramp tokenizer output).")
-@click.option("--src-vectors", required=True, type=click.Path(dir_okay=False),
-              help="Source-language word vectors, mapped into the shared space (offramp align output).")
-@click.option("--tgt-vectors", required=True, type=click.Path(dir_okay=False),
-              help="Target-language word vectors in the same space.")
+@click.option("--src-vectors", required=True, multiple=True, type=click.Path(dir_okay=False),
+              help="Source-language word vectors, mapped into the shared space (offramp align output). Repeat "
+                   "with --tgt-vectors, in the same order, for a tokenizer shared by several target languages.")
+@click.option("--tgt-vectors", required=True, multiple=True, type=click.Path(dir_okay=False),
+              help="Target-language word vectors in the same space as the --src-vectors of the same place.")
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Model directory to write.")
-@click.option("--lexicon", default=None, type=click.Path(dir_okay=False),
-              help="Induced lexicon (source<TAB>target): alignment check and whole-word translations.")
+@click.option("--lexicon", default=None, multiple=True, type=click.Path(dir_okay=False),
+              help="Induced lexicon (source<TAB>target): alignment check and whole-word translations; with "
+                   "several vector pairs, one per pair.")
 @click.option("-k", "--k", "k", default=10, show_default=True, type=click.IntRange(min=1),
               help="Source neighbours mixed per target token.")
 @click.option("--temperature", default=TEMPERATURE, show_default=True, type=click.FloatRange(min=0, min_open=True),
@@ -160,6 +162,10 @@ def transfer(source_model, tokenizer, src_vectors, tgt_vectors, out, lexicon, k,
                        --tgt-vectors fi.mapped.vec --out fi-model/
       offramp transfer Llama-3.2-1B/ --tokenizer fi-llama-tokenizer/ --src-vectors en.mapped.vec \\
                        --tgt-vectors fi.mapped.vec --out fi-llama/
+      offramp transfer all-MiniLM-L6-v2/ --tokenizer fi-sl-lv-tokenizer/ \\
+                       --src-vectors en-fi.src.vec --tgt-vectors en-fi.tgt.vec \\
+                       --src-vectors en-sl.src.vec --tgt-vectors en-sl.tgt.vec \\
+                       --src-vectors en-lv.src.vec --tgt-vectors en-lv.tgt.vec --out fi-sl-lv-model/
     """
     import warnings
 
@@ -170,8 +176,18 @@ def transfer(source_model, tokenizer, src_vectors, tgt_vectors, out, lexicon, k,
     with warnings.catch_warnings():
         for category in (FallbackWarning, AlignmentAdvice):  # printed below from the report, once
             warnings.simplefilter("ignore", category)
-        info = run_transfer(source_model, tokenizer=tokenizer, src_vectors=src_vectors, tgt_vectors=tgt_vectors,
-                            out=out, lexicon=lexicon, k=k, temperature=temperature, copy_shared=copy_shared,
+        several = len(src_vectors) > 1 or len(tgt_vectors) > 1
+        if len(src_vectors) != len(tgt_vectors):
+            raise click.UsageError(f"{len(src_vectors)} --src-vectors for {len(tgt_vectors)} --tgt-vectors: give "
+                                   "them in pairs, one pair per target language")
+        if lexicon and len(lexicon) != len(src_vectors):
+            raise click.UsageError(f"{len(lexicon)} --lexicon for {len(src_vectors)} vector pairs: give one per "
+                                   "pair, or none")
+        info = run_transfer(source_model, tokenizer=tokenizer,
+                            src_vectors=list(src_vectors) if several else src_vectors[0],
+                            tgt_vectors=list(tgt_vectors) if several else tgt_vectors[0], out=out,
+                            lexicon=(list(lexicon) if several else lexicon[0]) if lexicon else None, k=k,
+                            temperature=temperature, copy_shared=copy_shared,
                             fallback_noise=fallback_noise, check_alignment=check_alignment,
                             random_state=random_state, show_progress=progress)
     if report:

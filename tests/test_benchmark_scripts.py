@@ -219,3 +219,16 @@ def test_peer_and_continued_tables():
     table = tables.continued([continued])
     assert "| fi | **offramp** | 6.000 | 5.000 | 4.500 | 4.000 | 60.0 -> 70.0 | not reached / not reached |" in table
     assert "| fi | random | 9.000 | 8.000 | 7.000 | 6.000 | 0.1 -> 1.0 | - |" in table
+
+
+def test_many_table():
+    sys.path.insert(0, str(BENCHMARKS))
+    import tables
+
+    record = {"_file": "many-5.json", "tgts": ["fi", "sl"], "extend_each": 8000, "extend_shared": 16000,
+              "results": {"fi": {"no_transfer": 2.5, "own": 50.0, "shared": 47.5},
+                          "sl": {"no_transfer": 2.5, "own": 40.0, "shared": 40.0}},
+              "english_ceiling": {"bible": "en.ASV.tsv", "original": 80.0, "shared": 79.6}}
+    table = tables.many([record])
+    assert "| fi | 2.5 | 50.0 | **47.5** | 95% |" in table
+    assert "| English ceiling (ASV -> KJV) | - | 80.0 (original) | **79.6** | -0.4 points |" in table

@@ -194,7 +194,7 @@ def continue_pretraining(model, tokenizer, train_texts, eval_texts, *, objective
         raise ValueError(f"objective must be one of {OBJECTIVES}; got {objective!r}")
     if steps < 1 or eval_every < 1:
         raise ValueError(f"steps and eval_every must be positive; got {steps} and {eval_every}")
-    from transformers import Trainer, TrainerCallback, TrainingArguments
+    from transformers import PrinterCallback, Trainer, TrainerCallback, TrainingArguments
 
     collator = _collator(tokenizer, objective, mlm_probability)
     blocks = text_blocks(tokenizer, train_texts, block_size=block_size)
@@ -221,6 +221,8 @@ def continue_pretraining(model, tokenizer, train_texts, eval_texts, *, objective
                                  disable_tqdm=not progress)
         trainer = Trainer(model=model, args=args, train_dataset=_Blocks(blocks), data_collator=collator,
                           callbacks=[Checkpoints()])
+        if not progress:  # the closing metrics line too: the record holds what matters
+            trainer.remove_callback(PrinterCallback)
         trainer.train()
     record["wall_s"] = round(time.time() - t0, 1)
     return record

@@ -216,14 +216,18 @@ class TransferPlan:
         Cosine similarities of the ``wechsel`` neighbours (0 elsewhere).
     params : dict
         The options the plan was built with.
+    signal : ndarray of shape (n_tgt,), int8, optional
+        Where each target token's vector came from: 1 a whole word, 2 the words holding it as a piece,
+        0 none (:func:`token_vectors`' ``kind``); :func:`combine_plans` prefers whole words.
     """
 
-    def __init__(self, route, neighbours, weights, similarities, params):
+    def __init__(self, route, neighbours, weights, similarities, params, signal=None):
         self.route = route
         self.neighbours = neighbours
         self.weights = weights
         self.similarities = similarities
         self.params = params
+        self.signal = signal
 
     def counts(self):
         """Number of target tokens per route, ``{route: n}``."""
@@ -402,7 +406,62 @@ def plan_transfer(src_tokenizer, tgt_tokenizer, src_kv, tgt_kv, *, lexicon=None,
               "lexicon_pairs": len(lexicon) if lexicon else 0, "alignment_check": alignment,
               "src_tokens_with_vectors": int(len(database)),
               "tgt_tokens_with_vectors": int(np.sum(tgt_kind > 0))}
-    return TransferPlan(route, neighbours, weights, similarities, params)
+    return TransferPlan(route, neighbours, weights, similarities, params, signal=tgt_kind)
+
+
+def combine_plans(plans, names=None):
+    """One plan for a tokenizer shared by several target languages, from one plan per language.
+
+    Each token takes the first of :data:`ROUTES` that any language's plan gives it, and mixes equally the
+    rows of the languages that give it that route; for the ``wechsel`` route, only the languages where the
+    token is a whole word when there is one (a Finnish word token is not also mixed from the Slovene
+    words that happen to contain it).
+
+    Parameters
+    ----------
+    plans : sequence of TransferPlan
+        Built by :func:`plan_transfer` for the same target tokenizer and source model, each from its own
+        language's aligned pair (their spaces may differ: every mix stays within its own).
+    names : sequence of str, optional
+        The languages, for the params.
+
+    Returns
+    -------
+    plan : TransferPlan
+        ``neighbours``, ``weights`` and ``similarities`` of shape ``(n_tgt, sum of the plans' k)``;
+        ``params["languages"]`` holds each language's params and route counts, ``params["shares"]`` how
+        many tokens each language's rows went into.
+    """
+    plans = list(plans)
+    if not plans:
+        raise ValueError("no plan to combine")
+    names = [str(i) for i in range(len(plans))] if names is None else list(names)
+    if len(names) != len(plans):
+        raise ValueError(f"{len(names)} names for {len(plans)} plans")
+    n_tgt = len(plans[0].route)
+    if any(len(p.route) != n_tgt for p in plans):
+        raise ValueError(f"the plans cover different tokenizers: {sorted({len(p.route) for p in plans})} tokens")
+    if len(plans) == 1:
+        return plans[0]
+    wechsel = ROUTES.index("wechsel")
+    routes = np.stack([p.route for p in plans])
+    best = routes.min(axis=0)
+    chosen = routes == best
+    signal = np.stack([p.signal if p.signal is not None else np.where(p.route == wechsel, 2, 0) for p in plans])
+    whole = chosen & (signal == 1)
+    chosen = np.where((best == wechsel) & whole.any(axis=0), whole, chosen)
+    share = (chosen / chosen.sum(axis=0)).astype(np.float32)
+    neighbours = np.concatenate([p.neighbours for p in plans], axis=1)
+    weights = np.concatenate([p.weights * share[i][:, None] for i, p in enumerate(plans)], axis=1)
+    similarities = np.concatenate([p.similarities * chosen[i][:, None] for i, p in enumerate(plans)], axis=1)
+    mixed = best != ROUTES.index("fallback")
+    params = {**{key: plans[0].params.get(key) for key in ("k", "temperature", "copy_shared")},
+              "alignment_check": {name: p.params.get("alignment_check") for name, p in zip(names, plans)},
+              "languages": {name: {**p.params, "routes": p.counts()} for name, p in zip(names, plans)},
+              "shares": {name: int(np.sum(chosen[i] & mixed)) for i, name in enumerate(names)}}
+    signal = np.where(chosen, signal, 0)
+    signal = np.where((signal == 1).any(axis=0), 1, np.where((signal == 2).any(axis=0), 2, 0)).astype(np.int8)
+    return TransferPlan(best.astype(np.int8), neighbours, weights, similarities, params, signal=signal)
 
 
 class FallbackWarning(UserWarning):
@@ -589,12 +648,15 @@ def transfer(source_model, *, tokenizer, src_vectors, tgt_vectors, out, lexicon=
         (:func:`bootstrap.llm.export.export_model`).
     tokenizer : str, path-like or PreTrainedTokenizerFast
         The target tokenizer (``offramp tokenizer`` output).
-    src_vectors, tgt_vectors : str, path-like or KeyedVectors
+    src_vectors, tgt_vectors : str, path-like or KeyedVectors, or lists of them
         Source- and target-language word vectors in one aligned space (``offramp align``'s
-        ``--out-src`` and ``--out-tgt``).
+        ``--out-src`` and ``--out-tgt``). Lists of the same length give one pair per target language
+        (each pair its own space) for a tokenizer shared by them: one plan per pair, joined by
+        :func:`combine_plans`.
     out : str or path-like
         Output directory; written to a temporary sibling and renamed when complete.
     lexicon : str, path-like or list of (str, str), optional
+        With several pairs, a list with one entry (or None) per pair.
     k, temperature, copy_shared
         See :func:`plan_transfer`.
     fallback_noise : float, default 1.0
@@ -639,43 +701,69 @@ def transfer(source_model, *, tokenizer, src_vectors, tgt_vectors, out, lexicon=
     from ..io.embeddings import load_embeddings
     from .export import EMBEDDINGS_FILE, REPORT_FILE, export_model
 
-    inputs = [source_model, *(_path_or_none(x) for x in (tokenizer, src_vectors, tgt_vectors, lexicon))]
+    several = isinstance(src_vectors, (list, tuple))
+    srcs, tgts = (list(src_vectors), list(tgt_vectors)) if several else ([src_vectors], [tgt_vectors])
+    if isinstance(tgt_vectors, (list, tuple)) != several or len(srcs) != len(tgts) or not srcs:
+        raise ValueError("give one source vector file per target vector file (one pair per target language); "
+                         f"got {len(srcs)} and {len(tgts) if isinstance(tgt_vectors, (list, tuple)) else 1}")
+    if not several:
+        lexicons = [lexicon]
+    elif lexicon is None:
+        lexicons = [None] * len(srcs)
+    elif isinstance(lexicon, (list, tuple)) and len(lexicon) == len(srcs) and \
+            all(x is None or isinstance(x, (str, os.PathLike, list)) for x in lexicon):
+        lexicons = list(lexicon)
+    else:
+        raise ValueError("with several vector pairs, give the lexicons as a list with one entry (a file, a list of "
+                         "pairs, or None) per pair")
+    inputs = [source_model, _path_or_none(tokenizer),
+              *(_path_or_none(x) for x in (*srcs, *tgts, *lexicons))]
     check_output_dir(out, inputs, overwrite)  # now, not after the planning
     src_tokenizer = load_tokenizer(source_model)
     _check_weights(source_model)
     tgt_tokenizer = tokenizer if hasattr(tokenizer, "backend_tokenizer") else load_tokenizer(tokenizer)
     _check_post_processor(tgt_tokenizer, tokenizer)
-    vouched = False
-    if check_alignment:
-        vouched = _check_vector_files(src_vectors, tgt_vectors)  # one align run's two sides: no need to test
-        check_alignment = not vouched
-    src_kv = src_vectors if hasattr(src_vectors, "key_to_index") else \
-        load_embeddings(src_vectors, progress=show_progress)
-    tgt_kv = tgt_vectors if hasattr(tgt_vectors, "key_to_index") else \
-        load_embeddings(tgt_vectors, progress=show_progress)
-    lexicon_path = _path_or_none(lexicon)
-    if lexicon_path is not None:
-        from ..io.dictionaries import read_dictionary
+    plans, names, vouched_all, report_warnings = [], [], [], []
+    for i, (src_one, tgt_one, lexicon_one) in enumerate(zip(srcs, tgts, lexicons)):
+        vouched, check = False, check_alignment
+        if check_alignment:
+            vouched = _check_vector_files(src_one, tgt_one)  # one align run's two sides: no need to test
+            check = not vouched
+        vouched_all.append(vouched)
+        src_kv = src_one if hasattr(src_one, "key_to_index") else load_embeddings(src_one, progress=show_progress)
+        tgt_kv = tgt_one if hasattr(tgt_one, "key_to_index") else load_embeddings(tgt_one, progress=show_progress)
+        if _path_or_none(lexicon_one) is not None:
+            from ..io.dictionaries import read_dictionary
 
-        lexicon = read_dictionary(lexicon)
-    plan = plan_transfer(src_tokenizer, tgt_tokenizer, src_kv, tgt_kv, lexicon=lexicon, k=k,
-                         temperature=temperature, copy_shared=copy_shared, check_alignment=check_alignment,
-                         show_progress=show_progress)
+            lexicon_one = read_dictionary(lexicon_one)
+        plans.append(plan_transfer(src_tokenizer, tgt_tokenizer, src_kv, tgt_kv, lexicon=lexicon_one, k=k,
+                                   temperature=temperature, copy_shared=copy_shared, check_alignment=check,
+                                   show_progress=show_progress))
+        path = _path_or_none(tgt_one)
+        names.append(os.path.basename(path) if path else str(i))
+        advice = unrefined_advice(src_one)
+        if advice is not None and advice not in report_warnings:
+            report_warnings.append(advice)
+            warnings.warn(advice, AlignmentAdvice, stacklevel=2)
+    plan = combine_plans(plans, names)
     with _transformers_bars(show_progress):
         model = _load_model(source_model)
     n_fallback, n_new = plan.fallback_share()
-    report_warnings = []
     if n_new and n_fallback > FALLBACK_WARN_SHARE * n_new:
-        report_warnings.append(fallback_message(n_fallback, n_new))
-        warnings.warn(report_warnings[-1], FallbackWarning, stacklevel=2)
-    advice = unrefined_advice(src_vectors)
-    if advice is not None:
-        report_warnings.append(advice)
-        warnings.warn(advice, AlignmentAdvice, stacklevel=2)
+        report_warnings.insert(0, fallback_message(n_fallback, n_new))
+        warnings.warn(report_warnings[0], FallbackWarning, stacklevel=2)
+    lexicon_paths = [_path_or_none(x) for x in lexicons]
+    lexicon_used = any(x is not None for x in lexicons)
+
+    def one_or_all(values):
+        return values if several else values[0]
+
     out_dir = os.fspath(out)
+    vouched = all(vouched_all)
     report = {"source_model": os.fspath(source_model), "tokenizer": _path_or_none(tokenizer),
-              "src_vectors": _path_or_none(src_vectors), "tgt_vectors": _path_or_none(tgt_vectors),
-              "lexicon": lexicon_path, "out": out_dir,
+              "src_vectors": one_or_all([_path_or_none(x) for x in srcs]),
+              "tgt_vectors": one_or_all([_path_or_none(x) for x in tgts]),
+              "lexicon": one_or_all(lexicon_paths), "out": out_dir,
               "outputs": {"model_dir": out_dir, "embeddings": os.path.join(out_dir, EMBEDDINGS_FILE),
                           "report": os.path.join(out_dir, REPORT_FILE)},
               "n_src_tokens": len(src_tokenizer), "n_tgt_tokens": len(tgt_tokenizer), "routes": plan.counts(),
@@ -685,7 +773,8 @@ def transfer(source_model, *, tokenizer, src_vectors, tgt_vectors, out, lexicon=
               "fallback_noise": float(fallback_noise), "random_state": random_state,
               "signature": make_signature(init="wechsel", k=k, temperature=temperature,
                                           copy_shared="yes" if copy_shared else "no",
-                                          lexicon="yes" if lexicon is not None else "no",
+                                          lexicon="yes" if lexicon_used else "no",
+                                          languages=len(srcs) if several else None,
                                           fallback_noise=fallback_noise, seed=random_state)}
     with _transformers_bars(show_progress):
         export_model(model, tgt_tokenizer, out, plan=plan, source_dir=source_model, fallback_noise=fallback_noise,

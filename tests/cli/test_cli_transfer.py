@@ -132,6 +132,23 @@ def test_tokenizer_several_languages(source_dir, corpus, tmp_path):
     assert bad.exit_code != 0 and "give the corpus files" in bad.output
 
 
+def test_transfer_several_pairs(source_dir, vectors, tmp_path):
+    """--src-vectors/--tgt-vectors repeated in pairs: one model, both pairs in the report; unpaired refused."""
+    from offramp.bootstrap.llm.hf import save_tokenizer
+    from fixtures.tiny_models import tokenizer_from_vocab
+
+    save_tokenizer(tokenizer_from_vocab(tmp_path, FI_VOCAB, "fi-src"), tmp_path / "fi-tok")
+    en, fi = vectors()
+    result = run("transfer", source_dir, "--tokenizer", tmp_path / "fi-tok", "--src-vectors", en, "--tgt-vectors", fi,
+                 "--src-vectors", en, "--tgt-vectors", fi, "--out", tmp_path / "m", "--report", tmp_path / "r.json")
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["tgt_vectors"] == [str(fi), str(fi)] and "languages:2" in result.output
+    bad = run("transfer", source_dir, "--tokenizer", tmp_path / "fi-tok", "--src-vectors", en, "--tgt-vectors", fi,
+              "--tgt-vectors", fi, "--out", tmp_path / "m2")
+    assert bad.exit_code != 0 and "give them in pairs" in bad.output
+
+
 def test_tokenizer_empty_corpus(source_dir, tmp_path):
     empty = tmp_path / "empty.txt"
     empty.write_text("", encoding="utf-8")

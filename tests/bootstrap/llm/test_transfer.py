@@ -434,3 +434,56 @@ def test_real_minilm_transfer(shared_data, tmp_path):
         assert np.array_equal(weight[tok.convert_tokens_to_ids(t)], src_w[src_vocab[t]])
     assert np.abs(weight).sum(axis=1).min() > 0
     assert (out / "modules.json").exists()
+
+
+def _plan(routes, neighbours, signal):
+    """A hand-made plan: one neighbour per token (weight 1) or none (fallback)."""
+    route = np.array([ROUTES.index(r) for r in routes], dtype=np.int8)
+    nb = np.array(neighbours, dtype=np.int64)[:, None]
+    weights = (route != ROUTES.index("fallback")).astype(np.float32)[:, None]
+    return T.TransferPlan(route, nb, weights, weights.copy(), {"k": 1, "temperature": 0.05, "copy_shared": True},
+                          signal=np.array(signal, dtype=np.int8))
+
+
+def test_combine_plans_mixes_the_languages_that_know_a_token():
+    """The best route any language gives, mixed equally over the languages giving it; a whole word beats
+    the languages that know the token only as a piece; a token no language knows falls back."""
+    routes = ["special", "copy", "wechsel", "wechsel"]
+    fi = _plan(routes + ["fallback", "fallback"], [0, 1, 2, 3, 0, 0], [0, 1, 1, 2, 0, 0])
+    sl = _plan(routes + ["wechsel", "fallback"], [0, 1, 4, 5, 6, 0], [0, 1, 2, 2, 1, 0])
+    plan = T.combine_plans([fi, sl], ["fi", "sl"])
+    assert [ROUTES[r] for r in plan.route] == ["special", "copy", "wechsel", "wechsel", "wechsel", "fallback"]
+    source = np.eye(7, dtype=np.float32)
+    rows = plan.apply(source, random_state=0)
+    np.testing.assert_allclose(rows[:5], [source[0], source[1], source[2], (source[3] + source[5]) / 2, source[6]])
+    assert plan.params["shares"] == {"fi": 4, "sl": 4}
+    assert plan.params["languages"]["sl"]["routes"]["wechsel"] == 3
+    assert list(plan.signal) == [0, 1, 1, 2, 1, 0]
+    assert T.combine_plans([fi]) is fi
+    with pytest.raises(ValueError, match="different tokenizers"):
+        T.combine_plans([fi, _plan(["special"], [0], [0])])
+
+
+def test_transfer_from_several_pairs(source_dir, toks, kvs, tmp_path):
+    """Two copies of one aligned pair give the rows one pair gives (each token mixed from both equally); the
+    report lists both pairs; unpaired lists are refused."""
+    from offramp.bootstrap.io.embeddings import save_embeddings
+
+    _, fi_tok = toks
+    paths = []
+    for i in range(2):
+        for side, kv in zip(("src", "tgt"), kvs):
+            paths.append(tmp_path / f"{side}{i}.vec")
+            save_embeddings(kv, paths[-1])
+    one = T.transfer(source_dir, tokenizer=fi_tok, src_vectors=paths[0], tgt_vectors=paths[1], out=tmp_path / "one",
+                     show_progress=False)
+    two = T.transfer(source_dir, tokenizer=fi_tok, src_vectors=[paths[0], paths[2]], tgt_vectors=[paths[1], paths[3]],
+                     out=tmp_path / "two", show_progress=False)
+    assert two["routes"] == one["routes"] and two["tgt_vectors"] == [str(paths[1]), str(paths[3])]
+    assert "languages:2" in two["signature"]
+    a = load_embedding_matrix(tmp_path / "one" / EMBEDDINGS_FILE).weight.detach().numpy()
+    b = load_embedding_matrix(tmp_path / "two" / EMBEDDINGS_FILE).weight.detach().numpy()
+    np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-6)  # the fallback rows too: the same seed
+    with pytest.raises(ValueError, match="one source vector file per target vector file"):
+        T.transfer(source_dir, tokenizer=fi_tok, src_vectors=[paths[0]], tgt_vectors=[paths[1], paths[3]],
+                   out=tmp_path / "bad", show_progress=False)
