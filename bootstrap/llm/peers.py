@@ -27,7 +27,8 @@ FOCUS (Dobler and de Melo 2023; package ``deepfocus`` 1.0.1), :func:`focus_matri
     ``minCount`` 10), copies the source rows of exactly matching tokens and gives every other token a
     sparsemax mix of them. Changed: ``cache_dir`` replaces, for the call only, the package's cache
     folder (``deepfocus.fasttext_embs.CACHE_DIR``, ``~/.cache/deepfocus``: the tokenised text and the
-    fastText model) and ``datasets``' cache (``datasets.config.HF_DATASETS_CACHE``). The
+    fastText model) and ``datasets``' cache (``datasets.config.HF_DATASETS_CACHE``), and ``datasets`` is
+    held offline for the call (its ``HF_HUB_OFFLINE``, ``HF_DATASETS_OFFLINE`` and download-count ping). The
     ``language_identifier`` mode, which downloads ``cc.XX.300.bin``, is never used.
 """
 import contextlib
@@ -178,20 +179,27 @@ def wechsel_matrix(source_tokenizer, target_tokenizer, source_matrix, *, source_
 
 @contextlib.contextmanager
 def _focus_caches(cache_dir):
-    """Point deepfocus's cache folder and datasets' cache into ``cache_dir`` for the block (no-op for None)."""
-    if cache_dir is None:
-        yield
-        return
+    """For the block: ``datasets`` offline (it reads a local text file; imported before ``HF_DATASETS_OFFLINE``
+    was set, it would look for the hub), and deepfocus's cache folder and datasets' cache in ``cache_dir``
+    (kept where they are for None)."""
     import datasets.config
     import deepfocus.fasttext_embs as embs
 
-    saved = embs.CACHE_DIR, datasets.config.HF_DATASETS_CACHE
-    embs.CACHE_DIR = Path(cache_dir).resolve()
-    datasets.config.HF_DATASETS_CACHE = Path(cache_dir).resolve() / "datasets"
+    config = datasets.config
+    names = ("HF_DATASETS_CACHE", "HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "HF_UPDATE_DOWNLOAD_COUNTS")
+    saved = embs.CACHE_DIR, {name: getattr(config, name) for name in names if hasattr(config, name)}
+    for name in names[1:]:  # offline, and no download-count ping for the local "text" builder
+        if hasattr(config, name):
+            setattr(config, name, name != "HF_UPDATE_DOWNLOAD_COUNTS")
+    if cache_dir is not None:
+        embs.CACHE_DIR = Path(cache_dir).resolve()
+        config.HF_DATASETS_CACHE = Path(cache_dir).resolve() / "datasets"
     try:
         yield
     finally:
-        embs.CACHE_DIR, datasets.config.HF_DATASETS_CACHE = saved
+        embs.CACHE_DIR = saved[0]
+        for name, value in saved[1].items():
+            setattr(config, name, value)
 
 
 def focus_matrix(source_tokenizer, target_tokenizer, source_matrix, *, target_text, cache_dir=None, epochs=3,
