@@ -49,8 +49,10 @@ def main(argv=None):
     from offramp.bootstrap.llm.hf import load_tokenizer, save_tokenizer
     from offramp.bootstrap.llm.retrieval import encode_texts, model_with_plan, read_verses, retrieval_p_at_1
     from offramp.bootstrap.llm.tokenization import extend_tokenizer
-    from offramp.bootstrap.llm.transfer import combine_plans, plan_transfer
+    from offramp.bootstrap.llm.transfer import TEMPERATURE, combine_plans, plan_transfer
 
+    if args.temperature is None:
+        args.temperature = TEMPERATURE
     t_start = time.time()
     ctxs = {}
     for lang in langs:
