@@ -130,18 +130,6 @@ def peer_rows(args, data, tgt_paths, held_out, vector_keys, src_tok, tgt_tok, so
     return rows, notes
 
 
-def model_with_rows(model_dir, rows):
-    """A fresh copy of the model in ``model_dir`` with ``rows`` (n_tokens, hidden) as its input embeddings."""
-    import torch
-    from transformers import AutoModel
-
-    model = AutoModel.from_pretrained(model_dir)
-    model.resize_token_embeddings(len(rows), mean_resizing=False)
-    with torch.no_grad():
-        model.get_input_embeddings().weight.copy_(torch.from_numpy(np.asarray(rows, dtype=np.float32)))
-    return model
-
-
 def copied_rows(rows, source):
     """How many of ``rows`` equal a row of ``source`` exactly (copied, or a one-hot mix)."""
     seen = {row.tobytes() for row in np.asarray(source, dtype=np.float32)}
@@ -364,8 +352,9 @@ def initial_rows(ctx, args, *, variants=False):
         ``routes`` (name -> the plan's route counts), ``plan_nocopy`` (offramp's plan without copying),
         ``plan_s`` (seconds to plan), ``peers`` (what each peer used).
     """
+    from transformers import AutoModel
+
     from offramp.bootstrap.llm.hf import load_tokenizer
-    from offramp.bootstrap.llm.retrieval import model_with_plan
     from offramp.bootstrap.llm.transfer import plan_transfer
 
     t0 = time.time()
@@ -378,16 +367,11 @@ def initial_rows(ctx, args, *, variants=False):
              "offramp": plan}
     if variants:
         plans["offramp_no_copy"] = plan_nocopy
-    rows, routes = {}, {}
-    for name, p in plans.items():
-        model = model_with_plan(ctx.model_dir, p, len(ctx.tgt_tok), random_state=args.seed)
-        rows[name] = model.get_input_embeddings().weight.detach().numpy().copy()
-        routes[name] = p.counts()
+    source_matrix = AutoModel.from_pretrained(ctx.model_dir).get_input_embeddings().weight.detach().numpy()
+    rows = {name: p.apply(source_matrix, random_state=args.seed) for name, p in plans.items()}
+    routes = {name: p.counts() for name, p in plans.items()}
     peer_notes = {}
     if args.peers:
-        from transformers import AutoModel
-
-        source_matrix = AutoModel.from_pretrained(ctx.model_dir).get_input_embeddings().weight.detach().numpy()
         # the saved tokenizers, freshly loaded: FOCUS keys its cache by a hash of the tokenizer object, which
         # encoding (padding, truncation) and a fresh training change
         peer, peer_notes = peer_rows(args, ctx.data, ctx.tgt_paths, ctx.held_out, ctx.vector_keys,
@@ -411,7 +395,7 @@ def main(argv=None):
 
     from offramp.bootstrap.io.corpora import tokenize
     from offramp.bootstrap.llm.fertility import fertility
-    from offramp.bootstrap.llm.retrieval import encode_texts as encode, retrieval_p_at_1 as p_at_1
+    from offramp.bootstrap.llm.retrieval import encode_texts as encode, model_with_rows, retrieval_p_at_1 as p_at_1
 
     t_start = time.time()
     ctx = prepare(args)

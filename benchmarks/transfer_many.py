@@ -15,6 +15,7 @@
    English words split).
 """
 import argparse
+import json
 import shlex
 import sys
 import time
@@ -79,7 +80,7 @@ def main(argv=None):
     tok_dir = tb.CACHE / ("many-tokenizer." + tb.key([ctxs[x].vector_keys[1] for x in langs], langs, budget,
                                                      args.floor, held_out))
     if tok_dir.exists():
-        shared, info = load_tokenizer(tok_dir), None
+        shared, info = load_tokenizer(tok_dir), json.loads((tok_dir / "languages.json").read_text())
     else:
         t0 = time.time()
         shared, _, info = extend_tokenizer({x: [str(p) for p in ctxs[x].tgt_paths] for x in langs}, like=src_tok,
@@ -88,10 +89,6 @@ def main(argv=None):
         save_tokenizer(shared, tok_dir)
         write_json(tok_dir / "languages.json", info)
         print(f"shared tokenizer: {len(shared) - len(src_tok)} tokens added, {time.time() - t0:.0f} s")
-    if info is None and (tok_dir / "languages.json").exists():
-        import json
-
-        info = json.loads((tok_dir / "languages.json").read_text())
     plans = [plan_transfer(src_tok, shared, ctxs[x].src_mapped, ctxs[x].tgt_mapped, k=args.k,
                            temperature=args.temperature, copy_shared=True, check_alignment=False) for x in langs]
     plan = combine_plans(plans, langs)
@@ -114,7 +111,7 @@ def main(argv=None):
           f"shared {ceiling['shared']:.1f}")
     record = {"tgts": langs, "extend_each": args.extend, "extend_shared": budget, "floor": args.floor,
               "n_shared_tokens": len(shared), "n_source_tokens": len(src_tok), "results": results,
-              "english_ceiling": ceiling, "languages": (info or {}).get("languages"),
+              "english_ceiling": ceiling, "languages": info["languages"],
               "shares": plan.params["shares"], "routes": plan.counts(),
               "options": {k: v for k, v in vars(args).items() if k not in ("json", "data")},
               "wall_s": round(time.time() - t_start, 1),

@@ -180,18 +180,18 @@ def transfer(source_model, tokenizer, src_vectors, tgt_vectors, out, lexicon, k,
 
     from ..bootstrap.llm.transfer import AlignmentAdvice, FallbackWarning, transfer as run_transfer
 
+    if len(src_vectors) != len(tgt_vectors):
+        raise click.UsageError(f"{len(src_vectors)} --src-vectors for {len(tgt_vectors)} --tgt-vectors: give them in "
+                               "pairs, one pair per target language")
+    if lexicon and len(lexicon) != len(src_vectors):
+        raise click.UsageError(f"{len(lexicon)} --lexicon for {len(src_vectors)} vector pairs: give one per pair, "
+                               "or none")
+    several = len(src_vectors) > 1
     check_outputs({"--report": report}, src_vectors=src_vectors, tgt_vectors=tgt_vectors, lexicon=lexicon)
     lock_output_dirs({"--out": out})
     with warnings.catch_warnings():
         for category in (FallbackWarning, AlignmentAdvice):  # printed below from the report, once
             warnings.simplefilter("ignore", category)
-        several = len(src_vectors) > 1 or len(tgt_vectors) > 1
-        if len(src_vectors) != len(tgt_vectors):
-            raise click.UsageError(f"{len(src_vectors)} --src-vectors for {len(tgt_vectors)} --tgt-vectors: give "
-                                   "them in pairs, one pair per target language")
-        if lexicon and len(lexicon) != len(src_vectors):
-            raise click.UsageError(f"{len(lexicon)} --lexicon for {len(src_vectors)} vector pairs: give one per "
-                                   "pair, or none")
         info = run_transfer(source_model, tokenizer=tokenizer,
                             src_vectors=list(src_vectors) if several else src_vectors[0],
                             tgt_vectors=list(tgt_vectors) if several else tgt_vectors[0], out=out,

@@ -7,7 +7,8 @@ counts the target verses whose nearest source verse is their translation.
 """
 import numpy as np
 
-__all__ = ["read_verses", "pick_bibles", "held_out_verses", "encode_texts", "retrieval_p_at_1", "model_with_plan"]
+__all__ = ["read_verses", "pick_bibles", "held_out_verses", "encode_texts", "retrieval_p_at_1", "model_with_rows",
+           "model_with_plan"]
 
 
 def read_verses(path):
@@ -80,15 +81,30 @@ def retrieval_p_at_1(queries, documents):
     return float(100.0 * np.mean(np.argmax(queries @ documents.T, axis=1) == np.arange(len(queries))))
 
 
+def _set_rows(model, rows):
+    """Resize ``model``'s input embeddings to ``len(rows)`` and copy ``rows`` (n_tokens, hidden) into them."""
+    import torch
+
+    model.resize_token_embeddings(len(rows), mean_resizing=False)
+    with torch.no_grad():
+        model.get_input_embeddings().weight.copy_(torch.from_numpy(np.asarray(rows, dtype=np.float32)))
+    return model
+
+
+def model_with_rows(model_dir, rows):
+    """A fresh copy of the model in ``model_dir`` with ``rows`` (n_tokens, hidden) as its input embeddings."""
+    from transformers import AutoModel
+
+    return _set_rows(AutoModel.from_pretrained(model_dir), rows)
+
+
 def model_with_plan(model_dir, plan, n_tokens, *, random_state=0):
     """A fresh copy of the model in ``model_dir`` whose input embeddings are ``plan.apply`` of its own
     (:class:`bootstrap.llm.transfer.TransferPlan`), resized to ``n_tokens`` rows."""
-    import torch
     from transformers import AutoModel
 
     model = AutoModel.from_pretrained(model_dir)
     rows = plan.apply(model.get_input_embeddings().weight.detach().numpy(), random_state=random_state)
-    model.resize_token_embeddings(n_tokens, mean_resizing=False)
-    with torch.no_grad():
-        model.get_input_embeddings().weight.copy_(torch.from_numpy(rows))
-    return model
+    if len(rows) != n_tokens:
+        raise ValueError(f"the plan has {len(rows)} rows for a tokenizer of {n_tokens} tokens")
+    return _set_rows(model, rows)

@@ -195,8 +195,6 @@ def _rank_languages(per_language, pieces, extend, floor):
     Returns
     -------
     ranked : list of str
-    score : dict
-        form -> summed saving per word of text.
     floors : dict
         language -> forms it was guaranteed.
     """
@@ -215,7 +213,7 @@ def _rank_languages(per_language, pieces, extend, floor):
     for i in range(quota):  # in turn, so a budget that runs short still serves every language alike
         ranked.extend(floors[name][i] for name in own if i < len(floors[name]))
     ranked.extend(sorted((f for f in score if f not in seen), key=lambda f: -score[f]))
-    return ranked, dict(score), {name: len(forms) for name, forms in floors.items()}
+    return ranked, {name: len(forms) for name, forms in floors.items()}
 
 
 def extend_tokenizer(corpus, *, like, extend, lexicon=None, min_count=5, exclude_ids=None, lang=None,
@@ -307,8 +305,8 @@ def extend_tokenizer(corpus, *, like, extend, lexicon=None, min_count=5, exclude
     vocab = like.get_vocab()
     per_language, spelling, merged = {}, {}, collections.Counter()
     for name, text in corpora.items():
-        code = None if name == "-" else (name if isinstance(corpus, dict) else lang)
-        counts = word_counts(text, lowercase=lowercases(like), exclude_ids=exclude_ids, lang=code)
+        counts = word_counts(text, lowercase=lowercases(like), exclude_ids=exclude_ids,
+                             lang=name if isinstance(corpus, dict) else lang)
         mine, spelled = _candidates(counts, like, vocab, min_count, boost)
         per_language[name] = (mine, sum(counts.values()))
         merged.update(mine)
@@ -321,7 +319,7 @@ def extend_tokenizer(corpus, *, like, extend, lexicon=None, min_count=5, exclude
         ranked = sorted((f for f in forms if saved[f] > 0), key=lambda f: -saved[f])  # stable: corpus order
         floors = {name: 0 for name in corpora}
     else:
-        ranked, _, floors = _rank_languages(per_language, pieces, extend, floor)
+        ranked, floors = _rank_languages(per_language, pieces, extend, floor)
     tokenizer = copy_tokenizer(like)
     words = [(f, spelling[f]) for f in ranked]
     kind = tokenizer_kind(like) if route == "auto" else None  # None: added tokens for every kind
